@@ -1,0 +1,469 @@
+"""The stack configuration: parsed and validated once, here, into typed models.
+
+Every other module receives a :class:`StackSettings`; nothing else reads ``pulumi.Config``.
+Keys live under the project namespace ``nexus-platform:`` and are camelCase in the stack
+files (``nexus.dataDir``), snake_case in Python. A bad value fails with a :class:`SettingsError`
+that names the exact key, before any resource is registered, so nothing is created.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pulumi.runtime import config as runtime_config
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+PROJECT = "nexus-platform"
+
+# Sonatype documents 20 Docker connectors per instance as the supported maximum; above it,
+# path-based routing (one Nexus port, HAProxy rewrites to /repository/<name>/) is the alternative.
+MAX_DOCKER_CONNECTORS = 20
+# The Nexus connector port of a Docker repository is its external (HAProxy) port + 2000, as in the seed.
+BACKEND_PORT_OFFSET = 2000
+NEXUS_UI_PORT = 8081
+HTTP_PORT = 80
+HTTPS_PORT = 443
+
+# Nexus's name rule for repositories and blob stores, narrowed to lowercase because Docker
+# repository names must be lowercase since Nexus 3.89 (and a team name becomes part of them).
+_TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# A pinned release tag such as 3.77.1 or 3.77.1-01 (optionally with a suffix like -java17).
+_PINNED_TAG = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z][0-9A-Za-z.]*)*$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+_HEAP = re.compile(r"^\d+[mMgG]$")
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class _Model(BaseModel):
+    """Base: camelCase keys, unknown keys rejected (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class NexusSettings(_Model):
+    version: str = Field(
+        description="Pinned sonatype/nexus3 image tag, e.g. 3.77.1. 'latest' is refused: a versioned "
+        "release is what makes a rollback possible."
+    )
+    image: str = Field("sonatype/nexus3", description="Image repository of Nexus.")
+    data_dir: str = Field(
+        "/data/nexus-data",
+        description="Host directory bind-mounted at /nexus-data; owned by UID 200. The unit of backup.",
+    )
+    heap: str = Field("2703m", description="JVM heap (-Xms and -Xmx), e.g. 2703m or 4g.")
+    max_direct_memory: str = Field("2703m", description="JVM -XX:MaxDirectMemorySize.")
+    extra_vm_params: str = Field("", description="Appended to INSTALL4J_ADD_VM_PARAMS.")
+    url: str | None = Field(
+        None,
+        description="Base URL the providers use to reach Nexus. Required when manageServer is false; "
+        "defaults to http://127.0.0.1:8081 for a local Docker engine, https://<uiHost> otherwise.",
+    )
+    manage_server: bool = Field(
+        True,
+        description="false = configure an existing Nexus at `url`: no container, certificate or HAProxy.",
+    )
+    accept_eula: bool = Field(
+        False,
+        description="Community Edition: accept Sonatype's EULA with the text Nexus returns. "
+        "The operator's decision; uploads and downloads stay blocked until it is accepted.",
+    )
+    stop_grace_seconds: int = Field(
+        120, ge=120, description="Seconds Docker waits for Nexus to stop cleanly (at least 120)."
+    )
+    backup_dir: str = Field(
+        "/data/nexus-backups", description="Where data-directory snapshots are written before an upgrade."
+    )
+    keep_snapshots: int = Field(3, ge=1, le=100, description="Snapshots kept; older ones are pruned.")
+
+    @field_validator("version")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        if not value or value.strip().lower() == "latest":
+            raise ValueError("must be a pinned release tag such as 3.77.1, not 'latest' or empty")
+        if not _PINNED_TAG.match(value):
+            raise ValueError(f"'{value}' is not a pinned release tag such as 3.77.1 or 3.77.1-01")
+        return value
+
+    @field_validator("heap", "max_direct_memory")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not _HEAP.match(value):
+            raise ValueError(f"'{value}' is not a JVM memory size such as 2703m or 4g")
+        return value
+
+    @field_validator("data_dir", "backup_dir")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/") or value.rstrip("/") == "":
+            raise ValueError(f"'{value}' must be an absolute path other than /")
+        return value.rstrip("/")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError(f"'{value}' is not an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @property
+    def vm_params(self) -> str:
+        params = [
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
+            f"-XX:MaxDirectMemorySize={self.max_direct_memory}",
+            "-Djava.util.prefs.userRoot=/nexus-data/javaprefs",
+        ]
+        if self.extra_vm_params:
+            params.append(self.extra_vm_params)
+        return " ".join(params)
+
+
+class DockerSettings(_Model):
+    pull_port: Port = Field(16000, description="External TLS port of the docker-all group (pull).")
+    hub_url: str = Field(
+        "https://registry-1.docker.io", description="Remote URL of the docker-hub proxy repository."
+    )
+    routing: Literal["connector", "path"] = Field(
+        "connector",
+        description="connector = one Nexus Docker connector per repository (the seed's way); path = "
+        "HAProxy routes each external port to /repository/<name>/ on 8081, for more than 20 repositories.",
+    )
+
+
+class TeamSettings(_Model):
+    name: str = Field(description="Team name; part of repository, blob store and role names (lowercase).")
+    release_port: Port = Field(description="External TLS port of docker-<team>-release (push releases).")
+    latest_port: Port = Field(description="External TLS port of docker-<team>-latest (push latest builds).")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _TEAM_NAME.match(value):
+            raise ValueError(
+                f"'{value}' is not a valid team name: lowercase letters, digits and hyphens, starting "
+                "with a letter or digit, at most 40 characters (Docker repository names must be "
+                "lowercase since Nexus 3.89)"
+            )
+        return value
+
+    @property
+    def release_repository(self) -> str:
+        return f"docker-{self.name}-release"
+
+    @property
+    def latest_repository(self) -> str:
+        return f"docker-{self.name}-latest"
+
+
+class HaproxySettings(_Model):
+    mode: Literal["container", "host"] = Field(
+        "container",
+        description="container = official haproxy image next to Nexus; host = the seed's way, HAProxy "
+        "installed on the host, files written and reloaded with commands (locally or over SSH).",
+    )
+    image: str = Field("haproxy:2.8.16", description="Pinned HAProxy image for container mode.")
+    config_dir: str = Field("/etc/haproxy", description="Host mode: directory of haproxy.cfg and the PEM.")
+    http_port: Port = Field(HTTP_PORT, description="Public HTTP port (redirects to HTTPS).")
+    https_port: Port = Field(HTTPS_PORT, description="Public HTTPS port of the Nexus UI.")
+    stats_port: Port = Field(8404, description="Stats page port, bound to 127.0.0.1 only.")
+    stats_user: str = Field("haproxy-stats", description="Stats page user (its password is a secret).")
+    stats_password: SecretStr | None = Field(
+        None, description="Stats page password (secret). Generated when unset."
+    )
+
+    @field_validator("image")
+    @classmethod
+    def _pinned_image(cls, value: str) -> str:
+        tag = value.rsplit(":", 1)[1] if ":" in value.rsplit("/", 1)[-1] else ""
+        if not tag or tag == "latest":
+            raise ValueError(f"'{value}' must name a pinned tag, e.g. haproxy:2.8.16")
+        return value
+
+
+class CertificateSettings(_Model):
+    validity_days: int = Field(
+        825,
+        ge=1,
+        le=3650,
+        description="Server certificate validity. 825 days: Apple clients reject longer server "
+        "certificates even under a private CA.",
+    )
+    early_renewal_days: int = Field(
+        30, ge=1, description="`pulumi up` renews the server certificate this many days before expiry."
+    )
+    organization: str = Field("nexus-platform", description="Organization in the CA and server subject.")
+    certificate_pem: SecretStr | None = Field(
+        None, description="Bring your own: server certificate PEM (skips the generated PKI)."
+    )
+    chain_pem: SecretStr | None = Field(None, description="Bring your own: intermediate chain PEM.")
+    private_key_pem: SecretStr | None = Field(None, description="Bring your own: server private key PEM.")
+    ca_pem: str | None = Field(
+        None, description="Bring your own: the CA that clients must trust (exported as caPem)."
+    )
+
+    @model_validator(mode="after")
+    def _early_renewal_within_validity(self) -> CertificateSettings:
+        if self.early_renewal_days >= self.validity_days:
+            raise ValueError("earlyRenewalDays must be smaller than validityDays")
+        return self
+
+    @property
+    def bring_your_own(self) -> bool:
+        return self.certificate_pem is not None or self.private_key_pem is not None
+
+
+class StackSettings(_Model):
+    domain: str = Field(description="DNS domain; the certificate covers *.<domain> and <domain>.")
+    ui_host: str | None = Field(None, description="Host name of the Nexus UI; default nexus.<domain>.")
+    admin_password: SecretStr | None = Field(
+        None, description="Nexus admin password (secret). Required to configure Nexus."
+    )
+    docker_host: str = Field(
+        "unix:///var/run/docker.sock",
+        description="Docker engine running Nexus: the local socket, or ssh://user@host for a remote VM.",
+    )
+    ssh_private_key: SecretStr | None = Field(
+        None,
+        description="Private key for ssh:// docker hosts and host-mode HAProxy (secret); "
+        "when unset, the SSH agent (SSH_AUTH_SOCK) is used.",
+    )
+    nexus: NexusSettings
+    docker: DockerSettings = Field(default_factory=DockerSettings)
+    teams: list[TeamSettings] = Field(default_factory=list, description="Teams with their push ports.")
+    haproxy: HaproxySettings = Field(default_factory=HaproxySettings)
+    certificate: CertificateSettings = Field(default_factory=CertificateSettings)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        if not _DOMAIN.match(value):
+            raise ValueError(f"'{value}' is not a lowercase DNS domain such as example.com")
+        return value
+
+    @field_validator("docker_host")
+    @classmethod
+    def _docker_host(cls, value: str) -> str:
+        if not re.match(r"^(unix:///\S+|ssh://[^@\s/]+@[^\s/:]+(:\d+)?|tcp://\S+)$", value):
+            raise ValueError(f"'{value}' must be unix:///path/docker.sock or ssh://user@host[:port]")
+        return value
+
+    @property
+    def resolved_ui_host(self) -> str:
+        return self.ui_host or f"nexus.{self.domain}"
+
+    @property
+    def is_remote_docker(self) -> bool:
+        return not self.docker_host.startswith("unix://")
+
+    @property
+    def nexus_url(self) -> str:
+        """Where the dynamic providers reach the Nexus REST API."""
+        if self.nexus.url:
+            return self.nexus.url
+        if self.is_remote_docker:
+            return f"https://{self.resolved_ui_host}"
+        return f"http://127.0.0.1:{NEXUS_UI_PORT}"
+
+    @property
+    def connectors(self) -> list[DockerConnectorPort]:
+        """Every Docker connector: the pull port of docker-all, then per team release and latest."""
+        ports = [DockerConnectorPort("docker-all", self.docker.pull_port, "docker.pullPort")]
+        for index, team in enumerate(self.teams):
+            ports.append(
+                DockerConnectorPort(team.release_repository, team.release_port, f"teams[{index}].releasePort")
+            )
+            ports.append(
+                DockerConnectorPort(team.latest_repository, team.latest_port, f"teams[{index}].latestPort")
+            )
+        return ports
+
+
+@dataclass(frozen=True)
+class DockerConnectorPort:
+    repository: str
+    external_port: int
+    key: str  # the config key that set it, for error messages
+
+    @property
+    def backend_port(self) -> int:
+        return self.external_port + BACKEND_PORT_OFFSET
+
+
+@dataclass(frozen=True)
+class SettingsIssue:
+    key: str  # dotted path under the namespace, e.g. teams[1].releasePort
+    message: str
+
+    def __str__(self) -> str:
+        return f"{PROJECT}:{self.key}: {self.message}"
+
+
+class SettingsError(ValueError):
+    """Invalid stack configuration; lists every problem with its key."""
+
+    def __init__(self, issues: Iterable[SettingsIssue]) -> None:
+        self.issues = list(issues)
+        lines = "\n".join(f"  - {issue}" for issue in self.issues)
+        super().__init__(f"invalid stack configuration ({len(self.issues)} problem(s)):\n{lines}")
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _pydantic_issues(error: ValidationError) -> list[SettingsIssue]:
+    issues = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "is required"
+        elif item["type"] == "extra_forbidden":
+            message = "is not a known key (check the spelling against the README)"
+        elif item["type"].startswith(("greater_than", "less_than")):  # bounds only: inputs may be secrets
+            message = f"{message} (got {item['input']})"
+        issues.append(SettingsIssue(_key_path(loc) or "(root)", message))
+    return issues
+
+
+def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
+    """Rules that span several keys: unique names, unique ports, connector limits."""
+    issues: list[SettingsIssue] = []
+    seen_names: dict[str, int] = {}
+    for index, team in enumerate(settings.teams):
+        if team.name in seen_names:
+            issues.append(
+                SettingsIssue(
+                    f"teams[{index}].name",
+                    f"team '{team.name}' is already defined by teams[{seen_names[team.name]}]",
+                )
+            )
+        seen_names.setdefault(team.name, index)
+
+    reserved = {
+        settings.haproxy.http_port: "haproxy.httpPort",
+        settings.haproxy.https_port: "haproxy.httpsPort",
+        NEXUS_UI_PORT: "the Nexus UI port 8081",
+        settings.haproxy.stats_port: "haproxy.statsPort",
+    }
+    taken: dict[int, str] = dict(reserved)
+    connectors = settings.connectors
+    for connector in connectors:
+        for port, what in (
+            (connector.external_port, connector.key),
+            (connector.backend_port, f"{connector.key} (+{BACKEND_PORT_OFFSET}, its Nexus connector)"),
+        ):
+            if port > 65535:
+                issues.append(
+                    SettingsIssue(
+                        connector.key,
+                        f"port {connector.external_port} is out of range: its Nexus connector port "
+                        f"{port} (external + {BACKEND_PORT_OFFSET}) exceeds 65535",
+                    )
+                )
+                continue
+            if port in taken:
+                issues.append(SettingsIssue(connector.key, f"port {port} is already used by {taken[port]}"))
+            else:
+                taken[port] = what
+    if len(connectors) > MAX_DOCKER_CONNECTORS and settings.docker.routing == "connector":
+        issues.append(
+            SettingsIssue(
+                "teams",
+                f"{len(connectors)} Docker connectors configured; Sonatype documents "
+                f"{MAX_DOCKER_CONNECTORS} per instance as the limit. Remove teams or set "
+                "docker.routing to 'path' (HAProxy routes each port to /repository/<name>/)",
+            )
+        )
+    if not settings.nexus.manage_server and not settings.nexus.url:
+        issues.append(SettingsIssue("nexus.url", "is required when nexus.manageServer is false"))
+    cert = settings.certificate
+    if cert.bring_your_own and (cert.certificate_pem is None or cert.private_key_pem is None):
+        issues.append(
+            SettingsIssue(
+                "certificate",
+                "bring-your-own needs both certificate.certificatePem and certificate.privateKeyPem",
+            )
+        )
+    return issues
+
+
+def parse_settings(raw: Mapping[str, Any]) -> StackSettings:
+    """Validate the un-namespaced config mapping (``{"domain": ..., "nexus": {...}}``)."""
+    try:
+        settings = StackSettings.model_validate(dict(raw))
+    except ValidationError as error:
+        raise SettingsError(_pydantic_issues(error)) from None
+    issues = _cross_checks(settings)
+    if issues:
+        raise SettingsError(issues)
+    return settings
+
+
+def _decode(value: Any) -> Any:
+    """Pulumi hands structured config over as JSON text; plain strings stay strings."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def namespace_config(config: Mapping[str, Any], namespace: str = PROJECT) -> dict[str, Any]:
+    """Keep the keys of one namespace, without the prefix, decoded."""
+    prefix = f"{namespace}:"
+    return {key[len(prefix) :]: _decode(value) for key, value in config.items() if key.startswith(prefix)}
+
+
+class _EncryptedPlaceholder(str):
+    """Marks a `secure:` value read from a stack file without its passphrase."""
+
+
+def _replace_secure(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return _EncryptedPlaceholder("(encrypted)")
+        return {key: _replace_secure(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_secure(item) for item in value]
+    return value
+
+
+def load_stack_file(path: Path) -> StackSettings:
+    """Parse a Pulumi.<stack>.yaml without the engine; encrypted values become placeholders."""
+    document = yaml.safe_load(path.read_text()) or {}
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        raise SettingsError([SettingsIssue("(root)", f"{path.name}: 'config' must be a mapping")])
+    return parse_settings(_replace_secure(namespace_config(config)))
+
+
+def load_from_pulumi() -> StackSettings:
+    """Read the stack's config through the Pulumi runtime (inside `pulumi up`/`preview`)."""
+    raw: dict[str, Any] = {}
+    raw.update(runtime_config.get_config_env())
+    raw.update(runtime_config.CONFIG.get())
+    return parse_settings(namespace_config(raw))

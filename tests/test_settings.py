@@ -1,0 +1,217 @@
+"""The stack config model: valid configs parse; each invalid one fails naming its key."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import settings
+from settings import SettingsError, load_stack_file, parse_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK_FILES = sorted(ROOT.glob("Pulumi.*.yaml"))
+
+BASE: dict[str, Any] = {
+    "domain": "example.com",
+    "adminPassword": "s3cret-admin",
+    "nexus": {"version": "3.77.1"},
+    "teams": [
+        {"name": "platform", "releasePort": 16001, "latestPort": 16002},
+        {"name": "payments", "releasePort": 16003, "latestPort": 16004},
+    ],
+}
+
+
+def config(**changes: Any) -> dict[str, Any]:
+    """BASE with dotted-path changes applied, e.g. config(**{"nexus.version": "latest"})."""
+    raw = copy.deepcopy(BASE)
+    for dotted, value in changes.items():
+        target: Any = raw
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            target = target[int(part)] if part.isdigit() else target.setdefault(part, {})
+        last = parts[-1]
+        if value is _DELETE:
+            del target[last]
+        elif last.isdigit():
+            target[int(last)] = value
+        else:
+            target[last] = value
+    return raw
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
+def test_every_stack_file_is_valid(path: Path) -> None:
+    parsed = load_stack_file(path)
+    assert parsed.teams, "every stack declares at least one team"
+    assert parsed.nexus.version != "latest"
+
+
+def test_defaults_follow_the_seed() -> None:
+    parsed = parse_settings(BASE)
+    assert parsed.resolved_ui_host == "nexus.example.com"
+    assert parsed.nexus.data_dir == "/data/nexus-data"
+    assert parsed.nexus.manage_server is True
+    assert parsed.docker.pull_port == 16000
+    assert parsed.haproxy.mode == "container"
+    assert parsed.certificate.validity_days == 825
+    assert parsed.nexus_url == "http://127.0.0.1:8081"
+    assert [(c.repository, c.external_port, c.backend_port) for c in parsed.connectors] == [
+        ("docker-all", 16000, 18000),
+        ("docker-platform-release", 16001, 18001),
+        ("docker-platform-latest", 16002, 18002),
+        ("docker-payments-release", 16003, 18003),
+        ("docker-payments-latest", 16004, 18004),
+    ]
+
+
+def test_secrets_are_not_shown_by_repr() -> None:
+    parsed = parse_settings(BASE)
+    assert "s3cret-admin" not in repr(parsed)
+    assert parsed.admin_password is not None
+    assert parsed.admin_password.get_secret_value() == "s3cret-admin"
+
+
+def test_vm_params_carry_heap_settings() -> None:
+    parsed = parse_settings(config(**{"nexus.heap": "4g", "nexus.maxDirectMemory": "3g"}))
+    assert "-Xms4g -Xmx4g -XX:MaxDirectMemorySize=3g" in parsed.nexus.vm_params
+
+
+def test_existing_nexus_mode_uses_its_url() -> None:
+    parsed = parse_settings(
+        config(**{"nexus.manageServer": False, "nexus.url": "https://nexus.corp.example:8443/"})
+    )
+    assert parsed.nexus_url == "https://nexus.corp.example:8443"
+
+
+def test_remote_docker_reaches_nexus_through_haproxy() -> None:
+    parsed = parse_settings(config(dockerHost="ssh://deploy@vm.example.com", sshPrivateKey="KEY"))
+    assert parsed.is_remote_docker
+    assert parsed.nexus_url == "https://nexus.example.com"
+
+
+def test_pulumi_config_values_are_decoded_from_json_text() -> None:
+    raw = {
+        "nexus-platform:domain": "example.com",
+        "nexus-platform:nexus": '{"version": "3.77.1"}',
+        "nexus-platform:teams": '[{"name": "a", "releasePort": 16001, "latestPort": 16002}]',
+        "other-project:domain": "ignored",
+    }
+    parsed = parse_settings(settings.namespace_config(raw))
+    assert parsed.teams[0].name == "a"
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(config(domain="Bad_Domain", **{"nexus.version": "latest"}))
+    keys = {issue.key for issue in caught.value.issues}
+    assert keys == {"domain", "nexus.version"}
+
+
+INVALID: list[tuple[str, dict[str, Any], str, str]] = [
+    # (id, config, key named in the error, words of the message)
+    ("missing-domain", config(domain=_DELETE), "domain", "is required"),
+    ("uppercase-domain", config(domain="Example.COM"), "domain", "not a lowercase DNS domain"),
+    ("domain-with-scheme", config(domain="https://example.com"), "domain", "not a lowercase DNS domain"),
+    ("missing-nexus", config(nexus=_DELETE), "nexus", "is required"),
+    ("missing-version", config(**{"nexus.version": _DELETE}), "nexus.version", "is required"),
+    ("latest-version", config(**{"nexus.version": "latest"}), "nexus.version", "not 'latest'"),
+    ("empty-version", config(**{"nexus.version": ""}), "nexus.version", "pinned"),
+    ("partial-version", config(**{"nexus.version": "3.77"}), "nexus.version", "pinned release tag"),
+    ("relative-data-dir", config(**{"nexus.dataDir": "data"}), "nexus.dataDir", "absolute path"),
+    ("root-data-dir", config(**{"nexus.dataDir": "/"}), "nexus.dataDir", "absolute path"),
+    ("bad-heap", config(**{"nexus.heap": "lots"}), "nexus.heap", "JVM memory size"),
+    ("short-grace", config(**{"nexus.stopGraceSeconds": 10}), "nexus.stopGraceSeconds", "120"),
+    ("bad-url", config(**{"nexus.url": "nexus:8081"}), "nexus.url", "http(s) URL"),
+    ("unmanaged-without-url", config(**{"nexus.manageServer": False}), "nexus.url", "is required"),
+    ("unknown-nexus-key", config(**{"nexus.dataDirectory": "/x"}), "nexus.dataDirectory", "not a known key"),
+    ("unknown-top-key", config(teamz=[]), "teamz", "not a known key"),
+    ("uppercase-team", config(**{"teams.1.name": "Payments"}), "teams[1].name", "lowercase"),
+    ("team-with-space", config(**{"teams.0.name": "my team"}), "teams[0].name", "not a valid team name"),
+    ("team-starting-dash", config(**{"teams.0.name": "-ops"}), "teams[0].name", "not a valid team name"),
+    ("duplicate-team", config(**{"teams.1.name": "platform"}), "teams[1].name", "already defined"),
+    ("missing-team-port", config(**{"teams.0.latestPort": _DELETE}), "teams[0].latestPort", "is required"),
+    ("port-out-of-range", config(**{"teams.1.releasePort": 70000}), "teams[1].releasePort", "65535"),
+    ("port-zero", config(**{"teams.0.releasePort": 0}), "teams[0].releasePort", "greater than or equal"),
+    ("port-as-text", config(**{"teams.0.releasePort": "many"}), "teams[0].releasePort", "integer"),
+    ("backend-over-range", config(**{"teams.1.latestPort": 64000}), "teams[1].latestPort", "exceeds 65535"),
+    ("port-reused-across-teams", config(**{"teams.1.releasePort": 16001}), "teams[1].releasePort", "16001"),
+    ("port-reused-in-team", config(**{"teams.0.latestPort": 16001}), "teams[0].latestPort", "already used"),
+    ("port-equals-pull", config(**{"teams.0.releasePort": 16000}), "teams[0].releasePort", "docker.pullPort"),
+    ("port-443", config(**{"teams.0.releasePort": 443}), "teams[0].releasePort", "haproxy.httpsPort"),
+    ("port-80", config(**{"docker.pullPort": 80}), "docker.pullPort", "haproxy.httpPort"),
+    ("port-8081", config(**{"teams.0.latestPort": 8081}), "teams[0].latestPort", "8081"),
+    ("port-hits-backend", config(**{"teams.1.latestPort": 18001}), "teams[1].latestPort", "Nexus connector"),
+    (
+        "too-many-connectors",
+        config(
+            teams=[
+                {"name": f"t{i}", "releasePort": 16001 + 2 * i, "latestPort": 16002 + 2 * i}
+                for i in range(10)
+            ]
+        ),
+        "teams",
+        "Sonatype documents 20",
+    ),
+    ("bad-routing", config(**{"docker.routing": "subdomain"}), "docker.routing", "'connector' or 'path'"),
+    ("bad-haproxy-mode", config(**{"haproxy.mode": "sidecar"}), "haproxy.mode", "'container' or 'host'"),
+    ("haproxy-latest", config(**{"haproxy.image": "haproxy:latest"}), "haproxy.image", "pinned tag"),
+    ("bad-docker-host", config(dockerHost="vm.example.com"), "dockerHost", "ssh://user@host"),
+    ("docker-host-with-path", config(dockerHost="ssh://deploy@vm/x"), "dockerHost", "ssh://user@host"),
+    ("cert-too-long", config(**{"certificate.validityDays": 4000}), "certificate.validityDays", "3650"),
+    (
+        "renewal-after-expiry",
+        config(**{"certificate.validityDays": 30, "certificate.earlyRenewalDays": 30}),
+        "certificate",
+        "earlyRenewalDays",
+    ),
+    ("byo-without-key", config(**{"certificate.certificatePem": "PEM"}), "certificate", "privateKeyPem"),
+    ("teams-not-a-list", config(teams="platform"), "teams", "valid list"),
+]
+
+
+@pytest.mark.parametrize(("raw", "key", "words"), [case[1:] for case in INVALID], ids=[c[0] for c in INVALID])
+def test_invalid_config_names_the_key(raw: dict[str, Any], key: str, words: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(raw)
+    matching = [issue for issue in caught.value.issues if issue.key == key]
+    assert matching, f"no problem reported for {key}: {caught.value}"
+    assert any(words in issue.message for issue in matching), str(caught.value)
+    assert f"nexus-platform:{key}: " in str(caught.value)
+
+
+def test_there_are_at_least_25_invalid_cases() -> None:
+    assert len(INVALID) >= 25
+
+
+def test_secret_values_never_appear_in_errors() -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(config(adminPassword=12345678, **{"certificate.privateKeyPem": 987654}))
+    assert "12345678" not in str(caught.value)
+    assert "987654" not in str(caught.value)
+
+
+def test_stack_file_secure_values_are_placeholders(tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.x.yaml"
+    stack.write_text(
+        "config:\n"
+        "  nexus-platform:domain: example.com\n"
+        "  nexus-platform:adminPassword:\n    secure: v1:abcdef\n"
+        "  nexus-platform:nexus:\n    version: 3.77.1\n"
+    )
+    parsed = load_stack_file(stack)
+    assert parsed.admin_password is not None
+    assert parsed.admin_password.get_secret_value() == "(encrypted)"
+
+
+def test_stack_file_errors_name_the_key(tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.x.yaml"
+    stack.write_text("config:\n  nexus-platform:nexus:\n    version: latest\n")
+    with pytest.raises(SettingsError, match=r"nexus-platform:nexus\.version"):
+        load_stack_file(stack)
