@@ -1,0 +1,160 @@
+"""Pulumi mocks shared by the component tests.
+
+``set_mocks`` is process-global, so every test installs a fresh :class:`RecordingMocks` (see the
+``mocks`` fixture in each test module) and builds its components inside :func:`deploy`, which runs
+them under ``pulumi.runtime.test`` and returns once every registration has completed.
+
+The mocks echo the inputs back as outputs and add plausible values for what the real providers
+compute (PEM text for the tls resources, image ids and digests for docker), so code that
+post-processes outputs (e.g. the HAProxy PEM bundle) runs for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+
+PROJECT = "nexus-platform"
+STACK = "test"
+
+T_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
+T_SELF_SIGNED = "tls:index/selfSignedCert:SelfSignedCert"
+T_CERT_REQUEST = "tls:index/certRequest:CertRequest"
+T_LOCALLY_SIGNED = "tls:index/locallySignedCert:LocallySignedCert"
+T_CONTAINER = "docker:index/container:Container"
+T_REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+T_NETWORK = "docker:index/network:Network"
+T_DOCKER_PROVIDER = "pulumi:providers:docker"
+T_LOCAL_COMMAND = "command:local:Command"
+T_REMOTE_COMMAND = "command:remote:Command"
+TLS_TYPES = (T_PRIVATE_KEY, T_SELF_SIGNED, T_CERT_REQUEST, T_LOCALLY_SIGNED)
+
+
+def fake_pem(label: str, seed: str) -> str:
+    """A syntactically valid PEM block (base64 of a DER-looking SEQUENCE), unique per seed."""
+    body = hashlib.sha256(seed.encode()).digest() * 2
+    der = bytes([0x30, len(body)]) + body
+    encoded = base64.b64encode(der).decode("ascii")
+    return f"-----BEGIN {label}-----\n{encoded}\n-----END {label}-----\n"
+
+
+def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    if typ == T_PRIVATE_KEY:
+        return {
+            "privateKeyPem": fake_pem("EC PRIVATE KEY", f"key:{name}"),
+            "publicKeyPem": fake_pem("PUBLIC KEY", f"pub:{name}"),
+        }
+    if typ == T_SELF_SIGNED:
+        return {"certPem": fake_pem("CERTIFICATE", f"ca:{name}")}
+    if typ == T_CERT_REQUEST:
+        return {"certRequestPem": fake_pem("CERTIFICATE REQUEST", f"csr:{name}")}
+    if typ == T_LOCALLY_SIGNED:
+        return {"certPem": fake_pem("CERTIFICATE", f"cert:{name}"), "readyForRenewal": False}
+    if typ == T_REMOTE_IMAGE:
+        digest = hashlib.sha256(str(inputs.get("name")).encode()).hexdigest()
+        repository = str(inputs.get("name")).rsplit(":", 1)[0]
+        return {"imageId": f"sha256:{digest}", "repoDigest": f"{repository}@sha256:{digest}"}
+    if typ == T_CONTAINER:
+        return {"exitCode": 0, "network_data": []}
+    if typ in (T_LOCAL_COMMAND, T_REMOTE_COMMAND):
+        return {"stdout": "", "stderr": ""}
+    return {}
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Records every registered resource; returns inputs plus plausible computed outputs."""
+
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.resources.append(args)
+        outputs = dict(args.inputs)
+        outputs.update(_computed(args.typ, args.name, args.inputs))
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str, name: str | None = None) -> pulumi.runtime.MockResourceArgs:
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {typ} {name or ''}, got {[r.name for r in found]}"
+        return found[0]
+
+
+def install() -> RecordingMocks:
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False)
+    return mocks
+
+
+def is_secret(value: Any) -> bool:
+    """True for an input value the engine received as a secret."""
+    return rpc.is_rpc_secret(value)
+
+
+def plain(value: Any) -> Any:
+    """The value with every secret wrapper removed (recursively)."""
+    if rpc.is_rpc_secret(value):
+        return plain(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def contains_secret(value: Any) -> bool:
+    if rpc.is_rpc_secret(value):
+        return True
+    if isinstance(value, dict):
+        return any(contains_secret(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_secret(item) for item in value)
+    return False
+
+
+class Resolved:
+    """Values and secretness of outputs, filled by :func:`deploy`."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.secret: dict[str, bool] = {}
+
+
+def deploy(
+    build: Callable[[], Any], outputs: Callable[[Any], dict[str, pulumi.Output[Any]]] | None = None
+) -> tuple[Any, Resolved]:
+    """Build components under the current mocks; wait for every registration; resolve outputs.
+
+    ``build`` returns the component (or anything); ``outputs`` maps it to the outputs whose
+    values and secretness the test wants to check.
+    """
+    holder: dict[str, Any] = {}
+    resolved = Resolved()
+
+    async def _resolve(named: dict[str, pulumi.Output[Any]]) -> None:
+        for key, output in named.items():
+            resolved.values[key] = await output.future()
+            resolved.secret[key] = await output.is_secret()
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        holder["built"] = build()
+        if outputs is None:
+            return None
+        return pulumi.Output.from_input(asyncio.ensure_future(_resolve(outputs(holder["built"]))))
+
+    program()
+    return holder["built"], resolved
