@@ -1,0 +1,262 @@
+"""Create/read/update/delete/diff/check written once for every Nexus kind.
+
+A kind is a subclass of :class:`NexusProvider` that declares its input model (pydantic), its
+API paths, which fields force replacement, which fields Nexus never returns (write-only, carried
+over from the inputs), and two pure mappers: ``to_api(spec)`` and ``from_api(body, previous)``.
+
+Resource properties are the spec's fields (snake_case) plus:
+- ``connection``: url/username/password/ca_pem (a secret input, so a secret in the state);
+- ``adopt``: manage an object that already exists instead of failing on create.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar, Generic, TypeVar
+
+import pydantic
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from dynamic_providers.client import (
+    Connection,
+    NexusClient,
+    NexusConnectionError,
+    NexusError,
+)
+
+CONTROL_FIELDS = ("connection", "adopt")
+# The engine's placeholder for values not known during preview.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+class Spec(pydantic.BaseModel):
+    """Base of every kind's inputs: unknown fields are errors, values are normalised on parse."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
+SpecT = TypeVar("SpecT", bound=Spec)
+
+
+class ProviderError(Exception):
+    """A provider failure with a message meant for the person running `pulumi up`."""
+
+
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, Mapping):
+        return any(_contains_unknown(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_contains_unknown(item) for item in value)
+    return False
+
+
+def _loc_to_property(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(inputs)"
+
+
+class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
+    """Generic CRUD for one Nexus object kind. Stateless: safe to pickle by reference."""
+
+    kind: ClassVar[str]  # human name, e.g. "blob store"
+    spec_model: ClassVar[type[Spec]]
+    replace_fields: ClassVar[tuple[str, ...]] = ("name",)
+    write_only_fields: ClassVar[tuple[str, ...]] = ()
+
+    # ------------------------------------------------------------ what a kind declares
+
+    @abstractmethod
+    def object_id(self, spec: SpecT) -> str:
+        """The id Pulumi stores; for most kinds the name."""
+
+    @abstractmethod
+    def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
+        """(id, body) of the existing object the spec describes, or None."""
+
+    @abstractmethod
+    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
+        """The API body of the object with this id, or None when it is gone (404)."""
+
+    @abstractmethod
+    def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
+        """POST; returns the new id when Nexus makes one up (tasks), else None."""
+
+    @abstractmethod
+    def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
+        """PUT the desired state."""
+
+    @abstractmethod
+    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
+        """DELETE; 404 is success."""
+
+    @abstractmethod
+    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
+        """Spec fields (snake_case) from an API body; write-only fields are filled by the base."""
+
+    def label(self, spec_or_props: SpecT | Mapping[str, Any]) -> str:
+        name = (
+            spec_or_props.get("name")
+            if isinstance(spec_or_props, Mapping)
+            else getattr(spec_or_props, "name", None)
+        )
+        return f"{self.kind} '{name}'"
+
+    def validate_extra(self, spec: SpecT) -> list[tuple[str, str]]:
+        """Cross-field rules a kind may add; (property, reason) pairs."""
+        return []
+
+    def describe_delete_error(self, error: NexusError, props: Mapping[str, Any]) -> str | None:
+        return None
+
+    # ------------------------------------------------------------ helpers
+
+    def parse(self, props: Mapping[str, Any]) -> SpecT:
+        fields = {k: v for k, v in props.items() if k not in CONTROL_FIELDS and not k.startswith("__")}
+        return self.spec_model.model_validate(fields)  # type: ignore[return-value]
+
+    @contextmanager
+    def client(self, props: Mapping[str, Any]) -> Iterator[NexusClient]:
+        client = NexusClient(Connection.from_props(props), resource=self.label(props))
+        try:
+            yield client
+        finally:
+            client.close()
+
+    def outputs(self, spec_fields: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = dict(spec_fields)
+        for name in self.write_only_fields:
+            out[name] = props.get(name)
+        for name in CONTROL_FIELDS:
+            if name in props:
+                out[name] = props[name]
+        return out
+
+    def observed(self, body: Any, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Normalised spec fields of what Nexus holds, with write-only fields from props."""
+        fields = self.from_api(body, props)
+        for name in self.write_only_fields:
+            fields[name] = props.get(name)
+        return self.parse(fields).model_dump()
+
+    # ------------------------------------------------------------ the engine's calls
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        if not isinstance(news.get("connection"), Mapping) and not _contains_unknown(news.get("connection")):
+            failures.append(CheckFailure("connection", "is required (url, username, password)"))
+        if _contains_unknown({k: v for k, v in news.items() if k not in CONTROL_FIELDS}):
+            return CheckResult(news, failures)  # preview with unknown inputs: validated at `up`
+        try:
+            spec = self.parse(news)
+        except pydantic.ValidationError as error:
+            for item in error.errors():
+                message = item["msg"].removeprefix("Value error, ")
+                failures.append(CheckFailure(_loc_to_property(tuple(item["loc"])), message))
+            return CheckResult(news, failures)
+        failures.extend(CheckFailure(prop, reason) for prop, reason in self.validate_extra(spec))
+        normalised = {**{k: v for k, v in news.items() if k in CONTROL_FIELDS or k.startswith("__")}}
+        normalised.update(spec.model_dump())
+        return CheckResult(normalised, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if _contains_unknown({k: v for k, v in news.items() if k not in CONTROL_FIELDS}):
+            return DiffResult(changes=True)
+        new_spec = self.parse(news).model_dump()
+        try:
+            old_spec = self.parse(
+                {k: v for k, v in olds.items() if k in self.spec_model.model_fields}
+            ).model_dump()
+        except pydantic.ValidationError:
+            old_spec = {}
+        changed = [name for name in new_spec if old_spec.get(name) != new_spec[name]]
+        replaces = [name for name in changed if name in self.replace_fields]
+        # New credentials are stored without any API write (see update), so later reads use them.
+        if olds.get("connection") != news.get("connection") and not _contains_unknown(news.get("connection")):
+            changed.append("connection")
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=bool(replaces),
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        spec: SpecT = self.parse(props)
+        with self.client(props) as client:
+            existing = self.find(client, spec)
+            if existing is not None:
+                if not props.get("adopt"):
+                    raise ProviderError(
+                        f"{self.label(spec)} already exists in Nexus at {client.connection.url}. "
+                        "To manage the existing object, set `adopt: true` on this resource (the stack "
+                        "config's nexus adopt option) and run `pulumi up` again; nothing was changed."
+                    )
+                object_id = existing[0]
+                self.update_object(client, object_id, spec)
+            else:
+                try:
+                    object_id = self.create_object(client, spec) or self.object_id(spec)
+                except NexusConnectionError:
+                    # The POST may have been applied before the answer was lost: look before failing.
+                    found = self.find(client, spec)
+                    if found is None:
+                        raise
+                    object_id = found[0]
+            body = self.fetch(client, object_id, props)
+            if body is None:
+                raise ProviderError(f"{self.label(spec)} was created but Nexus does not return it")
+            return CreateResult(object_id, self.outputs(self.observed(body, props), props))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with self.client(props) as client:
+            body = self.fetch(client, id_, props)
+            if body is None:
+                return ReadResult(None, {})  # gone: refresh drops it, the next `up` recreates it
+            fields = self.observed(body, props)
+            outs = self.outputs(fields, props)
+            inputs = {k: outs[k] for k in outs if k in self.spec_model.model_fields or k in CONTROL_FIELDS}
+            return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        spec: SpecT = self.parse(news)
+        old_fields = {k: v for k, v in olds.items() if k in self.spec_model.model_fields}
+        with self.client(news) as client:
+            if not self._matches(old_fields, spec):
+                self.update_object(client, id_, spec)
+            body = self.fetch(client, id_, news)
+            if body is None:
+                raise ProviderError(
+                    f"{self.label(spec)} no longer exists in Nexus; run `pulumi refresh` then `pulumi up` "
+                    "to recreate it"
+                )
+            return UpdateResult(self.outputs(self.observed(body, news), news))
+
+    def _matches(self, fields: Mapping[str, Any], spec: SpecT) -> bool:
+        """Whether recorded fields already equal the spec (then only credentials changed)."""
+        try:
+            return bool(fields) and self.parse(fields).model_dump() == spec.model_dump()
+        except pydantic.ValidationError:
+            return False
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with self.client(props) as client:
+            try:
+                self.delete_object(client, id_, props)
+            except NexusError as error:
+                explained = self.describe_delete_error(error, props)
+                if explained:
+                    raise ProviderError(explained) from None
+                raise

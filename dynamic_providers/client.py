@@ -1,0 +1,401 @@
+"""The one HTTP client every Nexus provider uses.
+
+Built inside provider methods from the resource's connection inputs (nothing unpicklable is kept
+on a provider). Retries are urllib3's and only where they are safe: connection failures (the
+request never reached Nexus) and 429/502/503/504 on idempotent methods, with a bounded backoff
+that honours Retry-After. A POST that may have been applied is never blindly retried: the
+provider layer checks first (see ``base.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+DEFAULT_TIMEOUT_SECONDS = 30.0
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+USER_AGENT = "nexus-platform (pulumi dynamic provider)"
+
+_SERVER_HEADER = re.compile(r"^Nexus/(?P<version>\S+)\s+\((?P<edition>[A-Z]+)\)")
+_PLAIN_VALIDATION = re.compile(r"ValidationErrorXO\{id='(?P<id>[^']*)', message='(?P<message>.*)'\}", re.S)
+_UNEXPECTED = re.compile(r"^ERROR: \(ID [^)]*\) (?:[\w.$]+: )?(?P<message>.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach Nexus; travels as a (secret) resource input."""
+
+    url: str
+    username: str
+    password: str = field(repr=False)
+    ca_pem: str | None = None
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    # Upper bound of the time spent in retries of one call (the engine must not hang for ever).
+    max_retry_seconds: float = 120.0
+
+    @classmethod
+    def from_props(cls, props: Mapping[str, Any]) -> Connection:
+        raw = props.get("connection")
+        if not isinstance(raw, Mapping) or not raw.get("url") or not raw.get("username"):
+            raise ValueError("connection: url, username and password are required")
+        return cls(
+            url=str(raw["url"]).rstrip("/"),
+            username=str(raw["username"]),
+            password=str(raw.get("password") or ""),
+            ca_pem=raw.get("ca_pem") or None,
+            timeout=float(raw.get("timeout") or DEFAULT_TIMEOUT_SECONDS),
+            max_retry_seconds=float(raw.get("max_retry_seconds") or 120.0),
+        )
+
+    def as_props(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "username": self.username,
+            "password": self.password,
+            "ca_pem": self.ca_pem,
+            "timeout": self.timeout,
+            "max_retry_seconds": self.max_retry_seconds,
+        }
+
+
+# ---------------------------------------------------------------- errors
+
+
+class NexusError(Exception):
+    """A failed Nexus call; the message names the resource and, when Nexus says, the field."""
+
+    status: int | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        resource: str | None = None,
+        field: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.status = status
+        self.resource = resource
+        self.field = field
+        self.detail = message
+        self.method = method
+        self.path = path
+        where = f"{resource}: " if resource else ""
+        what = f"field '{field}': " if field and field != "*" else ""
+        call = f" ({method} {path} -> {status})" if method and path else ""
+        super().__init__(f"{where}{what}{message}{call}")
+
+
+class UnauthorizedError(NexusError):
+    """401: the credentials were refused."""
+
+
+class ForbiddenError(NexusError):
+    """403: the user lacks a privilege."""
+
+
+class NotFoundError(NexusError):
+    """404."""
+
+
+class ValidationError(NexusError):
+    """400/409/415: Nexus refused the request as invalid or conflicting."""
+
+
+class ServerError(NexusError):
+    """5xx."""
+
+
+class NexusConnectionError(NexusError):
+    """No (complete) answer: refused, reset, timed out. A write may or may not have been applied."""
+
+
+def _error_class(status: int) -> type[NexusError]:
+    if status == 401:
+        return UnauthorizedError
+    if status == 403:
+        return ForbiddenError
+    if status == 404:
+        return NotFoundError
+    if status >= 500:
+        return ServerError
+    return ValidationError
+
+
+def _unquote(message: str) -> str:
+    # Nexus often puts literal quotes inside the message: "\"Repository not found\"".
+    message = message.strip()
+    if len(message) >= 2 and message[0] == message[-1] == '"':
+        return message[1:-1]
+    return message
+
+
+def parse_error_body(body: str) -> list[tuple[str | None, str]]:
+    """The (field, message) pairs of any of the four error-body shapes Nexus sends."""
+    text = body.strip()
+    if not text:
+        return []
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    items: list[Any]
+    if isinstance(data, list):
+        items = data
+    elif isinstance(data, dict):
+        items = [data]
+    else:
+        plain = _PLAIN_VALIDATION.search(text)
+        if plain:
+            return [(_field_of(plain["id"]), _unquote(plain["message"]))]
+        unexpected = _UNEXPECTED.match(text)
+        if unexpected:
+            return [(None, unexpected["message"].strip())]
+        if isinstance(data, str):
+            return [(None, data)]
+        return [(None, text[:500])]
+    pairs: list[tuple[str | None, str]] = []
+    for item in items:
+        if isinstance(item, dict):
+            pairs.append((_field_of(str(item.get("id") or "")), _unquote(str(item.get("message") or ""))))
+        else:
+            pairs.append((None, str(item)))
+    return pairs
+
+
+def _field_of(error_id: str) -> str | None:
+    # Bean validation says "PARAMETER storage.blobStoreName"; others "name" or "*".
+    error_id = error_id.removeprefix("PARAMETER ").strip()
+    return None if error_id in {"", "*"} else error_id
+
+
+def error_from_response(response: requests.Response, resource: str | None = None) -> NexusError:
+    pairs = parse_error_body(response.text)
+    status = response.status_code
+    if pairs:
+        field = next((f for f, _ in pairs if f), None)
+        message = "; ".join(f"{f}: {m}" if f and len(pairs) > 1 else m for f, m in pairs)
+    else:
+        field = None
+        message = {
+            401: "Nexus refused the credentials (check adminPassword)",
+            403: "the user lacks the privilege for this call",
+            404: "not found",
+        }.get(status, f"HTTP {status} {response.reason or ''}".strip())
+    request = response.request
+    return _error_class(status)(
+        message,
+        status=status,
+        resource=resource,
+        field=field,
+        method=request.method if request is not None else None,
+        path=_path_of(request.url) if request is not None and request.url else None,
+    )
+
+
+def _path_of(url: str) -> str:
+    return "/" + url.split("/service/rest/", 1)[-1] if "/service/rest/" in url else url
+
+
+# ---------------------------------------------------------------- server identity
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    version: str | None
+    edition: str | None
+
+    @property
+    def is_pro(self) -> bool:
+        return self.edition == "PRO"
+
+    @property
+    def is_community(self) -> bool:
+        return self.edition == "COMMUNITY"
+
+    def version_tuple(self) -> tuple[int, ...]:
+        return version_tuple(self.version or "0")
+
+
+def parse_server_header(value: str | None) -> ServerInfo:
+    match = _SERVER_HEADER.match(value or "")
+    if not match:
+        return ServerInfo(None, None)
+    return ServerInfo(match["version"], match["edition"])
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """3.77.1-01 -> (3, 77, 1, 1); non-numeric suffixes are ignored."""
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:4])
+
+
+# ---------------------------------------------------------------- retries
+
+
+class _BoundedRetry(Retry):
+    """urllib3 Retry whose Retry-After waits are capped, so one call's total wait is bounded."""
+
+    max_retry_after: float = 30.0
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.max_retry_after)
+
+
+def make_retry(max_retry_seconds: float) -> Retry:
+    # backoff 0.5, 1, 2, 4, 8 (capped at 8): 5 attempts wait at most ~16 s plus capped Retry-After.
+    attempts = 5
+    retry = _BoundedRetry(
+        total=attempts,
+        connect=attempts,  # the request never reached the server: safe for every method
+        read=2,  # a read timeout may follow an applied write: only idempotent methods
+        status=attempts,
+        other=0,
+        allowed_methods=IDEMPOTENT_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=0.5,
+        backoff_max=8.0,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    retry.max_retry_after = max(1.0, max_retry_seconds / attempts)
+    return retry
+
+
+# ---------------------------------------------------------------- the client
+
+
+class NexusClient:
+    """Thin JSON client for ``<url>/service/rest``."""
+
+    def __init__(self, connection: Connection, resource: str | None = None) -> None:
+        self.connection = connection
+        self.resource = resource
+        self.base = connection.url.rstrip("/") + "/service/rest"
+        self.session = requests.Session()
+        self.session.auth = (connection.username, connection.password)
+        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        adapter = HTTPAdapter(max_retries=make_retry(connection.max_retry_seconds))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self._ca_file: str | None = None
+        if connection.ca_pem:
+            # requests wants a file; the stack's own CA when Nexus is reached through HAProxy.
+            handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115
+            with handle:
+                handle.write(connection.ca_pem)
+            self._ca_file = handle.name
+            self.session.verify = handle.name
+        self.server = ServerInfo(None, None)
+
+    def close(self) -> None:
+        self.session.close()
+        if self._ca_file:
+            os.unlink(self._ca_file)
+            self._ca_file = None
+
+    def __enter__(self) -> NexusClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def for_resource(self, resource: str) -> NexusClient:
+        self.resource = resource
+        return self
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        text_body: str | None = None,
+        params: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (200, 201, 204),
+    ) -> requests.Response:
+        headers = {}
+        data: bytes | None = None
+        if text_body is not None:
+            headers["Content-Type"] = "text/plain"
+            data = text_body.encode()
+        elif json_body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(json_body).encode()
+        try:
+            response = self.session.request(
+                method,
+                self.base + path,
+                data=data,
+                headers=headers,
+                params=params,
+                timeout=self.connection.timeout,
+            )
+        except requests.exceptions.RetryError as error:
+            raise ServerError(
+                f"Nexus kept answering with a retryable error; gave up after retries ({error})",
+                resource=self.resource,
+                method=method,
+                path=path,
+            ) from None
+        except requests.exceptions.RequestException as error:
+            raise NexusConnectionError(
+                f"no answer from Nexus at {self.connection.url}: {type(error).__name__}: {error}",
+                resource=self.resource,
+                method=method,
+                path=path,
+            ) from None
+        self.server = (
+            parse_server_header(response.headers.get("Server"))
+            if "Server" in response.headers
+            else self.server
+        )
+        if response.status_code not in ok:
+            raise error_from_response(response, self.resource)
+        return response
+
+    def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        response = self.request("GET", path, params=params, ok=(200,))
+        return response.json() if response.content else None
+
+    def get_optional(self, path: str) -> Any | None:
+        """GET that answers None on 404: how a provider learns an object is gone."""
+        try:
+            return self.get_json(path)
+        except NotFoundError:
+            return None
+
+    def post(self, path: str, body: Any, ok: tuple[int, ...] = (200, 201, 204)) -> Any:
+        response = self.request("POST", path, json_body=body, ok=ok)
+        return response.json() if response.content else None
+
+    def put(self, path: str, body: Any, ok: tuple[int, ...] = (200, 204)) -> Any:
+        response = self.request("PUT", path, json_body=body, ok=ok)
+        return response.json() if response.content else None
+
+    def delete(self, path: str, missing_ok: bool = True) -> bool:
+        """True when deleted, False when it was already gone (404 counts as success)."""
+        try:
+            self.request("DELETE", path, ok=(200, 204))
+        except NotFoundError:
+            if missing_ok:
+                return False
+            raise
+        return True
+
+    def server_info(self) -> ServerInfo:
+        """Version and edition from the Server header of the (unauthenticated) status call."""
+        self.request("GET", "/v1/status", ok=(200,))
+        return self.server

@@ -1,0 +1,285 @@
+"""Repositories of every format the platform uses (``/v1/repositories/{format}/{type}``).
+
+One spec covers docker, maven2, npm, pypi and raw; hosted, proxy and group. Fields that do not
+apply to a format or type are refused by ``check`` so a typo cannot be silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pulumi
+import pydantic
+from pulumi.dynamic import Resource
+
+from dynamic_providers.base import NexusProvider, Spec
+from dynamic_providers.client import NexusClient
+from dynamic_providers.names import check_name
+
+Format = Literal["docker", "maven2", "npm", "pypi", "raw"]
+RepoType = Literal["hosted", "proxy", "group"]
+WritePolicy = Literal["ALLOW", "ALLOW_ONCE", "DENY"]
+
+# The URL segment differs from the format name for Maven only.
+API_FORMAT = {"docker": "docker", "maven2": "maven", "npm": "npm", "pypi": "pypi", "raw": "raw"}
+
+_PROXY_FIELDS = ("remote_url", "remote_username", "remote_password")
+_DOCKER_FIELDS = ("http_port", "https_port", "v1_enabled", "force_basic_auth")
+
+
+class RepositorySpec(Spec):
+    name: str
+    format: Format
+    type: RepoType
+    online: bool = True
+    blob_store: str = "default"
+    strict_content_validation: bool = True
+    cleanup_policies: tuple[str, ...] = ()
+    # hosted
+    write_policy: WritePolicy | None = None
+    # proxy
+    remote_url: str | None = None
+    content_max_age: int = -1  # minutes; -1 = Nexus's default for the format
+    metadata_max_age: int = 1440
+    negative_cache_enabled: bool = True
+    negative_cache_ttl: int = 1440
+    auto_block: bool = True
+    blocked: bool = False
+    remote_username: str | None = None
+    remote_password: str | None = None  # write-only: Nexus never returns it
+    # group: members in order (order is resolution order and is kept)
+    members: tuple[str, ...] = ()
+    # docker
+    http_port: int | None = pydantic.Field(None, ge=1, le=65535)
+    https_port: int | None = pydantic.Field(None, ge=1, le=65535)
+    v1_enabled: bool = False
+    force_basic_auth: bool = True
+    index_type: Literal["HUB", "REGISTRY", "CUSTOM"] | None = None
+    index_url: str | None = None
+    # maven
+    version_policy: Literal["RELEASE", "SNAPSHOT", "MIXED"] | None = None
+    layout_policy: Literal["STRICT", "PERMISSIVE"] | None = None
+    # maven and raw
+    content_disposition: Literal["INLINE", "ATTACHMENT"] | None = None
+
+    @pydantic.field_validator(
+        "write_policy", "index_type", "version_policy", "layout_policy", "content_disposition", mode="before"
+    )
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        # Nexus accepts enums in any case and echoes them as sent: compare uppercase.
+        return value.upper() if isinstance(value, str) else value
+
+    @pydantic.field_validator("cleanup_policies", mode="before")
+    @classmethod
+    def _sorted(cls, value: Any) -> Any:
+        # A set in Nexus: order does not matter, so it must not show as a change.
+        return tuple(sorted(value)) if isinstance(value, list | tuple) else value
+
+    @pydantic.model_validator(mode="after")
+    def _consistent(self) -> RepositorySpec:
+        check_name(self.name, lowercase=self.format == "docker")
+        problems = []
+        if self.type == "hosted" and self.write_policy is None:
+            object.__setattr__(self, "write_policy", "ALLOW_ONCE")
+        if self.type != "hosted" and self.write_policy is not None:
+            problems.append(f"write_policy applies to hosted repositories, not {self.type}")
+        if self.type == "proxy" and not self.remote_url:
+            problems.append("remote_url is required for a proxy repository")
+        if self.type != "proxy" and any(getattr(self, f) for f in _PROXY_FIELDS):
+            problems.append(f"remote_url/remote_username/remote_password apply to proxies, not {self.type}")
+        if self.type == "group" and not self.members:
+            problems.append("members must name at least one repository")
+        if self.type != "group" and self.members:
+            problems.append(f"members applies to group repositories, not {self.type}")
+        if self.name in self.members:
+            problems.append("a group cannot contain itself")
+        if self.format != "docker" and (self.http_port or self.https_port or self.index_type):
+            problems.append("http_port/https_port/index_type apply to docker repositories only")
+        if self.http_port is not None and self.http_port == self.https_port:
+            problems.append("http_port and https_port must be different")
+        if self.format == "docker" and self.type == "proxy" and self.index_type is None:
+            object.__setattr__(self, "index_type", "REGISTRY")
+        if self.index_type == "CUSTOM" and not self.index_url:
+            problems.append("index_url is required when index_type is CUSTOM")
+        if self.format == "maven2":
+            object.__setattr__(self, "version_policy", self.version_policy or "RELEASE")
+            object.__setattr__(self, "layout_policy", self.layout_policy or "STRICT")
+            object.__setattr__(self, "content_disposition", self.content_disposition or "INLINE")
+        elif self.format == "raw":
+            object.__setattr__(self, "content_disposition", self.content_disposition or "ATTACHMENT")
+        elif self.version_policy or self.layout_policy or self.content_disposition:
+            problems.append("version_policy/layout_policy/content_disposition apply to maven2 (and raw)")
+        if self.content_max_age == -1 and self.type == "proxy":
+            object.__setattr__(self, "content_max_age", 1440)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def to_api(spec: RepositorySpec) -> dict[str, Any]:
+    """The request body of POST/PUT for this spec (pure)."""
+    storage: dict[str, Any] = {
+        "blobStoreName": spec.blob_store,
+        "strictContentTypeValidation": spec.strict_content_validation,
+    }
+    if spec.type == "hosted":
+        storage["writePolicy"] = spec.write_policy
+    body: dict[str, Any] = {"name": spec.name, "online": spec.online, "storage": storage}
+    if spec.type != "group":
+        body["cleanup"] = {"policyNames": list(spec.cleanup_policies)} if spec.cleanup_policies else None
+    if spec.type == "proxy":
+        body["proxy"] = {
+            "remoteUrl": spec.remote_url,
+            "contentMaxAge": spec.content_max_age,
+            "metadataMaxAge": spec.metadata_max_age,
+        }
+        body["negativeCache"] = {
+            "enabled": spec.negative_cache_enabled,
+            "timeToLive": spec.negative_cache_ttl,
+        }
+        auth = None
+        if spec.remote_username:
+            auth = {"type": "username", "username": spec.remote_username, "password": spec.remote_password}
+        body["httpClient"] = {"blocked": spec.blocked, "autoBlock": spec.auto_block, "authentication": auth}
+    if spec.type == "group":
+        body["group"] = {"memberNames": list(spec.members)}
+    if spec.format == "docker":
+        body["docker"] = {
+            "v1Enabled": spec.v1_enabled,
+            "forceBasicAuth": spec.force_basic_auth,
+            "httpPort": spec.http_port,
+            "httpsPort": spec.https_port,
+        }
+        if spec.type == "proxy":
+            body["dockerProxy"] = {"indexType": spec.index_type, "indexUrl": spec.index_url}
+    if spec.format == "maven2":
+        body["maven"] = {
+            "versionPolicy": spec.version_policy,
+            "layoutPolicy": spec.layout_policy,
+            "contentDisposition": spec.content_disposition,
+        }
+    if spec.format == "raw":
+        body["raw"] = {"contentDisposition": spec.content_disposition}
+    return body
+
+
+def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Spec fields from a GET body (pure); remote_password is never returned by Nexus."""
+    storage = body.get("storage") or {}
+    proxy = body.get("proxy") or {}
+    negative = body.get("negativeCache") or {}
+    http_client = body.get("httpClient") or {}
+    auth = http_client.get("authentication") or {}
+    docker = body.get("docker") or {}
+    docker_proxy = body.get("dockerProxy") or {}
+    maven = body.get("maven") or {}
+    raw = body.get("raw") or {}
+    repo_type = body.get("type")
+    fields: dict[str, Any] = {
+        "name": body.get("name"),
+        "format": body.get("format"),
+        "type": repo_type,
+        "online": body.get("online", True),
+        "blob_store": storage.get("blobStoreName"),
+        "strict_content_validation": storage.get("strictContentTypeValidation", True),
+        "cleanup_policies": tuple((body.get("cleanup") or {}).get("policyNames") or ()),
+        "write_policy": storage.get("writePolicy") if repo_type == "hosted" else None,
+        "members": tuple((body.get("group") or {}).get("memberNames") or ()),
+    }
+    if repo_type == "proxy":
+        fields.update(
+            remote_url=proxy.get("remoteUrl"),
+            content_max_age=proxy.get("contentMaxAge", 1440),
+            metadata_max_age=proxy.get("metadataMaxAge", 1440),
+            negative_cache_enabled=negative.get("enabled", True),
+            negative_cache_ttl=negative.get("timeToLive", 1440),
+            auto_block=http_client.get("autoBlock", True),
+            blocked=http_client.get("blocked", False),
+            remote_username=auth.get("username"),
+        )
+    if body.get("format") == "docker":
+        fields.update(
+            http_port=docker.get("httpPort"),
+            https_port=docker.get("httpsPort"),
+            v1_enabled=docker.get("v1Enabled", False),
+            force_basic_auth=docker.get("forceBasicAuth", True),
+            index_type=docker_proxy.get("indexType") if repo_type == "proxy" else None,
+            index_url=docker_proxy.get("indexUrl") if repo_type == "proxy" else None,
+        )
+    if body.get("format") == "maven2":
+        fields.update(
+            version_policy=maven.get("versionPolicy"),
+            layout_policy=maven.get("layoutPolicy"),
+            content_disposition=maven.get("contentDisposition"),
+        )
+    if body.get("format") == "raw":
+        fields["content_disposition"] = raw.get("contentDisposition")
+    return fields
+
+
+class RepositoryProvider(NexusProvider[RepositorySpec]):
+    kind = "repository"
+    spec_model = RepositorySpec
+    # Nexus cannot rename, change format or type, or move a repository to another blob store.
+    replace_fields = ("name", "format", "type", "blob_store")
+    write_only_fields = ("remote_password",)
+
+    def object_id(self, spec: RepositorySpec) -> str:
+        return spec.name
+
+    def _path(self, spec_or_props: RepositorySpec | Mapping[str, Any]) -> str:
+        if isinstance(spec_or_props, Mapping):
+            fmt, repo_type = str(spec_or_props.get("format")), str(spec_or_props.get("type"))
+        else:
+            fmt, repo_type = spec_or_props.format, spec_or_props.type
+        return f"/v1/repositories/{API_FORMAT[fmt]}/{repo_type}"
+
+    def find(self, client: NexusClient, spec: RepositorySpec) -> tuple[str, Any] | None:
+        # Lookup is case-insensitive in Nexus; the short form tells format and type.
+        short = client.get_optional(f"/v1/repositories/{spec.name}")
+        if short is None:
+            return None
+        if (short.get("format"), short.get("type")) != (spec.format, spec.type):
+            return short["name"], short  # exists as another kind: adopt fails clearly on update
+        body = client.get_optional(f"{self._path(spec)}/{short['name']}")
+        return (short["name"], body) if body is not None else None
+
+    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
+        return client.get_optional(f"{self._path(previous)}/{object_id}")
+
+    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
+        return from_api(body)
+
+    def create_object(self, client: NexusClient, spec: RepositorySpec) -> str | None:
+        client.post(self._path(spec), to_api(spec), ok=(200, 201, 204))
+        return None
+
+    def update_object(self, client: NexusClient, object_id: str, spec: RepositorySpec) -> None:
+        client.put(f"{self._path(spec)}/{object_id}", to_api(spec))
+
+    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
+        client.delete(f"/v1/repositories/{object_id}")
+
+
+class Repository(Resource, module="nexus", name="Repository"):
+    """A Nexus repository (any supported format and type)."""
+
+    name: pulumi.Output[str]
+    format: pulumi.Output[str]
+    type: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        connection: pulumi.Input[Mapping[str, Any]],
+        spec: RepositorySpec,
+        adopt: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {**spec.model_dump(), "connection": connection, "adopt": adopt}
+        if spec.remote_password is not None:
+            props["remote_password"] = pulumi.Output.secret(spec.remote_password)
+        super().__init__(RepositoryProvider(), resource_name, props, opts)

@@ -1,0 +1,185 @@
+"""Scheduled tasks (``/v1/tasks``): blob store compaction, Docker clean-up, database backup.
+
+Nexus makes up a task's id; a task is found by name (and type) for adoption and after a create
+whose answer was lost. Schedules are declared as a time of day and days, not as a start date:
+the start date sent to Nexus is derived from a fixed anchor so it never drifts between runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Literal
+
+import pulumi
+import pydantic
+from pulumi.dynamic import Resource
+
+from dynamic_providers.base import NexusProvider, Spec
+from dynamic_providers.client import NexusClient
+
+Schedule = Literal["manual", "hourly", "daily", "weekly", "monthly", "cron"]
+WEEKDAYS = {"sunday": 1, "monday": 2, "tuesday": 3, "wednesday": 4, "thursday": 5, "friday": 6, "saturday": 7}
+# A Sunday long past: startDate = this day at start_time; Nexus computes the next run from it.
+_ANCHOR = (2024, 1, 7)
+_OFFSET = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _tz(offset: str) -> timezone:
+    sign = -1 if offset.startswith("-") else 1
+    hours, minutes = (int(part) for part in offset[1:].split(":"))
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def start_date_ms(start_time: str, offset: str) -> int:
+    hour, minute = (int(part) for part in start_time.split(":"))
+    moment = datetime(*_ANCHOR, hour, minute, tzinfo=_tz(offset))
+    return int(moment.timestamp() * 1000)
+
+
+def start_time_of(start_date: Any, offset: str) -> str | None:
+    """HH:MM in the task's offset from the ISO date (GET) or epoch milliseconds."""
+    if start_date in (None, ""):
+        return None
+    if isinstance(start_date, int | float):
+        moment = datetime.fromtimestamp(start_date / 1000, tz=UTC)
+    else:
+        moment = datetime.fromisoformat(str(start_date).replace("Z", "+00:00"))
+    return moment.astimezone(_tz(offset)).strftime("%H:%M")
+
+
+class TaskSpec(Spec):
+    name: str = pydantic.Field(min_length=1, max_length=200)
+    type: str = pydantic.Field(pattern=r"^[a-z][a-zA-Z0-9.\-]+$")
+    enabled: bool = True
+    alert_email: str | None = None
+    notification_condition: Literal["FAILURE", "SUCCESS_FAILURE"] = "FAILURE"
+    schedule: Schedule = "weekly"
+    start_time: str = "02:30"
+    time_zone_offset: str = "+00:00"
+    recurring_days: tuple[int, ...] = ()
+    cron_expression: str | None = None
+    properties: dict[str, str] = pydantic.Field(default_factory=dict)
+
+    @pydantic.field_validator("recurring_days", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> Any:
+        # Days may be named (sunday) or numbered (1 = Sunday, as Nexus counts); a set, so sorted.
+        if isinstance(value, list | tuple):
+            return tuple(sorted(WEEKDAYS.get(str(v).lower(), v) if isinstance(v, str) else v for v in value))
+        return value
+
+    @pydantic.model_validator(mode="after")
+    def _consistent(self) -> TaskSpec:
+        problems = []
+        if not _TIME.match(self.start_time):
+            problems.append(f"start_time '{self.start_time}' must be HH:MM (24 h)")
+        if not _OFFSET.match(self.time_zone_offset):
+            problems.append(f"time_zone_offset '{self.time_zone_offset}' must look like +00:00 or -05:00")
+        if self.schedule == "weekly" and (
+            not self.recurring_days or not all(1 <= d <= 7 for d in self.recurring_days)
+        ):
+            problems.append("a weekly schedule needs recurring_days from 1 (Sunday) to 7 (Saturday)")
+        if self.schedule == "monthly" and (
+            not self.recurring_days or not all(1 <= d <= 31 or d == 999 for d in self.recurring_days)
+        ):
+            problems.append("a monthly schedule needs recurring_days from 1 to 31 (999 = last day)")
+        if self.schedule not in {"weekly", "monthly"} and self.recurring_days:
+            problems.append(f"recurring_days does not apply to a {self.schedule} schedule")
+        if (self.schedule == "cron") != bool(self.cron_expression):
+            problems.append("cron_expression is required for, and only for, a cron schedule")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def to_api(spec: TaskSpec) -> dict[str, Any]:
+    frequency: dict[str, Any] = {"schedule": spec.schedule}
+    if spec.schedule != "manual":
+        frequency["startDate"] = start_date_ms(spec.start_time, spec.time_zone_offset)
+        frequency["timeZoneOffset"] = spec.time_zone_offset
+    if spec.recurring_days:
+        frequency["recurringDays"] = list(spec.recurring_days)
+    if spec.cron_expression:
+        frequency["cronExpression"] = spec.cron_expression
+    body: dict[str, Any] = {
+        "type": spec.type,
+        "name": spec.name,
+        "enabled": spec.enabled,
+        "notificationCondition": spec.notification_condition,
+        "frequency": frequency,
+        "properties": dict(spec.properties),
+    }
+    if spec.alert_email:
+        body["alertEmail"] = spec.alert_email
+    return body
+
+
+def from_api(body: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
+    offset = body.get("timeZoneOffset") or previous.get("time_zone_offset") or "+00:00"
+    schedule = body.get("schedule") or "manual"
+    return {
+        "name": body.get("name"),
+        "type": body.get("type"),
+        "enabled": body.get("enabled", True),
+        "alert_email": body.get("alertEmail") or None,
+        "notification_condition": body.get("notificationCondition") or "FAILURE",
+        "schedule": schedule,
+        "start_time": start_time_of(body.get("startDate"), offset) or previous.get("start_time") or "02:30",
+        "time_zone_offset": offset,
+        "recurring_days": tuple(body.get("recurringDays") or ()),
+        "cron_expression": body.get("cronExpression") or None,
+        "properties": dict(body.get("properties") or {}),
+    }
+
+
+class TaskProvider(NexusProvider[TaskSpec]):
+    kind = "task"
+    spec_model = TaskSpec
+    replace_fields = ("type",)  # a task's type cannot change; its name can
+
+    def object_id(self, spec: TaskSpec) -> str:
+        raise NotImplementedError("Nexus assigns task ids")
+
+    def find(self, client: NexusClient, spec: TaskSpec) -> tuple[str, Any] | None:
+        page = client.get_json("/v1/tasks", params={"type": spec.type}) or {}
+        for item in page.get("items") or []:
+            if item.get("name") == spec.name and item.get("type") == spec.type:
+                return item["id"], item
+        return None
+
+    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
+        return client.get_optional(f"/v1/tasks/{object_id}")
+
+    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
+        return from_api(body, previous)
+
+    def create_object(self, client: NexusClient, spec: TaskSpec) -> str | None:
+        created = client.post("/v1/tasks", to_api(spec), ok=(200, 201))
+        return str(created["id"]) if created and created.get("id") else None
+
+    def update_object(self, client: NexusClient, object_id: str, spec: TaskSpec) -> None:
+        client.put(f"/v1/tasks/{object_id}", to_api(spec), ok=(200, 204))
+
+    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
+        client.delete(f"/v1/tasks/{object_id}")
+
+
+class Task(Resource, module="nexus", name="Task"):
+    """A Nexus scheduled task."""
+
+    name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        connection: pulumi.Input[Mapping[str, Any]],
+        spec: TaskSpec,
+        adopt: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {**spec.model_dump(), "connection": connection, "adopt": adopt}
+        super().__init__(TaskProvider(), resource_name, props, opts)
