@@ -83,6 +83,10 @@ class NexusSettings(_Model):
         description="Community Edition: accept Sonatype's EULA with the text Nexus returns. "
         "The operator's decision; uploads and downloads stay blocked until it is accepted.",
     )
+    adopt_existing: bool = Field(
+        False,
+        description="Manage objects that already exist in Nexus (same name) instead of failing on create.",
+    )
     stop_grace_seconds: int = Field(
         120, ge=120, description="Seconds Docker waits for Nexus to stop cleanly (at least 120)."
     )
@@ -150,6 +154,11 @@ class TeamSettings(_Model):
     name: str = Field(description="Team name; part of repository, blob store and role names (lowercase).")
     release_port: Port = Field(description="External TLS port of docker-<team>-release (push releases).")
     latest_port: Port = Field(description="External TLS port of docker-<team>-latest (push latest builds).")
+    deletion_protection: bool = Field(
+        True,
+        description="Protect the team's hosted repositories and blob store: removing the team then "
+        "fails the preview. Set false and run `pulumi up` first to really delete them.",
+    )
 
     @field_validator("name")
     @classmethod

@@ -1,0 +1,192 @@
+"""The Docker registry layout of the seed, as Nexus resources.
+
+From the stack config: blob stores ``docker-hub`` and one per team; per team a release repository
+(redeploy disabled) and a latest repository (redeploy allowed) on their connector ports; the
+``docker-hub`` proxy of Docker Hub; the ``docker-all`` group on the pull port (members: releases,
+latests, hub); weekly compaction of every blob store and the Docker clean-up tasks. Adding a team
+adds exactly that team's resources.
+
+The layout itself is a pure function (:func:`registry_layout`) so it is tested without Pulumi.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
+from dynamic_providers.repositories import Repository, RepositorySpec
+from dynamic_providers.tasks import Task, TaskSpec
+from settings import StackSettings
+
+HUB_BLOB_STORE = "docker-hub"
+HUB_PROXY = "docker-hub"
+PULL_GROUP = "docker-all"
+# The seed compacts blob stores on Sunday at 02:30; clean-up runs before it the same night.
+COMPACT_DAY = "sunday"
+COMPACT_TIME = "02:30"
+CLEANUP_TIME = "01:30"
+
+
+@dataclass(frozen=True)
+class RegistryLayout:
+    """Everything the registry needs in Nexus, in creation order within each list."""
+
+    blob_stores: list[tuple[FileBlobStoreSpec, bool]] = field(default_factory=list)  # (spec, protect)
+    repositories: list[tuple[RepositorySpec, bool]] = field(default_factory=list)
+    tasks: list[TaskSpec] = field(default_factory=list)
+
+
+def _connector_port(settings: StackSettings, repository: str) -> int | None:
+    if settings.docker.routing == "path":
+        return None  # HAProxy routes to /repository/<name>/ on the main port
+    return next(c.backend_port for c in settings.connectors if c.repository == repository)
+
+
+def _weekly(name: str, task_type: str, time: str, properties: Mapping[str, str]) -> TaskSpec:
+    return TaskSpec(
+        name=name,
+        type=task_type,
+        schedule="weekly",
+        recurring_days=(COMPACT_DAY,),  # named days are normalised to numbers
+        start_time=time,
+        properties=dict(properties),
+    )
+
+
+def registry_layout(settings: StackSettings) -> RegistryLayout:
+    layout = RegistryLayout()
+    layout.blob_stores.append((FileBlobStoreSpec(name=HUB_BLOB_STORE), False))
+    releases: list[str] = []
+    latests: list[str] = []
+    for team in settings.teams:
+        protect = team.deletion_protection
+        layout.blob_stores.append((FileBlobStoreSpec(name=f"docker-{team.name}"), protect))
+        for repository, write_policy in (
+            (team.release_repository, "ALLOW_ONCE"),  # a release tag is never overwritten
+            (team.latest_repository, "ALLOW"),  # latest builds are redeployed
+        ):
+            spec = RepositorySpec(
+                name=repository,
+                format="docker",
+                type="hosted",
+                blob_store=f"docker-{team.name}",
+                write_policy=write_policy,
+                http_port=_connector_port(settings, repository),
+                force_basic_auth=True,
+                v1_enabled=False,
+            )
+            layout.repositories.append((spec, protect))
+        releases.append(team.release_repository)
+        latests.append(team.latest_repository)
+    layout.repositories.append(
+        (
+            RepositorySpec(
+                name=HUB_PROXY,
+                format="docker",
+                type="proxy",
+                blob_store=HUB_BLOB_STORE,
+                remote_url=settings.docker.hub_url,
+                index_type="HUB",
+                force_basic_auth=True,
+            ),
+            False,  # a cache: losing it costs a re-download only
+        )
+    )
+    layout.repositories.append(
+        (
+            RepositorySpec(
+                name=PULL_GROUP,
+                format="docker",
+                type="group",
+                blob_store=HUB_BLOB_STORE,
+                members=(*releases, *latests, HUB_PROXY),
+                http_port=_connector_port(settings, PULL_GROUP),
+                force_basic_auth=True,
+            ),
+            False,  # holds no data of its own
+        )
+    )
+    for store, _ in layout.blob_stores:
+        layout.tasks.append(
+            _weekly(
+                f"Compact blob store {store.name}",
+                "blobstore.compact",
+                COMPACT_TIME,
+                {"blobstoreName": store.name},
+            )
+        )
+    # Docker clean-up: delete unused manifests and images, purge incomplete uploads (every edition).
+    layout.tasks.append(
+        _weekly(
+            "Docker - delete unused manifests and images",
+            "repository.docker.gc",
+            CLEANUP_TIME,
+            {"repositoryName": "*"},
+        )
+    )
+    layout.tasks.append(
+        _weekly(
+            "Docker - delete incomplete uploads",
+            "repository.docker.upload-purge",
+            CLEANUP_TIME,
+            {"age": "24"},
+        )
+    )
+    return layout
+
+
+def resource_name(kind: str, name: str) -> str:
+    slug = "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in name.lower()).strip("-")
+    return f"{kind}-{slug}"
+
+
+class DockerRegistry(pulumi.ComponentResource):
+    """Blob stores, repositories and tasks of the Docker registry, as Nexus objects."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: StackSettings,
+        connection: pulumi.Input[Mapping[str, Any]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("nexus-platform:components:DockerRegistry", name, None, opts)
+        layout = registry_layout(settings)
+        adopt = settings.nexus.adopt_existing
+        stores: dict[str, FileBlobStore] = {}
+        for store_spec, protect in layout.blob_stores:
+            stores[store_spec.name] = FileBlobStore(
+                resource_name("blobstore", store_spec.name),
+                connection=connection,
+                spec=store_spec,
+                adopt=adopt,
+                opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            )
+        repositories: dict[str, Repository] = {}
+        for spec, protect in layout.repositories:
+            depends: list[pulumi.Resource] = [stores[spec.blob_store]]
+            depends += [repositories[member] for member in spec.members]
+            repositories[spec.name] = Repository(
+                resource_name("repo", spec.name),
+                connection=connection,
+                spec=spec,
+                adopt=adopt,
+                opts=pulumi.ResourceOptions(parent=self, protect=protect, depends_on=depends),
+            )
+        for task in layout.tasks:
+            store = task.properties.get("blobstoreName")
+            Task(
+                resource_name("task", task.name),
+                connection=connection,
+                spec=task,
+                adopt=adopt,
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[stores[store]] if store else list(repositories.values())
+                ),
+            )
+        self.repository_names = pulumi.Output.from_input(sorted(repositories))
+        self.register_outputs({"repositories": self.repository_names})
