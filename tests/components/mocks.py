@@ -19,6 +19,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
 
 PROJECT = "nexus-platform"
 STACK = "test"
@@ -67,11 +68,37 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+class Registration:
+    """Resource options as the engine receives them (MockResourceArgs does not carry them)."""
+
+    def __init__(self, request: Any) -> None:
+        self.urn_parent: str = request.parent
+        self.dependencies: list[str] = list(request.dependencies)
+        self.delete_before_replace: bool = bool(request.deleteBeforeReplace)
+        self.additional_secret_outputs: list[str] = list(request.additionalSecretOutputs)
+        self.ignore_changes: list[str] = list(request.ignoreChanges)
+        self.replace_on_changes: list[str] = list(request.replaceOnChanges)
+
+    def depends_on_name(self, name: str) -> bool:
+        return any(urn.endswith(f"::{name}") for urn in self.dependencies)
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recorder = mocks
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.recorder.options[(request.type, request.name)] = Registration(request)
+        return super().RegisterResource(request)
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Records every registered resource; returns inputs plus plausible computed outputs."""
 
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
+        self.options: dict[tuple[str, str], Registration] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.resources.append(args)
@@ -92,10 +119,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
         assert len(found) == 1, f"expected one {typ} {name or ''}, got {[r.name for r in found]}"
         return found[0]
 
+    def options_of(self, resource: pulumi.runtime.MockResourceArgs) -> Registration:
+        return self.options[(resource.typ, resource.name)]
+
 
 def install() -> RecordingMocks:
     mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=STACK, preview=False, monitor=RecordingMonitor(mocks)
+    )
     return mocks
 
 

@@ -1,0 +1,283 @@
+"""Nexus Repository 3 in Docker: engine connection, data directory, image and container.
+
+* A docker ``Provider`` for ``dockerHost``: the local socket, or ``ssh://user@host[:port]``. For
+  ssh:// the Docker provider runs the system ``ssh`` client (``BatchMode=yes``: it fails instead of
+  prompting), so the key must be loaded in the SSH agent and the host must be in ``known_hosts``;
+  ``sshPrivateKey`` is only used by the command resources.
+* The data and backup directories are created with a pulumi-command resource, locally for a local
+  engine or over SSH (``sshPrivateKey`` or the SSH agent) for ssh://, as root or through
+  ``sudo -n``: ``mkdir -p <dataDir> <backupDir> && chown 200:200 <dataDir>`` (UID 200 is the
+  ``nexus`` user of the image). Idempotent; it runs again when a path changes, and never deletes.
+* ``RemoteImage`` ``<nexus.image>:<nexus.version>`` with ``keep_locally``: replacing or destroying
+  it never removes the image, so rolling back to the previous version needs no pull.
+* The ``nexus`` container: restart ``always``, ``<dataDir>`` bind-mounted at ``/nexus-data``,
+  ``INSTALL4J_ADD_VM_PARAMS`` from the heap settings, the UI port 8081 and every Docker connector
+  port published on 127.0.0.1 only (HAProxy, on the same host, is the only public entry). Docker
+  waits ``nexus.stopGraceSeconds`` (>= 120) for a clean stop. Its name and ports are fixed, so a
+  replacement (e.g. a version change) deletes the old container first.
+* In container-mode HAProxy, a docker network joined by both containers lets HAProxy reach
+  ``nexus:8081`` and ``nexus:<connector port>``.
+
+:class:`HostAccess` (how commands reach the Docker host) is shared with the HAProxy component.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pulumi
+import pulumi_command as command
+import pulumi_docker as docker
+from pydantic import SecretStr
+
+from settings import NEXUS_UI_PORT, NexusSettings, StackSettings
+
+TYPE_TOKEN = "nexus-platform:components:NexusServer"
+
+CONTAINER_NAME = "nexus"
+NETWORK_NAME = "nexus-platform"
+DATA_MOUNT = "/nexus-data"
+NEXUS_UID = 200
+MIN_STOP_GRACE_SECONDS = 120
+LOOPBACK = "127.0.0.1"
+#: Sonatype's documented minimum for the open-file limit of the Nexus process.
+NOFILE_LIMIT = 65536
+
+_SSH_HOST = re.compile(r"^ssh://(?P<user>[^@\s/]+)@(?P<host>[^\s/:]+)(:(?P<port>\d+))?$")
+
+#: Run the rest of a shell command as root: directly when already root, else through `sudo -n`
+#: (non-interactive: fails at once instead of waiting for a password).
+AS_ROOT_PREFIX = 'S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; '
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    user: str
+    host: str
+    port: int = 22
+
+
+def parse_ssh_host(docker_host: str) -> SshTarget | None:
+    """``ssh://user@host[:port]`` -> :class:`SshTarget`; None for anything else."""
+    match = _SSH_HOST.match(docker_host)
+    if not match:
+        return None
+    return SshTarget(match["user"], match["host"], int(match["port"] or 22))
+
+
+@dataclass(frozen=True)
+class HostAccess:
+    """How commands reach the machine that runs the Docker engine (and, in host mode, HAProxy)."""
+
+    docker_host: str
+    ssh_private_key: SecretStr | None = None
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings) -> HostAccess:
+        return cls(docker_host=settings.docker_host, ssh_private_key=settings.ssh_private_key)
+
+    @property
+    def ssh(self) -> SshTarget | None:
+        return parse_ssh_host(self.docker_host)
+
+    @property
+    def is_local(self) -> bool:
+        return self.docker_host.startswith("unix://")
+
+    @property
+    def can_run_commands(self) -> bool:
+        """Commands run locally (unix socket) or over SSH; a tcp:// engine offers neither."""
+        return self.is_local or self.ssh is not None
+
+    def connection(self) -> command.remote.ConnectionArgs:
+        target = self.ssh
+        if target is None:
+            raise ValueError(f"dockerHost '{self.docker_host}' is not ssh://user@host[:port]")
+        key = self.ssh_private_key
+        return command.remote.ConnectionArgs(
+            host=target.host,
+            user=target.user,
+            port=float(target.port),
+            # None: the provider falls back to the SSH agent (SSH_AUTH_SOCK).
+            private_key=pulumi.Output.secret(key.get_secret_value()) if key is not None else None,
+            dial_error_limit=5,
+        )
+
+    def run(
+        self,
+        name: str,
+        create: pulumi.Input[str],
+        *,
+        stdin: pulumi.Input[str] | None = None,
+        triggers: Sequence[Any] | None = None,
+        opts: pulumi.ResourceOptions,
+    ) -> pulumi.CustomResource:
+        """A command that runs ``create`` on the Docker host (again whenever an input changes)."""
+        if self.is_local:
+            return command.local.Command(
+                name,
+                create=create,
+                stdin=stdin,
+                triggers=list(triggers) if triggers is not None else None,
+                interpreter=["/bin/sh", "-c"],
+                opts=opts,
+            )
+        return command.remote.Command(
+            name,
+            connection=self.connection(),
+            create=create,
+            stdin=stdin,
+            triggers=list(triggers) if triggers is not None else None,
+            opts=opts,
+        )
+
+
+def docker_provider_args(docker_host: str) -> dict[str, Any]:
+    """Inputs of the docker Provider for ``dockerHost``."""
+    args: dict[str, Any] = {"host": docker_host}
+    if parse_ssh_host(docker_host) is not None:
+        args["ssh_opts"] = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=30"]
+    return args
+
+
+def data_dir_command(data_dir: str, backup_dir: str) -> str:
+    """Idempotent preparation of the data and backup directories (as root, or via sudo -n)."""
+    data, backup = shlex.quote(data_dir), shlex.quote(backup_dir)
+    return f"{AS_ROOT_PREFIX}$S mkdir -p {data} {backup} && $S chown {NEXUS_UID}:{NEXUS_UID} {data}"
+
+
+@dataclass(frozen=True)
+class NexusServerArgs:
+    """What the Nexus server needs from the stack settings."""
+
+    nexus: NexusSettings
+    host: HostAccess
+    #: Where the providers reach Nexus (settings.nexus_url), exported as ``url``.
+    url: str
+    #: Nexus Docker connector ports, published on 127.0.0.1 next to 8081 (empty for path routing).
+    connector_ports: tuple[int, ...] = ()
+    haproxy_mode: Literal["container", "host"] = "container"
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings) -> NexusServerArgs:
+        ports: tuple[int, ...] = ()
+        if settings.docker.routing == "connector":
+            ports = tuple(connector.backend_port for connector in settings.connectors)
+        return cls(
+            nexus=settings.nexus,
+            host=HostAccess.from_settings(settings),
+            url=settings.nexus_url,
+            connector_ports=ports,
+            haproxy_mode=settings.haproxy.mode,
+        )
+
+    @property
+    def stop_grace_seconds(self) -> int:
+        return max(MIN_STOP_GRACE_SECONDS, self.nexus.stop_grace_seconds)
+
+    @property
+    def image_name(self) -> str:
+        return f"{self.nexus.image}:{self.nexus.version}"
+
+
+class NexusServer(pulumi.ComponentResource):
+    """The ``nexus`` container with its image, data directory and (container mode) network."""
+
+    docker_provider: docker.Provider
+    #: The network HAProxy joins in container mode; None in host mode.
+    network: docker.Network | None
+    network_name: pulumi.Output[str] | None
+    container: docker.Container
+    container_id: pulumi.Output[str]
+    container_name: pulumi.Output[str]
+    image_id: pulumi.Output[str]
+    repo_digest: pulumi.Output[str]
+    version: pulumi.Output[str]
+    url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: NexusServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.docker_provider = docker.Provider(
+            f"{name}-docker", **docker_provider_args(args.host.docker_host), opts=child
+        )
+        on_engine = pulumi.ResourceOptions(parent=self, provider=self.docker_provider)
+
+        depends_on: list[pulumi.Resource] = []
+        if args.host.can_run_commands:
+            depends_on.append(
+                args.host.run(
+                    f"{name}-data-dir",
+                    data_dir_command(args.nexus.data_dir, args.nexus.backup_dir),
+                    triggers=[args.nexus.data_dir, args.nexus.backup_dir],
+                    opts=child,
+                )
+            )
+        else:
+            pulumi.log.warn(
+                f"dockerHost {args.host.docker_host} offers no shell: {args.nexus.data_dir} must exist "
+                f"and be owned by UID {NEXUS_UID} before the nexus container starts",
+                resource=self,
+            )
+
+        image = docker.RemoteImage(f"{name}-image", name=args.image_name, keep_locally=True, opts=on_engine)
+
+        self.network = None
+        self.network_name = None
+        networks: list[docker.ContainerNetworksAdvancedArgs] | None = None
+        if args.haproxy_mode == "container":
+            self.network = docker.Network(
+                f"{name}-network", name=NETWORK_NAME, driver="bridge", opts=on_engine
+            )
+            self.network_name = self.network.name
+            networks = [
+                docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[CONTAINER_NAME])
+            ]
+
+        ports = [docker.ContainerPortArgs(internal=NEXUS_UI_PORT, external=NEXUS_UI_PORT, ip=LOOPBACK)]
+        ports += [
+            docker.ContainerPortArgs(internal=port, external=port, ip=LOOPBACK)
+            for port in args.connector_ports
+        ]
+        grace = args.stop_grace_seconds
+        self.container = docker.Container(
+            f"{name}-container",
+            name=CONTAINER_NAME,
+            image=image.image_id,
+            restart="always",
+            volumes=[docker.ContainerVolumeArgs(host_path=args.nexus.data_dir, container_path=DATA_MOUNT)],
+            envs=[f"INSTALL4J_ADD_VM_PARAMS={args.nexus.vm_params}"],
+            ports=ports,
+            networks_advanced=networks,
+            ulimits=[docker.ContainerUlimitArgs(name="nofile", soft=NOFILE_LIMIT, hard=NOFILE_LIMIT)],
+            stop_timeout=grace,
+            destroy_grace_seconds=grace,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=self.docker_provider,
+                depends_on=depends_on,
+                delete_before_replace=True,
+            ),
+        )
+
+        self.container_id = self.container.id
+        self.container_name = self.container.name
+        self.image_id = image.image_id
+        self.repo_digest = image.repo_digest
+        self.version = pulumi.Output.from_input(args.nexus.version)
+        self.url = pulumi.Output.from_input(args.url)
+        outputs: Mapping[str, Any] = {
+            "containerId": self.container_id,
+            "containerName": self.container_name,
+            "imageId": self.image_id,
+            "repoDigest": self.repo_digest,
+            "version": self.version,
+            "url": self.url,
+            "networkName": self.network_name,
+        }
+        self.register_outputs(dict(outputs))
