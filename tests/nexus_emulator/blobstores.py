@@ -1,0 +1,281 @@
+"""Blob stores (api-notes section 3): file and S3 stores, quota status, deletion rules."""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from .core import Request, Route, crud
+from .errors import BeanValidationError, EmptyError, FieldValidationError, MessageError, Response
+
+SECRET_PLACEHOLDER = "#~NXRM~PLACEHOLDER~PASSWORD~#"
+AVAILABLE_SPACE = 107_374_182_400
+_S3_SECRETS = (
+    ("bucketSecurity", "secretAccessKey"),
+    ("bucketSecurity", "sessionToken"),
+    ("encryption", "encryptionKey"),
+)
+
+
+@dataclass
+class BlobStore:
+    name: str
+    type: str  # "File" or "S3"
+    path: str | None = None
+    soft_quota: dict[str, Any] | None = None
+    bucket_configuration: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "path": self.path,
+            "softQuota": self.soft_quota,
+            "bucketConfiguration": copy.deepcopy(self.bucket_configuration) or None,
+        }
+
+
+class BlobStores:
+    def __init__(self, data_dir: str) -> None:
+        self.data_dir = data_dir
+        self.stores: dict[str, BlobStore] = {}
+        self.stores["default"] = BlobStore("default", "File", "default")
+
+    # -- lookups -------------------------------------------------------------------------
+    def find(self, name: str) -> BlobStore | None:
+        """Case-insensitive, like ``BlobStoreManagerImpl#exists``."""
+        return self.stores.get(name.lower())
+
+    def blobs_root(self) -> str:
+        return posixpath.join(self.data_dir, "blobs")
+
+    def normalise_path(self, path: str) -> str:
+        """An absolute path inside ``<data>/blobs`` is reported relative (``getRelativeBlobDir``)."""
+        root = self.blobs_root()
+        norm = posixpath.normpath(path)
+        if posixpath.isabs(norm) and (norm + "/").startswith(root + "/") and norm != root:
+            return posixpath.relpath(norm, root)
+        return norm if posixpath.isabs(norm) else posixpath.normpath(path)
+
+    def absolute(self, path: str) -> str:
+        return posixpath.normpath(path if posixpath.isabs(path) else posixpath.join(self.blobs_root(), path))
+
+    def path_conflicts(self, path: str, exclude: str | None = None) -> list[str]:
+        mine = self.absolute(path)
+        clashes = []
+        for store in self.stores.values():
+            if store.type != "File" or store.path is None or store.name.lower() == (exclude or "").lower():
+                continue
+            other = self.absolute(store.path)
+            if mine == other or mine.startswith(other + "/") or other.startswith(mine + "/"):
+                clashes.append(store.name)
+        return clashes
+
+    def snapshot(self) -> dict[str, Any]:
+        return {s.name: s.to_dict() for s in sorted(self.stores.values(), key=lambda s: s.name)}
+
+
+# -- handlers ------------------------------------------------------------------------------
+
+
+def _stores(req: Request) -> BlobStores:
+    return req.state.blobstores
+
+
+def _check_quota(body: dict[str, Any]) -> None:
+    quota = body.get("softQuota")
+    if quota and quota.get("type") and quota["type"].lower() == "spaceusedquota" and not quota.get("limit"):
+        # unconfirmed: id and wording of the quota violation; SpaceUsedQuota requires limit > 0.
+        raise FieldValidationError([("softQuota.limit", "Soft quota limit must be greater than 0")])
+
+
+def _quota(body: dict[str, Any]) -> dict[str, Any] | None:
+    quota = body.get("softQuota")
+    if not quota or not quota.get("type"):
+        return None
+    return {"type": quota.get("type"), "limit": quota.get("limit")}
+
+
+def list_blobstores(req: Request) -> Response:
+    out = []
+    for store in sorted(_stores(req).stores.values(), key=lambda s: s.name):
+        out.append(
+            {
+                "softQuota": store.soft_quota,
+                "name": store.name,
+                "type": store.type,
+                "unavailable": False,
+                "blobCount": 0,
+                "totalSizeInBytes": 0,
+                "availableSpaceInBytes": AVAILABLE_SPACE,
+            }
+        )
+    return Response.json(200, out)
+
+
+def create_file(req: Request) -> Response:
+    body = req.body or {}
+    stores = _stores(req)
+    missing = [(f, "must not be empty") for f in ("name", "path") if not body.get(f)]
+    if missing:
+        raise BeanValidationError(missing)
+    if stores.find(body["name"]):
+        raise FieldValidationError([("name", "Name is already used, must be unique (ignoring case)")])
+    _check_quota(body)
+    clashes = stores.path_conflicts(body["path"])
+    if clashes:
+        raise FieldValidationError(
+            [
+                (
+                    "*",
+                    "A file blob store must have a unique path, and may not be contained in a "
+                    f"sub directory of another blob store. Blob stores with violations: "
+                    f"{', '.join(clashes)}",
+                )
+            ]
+        )
+    store = BlobStore(body["name"], "File", stores.normalise_path(body["path"]), _quota(body))
+    stores.stores[store.name.lower()] = store
+    return Response.no_content(204)
+
+
+def _file_store(req: Request) -> BlobStore:
+    name = req.params["name"]
+    store = _stores(req).find(name)
+    if store is None:
+        raise MessageError(404, f"Unable to find File '{name}' blobstore", quoted=False)
+    if store.type != "File":
+        # unconfirmed: the wording for "exists but is not a file store".
+        raise MessageError(400, f"Unable to find File '{name}' blobstore", quoted=False)
+    return store
+
+
+def get_file(req: Request) -> Response:
+    store = _file_store(req)
+    return Response.json(200, {"softQuota": store.soft_quota, "path": store.path})
+
+
+def update_file(req: Request) -> Response:
+    store = _file_store(req)
+    body = req.body or {}
+    _check_quota(body)
+    if body.get("path"):
+        clashes = _stores(req).path_conflicts(body["path"], exclude=store.name)
+        if clashes:
+            raise FieldValidationError(
+                [
+                    (
+                        "*",
+                        "A file blob store must have a unique path, and may not be contained "
+                        "in a sub directory of another blob store. Blob stores with "
+                        f"violations: {', '.join(clashes)}",
+                    )
+                ]
+            )
+        store.path = _stores(req).normalise_path(body["path"])
+    store.soft_quota = _quota(body)
+    return Response.no_content(204)
+
+
+def delete_blobstore(req: Request) -> Response:
+    name = req.params["name"]
+    store = _stores(req).find(name)
+    if store is None:
+        # Nexus formats "Unable to find %s '%s' blobstore" with an empty type: two spaces.
+        raise MessageError(404, f"Unable to find  '{name}' blobstore", quoted=False)
+    if req.state.repositories.using_blobstore(store.name):
+        raise MessageError(400, f"BlobStore {store.name} is in use and cannot be deleted")
+    del _stores(req).stores[store.name.lower()]
+    return Response.no_content(204)
+
+
+def quota_status(req: Request) -> Response:
+    name = req.params["name"]
+    store = _stores(req).find(name)
+    if store is None:
+        raise EmptyError(404)
+    if store.soft_quota is None:
+        message = f"Blob store {store.name} has no quota"
+    else:
+        # unconfirmed: wording of the non-violating quota message (an empty store never violates).
+        message = f"Blob store {store.name} is not violating its {store.soft_quota['type']} quota"
+    return Response.json(200, {"isViolation": False, "message": message, "blobStoreName": store.name})
+
+
+# -- S3 --------------------------------------------------------------------------------------
+
+
+def _mask(config: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(config)
+    for section, key in _S3_SECRETS:
+        if isinstance(out.get(section), dict) and out[section].get(key):
+            out[section][key] = SECRET_PLACEHOLDER
+    return out
+
+
+def _merge_secrets(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(new)
+    for section, key in _S3_SECRETS:
+        if isinstance(out.get(section), dict) and out[section].get(key) == SECRET_PLACEHOLDER:
+            out[section][key] = (old.get(section) or {}).get(key)
+    return out
+
+
+def create_s3(req: Request) -> Response:
+    body = req.body or {}
+    stores = _stores(req)
+    if stores.find(body["name"]):
+        raise MessageError(400, "Duplicate key", quoted=False, text=True)
+    _check_quota(body)
+    stores.stores[body["name"].lower()] = BlobStore(
+        body["name"], "S3", None, _quota(body), copy.deepcopy(body["bucketConfiguration"])
+    )
+    return Response.no_content(201)
+
+
+def _s3_store(req: Request) -> BlobStore:
+    name = req.params["name"]
+    store = _stores(req).find(name)
+    if store is None or store.type != "S3":
+        # unconfirmed: exact 404 wording for S3 (mirrors the file store's message).
+        raise MessageError(404, f"Unable to find S3 '{name}' blobstore", quoted=False)
+    return store
+
+
+def get_s3(req: Request) -> Response:
+    store = _s3_store(req)
+    return Response.json(
+        200,
+        {
+            "name": store.name,
+            "softQuota": store.soft_quota,
+            "bucketConfiguration": _mask(store.bucket_configuration),
+            "type": "S3",
+        },
+    )
+
+
+def update_s3(req: Request) -> Response:
+    store = _s3_store(req)
+    body = req.body or {}
+    _check_quota(body)
+    store.bucket_configuration = _merge_secrets(body["bucketConfiguration"], store.bucket_configuration)
+    store.soft_quota = _quota(body)
+    return Response.no_content(204)
+
+
+PERM = crud("blobstores")
+
+ROUTES = [
+    Route("GET", "/v1/blobstores", list_blobstores, PERM),
+    Route("POST", "/v1/blobstores/file", create_file, PERM),
+    Route("GET", "/v1/blobstores/file/{name}", get_file, PERM),
+    Route("PUT", "/v1/blobstores/file/{name}", update_file, PERM),
+    Route("DELETE", "/v1/blobstores/{name}", delete_blobstore, PERM),
+    Route("GET", "/v1/blobstores/{name}/quota-status", quota_status, PERM),
+    Route("POST", "/v1/blobstores/s3", create_s3, PERM),
+    Route("GET", "/v1/blobstores/s3/{name}", get_s3, PERM),
+    Route("PUT", "/v1/blobstores/s3/{name}", update_s3, PERM),
+]

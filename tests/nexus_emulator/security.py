@@ -1,0 +1,653 @@
+"""Security (api-notes sections 2 and 6): users, roles, privileges, realms, anonymous access,
+LDAP servers, change-password, plus the Shiro-style permission check used by every route."""
+
+from __future__ import annotations
+
+import copy
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .core import Request, Route, crud
+from .errors import (
+    BeanValidationError,
+    EmptyError,
+    FieldValidationError,
+    MessageError,
+    Response,
+    UnexpectedError,
+)
+from .spec import load_spec, render_with_schema
+
+BUILTIN_REALMS = {
+    "ConanToken": "Conan Bearer Token Realm",
+    "DefaultRole": "Default Role Realm",
+    "DockerToken": "Docker Bearer Token Realm",
+    "LdapRealm": "LDAP Realm",
+    "NexusAuthenticatingRealm": "Local Authenticating Realm",
+    "NpmToken": "npm Bearer Token Realm",
+    "NuGetApiKey": "NuGet API-Key Realm",
+    "rutauth-realm": "Rut Auth Realm",
+}
+HIDDEN_REALM = "NexusAuthorizingRealm"
+BREAD = ("browse", "read", "edit", "add", "delete")
+# Application privileges take BREAD actions and are checked against CRUD permissions.
+APPLICATION_ACTIONS = {
+    "browse": "read",
+    "read": "read",
+    "edit": "update",
+    "add": "create",
+    "delete": "delete",
+    "all": "*",
+}
+
+
+def implies(granted: str, required: str) -> bool:
+    """Shiro ``WildcardPermission#implies`` (case-insensitive, ``,``-separated sub-parts)."""
+    g_parts = [set(p.split(",")) for p in granted.lower().split(":")]
+    r_parts = [set(p.split(",")) for p in required.lower().split(":")]
+    for i, r_part in enumerate(r_parts):
+        if i >= len(g_parts):
+            return True
+        if "*" not in g_parts[i] and not r_part <= g_parts[i]:
+            return False
+    return all("*" in g for g in g_parts[len(r_parts) :])
+
+
+@dataclass
+class User:
+    userId: str  # noqa: N815 - API field names
+    firstName: str | None  # noqa: N815
+    lastName: str | None  # noqa: N815
+    emailAddress: str | None  # noqa: N815
+    password: str
+    status: str
+    roles: list[str] = field(default_factory=list)
+
+    def api(self) -> dict[str, Any]:
+        return {
+            "userId": self.userId,
+            "firstName": self.firstName,
+            "lastName": self.lastName,
+            "emailAddress": self.emailAddress,
+            "source": "default",
+            "status": self.status,
+            "readOnly": False,
+            "roles": sorted(self.roles),
+            "externalRoles": [],
+        }
+
+
+@dataclass
+class Role:
+    id: str
+    name: str
+    description: str | None
+    privileges: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    read_only: bool = False
+
+    def api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": "default",
+            "name": self.name,
+            "description": self.description,
+            "readOnly": self.read_only,
+            "privileges": sorted(self.privileges),
+            "roles": sorted(self.roles),
+        }
+
+
+def _privilege(
+    ptype: str, name: str, description: str, read_only: bool = True, **fields: Any
+) -> dict[str, Any]:
+    return {"type": ptype, "name": name, "description": description, "readOnly": read_only, **fields}
+
+
+def _builtin_privileges() -> dict[str, dict[str, Any]]:
+    privs = [_privilege("wildcard", "nx-all", "All permissions", pattern="nexus:*")]
+    for domain in ("blobstores", "users", "roles", "privileges", "tasks", "settings", "ldap", "metrics"):
+        privs.append(
+            _privilege(
+                "application",
+                f"nx-{domain}-all",
+                f"All permissions for {domain}",
+                domain=domain,
+                actions=["ALL"],
+            )
+        )
+        privs.append(
+            _privilege(
+                "application",
+                f"nx-{domain}-read",
+                f"Read permission for {domain}",
+                domain=domain,
+                actions=["READ"],
+            )
+        )
+    privs.append(
+        _privilege(
+            "application", "nx-healthcheck-read", "Read health check", domain="healthcheck", actions=["READ"]
+        )
+    )
+    privs.append(
+        _privilege("application", "nx-search-read", "Search repositories", domain="search", actions=["READ"])
+    )
+    for kind in ("view", "admin"):
+        for action in (*BREAD, "*"):
+            privs.append(
+                _privilege(
+                    f"repository-{kind}",
+                    f"nx-repository-{kind}-*-*-{action}",
+                    f"{action} permission for all repositories",
+                    format="*",
+                    repository="*",
+                    actions=["ALL" if action == "*" else action.upper()],
+                )
+            )
+    return {p["name"]: p for p in privs}
+
+
+def permission_of(priv: dict[str, Any]) -> str:
+    ptype = priv["type"]
+    actions = [a.lower() for a in priv.get("actions") or []]
+    if ptype == "wildcard":
+        return str(priv["pattern"])
+    if ptype == "application":
+        crud_actions = sorted({APPLICATION_ACTIONS.get(a, a) for a in actions})
+        return f"nexus:{priv['domain']}:{'*' if '*' in crud_actions else ','.join(crud_actions)}"
+    kind = ptype.removeprefix("repository-")
+    joined = "*" if "all" in actions else ",".join(actions)
+    return f"nexus:repository-{kind}:{priv.get('format')}:{priv.get('repository')}:{joined}"
+
+
+class Security:
+    def __init__(
+        self, admin_password: str, admin_status: str = "active", anonymous_enabled: bool = True
+    ) -> None:
+        self.users: dict[str, User] = {
+            "admin": User(
+                "admin",
+                "Administrator",
+                "User",
+                "admin@example.org",
+                admin_password,
+                admin_status,
+                ["nx-admin"],
+            ),
+            "anonymous": User(
+                "anonymous",
+                "Anonymous",
+                "User",
+                "anonymous@example.org",
+                uuid.uuid4().hex,
+                "active",
+                ["nx-anonymous"],
+            ),
+        }
+        self.roles: dict[str, Role] = {
+            "nx-admin": Role("nx-admin", "nx-admin", "Administrator Role", ["nx-all"], [], True),
+            "nx-anonymous": Role(
+                "nx-anonymous",
+                "nx-anonymous",
+                "Anonymous Role",
+                [
+                    "nx-healthcheck-read",
+                    "nx-search-read",
+                    "nx-repository-view-*-*-read",
+                    "nx-repository-view-*-*-browse",
+                ],
+                [],
+                True,
+            ),
+        }
+        self.privileges = _builtin_privileges()
+        self.active_realms: list[str] = ["NexusAuthenticatingRealm"]
+        # unconfirmed: whether anonymous access defaults to enabled on a fresh 3.9x CE.
+        self.anonymous = {"enabled": anonymous_enabled, "userId": "anonymous", "realmName": HIDDEN_REALM}
+        self.ldap: dict[str, dict[str, Any]] = {}
+        self.admin_password_file: str | None = None
+
+    # -- authentication & authorisation ----------------------------------------------------
+    def authenticate(self, user_id: str, password: str) -> bool:
+        user = self.users.get(user_id)
+        return user is not None and user.password == password and user.status in ("active", "changepassword")
+
+    def _granted(self, user_id: str) -> list[str]:
+        user = self.users.get(user_id)
+        if user is None:
+            return []
+        seen: set[str] = set()
+        pending = list(user.roles)
+        perms: list[str] = []
+        while pending:
+            role = self.roles.get(pending.pop())
+            if role is None or role.id in seen:
+                continue
+            seen.add(role.id)
+            pending.extend(role.roles)
+            perms.extend(permission_of(self.privileges[p]) for p in role.privileges if p in self.privileges)
+        return perms
+
+    def permits(self, user_id: str, permission: str) -> bool:
+        return any(implies(g, permission) for g in self._granted(user_id))
+
+    # -- repository privileges ---------------------------------------------------------------
+    def add_repository_privileges(self, fmt: str, repo: str) -> None:
+        for kind in ("view", "admin"):
+            for action in (*BREAD, "*"):
+                name = f"nx-repository-{kind}-{fmt}-{repo}-{action}"
+                self.privileges[name] = _privilege(
+                    f"repository-{kind}",
+                    name,
+                    f"{action} permission for {fmt} repository {repo}",
+                    format=fmt,
+                    repository=repo,
+                    actions=["ALL" if action == "*" else action.upper()],
+                )
+
+    def remove_repository_privileges(self, fmt: str, repo: str) -> None:
+        prefixes = (f"nx-repository-view-{fmt}-{repo}-", f"nx-repository-admin-{fmt}-{repo}-")
+        for name in [n for n, p in self.privileges.items() if p["readOnly"] and n.startswith(prefixes)]:
+            del self.privileges[name]
+
+    def snapshot(self) -> dict[str, Any]:
+        users = {
+            k: {kk: vv for kk, vv in asdict(u).items() if kk != "password"}
+            for k, u in sorted(self.users.items())
+        }
+        return {
+            "users": users,
+            "roles": {k: asdict(r) for k, r in sorted(self.roles.items())},
+            "privileges": copy.deepcopy(dict(sorted(self.privileges.items()))),
+            "activeRealms": list(self.active_realms),
+            "anonymous": dict(self.anonymous),
+            "ldap": copy.deepcopy(self.ldap),
+        }
+
+
+def _sec(req: Request) -> Security:
+    return req.state.security
+
+
+# -- realms & anonymous ---------------------------------------------------------------------------
+
+
+def realms_available(req: Request) -> Response:
+    items = sorted(BUILTIN_REALMS.items(), key=lambda kv: kv[1])
+    return Response.json(200, [{"id": k, "name": v} for k, v in items])
+
+
+def realms_active(req: Request) -> Response:
+    return Response.json(200, list(_sec(req).active_realms))
+
+
+def set_realms_active(req: Request) -> Response:
+    ids: list[str] = req.body or []
+    unknown = [i for i in ids if i not in BUILTIN_REALMS]
+    if unknown:
+        raise MessageError(400, f"Unknown realmIds: [{', '.join(unknown)}]", text=True)
+    _sec(req).active_realms = list(dict.fromkeys(ids))
+    return Response.no_content(204)
+
+
+def get_anonymous(req: Request) -> Response:
+    return Response.json(200, dict(_sec(req).anonymous))
+
+
+def put_anonymous(req: Request) -> Response:
+    sec = _sec(req)
+    body = req.body or {}
+    realm = body.get("realmName") or HIDDEN_REALM
+    if realm != HIDDEN_REALM and realm not in sec.active_realms:
+        raise FieldValidationError([("realmName", "Realm does not exist")])
+    sec.anonymous = {
+        "enabled": bool(body.get("enabled")),
+        "userId": body.get("userId") or "anonymous",
+        "realmName": realm,
+    }
+    return Response.json(200, dict(sec.anonymous))
+
+
+# -- users -----------------------------------------------------------------------------------------
+
+
+def _check_roles(sec: Security, roles: list[str]) -> None:
+    missing = [r for r in roles if r not in sec.roles]
+    if missing:
+        raise FieldValidationError([("roles", f"Unable to locate roleId: {r}") for r in missing])
+
+
+def _user(req: Request) -> User:
+    user_id = req.params["userId"]
+    user = _sec(req).users.get(user_id)
+    if user is None:
+        raise MessageError(404, f"User '{user_id}' not found.")
+    return user
+
+
+def list_users(req: Request) -> Response:
+    prefix = (req.arg("userId") or "").lower()
+    source = req.arg("source")
+    users = [
+        u.api()
+        for u in sorted(_sec(req).users.values(), key=lambda u: u.userId)
+        if u.userId.lower().startswith(prefix) and source in (None, "", "default")
+    ]
+    return Response.json(200, users)
+
+
+def create_user(req: Request) -> Response:
+    sec = _sec(req)
+    body = req.body or {}
+    missing = [
+        (f, "must not be empty")
+        for f in ("userId", "firstName", "lastName", "emailAddress")
+        if not body.get(f)
+    ]
+    if missing:
+        # unconfirmed: the exact bean-validation fields of ApiCreateUser.
+        raise BeanValidationError(missing)
+    if not body.get("password"):
+        # unconfirmed: shape of this 400 (message from the notes).
+        raise MessageError(400, "A non-empty password is required.", quoted=False)
+    if body["userId"] in sec.users:
+        # unconfirmed: the duplicate-user answer.
+        raise MessageError(400, f"User '{body['userId']}' already exists.")
+    _check_roles(sec, body.get("roles") or [])
+    user = User(
+        body["userId"],
+        body.get("firstName"),
+        body.get("lastName"),
+        body.get("emailAddress"),
+        body["password"],
+        body.get("status", "active").lower(),
+        list(body.get("roles") or []),
+    )
+    sec.users[user.userId] = user
+    return Response.json(200, user.api())
+
+
+def update_user(req: Request) -> Response:
+    sec = _sec(req)
+    body = req.body or {}
+    if body.get("userId") != req.params["userId"]:
+        raise MessageError(400, "The path's userId does not match the body")
+    user = _user(req)
+    _check_roles(sec, body.get("roles") or [])
+    user.firstName = body.get("firstName")
+    user.lastName = body.get("lastName")
+    user.emailAddress = body.get("emailAddress")
+    user.status = str(body.get("status", user.status)).lower()
+    user.roles = list(body.get("roles") or [])
+    return Response.no_content(204)
+
+
+def delete_user(req: Request) -> Response:
+    sec = _sec(req)
+    user = _user(req)
+    if user.userId == req.user_id:
+        raise UnexpectedError("Can not delete currently signed in user")
+    if user.userId == sec.anonymous["userId"] and sec.anonymous["enabled"]:
+        raise UnexpectedError("Can not delete anonymous user")
+    del sec.users[user.userId]
+    return Response.no_content(204)
+
+
+def change_password(req: Request) -> Response:
+    user = _user(req)
+    password = req.body if isinstance(req.body, str) else ""
+    if not password.strip():
+        raise MessageError(400, "Password must be supplied.")
+    user.password = password
+    if user.status == "changepassword":
+        user.status = "active"
+    sec = _sec(req)
+    if user.userId == "admin" and sec.admin_password_file and os.path.exists(sec.admin_password_file):
+        os.remove(sec.admin_password_file)
+    return Response.no_content(204)
+
+
+# -- roles -------------------------------------------------------------------------------------------
+
+
+def _role(req: Request) -> Role:
+    role_id = req.params["id"]
+    role = _sec(req).roles.get(role_id)
+    if role is None:
+        raise MessageError(404, f"Role '{role_id}' not found.")
+    return role
+
+
+def _check_role_refs(sec: Security, body: dict[str, Any]) -> None:
+    errors = [
+        ("privileges", f"Unable to locate privilege: {p}")
+        for p in body.get("privileges") or []
+        if p not in sec.privileges
+    ]
+    errors += [
+        ("roles", f"Unable to locate roleId: {r}") for r in body.get("roles") or [] if r not in sec.roles
+    ]
+    if errors:
+        # unconfirmed: wording and ids of the unknown privilege / child role violations.
+        raise FieldValidationError(errors)
+
+
+def list_roles(req: Request) -> Response:
+    return Response.json(200, [r.api() for _, r in sorted(_sec(req).roles.items())])
+
+
+def get_role(req: Request) -> Response:
+    return Response.json(200, _role(req).api())
+
+
+def create_role(req: Request) -> Response:
+    sec = _sec(req)
+    body = req.body or {}
+    if not body.get("id") or not body.get("name"):
+        raise BeanValidationError([(f, "must not be empty") for f in ("id", "name") if not body.get(f)])
+    if body["id"] in sec.roles:
+        raise MessageError(400, f"Role '{body['id']}' already exists, use a unique roleId.")
+    _check_role_refs(sec, body)
+    role = Role(
+        body["id"],
+        body["name"],
+        body.get("description"),
+        list(body.get("privileges") or []),
+        list(body.get("roles") or []),
+    )
+    sec.roles[role.id] = role
+    return Response.json(200, role.api())
+
+
+def update_role(req: Request) -> Response:
+    sec = _sec(req)
+    role = _role(req)
+    body = req.body or {}
+    if role.read_only:
+        raise MessageError(400, f"Role '{role.id}' is internal and cannot be modified or deleted.")
+    _check_role_refs(sec, body)
+    role.name = body.get("name") or role.name
+    role.description = body.get("description")
+    role.privileges = list(body.get("privileges") or [])
+    role.roles = list(body.get("roles") or [])
+    return Response.no_content(204)
+
+
+def delete_role(req: Request) -> Response:
+    role = _role(req)
+    if role.read_only:
+        raise MessageError(400, f"Role '{role.id}' is internal and cannot be modified or deleted.")
+    del _sec(req).roles[role.id]
+    return Response.no_content(204)
+
+
+# -- privileges ----------------------------------------------------------------------------------------
+
+
+def _privilege_api(priv: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(priv)
+
+
+def list_privileges(req: Request) -> Response:
+    return Response.json(200, [_privilege_api(p) for _, p in sorted(_sec(req).privileges.items())])
+
+
+def _priv(req: Request) -> dict[str, Any]:
+    name = req.params["privilegeName"]
+    priv = _sec(req).privileges.get(name)
+    if priv is None:
+        raise MessageError(404, f"Privilege '{name}' not found.")
+    return priv
+
+
+def get_privilege(req: Request) -> Response:
+    return Response.json(200, _privilege_api(_priv(req)))
+
+
+def _privilege_from_body(ptype: str, body: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in body.items() if k not in ("name", "description", "type", "readOnly")}
+    if "actions" in fields:
+        fields["actions"] = [str(a).upper() for a in fields["actions"] or []]
+    return _privilege(ptype, body["name"], body.get("description") or "", read_only=False, **fields)
+
+
+def create_privilege(req: Request) -> Response:
+    sec = _sec(req)
+    ptype = req.template.split("/")[4]
+    body = req.body or {}
+    if not body.get("name"):
+        raise BeanValidationError([("name", "must not be empty")])
+    if body["name"] in sec.privileges:
+        # unconfirmed: duplicate privilege answer.
+        raise MessageError(400, f"Privilege '{body['name']}' already exists, use a unique name.")
+    sec.privileges[body["name"]] = _privilege_from_body(ptype, body)
+    return Response.no_content(201)
+
+
+def update_privilege(req: Request) -> Response:
+    priv = _priv(req)
+    ptype = req.template.split("/")[4]
+    if priv["readOnly"]:
+        raise MessageError(400, f"Privilege '{priv['name']}' is internal and cannot be modified or deleted.")
+    if priv["type"] != ptype:
+        # unconfirmed: wording when the privilege is of another type.
+        raise MessageError(400, f"Privilege '{priv['name']}' is not a {ptype} privilege.")
+    body = dict(req.body or {}, name=priv["name"])
+    _sec(req).privileges[priv["name"]] = _privilege_from_body(ptype, body)
+    return Response.no_content(204)
+
+
+def delete_privilege(req: Request) -> Response:
+    priv = _priv(req)
+    if priv["readOnly"]:
+        raise MessageError(400, f"Privilege '{priv['name']}' is internal and cannot be modified or deleted.")
+    del _sec(req).privileges[priv["name"]]
+    return Response.no_content(204)
+
+
+# -- LDAP -----------------------------------------------------------------------------------------------
+
+
+def _ldap_api(server: dict[str, Any]) -> dict[str, Any]:
+    spec = load_spec()
+    out: dict[str, Any] = render_with_schema(spec.schema("ReadLdapServerXo"), server)
+    return out
+
+
+def _ldap(req: Request) -> dict[str, Any]:
+    name = req.params["name"]
+    server = _sec(req).ldap.get(name)
+    if server is None:
+        # unconfirmed: wording of the LDAP 404.
+        raise MessageError(404, f"LDAP server {name} not found")
+    return server
+
+
+def list_ldap(req: Request) -> Response:
+    servers = sorted(_sec(req).ldap.values(), key=lambda s: s["order"])
+    return Response.json(200, [_ldap_api(s) for s in servers])
+
+
+def create_ldap(req: Request) -> Response:
+    sec = _sec(req)
+    body = dict(req.body or {})
+    if body["name"] in sec.ldap:
+        # unconfirmed: duplicate LDAP server answer.
+        raise MessageError(400, f"LDAP server {body['name']} already exists")
+    body["id"] = uuid.uuid4().hex
+    body["order"] = len(sec.ldap)
+    sec.ldap[body["name"]] = body
+    return Response.no_content(201)
+
+
+def get_ldap(req: Request) -> Response:
+    return Response.json(200, _ldap_api(_ldap(req)))
+
+
+def update_ldap(req: Request) -> Response:
+    sec = _sec(req)
+    server = _ldap(req)
+    body = dict(req.body or {})
+    body["id"], body["order"] = server["id"], server["order"]
+    if not body.get("authPassword"):
+        body["authPassword"] = server.get("authPassword")
+    if body.get("name", server["name"]) != server["name"]:
+        del sec.ldap[server["name"]]
+    sec.ldap[body.setdefault("name", server["name"])] = body
+    return Response.no_content(204)
+
+
+def delete_ldap(req: Request) -> Response:
+    sec = _sec(req)
+    del sec.ldap[_ldap(req)["name"]]
+    for i, server in enumerate(sorted(sec.ldap.values(), key=lambda s: s["order"])):
+        server["order"] = i
+    return Response.no_content(204)
+
+
+def ldap_change_order(req: Request) -> Response:
+    sec = _sec(req)
+    names: list[str] = req.body or []
+    if sorted(names) != sorted(sec.ldap):
+        raise EmptyError(400)  # unconfirmed: answer for an incomplete or unknown order list
+    for i, name in enumerate(names):
+        sec.ldap[name]["order"] = i
+    return Response.no_content(204)
+
+
+USERS, ROLES, PRIVS, SETTINGS, LDAP = (crud(d) for d in ("users", "roles", "privileges", "settings", "ldap"))
+
+ROUTES = [
+    Route("GET", "/v1/security/realms/available", realms_available, SETTINGS),
+    Route("GET", "/v1/security/realms/active", realms_active, SETTINGS),
+    Route("PUT", "/v1/security/realms/active", set_realms_active, SETTINGS),
+    Route("GET", "/v1/security/anonymous", get_anonymous, SETTINGS),
+    Route("PUT", "/v1/security/anonymous", put_anonymous, SETTINGS),
+    Route("GET", "/v1/security/users", list_users, USERS),
+    Route("POST", "/v1/security/users", create_user, USERS),
+    Route("PUT", "/v1/security/users/{userId}", update_user, USERS),
+    Route("DELETE", "/v1/security/users/{userId}", delete_user, USERS),
+    Route("PUT", "/v1/security/users/{userId}/change-password", change_password, "nexus:*"),
+    Route("GET", "/v1/security/roles", list_roles, ROLES),
+    Route("POST", "/v1/security/roles", create_role, ROLES),
+    Route("GET", "/v1/security/roles/{id}", get_role, ROLES),
+    Route("PUT", "/v1/security/roles/{id}", update_role, ROLES),
+    Route("DELETE", "/v1/security/roles/{id}", delete_role, ROLES),
+    Route("GET", "/v1/security/privileges", list_privileges, PRIVS),
+    Route("GET", "/v1/security/privileges/{privilegeName}", get_privilege, PRIVS),
+    Route("DELETE", "/v1/security/privileges/{privilegeName}", delete_privilege, PRIVS),
+    Route("GET", "/v1/security/ldap", list_ldap, LDAP),
+    Route("POST", "/v1/security/ldap", create_ldap, LDAP),
+    Route("POST", "/v1/security/ldap/change-order", ldap_change_order, "nexus:ldap:update"),
+    Route("GET", "/v1/security/ldap/{name}", get_ldap, LDAP),
+    Route("PUT", "/v1/security/ldap/{name}", update_ldap, LDAP),
+    Route("DELETE", "/v1/security/ldap/{name}", delete_ldap, LDAP),
+]
+for _ptype in ("application", "wildcard", "repository-view", "repository-admin"):
+    ROUTES += [
+        Route("POST", f"/v1/security/privileges/{_ptype}", create_privilege, PRIVS),
+        Route("PUT", f"/v1/security/privileges/{_ptype}/{{privilegeName}}", update_privilege, PRIVS),
+    ]
