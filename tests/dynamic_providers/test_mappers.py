@@ -1,0 +1,236 @@
+"""Pure mappers and diff logic: both directions, the round trip, and what Nexus normalises."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+import pytest
+
+from dynamic_providers import repositories as repos
+from dynamic_providers import tasks
+from dynamic_providers.base import UNKNOWN
+from dynamic_providers.blob_stores import FileBlobStoreProvider, FileBlobStoreSpec
+from dynamic_providers.repositories import RepositoryProvider, RepositorySpec
+
+CONN = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "pw"}
+
+SPECS = [
+    RepositorySpec(
+        name="docker-a-release", format="docker", type="hosted", blob_store="docker-a", http_port=18001
+    ),
+    RepositorySpec(
+        name="docker-hub",
+        format="docker",
+        type="proxy",
+        blob_store="docker-hub",
+        remote_url="https://registry-1.docker.io",
+        index_type="HUB",
+    ),
+    RepositorySpec(name="docker-all", format="docker", type="group", members=("b", "a"), http_port=18000),
+    RepositorySpec(name="maven-releases", format="maven2", type="hosted", write_policy="ALLOW_ONCE"),
+    RepositorySpec(
+        name="maven-central", format="maven2", type="proxy", remote_url="https://repo1.maven.org/maven2/"
+    ),
+    RepositorySpec(name="npm-proxy", format="npm", type="proxy", remote_url="https://registry.npmjs.org"),
+    RepositorySpec(name="pypi-group", format="pypi", type="group", members=("pypi-proxy",)),
+    RepositorySpec(name="raw-files", format="raw", type="hosted", write_policy="ALLOW"),
+]
+
+
+def as_get_body(spec: RepositorySpec) -> dict[str, Any]:
+    """What GET returns: the request body plus format/type/url, write-only fields nulled."""
+    body = repos.to_api(spec)
+    body.update(format=spec.format, type=spec.type, url=f"http://nexus/repository/{spec.name}")
+    if "httpClient" in body and body["httpClient"]["authentication"]:
+        body["httpClient"]["authentication"]["password"] = None
+    return body
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_repository_round_trip(spec: RepositorySpec) -> None:
+    assert RepositorySpec.model_validate(repos.from_api(as_get_body(spec))) == spec
+
+
+def test_docker_hosted_body_matches_the_api() -> None:
+    body = repos.to_api(SPECS[0])
+    assert body == {
+        "name": "docker-a-release",
+        "online": True,
+        "storage": {
+            "blobStoreName": "docker-a",
+            "strictContentTypeValidation": True,
+            "writePolicy": "ALLOW_ONCE",
+        },
+        "cleanup": None,
+        "docker": {"v1Enabled": False, "forceBasicAuth": True, "httpPort": 18001, "httpsPort": None},
+    }
+
+
+def test_group_members_keep_their_order() -> None:
+    assert repos.to_api(SPECS[2])["group"] == {"memberNames": ["b", "a"]}
+
+
+def test_enums_are_compared_uppercase() -> None:
+    spec = RepositorySpec(name="r", format="raw", type="hosted", write_policy="allow_once")  # type: ignore[arg-type]
+    assert spec.write_policy == "ALLOW_ONCE"
+    body = as_get_body(spec)
+    body["storage"]["writePolicy"] = "allow_once"  # Nexus echoes what it was sent
+    assert RepositorySpec.model_validate(repos.from_api(body)) == spec
+
+
+def test_cleanup_policies_are_a_set() -> None:
+    one = RepositorySpec(name="r", format="raw", type="hosted", cleanup_policies=("b", "a"))
+    two = RepositorySpec(name="r", format="raw", type="hosted", cleanup_policies=("a", "b"))
+    assert one == two
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"name": "Docker-A", "format": "docker", "type": "hosted"}, "lowercase"),
+        ({"name": "_x", "format": "raw", "type": "hosted"}, "may not start"),
+        ({"name": "p", "format": "docker", "type": "proxy"}, "remote_url is required"),
+        ({"name": "g", "format": "docker", "type": "group"}, "at least one"),
+        ({"name": "g", "format": "raw", "type": "group", "members": ["g"]}, "cannot contain itself"),
+        (
+            {"name": "h", "format": "docker", "type": "group", "members": ["a"], "write_policy": "ALLOW"},
+            "hosted",
+        ),
+        ({"name": "h", "format": "npm", "type": "hosted", "http_port": 18000}, "docker repositories only"),
+        ({"name": "h", "format": "docker", "type": "hosted", "http_port": 1, "https_port": 1}, "different"),
+        ({"name": "h", "format": "docker", "type": "hosted", "http_port": 70000}, "less than or equal"),
+        ({"name": "h", "format": "docker", "type": "hosted", "write_policy": "SOMETIMES"}, "ALLOW"),
+        ({"name": "h", "format": "helm", "type": "hosted"}, "docker"),
+        ({"name": "h", "format": "raw", "type": "hosted", "colour": "red"}, "Extra inputs"),
+    ],
+)
+def test_bad_repository_input_is_refused(fields: dict[str, Any], words: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match=words):
+        RepositorySpec.model_validate(fields)
+
+
+def test_check_names_the_field() -> None:
+    result = RepositoryProvider().check(
+        {}, {"connection": CONN, "name": "r", "format": "raw", "type": "hosted", "http_port": "many"}
+    )
+    assert [(f.property, "integer" in f.reason) for f in result.failures] == [("http_port", True)]
+
+
+def test_check_requires_connection() -> None:
+    result = RepositoryProvider().check({}, {"name": "r", "format": "raw", "type": "hosted"})
+    assert [f.property for f in result.failures] == ["connection"]
+
+
+def test_check_defers_unknown_inputs_to_up() -> None:
+    result = RepositoryProvider().check(
+        {}, {"connection": CONN, "name": UNKNOWN, "format": "raw", "type": "hosted"}
+    )
+    assert result.failures == []
+
+
+def _props(spec: pydantic.BaseModel, **extra: Any) -> dict[str, Any]:
+    return {**spec.model_dump(), "connection": CONN, "adopt": False, **extra}
+
+
+def test_diff_is_field_by_field_with_replace_keys() -> None:
+    provider = RepositoryProvider()
+    old = SPECS[0]
+    same = provider.diff("id", _props(old), _props(old))
+    assert same.changes is False
+    policy = provider.diff("id", _props(old), _props(old.model_copy(update={"write_policy": "ALLOW"})))
+    assert policy.changes is True and policy.replaces == []
+    moved = provider.diff("id", _props(old), _props(old.model_copy(update={"blob_store": "other"})))
+    assert moved.replaces == ["blob_store"] and moved.delete_before_replace
+
+
+def test_diff_ignores_engine_and_control_noise() -> None:
+    provider = RepositoryProvider()
+    olds = _props(SPECS[0], __provider="old-blob")
+    news = _props(SPECS[0], __provider="new-blob")
+    assert provider.diff("id", olds, news).changes is False
+
+
+def test_new_credentials_are_an_update_without_replace() -> None:
+    provider = RepositoryProvider()
+    news = _props(SPECS[0])
+    news["connection"] = {**CONN, "password": "rotated"}
+    result = provider.diff("id", _props(SPECS[0]), news)
+    assert result.changes is True and result.replaces == []
+
+
+def test_blob_store_paths_are_normalised() -> None:
+    provider = FileBlobStoreProvider()
+    absolute = FileBlobStoreSpec(name="docker-a", path="/nexus-data/blobs/docker-a/")
+    assert absolute.path == "docker-a"
+    assert FileBlobStoreSpec(name="docker-a").path == "docker-a"  # default path = name
+    assert (
+        provider.diff("docker-a", _props(FileBlobStoreSpec(name="docker-a")), _props(absolute)).changes
+        is False
+    )
+    body = {"softQuota": {"type": "spaceUsedQuota", "limit": 10}, "path": "docker-a"}
+    assert provider.from_api(body, {"name": "docker-a"}) == {
+        "name": "docker-a",
+        "path": "docker-a",
+        "soft_quota_type": "spaceUsedQuota",
+        "soft_quota_limit_bytes": 10,
+    }
+
+
+def test_blob_store_quota_fields_go_together() -> None:
+    with pytest.raises(pydantic.ValidationError, match="go together"):
+        FileBlobStoreSpec(name="a", soft_quota_type="spaceUsedQuota")
+
+
+def test_weekly_task_body_is_stable() -> None:
+    spec = tasks.TaskSpec(
+        name="Compact blob store a",
+        type="blobstore.compact",
+        schedule="weekly",
+        recurring_days=("sunday",),  # type: ignore[arg-type]
+        start_time="02:30",
+        properties={"blobstoreName": "a"},
+    )
+    body = tasks.to_api(spec)
+    assert body["frequency"]["schedule"] == "weekly"
+    assert body["frequency"]["recurringDays"] == [1]
+    assert body["frequency"]["startDate"] == tasks.to_api(spec)["frequency"]["startDate"]  # no clock involved
+    assert len(str(body["frequency"]["startDate"])) == 13  # epoch milliseconds
+    assert body["properties"] == {"blobstoreName": "a"}
+    # GET answers with an ISO start date and the schedule fields at top level (3.92+).
+    get_body = {
+        "id": "t1",
+        "name": spec.name,
+        "type": spec.type,
+        "enabled": True,
+        "notificationCondition": "FAILURE",
+        "schedule": "weekly",
+        "startDate": "2024-01-07T02:30:00.000+00:00",
+        "timeZoneOffset": "+00:00",
+        "recurringDays": [1],
+        "properties": {"blobstoreName": "a"},
+    }
+    assert tasks.TaskSpec.model_validate(tasks.from_api(get_body, {})) == spec
+
+
+def test_task_start_time_respects_offset() -> None:
+    ms = tasks.start_date_ms("02:30", "-05:00")
+    assert tasks.start_time_of(ms, "-05:00") == "02:30"
+    assert tasks.start_time_of(ms, "+00:00") == "07:30"
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"schedule": "weekly"}, "recurring_days from 1"),
+        ({"schedule": "weekly", "recurring_days": [8]}, "recurring_days from 1"),
+        ({"schedule": "daily", "recurring_days": [1]}, "does not apply"),
+        ({"schedule": "cron"}, "cron_expression"),
+        ({"schedule": "daily", "start_time": "25:00"}, "HH:MM"),
+        ({"schedule": "daily", "time_zone_offset": "CET"}, "must look like"),
+        ({"schedule": "fortnightly"}, "manual"),
+    ],
+)
+def test_bad_task_input_is_refused(fields: dict[str, Any], words: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match=words):
+        tasks.TaskSpec.model_validate({"name": "t", "type": "blobstore.compact", **fields})
