@@ -1,0 +1,459 @@
+"""HAProxy in front of Nexus: TLS for the UI and every Docker port, deployed two ways.
+
+The configuration is rendered by :func:`components.haproxy_config.render_haproxy_config` from
+:func:`haproxy_spec_from_settings` (pure: ``scripts/render-haproxy STACK`` prints the same text
+without the engine), and the certificate file is the PEM bundle (leaf, chain, key) of the
+:class:`components.pki.Pki` outputs, always a secret.
+
+``haproxy.mode: container`` (default)
+    The pinned official image (``haproxy.image``, kept locally) runs as container ``haproxy``,
+    restart ``always``, on the docker network of the ``nexus`` container (HAProxy reaches
+    ``nexus:8081`` and ``nexus:<connector port>``). HTTP, HTTPS and every Docker port are published
+    on all addresses; the stats port on 127.0.0.1 only. ``haproxy.cfg`` and the PEM are uploaded
+    into the container (the PEM as a secret, mode 0600 for the image's ``haproxy`` user, UID 99);
+    ``HAPROXY_STATS_PASSWORD`` is a secret environment variable. A change of the configuration,
+    the certificate (e.g. the renewal by ``pulumi up``) or the stats password **recreates** the
+    container (uploads and environment cannot change in place; the old one is removed first,
+    since name and ports are fixed): HAProxy is down for a few seconds, Nexus keeps running.
+
+``haproxy.mode: host`` (the seed's way)
+    HAProxy installed on the Docker host (``apt-get install haproxy``), reached like the Docker
+    engine: locally for a unix:// socket, over SSH for ssh:// (``sshPrivateKey`` or the agent),
+    as root or through ``sudo -n``. Two commands:
+
+    1. ``/etc/default/haproxy`` (mode 0600) gets ``HAPROXY_STATS_PASSWORD`` and
+       ``CONFIG=<configDir>/haproxy.cfg`` from a secret stdin, other lines kept. A reload keeps the
+       environment the master was started with, so when this file changes HAProxy is restarted
+       (``systemctl try-restart``).
+    2. The PEM (stdin, secret, ``umask 077``) and ``haproxy.cfg`` are staged in a temporary
+       directory; the new PEM is put in place (the previous one kept aside), ``haproxy -c -f`` checks
+       the staged configuration, and only if it passes is it moved to ``<configDir>/haproxy.cfg``
+       and HAProxy **reloaded** (``systemctl reload haproxy``; started when inactive), which keeps
+       established connections. When the check fails the previous PEM is restored, nothing else
+       changes, and ``pulumi up`` fails with HAProxy's message.
+
+Stats password: ``haproxy.statsPassword`` when set; otherwise derived from ``adminPassword`` with
+HMAC-SHA256 (key: the admin password, message: ``nexus-platform/haproxy/stats-password/v1``,
+first 32 hex digits). It is stable across runs and changes only when the admin password does;
+read it with ``pulumi stack output haproxyStatsPassword --show-secrets`` if the program exports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+import pulumi_docker as docker
+import yaml
+
+from components.haproxy_config import (
+    STATS_PASSWORD_ENV,
+    DockerConnector,
+    HaproxySpec,
+    build_pem_bundle,
+    render_haproxy_config,
+)
+from components.nexus_server import AS_ROOT_PREFIX, CONTAINER_NAME, LOOPBACK, HostAccess
+from settings import NEXUS_UI_PORT, SettingsError, SettingsIssue, StackSettings, load_stack_file
+
+TYPE_TOKEN = "nexus-platform:components:Haproxy"
+
+HAPROXY_CONTAINER_NAME = "haproxy"
+#: Where the official image reads its configuration (its default CMD).
+CONTAINER_CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg"
+#: Next to the configuration: a directory that exists in the image (uploads create no directories).
+CONTAINER_CERTIFICATE_PATH = "/usr/local/etc/haproxy/nexus.pem"
+#: The official image runs as user haproxy, UID/GID 99.
+CONTAINER_HAPROXY_UID = "99"
+CONTAINER_STOP_GRACE_SECONDS = 60
+PUBLIC = "0.0.0.0"
+#: Host mode: the environment file of Debian's haproxy.service (EnvironmentFile=-/etc/default/haproxy).
+HOST_ENVIRONMENT_FILE = "/etc/default/haproxy"
+HOST_CERTIFICATE_NAME = "certs/nexus.pem"
+STATS_PASSWORD_CONTEXT = b"nexus-platform/haproxy/stats-password/v1"
+_HEREDOC_MARK = "NEXUS_PLATFORM_HAPROXY_CFG"
+
+
+# ------------------------------------------------------------------------------------------------
+# Pure mapping: settings -> spec, stats password
+# ------------------------------------------------------------------------------------------------
+
+
+def certificate_path(settings: StackSettings) -> str:
+    """Path of the PEM bundle as HAProxy sees it."""
+    if settings.haproxy.mode == "container":
+        return CONTAINER_CERTIFICATE_PATH
+    return f"{settings.haproxy.config_dir.rstrip('/')}/{HOST_CERTIFICATE_NAME}"
+
+
+def config_path(settings: StackSettings) -> str:
+    """Path of haproxy.cfg as HAProxy sees it."""
+    if settings.haproxy.mode == "container":
+        return CONTAINER_CONFIG_PATH
+    return f"{settings.haproxy.config_dir.rstrip('/')}/haproxy.cfg"
+
+
+def haproxy_spec_from_settings(settings: StackSettings) -> HaproxySpec:
+    """The :class:`HaproxySpec` this stack deploys. Pure: no engine, no secrets."""
+    routing = settings.docker.routing
+    container = settings.haproxy.mode == "container"
+    connectors = tuple(
+        DockerConnector(
+            repository=connector.repository,
+            external_port=connector.external_port,
+            backend_port=connector.backend_port if routing == "connector" else None,
+            routing=routing,
+        )
+        for connector in settings.connectors
+    )
+    return HaproxySpec(
+        domain=settings.domain,
+        ui_host=settings.resolved_ui_host,
+        # container mode: the nexus container on the shared docker network; host mode: Nexus
+        # publishes its ports on the host's loopback.
+        nexus_address=CONTAINER_NAME if container else LOOPBACK,
+        certificate_path=certificate_path(settings),
+        connectors=connectors,
+        mode=settings.haproxy.mode,
+        ui_port=NEXUS_UI_PORT,
+        http_port=settings.haproxy.http_port,
+        https_port=settings.haproxy.https_port,
+        bind_address="",
+        stats_port=settings.haproxy.stats_port,
+        stats_user=settings.haproxy.stats_user,
+    )
+
+
+def derive_stats_password(admin_password: str) -> str:
+    """Deterministic stats password: HMAC-SHA256(admin password, context), 32 hex digits."""
+    return hmac.new(admin_password.encode("utf-8"), STATS_PASSWORD_CONTEXT, hashlib.sha256).hexdigest()[:32]
+
+
+def stats_password(settings: StackSettings) -> str:
+    """haproxy.statsPassword, or the value derived from adminPassword (stable across runs)."""
+    if settings.haproxy.stats_password is not None:
+        value = settings.haproxy.stats_password.get_secret_value()
+        if not value or "\n" in value or "\r" in value:
+            raise SettingsError([SettingsIssue("haproxy.statsPassword", "must be a non-empty single line")])
+        return value
+    if settings.admin_password is not None:
+        return derive_stats_password(settings.admin_password.get_secret_value())
+    raise SettingsError(
+        [
+            SettingsIssue(
+                "haproxy.statsPassword",
+                "is required when adminPassword is not set (otherwise it is derived from adminPassword)",
+            )
+        ]
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Host mode: the shell scripts
+# ------------------------------------------------------------------------------------------------
+
+
+def _double_quoted(value: str) -> str:
+    """A value in double quotes, valid for both POSIX sh and systemd's EnvironmentFile."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+    return f'"{escaped}"'
+
+
+def environment_file_lines(password: str, haproxy_config_path: str) -> str:
+    """The managed lines of /etc/default/haproxy (the stdin of the environment command)."""
+    return f"{STATS_PASSWORD_ENV}={_double_quoted(password)}\nCONFIG={_double_quoted(haproxy_config_path)}\n"
+
+
+def as_root(script: str) -> str:
+    """Run ``script`` with ``sh -c`` as root (directly, or through ``sudo -n``); stdin passes through."""
+    return f"{AS_ROOT_PREFIX}exec $S sh -c {shlex.quote(script)}"
+
+
+def environment_script(environment_file: str = HOST_ENVIRONMENT_FILE) -> str:
+    """Merge the managed lines (stdin) into the environment file; restart HAProxy if it changed."""
+    f = shlex.quote(environment_file)
+    return "\n".join(
+        [
+            "set -eu",
+            "umask 077",
+            f"f={f}",
+            'new=$(mktemp "$f.XXXXXX")',
+            "trap 'rm -f \"$new\"' EXIT",
+            "{",
+            f"  if [ -f \"$f\" ]; then grep -v -e '^{STATS_PASSWORD_ENV}=' -e '^CONFIG=' \"$f\" || true; fi",
+            "  cat",
+            '} > "$new"',
+            'if [ -f "$f" ] && cmp -s "$new" "$f"; then exit 0; fi',
+            'chmod 0600 "$new"',
+            'mv -f "$new" "$f"',
+            "# A reload keeps the environment the master started with: restart to apply the change.",
+            "systemctl try-restart haproxy",
+        ]
+    )
+
+
+def deploy_script(
+    config_text: str, haproxy_config_path: str, pem_path: str, environment_file: str = HOST_ENVIRONMENT_FILE
+) -> str:
+    """Stage the PEM (stdin) and haproxy.cfg, check with ``haproxy -c``, then install and reload."""
+    if any(line.strip() == _HEREDOC_MARK for line in config_text.splitlines()):
+        raise ValueError(f"the HAProxy configuration must not contain a line '{_HEREDOC_MARK}'")
+    cfg, pem, env = shlex.quote(haproxy_config_path), shlex.quote(pem_path), shlex.quote(environment_file)
+    body = config_text if config_text.endswith("\n") else config_text + "\n"
+    return (
+        "\n".join(
+            [
+                "set -eu",
+                "umask 077",
+                "if ! command -v haproxy >/dev/null; then",
+                "  echo 'haproxy is not installed on this host (apt-get install haproxy)' >&2",
+                "  exit 1",
+                "fi",
+                f"cfg={cfg}",
+                f"pem={pem}",
+                'mkdir -p "$(dirname "$cfg")" "$(dirname "$pem")"',
+                'stage=$(mktemp -d "$(dirname "$cfg")/.nexus-platform.XXXXXX")',
+                "trap 'rm -rf \"$stage\"' EXIT",
+                "# The PEM bundle (certificate, chain, private key) arrives on stdin.",
+                'cat > "$stage/nexus.pem"',
+                f"cat > \"$stage/haproxy.cfg\" <<'{_HEREDOC_MARK}'",
+            ]
+        )
+        + "\n"
+        + body
+        + _HEREDOC_MARK
+        + "\n"
+        + "\n".join(
+            [
+                'chmod 0644 "$stage/haproxy.cfg"',
+                "# The configuration names the installed PEM path: put the new PEM there for the check,",
+                "# keeping the previous one to restore if the check fails.",
+                'had_pem=0; if [ -f "$pem" ]; then cp -p "$pem" "$stage/previous.pem"; had_pem=1; fi',
+                'mv -f "$stage/nexus.pem" "$pem"',
+                "# The check sees the stats password (and the rest of the unit's environment).",
+                f"if [ -r {env} ]; then set -a; . {env}; set +a; fi",
+                'if ! haproxy -c -f "$stage/haproxy.cfg"; then',
+                '  if [ "$had_pem" = 1 ]; then mv -f "$stage/previous.pem" "$pem"; else rm -f "$pem"; fi',
+                "  echo 'haproxy -c rejected the new configuration; the running HAProxy is unchanged' >&2",
+                "  exit 1",
+                "fi",
+                'mv -f "$stage/haproxy.cfg" "$cfg"',
+                "if systemctl is-active --quiet haproxy; then",
+                "  systemctl reload haproxy",
+                "else",
+                "  systemctl enable --now haproxy",
+                "fi",
+            ]
+        )
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The component
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HaproxyArgs:
+    """The settings, the certificate material (Pki outputs) and, in container mode, the engine."""
+
+    settings: StackSettings
+    certificate_pem: pulumi.Input[str]
+    chain_pem: pulumi.Input[str]
+    private_key_pem: pulumi.Input[str]
+    #: Container mode: the docker Provider and network of the NexusServer component.
+    docker_provider: docker.Provider | None = None
+    network_name: pulumi.Input[str] | None = None
+    #: Resources HAProxy is deployed after (e.g. the nexus container).
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+
+
+class Haproxy(pulumi.ComponentResource):
+    """HAProxy as a container next to Nexus, or on the host through commands."""
+
+    mode: str
+    #: The rendered haproxy.cfg (no secret in it).
+    config: pulumi.Output[str]
+    config_path: pulumi.Output[str]
+    certificate_path: pulumi.Output[str]
+    #: The PEM bundle HAProxy loads (secret).
+    pem_bundle: pulumi.Output[str]
+    stats_password: pulumi.Output[str]
+    #: Container mode: the haproxy container; None in host mode.
+    container: docker.Container | None
+    container_id: pulumi.Output[str] | None
+    #: Host mode: the command that checks, installs and reloads; None in container mode.
+    deploy_command: pulumi.CustomResource | None
+
+    def __init__(self, name: str, args: HaproxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        settings = args.settings
+        spec = haproxy_spec_from_settings(settings)
+        config_text = render_haproxy_config(spec)
+
+        self.mode = settings.haproxy.mode
+        self.config = pulumi.Output.from_input(config_text)
+        self.config_path = pulumi.Output.from_input(config_path(settings))
+        self.certificate_path = pulumi.Output.from_input(spec.certificate_path)
+        self.pem_bundle = pulumi.Output.secret(
+            pulumi.Output.all(args.certificate_pem, args.chain_pem, args.private_key_pem).apply(
+                lambda parts: build_pem_bundle(parts[0], parts[1] or "", parts[2])
+            )
+        )
+        password = stats_password(settings)
+        self.stats_password = pulumi.Output.secret(password)
+        self.container = None
+        self.container_id = None
+        self.deploy_command = None
+
+        if settings.haproxy.mode == "container":
+            self._container(name, args, spec, config_text, password)
+        else:
+            self._host(name, args, config_text, password)
+
+        self.register_outputs(
+            {
+                "mode": self.mode,
+                "config": self.config,
+                "configPath": self.config_path,
+                "certificatePath": self.certificate_path,
+                "statsPassword": self.stats_password,
+                "containerId": self.container_id,
+            }
+        )
+
+    def _container(
+        self, name: str, args: HaproxyArgs, spec: HaproxySpec, config_text: str, password: str
+    ) -> None:
+        if args.docker_provider is None or args.network_name is None:
+            raise ValueError("container-mode HAProxy needs the docker provider and network of NexusServer")
+        on_engine = pulumi.ResourceOptions(parent=self, provider=args.docker_provider)
+        image = docker.RemoteImage(
+            f"{name}-image", name=args.settings.haproxy.image, keep_locally=True, opts=on_engine
+        )
+        public = [spec.http_port, spec.https_port, *(c.external_port for c in spec.connectors)]
+        ports = [docker.ContainerPortArgs(internal=port, external=port, ip=PUBLIC) for port in public]
+        ports.append(
+            docker.ContainerPortArgs(internal=spec.stats_port, external=spec.stats_port, ip=LOOPBACK)
+        )
+        self.container = docker.Container(
+            f"{name}-container",
+            name=HAPROXY_CONTAINER_NAME,
+            image=image.image_id,
+            restart="always",
+            ports=ports,
+            envs=pulumi.Output.secret([f"{STATS_PASSWORD_ENV}={password}"]),
+            uploads=[
+                docker.ContainerUploadArgs(
+                    file=CONTAINER_CONFIG_PATH, content=config_text, permissions="0644"
+                ),
+                docker.ContainerUploadArgs(
+                    file=spec.certificate_path,
+                    content=self.pem_bundle,
+                    owner=CONTAINER_HAPROXY_UID,
+                    group=CONTAINER_HAPROXY_UID,
+                    permissions="0600",
+                ),
+            ],
+            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network_name)],
+            # The image runs as an unprivileged user: let it bind 80 and 443 inside the container.
+            sysctls={"net.ipv4.ip_unprivileged_port_start": "0"},
+            destroy_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,
+            stop_timeout=CONTAINER_STOP_GRACE_SECONDS,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=args.docker_provider,
+                depends_on=list(args.depends_on),
+                delete_before_replace=True,
+            ),
+        )
+        self.container_id = self.container.id
+
+    def _host(self, name: str, args: HaproxyArgs, config_text: str, password: str) -> None:
+        settings = args.settings
+        host = HostAccess.from_settings(settings)
+        if not host.can_run_commands:
+            raise SettingsError(
+                [
+                    SettingsIssue(
+                        "haproxy.mode",
+                        f"'host' needs a dockerHost reachable with a shell (unix:// or ssh://), "
+                        f"got {settings.docker_host}; use 'container'",
+                    )
+                ]
+            )
+        cfg_path = config_path(settings)
+        environment = host.run(
+            f"{name}-environment",
+            as_root(environment_script()),
+            stdin=pulumi.Output.secret(environment_file_lines(password, cfg_path)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+        )
+        self.deploy_command = host.run(
+            f"{name}-deploy",
+            as_root(deploy_script(config_text, cfg_path, certificate_path(settings))),
+            stdin=self.pem_bundle,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[environment, *args.depends_on]),
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# scripts/render-haproxy
+# ------------------------------------------------------------------------------------------------
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def render_stack_file(path: Path) -> str:
+    """The haproxy.cfg the stack file would deploy (no engine, no secrets needed)."""
+    settings = load_stack_file(path)
+    if not settings.nexus.manage_server:
+        raise SettingsError(
+            [
+                SettingsIssue(
+                    "nexus.manageServer", "is false: this stack deploys no HAProxy (nothing to render)"
+                )
+            ]
+        )
+    return render_haproxy_config(haproxy_spec_from_settings(settings))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="render-haproxy",
+        description="Print the haproxy.cfg that Pulumi.STACK.yaml would deploy (no engine, no secrets).",
+    )
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("stack", nargs="?", help="stack name: reads Pulumi.<stack>.yaml of the project")
+    target.add_argument("--stack-file", type=Path, help="path of a Pulumi.<stack>.yaml to read instead")
+    options = parser.parse_args(argv)
+
+    path: Path = options.stack_file or PROJECT_DIR / f"Pulumi.{options.stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
+        print(
+            f"render-haproxy: no stack file {path} (known stacks: {', '.join(known) or 'none'})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        text = render_stack_file(path)
+    except SettingsError as error:
+        print(f"render-haproxy: {path.name}: {error}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError, yaml.YAMLError) as error:  # unreadable file, bad YAML, spec checks
+        print(f"render-haproxy: {path.name}: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

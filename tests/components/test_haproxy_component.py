@@ -1,0 +1,411 @@
+"""Haproxy under Pulumi mocks (container and host mode), the settings->spec mapping, and the
+host-mode script run for real against a sandbox (live: needs haproxy and openssl)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import stat
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.haproxy import (
+    CONTAINER_CERTIFICATE_PATH,
+    CONTAINER_CONFIG_PATH,
+    Haproxy,
+    HaproxyArgs,
+    as_root,
+    deploy_script,
+    derive_stats_password,
+    environment_file_lines,
+    environment_script,
+    haproxy_spec_from_settings,
+    stats_password,
+)
+from components.haproxy_config import STATS_PASSWORD_ENV, build_pem_bundle, render_haproxy_config
+from components.nexus_server import NexusServer, NexusServerArgs
+from components.pki import Pki, PkiArgs
+from settings import SettingsError, StackSettings, parse_settings
+from tests.components import mocks as m
+
+CONTAINER: dict[str, Any] = {
+    "domain": "example.com",
+    "adminPassword": "admin-secret",
+    "dockerHost": "unix:///var/run/docker.sock",
+    "nexus": {"version": "3.77.1"},
+    "teams": [
+        {"name": "platform", "releasePort": 16001, "latestPort": 16002},
+        {"name": "payments", "releasePort": 16003, "latestPort": 16004},
+    ],
+    "haproxy": {"mode": "container", "image": "haproxy:2.8.16", "statsPort": 8404},
+}
+HOST: dict[str, Any] = {
+    **CONTAINER,
+    "dockerHost": "ssh://deploy@nexus-vm.example.com",
+    "sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    "haproxy": {"mode": "host", "configDir": "/etc/haproxy", "statsPassword": "stats-secret"},
+}
+PUBLIC_PORTS = {80, 443, 16000, 16001, 16002, 16003, 16004}
+LEAF = m.fake_pem("CERTIFICATE", "cert:pki-server-cert")
+LEAF_KEY = m.fake_pem("EC PRIVATE KEY", "key:pki-server-key")
+
+
+@pytest.fixture
+def mocks() -> m.RecordingMocks:
+    return m.install()
+
+
+def stack(settings: StackSettings) -> tuple[Pki, NexusServer, Haproxy]:
+    """The wiring of the program: Pki and NexusServer feed Haproxy."""
+    pki = Pki("pki", PkiArgs.from_settings(settings))
+    nexus = NexusServer("nexus", NexusServerArgs.from_settings(settings))
+    haproxy = Haproxy(
+        "haproxy",
+        HaproxyArgs(
+            settings=settings,
+            certificate_pem=pki.certificate_pem,
+            chain_pem=pki.chain_pem,
+            private_key_pem=pki.private_key_pem,
+            docker_provider=nexus.docker_provider,
+            network_name=nexus.network_name,
+            depends_on=[nexus.container],
+        ),
+    )
+    return pki, nexus, haproxy
+
+
+def _outputs(built: tuple[Pki, NexusServer, Haproxy]) -> dict[str, Any]:
+    haproxy = built[2]
+    return {
+        "config": haproxy.config,
+        "pem_bundle": haproxy.pem_bundle,
+        "stats_password": haproxy.stats_password,
+        "config_path": haproxy.config_path,
+    }
+
+
+def _build(raw: dict[str, Any]) -> tuple[tuple[Pki, NexusServer, Haproxy], m.Resolved, StackSettings]:
+    settings = parse_settings(raw)
+    built, out = m.deploy(lambda: stack(settings), _outputs)
+    return built, out, settings
+
+
+def _container(mocks: m.RecordingMocks) -> Any:
+    return mocks.one(m.T_CONTAINER, "haproxy-container")
+
+
+# -- settings -> spec ----------------------------------------------------------------------------
+
+
+def test_spec_container_mode() -> None:
+    settings = parse_settings(CONTAINER)
+    spec = haproxy_spec_from_settings(settings)
+    assert spec.mode == "container"
+    assert spec.domain == "example.com" and spec.ui_host == "nexus.example.com"
+    assert spec.nexus_address == "nexus"  # the container on the shared network
+    assert spec.certificate_path == CONTAINER_CERTIFICATE_PATH
+    assert (spec.http_port, spec.https_port, spec.stats_port) == (80, 443, 8404)
+    assert spec.stats_user == "haproxy-stats"
+    assert [(c.repository, c.external_port, c.nexus_connector_port, c.routing) for c in spec.connectors] == [
+        ("docker-all", 16000, 18000, "connector"),
+        ("docker-platform-release", 16001, 18001, "connector"),
+        ("docker-platform-latest", 16002, 18002, "connector"),
+        ("docker-payments-release", 16003, 18003, "connector"),
+        ("docker-payments-latest", 16004, 18004, "connector"),
+    ]
+
+
+def test_spec_host_mode_and_path_routing() -> None:
+    raw = copy.deepcopy(HOST)
+    raw["haproxy"]["configDir"] = "/opt/haproxy/"
+    raw["haproxy"]["httpsPort"] = 8443
+    raw["docker"] = {"routing": "path"}
+    raw["uiHost"] = "registry.example.com"
+    spec = haproxy_spec_from_settings(parse_settings(raw))
+    assert spec.mode == "host"
+    assert spec.nexus_address == "127.0.0.1"
+    assert spec.certificate_path == "/opt/haproxy/certs/nexus.pem"
+    assert spec.https_port == 8443
+    assert spec.ui_host == "registry.example.com"
+    assert {c.routing for c in spec.connectors} == {"path"}
+    assert all(c.backend_port is None for c in spec.connectors)
+
+
+# -- stats password --------------------------------------------------------------------------------
+
+
+def test_stats_password_is_configured_or_derived_deterministically() -> None:
+    assert stats_password(parse_settings(HOST)) == "stats-secret"
+    derived = stats_password(parse_settings(CONTAINER))
+    assert derived == derive_stats_password("admin-secret") == stats_password(parse_settings(CONTAINER))
+    assert len(derived) == 32 and derived != "admin-secret"
+    assert derive_stats_password("other-admin") != derived
+
+
+def test_stats_password_missing_names_the_key() -> None:
+    raw = {key: value for key, value in CONTAINER.items() if key != "adminPassword"}
+    with pytest.raises(SettingsError, match=r"haproxy\.statsPassword"):
+        stats_password(parse_settings(raw))
+
+
+# -- container mode --------------------------------------------------------------------------------
+
+
+def test_container_image_name_restart(mocks: m.RecordingMocks) -> None:
+    _build(CONTAINER)
+    image = mocks.one(m.T_REMOTE_IMAGE, "haproxy-image")
+    assert image.inputs["name"] == "haproxy:2.8.16"
+    assert image.inputs["keepLocally"] is True
+    container = _container(mocks)
+    assert container.inputs["name"] == "haproxy"
+    assert container.inputs["image"].startswith("sha256:")
+    assert container.inputs["restart"] == "always"
+    assert container.inputs["sysctls"] == {"net.ipv4.ip_unprivileged_port_start": "0"}
+    assert mocks.options_of(container).delete_before_replace is True
+    assert mocks.options_of(container).depends_on_name("nexus-container")
+
+
+def test_container_ports_public_and_stats_on_loopback(mocks: m.RecordingMocks) -> None:
+    _build(CONTAINER)
+    ports = {p["internal"]: (p["external"], p["ip"]) for p in _container(mocks).inputs["ports"]}
+    assert set(ports) == PUBLIC_PORTS | {8404}
+    for port in PUBLIC_PORTS:
+        assert ports[port] == (port, "0.0.0.0")
+    assert ports[8404] == (8404, "127.0.0.1")
+
+
+def test_container_joins_the_nexus_network(mocks: m.RecordingMocks) -> None:
+    _build(CONTAINER)
+    assert _container(mocks).inputs["networksAdvanced"] == [{"name": "nexus-platform"}]
+    nexus = mocks.one(m.T_CONTAINER, "nexus-container")
+    assert nexus.inputs["networksAdvanced"][0]["name"] == "nexus-platform"
+    # both containers go through the same docker provider
+    assert _container(mocks).provider == nexus.provider
+
+
+def test_container_uploads_config_and_secret_pem(mocks: m.RecordingMocks) -> None:
+    _, out, settings = _build(CONTAINER)
+    uploads = {u["file"]: u for u in m.plain(_container(mocks).inputs["uploads"])}
+    assert set(uploads) == {CONTAINER_CONFIG_PATH, CONTAINER_CERTIFICATE_PATH}
+    config = uploads[CONTAINER_CONFIG_PATH]
+    assert config["content"] == render_haproxy_config(haproxy_spec_from_settings(settings))
+    assert config["content"] == out.values["config"]
+    assert "server nexus nexus:8081" in config["content"]
+    assert f"crt {CONTAINER_CERTIFICATE_PATH}" in config["content"]
+    assert "admin-secret" not in config["content"]
+    assert derive_stats_password("admin-secret") not in config["content"]
+    pem = uploads[CONTAINER_CERTIFICATE_PATH]
+    assert pem["content"] == build_pem_bundle(LEAF, "", LEAF_KEY)
+    assert (pem["owner"], pem["group"], pem["permissions"]) == ("99", "99", "0600")
+    # the PEM (private key inside) reaches the engine as a secret
+    assert m.contains_secret(_container(mocks).inputs["uploads"])
+    assert out.secret["pem_bundle"] is True
+    assert out.values["pem_bundle"] == pem["content"]
+
+
+def test_container_stats_password_env_is_secret(mocks: m.RecordingMocks) -> None:
+    _, out, _ = _build(CONTAINER)
+    envs = _container(mocks).inputs["envs"]
+    assert m.contains_secret(envs)
+    assert m.plain(envs) == [f"{STATS_PASSWORD_ENV}={derive_stats_password('admin-secret')}"]
+    assert out.secret["stats_password"] is True
+    assert out.values["stats_password"] == derive_stats_password("admin-secret")
+
+
+def test_container_mode_runs_no_host_command_for_haproxy(mocks: m.RecordingMocks) -> None:
+    _build(CONTAINER)
+    names = [r.name for r in (*mocks.of_type(m.T_LOCAL_COMMAND), *mocks.of_type(m.T_REMOTE_COMMAND))]
+    assert names == ["nexus-data-dir"]
+    assert mocks.one("nexus-platform:components:Haproxy", "haproxy").custom is False
+
+
+def test_container_mode_needs_the_engine() -> None:
+    settings = parse_settings(CONTAINER)
+    with pytest.raises(ValueError, match="docker provider"):
+        m.install()
+        m.deploy(
+            lambda: Haproxy(
+                "haproxy",
+                HaproxyArgs(settings=settings, certificate_pem=LEAF, chain_pem="", private_key_pem=LEAF_KEY),
+            )
+        )
+
+
+# -- host mode -------------------------------------------------------------------------------------
+
+
+def _commands(mocks: m.RecordingMocks) -> dict[str, Any]:
+    return {r.name: r for r in mocks.of_type(m.T_REMOTE_COMMAND)}
+
+
+def test_host_mode_no_haproxy_container(mocks: m.RecordingMocks) -> None:
+    _build(HOST)
+    assert [r.name for r in mocks.of_type(m.T_CONTAINER)] == ["nexus-container"]
+    assert [r.name for r in mocks.of_type(m.T_REMOTE_IMAGE)] == ["nexus-image"]
+    assert set(_commands(mocks)) == {"nexus-data-dir", "haproxy-environment", "haproxy-deploy"}
+
+
+def test_host_mode_checks_before_installing_and_reloading(mocks: m.RecordingMocks) -> None:
+    _, out, settings = _build(HOST)
+    create = _commands(mocks)["haproxy-deploy"].inputs["create"]
+    assert "umask 077" in create
+    check = create.index('haproxy -c -f "$stage/haproxy.cfg"')
+    install = create.index('mv -f "$stage/haproxy.cfg" "$cfg"')
+    reload_ = create.index("systemctl reload haproxy")
+    assert check < install < reload_
+    assert "cfg=/etc/haproxy/haproxy.cfg" in create
+    assert "pem=/etc/haproxy/certs/nexus.pem" in create
+    assert out.values["config_path"] == "/etc/haproxy/haproxy.cfg"
+    # the rendered configuration travels in the command (it holds no secret) ...
+    config = render_haproxy_config(haproxy_spec_from_settings(settings))
+    for line in config.splitlines():
+        assert line.replace("'", "'\"'\"'") in create
+    assert "stats-secret" not in create
+    assert "server nexus 127.0.0.1:8081" in config
+
+
+def test_host_mode_pem_is_a_secret_stdin(mocks: m.RecordingMocks) -> None:
+    _build(HOST)
+    deploy = _commands(mocks)["haproxy-deploy"]
+    assert m.is_secret(deploy.inputs["stdin"])
+    assert m.plain(deploy.inputs["stdin"]) == build_pem_bundle(LEAF, "", LEAF_KEY)
+    # over SSH with the configured key, itself a secret
+    assert m.contains_secret(deploy.inputs["connection"])
+    assert m.plain(deploy.inputs["connection"])["host"] == "nexus-vm.example.com"
+
+
+def test_host_mode_stats_password_goes_to_etc_default_as_secret(mocks: m.RecordingMocks) -> None:
+    _build(HOST)
+    commands = _commands(mocks)
+    environment = commands["haproxy-environment"]
+    assert m.is_secret(environment.inputs["stdin"])
+    assert m.plain(environment.inputs["stdin"]) == (
+        f'{STATS_PASSWORD_ENV}="stats-secret"\nCONFIG="/etc/haproxy/haproxy.cfg"\n'
+    )
+    assert "/etc/default/haproxy" in environment.inputs["create"]
+    assert "stats-secret" not in environment.inputs["create"]
+    # the configuration is checked with the password in place: deploy runs after it
+    assert mocks.options_of(commands["haproxy-deploy"]).depends_on_name("haproxy-environment")
+
+
+def test_host_mode_on_a_local_engine_uses_local_commands(mocks: m.RecordingMocks) -> None:
+    raw = {**HOST, "dockerHost": "unix:///var/run/docker.sock"}
+    _build(raw)
+    names = {r.name for r in mocks.of_type(m.T_LOCAL_COMMAND)}
+    assert names == {"nexus-data-dir", "haproxy-environment", "haproxy-deploy"}
+    assert mocks.of_type(m.T_REMOTE_COMMAND) == []
+
+
+def test_host_mode_refuses_a_tcp_engine() -> None:
+    settings = parse_settings({**HOST, "dockerHost": "tcp://10.0.0.5:2376"})
+    m.install()
+    with pytest.raises(SettingsError, match=r"haproxy\.mode"):
+        m.deploy(
+            lambda: Haproxy(
+                "haproxy",
+                HaproxyArgs(settings=settings, certificate_pem=LEAF, chain_pem="", private_key_pem=LEAF_KEY),
+            )
+        )
+
+
+def test_bring_your_own_certificate_reaches_haproxy(mocks: m.RecordingMocks) -> None:
+    chain = m.fake_pem("CERTIFICATE", "byo-intermediate")
+    cert = m.fake_pem("CERTIFICATE", "byo-leaf")
+    key = m.fake_pem("PRIVATE KEY", "byo-key")
+    raw = {**CONTAINER, "certificate": {"certificatePem": cert, "chainPem": chain, "privateKeyPem": key}}
+    _, out, _ = _build(raw)
+    assert [r for r in mocks.resources if r.typ in m.TLS_TYPES] == []
+    assert out.values["pem_bundle"] == build_pem_bundle(cert, chain, key)
+    assert out.secret["pem_bundle"] is True
+
+
+# -- the host-mode scripts, executed (live) --------------------------------------------------------
+
+
+def _sandbox(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """PATH with a fake systemctl that logs its arguments; the real haproxy stays reachable."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "systemctl.log"
+    fake = bin_dir / "systemctl"
+    fake.write_text(f'#!/bin/sh\necho "$*" >> {log}\n[ "$1" != is-active ]\n')
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:/usr/sbin:/usr/local/sbin:{os.environ.get('PATH', '')}"}
+    return env, log
+
+
+def _run(script: str, stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["/bin/sh", "-c", script],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.live
+def test_live_host_scripts_install_check_and_reload(tmp_path: Path) -> None:
+    helpers = pytest.importorskip("tests.components.haproxy_helpers")
+    helpers.require_haproxy()
+    pki = helpers.make_test_pki(tmp_path / "pki", domain="example.com")
+    env, log = _sandbox(tmp_path)
+    env_file = tmp_path / "default-haproxy"
+    env_file.write_text('# Debian\'s defaults\nEXTRAOPTS="-S /run/haproxy-master.sock"\n')
+    config_dir = tmp_path / "etc-haproxy"
+
+    raw = copy.deepcopy(HOST)
+    raw["haproxy"]["configDir"] = str(config_dir)
+    settings = parse_settings(raw)
+    config = render_haproxy_config(haproxy_spec_from_settings(settings))
+    cfg, pem = config_dir / "haproxy.cfg", config_dir / "certs" / "nexus.pem"
+
+    # the scripts run through `sh -c` exactly as the commands run them (here already "root": we
+    # only need id -u to be 0 or sudo to be skipped, so call the inner script directly)
+    lines = environment_file_lines('p@ss "w$rd`', str(cfg))
+    result = _run(environment_script(str(env_file)), lines, env)
+    assert result.returncode == 0, result.stderr
+    text = env_file.read_text()
+    assert "EXTRAOPTS=" in text and text.endswith(lines)
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert log.read_text().splitlines() == ["try-restart haproxy"]
+    sourced = subprocess.run(
+        ["/bin/sh", "-c", f'. {env_file}; printf %s "${STATS_PASSWORD_ENV}"'],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert sourced.stdout == 'p@ss "w$rd`'
+    # unchanged file: no second restart
+    assert _run(environment_script(str(env_file)), lines, env).returncode == 0
+    assert log.read_text().splitlines() == ["try-restart haproxy"]
+
+    script = deploy_script(config, str(cfg), str(pem), str(env_file))
+    result = _run(script, pki.bundle, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert cfg.read_text() == config
+    assert pem.read_text() == pki.bundle
+    assert stat.S_IMODE(pem.stat().st_mode) == 0o600
+    assert log.read_text().splitlines()[-2:] == ["is-active --quiet haproxy", "enable --now haproxy"]
+    assert [p.name for p in config_dir.iterdir() if p.name.startswith(".")] == []  # stage removed
+
+    # a configuration HAProxy rejects changes nothing: old config and PEM stay, no reload
+    before = log.read_text()
+    broken = deploy_script(config + "    reqadd X-Proto:\\ https\n", str(cfg), str(pem), str(env_file))
+    result = _run(broken, "not a pem\n", env)
+    assert result.returncode != 0
+    assert "rejected" in result.stderr
+    assert cfg.read_text() == config
+    assert pem.read_text() == pki.bundle
+    assert log.read_text() == before
+
+
+def test_as_root_wraps_the_script_for_sudo() -> None:
+    wrapped = as_root("echo 'it''s'")
+    assert wrapped.startswith('S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; exec $S sh -c ')
+    result = subprocess.run(["/bin/sh", "-c", wrapped.replace("exec $S ", "exec ")], capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    assert result.stdout == "its\n"
