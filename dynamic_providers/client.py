@@ -266,7 +266,8 @@ def make_retry(max_retry_seconds: float) -> Retry:
         allowed_methods=IDEMPOTENT_METHODS,
         status_forcelist=RETRY_STATUSES,
         backoff_factor=0.5,
-        backoff_max=8.0,
+        # 0.5+1+2+4+8 s at most by default; smaller when the caller allows less.
+        backoff_max=min(8.0, max(0.1, max_retry_seconds / attempts)),
         respect_retry_after_header=True,
         raise_on_status=False,
     )
