@@ -27,8 +27,7 @@ _CRT = re.compile(r"(\bcrt\s+)(\S+)")
 
 def haproxy_binary() -> str | None:
     """Path of the haproxy executable (Debian puts it in /usr/sbin, often not on a user's PATH)."""
-    found = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/usr/local/sbin")
-    return found
+    return shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/usr/local/sbin")
 
 
 def require_haproxy() -> str:
