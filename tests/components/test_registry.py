@@ -1,0 +1,170 @@
+"""The seed's registry layout: what it contains, and the whole of it applied through the providers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+
+from components.registry import PULL_GROUP, RegistryLayout, registry_layout
+from dynamic_providers.base import NexusProvider
+from dynamic_providers.blob_stores import FileBlobStoreProvider
+from dynamic_providers.repositories import RepositoryProvider
+from dynamic_providers.tasks import TaskProvider
+from settings import StackSettings, parse_settings
+from tests.dynamic_providers.drive import apply, connection, create
+from tests.nexus_emulator import NexusEmulator
+
+
+def two_teams(**docker: Any) -> StackSettings:
+    return parse_settings(
+        {
+            "domain": "example.com",
+            "nexus": {"version": "3.77.1"},
+            "docker": {"pullPort": 16000, **docker},
+            "teams": [
+                {"name": "platform", "releasePort": 16001, "latestPort": 16002},
+                {"name": "payments", "releasePort": 16003, "latestPort": 16004},
+            ],
+        }
+    )
+
+
+def test_layout_follows_the_seed() -> None:
+    layout = registry_layout(two_teams())
+    assert [s.name for s, _ in layout.blob_stores] == ["docker-hub", "docker-platform", "docker-payments"]
+    repos = {spec.name: (spec, protect) for spec, protect in layout.repositories}
+    release, protected = repos["docker-platform-release"]
+    assert (release.type, release.write_policy, release.http_port, release.blob_store, protected) == (
+        "hosted",
+        "ALLOW_ONCE",
+        18001,
+        "docker-platform",
+        True,
+    )
+    latest, _ = repos["docker-payments-latest"]
+    assert (latest.write_policy, latest.http_port) == ("ALLOW", 18004)
+    hub, hub_protected = repos["docker-hub"]
+    assert (hub.type, hub.index_type, hub.remote_url, hub_protected) == (
+        "proxy",
+        "HUB",
+        "https://registry-1.docker.io",
+        False,
+    )
+    group, _ = repos[PULL_GROUP]
+    assert group.http_port == 18000
+    assert group.members == (
+        "docker-platform-release",
+        "docker-payments-release",
+        "docker-platform-latest",
+        "docker-payments-latest",
+        "docker-hub",
+    )
+    compacted = {t.properties.get("blobstoreName") for t in layout.tasks if t.type == "blobstore.compact"}
+    assert compacted == {"docker-hub", "docker-platform", "docker-payments"}
+    assert all(
+        t.recurring_days == (1,) and t.start_time == "02:30"
+        for t in layout.tasks
+        if t.type == "blobstore.compact"
+    )
+    assert {t.type for t in layout.tasks} >= {"repository.docker.gc", "repository.docker.upload-purge"}
+
+
+def test_adding_a_team_adds_exactly_its_resources() -> None:
+    before = registry_layout(two_teams())
+    settings = two_teams()
+    three = settings.model_copy(
+        update={
+            "teams": [
+                *settings.teams,
+                settings.teams[0].model_copy(
+                    update={"name": "search", "release_port": 16005, "latest_port": 16006}
+                ),
+            ]
+        }
+    )
+    after = registry_layout(three)
+
+    def names(layout: RegistryLayout) -> set[str]:
+        return {key.split("/", 1)[1] for key, _, _ in _resources(layout)}
+
+    assert names(after) - names(before) == {
+        "docker-search",
+        "docker-search-release",
+        "docker-search-latest",
+        "Compact blob store docker-search",
+    }
+    unchanged = {s.name: s for s, _ in before.repositories if s.name != PULL_GROUP}
+    assert all(unchanged[s.name] == s for s, _ in after.repositories if s.name in unchanged)
+
+
+def test_path_routing_uses_no_connectors() -> None:
+    layout = registry_layout(two_teams(routing="path"))
+    assert all(spec.http_port is None for spec, _ in layout.repositories)
+
+
+# ---------------------------------------------------------------- the whole layout through the providers
+
+STORE, REPO, TASK = FileBlobStoreProvider(), RepositoryProvider(), TaskProvider()
+
+
+def _resources(layout: RegistryLayout) -> list[tuple[str, NexusProvider[Any], pydantic.BaseModel]]:
+    return (
+        [(f"bs/{s.name}", STORE, s) for s, _ in layout.blob_stores]
+        + [(f"repo/{s.name}", REPO, s) for s, _ in layout.repositories]
+        + [(f"task/{t.name}", TASK, t) for t in layout.tasks]
+    )
+
+
+def _props(emulator: NexusEmulator, spec: pydantic.BaseModel) -> dict[str, Any]:
+    return {**spec.model_dump(), "connection": connection(emulator), "adopt": False}
+
+
+def up(
+    emulator: NexusEmulator, layout: RegistryLayout, state: dict[str, tuple[str, dict[str, Any]]]
+) -> list[str]:
+    """Apply the layout like `pulumi up` (create or diff/update), returning the steps taken."""
+    steps = []
+    for key, provider, spec in _resources(layout):
+        if key in state:
+            step, result = apply(provider, state[key][0], state[key][1], _props(emulator, spec))
+            if step == "replace":
+                state[key] = result
+            elif step == "update":
+                state[key] = (state[key][0], result)
+            if step != "same":
+                steps.append(f"{step} {key}")
+        else:
+            state[key] = create(provider, _props(emulator, spec))
+            steps.append(f"create {key}")
+    return steps
+
+
+def destroy(state: dict[str, tuple[str, dict[str, Any]]], keys: list[str]) -> None:
+    providers = {"bs": STORE, "repo": REPO, "task": TASK}
+    for key in reversed(keys):  # dependents first: tasks, group, repos, then blob stores
+        object_id, outs = state.pop(key)
+        providers[key.split("/")[0]].delete(object_id, outs)
+
+
+def test_two_team_layout_end_to_end(nexus_emulator: NexusEmulator) -> None:
+    initial = nexus_emulator.snapshot()
+    layout = registry_layout(two_teams())
+    state: dict[str, tuple[str, dict[str, Any]]] = {}
+    created = up(nexus_emulator, layout, state)
+    assert len(created) == len(_resources(layout)) == 3 + 6 + 5
+    group = nexus_emulator.call("GET", "/v1/repositories/docker/group/docker-all").body
+    assert group["docker"]["httpPort"] == 18000
+
+    nexus_emulator.clear_log()
+    assert up(nexus_emulator, layout, state) == []
+    assert nexus_emulator.count_writes() == 0
+
+    changed = two_teams(hubUrl="https://mirror.gcr.io")
+    assert up(nexus_emulator, registry_layout(changed), state) == ["update repo/docker-hub"]
+    hub = nexus_emulator.call("GET", "/v1/repositories/docker/proxy/docker-hub").body
+    assert hub["proxy"]["remoteUrl"] == "https://mirror.gcr.io"
+
+    destroy(state, [key for key, _, _ in _resources(layout)])
+    after = nexus_emulator.snapshot()
+    assert after == initial
