@@ -1,0 +1,258 @@
+"""Fixtures for end-to-end tests that drive the real Pulumi engine (built by scripts/build-pulumi).
+
+Fixtures and helpers:
+
+- `engine_bin` (session): Path of the engine bin dir (runs scripts/build-pulumi; a cold build takes
+  10-20 min, later runs are instant).
+- `copy_project(dest, src=REPO_ROOT) -> Path`: copies the files the Pulumi program needs (the
+  top-level *.py files, Pulumi.yaml, requirements.txt and the components/, dynamic_providers/,
+  templates/ trees; git-tracked or untracked-but-not-ignored files only; never tests/ or .venv).
+- `project_copy` (function): `copy_project(tmp_path / "project")`.
+- `PulumiCli(project_dir, work_dir)`: runs scripts/pulumi in `project_dir` with a file backend,
+  PULUMI_HOME and passphrase secrets under `work_dir`; `pulumi_cli(project_dir)` (function fixture)
+  builds one with `work_dir` under tmp_path.
+
+Example:
+
+    @pytest.mark.e2e
+    def test_up(project_copy, pulumi_cli):
+        cli = pulumi_cli(project_copy)
+        cli.stack_init("e2e")
+        cli.config_set("nexus:adminPassword", "x", secret=True)
+        steps = cli.preview_json()["steps"]
+        cli.up()
+        state = cli.stack_export()
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PULUMI_SCRIPT = REPO_ROOT / "scripts" / "pulumi"
+BUILD_SCRIPT = REPO_ROOT / "scripts" / "build-pulumi"
+
+PROJECT_DIRS = ("components", "dynamic_providers", "templates")
+PROJECT_TOP_FILES = ("Pulumi.yaml", "Pulumi.yml", "requirements.txt")
+DEFAULT_PASSPHRASE = "e2e-test-passphrase"
+
+
+@pytest.fixture(scope="session")
+def engine_bin() -> Path:
+    """The bin dir with the built `pulumi` (builds it on first use; cached by version)."""
+    proc = subprocess.run([str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=3600, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"scripts/build-pulumi failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    bin_dir = Path(proc.stdout.strip().splitlines()[-1])
+    assert (bin_dir / "pulumi").is_file(), bin_dir
+    return bin_dir
+
+
+def _candidate_files(src: Path) -> list[str]:
+    """Relative paths of files in `src` that git tracks or would track (not ignored)."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=src,
+            capture_output=True,
+            check=True,
+        ).stdout
+        return [p for p in out.decode().split("\0") if p]
+    except (OSError, subprocess.CalledProcessError):
+        return [
+            str(p.relative_to(src))
+            for p in src.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
+        ]
+
+
+def copy_project(dest: Path, src: Path = REPO_ROOT) -> Path:
+    """Copies the Pulumi program of `src` (default: this repo) to `dest`; returns `dest`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel in _candidate_files(src):
+        parts = Path(rel).parts
+        top_level_file = len(parts) == 1 and (rel.endswith(".py") or rel in PROJECT_TOP_FILES)
+        in_project_dir = len(parts) > 1 and parts[0] in PROJECT_DIRS
+        if not (top_level_file or in_project_dir) or "__pycache__" in parts:
+            continue
+        source = src / rel
+        if not source.is_file():  # deleted in the work tree but still in the index
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    return dest
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of this repo's Pulumi program in a temp dir."""
+    return copy_project(tmp_path / "project")
+
+
+@dataclass
+class PulumiResult:
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class PulumiError(AssertionError):
+    def __init__(self, result: PulumiResult) -> None:
+        super().__init__(
+            f"pulumi {' '.join(result.args)} exited {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}"
+        )
+        self.result = result
+
+
+class PulumiCli:
+    """Runs scripts/pulumi (the built engine and the language-host shim) in one project directory.
+
+    State (file backend), PULUMI_HOME and the passphrase secrets provider are private to `work_dir`.
+    """
+
+    def __init__(
+        self,
+        project_dir: Path,
+        work_dir: Path,
+        *,
+        passphrase: str = DEFAULT_PASSPHRASE,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.project_dir = project_dir
+        self.state_dir = work_dir / "state"
+        self.home_dir = work_dir / "pulumi-home"
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.home_dir.mkdir(parents=True, exist_ok=True)
+        self.env: dict[str, str] = {
+            **os.environ,
+            "PULUMI_BACKEND_URL": f"file://{self.state_dir}",
+            "PULUMI_HOME": str(self.home_dir),
+            "PULUMI_CONFIG_PASSPHRASE": passphrase,
+            "NEXUS_PLATFORM_PULUMI": "project",
+            "NO_COLOR": "1",
+            **(env or {}),
+        }
+        self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+        self.stack: str | None = None
+
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 900, input: str | None = None
+    ) -> PulumiResult:
+        """Runs `scripts/pulumi ARGS` in the project dir; raises PulumiError on failure if `check`."""
+        cmd = [str(PULUMI_SCRIPT), *args]
+        proc = subprocess.run(
+            cmd,
+            cwd=self.project_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
+            check=False,
+        )
+        result = PulumiResult(list(args), proc.returncode, proc.stdout, proc.stderr)
+        if check and result.returncode != 0:
+            raise PulumiError(result)
+        return result
+
+    def _stack_args(self) -> list[str]:
+        return ["--stack", self.stack] if self.stack else []
+
+    # stacks and config
+    def stack_init(self, name: str) -> PulumiResult:
+        result = self.run("stack", "init", name, "--non-interactive")
+        self.stack = name
+        return result
+
+    def config_set(self, key: str, value: str, *, secret: bool = False) -> PulumiResult:
+        # The value goes on stdin so secrets never appear in a process list.
+        flags = ["--secret"] if secret else ["--plaintext"]
+        return self.run("config", "set", key, *flags, *self._stack_args(), input=value)
+
+    # operations
+    def preview(self, *extra: str, check: bool = True) -> PulumiResult:
+        return self.run("preview", "--non-interactive", *self._stack_args(), *extra, check=check)
+
+    def preview_json(self, *extra: str) -> dict[str, Any]:
+        """`pulumi preview --json` as a dict.
+
+        Keys: "steps" ([{"op", "urn", "newState": {"type", ...}, "oldState"}]), "changeSummary",
+        "diagnostics", "config", "duration".
+        """
+        data: dict[str, Any] = self.preview("--json", *extra).json()
+        return data
+
+    def up(self, *extra: str, check: bool = True) -> PulumiResult:
+        return self.run("up", "--yes", "--non-interactive", *self._stack_args(), *extra, check=check)
+
+    def refresh(self, *extra: str, check: bool = True) -> PulumiResult:
+        return self.run("refresh", "--yes", "--non-interactive", *self._stack_args(), *extra, check=check)
+
+    def destroy(self, *extra: str, check: bool = True) -> PulumiResult:
+        return self.run("destroy", "--yes", "--non-interactive", *self._stack_args(), *extra, check=check)
+
+    # state
+    def stack_export(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """`pulumi stack export` as a dict (secrets stay ciphertext unless `show_secrets`)."""
+        extra = ["--show-secrets"] if show_secrets else []
+        data: dict[str, Any] = self.run("stack", "export", *self._stack_args(), *extra).json()
+        return data
+
+    def stack_outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        extra = ["--show-secrets"] if show_secrets else []
+        data: dict[str, Any] = self.run("stack", "output", "--json", *self._stack_args(), *extra).json()
+        return data
+
+    def resources(self, *, show_secrets: bool = False) -> list[dict[str, Any]]:
+        """The resources of the current deployment (from `stack export`)."""
+        deployment = self.stack_export(show_secrets=show_secrets).get("deployment", {})
+        resources: list[dict[str, Any]] = deployment.get("resources") or []
+        return resources
+
+
+def steps_by_op(preview: Mapping[str, Any], *, resource_type: str | None = None) -> dict[str, list[str]]:
+    """Groups the URNs of `preview_json()` steps by operation ("create", "same", ...)."""
+    out: dict[str, list[str]] = {}
+    for step in preview.get("steps", []):
+        state = step.get("newState") or step.get("oldState") or {}
+        if resource_type and state.get("type") != resource_type:
+            continue
+        out.setdefault(step["op"], []).append(step["urn"])
+    return out
+
+
+@pytest.fixture
+def pulumi_cli(tmp_path: Path, engine_bin: Path) -> Callable[..., PulumiCli]:
+    """Factory: `pulumi_cli(project_dir, **kwargs)` -> PulumiCli with state under tmp_path."""
+    counter = iter(range(1_000_000))
+
+    def make(project_dir: Path, **kwargs: Any) -> PulumiCli:
+        return PulumiCli(project_dir, tmp_path / f"pulumi-{next(counter)}", **kwargs)
+
+    return make
+
+
+def assert_no_plaintext(haystack: Any, needles: Sequence[str]) -> None:
+    """Fails if any of `needles` occurs in the JSON text of `haystack`."""
+    text = haystack if isinstance(haystack, str) else json.dumps(haystack)
+    leaked = [n for n in needles if n in text]
+    assert not leaked, f"plaintext secret(s) found: {leaked}"
