@@ -29,8 +29,10 @@ UNDOCUMENTED_OK = {
 
 # Operations whose generated spec declares a 200 without a body schema (api-notes sections 5, 7).
 FALLBACK_SCHEMAS: dict[tuple[str, str, int], dict[str, Any]] = {
-    ("GET", "/v1/cleanup-policies", 200): {"type": "array",
-                                           "items": {"$ref": "#/components/schemas/CleanupPolicyResourceXO"}},
+    ("GET", "/v1/cleanup-policies", 200): {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/CleanupPolicyResourceXO"},
+    },
     ("GET", "/v1/cleanup-policies/{name}", 200): {"$ref": "#/components/schemas/CleanupPolicyResourceXO"},
     ("GET", "/v1/tasks/templates/{typeId}", 200): {"$ref": "#/components/schemas/TaskTemplateXO"},
 }
@@ -39,8 +41,11 @@ STORAGE = {"blobStoreName": "default", "strictContentTypeValidation": True}
 HOSTED_STORAGE = {**STORAGE, "writePolicy": "ALLOW_ONCE"}
 PROXY = {"remoteUrl": "https://remote.example", "contentMaxAge": 1440, "metadataMaxAge": 1440}
 NEG_CACHE = {"enabled": True, "timeToLive": 1440}
-HTTP_CLIENT = {"blocked": False, "autoBlock": True,
-               "authentication": {"type": "username", "username": "u", "password": "secret"}}
+HTTP_CLIENT = {
+    "blocked": False,
+    "autoBlock": True,
+    "authentication": {"type": "username", "username": "u", "password": "secret"},
+}
 DOCKER = {"v1Enabled": False, "forceBasicAuth": True}
 
 
@@ -64,17 +69,36 @@ def repo_body(fmt: str, rtype: str, name: str, port: int | None = None) -> dict[
 
 
 def task_body(name: str = "compact") -> dict[str, Any]:
-    return {"type": "blobstore.compact", "name": name, "enabled": True, "notificationCondition": "FAILURE",
-            "frequency": {"schedule": "weekly", "recurringDays": [1], "startDate": 1_700_000_000_000},
-            "properties": {"blobstoreName": "default"}}
+    return {
+        "type": "blobstore.compact",
+        "name": name,
+        "enabled": True,
+        "notificationCondition": "FAILURE",
+        "frequency": {"schedule": "weekly", "recurringDays": [1], "startDate": 1_700_000_000_000},
+        "properties": {"blobstoreName": "default"},
+    }
 
 
-LDAP = {"name": "corp", "protocol": "ldap", "host": "ldap.example", "port": 389, "searchBase": "dc=example",
-        "authScheme": "SIMPLE", "authUsername": "cn=bind", "authPassword": "bindpw",
-        "connectionTimeoutSeconds": 30, "connectionRetryDelaySeconds": 300, "maxIncidentsCount": 3}
-S3 = {"name": "s3-store", "bucketConfiguration": {"bucket": {"region": "us-east-1", "name": "bkt"},
-                                                  "bucketSecurity": {"accessKeyId": "AK",
-                                                                     "secretAccessKey": "SK"}}}
+LDAP = {
+    "name": "corp",
+    "protocol": "ldap",
+    "host": "ldap.example",
+    "port": 389,
+    "searchBase": "dc=example",
+    "authScheme": "SIMPLE",
+    "authUsername": "cn=bind",
+    "authPassword": "bindpw",
+    "connectionTimeoutSeconds": 30,
+    "connectionRetryDelaySeconds": 300,
+    "maxIncidentsCount": 3,
+}
+S3 = {
+    "name": "s3-store",
+    "bucketConfiguration": {
+        "bucket": {"region": "us-east-1", "name": "bkt"},
+        "bucketSecurity": {"accessKeyId": "AK", "secretAccessKey": "SK"},
+    },
+}
 
 
 def scenario() -> list[tuple[str, str, Any, int]]:
@@ -88,8 +112,12 @@ def scenario() -> list[tuple[str, str, Any, int]]:
         ("POST", "/v1/blobstores/file", {"name": "files", "path": "files"}, 204),
         ("GET", "/v1/blobstores", None, 200),
         ("GET", "/v1/blobstores/file/files", None, 200),
-        ("PUT", "/v1/blobstores/file/files", {"path": "files",
-                                              "softQuota": {"type": "spaceUsedQuota", "limit": 1000}}, 204),
+        (
+            "PUT",
+            "/v1/blobstores/file/files",
+            {"path": "files", "softQuota": {"type": "spaceUsedQuota", "limit": 1000}},
+            204,
+        ),
         ("GET", "/v1/blobstores/files/quota-status", None, 200),
         ("POST", "/v1/blobstores/s3", S3, 201),
         ("GET", "/v1/blobstores/s3/s3-store", None, 200),
@@ -103,8 +131,11 @@ def scenario() -> list[tuple[str, str, Any, int]]:
             name = f"{fmt}-{rtype}-c"
             base = f"/v1/repositories/{fmt}/{rtype}"
             body = repo_body(fmt, rtype, name, port)
-            steps += [("POST", base, body, 201), ("GET", f"{base}/{name}", None, 200),
-                      ("PUT", f"{base}/{name}", body, 204)]
+            steps += [
+                ("POST", base, body, 201),
+                ("GET", f"{base}/{name}", None, 200),
+                ("PUT", f"{base}/{name}", body, 204),
+            ]
     steps += [
         ("GET", "/v1/repositories", None, 200),
         ("GET", "/v1/repositories/raw-hosted-c", None, 200),
@@ -123,37 +154,107 @@ def scenario() -> list[tuple[str, str, Any, int]]:
         ("GET", "/v1/security/realms/active", None, 200),
         ("PUT", "/v1/security/realms/active", ["NexusAuthenticatingRealm", "DockerToken"], 204),
         ("GET", "/v1/security/anonymous", None, 200),
-        ("PUT", "/v1/security/anonymous", {"enabled": True, "userId": "anonymous",
-                                           "realmName": "NexusAuthorizingRealm"}, 200),
+        (
+            "PUT",
+            "/v1/security/anonymous",
+            {"enabled": True, "userId": "anonymous", "realmName": "NexusAuthorizingRealm"},
+            200,
+        ),
         ("GET", "/v1/security/privileges", None, 200),
         ("GET", "/v1/security/privileges/nx-repository-view-docker-docker-hosted-c-read", None, 200),
-        ("POST", "/v1/security/privileges/repository-view",
-         {"name": "p-view", "description": "d", "actions": ["READ"], "format": "docker",
-          "repository": "docker-hosted-c"}, 201),
-        ("PUT", "/v1/security/privileges/repository-view/p-view",
-         {"name": "p-view", "description": "d2", "actions": ["BROWSE"], "format": "docker",
-          "repository": "docker-hosted-c"}, 204),
-        ("POST", "/v1/security/privileges/repository-admin",
-         {"name": "p-admin", "actions": ["READ"], "format": "*", "repository": "*"}, 201),
-        ("PUT", "/v1/security/privileges/repository-admin/p-admin",
-         {"name": "p-admin", "actions": ["ALL"], "format": "*", "repository": "*"}, 204),
-        ("POST", "/v1/security/privileges/application",
-         {"name": "p-app", "domain": "blobstores", "actions": ["READ"]}, 201),
-        ("PUT", "/v1/security/privileges/application/p-app",
-         {"name": "p-app", "domain": "blobstores", "actions": ["ALL"]}, 204),
+        (
+            "POST",
+            "/v1/security/privileges/repository-view",
+            {
+                "name": "p-view",
+                "description": "d",
+                "actions": ["READ"],
+                "format": "docker",
+                "repository": "docker-hosted-c",
+            },
+            201,
+        ),
+        (
+            "PUT",
+            "/v1/security/privileges/repository-view/p-view",
+            {
+                "name": "p-view",
+                "description": "d2",
+                "actions": ["BROWSE"],
+                "format": "docker",
+                "repository": "docker-hosted-c",
+            },
+            204,
+        ),
+        (
+            "POST",
+            "/v1/security/privileges/repository-admin",
+            {"name": "p-admin", "actions": ["READ"], "format": "*", "repository": "*"},
+            201,
+        ),
+        (
+            "PUT",
+            "/v1/security/privileges/repository-admin/p-admin",
+            {"name": "p-admin", "actions": ["ALL"], "format": "*", "repository": "*"},
+            204,
+        ),
+        (
+            "POST",
+            "/v1/security/privileges/application",
+            {"name": "p-app", "domain": "blobstores", "actions": ["READ"]},
+            201,
+        ),
+        (
+            "PUT",
+            "/v1/security/privileges/application/p-app",
+            {"name": "p-app", "domain": "blobstores", "actions": ["ALL"]},
+            204,
+        ),
         ("POST", "/v1/security/privileges/wildcard", {"name": "p-wild", "pattern": "nexus:tasks:read"}, 201),
-        ("PUT", "/v1/security/privileges/wildcard/p-wild", {"name": "p-wild", "pattern": "nexus:tasks:*"}, 204),
-        ("POST", "/v1/security/roles", {"id": "devs", "name": "Devs", "privileges": ["p-view"], "roles": []}, 200),
+        (
+            "PUT",
+            "/v1/security/privileges/wildcard/p-wild",
+            {"name": "p-wild", "pattern": "nexus:tasks:*"},
+            204,
+        ),
+        (
+            "POST",
+            "/v1/security/roles",
+            {"id": "devs", "name": "Devs", "privileges": ["p-view"], "roles": []},
+            200,
+        ),
         ("GET", "/v1/security/roles", None, 200),
         ("GET", "/v1/security/roles/devs", None, 200),
         ("PUT", "/v1/security/roles/devs", {"id": "devs", "name": "Devs", "privileges": ["p-app"]}, 204),
-        ("POST", "/v1/security/users", {"userId": "dev", "firstName": "D", "lastName": "V",
-                                        "emailAddress": "d@example.org", "password": "pw", "status": "active",
-                                        "roles": ["devs"]}, 200),
+        (
+            "POST",
+            "/v1/security/users",
+            {
+                "userId": "dev",
+                "firstName": "D",
+                "lastName": "V",
+                "emailAddress": "d@example.org",
+                "password": "pw",
+                "status": "active",
+                "roles": ["devs"],
+            },
+            200,
+        ),
         ("GET", "/v1/security/users", None, 200),
-        ("PUT", "/v1/security/users/dev", {"userId": "dev", "firstName": "D", "lastName": "V",
-                                           "emailAddress": "d@example.org", "status": "active", "source": "default",
-                                           "roles": ["devs"]}, 204),
+        (
+            "PUT",
+            "/v1/security/users/dev",
+            {
+                "userId": "dev",
+                "firstName": "D",
+                "lastName": "V",
+                "emailAddress": "d@example.org",
+                "status": "active",
+                "source": "default",
+                "roles": ["devs"],
+            },
+            204,
+        ),
         ("PUT", "/v1/security/users/dev/change-password", "new-pw", 204),
         ("DELETE", "/v1/security/users/dev", None, 204),
         ("DELETE", "/v1/security/roles/devs", None, 204),
@@ -180,7 +281,12 @@ CLEANUP_SCENARIO: list[tuple[str, str, Any, int]] = [
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
     # Real built-in privilege names contain "*" (nx-repository-view-*-*-*), which the request-side
     # name pattern of ApiPrivilegeRequest (reused as the GET response type) does not allow.
-    if pattern == NAME_PATTERN and isinstance(instance, str) and instance.startswith("nx-") and "*" in instance:
+    if (
+        pattern == NAME_PATTERN
+        and isinstance(instance, str)
+        and instance.startswith("nx-")
+        and "*" in instance
+    ):
         return
     yield from OAS30Validator.VALIDATORS["pattern"](validator, pattern, instance, schema)
 
@@ -214,8 +320,11 @@ def check_response(method: str, path: str, resp: requests.Response, expected: in
     op, _ = match
     assert resp.status_code == expected, f"{method} {path}: {resp.status_code} {resp.text}"
     documented = op.documented_statuses()
-    assert str(expected) in documented or "default" in documented or \
-        (method, op.template, expected) in UNDOCUMENTED_OK, f"{method} {op.template} {expected} undocumented"
+    assert (
+        str(expected) in documented
+        or "default" in documented
+        or (method, op.template, expected) in UNDOCUMENTED_OK
+    ), f"{method} {op.template} {expected} undocumented"
     schema = op.response_schema(expected) or FALLBACK_SCHEMAS.get((method, op.template, expected))
     if schema is not None:
         assert resp.headers["Content-Type"].startswith("application/json")
@@ -232,8 +341,8 @@ def run(emulator: NexusEmulator, steps: list[tuple[str, str, Any, int]]) -> set[
     session.auth = ("admin", TEST_ADMIN_PASSWORD)
     covered: set[tuple[str, str]] = set()
     task_id = ""
-    for method, path, body, expected in steps:
-        path = path.replace("{task}", task_id)
+    for method, template_path, body, expected in steps:
+        path = template_path.replace("{task}", task_id)
         kwargs: dict[str, Any] = {}
         if isinstance(body, str):
             kwargs = {"data": body, "headers": {"Content-Type": "text/plain"}}
@@ -258,7 +367,9 @@ def test_every_route_is_a_spec_operation() -> None:
     assert len({(r.method, r.template) for r in ALL_ROUTES}) == len(ALL_ROUTES), "duplicate routes"
 
 
-def test_responses_match_documented_schemas(nexus_emulator: NexusEmulator, pro_emulator: NexusEmulator) -> None:
+def test_responses_match_documented_schemas(
+    nexus_emulator: NexusEmulator, pro_emulator: NexusEmulator
+) -> None:
     covered = run(nexus_emulator, scenario())
     covered |= run(pro_emulator, CLEANUP_SCENARIO)
     served = {(r.method, r.template) for r in ALL_ROUTES}

@@ -63,6 +63,6 @@ class NexusRequestHandler(BaseHTTPRequestHandler):
 
 
 def serve_in_thread(server: NexusHTTPServer) -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, name="nexus-emulator", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="nexus-emulator", daemon=True)
     thread.start()
     return thread

@@ -40,7 +40,9 @@ def _ci_enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator
     yield ValidationError(f"{instance!r} is not one of {enums!r}")
 
 
-def _pattern_unless_enum(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+def _pattern_unless_enum(
+    validator: Any, pattern: Any, instance: Any, schema: Any
+) -> Iterator[ValidationError]:
     # Some enum properties also carry the enum as a ``pattern``; Jackson reads the enum in any
     # case before bean validation, so the pattern never sees the raw text.
     if "enum" in schema:
@@ -188,7 +190,9 @@ def deepcopy_json(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def canonical_enums(schema: dict[str, Any] | None, value: Any, keep: tuple[str, ...] = ("writePolicy",)) -> Any:
+def canonical_enums(
+    schema: dict[str, Any] | None, value: Any, keep: tuple[str, ...] = ("writePolicy",)
+) -> Any:
     """Replace enum strings sent in another case by the declared constant (Jackson reads the
     enum, Nexus writes the constant back), except for the properties named in ``keep``
     (``writePolicy`` is stored and echoed as sent)."""
@@ -197,7 +201,8 @@ def canonical_enums(schema: dict[str, Any] | None, value: Any, keep: tuple[str, 
     if isinstance(value, dict):
         props = schema.get("properties") or {}
         return {
-            k: v if k in keep or k not in props else canonical_enums(props[k], v, keep) for k, v in value.items()
+            k: v if k in keep or k not in props else canonical_enums(props[k], v, keep)
+            for k, v in value.items()
         }
     if isinstance(value, list):
         return [canonical_enums(schema.get("items"), v, keep) for v in value]
