@@ -4,9 +4,10 @@ Fixtures and helpers:
 
 - `engine_bin` (session): Path of the engine bin dir (runs scripts/build-pulumi; a cold build takes
   10-20 min, later runs are instant).
-- `copy_project(dest, src=REPO_ROOT) -> Path`: copies the files the Pulumi program needs (the
-  top-level *.py files, Pulumi.yaml, requirements.txt and the components/, dynamic_providers/,
-  templates/ trees; git-tracked or untracked-but-not-ignored files only; never tests/ or .venv).
+- `copy_project(dest, src=REPO_ROOT, include_stack_configs=False) -> Path`: copies the files the
+  Pulumi program needs (the top-level *.py files, Pulumi.yaml, requirements.txt and the
+  components/, dynamic_providers/, templates/ trees; git-tracked or untracked-but-not-ignored files
+  only; never tests/ or .venv; Pulumi.<stack>.yaml only if asked).
 - `project_copy` (function): `copy_project(tmp_path / "project")`.
 - `PulumiCli(project_dir, work_dir)`: runs scripts/pulumi in `project_dir` with a file backend,
   PULUMI_HOME and passphrase secrets under `work_dir`; `pulumi_cli(project_dir)` (function fixture)
@@ -75,12 +76,16 @@ def _candidate_files(src: Path) -> list[str]:
         ]
 
 
-def copy_project(dest: Path, src: Path = REPO_ROOT) -> Path:
-    """Copies the Pulumi program of `src` (default: this repo) to `dest`; returns `dest`."""
+def copy_project(dest: Path, src: Path = REPO_ROOT, *, include_stack_configs: bool = False) -> Path:
+    """Copies the Pulumi program of `src` (default: this repo) to `dest`; returns `dest`.
+
+    Stack config files (Pulumi.<stack>.yaml) are copied only with `include_stack_configs`.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     for rel in _candidate_files(src):
         parts = Path(rel).parts
-        top_level_file = len(parts) == 1 and (rel.endswith(".py") or rel in PROJECT_TOP_FILES)
+        stack_config = include_stack_configs and rel.startswith("Pulumi.") and rel.count(".") == 2
+        top_level_file = len(parts) == 1 and (rel.endswith(".py") or rel in PROJECT_TOP_FILES or stack_config)
         in_project_dir = len(parts) > 1 and parts[0] in PROJECT_DIRS
         if not (top_level_file or in_project_dir) or "__pycache__" in parts:
             continue

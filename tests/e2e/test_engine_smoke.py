@@ -7,13 +7,15 @@ project (so it is pickled by reference and the provider process must import it f
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from .conftest import PulumiCli, assert_no_plaintext, steps_by_op
+from .conftest import REPO_ROOT, PulumiCli, assert_no_plaintext, steps_by_op
 
 RESOURCE_TYPE = "pulumi-python:dynamic/smoke:File"
 URN = f"urn:pulumi:e2e::smoke::{RESOURCE_TYPE}::file"
@@ -174,3 +176,60 @@ def test_dynamic_provider_lifecycle(tmp_path: Path, pulumi_cli: Callable[..., Pu
     cli.destroy()
     assert not target.exists()
     assert [r for r in cli.resources() if r["type"] == RESOURCE_TYPE] == []
+
+
+# The shim's argument handling, without the engine.
+
+
+def _language_host() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("language_host", REPO_ROOT / "tools" / "language_host.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_language_host_client_flag_goes_before_separator() -> None:
+    lh = _language_host()
+    assert lh.with_client_flag(["pulumi", "up", "--yes"], "127.0.0.1:1") == [
+        "pulumi",
+        "up",
+        "--yes",
+        "--client=127.0.0.1:1",
+    ]
+    assert lh.with_client_flag(["pulumi", "up", "--", "x"], "a:1") == [
+        "pulumi",
+        "up",
+        "--client=a:1",
+        "--",
+        "x",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["up", "-C", "p"], "p"),
+        (["--cwd", "p", "up"], "p"),
+        (["--cwd=p", "up"], "p"),
+        (["-Cp", "up"], "p"),
+        (["up", "--", "-C", "p"], None),
+        (["up"], None),
+    ],
+)
+def test_language_host_finds_cwd_option(args: list[str], expected: str | None) -> None:
+    got = _language_host().cwd_from_args(args)
+    assert got == (Path(expected) if expected else None)
+
+
+def test_language_host_entry_point_and_project_dir(tmp_path: Path) -> None:
+    lh = _language_host()
+    project = write_project(tmp_path / "proj")
+    (project / "sub").mkdir()
+    assert lh.find_project_dir(project / "sub") == project.resolve()
+    assert lh.entry_point(project) == project / "__main__.py"
+    assert lh.project_module_names(project) == {"smokeprov"}
+    (project / "Pulumi.yaml").write_text(PULUMI_YAML + "main: app/\n")
+    (project / "app").mkdir()
+    (project / "app" / "__main__.py").write_text("")
+    assert lh.entry_point(project) == project / "app" / "__main__.py"
