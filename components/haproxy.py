@@ -60,7 +60,8 @@ from components.haproxy_config import (
     build_pem_bundle,
     render_haproxy_config,
 )
-from components.nexus_server import AS_ROOT_PREFIX, CONTAINER_NAME, LOOPBACK, HostAccess
+from components.nexus_server import AS_ROOT_PREFIX, CONTAINER_NAME, LOOPBACK, HostAccess, NexusServer
+from components.pki import Pki
 from settings import NEXUS_UI_PORT, SettingsError, SettingsIssue, StackSettings, load_stack_file
 
 TYPE_TOKEN = "nexus-platform:components:Haproxy"
@@ -273,6 +274,19 @@ class HaproxyArgs:
     network_name: pulumi.Input[str] | None = None
     #: Resources HAProxy is deployed after (e.g. the nexus container).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
+
+    @classmethod
+    def from_components(cls, settings: StackSettings, pki: Pki, nexus: NexusServer) -> HaproxyArgs:
+        """The usual wiring: certificate from the Pki, engine and network from the NexusServer."""
+        return cls(
+            settings=settings,
+            certificate_pem=pki.certificate_pem,
+            chain_pem=pki.chain_pem,
+            private_key_pem=pki.private_key_pem,
+            docker_provider=nexus.docker_provider,
+            network_name=nexus.network_name,
+            depends_on=(nexus.container,),
+        )
 
 
 class Haproxy(pulumi.ComponentResource):

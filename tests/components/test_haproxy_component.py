@@ -62,18 +62,7 @@ def stack(settings: StackSettings) -> tuple[Pki, NexusServer, Haproxy]:
     """The wiring of the program: Pki and NexusServer feed Haproxy."""
     pki = Pki("pki", PkiArgs.from_settings(settings))
     nexus = NexusServer("nexus", NexusServerArgs.from_settings(settings))
-    haproxy = Haproxy(
-        "haproxy",
-        HaproxyArgs(
-            settings=settings,
-            certificate_pem=pki.certificate_pem,
-            chain_pem=pki.chain_pem,
-            private_key_pem=pki.private_key_pem,
-            docker_provider=nexus.docker_provider,
-            network_name=nexus.network_name,
-            depends_on=[nexus.container],
-        ),
-    )
+    haproxy = Haproxy("haproxy", HaproxyArgs.from_components(settings, pki, nexus))
     return pki, nexus, haproxy
 
 
