@@ -59,8 +59,10 @@ def pro() -> Iterator[NexusEmulator]:
         yield emulator
 
 
-def hosted(name: str, fmt: str = "raw", write_policy: str = "ALLOW", blob: str = "default", **extra: Any):
-    body = {
+def hosted(
+    name: str, fmt: str = "raw", write_policy: str = "ALLOW", blob: str = "default", **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "name": name,
         "online": True,
         "storage": dict(STORAGE, blobStoreName=blob, writePolicy=write_policy),
@@ -352,7 +354,7 @@ def test_unknown_repository_delete_and_put_are_404_empty(api: Api) -> None:
 
 
 def test_nulls_present_and_proxy_password_never_returned(api: Api) -> None:
-    body = {
+    body: dict[str, Any] = {
         "name": "dp",
         "online": True,
         "storage": dict(STORAGE),
@@ -568,6 +570,18 @@ def test_cleanup_policies_pro(pro: NexusEmulator) -> None:
     )
     assert api.delete("/v1/cleanup-policies/old-docker").status_code == 204
     assert api.get("/v1/repositories/docker/hosted/dh").json()["cleanup"]["policyNames"] == ["unknown-policy"]
+
+
+def test_default_repositories_seed() -> None:
+    with NexusEmulator(admin_password=TEST_ADMIN_PASSWORD, default_repositories=True) as emulator:
+        api = Api(emulator)
+        names = [r["name"] for r in api.get("/v1/repositories").json()]
+        assert names == ["maven-central", "maven-public", "maven-releases", "maven-snapshots"]
+        public = api.get("/v1/repositories/maven/group/maven-public").json()
+        assert public["group"]["memberNames"] == ["maven-releases", "maven-snapshots", "maven-central"]
+        message_error(
+            api.delete("/v1/blobstores/default"), 400, '"BlobStore default is in use and cannot be deleted"'
+        )
 
 
 def test_cleanup_policies_community_is_404(api: Api) -> None:

@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         help="answer 503 with an empty body on every path for this long after start",
     )
     parser.add_argument("--anonymous-disabled", action="store_true", help="start with anonymous access off")
+    parser.add_argument(
+        "--default-repositories",
+        action="store_true",
+        help="seed maven-central/-releases/-snapshots/-public like a fresh Nexus",
+    )
     args = parser.parse_args(argv)
     emulator = NexusEmulator(
         admin_password=args.admin_password,
@@ -39,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         anonymous_enabled=not args.anonymous_disabled,
+        default_repositories=args.default_repositories,
     )
-    print(f"nexus emulator listening on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         emulator.serve_forever()
     return 0

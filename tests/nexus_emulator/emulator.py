@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import uuid
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from .app import NexusApp
 from .controls import Controls, RequestRecord
 from .errors import Response
+from .repositories import seed_default_repositories
 from .server import NexusHTTPServer, serve_in_thread
 from .state import DEFAULT_DATA_DIR, DEFAULT_EDITION, DEFAULT_VERSION, NexusState
 
@@ -23,7 +25,8 @@ class NexusEmulator:
     ``admin_password`` given: admin has that password and is ``active``.  ``data_dir`` given
     without a password: first-start behaviour, a random UUID is written (no newline) to
     ``<data_dir>/admin.password`` and admin is in status ``changepassword``.  Neither given:
-    the password is ``admin123``.
+    the password is ``admin123``.  ``default_repositories`` seeds the Maven repositories a fresh
+    Nexus creates (maven-central, maven-releases, maven-snapshots, maven-public).
     """
 
     def __init__(
@@ -37,6 +40,7 @@ class NexusEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         anonymous_enabled: bool = True,
+        default_repositories: bool = False,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -47,6 +51,7 @@ class NexusEmulator:
             "version": version,
             "edition": edition,
             "anonymous_enabled": anonymous_enabled,
+            "default_repositories": default_repositories,
         }
         self.controls = Controls()
         self.app = NexusApp(self._new_state, self.controls)
@@ -72,6 +77,8 @@ class NexusEmulator:
             anonymous_enabled=bool(self._init["anonymous_enabled"]),
         )
         state.security.admin_password_file = password_file
+        if self._init["default_repositories"]:
+            seed_default_repositories(state)
         return state
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -99,6 +106,7 @@ class NexusEmulator:
         if self.startup_seconds:
             self.controls.set_starting(self.startup_seconds)
         self._server = NexusHTTPServer((self.host, self.requested_port), self.app)
+        print(f"nexus emulator listening on {self.url}", file=sys.stderr, flush=True)
         try:
             self._server.serve_forever()
         finally:

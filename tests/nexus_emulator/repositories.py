@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .core import Request, Route
 from .errors import BeanValidationError, EmptyError, FieldValidationError, MessageError, Response
 from .spec import load_spec, render_with_schema, strip_nulls
+
+if TYPE_CHECKING:
+    from .state import NexusState
 
 # URL segment -> value of the ``format`` field.
 FORMATS = {"docker": "docker", "maven": "maven2", "npm": "npm", "pypi": "pypi", "raw": "raw"}
@@ -82,6 +85,72 @@ class Repositories:
 
     def snapshot(self) -> dict[str, Any]:
         return {r.name: r.to_dict() for r in self.ordered()}
+
+
+def seed_default_repositories(state: NexusState) -> None:
+    """The Maven repositories a fresh Nexus creates (``nexus.skipDefaultRepositories=false``)."""
+    storage = {"blobStoreName": "default", "strictContentTypeValidation": True}
+    maven_hosted = {"layoutPolicy": "STRICT", "contentDisposition": "INLINE"}
+    repos = [
+        Repository(
+            "maven-central",
+            "maven",
+            "proxy",
+            {
+                "name": "maven-central",
+                "online": True,
+                "storage": dict(storage, strictContentTypeValidation=False),
+                "proxy": {
+                    "remoteUrl": "https://repo1.maven.org/maven2/",
+                    "contentMaxAge": -1,
+                    "metadataMaxAge": 1440,
+                },
+                "negativeCache": {"enabled": True, "timeToLive": 1440},
+                "httpClient": {"blocked": False, "autoBlock": False},
+                "maven": {
+                    "versionPolicy": "RELEASE",
+                    "layoutPolicy": "PERMISSIVE",
+                    "contentDisposition": "INLINE",
+                },
+            },
+        ),
+        Repository(
+            "maven-releases",
+            "maven",
+            "hosted",
+            {
+                "name": "maven-releases",
+                "online": True,
+                "storage": dict(storage, writePolicy="ALLOW_ONCE"),
+                "maven": dict(maven_hosted, versionPolicy="RELEASE"),
+            },
+        ),
+        Repository(
+            "maven-snapshots",
+            "maven",
+            "hosted",
+            {
+                "name": "maven-snapshots",
+                "online": True,
+                "storage": dict(storage, writePolicy="ALLOW"),
+                "maven": dict(maven_hosted, versionPolicy="SNAPSHOT"),
+            },
+        ),
+        Repository(
+            "maven-public",
+            "maven",
+            "group",
+            {
+                "name": "maven-public",
+                "online": True,
+                "storage": dict(storage),
+                "group": {"memberNames": ["maven-releases", "maven-snapshots", "maven-central"]},
+            },
+        ),
+    ]
+    for repo in repos:
+        state.repositories.repos[repo.name] = repo
+        state.security.add_repository_privileges(repo.format, repo.name)
 
 
 # -- rendering ---------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from requests.structures import CaseInsensitiveDict
+
 from .app import NexusApp
 from .errors import Response
 from .jsonout import jackson_dumps
@@ -42,8 +44,9 @@ class NexusRequestHandler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
-        outcome = self.server.app.handle(self.command, self.path, self.headers, raw, f"http://{host}")
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
+        headers = CaseInsensitiveDict(dict(self.headers.items()))
+        outcome = self.server.app.handle(self.command, self.path, headers, raw, f"http://{host}")
         if outcome.response is None:  # dropped: the write was applied, the answer never comes
             self.close_connection = True
             return
