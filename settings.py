@@ -46,6 +46,10 @@ _TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _PINNED_TAG = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z][0-9A-Za-z.]*)*$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 _HEAP = re.compile(r"^\d+[mMgG]$")
+# Local (robot) user ids: what `docker login -u` accepts without quoting surprises.
+_USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
+# An LDAP group name becomes a Nexus role id: no spaces or slashes (they break the role URL).
+_LDAP_GROUP = re.compile(r"^[^\s/\\]{1,255}$")
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -159,6 +163,11 @@ class TeamSettings(_Model):
         description="Protect the team's hosted repositories and blob store: removing the team then "
         "fails the preview. Set false and run `pulumi up` first to really delete them.",
     )
+    ldap_groups: list[str] = Field(
+        default_factory=list,
+        description="LDAP groups whose members may push to and pull from this team's repositories "
+        "(and pull from docker-all). Staff rotation is then a change in the directory, not here.",
+    )
 
     @field_validator("name")
     @classmethod
@@ -237,6 +246,123 @@ class CertificateSettings(_Model):
         return self.certificate_pem is not None or self.private_key_pem is not None
 
 
+class LdapSettings(_Model):
+    """The directory Nexus authenticates people against (the seed's LDAP dialog, as config)."""
+
+    name: str = Field("ldap", description="Name of the LDAP connection in Nexus.")
+    protocol: Literal["ldap", "ldaps"] = Field("ldaps", description="ldaps (TLS) or ldap.")
+    host: str = Field(description="LDAP server host name, e.g. ldap.example.com.")
+    port: Port | None = Field(None, description="LDAP port; default 636 for ldaps, 389 for ldap.")
+    search_base: str = Field(description="Search base DN, e.g. dc=example,dc=com.")
+    auth_scheme: Literal["NONE", "SIMPLE", "DIGEST_MD5", "CRAM_MD5"] = Field(
+        "SIMPLE", description="How Nexus binds: SIMPLE with bindDn and bindPassword, or NONE (anonymous)."
+    )
+    bind_dn: str | None = Field(None, description="Bind DN, e.g. uid=nexus,ou=services,dc=example,dc=com.")
+    bind_password: SecretStr | None = Field(
+        None, description="Bind password (secret; write-only in Nexus). Required unless authScheme is NONE."
+    )
+    auth_realm: str | None = Field(None, description="SASL realm, for DIGEST_MD5 and CRAM_MD5 only.")
+    use_trust_store: bool = Field(
+        False,
+        description="true = trust the certificates in Nexus's own trust store (add a private CA there); "
+        "false = the JVM's default trust store.",
+    )
+    connection_timeout_seconds: int = Field(30, ge=1, le=3600, description="LDAP connection timeout.")
+    connection_retry_delay_seconds: int = Field(
+        300, ge=0, description="Wait before retrying a failed server."
+    )
+    max_incidents_count: int = Field(3, ge=0, description="Retries before the server is blacklisted.")
+    user_base_dn: str = Field("ou=people", description="Users' DN relative to searchBase.")
+    user_subtree: bool = Field(False, description="Users may be below userBaseDn.")
+    user_object_class: str = Field("inetOrgPerson", description="Object class of users.")
+    user_ldap_filter: str = Field("", description="Extra LDAP filter for users, e.g. (memberOf=...).")
+    user_id_attribute: str = Field("uid", description="Attribute holding the login name.")
+    user_real_name_attribute: str = Field("cn", description="Attribute holding the full name.")
+    user_email_address_attribute: str = Field("mail", description="Attribute holding the e-mail address.")
+    group_type: Literal["static", "dynamic"] = Field(
+        "static",
+        description="static = groups list their members (groupOfNames); dynamic = users list their "
+        "groups (memberOf).",
+    )
+    group_base_dn: str = Field("ou=groups", description="Groups' DN relative to searchBase (static).")
+    group_subtree: bool = Field(False, description="Groups may be below groupBaseDn (static).")
+    group_object_class: str = Field("groupOfNames", description="Object class of groups (static).")
+    group_id_attribute: str = Field("cn", description="Attribute holding the group name (static).")
+    group_member_attribute: str = Field("member", description="Attribute listing members (static).")
+    group_member_format: str = Field(
+        "${dn}", description="How members are written: ${dn} or ${username} (static)."
+    )
+    user_member_of_attribute: str = Field(
+        "memberOf", description="Attribute listing a user's groups (dynamic)."
+    )
+
+    @property
+    def resolved_port(self) -> int:
+        return self.port or (636 if self.protocol == "ldaps" else 389)
+
+
+class RobotUserSettings(_Model):
+    """A local Nexus user for machines (CI), with a password kept as a stack secret."""
+
+    user_id: str = Field(description="Login name, e.g. ci-platform.")
+    password: SecretStr = Field(description="Password (secret).")
+    first_name: str | None = Field(None, description="First name shown in Nexus; default the user id.")
+    last_name: str = Field("robot", description="Last name shown in Nexus.")
+    email_address: str | None = Field(None, description="E-mail; default <userId>@<domain>.")
+    teams: list[str] = Field(
+        default_factory=list, description="Teams whose repositories it may push to (and pull from)."
+    )
+    pull: bool = Field(False, description="May pull from docker-all (implied by teams).")
+    roles: list[str] = Field(default_factory=list, description="Other Nexus role ids to grant.")
+    enabled: bool = Field(True, description="false = the user exists but is disabled.")
+
+    @field_validator("user_id")
+    @classmethod
+    def _user_id(cls, value: str) -> str:
+        if not _USER_ID.match(value) or value in {"admin", "anonymous"}:
+            raise ValueError(
+                f"'{value}' is not a valid robot user id: letters, digits, '.', '_' and '-', starting "
+                "with a letter or digit, at most 64 characters, and not admin or anonymous"
+            )
+        return value
+
+
+class AccessSettings(_Model):
+    """Who may pull and push: anonymous access, LDAP groups and robot users."""
+
+    anonymous_pull: bool = Field(
+        False,
+        description="true = anyone may pull from docker-all without logging in (and nothing else); "
+        "false (default) = anonymous access is off.",
+    )
+    pull_ldap_groups: list[str] = Field(
+        default_factory=list, description="LDAP groups whose members may pull from docker-all."
+    )
+    admin_ldap_groups: list[str] = Field(
+        default_factory=list, description="LDAP groups whose members are Nexus administrators (nx-admin)."
+    )
+    robots: list[RobotUserSettings] = Field(
+        default_factory=list, description="Local users for machines, e.g. CI pushing images."
+    )
+
+
+class RetentionSettings(_Model):
+    """How long images are kept. The Docker clean-up tasks run on every edition regardless."""
+
+    release_days: int | None = Field(
+        None,
+        ge=1,
+        description="Release repositories keep everything by default; a number of days removes "
+        "release images published longer ago. Needs Nexus Pro (cleanup policy REST API).",
+    )
+    latest_days: int | None = Field(
+        None,
+        ge=1,
+        description="Remove images from latest repositories not downloaded for this many days. "
+        "Needs Nexus Pro (cleanup policy REST API).",
+    )
+
+
 class StackSettings(_Model):
     domain: str = Field(description="DNS domain; the certificate covers *.<domain> and <domain>.")
     ui_host: str | None = Field(None, description="Host name of the Nexus UI; default nexus.<domain>.")
@@ -257,6 +383,9 @@ class StackSettings(_Model):
     teams: list[TeamSettings] = Field(default_factory=list, description="Teams with their push ports.")
     haproxy: HaproxySettings = Field(default_factory=HaproxySettings)
     certificate: CertificateSettings = Field(default_factory=CertificateSettings)
+    ldap: LdapSettings | None = Field(None, description="LDAP server; unset = local users only.")
+    access: AccessSettings = Field(default_factory=AccessSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @field_validator("domain")
     @classmethod
@@ -416,6 +545,55 @@ def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
                 "bring-your-own needs both certificate.certificatePem and certificate.privateKeyPem",
             )
         )
+    issues.extend(_access_checks(settings))
+    return issues
+
+
+def _access_checks(settings: StackSettings) -> list[SettingsIssue]:
+    """LDAP groups need an LDAP server; robots name existing teams; user ids are unique."""
+    issues: list[SettingsIssue] = []
+    ldap = settings.ldap
+    if ldap is not None:
+        if ldap.auth_scheme != "NONE" and (not ldap.bind_dn or ldap.bind_password is None):
+            issues.append(
+                SettingsIssue(
+                    "ldap.bindPassword", f"bindDn and bindPassword are required for {ldap.auth_scheme}"
+                )
+            )
+        if ldap.auth_scheme in ("DIGEST_MD5", "CRAM_MD5") and not ldap.auth_realm:
+            issues.append(SettingsIssue("ldap.authRealm", f"is required for {ldap.auth_scheme}"))
+    group_keys = [
+        *((f"teams[{i}].ldapGroups", team.ldap_groups) for i, team in enumerate(settings.teams)),
+        ("access.pullLdapGroups", settings.access.pull_ldap_groups),
+        ("access.adminLdapGroups", settings.access.admin_ldap_groups),
+    ]
+    for key, groups in group_keys:
+        if groups and ldap is None:
+            issues.append(SettingsIssue(key, "names LDAP groups but no ldap server is configured (key ldap)"))
+        issues.extend(
+            SettingsIssue(key, f"'{group}' is not a usable LDAP group name (no spaces or slashes)")
+            for group in groups
+            if not _LDAP_GROUP.match(group)
+        )
+    team_names = {team.name for team in settings.teams}
+    seen: dict[str, int] = {}
+    for index, robot in enumerate(settings.access.robots):
+        key = f"access.robots[{index}]"
+        if robot.user_id in seen:
+            issues.append(
+                SettingsIssue(
+                    f"{key}.userId",
+                    f"'{robot.user_id}' is already defined by access.robots[{seen[robot.user_id]}]",
+                )
+            )
+        seen.setdefault(robot.user_id, index)
+        issues.extend(
+            SettingsIssue(f"{key}.teams", f"'{team}' is not a team defined under teams")
+            for team in robot.teams
+            if team not in team_names
+        )
+        if not (robot.teams or robot.pull or robot.roles):
+            issues.append(SettingsIssue(key, "grants nothing: set teams, pull: true or roles"))
     return issues
 
 

@@ -44,6 +44,13 @@ def config(**changes: Any) -> dict[str, Any]:
 
 
 _DELETE = object()
+LDAP: dict[str, Any] = {
+    "host": "ldap.example.com",
+    "searchBase": "dc=example,dc=com",
+    "bindDn": "uid=nexus,ou=services,dc=example,dc=com",
+    "bindPassword": "bind-secret",
+}
+ROBOT: dict[str, Any] = {"userId": "ci-platform", "password": "robot-secret", "teams": ["platform"]}
 
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
@@ -173,6 +180,85 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("byo-without-key", config(**{"certificate.certificatePem": "PEM"}), "certificate", "privateKeyPem"),
     ("teams-not-a-list", config(teams="platform"), "teams", "valid list"),
+    # access control (LDAP, roles, robots) and retention
+    ("ldap-without-host", config(ldap={"searchBase": "dc=example,dc=com"}), "ldap.host", "is required"),
+    ("ldap-bad-protocol", config(ldap={**LDAP, "protocol": "ldapx"}), "ldap.protocol", "'ldap' or 'ldaps'"),
+    (
+        "ldap-no-bind-password",
+        config(ldap={k: v for k, v in LDAP.items() if k != "bindPassword"}),
+        "ldap.bindPassword",
+        "required",
+    ),
+    ("ldap-unknown-key", config(ldap={**LDAP, "bindDN": "x"}), "ldap.bindDN", "not a known key"),
+    (
+        "ldap-timeout-zero",
+        config(ldap={**LDAP, "connectionTimeoutSeconds": 0}),
+        "ldap.connectionTimeoutSeconds",
+        "1",
+    ),
+    ("ldap-digest-no-realm", config(ldap={**LDAP, "authScheme": "DIGEST_MD5"}), "ldap.authRealm", "required"),
+    (
+        "team-groups-without-ldap",
+        config(**{"teams.0.ldapGroups": ["devs"]}),
+        "teams[0].ldapGroups",
+        "no ldap server",
+    ),
+    (
+        "pull-groups-without-ldap",
+        config(**{"access.pullLdapGroups": ["all"]}),
+        "access.pullLdapGroups",
+        "no ldap",
+    ),
+    (
+        "ldap-group-with-space",
+        config(ldap=LDAP, **{"teams.1.ldapGroups": ["pay devs"]}),
+        "teams[1].ldapGroups",
+        "no spaces",
+    ),
+    ("anonymous-not-bool", config(**{"access.anonymousPull": "maybe"}), "access.anonymousPull", "boolean"),
+    (
+        "robot-without-password",
+        config(**{"access.robots": [{"userId": "ci", "pull": True}]}),
+        "access.robots[0].password",
+        "is required",
+    ),
+    (
+        "robot-bad-id",
+        config(**{"access.robots": [{**ROBOT, "userId": "ci bot"}]}),
+        "access.robots[0].userId",
+        "not a valid robot",
+    ),
+    (
+        "robot-is-admin",
+        config(**{"access.robots": [{**ROBOT, "userId": "admin"}]}),
+        "access.robots[0].userId",
+        "not admin",
+    ),
+    (
+        "robot-unknown-team",
+        config(**{"access.robots": [{**ROBOT, "teams": ["search"]}]}),
+        "access.robots[0].teams",
+        "'search'",
+    ),
+    (
+        "robot-grants-nothing",
+        config(**{"access.robots": [{**ROBOT, "teams": []}]}),
+        "access.robots[0]",
+        "grants nothing",
+    ),
+    (
+        "robot-duplicate",
+        config(**{"access.robots": [ROBOT, ROBOT]}),
+        "access.robots[1].userId",
+        "already defined",
+    ),
+    (
+        "release-days-zero",
+        config(**{"retention.releaseDays": 0}),
+        "retention.releaseDays",
+        "greater than or equal",
+    ),
+    ("latest-days-text", config(**{"retention.latestDays": "week"}), "retention.latestDays", "integer"),
 ]
 
 
@@ -215,3 +301,25 @@ def test_stack_file_errors_name_the_key(tmp_path: Path) -> None:
     stack.write_text("config:\n  nexus-platform:nexus:\n    version: latest\n")
     with pytest.raises(SettingsError, match=r"nexus-platform:nexus\.version"):
         load_stack_file(stack)
+
+
+def test_access_defaults_are_locked_down() -> None:
+    parsed = parse_settings(BASE)
+    assert parsed.ldap is None
+    assert parsed.access.anonymous_pull is False
+    assert parsed.access.robots == []
+    assert (parsed.retention.release_days, parsed.retention.latest_days) == (None, None)
+
+
+def test_access_config_parses() -> None:
+    raw = config(ldap={**LDAP, "protocol": "ldap"}, **{"teams.0.ldapGroups": ["platform-devs"]})
+    raw["access"] = {"anonymousPull": True, "pullLdapGroups": ["staff"], "robots": [ROBOT]}
+    raw["retention"] = {"releaseDays": 365}
+    parsed = parse_settings(raw)
+    assert parsed.ldap is not None and parsed.ldap.resolved_port == 389
+    assert parsed.ldap.bind_password is not None
+    assert parsed.ldap.bind_password.get_secret_value() == "bind-secret"
+    assert "bind-secret" not in repr(parsed)
+    assert parsed.teams[0].ldap_groups == ["platform-devs"]
+    assert parsed.access.robots[0].teams == ["platform"]
+    assert parsed.retention.release_days == 365
