@@ -332,6 +332,13 @@ def test_group_members_must_exist_and_share_the_format(api: Api) -> None:
     ]
 
 
+def test_group_needs_at_least_one_member(api: Api) -> None:
+    list_error(
+        api.post("/v1/repositories/raw/group", json=group("g", [])),
+        [{"id": "PARAMETER memberNames", "message": "must not be empty"}],
+    )
+
+
 def test_writable_member_is_pro_only(api: Api, pro: NexusEmulator) -> None:
     assert api.post("/v1/repositories/npm/hosted", json=hosted("n1", "npm")).status_code == 201
     resp = api.post("/v1/repositories/npm/group", json=group("ng", ["n1"], writable="n1"))
@@ -778,6 +785,7 @@ def test_authentication_and_authorisation(nexus_emulator: NexusEmulator, api: Ap
 
 def test_unknown_path_and_method(api: Api) -> None:
     empty(api.get("/v1/not-a-thing"), 404)
+    assert api.get("/v1/not-a-thing").headers.get("X-Siesta-FaultId")
     empty(api.patch("/v1/repositories"), 405)
 
 

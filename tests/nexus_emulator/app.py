@@ -154,7 +154,7 @@ class NexusApp:
         api_path = path[len(API_PREFIX) :]
         route, _, known = self.routes.resolve(method, api_path)
         if route is None:
-            return Response.no_content(405 if known else 404)
+            return EmptyError(405 if known else 404).response()
         user_id = "anonymous"
         if route.authenticated:
             authed = self._authenticate(headers)
@@ -203,7 +203,7 @@ class NexusApp:
     ) -> Response:
         route, params, known = self.routes.resolve(method, api_path)
         if route is None:
-            return Response.no_content(405 if known else 404)
+            return EmptyError(405 if known else 404).response()
         try:
             content_type = _media_type(headers.get("Content-Type"))
             body = self._parse_body(route, raw, content_type)

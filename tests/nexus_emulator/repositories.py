@@ -264,6 +264,9 @@ def _validate_docker(req: Request, segment: str, body: dict[str, Any], self_name
 def _validate_group(req: Request, repo_format: str, body: dict[str, Any], self_name: str) -> None:
     group = body.get("group") or {}
     members = group.get("memberNames") or []
+    if not members:
+        # unconfirmed: memberNames is @NotEmpty (minItems 1 in the notes); wording of the violation.
+        raise BeanValidationError([("memberNames", "must not be empty")])
     errors: list[tuple[str, str]] = []
     for member in members:
         found = req.state.repositories.find(member)
