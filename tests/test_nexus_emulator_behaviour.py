@@ -819,10 +819,16 @@ def test_latency(nexus_emulator: NexusEmulator, api: Api) -> None:
 def test_dropped_response_applies_the_write(nexus_emulator: NexusEmulator, api: Api) -> None:
     nexus_emulator.drop_next_write()
     assert api.get("/v1/repositories").status_code == 200  # reads are not dropped
+    # a write rejected before reaching its resource (401) is answered and does not use the drop
+    assert (
+        Api(nexus_emulator, "admin", "bad").post("/v1/repositories/raw/hosted", json=hosted("x")).status_code
+        == 401
+    )
     with pytest.raises(requests.ConnectionError):
         api.post("/v1/repositories/raw/hosted", json=hosted("dropped"))
     assert api.get("/v1/repositories/raw/hosted/dropped").status_code == 200
-    (rec,) = nexus_emulator.requests("POST")
+    rejected, rec = nexus_emulator.requests("POST")
+    assert not rejected.dropped and rejected.status == 401
     assert rec.dropped and rec.status == 201 and rec.write
 
 

@@ -49,6 +49,12 @@ class Outcome:
     record: RequestRecord | None
 
 
+@dataclass
+class _Trace:
+    user: str | None = None
+    dispatched: bool = False
+
+
 def _media_type(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
 
@@ -88,7 +94,7 @@ class NexusApp:
         write = method in WRITE_METHODS
         if self.controls.latency:
             time.sleep(self.controls.latency)
-        user_box: list[str] = []
+        trace = _Trace()
         response = self._pipeline(
             method,
             path,
@@ -96,10 +102,11 @@ class NexusApp:
             headers=headers,
             raw=raw,
             base_url=base_url,
-            user_box=user_box,
+            trace=trace,
         )
-        user = user_box[0] if user_box else None
-        if write and path.startswith(API_PREFIX) and self.controls.take_drop(method, path):
+        user = trace.user
+        # Only a write that reached its resource is "applied, then the answer lost".
+        if write and trace.dispatched and self.controls.take_drop(method, path):
             rec = RequestRecord(method, path, response.status, write, dropped=True, user=user)
             self.controls.record(rec)
             return Outcome(None, rec)
@@ -140,7 +147,7 @@ class NexusApp:
         headers: Mapping[str, str],
         raw: bytes,
         base_url: str,
-        user_box: list[str],
+        trace: _Trace,
     ) -> Response:
         if self.controls.starting:
             return Response.no_content(503)
@@ -161,12 +168,13 @@ class NexusApp:
             if authed is None:
                 return self._challenge()
             user_id = authed
-        user_box.append(user_id)
+        trace.user = user_id
         if method in WRITE_METHODS and not self.state.writable:
             fault = str(uuid.uuid4())
             resp = Response.plain(503, f"Nexus Repository Manager is in read-only mode: (ID {fault})")
             resp.headers["X-Siesta-FaultId"] = fault
             return resp
+        trace.dispatched = True
         return self._dispatch(
             method, api_path, query=query, headers=headers, raw=raw, base_url=base_url, user_id=user_id
         )

@@ -324,6 +324,9 @@ def _validate_cleanup(req: Request, repo_name: str, repo_format: str, body: dict
 def _facet_validation(
     req: Request, segment: str, rtype: str, body: dict[str, Any], self_name: str | None
 ) -> None:
+    if rtype == "proxy" and not (body.get("proxy") or {}).get("remoteUrl"):
+        # unconfirmed: remoteUrl is required by the proxy facet; reported as a bean violation here.
+        raise BeanValidationError([("remoteUrl", "must not be null")])
     _validate_docker(req, segment, body, self_name)
     if rtype == "group":
         _validate_group(req, FORMATS[segment], body, body["name"])
@@ -346,9 +349,6 @@ def _segment_type(req: Request) -> tuple[str, str]:
 def create_repository(req: Request) -> Response:
     segment, rtype = _segment_type(req)
     body: dict[str, Any] = req.body
-    if rtype == "proxy" and not (body.get("proxy") or {}).get("remoteUrl"):
-        # unconfirmed: remoteUrl is required by the proxy facet; reported as a bean violation here.
-        raise BeanValidationError([("remoteUrl", "must not be null")])
     _validate_blobstore(req, body)
     _facet_validation(req, segment, rtype, body, None)
     repos = req.state.repositories
@@ -374,7 +374,6 @@ def get_repository(req: Request) -> Response:
 
 
 def update_repository(req: Request) -> Response:
-    segment, rtype = _segment_type(req)
     body: dict[str, Any] = req.body
     name = req.params["repositoryName"]
     if body.get("name") != name:
@@ -390,7 +389,6 @@ def update_repository(req: Request) -> Response:
     config = _stored_config(body)
     config["name"] = repo.name
     repo.config = config
-    del segment, rtype
     return Response.no_content(204)
 
 
