@@ -191,7 +191,8 @@ def run(project_dir: Path, command: Sequence[str]) -> int:
 
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, forward)
-        return child.wait()
+        status = child.wait()
+        return 128 - status if status < 0 else status  # killed by a signal: shell convention
     finally:
         server.stop()
 
@@ -242,4 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Exit now even if a program run is still going (the CLI was interrupted): the runtime threads
+    # are not daemons and would keep the interpreter alive until the program finished.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
