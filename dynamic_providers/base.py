@@ -122,6 +122,9 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
     def describe_delete_error(self, error: NexusError, props: Mapping[str, Any]) -> str | None:
         return None
 
+    def ensure_supported(self, client: NexusClient) -> None:
+        """Fail before any write when this Nexus cannot hold the kind (e.g. a Pro-only API)."""
+
     # ------------------------------------------------------------ helpers
 
     def parse(self, props: Mapping[str, Any]) -> SpecT:
@@ -196,6 +199,7 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec: SpecT = self.parse(props)
         with self.client(props) as client:
+            self.ensure_supported(client)
             existing = self.find(client, spec)
             if existing is not None:
                 if not props.get("adopt"):
@@ -235,6 +239,7 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
         old_fields = {k: v for k, v in olds.items() if k in self.spec_model.model_fields}
         with self.client(news) as client:
             if not self._matches(old_fields, spec):
+                self.ensure_supported(client)
                 self.update_object(client, id_, spec)
             body = self.fetch(client, id_, news)
             if body is None:
@@ -260,3 +265,35 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
                 if explained:
                     raise ProviderError(explained) from None
                 raise
+
+
+class SingletonProvider(NexusProvider[SpecT]):
+    """A setting that always exists in Nexus (active realms, anonymous access).
+
+    There is nothing to find or adopt: create writes the desired state over whatever Nexus has,
+    and delete puts back the setting Nexus starts with (see each kind's ``restore_default``), so
+    `pulumi destroy` leaves a working server.
+    """
+
+    singleton_id: ClassVar[str]
+    replace_fields: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:
+        """Write Nexus's default value of the setting back."""
+
+    def label(self, spec_or_props: SpecT | Mapping[str, Any]) -> str:
+        return self.kind
+
+    def object_id(self, spec: SpecT) -> str:
+        return self.singleton_id
+
+    def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
+        return None  # always present: create is a write of the desired state, never an adoption
+
+    def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
+        self.update_object(client, self.singleton_id, spec)
+        return None
+
+    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
+        self.restore_default(client, props)

@@ -1,0 +1,140 @@
+"""Security roles (``/v1/security/roles``): privileges and contained roles under one id.
+
+A role whose id is an LDAP group's name is how Nexus maps that group: with ``ldapGroupsAsRoles``
+an LDAP user's groups are looked up as role ids (the UI's "External Role Mapping" creates such a
+role). The REST API has no ``source`` on create, so the mapping is declared as a role with that id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pydantic
+from pulumi.dynamic import Resource
+
+from dynamic_providers.base import NexusProvider, Spec
+from dynamic_providers.client import NexusClient, NexusError
+
+# Role ids travel in URLs (/v1/security/roles/{id}): no spaces or slashes.
+_ROLE_ID = re.compile(r"^[^\s/\\]{1,255}$")
+BREAD_PUSH = ("browse", "read", "add", "edit")
+BREAD_PULL = ("browse", "read")
+
+
+def repository_view_privileges(fmt: str, repository: str, actions: tuple[str, ...]) -> tuple[str, ...]:
+    """The names of the privileges Nexus creates with each repository, e.g.
+    ``nx-repository-view-docker-docker-all-read``."""
+    return tuple(f"nx-repository-view-{fmt}-{repository}-{action}" for action in actions)
+
+
+class RoleSpec(Spec):
+    # Not `id`: that name is the resource's own id in Pulumi.
+    role_id: str
+    name: str = ""
+    description: str = ""
+    privileges: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    @pydantic.field_validator("role_id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ROLE_ID.match(value):
+            raise ValueError(f"'{value}' is not a usable role id (1 to 255 characters, no spaces or slashes)")
+        if value.startswith("nx-"):
+            raise ValueError(f"'{value}': ids starting with nx- are Nexus's built-in roles")
+        return value
+
+    @pydantic.field_validator("privileges", "roles", mode="before")
+    @classmethod
+    def _sorted(cls, value: Any) -> Any:
+        # Sets in Nexus (and sorted in its answers): order must not show as a change.
+        return tuple(sorted(set(value))) if isinstance(value, list | tuple) else value
+
+    @pydantic.model_validator(mode="after")
+    def _defaults(self) -> RoleSpec:
+        if not self.name:
+            object.__setattr__(self, "name", self.role_id)
+        if self.role_id in self.roles:
+            raise ValueError(f"role '{self.role_id}' cannot contain itself")
+        return self
+
+
+def to_api(spec: RoleSpec) -> dict[str, Any]:
+    return {
+        "id": spec.role_id,
+        "name": spec.name,
+        "description": spec.description,
+        "privileges": list(spec.privileges),
+        "roles": list(spec.roles),
+    }
+
+
+def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "role_id": body.get("id"),
+        "name": body.get("name") or "",
+        "description": body.get("description") or "",
+        "privileges": tuple(body.get("privileges") or ()),
+        "roles": tuple(body.get("roles") or ()),
+    }
+
+
+class RoleProvider(NexusProvider[RoleSpec]):
+    kind = "role"
+    spec_model = RoleSpec
+    replace_fields = ("role_id",)
+
+    def label(self, spec_or_props: RoleSpec | Mapping[str, Any]) -> str:
+        role_id = (
+            spec_or_props.get("role_id") if isinstance(spec_or_props, Mapping) else spec_or_props.role_id
+        )
+        return f"role '{role_id}'"
+
+    def object_id(self, spec: RoleSpec) -> str:
+        return spec.role_id
+
+    def find(self, client: NexusClient, spec: RoleSpec) -> tuple[str, Any] | None:
+        body = self.fetch(client, spec.role_id, {})
+        return (spec.role_id, body) if body is not None else None
+
+    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
+        return client.get_optional(f"/v1/security/roles/{object_id}")
+
+    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
+        return from_api(body)
+
+    def create_object(self, client: NexusClient, spec: RoleSpec) -> str | None:
+        client.post("/v1/security/roles", to_api(spec), ok=(200, 201))
+        return None
+
+    def update_object(self, client: NexusClient, object_id: str, spec: RoleSpec) -> None:
+        client.put(f"/v1/security/roles/{object_id}", to_api(spec))
+
+    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
+        client.delete(f"/v1/security/roles/{object_id}")
+
+    def describe_delete_error(self, error: NexusError, props: Mapping[str, Any]) -> str | None:
+        if "internal" in error.detail:
+            return f"role '{props.get('role_id')}' is built into Nexus and cannot be deleted ({error.detail})"
+        return None
+
+
+class Role(Resource, module="nexus", name="Role"):
+    """A Nexus security role."""
+
+    role_id: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        connection: pulumi.Input[Mapping[str, Any]],
+        spec: RoleSpec,
+        adopt: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {**spec.model_dump(), "connection": connection, "adopt": adopt}
+        super().__init__(RoleProvider(), resource_name, props, opts)
