@@ -74,6 +74,8 @@ CONTAINER_CERTIFICATE_PATH = "/usr/local/etc/haproxy/nexus.pem"
 #: The official image runs as user haproxy, UID/GID 99.
 CONTAINER_HAPROXY_UID = "99"
 CONTAINER_STOP_GRACE_SECONDS = 60
+#: The audit log (one line per request) goes to stdout: rotated by Docker, 1 GB at most.
+CONTAINER_LOG_OPTS = {"max-size": "100m", "max-file": "10"}
 PUBLIC = "0.0.0.0"
 #: Host mode: the environment file of Debian's haproxy.service (EnvironmentFile=-/etc/default/haproxy).
 HOST_ENVIRONMENT_FILE = "/etc/default/haproxy"
@@ -379,6 +381,8 @@ class Haproxy(pulumi.ComponentResource):
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network_name)],
             # The image runs as an unprivileged user: let it bind 80 and 443 inside the container.
             sysctls={"net.ipv4.ip_unprivileged_port_start": "0"},
+            log_driver="json-file",
+            log_opts=CONTAINER_LOG_OPTS,
             destroy_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,
             stop_timeout=CONTAINER_STOP_GRACE_SECONDS,
             opts=pulumi.ResourceOptions(

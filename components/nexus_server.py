@@ -46,6 +46,8 @@ MIN_STOP_GRACE_SECONDS = 120
 LOOPBACK = "127.0.0.1"
 #: Sonatype's documented minimum for the open-file limit of the Nexus process.
 NOFILE_LIMIT = 65536
+#: Console output of Nexus (its own logs live in <dataDir>/log): rotated by Docker, 150 MB at most.
+LOG_OPTS = {"max-size": "50m", "max-file": "3"}
 
 _SSH_HOST = re.compile(r"^ssh://(?P<user>[^@\s/]+)@(?P<host>[^\s/:]+)(:(?P<port>\d+))?$")
 
@@ -255,6 +257,8 @@ class NexusServer(pulumi.ComponentResource):
             ports=ports,
             networks_advanced=networks,
             ulimits=[docker.ContainerUlimitArgs(name="nofile", soft=NOFILE_LIMIT, hard=NOFILE_LIMIT)],
+            log_driver="json-file",
+            log_opts=LOG_OPTS,
             stop_timeout=grace,
             destroy_grace_seconds=grace,
             opts=pulumi.ResourceOptions(

@@ -31,6 +31,9 @@ from components.pki import Pki, PkiArgs
 from settings import SettingsError, StackSettings, parse_settings
 from tests.components import mocks as m
 
+# pulumi_command's own deprecated CopyFile class warns when the SDK inspects the remote module.
+pytestmark = pytest.mark.filterwarnings("ignore:This resource is deprecated:DeprecationWarning")
+
 CONTAINER: dict[str, Any] = {
     "domain": "example.com",
     "adminPassword": "admin-secret",
@@ -153,6 +156,7 @@ def test_container_image_name_restart(mocks: m.RecordingMocks) -> None:
     assert container.inputs["image"].startswith("sha256:")
     assert container.inputs["restart"] == "always"
     assert container.inputs["sysctls"] == {"net.ipv4.ip_unprivileged_port_start": "0"}
+    assert container.inputs["logOpts"] == {"max-size": "100m", "max-file": "10"}
     assert mocks.options_of(container).delete_before_replace is True
     assert mocks.options_of(container).depends_on_name("nexus-container")
 

@@ -18,6 +18,9 @@ from components.nexus_server import (
 from settings import StackSettings, parse_settings
 from tests.components import mocks as m
 
+# pulumi_command's own deprecated CopyFile class warns when the SDK inspects the remote module.
+pytestmark = pytest.mark.filterwarnings("ignore:This resource is deprecated:DeprecationWarning")
+
 LOCAL: dict[str, Any] = {
     "domain": "example.com",
     "adminPassword": "admin-secret",
@@ -83,6 +86,7 @@ def test_container_image_name_restart_and_mount(mocks: m.RecordingMocks) -> None
     assert container.inputs["restart"] == "always"
     assert container.inputs["volumes"] == [{"hostPath": "/srv/nexus/data", "containerPath": "/nexus-data"}]
     assert container.inputs["ulimits"] == [{"name": "nofile", "soft": 65536, "hard": 65536}]
+    assert container.inputs["logOpts"] == {"max-size": "50m", "max-file": "3"}
 
 
 def test_vm_params_from_the_heap_settings(mocks: m.RecordingMocks) -> None:
