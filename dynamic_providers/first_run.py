@@ -1,0 +1,419 @@
+"""First run of a new Nexus: wait until it is writable, take over the admin account, accept the EULA.
+
+One resource, run by `pulumi up` before anything else talks to Nexus:
+
+1. Wait until ``/service/rest/v1/status/writable`` answers 200 (bounded, with progress lines).
+2. Make the stack's ``adminPassword`` the admin password. If it already works, nothing is done.
+   Otherwise the password that does work is found among the previous stack value (recorded in the
+   state; this is a rotation) and the generated one in ``<dataDir>/admin.password`` (a fresh
+   Nexus; read locally or with ``ssh user@host cat``), changed with the text/plain change-password
+   call, and the new one is checked. Passwords never appear in messages or logs.
+3. Community Edition: accept the EULA with the exact disclaimer Nexus returned, only when the
+   stack says ``acceptEula: true``.
+
+Its ``connection`` output (secret) is what every other Nexus resource takes, so they all depend
+on it. Deleting it changes nothing in Nexus: the admin keeps the stack's password.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+import pulumi
+import pydantic
+import requests
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from dynamic_providers.base import UNKNOWN, ProviderError, Spec, _contains_unknown, _loc_to_property
+from dynamic_providers.client import Connection, NexusClient, ServerInfo, UnauthorizedError
+
+ADMIN_USER = "admin"
+PASSWORD_FILE = "admin.password"
+WRITABLE_PATH = "/service/rest/v1/status/writable"
+# The remote read exits with this when the file does not exist (as opposed to ssh failing: 255).
+FILE_ABSENT_EXIT = 3
+PROGRESS_EVERY_SECONDS = 15.0
+
+Report = Callable[[str], None]
+
+
+def report_to_stderr(message: str) -> None:
+    # The dynamic provider process has no engine connection: stderr is where its lines show up.
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- the inputs
+
+
+class FirstRunSpec(Spec):
+    url: str = pydantic.Field(pattern=r"^https?://[^/\s]+")
+    admin_password: str = pydantic.Field(min_length=1, repr=False)
+    data_dir: str = pydantic.Field(pattern=r"^/")
+    ssh_user: str | None = None
+    ssh_host: str | None = None
+    ssh_port: int = pydantic.Field(22, ge=1, le=65535)
+    ssh_private_key: str | None = pydantic.Field(None, repr=False)
+    accept_eula: bool = False
+    wait_timeout_seconds: int = pydantic.Field(600, ge=1, le=3600)
+    # Anything that changes when Nexus is (re)started, e.g. the container id: a change means
+    # "wait for it again" before the resources that depend on the connection run.
+    server_revision: str = ""
+    ca_pem: str | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _ssh_complete(self) -> FirstRunSpec:
+        if (self.ssh_user is None) != (self.ssh_host is None):
+            raise ValueError("ssh_user and ssh_host go together")
+        return self
+
+    @property
+    def password_file(self) -> str:
+        return str(PurePosixPath(self.data_dir) / PASSWORD_FILE)
+
+    def connection(self, password: str) -> Connection:
+        return Connection(
+            url=self.url.rstrip("/"), username=ADMIN_USER, password=password, ca_pem=self.ca_pem
+        )
+
+
+# ---------------------------------------------------------------- waiting
+
+
+@contextmanager
+def _verify(ca_pem: str | None) -> Iterator[str | bool]:
+    if not ca_pem:
+        yield True
+        return
+    handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115
+    with handle:
+        handle.write(ca_pem)
+    try:
+        yield handle.name
+    finally:
+        os.unlink(handle.name)
+
+
+def wait_until_writable(
+    url: str,
+    timeout_seconds: float,
+    *,
+    ca_pem: str | None = None,
+    interval_seconds: float = 2.0,
+    report: Report = report_to_stderr,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Poll until the writable status answers 200; the seconds it took. Nexus takes 2-3 minutes
+    on a first start: connection refused, then 503 on every path, then 200."""
+    target = url.rstrip("/") + WRITABLE_PATH
+    start = clock()
+    last = "no answer yet"
+    next_report = start + PROGRESS_EVERY_SECONDS
+    with _verify(ca_pem) as verify, requests.Session() as session:
+        while True:
+            try:
+                response = session.get(target, timeout=min(10.0, max(1.0, timeout_seconds)), verify=verify)
+                if response.status_code == 200:
+                    return clock() - start
+                last = f"HTTP {response.status_code}"
+            except requests.exceptions.RequestException as error:
+                last = f"{type(error).__name__}"
+            now = clock()
+            if now - start >= timeout_seconds:
+                raise ProviderError(
+                    f"Nexus at {target} did not answer 200 within {timeout_seconds:.0f} s; last answer: "
+                    f"{last}. Check the container's log (docker logs nexus); a first start takes 2-3 "
+                    "minutes, raise the wait with nexus first-run wait_timeout_seconds if the host is slow."
+                )
+            if now >= next_report:
+                report(f"waiting for Nexus at {target}: {last} after {now - start:.0f} s")
+                next_report = now + PROGRESS_EVERY_SECONDS
+            sleep(interval_seconds)
+
+
+# ---------------------------------------------------------------- the generated password
+
+
+@dataclass(frozen=True)
+class SshSource:
+    user: str
+    host: str
+    port: int = 22
+
+
+def ssh_read_command(source: SshSource, path: str, identity_file: str | None = None) -> list[str]:
+    """``ssh user@host`` printing the file, or exiting with FILE_ABSENT_EXIT when it is missing."""
+    quoted = shlex.quote(path)
+    remote = f"if [ -e {quoted} ]; then cat -- {quoted}; else exit {FILE_ABSENT_EXIT}; fi"
+    command = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=15", "-p", str(source.port)]
+    if identity_file:
+        command += ["-o", "IdentitiesOnly=yes", "-i", identity_file]
+    return [*command, f"{source.user}@{source.host}", remote]
+
+
+def read_local_password_file(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip() or None
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        raise ProviderError(
+            f"cannot read {path} (permission denied): run `pulumi up` as a user who may read the Nexus "
+            "data directory, or set adminPassword to the generated password once by hand"
+        ) from None
+
+
+def read_remote_password_file(
+    source: SshSource,
+    path: str,
+    private_key: str | None = None,
+    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
+) -> str | None:
+    key_file: str | None = None
+    try:
+        if private_key:
+            handle = tempfile.NamedTemporaryFile("w", delete=False)  # noqa: SIM115
+            with handle:
+                os.chmod(handle.name, 0o600)
+                handle.write(private_key if private_key.endswith("\n") else private_key + "\n")
+            key_file = handle.name
+        result = run(ssh_read_command(source, path, key_file), capture_output=True, text=True, timeout=60)
+    finally:
+        if key_file:
+            os.unlink(key_file)
+    if result.returncode == FILE_ABSENT_EXIT:
+        return None
+    if result.returncode != 0:
+        raise ProviderError(
+            f"cannot read {path} on {source.user}@{source.host} over SSH (exit {result.returncode}): "
+            f"{result.stderr.strip()[:300]}"
+        )
+    return result.stdout.strip() or None
+
+
+def read_generated_password(spec: FirstRunSpec) -> str | None:
+    if spec.ssh_host and spec.ssh_user:
+        source = SshSource(spec.ssh_user, spec.ssh_host, spec.ssh_port)
+        return read_remote_password_file(source, spec.password_file, spec.ssh_private_key)
+    return read_local_password_file(spec.password_file)
+
+
+# ---------------------------------------------------------------- taking over the admin account
+
+
+def password_works(connection: Connection) -> bool:
+    with NexusClient(connection, resource="admin account") as client:
+        try:
+            client.get_json("/v1/security/users", params={"userId": ADMIN_USER})
+        except UnauthorizedError:
+            return False
+    return True
+
+
+def change_admin_password(current: Connection, new_password: str) -> None:
+    with NexusClient(current, resource="admin account") as client:
+        client.request(
+            "PUT", f"/v1/security/users/{ADMIN_USER}/change-password", text_body=new_password, ok=(204,)
+        )
+
+
+def take_over_admin(
+    spec: FirstRunSpec,
+    previous_password: str | None,
+    read_generated: Callable[[], str | None],
+    works: Callable[[Connection], bool] = password_works,
+    change: Callable[[Connection, str], None] = change_admin_password,
+) -> str:
+    """Make the stack's password the admin's; how it was done: 'unchanged', 'rotated' or 'generated'."""
+    desired = spec.connection(spec.admin_password)
+    if works(desired):
+        return "unchanged"
+    tried = ["the stack's adminPassword"]
+    candidates: list[tuple[str, Callable[[], str | None]]] = []
+    if previous_password and previous_password != spec.admin_password:
+        candidates.append(("rotated", lambda: previous_password))
+    candidates.append(("generated", read_generated))
+    for outcome, password_of in candidates:
+        password = password_of()
+        if outcome == "rotated":
+            tried.append("the previous adminPassword recorded in the state")
+        elif password is None:
+            tried.append(f"{spec.password_file} does not exist (Nexus deletes it once the password changes)")
+        else:
+            tried.append(f"the generated password in {spec.password_file}")
+        if password is None or not works(spec.connection(password)):
+            continue
+        change(spec.connection(password), spec.admin_password)
+        if not works(desired):
+            raise ProviderError(
+                f"Nexus at {spec.url} accepted the admin password change but refuses the new password"
+            )
+        return outcome
+    raise ProviderError(
+        f"cannot log in to Nexus at {spec.url} as {ADMIN_USER}: it refused "
+        + "; ".join(tried)
+        + ". If the admin password was changed outside Pulumi, set the current one with "
+        "`pulumi config set --secret nexus-platform:adminPassword` and run `pulumi up` again."
+    )
+
+
+# ---------------------------------------------------------------- EULA
+
+
+def eula_status(client: NexusClient, server: ServerInfo, accept: bool) -> bool | None:
+    """Accept the Community Edition EULA when asked; whether it is accepted (None: no EULA here)."""
+    if not server.is_community:
+        return None
+    status = client.get_optional("/v1/system/eula")
+    if status is None:  # Community Edition before 3.77 has no EULA resource
+        return None
+    if status.get("accepted"):
+        return True
+    if not accept:
+        return False
+    # The disclaimer must be sent back byte for byte, as Nexus wrote it.
+    client.post("/v1/system/eula", {"disclaimer": status["disclaimer"], "accepted": True}, ok=(200, 204))
+    return True
+
+
+# ---------------------------------------------------------------- the provider
+
+
+class FirstRunProvider(ResourceProvider):
+    """Not an object in Nexus, so not a NexusProvider: a procedure run on create and update."""
+
+    report: Report = staticmethod(report_to_stderr)
+
+    def _parse(self, props: Mapping[str, Any]) -> FirstRunSpec:
+        fields = {k: v for k, v in props.items() if k in FirstRunSpec.model_fields}
+        return FirstRunSpec.model_validate(fields)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        if _contains_unknown(news):
+            return CheckResult(news, [])
+        try:
+            spec = self._parse(news)
+        except pydantic.ValidationError as error:
+            failures = [
+                CheckFailure(_loc_to_property(tuple(item["loc"])), item["msg"].removeprefix("Value error, "))
+                for item in error.errors()
+            ]
+            return CheckResult(news, failures)
+        unknown_keys = set(news) - set(FirstRunSpec.model_fields) - {"__provider"}
+        failures = [CheckFailure(key, "is not a first-run input") for key in sorted(unknown_keys)]
+        normalised = {k: v for k, v in news.items() if k.startswith("__")}
+        normalised.update(spec.model_dump())
+        return CheckResult(normalised, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if _contains_unknown(news):
+            return DiffResult(changes=True)
+        changed = [name for name in FirstRunSpec.model_fields if olds.get(name) != news.get(name, UNKNOWN)]
+        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+    def _run(self, props: Mapping[str, Any], previous_password: str | None) -> dict[str, Any]:
+        spec = self._parse(props)
+        waited = wait_until_writable(
+            spec.url, spec.wait_timeout_seconds, ca_pem=spec.ca_pem, report=self.report
+        )
+        self.report(f"Nexus at {spec.url} is writable (after {waited:.0f} s)")
+        outcome = take_over_admin(spec, previous_password, lambda: read_generated_password(spec))
+        connection = spec.connection(spec.admin_password)
+        with NexusClient(connection, resource="EULA") as client:
+            server = client.server_info()
+            accepted = eula_status(client, server, spec.accept_eula)
+        return {
+            **spec.model_dump(),
+            "connection": connection.as_props(),
+            "admin_takeover": outcome,
+            "edition": server.edition,
+            "version": server.version,
+            "eula_accepted": accepted,
+        }
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._run(props, previous_password=None)
+        return CreateResult("nexus-first-run", outs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._run(news, previous_password=olds.get("admin_password")))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        # Nothing to compare with: the password is checked on the next `up`.
+        return ReadResult(id_, props)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        # The admin keeps the stack's password: handing back a generated one is not possible.
+        return None
+
+
+SECRET_OUTPUTS = ["admin_password", "ssh_private_key", "connection"]
+
+
+class NexusFirstRun(Resource, module="nexus", name="FirstRun"):
+    """Readiness wait, admin takeover and EULA of one Nexus server."""
+
+    connection: pulumi.Output[dict[str, Any]]
+    edition: pulumi.Output[str]
+    version: pulumi.Output[str]
+    eula_accepted: pulumi.Output[bool]
+    admin_takeover: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        url: pulumi.Input[str],
+        admin_password: pulumi.Input[str],
+        data_dir: str,
+        ssh: SshSource | None = None,
+        ssh_private_key: pulumi.Input[str] | None = None,
+        accept_eula: bool = False,
+        wait_timeout_seconds: int = 600,
+        server_revision: pulumi.Input[str] | None = None,
+        ca_pem: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "url": url,
+            "admin_password": pulumi.Output.secret(admin_password),
+            "data_dir": data_dir,
+            "ssh_user": ssh.user if ssh else None,
+            "ssh_host": ssh.host if ssh else None,
+            "ssh_port": ssh.port if ssh else 22,
+            "ssh_private_key": pulumi.Output.secret(ssh_private_key) if ssh_private_key is not None else None,
+            "accept_eula": accept_eula,
+            "wait_timeout_seconds": wait_timeout_seconds,
+            "server_revision": server_revision if server_revision is not None else "",
+            "ca_pem": ca_pem,
+            # outputs only
+            "connection": None,
+            "edition": None,
+            "version": None,
+            "eula_accepted": None,
+            "admin_takeover": None,
+        }
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        )
+        super().__init__(FirstRunProvider(), resource_name, props, opts)
