@@ -17,20 +17,24 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
     since name and ports are fixed): HAProxy is down for a few seconds, Nexus keeps running.
 
 ``haproxy.mode: host`` (the seed's way)
-    HAProxy installed on the Docker host (``apt-get install haproxy``), reached like the Docker
-    engine: locally for a unix:// socket, over SSH for ssh:// (``sshPrivateKey`` or the agent),
-    as root or through ``sudo -n``. Two commands:
+    HAProxy installed on the Docker host (``apt-get install haproxy``, Debian's systemd unit),
+    reached like the Docker engine: locally for a unix:// socket, over SSH for ssh://
+    (``sshPrivateKey`` or the agent), as root or through ``sudo -n``. One command, one transaction;
+    its stdin (secret) carries the stats password and the PEM bundle, its text the configuration:
 
-    1. ``/etc/default/haproxy`` (mode 0600) gets ``HAPROXY_STATS_PASSWORD`` and
-       ``CONFIG=<configDir>/haproxy.cfg`` from a secret stdin, other lines kept. A reload keeps the
-       environment the master was started with, so when this file changes HAProxy is restarted
-       (``systemctl try-restart``).
-    2. The PEM (stdin, secret, ``umask 077``) and ``haproxy.cfg`` are staged in a temporary
-       directory; the new PEM is put in place (the previous one kept aside), ``haproxy -c -f`` checks
-       the staged configuration, and only if it passes is it moved to ``<configDir>/haproxy.cfg``
-       and HAProxy **reloaded** (``systemctl reload haproxy``; started when inactive), which keeps
-       established connections. When the check fails the previous PEM is restored, nothing else
-       changes, and ``pulumi up`` fails with HAProxy's message.
+    1. staged in a temporary directory under ``umask 077``: the PEM, ``haproxy.cfg``, and
+       ``/etc/default/haproxy`` with ``HAPROXY_STATS_PASSWORD`` and ``CONFIG=<configDir>/haproxy.cfg``
+       (other lines kept);
+    2. the new PEM is put in place (the previous one kept aside) and ``haproxy -c -f`` checks the
+       staged configuration with the staged environment;
+    3. only if it passes are the environment file (mode 0600) and ``<configDir>/haproxy.cfg``
+       installed, and HAProxy **reloaded** (``systemctl reload haproxy``: graceful, established
+       connections finish), or restarted when the environment file changed (a reload keeps the
+       environment the master started with), or started when inactive.
+
+    When the check fails the previous PEM is restored, nothing else changes, and ``pulumi up``
+    fails with HAProxy's message. The command runs again when the configuration, the certificate
+    or the stats password changes.
 
 Stats password: ``haproxy.statsPassword`` when set; otherwise derived from ``adminPassword`` with
 HMAC-SHA256 (key: the admin password, message: ``nexus-platform/haproxy/stats-password/v1``,
@@ -170,7 +174,7 @@ def _double_quoted(value: str) -> str:
 
 
 def environment_file_lines(password: str, haproxy_config_path: str) -> str:
-    """The managed lines of /etc/default/haproxy (the stdin of the environment command)."""
+    """The two managed lines of /etc/default/haproxy (they start the deploy command's stdin)."""
     return f"{STATS_PASSWORD_ENV}={_double_quoted(password)}\nCONFIG={_double_quoted(haproxy_config_path)}\n"
 
 
@@ -179,83 +183,75 @@ def as_root(script: str) -> str:
     return f"{AS_ROOT_PREFIX}exec $S sh -c {shlex.quote(script)}"
 
 
-def environment_script(environment_file: str = HOST_ENVIRONMENT_FILE) -> str:
-    """Merge the managed lines (stdin) into the environment file; restart HAProxy if it changed."""
-    f = shlex.quote(environment_file)
-    return "\n".join(
-        [
-            "set -eu",
-            "umask 077",
-            f"f={f}",
-            'new=$(mktemp "$f.XXXXXX")',
-            "trap 'rm -f \"$new\"' EXIT",
-            "{",
-            f"  if [ -f \"$f\" ]; then grep -v -e '^{STATS_PASSWORD_ENV}=' -e '^CONFIG=' \"$f\" || true; fi",
-            "  cat",
-            '} > "$new"',
-            'if [ -f "$f" ] && cmp -s "$new" "$f"; then exit 0; fi',
-            'chmod 0600 "$new"',
-            'mv -f "$new" "$f"',
-            "# A reload keeps the environment the master started with: restart to apply the change.",
-            "systemctl try-restart haproxy",
-        ]
-    )
-
-
 def deploy_script(
     config_text: str, haproxy_config_path: str, pem_path: str, environment_file: str = HOST_ENVIRONMENT_FILE
 ) -> str:
-    """Stage the PEM (stdin) and haproxy.cfg, check with ``haproxy -c``, then install and reload."""
+    """One transaction on the host; stdin = the two environment lines, then the PEM bundle.
+
+    Everything is staged first (``umask 077``); ``haproxy -c -f`` checks the staged configuration
+    with the staged environment and the new PEM in place; only then are the environment file and
+    haproxy.cfg installed and HAProxy reloaded, or restarted when its environment changed (a reload
+    keeps the environment the master started with), or started when inactive. A failed check puts
+    the previous PEM back and leaves everything else untouched.
+    """
     if any(line.strip() == _HEREDOC_MARK for line in config_text.splitlines()):
         raise ValueError(f"the HAProxy configuration must not contain a line '{_HEREDOC_MARK}'")
     cfg, pem, env = shlex.quote(haproxy_config_path), shlex.quote(pem_path), shlex.quote(environment_file)
     body = config_text if config_text.endswith("\n") else config_text + "\n"
-    return (
-        "\n".join(
-            [
-                "set -eu",
-                "umask 077",
-                "if ! command -v haproxy >/dev/null; then",
-                "  echo 'haproxy is not installed on this host (apt-get install haproxy)' >&2",
-                "  exit 1",
-                "fi",
-                f"cfg={cfg}",
-                f"pem={pem}",
-                'mkdir -p "$(dirname "$cfg")" "$(dirname "$pem")"',
-                'stage=$(mktemp -d "$(dirname "$cfg")/.nexus-platform.XXXXXX")',
-                "trap 'rm -rf \"$stage\"' EXIT",
-                "# The PEM bundle (certificate, chain, private key) arrives on stdin.",
-                'cat > "$stage/nexus.pem"',
-                f"cat > \"$stage/haproxy.cfg\" <<'{_HEREDOC_MARK}'",
-            ]
-        )
-        + "\n"
-        + body
-        + _HEREDOC_MARK
-        + "\n"
-        + "\n".join(
-            [
-                'chmod 0644 "$stage/haproxy.cfg"',
-                "# The configuration names the installed PEM path: put the new PEM there for the check,",
-                "# keeping the previous one to restore if the check fails.",
-                'had_pem=0; if [ -f "$pem" ]; then cp -p "$pem" "$stage/previous.pem"; had_pem=1; fi',
-                'mv -f "$stage/nexus.pem" "$pem"',
-                "# The check sees the stats password (and the rest of the unit's environment).",
-                f"if [ -r {env} ]; then set -a; . {env}; set +a; fi",
-                'if ! haproxy -c -f "$stage/haproxy.cfg"; then',
-                '  if [ "$had_pem" = 1 ]; then mv -f "$stage/previous.pem" "$pem"; else rm -f "$pem"; fi',
-                "  echo 'haproxy -c rejected the new configuration; the running HAProxy is unchanged' >&2",
-                "  exit 1",
-                "fi",
-                'mv -f "$stage/haproxy.cfg" "$cfg"',
-                "if systemctl is-active --quiet haproxy; then",
-                "  systemctl reload haproxy",
-                "else",
-                "  systemctl enable --now haproxy",
-                "fi",
-            ]
-        )
-    )
+    keep_other_lines = f"grep -v -e '^{STATS_PASSWORD_ENV}=' -e '^CONFIG=' \"$env\" || true"
+    head = [
+        "set -eu",
+        "umask 077",
+        "if ! command -v haproxy >/dev/null; then",
+        "  echo 'haproxy is not installed on this host (apt-get install haproxy)' >&2",
+        "  exit 1",
+        "fi",
+        f"cfg={cfg}",
+        f"pem={pem}",
+        f"env={env}",
+        'mkdir -p "$(dirname "$cfg")" "$(dirname "$pem")" "$(dirname "$env")"',
+        'stage=$(mktemp -d "$(dirname "$cfg")/.nexus-platform.XXXXXX")',
+        "trap 'rm -rf \"$stage\"' EXIT",
+        "# stdin: the stats password line and the CONFIG line of the environment file, then the PEM",
+        "# bundle (certificate, chain, private key). Secrets never appear in this command.",
+        "IFS= read -r password_line",
+        "IFS= read -r config_line",
+        'cat > "$stage/nexus.pem"',
+        "{",
+        f'  if [ -f "$env" ]; then {keep_other_lines}; fi',
+        '  printf \'%s\\n%s\\n\' "$password_line" "$config_line"',
+        '} > "$stage/environment"',
+        f"cat > \"$stage/haproxy.cfg\" <<'{_HEREDOC_MARK}'",
+    ]
+    tail = [
+        'chmod 0644 "$stage/haproxy.cfg"',
+        "# The configuration names the installed PEM path: put the new PEM there for the check,",
+        "# keeping the previous one to restore if the check fails.",
+        'had_pem=0; if [ -f "$pem" ]; then cp -p "$pem" "$stage/previous.pem"; had_pem=1; fi',
+        'mv -f "$stage/nexus.pem" "$pem"',
+        'if ! (set -a; . "$stage/environment"; set +a; haproxy -c -f "$stage/haproxy.cfg"); then',
+        '  if [ "$had_pem" = 1 ]; then mv -f "$stage/previous.pem" "$pem"; else rm -f "$pem"; fi',
+        "  echo 'haproxy -c rejected the new configuration; the running HAProxy is unchanged' >&2",
+        "  exit 1",
+        "fi",
+        "restart=0",
+        'if [ ! -f "$env" ] || ! cmp -s "$stage/environment" "$env"; then',
+        '  chmod 0600 "$stage/environment"',
+        '  mv -f "$stage/environment" "$env"',
+        "  restart=1",
+        "fi",
+        'mv -f "$stage/haproxy.cfg" "$cfg"',
+        "if ! systemctl is-active --quiet haproxy; then",
+        "  systemctl enable --now haproxy",
+        'elif [ "$restart" = 1 ]; then',
+        "  # A reload keeps the environment the master started with: the new one needs a restart.",
+        "  systemctl restart haproxy",
+        "else",
+        "  # Graceful: the new worker takes over, established connections finish on the old one.",
+        "  systemctl reload haproxy",
+        "fi",
+    ]
+    return "\n".join(head) + "\n" + body + _HEREDOC_MARK + "\n" + "\n".join(tail)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -408,17 +404,12 @@ class Haproxy(pulumi.ComponentResource):
                 ]
             )
         cfg_path = config_path(settings)
-        environment = host.run(
-            f"{name}-environment",
-            as_root(environment_script()),
-            stdin=pulumi.Output.secret(environment_file_lines(password, cfg_path)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
-        )
+        environment = environment_file_lines(password, cfg_path)
         self.deploy_command = host.run(
             f"{name}-deploy",
             as_root(deploy_script(config_text, cfg_path, certificate_path(settings))),
-            stdin=self.pem_bundle,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[environment, *args.depends_on]),
+            stdin=pulumi.Output.secret(self.pem_bundle.apply(lambda pem: environment + pem)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )
 
 

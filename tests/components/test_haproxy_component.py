@@ -21,7 +21,6 @@ from components.haproxy import (
     deploy_script,
     derive_stats_password,
     environment_file_lines,
-    environment_script,
     haproxy_spec_from_settings,
     stats_password,
 )
@@ -238,7 +237,7 @@ def test_host_mode_no_haproxy_container(mocks: m.RecordingMocks) -> None:
     _build(HOST)
     assert [r.name for r in mocks.of_type(m.T_CONTAINER)] == ["nexus-container"]
     assert [r.name for r in mocks.of_type(m.T_REMOTE_IMAGE)] == ["nexus-image"]
-    assert set(_commands(mocks)) == {"nexus-data-dir", "haproxy-environment", "haproxy-deploy"}
+    assert set(_commands(mocks)) == {"nexus-data-dir", "haproxy-deploy"}
 
 
 def test_host_mode_checks_before_installing_and_reloading(mocks: m.RecordingMocks) -> None:
@@ -247,48 +246,44 @@ def test_host_mode_checks_before_installing_and_reloading(mocks: m.RecordingMock
     assert "umask 077" in create
     check = create.index('haproxy -c -f "$stage/haproxy.cfg"')
     install = create.index('mv -f "$stage/haproxy.cfg" "$cfg"')
+    install_env = create.index('mv -f "$stage/environment" "$env"')
     reload_ = create.index("systemctl reload haproxy")
-    assert check < install < reload_
+    restart = create.index("systemctl restart haproxy")
+    assert check < install_env < install < restart < reload_
     assert "cfg=/etc/haproxy/haproxy.cfg" in create
     assert "pem=/etc/haproxy/certs/nexus.pem" in create
+    assert "env=/etc/default/haproxy" in create
     assert out.values["config_path"] == "/etc/haproxy/haproxy.cfg"
-    # the rendered configuration travels in the command (it holds no secret) ...
+    # the rendered configuration travels in the command text (it holds no secret) ...
     config = render_haproxy_config(haproxy_spec_from_settings(settings))
     for line in config.splitlines():
         assert line.replace("'", "'\"'\"'") in create
-    assert "stats-secret" not in create
     assert "server nexus 127.0.0.1:8081" in config
+    # ... the secrets do not
+    assert "stats-secret" not in create
+    assert "PRIVATE KEY" not in create
+    # runs after the nexus container
+    assert mocks.options_of(_commands(mocks)["haproxy-deploy"]).depends_on_name("nexus-container")
 
 
-def test_host_mode_pem_is_a_secret_stdin(mocks: m.RecordingMocks) -> None:
+def test_host_mode_stdin_is_secret_environment_then_pem(mocks: m.RecordingMocks) -> None:
     _build(HOST)
     deploy = _commands(mocks)["haproxy-deploy"]
     assert m.is_secret(deploy.inputs["stdin"])
-    assert m.plain(deploy.inputs["stdin"]) == build_pem_bundle(LEAF, "", LEAF_KEY)
+    assert m.plain(deploy.inputs["stdin"]) == (
+        f'{STATS_PASSWORD_ENV}="stats-secret"\nCONFIG="/etc/haproxy/haproxy.cfg"\n'
+        + build_pem_bundle(LEAF, "", LEAF_KEY)
+    )
     # over SSH with the configured key, itself a secret
     assert m.contains_secret(deploy.inputs["connection"])
     assert m.plain(deploy.inputs["connection"])["host"] == "nexus-vm.example.com"
-
-
-def test_host_mode_stats_password_goes_to_etc_default_as_secret(mocks: m.RecordingMocks) -> None:
-    _build(HOST)
-    commands = _commands(mocks)
-    environment = commands["haproxy-environment"]
-    assert m.is_secret(environment.inputs["stdin"])
-    assert m.plain(environment.inputs["stdin"]) == (
-        f'{STATS_PASSWORD_ENV}="stats-secret"\nCONFIG="/etc/haproxy/haproxy.cfg"\n'
-    )
-    assert "/etc/default/haproxy" in environment.inputs["create"]
-    assert "stats-secret" not in environment.inputs["create"]
-    # the configuration is checked with the password in place: deploy runs after it
-    assert mocks.options_of(commands["haproxy-deploy"]).depends_on_name("haproxy-environment")
 
 
 def test_host_mode_on_a_local_engine_uses_local_commands(mocks: m.RecordingMocks) -> None:
     raw = {**HOST, "dockerHost": "unix:///var/run/docker.sock"}
     _build(raw)
     names = {r.name for r in mocks.of_type(m.T_LOCAL_COMMAND)}
-    assert names == {"nexus-data-dir", "haproxy-environment", "haproxy-deploy"}
+    assert names == {"nexus-data-dir", "haproxy-deploy"}
     assert mocks.of_type(m.T_REMOTE_COMMAND) == []
 
 
@@ -324,7 +319,10 @@ def _sandbox(tmp_path: Path) -> tuple[dict[str, str], Path]:
     bin_dir.mkdir()
     log = tmp_path / "systemctl.log"
     fake = bin_dir / "systemctl"
-    fake.write_text(f'#!/bin/sh\necho "$*" >> {log}\n[ "$1" != is-active ]\n')
+    state = tmp_path / "active"
+    fake.write_text(
+        f'#!/bin/sh\necho "$*" >> {log}\nif [ "$1" = is-active ]; then [ -s {state} ]; else exit 0; fi\n'
+    )
     fake.chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}:/usr/sbin:/usr/local/sbin:{os.environ.get('PATH', '')}"}
     return env, log
@@ -343,7 +341,7 @@ def _run(script: str, stdin: str, env: dict[str, str]) -> subprocess.CompletedPr
 
 
 @pytest.mark.live
-def test_live_host_scripts_install_check_and_reload(tmp_path: Path) -> None:
+def test_live_host_script_checks_installs_and_reloads(tmp_path: Path) -> None:
     helpers = pytest.importorskip("tests.components.haproxy_helpers")
     helpers.require_haproxy()
     pki = helpers.make_test_pki(tmp_path / "pki", domain="example.com")
@@ -351,49 +349,55 @@ def test_live_host_scripts_install_check_and_reload(tmp_path: Path) -> None:
     env_file = tmp_path / "default-haproxy"
     env_file.write_text('# Debian\'s defaults\nEXTRAOPTS="-S /run/haproxy-master.sock"\n')
     config_dir = tmp_path / "etc-haproxy"
-
     raw = copy.deepcopy(HOST)
     raw["haproxy"]["configDir"] = str(config_dir)
     settings = parse_settings(raw)
     config = render_haproxy_config(haproxy_spec_from_settings(settings))
     cfg, pem = config_dir / "haproxy.cfg", config_dir / "certs" / "nexus.pem"
+    password = 'p@ss "w$rd` \\x'
+    stdin = environment_file_lines(password, str(cfg)) + pki.bundle
 
-    # the scripts run through `sh -c` exactly as the commands run them (here already "root": we
-    # only need id -u to be 0 or sudo to be skipped, so call the inner script directly)
-    lines = environment_file_lines('p@ss "w$rd`', str(cfg))
-    result = _run(environment_script(str(env_file)), lines, env)
-    assert result.returncode == 0, result.stderr
-    text = env_file.read_text()
-    assert "EXTRAOPTS=" in text and text.endswith(lines)
-    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
-    assert log.read_text().splitlines() == ["try-restart haproxy"]
-    sourced = subprocess.run(
-        ["/bin/sh", "-c", f'. {env_file}; printf %s "${STATS_PASSWORD_ENV}"'],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert sourced.stdout == 'p@ss "w$rd`'
-    # unchanged file: no second restart
-    assert _run(environment_script(str(env_file)), lines, env).returncode == 0
-    assert log.read_text().splitlines() == ["try-restart haproxy"]
+    def deploy(text: str, payload: str, active: bool) -> subprocess.CompletedProcess[str]:
+        state = tmp_path / "active"
+        state.write_text("1" if active else "")
+        return _run(deploy_script(text, str(cfg), str(pem), str(env_file)), payload, env)
 
-    script = deploy_script(config, str(cfg), str(pem), str(env_file))
-    result = _run(script, pki.bundle, env)
+    # first run, HAProxy inactive: everything installed, then started
+    result = deploy(config, stdin, active=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert cfg.read_text() == config
     assert pem.read_text() == pki.bundle
     assert stat.S_IMODE(pem.stat().st_mode) == 0o600
-    assert log.read_text().splitlines()[-2:] == ["is-active --quiet haproxy", "enable --now haproxy"]
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert "EXTRAOPTS=" in env_file.read_text()  # other lines kept
+    sourced = subprocess.run(
+        ["/bin/sh", "-c", f'. {env_file}; printf %s "${STATS_PASSWORD_ENV}|$CONFIG"'],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert sourced.stdout == f"{password}|{cfg}"
+    assert log.read_text().splitlines() == ["is-active --quiet haproxy", "enable --now haproxy"]
     assert [p.name for p in config_dir.iterdir() if p.name.startswith(".")] == []  # stage removed
 
-    # a configuration HAProxy rejects changes nothing: old config and PEM stay, no reload
-    before = log.read_text()
-    broken = deploy_script(config + "    reqadd X-Proto:\\ https\n", str(cfg), str(pem), str(env_file))
-    result = _run(broken, "not a pem\n", env)
+    # same environment, HAProxy active: graceful reload
+    log.write_text("")
+    assert deploy(config, stdin, active=True).returncode == 0
+    assert log.read_text().splitlines()[-1] == "reload haproxy"
+
+    # new stats password: the environment file changes, so restart
+    log.write_text("")
+    assert deploy(config, environment_file_lines("new", str(cfg)) + pki.bundle, active=True).returncode == 0
+    assert log.read_text().splitlines()[-1] == "restart haproxy"
+    assert f'{STATS_PASSWORD_ENV}="new"' in env_file.read_text()
+
+    # a configuration HAProxy rejects (and a broken PEM) changes nothing, and nothing is reloaded
+    before = (cfg.read_text(), pem.read_text(), env_file.read_text())
+    log.write_text("")
+    broken = config + "    reqadd X-Proto:\\ https\n"
+    result = deploy(broken, environment_file_lines("other", str(cfg)) + "not a pem\n", active=True)
     assert result.returncode != 0
     assert "rejected" in result.stderr
-    assert cfg.read_text() == config
-    assert pem.read_text() == pki.bundle
-    assert log.read_text() == before
+    assert (cfg.read_text(), pem.read_text(), env_file.read_text()) == before
+    assert log.read_text() == ""
 
 
 def test_as_root_wraps_the_script_for_sudo() -> None:
