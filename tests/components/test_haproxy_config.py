@@ -227,11 +227,16 @@ def test_blocked_paths_can_be_changed_or_disabled() -> None:
 
 def test_stats_page_is_loopback_only_with_password_from_environment(rendered: str) -> None:
     stats = sections(rendered)["listen stats"]
-    assert "bind 127.0.0.1:8404" in stats
     assert 'stats auth haproxy-stats:"${HAPROXY_STATS_PASSWORD}"' in stats
     assert ".if !defined(HAPROXY_STATS_PASSWORD)" in rendered  # refuses to start without it
+    # container mode: all addresses inside the container; Docker publishes it on 127.0.0.1 only
     binds = [line for line in directives(rendered) if line.startswith("bind ") and "8404" in line]
-    assert binds == ["bind 127.0.0.1:8404"]
+    assert binds == ["bind :8404"]
+    host = render_haproxy_config(
+        make_spec(mode="host", nexus_address="127.0.0.1", certificate_path="/etc/haproxy/certs/nexus.pem")
+    )
+    host_binds = [line for line in directives(host) if line.startswith("bind ") and "8404" in line]
+    assert host_binds == ["bind 127.0.0.1:8404"]
 
 
 def test_streaming_and_long_timeouts(parsed: dict[str, list[str]]) -> None:
