@@ -152,8 +152,10 @@ class DockerRegistry(pulumi.ComponentResource):
         name: str,
         settings: StackSettings,
         connection: pulumi.Input[Mapping[str, Any]],
+        depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``depends_on``: what must exist before any Nexus call (the server, its first run)."""
         super().__init__("nexus-platform:components:DockerRegistry", name, None, opts)
         layout = registry_layout(settings)
         adopt = settings.nexus.adopt_existing
@@ -164,7 +166,7 @@ class DockerRegistry(pulumi.ComponentResource):
                 connection=connection,
                 spec=store_spec,
                 adopt=adopt,
-                opts=pulumi.ResourceOptions(parent=self, protect=protect),
+                opts=pulumi.ResourceOptions(parent=self, protect=protect, depends_on=list(depends_on)),
             )
         repositories: dict[str, Repository] = {}
         for spec, protect in layout.repositories:

@@ -1,0 +1,109 @@
+"""The program as a whole under Pulumi mocks: what each kind of stack registers, and stack outputs."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from settings import SettingsError
+from tests.components import mocks as m
+
+ROOT = Path(__file__).resolve().parent.parent
+DYNAMIC = "pulumi-python:dynamic/nexus:"
+
+
+@pytest.fixture
+def recorder() -> Iterator[m.RecordingMocks]:
+    recorded = m.install()
+    yield recorded
+    pulumi.runtime.set_all_config({}, [])
+
+
+def use_config(
+    values: dict[str, Any], secret_keys: tuple[str, ...] = ("nexus-platform:adminPassword",)
+) -> None:
+    pulumi.runtime.set_all_config(
+        {f"nexus-platform:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in values.items()},
+        list(secret_keys),
+    )
+
+
+def stack_config(stack: str, **overrides: Any) -> dict[str, Any]:
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    values = {key.split(":", 1)[1]: value for key, value in document["config"].items()}
+    return {**values, "adminPassword": "admin-pw-0123", **overrides}
+
+
+def run_program() -> dict[str, Any]:
+    """Run __main__.py like the engine does; return its exported outputs (resolved)."""
+    exported: dict[str, Any] = {}
+
+    def build() -> None:
+        globals_ = runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
+        exported["registry"] = globals_["registry"]
+
+    m.deploy(build)
+    return exported
+
+
+def dynamic(recorder: m.RecordingMocks, kind: str) -> list[pulumi.runtime.MockResourceArgs]:
+    return recorder.of_type(DYNAMIC + kind)
+
+
+def test_existing_nexus_mode_registers_only_nexus_objects(recorder: m.RecordingMocks) -> None:
+    use_config(
+        {
+            "domain": "example.com",
+            "adminPassword": "admin-pw-0123",
+            "nexus": {"version": "3.77.1", "manageServer": False, "url": "http://127.0.0.1:8081"},
+            "teams": [
+                {"name": "platform", "releasePort": 16001, "latestPort": 16002},
+                {"name": "payments", "releasePort": 16003, "latestPort": 16004},
+            ],
+        }
+    )
+    run_program()
+    assert not any(r.typ.startswith(("docker:", "tls:", "command:")) for r in recorder.resources)
+    assert len(dynamic(recorder, "FileBlobStore")) == 3
+    assert len(dynamic(recorder, "Repository")) == 6
+    repo = next(r for r in dynamic(recorder, "Repository") if r.inputs["name"] == "docker-platform-release")
+    assert m.is_secret(repo.inputs["connection"])  # the admin password travels only as a secret
+    assert m.plain(repo.inputs["connection"])["password"] == "admin-pw-0123"
+    assert m.plain(repo.inputs["connection"])["url"] == "http://127.0.0.1:8081"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_files_register_server_pki_haproxy_and_registry(stack: str, recorder: m.RecordingMocks) -> None:
+    use_config(stack_config(stack))
+    run_program()
+    container = recorder.one(m.T_CONTAINER, "nexus-container")
+    assert container.inputs["name"] == "nexus"
+    assert recorder.one(m.T_SELF_SIGNED).inputs["isCaCertificate"] is True
+    teams = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]["nexus-platform:teams"]
+    assert len(dynamic(recorder, "Repository")) == 2 * len(teams) + 2
+    # Nexus objects are created only once the container (and HAProxy) exist.
+    for store in dynamic(recorder, "FileBlobStore"):
+        assert recorder.options_of(store).depends_on_name("nexus-container")
+
+
+def test_invalid_config_creates_nothing(recorder: m.RecordingMocks) -> None:
+    use_config(stack_config("dev", nexus={"version": "latest"}))
+    with pytest.raises(SettingsError, match=r"nexus-platform:nexus\.version"):
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
+    assert recorder.resources == []
+
+
+def test_missing_admin_password_is_named(recorder: m.RecordingMocks) -> None:
+    config = stack_config("dev")
+    del config["adminPassword"]
+    use_config(config)
+    with pytest.raises(SettingsError, match=r"nexus-platform:adminPassword: is required"):
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
+    assert recorder.resources == []
