@@ -11,7 +11,7 @@ The layout itself is a pure function (:func:`registry_layout`) so it is tested w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
