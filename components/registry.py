@@ -17,6 +17,7 @@ from typing import Any
 
 import pulumi
 
+from components.layout_policy import apply_layout_policies
 from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
 from dynamic_providers.repositories import Repository, RepositorySpec
 from dynamic_providers.tasks import Task, TaskSpec
@@ -136,7 +137,8 @@ def registry_layout(settings: StackSettings) -> RegistryLayout:
             {"age": "24"},
         )
     )
-    return layout
+    # Retention policies and anonymous pull (see components/layout_policy.py).
+    return apply_layout_policies(layout, settings, pull_group=PULL_GROUP)
 
 
 def resource_name(kind: str, name: str) -> str:

@@ -1,0 +1,257 @@
+"""Access control from the stack config: realms, LDAP, roles, LDAP group mappings, robots, anonymous.
+
+The plan is a pure function (:func:`access_plan`) so it is tested without Pulumi:
+
+* Realms, in order: local accounts, LDAP (when configured), Docker Bearer Token (``docker login``).
+* Roles: ``docker-pull`` may pull from ``docker-all``; per team ``docker-<team>-push`` may push to
+  and pull from the team's release and latest repositories (repository view privileges
+  ``nx-repository-view-docker-<repo>-{browse,read,add,edit}``, which Nexus creates with each
+  repository) and contains ``docker-pull``.
+* LDAP groups: Nexus (with ``ldapGroupsAsRoles``) looks an LDAP user's groups up as role ids, so
+  each group named in the config becomes a role with the group's name that contains the roles the
+  config grants it (the REST equivalent of the UI's "External Role Mapping"). Staff rotation is then
+  a change of group membership in the directory.
+* Robots: local users with their team roles (and ``docker-pull``); passwords are stack secrets.
+* Anonymous access: off unless ``access.anonymousPull``; the anonymous user only ever has
+  ``docker-pull``.
+
+Roles reference repository privileges, so :class:`AccessControl` must be created after the
+registry (``depends_on``); nothing else depends on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec
+from dynamic_providers.ldap import LdapServer, LdapServerSpec
+from dynamic_providers.realms import ActiveRealms, RealmsSpec, active_realms
+from dynamic_providers.roles import BREAD_PULL, BREAD_PUSH, Role, RoleSpec, repository_view_privileges
+from dynamic_providers.users import User, UserSpec
+from settings import LdapSettings, SettingsError, SettingsIssue, StackSettings
+
+PULL_GROUP = "docker-all"  # the registry's pull group (components.registry.PULL_GROUP)
+PULL_ROLE = "docker-pull"
+ADMIN_ROLE = "nx-admin"
+
+
+def team_role(team: str) -> str:
+    return f"docker-{team}-push"
+
+
+@dataclass(frozen=True)
+class AccessPlan:
+    realms: RealmsSpec
+    anonymous: AnonymousAccessSpec
+    ldap: LdapServerSpec | None
+    roles: list[RoleSpec] = field(default_factory=list)  # contained roles come first
+    users: list[UserSpec] = field(default_factory=list)
+
+
+def ldap_spec(ldap: LdapSettings) -> LdapServerSpec:
+    return LdapServerSpec(
+        name=ldap.name,
+        protocol=ldap.protocol,
+        host=ldap.host,
+        port=ldap.resolved_port,
+        search_base=ldap.search_base,
+        auth_scheme=ldap.auth_scheme,
+        auth_username=ldap.bind_dn,
+        auth_password=ldap.bind_password.get_secret_value() if ldap.bind_password is not None else None,
+        auth_realm=ldap.auth_realm,
+        use_trust_store=ldap.use_trust_store,
+        connection_timeout_seconds=ldap.connection_timeout_seconds,
+        connection_retry_delay_seconds=ldap.connection_retry_delay_seconds,
+        max_incidents_count=ldap.max_incidents_count,
+        user_base_dn=ldap.user_base_dn,
+        user_subtree=ldap.user_subtree,
+        user_object_class=ldap.user_object_class,
+        user_ldap_filter=ldap.user_ldap_filter,
+        user_id_attribute=ldap.user_id_attribute,
+        user_real_name_attribute=ldap.user_real_name_attribute,
+        user_email_address_attribute=ldap.user_email_address_attribute,
+        ldap_groups_as_roles=True,
+        group_type=ldap.group_type,
+        group_base_dn=ldap.group_base_dn,
+        group_subtree=ldap.group_subtree,
+        group_object_class=ldap.group_object_class,
+        group_id_attribute=ldap.group_id_attribute,
+        group_member_attribute=ldap.group_member_attribute,
+        group_member_format=ldap.group_member_format,
+        user_member_of_attribute=ldap.user_member_of_attribute,
+    )
+
+
+def platform_roles(settings: StackSettings) -> list[RoleSpec]:
+    roles = [
+        RoleSpec(
+            role_id=PULL_ROLE,
+            description=f"Pull images from {PULL_GROUP}",
+            privileges=repository_view_privileges("docker", PULL_GROUP, BREAD_PULL),
+        )
+    ]
+    for team in settings.teams:
+        privileges = [
+            *repository_view_privileges("docker", team.release_repository, BREAD_PUSH),
+            *repository_view_privileges("docker", team.latest_repository, BREAD_PUSH),
+        ]
+        roles.append(
+            RoleSpec(
+                role_id=team_role(team.name),
+                description=f"Push to and pull from {team.release_repository} and {team.latest_repository}; "
+                f"pull from {PULL_GROUP}",
+                privileges=tuple(privileges),
+                roles=(PULL_ROLE,),
+            )
+        )
+    return roles
+
+
+def ldap_group_roles(settings: StackSettings, taken: set[str]) -> list[RoleSpec]:
+    """One role per LDAP group named in the config, id = the group's name."""
+    granted: dict[str, set[str]] = {}
+    keys: dict[str, str] = {}
+    sources = [
+        *(
+            (f"teams[{i}].ldapGroups", team.ldap_groups, team_role(team.name))
+            for i, team in enumerate(settings.teams)
+        ),
+        ("access.pullLdapGroups", settings.access.pull_ldap_groups, PULL_ROLE),
+        ("access.adminLdapGroups", settings.access.admin_ldap_groups, ADMIN_ROLE),
+    ]
+    issues: list[SettingsIssue] = []
+    for key, groups, role in sources:
+        for group in groups:
+            if group in taken or group.startswith("nx-"):
+                issues.append(
+                    SettingsIssue(
+                        key, f"LDAP group '{group}' has the id of a role this stack or Nexus defines"
+                    )
+                )
+                continue
+            granted.setdefault(group, set()).add(role)
+            keys.setdefault(group, key)
+    if issues:
+        raise SettingsError(issues)
+    return [
+        RoleSpec(
+            role_id=group,
+            description=f"LDAP group {group} (mapped by {keys[group]})",
+            roles=tuple(sorted(roles)),
+        )
+        for group, roles in sorted(granted.items())
+    ]
+
+
+def robot_users(settings: StackSettings) -> list[UserSpec]:
+    users = []
+    for robot in settings.access.robots:
+        roles = {team_role(team) for team in robot.teams} | set(robot.roles)
+        if robot.pull:
+            roles.add(PULL_ROLE)
+        users.append(
+            UserSpec(
+                user_id=robot.user_id,
+                first_name=robot.first_name or robot.user_id,
+                last_name=robot.last_name,
+                email_address=robot.email_address or f"{robot.user_id}@{settings.domain}",
+                password=robot.password.get_secret_value(),
+                status="active" if robot.enabled else "disabled",
+                roles=tuple(sorted(roles)),
+            )
+        )
+    return users
+
+
+def access_plan(settings: StackSettings) -> AccessPlan:
+    roles = platform_roles(settings)
+    roles += ldap_group_roles(settings, {role.role_id for role in roles})
+    return AccessPlan(
+        realms=RealmsSpec(realms=active_realms(ldap=settings.ldap is not None)),
+        anonymous=AnonymousAccessSpec(enabled=settings.access.anonymous_pull, roles=(PULL_ROLE,)),
+        ldap=ldap_spec(settings.ldap) if settings.ldap is not None else None,
+        roles=roles,
+        users=robot_users(settings),
+    )
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in name.lower()).strip("-")
+
+
+class AccessControl(pulumi.ComponentResource):
+    """Realms, LDAP server, roles (with LDAP group mappings), robot users and anonymous access."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: StackSettings,
+        connection: pulumi.Input[Mapping[str, Any]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("nexus-platform:components:AccessControl", name, None, opts)
+        plan = access_plan(settings)
+        adopt = settings.nexus.adopt_existing
+        child = pulumi.ResourceOptions(parent=self)
+
+        ldap: LdapServer | None = None
+        if plan.ldap is not None:
+            ldap = LdapServer(
+                f"ldap-{_slug(plan.ldap.name)}",
+                connection=connection,
+                spec=plan.ldap,
+                adopt=adopt,
+                opts=child,
+            )
+        # After the LDAP server: the realm is only useful once there is a directory to ask.
+        realms = ActiveRealms(
+            "realms",
+            connection=connection,
+            spec=plan.realms,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ldap] if ldap else []),
+        )
+        roles: dict[str, Role] = {}
+        for spec in plan.roles:
+            contained = [roles[role] for role in spec.roles if role in roles]
+            roles[spec.role_id] = Role(
+                f"role-{_slug(spec.role_id)}",
+                connection=connection,
+                spec=spec,
+                adopt=adopt,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=contained),
+            )
+        users = [
+            User(
+                f"user-{_slug(spec.user_id)}",
+                connection=connection,
+                spec=spec,
+                adopt=adopt,
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[roles[r] for r in spec.roles if r in roles]
+                ),
+            )
+            for spec in plan.users
+        ]
+        AnonymousAccess(
+            "anonymous-access",
+            connection=connection,
+            spec=plan.anonymous,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[roles[PULL_ROLE], realms]),
+        )
+        self.realms = pulumi.Output.from_input(list(plan.realms.realms))
+        self.role_ids = pulumi.Output.from_input(sorted(roles))
+        self.user_ids = pulumi.Output.from_input([spec.user_id for spec in plan.users])
+        self.anonymous_pull = pulumi.Output.from_input(plan.anonymous.enabled)
+        self._users = users
+        self.register_outputs(
+            {
+                "realms": self.realms,
+                "roleIds": self.role_ids,
+                "userIds": self.user_ids,
+                "anonymousPull": self.anonymous_pull,
+            }
+        )

@@ -1,0 +1,304 @@
+"""Access control and retention from the stack config: the plan, the whole of it applied to the
+emulator (and re-applied: no change), and the components under Pulumi mocks (secrets stay secret)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+import pytest
+
+from components.access import PULL_ROLE, AccessControl, access_plan, team_role
+from components.first_run import FirstRun
+from components.layout_policy import LATEST_POLICY, RELEASE_POLICY, RetentionPolicies, retention_policies
+from components.registry import PULL_GROUP, registry_layout
+from dynamic_providers.anonymous import AnonymousAccessProvider
+from dynamic_providers.base import NexusProvider, ProviderError
+from dynamic_providers.cleanup_policies import CleanupPolicyProvider
+from dynamic_providers.ldap import LdapServerProvider
+from dynamic_providers.realms import RealmsProvider
+from dynamic_providers.roles import RoleProvider
+from dynamic_providers.users import UserProvider
+from settings import SettingsError, StackSettings, parse_settings
+from tests.components import mocks as m
+from tests.components.test_registry import up as registry_up
+from tests.dynamic_providers.drive import apply, checked, connection, create
+from tests.nexus_emulator import NexusEmulator
+
+T_ROLE = "pulumi-python:dynamic/nexus:Role"
+T_USER = "pulumi-python:dynamic/nexus:User"
+T_LDAP = "pulumi-python:dynamic/nexus:LdapServer"
+T_REALMS = "pulumi-python:dynamic/nexus:ActiveRealms"
+T_ANONYMOUS = "pulumi-python:dynamic/nexus:AnonymousAccess"
+T_FIRST_RUN = "pulumi-python:dynamic/nexus:FirstRun"
+T_POLICY = "pulumi-python:dynamic/nexus:CleanupPolicy"
+
+LDAP: dict[str, Any] = {
+    "host": "ldap.example.com",
+    "searchBase": "dc=example,dc=com",
+    "bindDn": "uid=nexus,ou=services,dc=example,dc=com",
+    "bindPassword": "bind-secret",
+}
+
+
+def stack(**extra: Any) -> dict[str, Any]:
+    return {
+        "domain": "example.com",
+        "adminPassword": "admin-secret",
+        "nexus": {"version": "3.77.1"},
+        "teams": [
+            {"name": "platform", "releasePort": 16001, "latestPort": 16002, "ldapGroups": ["platform-devs"]},
+            {"name": "payments", "releasePort": 16003, "latestPort": 16004, "ldapGroups": ["payments-devs"]},
+        ],
+        "ldap": LDAP,
+        "access": {
+            "pullLdapGroups": ["staff", "platform-devs"],
+            "adminLdapGroups": ["nexus-admins"],
+            "robots": [{"userId": "ci-platform", "password": "robot-secret", "teams": ["platform"]}],
+        },
+        **extra,
+    }
+
+
+def settings_of(**extra: Any) -> StackSettings:
+    return parse_settings(stack(**extra))
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def test_plan_roles_privileges_and_mappings() -> None:
+    plan = access_plan(settings_of())
+    roles = {role.role_id: role for role in plan.roles}
+    assert roles[PULL_ROLE].privileges == (
+        "nx-repository-view-docker-docker-all-browse",
+        "nx-repository-view-docker-docker-all-read",
+    )
+    push = roles[team_role("platform")]
+    assert push.roles == (PULL_ROLE,)
+    assert set(push.privileges) == {
+        f"nx-repository-view-docker-docker-platform-{kind}-{action}"
+        for kind in ("release", "latest")
+        for action in ("browse", "read", "add", "edit")
+    }
+    assert "delete" not in " ".join(push.privileges)  # a release is never deleted by a team
+    # LDAP groups: a role named after the group, holding what the config grants it
+    assert roles["platform-devs"].roles == ("docker-platform-push", PULL_ROLE)
+    assert roles["payments-devs"].roles == ("docker-payments-push",)
+    assert roles["staff"].roles == (PULL_ROLE,)
+    assert roles["nexus-admins"].roles == ("nx-admin",)
+    assert roles["staff"].privileges == ()
+    # contained roles come before the roles that contain them (creation order)
+    order = [role.role_id for role in plan.roles]
+    assert all(
+        order.index(child) < order.index(role.role_id)
+        for role in plan.roles
+        for child in role.roles
+        if child in order
+    )
+
+
+def test_plan_realms_ldap_robots_anonymous() -> None:
+    plan = access_plan(settings_of())
+    assert plan.realms.realms == ("NexusAuthenticatingRealm", "LdapRealm", "DockerToken")
+    assert plan.ldap is not None and plan.ldap.port == 636 and plan.ldap.ldap_groups_as_roles
+    assert plan.ldap.auth_password == "bind-secret"
+    robot = plan.users[0]
+    assert (robot.user_id, robot.roles, robot.email_address) == (
+        "ci-platform",
+        ("docker-platform-push",),
+        "ci-platform@example.com",
+    )
+    assert plan.anonymous.enabled is False and plan.anonymous.roles == (PULL_ROLE,)
+
+    raw = {k: v for k, v in stack().items() if k not in ("ldap", "access")}
+    raw["teams"] = [{"name": "platform", "releasePort": 16001, "latestPort": 16002}]
+    local_only = access_plan(parse_settings(raw))
+    assert local_only.realms.realms == ("NexusAuthenticatingRealm", "DockerToken")
+    assert local_only.ldap is None and local_only.users == []
+
+
+def test_ldap_group_named_like_a_platform_role_is_refused() -> None:
+    raw = stack()
+    raw["access"]["pullLdapGroups"] = ["docker-pull"]
+    with pytest.raises(
+        SettingsError, match=r"nexus-platform:access.pullLdapGroups: LDAP group 'docker-pull'"
+    ):
+        access_plan(parse_settings(raw))
+
+
+def test_retention_keeps_releases_by_default() -> None:
+    assert retention_policies(settings_of()) == []
+    layout = registry_layout(settings_of())
+    assert all(spec.cleanup_policies == () for spec, _ in layout.repositories)
+    group = next(spec for spec, _ in layout.repositories if spec.name == PULL_GROUP)
+    assert group.force_basic_auth is True  # no anonymous pull by default
+
+
+def test_retention_days_attach_policies() -> None:
+    settings = settings_of(retention={"releaseDays": 365, "latestDays": 30})
+    policies = {spec.name: (spec, repos) for spec, repos in retention_policies(settings)}
+    release, release_repos = policies[RELEASE_POLICY]
+    assert release.criteria_last_blob_updated == 365 and release_repos == (
+        "docker-platform-release",
+        "docker-payments-release",
+    )
+    latest, _ = policies[LATEST_POLICY]
+    assert latest.criteria_last_downloaded == 30
+    repos = {spec.name: spec for spec, _ in registry_layout(settings).repositories}
+    assert repos["docker-platform-release"].cleanup_policies == (RELEASE_POLICY,)
+    assert repos["docker-payments-latest"].cleanup_policies == (LATEST_POLICY,)
+    assert repos[PULL_GROUP].cleanup_policies == () and repos["docker-hub"].cleanup_policies == ()
+
+
+def test_anonymous_pull_lets_docker_pull_without_login() -> None:
+    settings = settings_of(access={"anonymousPull": True})
+    group = next(spec for spec, _ in registry_layout(settings).repositories if spec.name == PULL_GROUP)
+    assert group.force_basic_auth is False
+    assert access_plan(settings).anonymous.enabled is True
+
+
+# ---------------------------------------------------------------- applied to the emulator
+
+
+def _access_resources(settings: StackSettings) -> list[tuple[str, NexusProvider[Any], pydantic.BaseModel]]:
+    plan = access_plan(settings)
+    resources: list[tuple[str, NexusProvider[Any], pydantic.BaseModel]] = []
+    if plan.ldap is not None:
+        resources.append(("ldap", LdapServerProvider(), plan.ldap))
+    resources.append(("realms", RealmsProvider(), plan.realms))
+    resources += [(f"role/{r.role_id}", RoleProvider(), r) for r in plan.roles]
+    resources += [(f"user/{u.user_id}", UserProvider(), u) for u in plan.users]
+    resources.append(("anonymous", AnonymousAccessProvider(), plan.anonymous))
+    return resources
+
+
+def access_up(emulator: NexusEmulator, settings: StackSettings, state: dict[str, Any]) -> list[str]:
+    steps = []
+    for key, provider, spec in _access_resources(settings):
+        props = {**spec.model_dump(), "connection": connection(emulator), "adopt": False}
+        if key in state:
+            step, outs = apply(provider, state[key][0], state[key][1], props)
+            if step == "update":
+                state[key] = (state[key][0], outs)
+            if step != "same":
+                steps.append(f"{step} {key}")
+        else:
+            state[key] = create(provider, props)
+            steps.append(f"create {key}")
+    return steps
+
+
+def test_two_teams_with_ldap_and_a_robot_end_to_end(nexus_emulator: NexusEmulator) -> None:
+    settings = settings_of()
+    registry_up(nexus_emulator, registry_layout(settings), {})
+    state: dict[str, Any] = {}
+    created = access_up(nexus_emulator, settings, state)
+    assert len(created) == len(_access_resources(settings))
+    security = nexus_emulator.snapshot()["security"]
+    assert security["activeRealms"] == ["NexusAuthenticatingRealm", "LdapRealm", "DockerToken"]
+    assert security["roles"]["platform-devs"]["roles"] == ["docker-platform-push", "docker-pull"]
+    assert security["users"]["ci-platform"]["roles"] == ["docker-platform-push"]
+    assert security["anonymous"]["enabled"] is False
+    assert nexus_emulator.state.security.permits(
+        "ci-platform", "nexus:repository-view:docker:docker-platform-release:add"
+    )
+    assert not nexus_emulator.state.security.permits(
+        "ci-platform", "nexus:repository-view:docker:docker-payments-release:add"
+    )
+    assert nexus_emulator.state.security.permits(
+        "ci-platform", "nexus:repository-view:docker:docker-all:read"
+    )
+
+    nexus_emulator.clear_log()
+    assert access_up(nexus_emulator, settings, state) == []  # the second run changes nothing
+    assert nexus_emulator.count_writes() == 0
+
+    # staff rotation is in the directory; a new group mapping is a one-role change here
+    raw = stack()
+    raw["access"]["pullLdapGroups"] = ["staff", "platform-devs", "contractors"]
+    assert access_up(nexus_emulator, parse_settings(raw), state) == ["create role/contractors"]
+
+
+def test_retention_on_pro_and_on_community(
+    nexus_emulator_pro: NexusEmulator, nexus_emulator: NexusEmulator
+) -> None:
+    settings = settings_of(retention={"releaseDays": 365})
+    provider = CleanupPolicyProvider()
+    for spec, _ in retention_policies(settings):
+        create(provider, {**spec.model_dump(), "connection": connection(nexus_emulator_pro), "adopt": False})
+    registry_up(nexus_emulator_pro, registry_layout(settings), {})
+    release = nexus_emulator_pro.call("GET", "/v1/repositories/docker/hosted/docker-platform-release").body
+    assert release["cleanup"]["policyNames"] == [RELEASE_POLICY]
+
+    spec, _ = retention_policies(settings)[0]
+    with pytest.raises(ProviderError, match="Nexus Pro feature"):
+        provider.create(checked(provider, {**spec.model_dump(), "connection": connection(nexus_emulator)}))
+
+
+# ---------------------------------------------------------------- the components under mocks
+
+
+@pytest.fixture
+def mocks() -> m.RecordingMocks:
+    return m.install()
+
+
+def test_access_control_component(mocks: m.RecordingMocks) -> None:
+    settings = settings_of()
+    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
+    m.deploy(lambda: AccessControl("access", settings, connection=conn))
+    assert {r.name for r in mocks.of_type(T_ROLE)} >= {
+        "role-docker-pull",
+        "role-docker-platform-push",
+        "role-platform-devs",
+    }
+    user = mocks.one(T_USER, "user-ci-platform")
+    assert m.is_secret(user.inputs["password"]) and m.plain(user.inputs["password"]) == "robot-secret"
+    assert "password" in mocks.options_of(user).additional_secret_outputs
+    ldap = mocks.one(T_LDAP)
+    assert m.is_secret(ldap.inputs["auth_password"])
+    assert "auth_password" in mocks.options_of(ldap).additional_secret_outputs
+    assert mocks.options_of(mocks.one(T_ROLE, "role-platform-devs")).depends_on_name(
+        "role-docker-platform-push"
+    )
+    assert mocks.options_of(mocks.one(T_ANONYMOUS)).depends_on_name("role-docker-pull")
+    assert mocks.options_of(mocks.one(T_REALMS)).depends_on_name("ldap-ldap")
+
+
+def test_first_run_component(mocks: m.RecordingMocks) -> None:
+    settings = parse_settings(
+        {
+            **stack(),
+            "dockerHost": "ssh://deploy@vm.example.com:2222",
+            "sshPrivateKey": "KEY",
+            "nexus": {"version": "3.77.1", "acceptEula": True},
+        }
+    )
+    _, resolved = m.deploy(
+        lambda: FirstRun("first-run", settings, server_revision="container-1"),
+        lambda run: {"connection": run.connection},
+    )
+    resource = mocks.one(T_FIRST_RUN)
+    inputs = resource.inputs
+    assert m.is_secret(inputs["admin_password"]) and m.plain(inputs["admin_password"]) == "admin-secret"
+    assert m.is_secret(inputs["ssh_private_key"])
+    assert (inputs["ssh_user"], inputs["ssh_host"], inputs["ssh_port"]) == ("deploy", "vm.example.com", 2222)
+    assert inputs["data_dir"] == "/data/nexus-data" and inputs["accept_eula"] is True
+    assert inputs["url"] == "https://nexus.example.com"
+    assert set(mocks.options_of(resource).additional_secret_outputs) >= {
+        "admin_password",
+        "connection",
+        "ssh_private_key",
+    }
+    assert resolved.secret["connection"] is True
+
+
+def test_retention_component_creates_nothing_by_default(mocks: m.RecordingMocks) -> None:
+    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "x"}
+    m.deploy(lambda: RetentionPolicies("retention", settings_of(), connection=conn))
+    assert mocks.of_type(T_POLICY) == []
+    m.deploy(
+        lambda: RetentionPolicies("retention2", settings_of(retention={"latestDays": 14}), connection=conn)
+    )
+    assert [r.inputs["name"] for r in mocks.of_type(T_POLICY)] == [LATEST_POLICY]
