@@ -142,7 +142,7 @@ def wait_until_writable(
                 raise ProviderError(
                     f"Nexus at {target} did not answer 200 within {timeout_seconds:.0f} s; last answer: "
                     f"{last}. Check the container's log (docker logs nexus); a first start takes 2-3 "
-                    "minutes, raise the wait with nexus first-run wait_timeout_seconds if the host is slow."
+                    "minutes, raise FirstRun's wait_timeout_seconds if the host is slow."
                 )
             if now >= next_report:
                 report(f"waiting for Nexus at {target}: {last} after {now - start:.0f} s")

@@ -30,7 +30,8 @@ class UserSpec(Spec):
     last_name: str
     email_address: str
     password: str = pydantic.Field(min_length=1, repr=False)
-    status: Literal["active", "disabled"] = "active"
+    # locked and changepassword are states Nexus puts a user in; declaring active puts it back.
+    status: Literal["active", "disabled", "locked", "changepassword"] = "active"
     roles: tuple[str, ...] = ()
 
     @pydantic.field_validator("user_id")
@@ -77,7 +78,6 @@ def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
         "first_name": body.get("firstName") or "",
         "last_name": body.get("lastName") or "",
         "email_address": body.get("emailAddress") or "",
-        # changepassword/locked are states Nexus may put a user in; shown as-is so they diff.
         "status": str(body.get("status") or "active").lower(),
         "roles": tuple(body.get("roles") or ()),
     }
@@ -107,15 +107,6 @@ class UserProvider(NexusProvider[UserSpec]):
 
     def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
         return from_api(body)
-
-    def observed(self, body: Any, props: Mapping[str, Any]) -> dict[str, Any]:
-        # A status Nexus set (locked, changepassword) is not a spec value: report it as a change
-        # from the declared one without failing validation.
-        fields = self.from_api(body, props)
-        if fields["status"] not in ("active", "disabled"):
-            fields["status"] = "disabled" if props.get("status") == "active" else "active"
-        fields["password"] = props.get("password")
-        return self.parse(fields).model_dump()
 
     def create_object(self, client: NexusClient, spec: UserSpec) -> str | None:
         client.post("/v1/security/users", to_api(spec, with_password=True), ok=(200, 201))
