@@ -43,7 +43,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from dynamic_providers.base import UNKNOWN, ProviderError, Spec, _contains_unknown, _loc_to_property
+from dynamic_providers.base import ProviderError, Spec, _contains_unknown, _loc_to_property
 from dynamic_providers.client import Connection, NexusClient, ServerInfo, UnauthorizedError
 
 ADMIN_USER = "admin"
@@ -328,7 +328,13 @@ class FirstRunProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if _contains_unknown(news):
             return DiffResult(changes=True)
-        changed = [name for name in FirstRunSpec.model_fields if olds.get(name) != news.get(name, UNKNOWN)]
+        # Compared as parsed specs: the engine drops None values, so absent and None are the same.
+        new = self._parse(news).model_dump()
+        try:
+            old = self._parse(olds).model_dump()
+        except pydantic.ValidationError:
+            old = {}
+        changed = [name for name in new if old.get(name) != new[name]]
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def _run(self, props: Mapping[str, Any], previous_password: str | None) -> dict[str, Any]:

@@ -258,3 +258,18 @@ def test_bad_input_is_a_check_failure(nexus_emulator: NexusEmulator) -> None:
     )
     properties = {f.property for f in result.failures}
     assert {"url", "admin_password", "data_dir"} <= properties
+
+
+def test_diff_treats_dropped_none_values_as_unchanged() -> None:
+    # The engine drops None-valued properties: state and new inputs may lack ca_pem, ssh_*.
+    provider = FirstRunProvider()
+    news = checked(provider, {"url": "http://n:8081", "admin_password": "pw", "data_dir": "/d"})
+    olds = {k: v for k, v in news.items() if v is not None}
+    news_without_none = {k: v for k, v in news.items() if v is not None}
+    assert provider.diff("nexus-first-run", olds, news_without_none).changes is False
+    assert (
+        provider.diff("nexus-first-run", olds, {**news_without_none, "admin_password": "pw2"}).changes is True
+    )
+    assert (
+        provider.diff("nexus-first-run", olds, {**news_without_none, "server_revision": "c2"}).changes is True
+    )
