@@ -244,7 +244,7 @@ def version_tuple(version: str) -> tuple[int, ...]:
 # ---------------------------------------------------------------- retries
 
 
-class _BoundedRetry(Retry):
+class BoundedRetry(Retry):
     """urllib3 Retry whose Retry-After waits are capped, so one call's total wait is bounded."""
 
     max_retry_after: float = 30.0
@@ -254,10 +254,10 @@ class _BoundedRetry(Retry):
         return None if value is None else min(value, self.max_retry_after)
 
 
-def make_retry(max_retry_seconds: float) -> Retry:
+def make_retry(max_retry_seconds: float) -> BoundedRetry:
     # backoff 0.5, 1, 2, 4, 8 (capped at 8): 5 attempts wait at most ~16 s plus capped Retry-After.
     attempts = 5
-    retry = _BoundedRetry(
+    retry = BoundedRetry(
         total=attempts,
         connect=attempts,  # the request never reached the server: safe for every method
         read=2,  # a read timeout may follow an applied write: only idempotent methods

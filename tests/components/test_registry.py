@@ -141,7 +141,7 @@ def up(
 
 
 def destroy(state: dict[str, tuple[str, dict[str, Any]]], keys: list[str]) -> None:
-    providers = {"bs": STORE, "repo": REPO, "task": TASK}
+    providers: dict[str, NexusProvider[Any]] = {"bs": STORE, "repo": REPO, "task": TASK}
     for key in reversed(keys):  # dependents first: tasks, group, repos, then blob stores
         object_id, outs = state.pop(key)
         providers[key.split("/")[0]].delete(object_id, outs)

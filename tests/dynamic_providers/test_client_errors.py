@@ -125,6 +125,7 @@ def test_connection_requires_url_and_user() -> None:
 
 def test_retry_policy_is_safe() -> None:
     retry = nx.make_retry(60)
+    assert retry.allowed_methods is not None
     assert "POST" not in retry.allowed_methods  # a POST may have been applied: never re-sent on read errors
     assert {"GET", "PUT", "DELETE"} <= set(retry.allowed_methods)
     assert set(retry.status_forcelist) == {429, 502, 503, 504}

@@ -57,7 +57,7 @@ def test_blob_store_lifecycle(nexus_emulator: NexusEmulator) -> None:
     assert apply(provider, object_id, outs, blob_store(nexus_emulator))[0] == "same"
     assert nexus_emulator.count_writes() == 0 and nexus_emulator.count_reads() == 0
 
-    quota = {"soft_quota_type": "spaceUsedQuota", "soft_quota_limit_bytes": 10_000_000}
+    quota: dict[str, Any] = {"soft_quota_type": "spaceUsedQuota", "soft_quota_limit_bytes": 10_000_000}
     step, outs = apply(provider, object_id, outs, blob_store(nexus_emulator, **quota))
     assert step == "update"
     assert nexus_get(nexus_emulator, "/v1/blobstores/file/docker-a")["softQuota"] == {
