@@ -26,6 +26,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 
 from dynamic_providers.client import (
     Connection,
@@ -53,6 +54,10 @@ class ProviderError(Exception):
 
 
 def _contains_unknown(value: Any) -> bool:
+    # The provider host deserializes unknowns (preview) as pulumi.output.Unknown objects; the
+    # sentinel string is what they look like when serialized.
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == UNKNOWN
     if isinstance(value, Mapping):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 
 from dynamic_providers.base import ProviderError
 from dynamic_providers.client import Connection, NexusClient
@@ -273,3 +274,11 @@ def test_diff_treats_dropped_none_values_as_unchanged() -> None:
     assert (
         provider.diff("nexus-first-run", olds, {**news_without_none, "server_revision": "c2"}).changes is True
     )
+
+
+def test_preview_with_unknown_inputs() -> None:
+    provider = FirstRunProvider()
+    news = {"url": "http://n:8081", "admin_password": "pw", "data_dir": "/d", "server_revision": Unknown()}
+    assert provider.check({}, news).failures == []
+    olds = checked(provider, {"url": "http://n:8081", "admin_password": "pw", "data_dir": "/d"})
+    assert provider.diff("nexus-first-run", olds, news).changes is True
