@@ -27,6 +27,7 @@ from typing import Any
 
 import pulumi
 
+from components.registry import PULL_GROUP
 from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
 from dynamic_providers.realms import ActiveRealms, RealmsSpec, active_realms
@@ -34,7 +35,6 @@ from dynamic_providers.roles import BREAD_PULL, BREAD_PUSH, Role, RoleSpec, repo
 from dynamic_providers.users import User, UserSpec
 from settings import LdapSettings, SettingsError, SettingsIssue, StackSettings
 
-PULL_GROUP = "docker-all"  # the registry's pull group (components.registry.PULL_GROUP)
 PULL_ROLE = "docker-pull"
 ADMIN_ROLE = "nx-admin"
 
