@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +24,20 @@ from components.haproxy_config import STATS_PASSWORD_ENV, build_pem_bundle
 # fails the check.
 _ENVIRONMENTAL_WARNINGS = (re.compile(r"could not resolve address '[^']+', disabling server"),)
 _CRT = re.compile(r"(\bcrt\s+)(\S+)")
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports free on 127.0.0.1 right now."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def haproxy_binary() -> str | None:

@@ -36,7 +36,7 @@ from components.haproxy_config import (
     HaproxySpec,
     render_haproxy_config,
 )
-from tests.components.haproxy_helpers import TestPki, make_test_pki, require_haproxy
+from tests.components.haproxy_helpers import TestPki, free_ports, make_test_pki, require_haproxy
 
 pytestmark = pytest.mark.live
 
@@ -141,19 +141,6 @@ def stand_ins(count: int) -> Iterator[list[ThreadingHTTPServer]]:
             server.server_close()
         for thread in threads:
             thread.join(timeout=5)
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 # ------------------------------------------------------------------------------------------------

@@ -37,13 +37,12 @@ from components.haproxy_config import (
     HaproxySpec,
     render_haproxy_config,
 )
-from tests.components.haproxy_helpers import TestPki, make_test_pki, require_haproxy
+from tests.components.haproxy_helpers import TestPki, free_ports, make_test_pki, require_haproxy
 from tests.components.registry_smoke_helpers import (
     ConnectProxy,
     OciImage,
     blob_path,
     build_oci_image,
-    free_ports,
     read_oci_manifest,
 )
 
