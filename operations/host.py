@@ -1,0 +1,136 @@
+"""Run the operations' shell scripts on the Docker host: locally, or over SSH.
+
+The same idea as the components' ``HostAccess``: a ``unix://`` Docker host is this machine, an
+``ssh://user@host[:port]`` one is reached with the system ``ssh`` client (``BatchMode=yes``: it fails
+instead of prompting; the key from the stack's ``sshPrivateKey`` or the SSH agent). The script is
+sent as one argument of ``sh -c`` so the remote login shell never parses it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+_SSH_HOST = re.compile(r"^ssh://(?P<user>[^@\s/]+)@(?P<host>[^\s/:]+)(:(?P<port>\d+))?$")
+
+
+@dataclass(frozen=True)
+class ShellResult:
+    returncode: int
+    stdout: str
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class ShellError(RuntimeError):
+    def __init__(self, what: str, result: ShellResult) -> None:
+        detail = result.stderr.strip().splitlines()[-5:] if result.stderr else []
+        tail = ("\n  " + "\n  ".join(detail)) if detail else ""
+        super().__init__(f"{what} failed (exit {result.returncode}){tail}")
+        self.result = result
+
+
+class Shell(Protocol):
+    def run(self, script: str, *, timeout: float | None = None) -> ShellResult: ...
+
+
+@dataclass(frozen=True)
+class LocalShell:
+    """``/bin/sh -c SCRIPT`` on this machine; ``stream`` passes progress (stderr) to the terminal."""
+
+    env: Mapping[str, str] = field(default_factory=dict)
+    stream: bool = False
+
+    def argv(self, script: str) -> list[str]:
+        return ["/bin/sh", "-c", script]
+
+    def run(self, script: str, *, timeout: float | None = None) -> ShellResult:
+        completed = subprocess.run(
+            self.argv(script),
+            env={**os.environ, **self.env},
+            stdout=subprocess.PIPE,
+            stderr=None if self.stream else subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return ShellResult(completed.returncode, completed.stdout, completed.stderr or "")
+
+
+@dataclass(frozen=True)
+class SshShell:
+    """``ssh [-p PORT] [-i KEY] user@host -- sh -c 'SCRIPT'``."""
+
+    user: str
+    host: str
+    port: int = 22
+    identity_file: str | None = None
+    stream: bool = False
+
+    def argv(self, script: str) -> list[str]:
+        argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-p", str(self.port)]
+        if self.identity_file:
+            argv += ["-i", self.identity_file, "-o", "IdentitiesOnly=yes"]
+        return [*argv, f"{self.user}@{self.host}", "--", f"sh -c {shlex.quote(script)}"]
+
+    def run(self, script: str, *, timeout: float | None = None) -> ShellResult:
+        completed = subprocess.run(
+            self.argv(script),
+            stdout=subprocess.PIPE,
+            stderr=None if self.stream else subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return ShellResult(completed.returncode, completed.stdout, completed.stderr or "")
+
+
+def shell_for(docker_host: str, *, identity_file: str | None = None, stream: bool = False) -> Shell:
+    """The shell that reaches ``docker_host``; tcp:// engines offer none (an error that says so)."""
+    if docker_host.startswith("unix://"):
+        return LocalShell(env={"DOCKER_HOST": docker_host}, stream=stream)
+    match = _SSH_HOST.match(docker_host)
+    if match:
+        return SshShell(
+            match["user"], match["host"], int(match["port"] or 22), identity_file=identity_file, stream=stream
+        )
+    raise ValueError(
+        f"dockerHost {docker_host} offers no shell: snapshots and restores need unix:// or ssh://user@host"
+    )
+
+
+@contextmanager
+def private_key_file(key: str | None) -> Iterator[str | None]:
+    """The stack's SSH private key in a 0600 temporary file for ``ssh -i`` (None: the agent)."""
+    if not key:
+        yield None
+        return
+    handle = tempfile.NamedTemporaryFile("w", prefix="nexus-ssh-", delete=False)  # noqa: SIM115
+    try:
+        os.chmod(handle.name, 0o600)
+        with handle:
+            handle.write(key if key.endswith("\n") else key + "\n")
+        yield handle.name
+    finally:
+        os.unlink(handle.name)
+
+
+def run_checked(shell: Shell, script: str, what: str, *, timeout: float | None = None) -> str:
+    result = shell.run(script, timeout=timeout)
+    if not result.ok:
+        raise ShellError(what, result)
+    return result.stdout
+
+
+def quote_argv(argv: Sequence[str]) -> str:
+    return " ".join(shlex.quote(part) for part in argv)

@@ -1,0 +1,303 @@
+"""Snapshot names, records and pruning; the host scripts run for real on a temporary data directory."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from operations.host import run_checked
+from operations.snapshots import (
+    HostPaths,
+    Snapshot,
+    delete_script,
+    find_snapshot,
+    keep_last_output_script,
+    last_record,
+    list_script,
+    matching_snapshot,
+    parse_records,
+    parse_snapshot_name,
+    prune_plan,
+    restore_script,
+    snapshot_name,
+    snapshot_script,
+    usage_script,
+)
+from tests.operations.conftest import NEW_ID, NEW_IMAGE, OLD_ID, OLD_IMAGE, FakeHost, tree
+
+T0 = datetime(2025, 11, 26, 21, 2, 20, tzinfo=UTC)
+
+
+def snap(version: str, minutes: int) -> Snapshot:
+    when = T0 + timedelta(minutes=minutes)
+    name = snapshot_name(version, when)
+    return Snapshot(name=name, version=version, taken_at=when, archive=f"/b/{name}.tar")
+
+
+# ---------------------------------------------------------------- pure
+
+
+def test_name_carries_version_and_utc_time() -> None:
+    assert snapshot_name("3.77.1-01", T0) == "nexus-data-3.77.1-01-20251126T210220Z"
+    local = T0.astimezone(timezone(timedelta(hours=2)))
+    assert snapshot_name("3.77.1", local) == "nexus-data-3.77.1-20251126T210220Z"
+    assert parse_snapshot_name("nexus-data-3.77.1-01-20251126T210220Z") == ("3.77.1-01", T0)
+    assert parse_snapshot_name("nexus-data-20251126T210220Z") is None
+    assert parse_snapshot_name("something-else") is None
+    with pytest.raises(ValueError):
+        snapshot_name("3.77 1", T0)
+
+
+def test_prune_plan_oldest_first_never_the_newest() -> None:
+    snapshots = [snap("3.77.1", 30), snap("3.70.0", 0), snap("3.80.0", 60), snap("3.75.0", 10)]
+    assert [s.version for s in prune_plan(snapshots, 2)] == ["3.70.0", "3.75.0"]
+    assert [s.version for s in prune_plan(snapshots, 1)] == ["3.70.0", "3.75.0", "3.77.1"]
+    assert prune_plan(snapshots, 0)[-1].version == "3.77.1"  # keep is at least 1: newest survives
+    assert prune_plan(snapshots, 10) == []
+    assert prune_plan([], 3) == []
+
+
+def test_matching_snapshot_is_the_newest_of_that_version() -> None:
+    snapshots = [snap("3.77.1", 0), snap("3.77.1", 5), snap("3.80.0", 10)]
+    assert matching_snapshot(snapshots, "3.77.1") == snapshots[1]
+    assert matching_snapshot(snapshots, "3.70.0") is None
+    assert find_snapshot(snapshots, snapshots[0].name + ".tar") == snapshots[0]
+    assert find_snapshot(snapshots, "/x/" + snapshots[2].name) == snapshots[2]
+
+
+def test_records_round_trip_and_bad_lines_are_skipped() -> None:
+    one = snap("3.77.1", 0)
+    text = "\n".join(["noise", json.dumps(one.to_record()), "{broken", '{"name": "x"}'])
+    assert parse_records(text) == [one]
+    assert last_record("log line\n" + json.dumps(one.to_record()) + "\n") == one.to_record()
+    assert last_record("nothing here\n") is None
+
+
+def test_host_paths_are_checked() -> None:
+    for bad in ("relative/dir", "/", '/data/"quoted"'):
+        with pytest.raises(ValueError):
+            HostPaths(data_dir=bad, backup_dir="/b")
+    with pytest.raises(ValueError):
+        HostPaths(data_dir="/d", backup_dir="/b", container="nexus; rm -rf /")
+
+
+def test_scripts_are_valid_posix_sh(tmp_path: Path) -> None:
+    paths = HostPaths(data_dir="/data/nexus data", backup_dir="/data/backups")
+    scripts = [
+        snapshot_script(paths, keep=3, skip_if_running_image="sonatype/nexus3:3.77.1"),
+        snapshot_script(paths, keep=3, version="3.77.1", restart=True, reason='a "quoted" reason'),
+        keep_last_output_script(paths, keep=2),
+        list_script(paths),
+        delete_script(paths, ["nexus-data-3.77.1-20251126T210220Z"]),
+        restore_script(paths, "nexus-data-3.77.1-20251126T210220Z", start=True, mark_restored=False),
+        usage_script(paths),
+    ]
+    for script in scripts:
+        subprocess.run(["/bin/sh", "-n", "-c", script], check=True)
+        assert "sudo -n" in script  # privileged by default: root or sudo -n, never a prompt
+    assert "'/data/nexus data'" in scripts[0]
+
+
+# ---------------------------------------------------------------- scripts on a temporary data directory
+
+
+def _snapshot(host: FakeHost, **kwargs: object) -> dict[str, object] | None:
+    options: dict[str, object] = {"keep": 3, **kwargs}
+    out = run_checked(host.shell, snapshot_script(host.paths, **options), "snapshot")  # type: ignore[arg-type]
+    return last_record(out)
+
+
+def test_snapshot_stops_nexus_cleanly_then_archives_and_records(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    before = tree(fake_host.data)
+    record = _snapshot(fake_host, reason="upgrade to 3.80.0")
+    assert record is not None
+    name = str(record["name"])
+    assert parse_snapshot_name(name) is not None and name.startswith("nexus-data-3.77.1-")  # from the tags
+    assert record["version"] == "3.77.1"
+    assert record["dataDir"] == str(fake_host.data)
+    assert record["reason"] == "upgrade to 3.80.0"
+    archive = fake_host.backup / f"{name}.tar"
+    assert archive.is_file() and record["sizeBytes"] == archive.stat().st_size
+    assert json.loads((fake_host.backup / f"{name}.json").read_text()) == record
+    assert not list(fake_host.backup.glob("*.partial"))
+    calls = fake_host.calls()
+    assert "stop -t 150 nexus" in calls  # the configured grace period, before the archive exists
+    container = fake_host.container()
+    assert container is not None and container["running"] is False  # stays stopped: about to be replaced
+    assert tree(fake_host.data) == before  # a snapshot never changes the data
+
+
+def test_manual_snapshot_restarts_nexus_and_takes_the_given_version(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    record = _snapshot(fake_host, version="3.77.1-01", restart=True)
+    assert record is not None and record["version"] == "3.77.1-01"
+    container = fake_host.container()
+    assert container is not None and container["running"] is True
+    assert fake_host.calls()[-1] == "start nexus"
+
+
+def test_no_snapshot_when_the_container_already_runs_the_target_image(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    assert _snapshot(fake_host, skip_if_running_image=OLD_IMAGE) is None
+    assert not fake_host.backup.exists()
+    assert not any(call.startswith("stop") for call in fake_host.calls())
+    # a different target image: this is an upgrade, so the snapshot is taken
+    assert _snapshot(fake_host, skip_if_running_image=NEW_IMAGE) is not None
+
+
+def test_no_snapshot_of_an_empty_or_missing_data_directory(fake_host: FakeHost) -> None:
+    fake_host.run_container(None)
+    assert _snapshot(fake_host) is None
+    fake_host.data.mkdir()
+    assert _snapshot(fake_host) is None
+    assert fake_host.calls() == [] or not any(c.startswith("stop") for c in fake_host.calls())
+
+
+def test_a_failed_snapshot_starts_nexus_again(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    Path(fake_host.paths.backup_dir).write_text("a file where the backup directory should be")
+    result = fake_host.shell.run(snapshot_script(fake_host.paths, keep=3))
+    assert not result.ok
+    assert "starting nexus again" in result.stderr
+    container = fake_host.container()
+    assert container is not None and container["running"] is True
+    assert fake_host.calls()[-1] == "start nexus"
+
+
+def test_shell_pruning_keeps_the_newest_and_agrees_with_prune_plan(fake_host: FakeHost) -> None:
+    fake_host.backup.mkdir(parents=True)
+    made = [snap("3.70.0", 0), snap("3.80.0", 90), snap("3.75.0", 30), snap("3.77.1", 60)]
+    for s in made:
+        (fake_host.backup / f"{s.name}.tar").write_bytes(b"x")
+        (fake_host.backup / f"{s.name}.json").write_text(json.dumps(s.to_record()))
+    fake_host.seed_data()
+    record = _snapshot(fake_host, keep=3)  # takes a fifth one (now), then prunes to three
+    assert record is not None
+    listed = parse_records(run_checked(fake_host.shell, list_script(fake_host.paths), "list"))
+    assert [s.version for s in listed] == ["3.77.1", "3.80.0", "3.77.1"]
+    assert listed[-1].name == record["name"]
+    everything = [*made, Snapshot.from_record(record)]
+    expected = {s.name for s in everything} - {s.name for s in prune_plan(everything, 3)}
+    assert {s.name for s in listed} == expected
+    assert sorted(p.name for p in fake_host.backup.iterdir()) == sorted(
+        f"{n}{suffix}" for n in expected for suffix in (".json", ".tar")
+    )
+
+
+def test_delete_and_update_scripts(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    first = _snapshot(fake_host, restart=True)
+    second = _snapshot(fake_host, version="3.77.1-99", restart=True)
+    assert first and second
+    run_checked(fake_host.shell, delete_script(fake_host.paths, [str(first["name"])]), "delete")
+    listed = parse_records(run_checked(fake_host.shell, list_script(fake_host.paths), "list"))
+    assert [s.name for s in listed] == [second["name"]]
+    previous = json.dumps(second)
+    fake_host.clear_calls()
+    out = fake_host.shell.run(
+        "export PULUMI_COMMAND_STDOUT="
+        + shlex.quote(previous)
+        + "\n"
+        + keep_last_output_script(fake_host.paths, keep=1)
+    )
+    assert out.ok and last_record(out.stdout) == second
+    assert fake_host.calls() == []  # the update command never touches Nexus
+    with pytest.raises(ValueError):
+        delete_script(fake_host.paths, ["../../etc"])
+
+
+def test_restore_puts_the_snapshot_back_and_keeps_the_current_data(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    original = tree(fake_host.data)
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    # the data changes after the snapshot (a new upload, a migrated database, a deleted file)
+    (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"migrated by 3.80.0")
+    (fake_host.data / "blobs" / "default" / "content" / "blob-2.bytes").write_bytes(b"new")
+    (fake_host.data / "etc" / "nexus.properties").unlink()
+    changed = tree(fake_host.data)
+    fake_host.clear_calls()
+    out = run_checked(
+        fake_host.shell,
+        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False),
+        "restore",
+    )
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["restored"] == record["name"]
+    assert tree(fake_host.data) == original  # contents, modes (0600 keystore) and the symlink
+    assert tree(Path(result["previousData"])) == changed  # moved aside, not deleted
+    assert fake_host.calls()[0] == "inspect -f {{.State.Running}} nexus"
+    assert "stop -t 150 nexus" in fake_host.calls()
+    assert fake_host.calls()[-1] == "start nexus"
+    assert not (fake_host.backup / ".restored.json").exists()
+
+
+def test_restore_for_a_rollback_leaves_nexus_stopped_and_the_next_snapshot_step_skips(
+    fake_host: FakeHost,
+) -> None:
+    fake_host.seed_data()
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    fake_host.run_container(NEW_ID)  # the upgrade replaced the container
+    (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"migrated by 3.80.0")
+    run_checked(
+        fake_host.shell,
+        restore_script(fake_host.paths, str(record["name"]), start=False, mark_restored=True),
+        "restore",
+    )
+    container = fake_host.container()
+    assert container is not None and container["running"] is False
+    assert (fake_host.backup / ".restored.json").exists()
+    # `up` pins the old image: the snapshot step sees restored data, prints its record, saves nothing
+    again = _snapshot(fake_host, skip_if_running_image=OLD_IMAGE)
+    assert again == record
+    assert len(list(fake_host.backup.glob("*.tar"))) == 1
+    assert not (fake_host.backup / ".restored.json").exists()
+    # later snapshots are normal again
+    fake_host.run_container(OLD_ID)
+    assert _snapshot(fake_host, skip_if_running_image=NEW_IMAGE) not in (None, record)
+
+
+def test_a_failed_restore_puts_the_previous_data_back(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    (fake_host.backup / f"{record['name']}.tar").write_bytes(b"not a tar archive" * 100)
+    (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"current")
+    current = tree(fake_host.data)
+    result = fake_host.shell.run(
+        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
+    )
+    assert not result.ok
+    assert "putting the previous data back" in result.stderr
+    assert tree(fake_host.data) == current
+    assert not list(fake_host.root.glob("nexus-data.before-restore-*"))
+    container = fake_host.container()
+    assert container is not None and container["running"] is True
+
+
+def test_restore_of_an_unknown_snapshot_changes_nothing(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    fake_host.backup.mkdir()
+    result = fake_host.shell.run(
+        restore_script(fake_host.paths, "nexus-data-3.77.1-20251126T210220Z", start=True, mark_restored=False)
+    )
+    assert not result.ok and "no snapshot" in result.stderr
+    assert fake_host.calls() == []
+
+
+def test_usage_script_reports_disk_use(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    fake_host.backup.mkdir()
+    out = run_checked(fake_host.shell, usage_script(fake_host.paths), "usage")
+    assert "Filesystem" in out and str(fake_host.backup) in out
+
+
+def test_old_id_constant_matches_fixture() -> None:
+    assert OLD_ID != NEW_ID
