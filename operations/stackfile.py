@@ -14,7 +14,9 @@ from pathlib import Path
 import yaml
 
 NEXUS_KEY = "nexus-platform:nexus"
-_KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[^\s#:][^:#]*?|\"[^\"]*\"|'[^']*')\s*:(?P<rest>.*)$")
+_KEY_LINE = re.compile(
+    r"^(?P<indent>\s*)(?P<key>\"[^\"]*\"|'[^']*'|[^\s#'\"-][^#]*?)\s*:(?=\s|$)(?P<rest>.*)$"
+)
 _VERSION_LINE = re.compile(
     r"^(?P<lead>\s*version\s*:\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s#]+)(?P<trail>\s*(#.*)?)$"
 )

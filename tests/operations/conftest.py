@@ -38,7 +38,8 @@ class FakeHost:
         return Path(self.paths.backup_dir)
 
     def state(self) -> dict[str, Any]:
-        return json.loads(self.state_file.read_text())
+        state: dict[str, Any] = json.loads(self.state_file.read_text())
+        return state
 
     def write_state(self, state: dict[str, Any]) -> None:
         self.state_file.write_text(json.dumps(state))

@@ -1,0 +1,59 @@
+"""How the scripts reach the Docker host: local sh, or ssh with the script as one argument."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+from pathlib import Path
+
+import pytest
+
+from operations.host import LocalShell, ShellError, SshShell, private_key_file, run_checked, shell_for
+
+
+def test_local_engine_runs_sh_with_the_docker_host() -> None:
+    shell = shell_for("unix:///var/run/docker.sock")
+    assert isinstance(shell, LocalShell)
+    assert shell.env == {"DOCKER_HOST": "unix:///var/run/docker.sock"}
+    assert run_checked(shell, 'printf %s "$DOCKER_HOST"', "echo") == "unix:///var/run/docker.sock"
+
+
+def test_ssh_command_construction() -> None:
+    shell = shell_for("ssh://deploy@nexus-vm.example.com:2222", identity_file="/tmp/key")
+    assert isinstance(shell, SshShell)
+    script = "set -eu\necho 'it''s' \"$HOME\"; docker stop -t 120 nexus\n"
+    argv = shell.argv(script)
+    assert argv[:8] == ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-p", "2222", "-i"]
+    assert argv[8:11] == ["/tmp/key", "-o", "IdentitiesOnly=yes"]
+    assert argv[11:13] == ["deploy@nexus-vm.example.com", "--"]
+    # the remote login shell sees `sh -c <one quoted word>`: the script arrives unchanged
+    remote = shlex.split(argv[13])
+    assert remote == ["sh", "-c", script]
+
+
+def test_ssh_without_key_uses_the_agent_and_port_22() -> None:
+    shell = shell_for("ssh://root@10.0.0.5")
+    assert isinstance(shell, SshShell)
+    argv = shell.argv("true")
+    assert "-i" not in argv and argv[argv.index("-p") + 1] == "22"
+
+
+def test_tcp_engine_has_no_shell() -> None:
+    with pytest.raises(ValueError, match="offers no shell"):
+        shell_for("tcp://10.0.0.5:2376")
+
+
+def test_private_key_file_is_private_and_removed() -> None:
+    with private_key_file("-----BEGIN KEY-----\nabc\n-----END KEY-----") as path:
+        assert path is not None
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert Path(path).read_text().endswith("-----END KEY-----\n")
+    assert not os.path.exists(path)
+    with private_key_file(None) as none:
+        assert none is None
+
+
+def test_failures_carry_the_stderr_tail() -> None:
+    with pytest.raises(ShellError, match="boom"):
+        run_checked(LocalShell(), "echo boom >&2; exit 3", "thing")

@@ -1,0 +1,350 @@
+"""Upgrade, automatic and manual rollback, and restore, against the emulator and a temporary data dir.
+
+:class:`World` implements :class:`operations.upgrade.Steps` the way the real stack does, minus
+Pulumi: ``up`` runs the component's real snapshot script (with a fake ``docker`` CLI), replaces the
+"container" (fake docker state), migrates the data one way (as Nexus does) and starts the emulator
+with the new version; a version in ``broken`` never becomes writable (the emulator's starting phase).
+The stack file is a temporary copy edited by the real pin function; snapshots, restores and smoke
+checks are the real ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from operations.host import run_checked
+from operations.smoke import NexusEndpoint, SmokeReport, smoke_checks
+from operations.snapshots import (
+    Snapshot,
+    list_script,
+    parse_records,
+    prune_plan,
+    restore_script,
+    snapshot_script,
+)
+from operations.stackfile import pin_version, read_version
+from operations.upgrade import Outcome, choose_rollback_snapshot, restore, rollback, upgrade
+from operations.versions import compare
+from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
+from tests.operations.conftest import FakeHost, tree
+
+REPOSITORIES = ["maven-releases", "maven-public"]
+STACK = """\
+# dev stack; the version is pinned by scripts/upgrade
+config:
+  nexus-platform:domain: nexus.localtest.me
+  nexus-platform:nexus:
+    version: 3.77.1  # pinned
+    dataDir: /data/nexus-data
+    keepSnapshots: 3
+"""
+
+
+def image_id(version: str) -> str:
+    return "sha256:" + hashlib.sha256(version.encode()).hexdigest()
+
+
+@dataclass
+class World:
+    host: FakeHost
+    nexus: NexusEmulator
+    stack_file: Path
+    keep: int = 3
+    deployed: str | None = "3.77.1"
+    broken: set[str] = field(default_factory=set)  # versions that never become writable
+    up_fails: set[str] = field(default_factory=set)  # versions whose `up` fails after the snapshot
+    answer: bool = True
+    questions: list[str] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)
+    ups: list[str] = field(default_factory=list)
+
+    # -- the world as the real stack has it
+    def start_version(self, version: str) -> None:
+        """The container with ``version`` starts on the data directory."""
+        db = self.host.data / "db" / "nexus.mv.db"
+        schema = self.host.data / "db" / "schema-version"
+        if schema.exists() and compare(schema.read_text(), version) > 0:
+            # what real Nexus does on a database of a newer version: it refuses to start
+            self.nexus.set_starting()
+            return
+        if version in self.broken:
+            schema.write_text(version)  # it migrates the database, then fails to come up
+            db.write_bytes(b"half-migrated by " + version.encode())
+            self.nexus.set_starting()
+            return
+        if not schema.exists() or compare(schema.read_text(), version) < 0:
+            schema.write_text(version)
+            db.write_bytes(db.read_bytes() + b" migrated to " + version.encode())
+        self.nexus.set_version(f"{version}-01")
+        self.nexus.set_ready()
+
+    def seed(self) -> None:
+        self.host.seed_data()
+        (self.host.data / "db" / "schema-version").write_text("3.77.1")
+        state = self.host.state()
+        for version in ("3.77.1", "3.80.0", "3.81.0", "3.70.0"):
+            state["images"][f"sonatype/nexus3:{version}"] = image_id(version)
+            state["tags"][image_id(version)] = [f"sonatype/nexus3:{version}"]
+        state["container"] = {"running": True, "image": image_id("3.77.1")}
+        self.host.write_state(state)
+        self.start_version("3.77.1")
+
+    # -- Steps
+    def deployed_version(self) -> str | None:
+        return self.deployed
+
+    def configured_version(self) -> str:
+        return read_version(self.stack_file.read_text())
+
+    def pin_version(self, version: str) -> None:
+        pin_version(self.stack_file, version)
+
+    def preview(self) -> str:
+        version = self.configured_version()
+        return f"~ nexus-image, +- nexus-container, +- nexus-snapshot (nexus.version {version})"
+
+    def confirm(self, question: str) -> bool:
+        self.questions.append(question)
+        return self.answer
+
+    def up(self) -> None:
+        version = self.configured_version()
+        self.ups.append(version)
+        image = f"sonatype/nexus3:{version}"
+        out = run_checked(
+            self.host.shell,
+            snapshot_script(self.host.paths, keep=self.keep, skip_if_running_image=image),
+            "snapshot",
+        )
+        del out
+        container = self.host.container()
+        if container is not None and container["image"] == image_id(version):
+            return  # nothing to replace
+        if version in self.up_fails:
+            raise RuntimeError(f"docker: creating the container for {image} failed")
+        self.host.run_container(image_id(version), running=True)
+        self.start_version(version)
+        self.deployed = version
+
+    def smoke(self, version: str) -> SmokeReport:
+        endpoint = NexusEndpoint(self.nexus.url, "admin", TEST_ADMIN_PASSWORD)
+        return smoke_checks(endpoint, version, REPOSITORIES, timeout=0.5, interval=0.05)
+
+    def snapshots(self) -> list[Snapshot]:
+        if not self.host.backup.exists():
+            return []
+        return parse_records(run_checked(self.host.shell, list_script(self.host.paths), "list"))
+
+    def restore(self, snapshot: Snapshot, *, start: bool) -> str:
+        out = run_checked(
+            self.host.shell,
+            restore_script(self.host.paths, snapshot.name, start=start, mark_restored=not start),
+            "restore",
+        )
+        if start:
+            container = self.host.container()
+            assert container is not None
+            self.start_version(self.deployed or "")
+        return out.strip().splitlines()[-1]
+
+    def say(self, message: str) -> None:
+        self.said.append(message)
+
+
+@pytest.fixture
+def world(fake_host: FakeHost) -> Iterator[World]:
+    emulator = NexusEmulator(
+        admin_password=TEST_ADMIN_PASSWORD, version="3.77.1-01", default_repositories=True
+    ).start()
+    stack_file = fake_host.root / "Pulumi.dev.yaml"
+    stack_file.write_text(STACK)
+    w = World(fake_host, emulator, stack_file)
+    w.seed()
+    yield w
+    emulator.stop()
+
+
+def server_version(world: World) -> str:
+    return world.nexus.state.version
+
+
+def test_good_upgrade(world: World) -> None:
+    before = tree(world.host.data)
+    report = upgrade(world, "3.80.0")
+    assert report.outcome is Outcome.UPGRADED, report.text()
+    assert report.outcome.exit_code == 0
+    assert report.first is not None and report.first.ok
+    assert world.configured_version() == "3.80.0"
+    assert world.stack_file.read_text() == STACK.replace("3.77.1  # pinned", "3.80.0  # pinned")
+    assert server_version(world) == "3.80.0-01"
+    assert "snapshot of the data directory" in world.questions[0]
+    (snapshot,) = world.snapshots()
+    assert snapshot.version == "3.77.1"  # the data it holds is 3.77.1's
+    assert tree(world.host.data) != before  # migrated
+    calls = world.host.calls()
+    assert calls.index("stop -t 150 nexus") < len(calls)  # stopped cleanly before the snapshot
+
+
+def test_failed_upgrade_rolls_back_by_itself_to_the_same_data(world: World) -> None:
+    world.broken.add("3.80.0")
+    before = tree(world.host.data)
+    report = upgrade(world, "3.80.0", assume_yes=True)
+    assert report.outcome is Outcome.ROLLED_BACK, report.text()
+    assert report.outcome.exit_code == 1
+    assert world.questions == []  # --yes
+    assert report.first is not None and not report.first.ok  # both outcomes are reported
+    assert report.rollback is not None and report.rollback.ok
+    text = report.text()
+    assert "smoke checks for Nexus 3.80.0: FAILED" in text and "smoke checks for Nexus 3.77.1: passed" in text
+    # the old version serves the data as it was before the upgrade
+    assert world.ups == ["3.80.0", "3.77.1"]
+    assert world.configured_version() == "3.77.1"
+    assert world.stack_file.read_text() == STACK
+    assert server_version(world) == "3.77.1-01"
+    assert tree(world.host.data) == before
+    container = world.host.container()
+    assert container is not None and container["image"] == image_id("3.77.1") and container["running"]
+    # the restored data was not snapshotted again under a wrong label; the marker is gone
+    assert [s.version for s in world.snapshots()] == ["3.77.1"]
+    assert not (world.host.backup / ".restored.json").exists()
+    # the data 3.80.0 half-migrated is kept aside for a post-mortem
+    aside = list(world.host.root.glob("nexus-data.before-restore-*"))
+    assert len(aside) == 1 and (aside[0] / "db" / "schema-version").read_text() == "3.80.0"
+
+
+def test_failed_up_after_the_snapshot_rolls_back_too(world: World) -> None:
+    world.up_fails.add("3.80.0")
+    before = tree(world.host.data)
+    report = upgrade(world, "3.80.0", assume_yes=True)
+    assert report.outcome is Outcome.ROLLED_BACK, report.text()
+    assert "pulumi up failed: docker: creating the container" in report.text()
+    assert report.first is None and report.rollback is not None and report.rollback.ok
+    assert tree(world.host.data) == before
+    assert server_version(world) == "3.77.1-01"
+
+
+def test_a_failed_rollback_is_reported_with_manual_steps(world: World) -> None:
+    world.broken.update({"3.80.0", "3.77.1"})
+    report = upgrade(world, "3.80.0", assume_yes=True)
+    assert report.outcome is Outcome.ROLLBACK_FAILED
+    assert report.outcome.exit_code == 4
+    assert "scripts/restore STACK nexus-data-3.77.1-" in report.text()
+
+
+def test_refused_downgrade_without_a_matching_snapshot(world: World) -> None:
+    report = upgrade(world, "3.70.0", assume_yes=True)
+    assert report.outcome is Outcome.REFUSED
+    assert report.outcome.exit_code == 2
+    text = report.text()
+    assert "cannot open a database migrated by 3.77.1" in text
+    assert "no snapshot of 3.70.0" in text
+    assert world.ups == [] and world.configured_version() == "3.77.1"
+    assert server_version(world) == "3.77.1-01"
+
+
+def test_downgrade_with_a_matching_snapshot_is_a_rollback(world: World) -> None:
+    before = tree(world.host.data)
+    assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED
+    (world.host.data / "blobs" / "default" / "content" / "after-upgrade.bytes").write_bytes(b"x")
+    world.answer = True
+    report = upgrade(world, "3.77.1")
+    assert report.outcome is Outcome.DONE, report.text()
+    assert "is lost" in world.questions[-1]
+    assert tree(world.host.data) == before
+    assert server_version(world) == "3.77.1-01"
+    assert world.configured_version() == "3.77.1"
+
+
+def test_manual_rollback_after_a_good_upgrade(world: World) -> None:
+    before = tree(world.host.data)
+    assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED
+    report = rollback(world, assume_yes=True)
+    assert report.outcome is Outcome.DONE, report.text()
+    assert report.first is not None and report.first.ok
+    assert tree(world.host.data) == before
+    assert world.ups == ["3.80.0", "3.77.1"]
+    assert server_version(world) == "3.77.1-01"
+
+
+def test_manual_rollback_can_be_cancelled(world: World) -> None:
+    assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED
+    migrated = tree(world.host.data)
+    world.answer = False
+    report = rollback(world)
+    assert report.outcome is Outcome.CANCELLED
+    assert tree(world.host.data) == migrated and world.configured_version() == "3.80.0"
+
+
+def test_cancelled_upgrade_puts_the_version_back(world: World) -> None:
+    world.answer = False
+    report = upgrade(world, "3.80.0")
+    assert report.outcome is Outcome.CANCELLED and report.outcome.exit_code == 3
+    assert world.stack_file.read_text() == STACK
+    assert world.ups == []
+
+
+def test_same_version_is_nothing_to_do(world: World) -> None:
+    assert upgrade(world, "3.77.1").outcome is Outcome.NOTHING_TO_DO
+    assert world.ups == []
+
+
+def test_snapshots_are_pruned_over_several_upgrades(world: World) -> None:
+    world.keep = 2
+    for target in ("3.80.0", "3.81.0"):
+        assert upgrade(world, target, assume_yes=True).outcome is Outcome.UPGRADED
+    world.deployed = "3.81.0"
+    # a third snapshot (a manual one) makes the oldest go
+    run_checked(
+        world.host.shell,
+        snapshot_script(world.host.paths, keep=2, version="3.81.0", restart=True),
+        "snapshot",
+    )
+    versions = [s.version for s in world.snapshots()]
+    assert versions == ["3.80.0", "3.81.0"]
+
+
+def test_restore_after_disk_failure(world: World) -> None:
+    record = run_checked(
+        world.host.shell,
+        snapshot_script(world.host.paths, keep=3, version="3.77.1", restart=True),
+        "snapshot",
+    )
+    del record
+    before = tree(world.host.data)
+    # the disk fails: the data directory is gone and a new empty one is mounted
+    shutil.rmtree(world.host.data)
+    world.host.data.mkdir()
+    world.nexus.set_starting()
+    (snapshot,) = world.snapshots()
+    report = restore(world, snapshot.name, assume_yes=True)
+    assert report.outcome is Outcome.DONE, report.text()
+    assert tree(world.host.data) == before
+    assert report.first is not None and report.first.ok
+
+
+def test_restore_refuses_a_snapshot_of_another_version(world: World) -> None:
+    assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED
+    (old,) = world.snapshots()
+    report = restore(world, old.name, assume_yes=True)
+    assert report.outcome is Outcome.REFUSED and "scripts/rollback STACK" in report.text()
+    assert restore(world, "nexus-data-3.80.0-20200101T000000Z").outcome is Outcome.REFUSED
+
+
+def test_choose_rollback_snapshot() -> None:
+    def s(version: str, day: int) -> Snapshot:
+        name = f"nexus-data-{version}-202501{day:02d}T000000Z"
+        return Snapshot(name, version, datetime(2025, 1, day, tzinfo=UTC), f"/b/{name}.tar")
+
+    snaps = [s("3.70.0", 1), s("3.77.1", 2), s("3.80.0", 3)]
+    assert choose_rollback_snapshot(snaps, "3.80.0", None) == snaps[1]
+    assert choose_rollback_snapshot(snaps, "3.80.0", snaps[0].name) == snaps[0]
+    assert isinstance(choose_rollback_snapshot(snaps, "3.70.0", None), str)
+    assert isinstance(choose_rollback_snapshot(snaps, "3.80.0", "nexus-data-1.0.0-20250101T000000Z"), str)
+    assert prune_plan(snaps, 1) == snaps[:2]
