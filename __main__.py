@@ -6,12 +6,13 @@ Nexus objects in dynamic_providers/.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 
+from components.access import AccessControl
 from components.endpoints import docker_trust_commands, registry_endpoints
+from components.first_run import FirstRun
 from components.haproxy import Haproxy, HaproxyArgs
+from components.layout_policy import RetentionPolicies
 from components.nexus_server import NexusServer, NexusServerArgs
 from components.pki import Pki, PkiArgs
 from components.registry import DockerRegistry
@@ -29,38 +30,39 @@ if settings.admin_password is None:
     )
 
 ca_pem: pulumi.Output[str] | None = None
+server_revision: pulumi.Output[str] | None = None
 depends_on: list[pulumi.Resource] = []
 if settings.nexus.manage_server:
     pki = Pki("pki", PkiArgs.from_settings(settings))
     nexus = NexusServer("nexus", NexusServerArgs.from_settings(settings))
     haproxy = Haproxy("haproxy", HaproxyArgs.from_components(settings, pki, nexus))
     ca_pem = pki.ca_pem
+    server_revision = nexus.container_id  # a new container (upgrade) is waited for again
     depends_on = [nexus, haproxy]
     pulumi.export("caPem", pki.ca_pem)
     pulumi.export("nexusImage", nexus.repo_digest)
     pulumi.export("haproxyConfigPath", haproxy.config_path)
 
-admin_password = settings.admin_password.get_secret_value()
-
-
-def connection_props(ca: str) -> dict[str, Any]:
-    return {
-        "url": settings.nexus_url,
-        "username": "admin",
-        "password": admin_password,
-        # The stack's own CA, when the providers reach Nexus through HAProxy.
-        "ca_pem": ca if settings.nexus_url.startswith("https://") and ca else None,
-    }
-
-
-connection: pulumi.Output[dict[str, Any]] = pulumi.Output.secret(
-    pulumi.Output.from_input(ca_pem or "").apply(connection_props)
+# Every Nexus call waits for the first run: Nexus writable, admin password taken over, EULA.
+first_run = FirstRun(
+    "first-run",
+    settings,
+    server_revision=server_revision,
+    ca_pem=ca_pem if settings.nexus_url.startswith("https://") else None,
+    opts=pulumi.ResourceOptions(depends_on=depends_on),
+)
+connection = first_run.connection
+retention = RetentionPolicies("retention", settings, connection=connection)
+registry = DockerRegistry(
+    "registry", settings, connection, opts=pulumi.ResourceOptions(depends_on=[retention])
+)
+access = AccessControl(
+    "access", settings, connection=connection, opts=pulumi.ResourceOptions(depends_on=[registry])
 )
 
-registry = DockerRegistry("registry", settings, connection, depends_on=depends_on)
-
-
 pulumi.export("nexusVersion", settings.nexus.version)
+pulumi.export("nexusEdition", first_run.edition)
+pulumi.export("eulaAccepted", first_run.eula_accepted)
 pulumi.export("uiUrl", f"https://{settings.resolved_ui_host}")
 pulumi.export("apiUrl", settings.nexus_url)
 pulumi.export("registryEndpoints", registry_endpoints(settings))

@@ -27,6 +27,7 @@ from typing import Any
 
 import pulumi
 
+from components.options import child_options
 from components.registry import PULL_GROUP
 from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
@@ -196,7 +197,6 @@ class AccessControl(pulumi.ComponentResource):
         super().__init__("nexus-platform:components:AccessControl", name, None, opts)
         plan = access_plan(settings)
         adopt = settings.nexus.adopt_existing
-        child = pulumi.ResourceOptions(parent=self)
 
         ldap: LdapServer | None = None
         if plan.ldap is not None:
@@ -205,14 +205,14 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=plan.ldap,
                 adopt=adopt,
-                opts=child,
+                opts=child_options(self, opts),
             )
         # After the LDAP server: the realm is only useful once there is a directory to ask.
         realms = ActiveRealms(
             "realms",
             connection=connection,
             spec=plan.realms,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[ldap] if ldap else []),
+            opts=child_options(self, opts, [ldap]),
         )
         roles: dict[str, Role] = {}
         for spec in plan.roles:
@@ -222,7 +222,7 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=contained),
+                opts=child_options(self, opts, contained),
             )
         users = [
             User(
@@ -230,9 +230,7 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[roles[r] for r in spec.roles if r in roles]
-                ),
+                opts=child_options(self, opts, [roles[r] for r in spec.roles if r in roles]),
             )
             for spec in plan.users
         ]
@@ -240,7 +238,7 @@ class AccessControl(pulumi.ComponentResource):
             "anonymous-access",
             connection=connection,
             spec=plan.anonymous,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[roles[PULL_ROLE], realms]),
+            opts=child_options(self, opts, [roles[PULL_ROLE], realms]),
         )
         self.realms = pulumi.Output.from_input(list(plan.realms.realms))
         self.role_ids = pulumi.Output.from_input(sorted(roles))

@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 
 from components.nexus_server import parse_ssh_host
+from components.options import child_options
 from dynamic_providers.first_run import NexusFirstRun, SshSource
 from settings import SettingsError, SettingsIssue, StackSettings
 
@@ -55,7 +56,7 @@ class FirstRun(pulumi.ComponentResource):
             wait_timeout_seconds=wait_timeout_seconds,
             server_revision=server_revision,
             ca_pem=ca_pem,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=child_options(self, opts),
         )
         # Derived from the resource's output: whatever takes it depends on the takeover.
         self.connection = pulumi.Output.secret(self.resource.connection)

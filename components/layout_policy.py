@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from components.options import child_options
 from dynamic_providers.cleanup_policies import CleanupPolicy, CleanupPolicySpec
 from dynamic_providers.repositories import RepositorySpec
 from settings import StackSettings
@@ -94,7 +95,7 @@ class RetentionPolicies(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=settings.nexus.adopt_existing,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=child_options(self, opts),
             )
             names.append(spec.name)
         self.policy_names = pulumi.Output.from_input(names)

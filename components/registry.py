@@ -11,13 +11,14 @@ The layout itself is a pure function (:func:`registry_layout`) so it is tested w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from components.layout_policy import apply_layout_policies
+from components.options import child_options
 from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
 from dynamic_providers.repositories import Repository, RepositorySpec
 from dynamic_providers.tasks import Task, TaskSpec
@@ -154,10 +155,8 @@ class DockerRegistry(pulumi.ComponentResource):
         name: str,
         settings: StackSettings,
         connection: pulumi.Input[Mapping[str, Any]],
-        depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """``depends_on``: what must exist before any Nexus call (the server, its first run)."""
         super().__init__("nexus-platform:components:DockerRegistry", name, None, opts)
         layout = registry_layout(settings)
         adopt = settings.nexus.adopt_existing
@@ -168,7 +167,7 @@ class DockerRegistry(pulumi.ComponentResource):
                 connection=connection,
                 spec=store_spec,
                 adopt=adopt,
-                opts=pulumi.ResourceOptions(parent=self, protect=protect, depends_on=list(depends_on)),
+                opts=child_options(self, opts, protect=protect),
             )
         repositories: dict[str, Repository] = {}
         for spec, protect in layout.repositories:
@@ -179,7 +178,7 @@ class DockerRegistry(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=pulumi.ResourceOptions(parent=self, protect=protect, depends_on=depends),
+                opts=child_options(self, opts, depends, protect=protect),
             )
         for task in layout.tasks:
             store = task.properties.get("blobstoreName")
@@ -188,9 +187,7 @@ class DockerRegistry(pulumi.ComponentResource):
                 connection=connection,
                 spec=task,
                 adopt=adopt,
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[stores[store]] if store else list(repositories.values())
-                ),
+                opts=child_options(self, opts, [stores[store]] if store else list(repositories.values())),
             )
         self.repository_names = pulumi.Output.from_input(sorted(repositories))
         self.register_outputs({"repositories": self.repository_names})

@@ -88,9 +88,16 @@ def test_stack_files_register_server_pki_haproxy_and_registry(stack: str, record
     assert recorder.one(m.T_SELF_SIGNED).inputs["isCaCertificate"] is True
     teams = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]["nexus-platform:teams"]
     assert len(dynamic(recorder, "Repository")) == 2 * len(teams) + 2
-    # Nexus objects are created only once the container (and HAProxy) exist.
+    # Order: container and HAProxy -> first run (writable, admin taken over) -> blob stores ->
+    # repositories -> roles (which grant the repositories' privileges).
+    first_run = recorder.one(DYNAMIC + "FirstRun")
+    assert recorder.options_of(first_run).depends_on_name("nexus-container")
+    haproxy = "haproxy-container" if stack == "dev" else "haproxy-deploy"  # container or host mode
+    assert recorder.options_of(first_run).depends_on_name(haproxy)
     for store in dynamic(recorder, "FileBlobStore"):
-        assert recorder.options_of(store).depends_on_name("nexus-container")
+        assert recorder.options_of(store).depends_on_name(first_run.name)
+    for role in dynamic(recorder, "Role"):
+        assert recorder.options_of(role).depends_on_name("repo-docker-platform-release")
 
 
 def test_invalid_config_creates_nothing(recorder: m.RecordingMocks) -> None:

@@ -34,6 +34,7 @@ T_NETWORK = "docker:index/network:Network"
 T_DOCKER_PROVIDER = "pulumi:providers:docker"
 T_LOCAL_COMMAND = "command:local:Command"
 T_REMOTE_COMMAND = "command:remote:Command"
+T_FIRST_RUN = "pulumi-python:dynamic/nexus:FirstRun"
 TLS_TYPES = (T_PRIVATE_KEY, T_SELF_SIGNED, T_CERT_REQUEST, T_LOCALLY_SIGNED)
 
 
@@ -65,6 +66,9 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return {"exitCode": 0, "network_data": []}
     if typ in (T_LOCAL_COMMAND, T_REMOTE_COMMAND):
         return {"stdout": "", "stderr": ""}
+    if typ == T_FIRST_RUN:  # what the provider answers once it has taken the admin account over
+        connection = {"url": inputs.get("url"), "username": "admin", "password": inputs.get("admin_password")}
+        return {"connection": connection, "edition": "COMMUNITY", "eula_accepted": False}
     return {}
 
 
