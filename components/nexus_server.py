@@ -17,6 +17,31 @@
   replacement (e.g. a version change) deletes the old container first.
 * In container-mode HAProxy, a docker network joined by both containers lets HAProxy reach
   ``nexus:8081`` and ``nexus:<connector port>``.
+* Before a version change replaces the container, a ``<name>-snapshot`` command stops Nexus
+  cleanly and snapshots the data directory into ``backupDir`` (see below), keeping
+  ``keepSnapshots``; its record is the ``lastSnapshot`` output.
+* A ``DeployedVersion`` dynamic resource remembers the version of the last successful ``up``; a
+  preview that configures an older one warns (Nexus cannot go back without a snapshot).
+
+Order of a version change (``nexus.version`` or ``nexus.image``), as the engine runs it:
+
+1. ``<name>-data-dir`` (unchanged; creates ``dataDir`` and ``backupDir`` on the first run).
+2. ``<name>-image``: the new image is pulled (the old one stays: ``keep_locally``), in parallel.
+3. ``<name>-snapshot`` is replaced, because its trigger (the image name) changed
+   (``replace_on_changes=["triggers"]``), so its ``create`` runs: ``docker stop -t <grace> nexus``
+   (the OLD container; at least ``stopGraceSeconds``), tar of ``dataDir`` into ``backupDir``, prune to
+   ``keepSnapshots``, the JSON record on stdout. If it fails, the old container is started again and
+   ``up`` stops here: nothing was replaced. It is skipped when the container already runs the target
+   image (e.g. the first ``up`` after this step was added), when ``dataDir`` is empty (first
+   deployment), and after a rollback's restore (the data is that snapshot already).
+4. ``<name>-container`` depends on the snapshot command, so the engine registers it only once the
+   snapshot has completed; being ``delete_before_replace`` it then removes the stopped old
+   container and creates the new one, which starts on the data. The new version never runs before
+   the snapshot exists.
+5. ``<name>-deployed-version`` (depends on the container) records the new version.
+
+Any other input change of the snapshot command (``keepSnapshots``, paths) runs its ``update``
+instead: prune and print the previous record, without stopping Nexus.
 
 :class:`HostAccess` (how commands reach the Docker host) is shared with the HAProxy component.
 """
@@ -34,6 +59,9 @@ import pulumi_command as command
 import pulumi_docker as docker
 from pydantic import SecretStr
 
+from dynamic_providers.deployed_version import DeployedVersion
+from operations.snapshots import HostPaths, keep_last_output_script, last_record, snapshot_script
+from operations.versions import downgrade_warning
 from settings import NEXUS_UI_PORT, NexusSettings, StackSettings
 
 TYPE_TOKEN = "nexus-platform:components:NexusServer"
@@ -116,9 +144,15 @@ class HostAccess:
         *,
         stdin: pulumi.Input[str] | None = None,
         triggers: Sequence[Any] | None = None,
+        update: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions,
     ) -> pulumi.CustomResource:
-        """A command that runs ``create`` on the Docker host (again whenever an input changes)."""
+        """A command that runs ``create`` on the Docker host (again whenever an input changes).
+
+        With ``update``, a change of inputs runs ``update`` instead of ``create`` (pulumi-command
+        then also runs ``update`` for a trigger change, unless ``replace_on_changes=["triggers"]``).
+        """
+        extra: dict[str, Any] = {"update": update} if update is not None else {}
         if self.is_local:
             return command.local.Command(
                 name,
@@ -127,6 +161,7 @@ class HostAccess:
                 triggers=list(triggers) if triggers is not None else None,
                 interpreter=["/bin/sh", "-c"],
                 opts=opts,
+                **extra,
             )
         return command.remote.Command(
             name,
@@ -135,6 +170,7 @@ class HostAccess:
             stdin=stdin,
             triggers=list(triggers) if triggers is not None else None,
             opts=opts,
+            **extra,
         )
 
 
@@ -150,6 +186,36 @@ def data_dir_command(data_dir: str, backup_dir: str) -> str:
     """Idempotent preparation of the data and backup directories (as root, or via sudo -n)."""
     data, backup = shlex.quote(data_dir), shlex.quote(backup_dir)
     return f"{AS_ROOT_PREFIX}$S mkdir -p {data} {backup} && $S chown {NEXUS_UID}:{NEXUS_UID} {data}"
+
+
+def snapshot_paths(args: NexusServerArgs) -> HostPaths:
+    return HostPaths(
+        data_dir=args.nexus.data_dir,
+        backup_dir=args.nexus.backup_dir,
+        container=CONTAINER_NAME,
+        stop_grace_seconds=args.stop_grace_seconds,
+    )
+
+
+def snapshot_commands(args: NexusServerArgs) -> tuple[str, str]:
+    """``create`` and ``update`` of the snapshot command (see the module docstring)."""
+    paths = snapshot_paths(args)
+    prefix = ""
+    if args.host.is_local:  # the docker CLI must reach the engine the provider uses
+        prefix = f"DOCKER_HOST={shlex.quote(args.host.docker_host)}; export DOCKER_HOST\n"
+    create = snapshot_script(
+        paths,
+        keep=args.nexus.keep_snapshots,
+        skip_if_running_image=args.image_name,
+        reason=f"before starting {args.image_name}",
+    )
+    update = keep_last_output_script(paths, keep=args.nexus.keep_snapshots)
+    return prefix + create, prefix + update
+
+
+def snapshot_output(stdout: str | None) -> dict[str, Any] | None:
+    """The ``lastSnapshot`` output: the record the snapshot command printed (None: none taken)."""
+    return last_record(stdout or "")
 
 
 @dataclass(frozen=True)
@@ -200,6 +266,13 @@ class NexusServer(pulumi.ComponentResource):
     repo_digest: pulumi.Output[str]
     version: pulumi.Output[str]
     url: pulumi.Output[str]
+    #: The snapshot command (None when the Docker host offers no shell).
+    snapshot_command: pulumi.CustomResource | None
+    #: Record of the newest snapshot taken before a version change ({name, version, archive, ...}).
+    last_snapshot: pulumi.Output[Any]
+    deployed: DeployedVersion
+    #: The version the last successful ``up`` deployed (during a preview: the one running now).
+    deployed_version: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: NexusServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -211,19 +284,30 @@ class NexusServer(pulumi.ComponentResource):
         on_engine = pulumi.ResourceOptions(parent=self, provider=self.docker_provider)
 
         depends_on: list[pulumi.Resource] = []
+        self.snapshot_command = None
         if args.host.can_run_commands:
-            depends_on.append(
-                args.host.run(
-                    f"{name}-data-dir",
-                    data_dir_command(args.nexus.data_dir, args.nexus.backup_dir),
-                    triggers=[args.nexus.data_dir, args.nexus.backup_dir],
-                    opts=child,
-                )
+            data_dir = args.host.run(
+                f"{name}-data-dir",
+                data_dir_command(args.nexus.data_dir, args.nexus.backup_dir),
+                triggers=[args.nexus.data_dir, args.nexus.backup_dir],
+                opts=child,
             )
+            create, update = snapshot_commands(args)
+            self.snapshot_command = args.host.run(
+                f"{name}-snapshot",
+                create,
+                update=update,
+                triggers=[args.image_name],
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[data_dir], replace_on_changes=["triggers"]
+                ),
+            )
+            depends_on += [data_dir, self.snapshot_command]
         else:
             pulumi.log.warn(
                 f"dockerHost {args.host.docker_host} offers no shell: {args.nexus.data_dir} must exist "
-                f"and be owned by UID {NEXUS_UID} before the nexus container starts",
+                f"and be owned by UID {NEXUS_UID} before the nexus container starts; no snapshot of it "
+                "is taken before a version change (take one by hand)",
                 resource=self,
             )
 
@@ -275,6 +359,27 @@ class NexusServer(pulumi.ComponentResource):
         self.repo_digest = image.repo_digest
         self.version = pulumi.Output.from_input(args.nexus.version)
         self.url = pulumi.Output.from_input(args.url)
+        if self.snapshot_command is not None:
+            stdout: pulumi.Output[str] = self.snapshot_command.stdout  # type: ignore[attr-defined]
+            self.last_snapshot = stdout.apply(snapshot_output)
+        else:
+            self.last_snapshot = pulumi.Output.from_input(None)
+
+        self.deployed = DeployedVersion(
+            f"{name}-deployed-version",
+            args.nexus.version,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container]),
+        )
+        self.deployed_version = self.deployed.deployed_version
+        configured = args.nexus.version
+
+        def _warn_on_downgrade(deployed: str | None) -> str | None:
+            message = downgrade_warning(configured, deployed)
+            if message:
+                pulumi.log.warn(message, resource=self)
+            return deployed
+
+        self.deployed_version.apply(_warn_on_downgrade)
         outputs: Mapping[str, Any] = {
             "containerId": self.container_id,
             "containerName": self.container_name,
@@ -283,5 +388,7 @@ class NexusServer(pulumi.ComponentResource):
             "version": self.version,
             "url": self.url,
             "networkName": self.network_name,
+            "lastSnapshot": self.last_snapshot,
+            "deployedVersion": self.deployed_version,
         }
         self.register_outputs(dict(outputs))

@@ -210,7 +210,7 @@ def test_container_stats_password_env_is_secret(mocks: m.RecordingMocks) -> None
 def test_container_mode_runs_no_host_command_for_haproxy(mocks: m.RecordingMocks) -> None:
     _build(CONTAINER)
     names = [r.name for r in (*mocks.of_type(m.T_LOCAL_COMMAND), *mocks.of_type(m.T_REMOTE_COMMAND))]
-    assert names == ["nexus-data-dir"]
+    assert names == ["nexus-data-dir", "nexus-snapshot"]
     assert mocks.one("nexus-platform:components:Haproxy", "haproxy").custom is False
 
 
@@ -237,7 +237,7 @@ def test_host_mode_no_haproxy_container(mocks: m.RecordingMocks) -> None:
     _build(HOST)
     assert [r.name for r in mocks.of_type(m.T_CONTAINER)] == ["nexus-container"]
     assert [r.name for r in mocks.of_type(m.T_REMOTE_IMAGE)] == ["nexus-image"]
-    assert set(_commands(mocks)) == {"nexus-data-dir", "haproxy-deploy"}
+    assert set(_commands(mocks)) == {"nexus-data-dir", "nexus-snapshot", "haproxy-deploy"}
 
 
 def test_host_mode_checks_before_installing_and_reloading(mocks: m.RecordingMocks) -> None:
@@ -283,7 +283,7 @@ def test_host_mode_on_a_local_engine_uses_local_commands(mocks: m.RecordingMocks
     raw = {**HOST, "dockerHost": "unix:///var/run/docker.sock"}
     _build(raw)
     names = {r.name for r in mocks.of_type(m.T_LOCAL_COMMAND)}
-    assert names == {"nexus-data-dir", "haproxy-deploy"}
+    assert names == {"nexus-data-dir", "nexus-snapshot", "haproxy-deploy"}
     assert mocks.of_type(m.T_REMOTE_COMMAND) == []
 
 

@@ -132,7 +132,7 @@ def test_configured_grace_period_is_used(mocks: m.RecordingMocks) -> None:
 
 def test_local_data_dir_command_runs_before_the_container(mocks: m.RecordingMocks) -> None:
     _build(LOCAL)
-    cmd = mocks.one(m.T_LOCAL_COMMAND)
+    cmd = mocks.one(m.T_LOCAL_COMMAND, "nexus-data-dir")
     assert (
         "mkdir -p /srv/nexus/data /srv/nexus/backups && $S chown 200:200 /srv/nexus/data"
         in (cmd.inputs["create"])
@@ -163,7 +163,7 @@ def test_ssh_docker_host_provider_and_remote_command(mocks: m.RecordingMocks) ->
     assert provider.inputs["host"] == "ssh://deploy@nexus-vm.example.com:2222"
     assert "BatchMode=yes" in provider.inputs["sshOpts"]
     assert mocks.of_type(m.T_LOCAL_COMMAND) == []
-    cmd = mocks.one(m.T_REMOTE_COMMAND)
+    cmd = mocks.one(m.T_REMOTE_COMMAND, "nexus-data-dir")
     assert "mkdir -p /srv/nexus/data /srv/nexus/backups" in cmd.inputs["create"]
     connection = cmd.inputs["connection"]
     assert m.plain(connection)["host"] == "nexus-vm.example.com"
@@ -179,7 +179,7 @@ def test_ssh_docker_host_provider_and_remote_command(mocks: m.RecordingMocks) ->
 
 def test_ssh_without_key_uses_the_agent(mocks: m.RecordingMocks) -> None:
     _build(remote())
-    connection = m.plain(mocks.one(m.T_REMOTE_COMMAND).inputs["connection"])
+    connection = m.plain(mocks.one(m.T_REMOTE_COMMAND, "nexus-data-dir").inputs["connection"])
     assert "privateKey" not in connection
     assert "password" not in connection
 
