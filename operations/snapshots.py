@@ -470,3 +470,11 @@ for d in "$data".before-restore-* "$data"/.before-restore-*; do
 done
 """
     )
+
+
+if __name__ == "__main__":
+    import sys
+
+    from operations.cli import snapshots_main
+
+    sys.exit(snapshots_main())

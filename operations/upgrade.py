@@ -312,3 +312,11 @@ def restore(steps: Steps, name: str, *, assume_yes: bool = False) -> Report:
             "(`scripts/pulumi up` creates it)"
         )
     return report
+
+
+if __name__ == "__main__":
+    import sys
+
+    from operations.cli import upgrade_main
+
+    sys.exit(upgrade_main())

@@ -1,0 +1,96 @@
+"""Command-line entry points behind ``scripts/upgrade``, ``scripts/rollback``, ``scripts/restore`` and
+``scripts/snapshots`` (run with the project's .venv Python; see those scripts for the environment).
+
+Exit codes: 0 done; 1 the upgrade failed and was rolled back; 2 refused (explained); 3 cancelled;
+4 failed (what to do by hand is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from operations.host import run_checked
+from operations.snapshots import delete_script, oldest_first, prune_plan, usage_script
+from operations.stack import PROJECT_DIR, host_paths, stack_steps
+from operations.upgrade import Report, restore, rollback, upgrade
+
+
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("stack", help="stack name, e.g. dev (its file is Pulumi.<stack>.yaml)")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    return parser
+
+
+def _finish(report: Report) -> int:
+    print(report.text())
+    return report.outcome.exit_code
+
+
+def upgrade_main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser(
+        "scripts/upgrade",
+        "Pin nexus.version, preview, confirm, up (snapshot first), smoke checks; roll back on failure.",
+    )
+    parser.add_argument("version", help="the Nexus image tag to run, e.g. 3.80.0")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    args = parser.parse_args(argv)
+    with stack_steps(args.stack, args.project_dir) as steps:
+        return _finish(upgrade(steps, args.version, assume_yes=args.yes))
+
+
+def rollback_main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser(
+        "scripts/rollback",
+        "Restore the snapshot taken before the last upgrade (or SNAPSHOT), pin its version, up, check.",
+    )
+    parser.add_argument("snapshot", nargs="?", help="snapshot name (default: newest of an older version)")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    args = parser.parse_args(argv)
+    with stack_steps(args.stack, args.project_dir) as steps:
+        return _finish(rollback(steps, args.snapshot, assume_yes=args.yes))
+
+
+def restore_main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser(
+        "scripts/restore", "Disk-failure runbook: stop Nexus, restore SNAPSHOT, start it, verify."
+    )
+    parser.add_argument("snapshot", help="snapshot name, e.g. nexus-data-3.77.1-20261126T210220Z")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    args = parser.parse_args(argv)
+    with stack_steps(args.stack, args.project_dir) as steps:
+        return _finish(restore(steps, args.snapshot, assume_yes=args.yes))
+
+
+def snapshots_main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser("scripts/snapshots", "List, take or prune data-directory snapshots; show disk use.")
+    parser.add_argument("action", choices=("list", "create", "prune", "usage"))
+    parser.add_argument("--keep", type=int, help="prune: snapshots to keep (default: nexus.keepSnapshots)")
+    parser.add_argument("--json", action="store_true", help="list: JSON records")
+    args = parser.parse_args(argv)
+    with stack_steps(args.stack, args.project_dir) as steps:
+        paths = host_paths(steps.settings)
+        if args.action == "list":
+            snapshots = oldest_first(steps.snapshots())
+            for snapshot in snapshots:
+                print(json.dumps(snapshot.to_record()) if args.json else snapshot.describe())
+            if not snapshots and not args.json:
+                print(f"no snapshots in {paths.backup_dir}")
+            return 0
+        if args.action == "create":
+            version = steps.deployed_version()
+            record = steps.take_snapshot(version, "taken by hand (scripts/snapshots create)")
+            print(json.dumps(record) if record else "no snapshot taken (empty data directory)")
+            return 0
+        if args.action == "prune":
+            keep = args.keep or steps.settings.nexus.keep_snapshots
+            doomed = prune_plan(steps.snapshots(), keep)
+            if doomed:
+                run_checked(steps.shell, delete_script(paths, [s.name for s in doomed]), "pruning")
+            print(f"deleted {len(doomed)} snapshot(s), kept the newest {max(1, keep)}")
+            return 0
+        print(run_checked(steps.shell, usage_script(paths), "disk use"), end="")
+        return 0

@@ -1,0 +1,226 @@
+"""The real :class:`operations.upgrade.Steps`: the Pulumi stack (Automation API), the host, Nexus.
+
+* Pulumi: an Automation API stack over the project directory (its Pulumi.yaml and
+  Pulumi.<stack>.yaml), with the project's program run inline (the same runner as
+  ``tools/language_host.py``), so the project engine from ``scripts/build-pulumi`` needs no Python
+  language plugin. The CLI is the ``pulumi`` first on PATH; the ``scripts/`` wrappers put the
+  project engine there and set the backend like ``scripts/pulumi`` does.
+* The deployed version: the stack outputs ``deployedVersion`` (recorded after the container was
+  replaced) or ``nexusVersion``; the ``Server`` header when the stack has no outputs.
+* The host: snapshot, list and restore scripts over the shell for ``dockerHost`` (local or SSH with
+  the stack's ``sshPrivateKey`` or the agent).
+* Nexus: smoke checks at the stack's API URL with the admin password from the stack config and, for
+  https, the stack's CA (``caPem`` output).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from operations.host import Shell, ShellError, run_checked, shell_for
+from operations.smoke import NexusEndpoint, SmokeReport, smoke_checks
+from operations.snapshots import (
+    HostPaths,
+    Snapshot,
+    last_record,
+    list_script,
+    parse_records,
+    restore_script,
+    snapshot_script,
+)
+from operations.stackfile import pin_version, read_version
+from settings import PROJECT, StackSettings, load_stack_file
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def stack_file(project_dir: Path, stack: str) -> Path:
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise SystemExit(f"no stack file {path.name} in {project_dir}")
+    return path
+
+
+def host_paths(settings: StackSettings) -> HostPaths:
+    return HostPaths(
+        data_dir=settings.nexus.data_dir,
+        backup_dir=settings.nexus.backup_dir,
+        stop_grace_seconds=max(120, settings.nexus.stop_grace_seconds),
+    )
+
+
+def open_stack(project_dir: Path, stack: str) -> Any:
+    """The Automation API stack with the project's program inline (no language plugin needed)."""
+    import pulumi.automation as auto  # noqa: PLC0415 - heavy, and only needed here
+
+    sys.path.insert(0, str(project_dir / "tools"))
+    from language_host import entry_point, make_program  # noqa: PLC0415
+
+    options = auto.LocalWorkspaceOptions(work_dir=str(project_dir))
+    program = make_program(project_dir, entry_point(project_dir))
+    return auto.select_stack(stack_name=stack, project_name=PROJECT, program=program, opts=options)
+
+
+def _secret_config(stack: Any, key: str) -> str | None:
+    import pulumi.automation as auto  # noqa: PLC0415
+
+    try:
+        value = stack.get_config(f"{PROJECT}:{key}").value
+    except auto.CommandError:
+        return None
+    return str(value) if value else None
+
+
+@dataclass
+class StackSteps:
+    """Steps against a real stack. ``say``/``ask`` talk to the operator (stderr/stdin)."""
+
+    project_dir: Path
+    stack_name: str
+    stack: Any
+    settings: StackSettings
+    shell: Shell
+    endpoint: NexusEndpoint
+    repositories: list[str]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    out: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr, flush=True))
+    ask: Callable[[str], str] = field(default=input)
+    wait_seconds: float = 900.0
+
+    @property
+    def stack_path(self) -> Path:
+        return stack_file(self.project_dir, self.stack_name)
+
+    def deployed_version(self) -> str | None:
+        for key in ("deployedVersion", "nexusVersion"):
+            value = self.outputs.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return running_version(self.endpoint)  # no outputs: ask Nexus (None when nothing answers)
+
+    def configured_version(self) -> str:
+        return read_version(self.stack_path.read_text(encoding="utf-8"))
+
+    def pin_version(self, version: str) -> None:
+        previous = pin_version(self.stack_path, version)
+        if previous != version:
+            self.out(f"{self.stack_path.name}: nexus.version {previous} -> {version}")
+
+    def preview(self) -> str:
+        result = self.stack.preview(on_output=self.out, color="never")
+        counts = ", ".join(f"{op} {n}" for op, n in sorted(result.change_summary.items()) if op != "same")
+        return f"preview: {counts or 'no changes'}"
+
+    def confirm(self, question: str) -> bool:
+        self.out(question)
+        try:
+            return self.ask("type yes to continue: ").strip().lower() == "yes"
+        except EOFError:
+            return False
+
+    def up(self) -> None:
+        self.stack.up(on_output=self.out, color="never")
+
+    def smoke(self, version: str) -> SmokeReport:
+        report = smoke_checks(
+            self.endpoint, version, self.repositories, timeout=self.wait_seconds, progress=self.out
+        )
+        self.out(report.summary())
+        return report
+
+    def snapshots(self) -> list[Snapshot]:
+        text = run_checked(self.shell, list_script(host_paths(self.settings)), "listing snapshots")
+        return parse_records(text)
+
+    def restore(self, snapshot: Snapshot, *, start: bool) -> str:
+        script = restore_script(
+            host_paths(self.settings), snapshot.name, start=start, mark_restored=not start
+        )
+        out = run_checked(self.shell, script, f"restoring {snapshot.name}")
+        record = last_record(out) or {}
+        return str(record.get("previousData") or "")
+
+    def take_snapshot(self, version: str | None, reason: str) -> dict[str, Any] | None:
+        script = snapshot_script(
+            host_paths(self.settings),
+            keep=self.settings.nexus.keep_snapshots,
+            version=version,
+            restart=True,
+            reason=reason,
+        )
+        return last_record(run_checked(self.shell, script, "snapshot"))
+
+    def say(self, message: str) -> None:
+        self.out(message)
+
+
+def running_version(endpoint: NexusEndpoint) -> str | None:
+    """The version in the ``Server`` header of ``/v1/status``, if Nexus answers."""
+    import requests  # noqa: PLC0415
+
+    try:
+        response = requests.get(endpoint.api + "/v1/status", timeout=10, verify=endpoint.ca_file or True)
+    except requests.RequestException:
+        return None
+    header = response.headers.get("Server", "")
+    return header.split("/", 1)[1].split(" ", 1)[0] if header.startswith("Nexus/") else None
+
+
+def _repositories(settings: StackSettings, outputs: dict[str, Any]) -> list[str]:
+    names = outputs.get("repositories")
+    if isinstance(names, list) and names:
+        return [str(name) for name in names]
+    from components.registry import registry_layout  # noqa: PLC0415
+
+    return [spec.name for spec, _ in registry_layout(settings).repositories]
+
+
+@contextlib.contextmanager
+def stack_steps(stack_name: str, project_dir: Path = PROJECT_DIR) -> Iterator[StackSteps]:
+    """Open the stack and everything around it; temporary key and CA files are removed afterwards."""
+    path = stack_file(project_dir, stack_name)
+    settings = load_stack_file(path)
+    stack = open_stack(project_dir, stack_name)
+    outputs = {key: value.value for key, value in stack.outputs().items()}
+    password = _secret_config(stack, "adminPassword") or ""
+    key = _secret_config(stack, "sshPrivateKey")
+    with contextlib.ExitStack() as cleanup:
+        identity = None
+        if key:
+            from operations.host import private_key_file  # noqa: PLC0415
+
+            identity = cleanup.enter_context(private_key_file(key))
+        ca_file = None
+        ca = outputs.get("caPem")
+        if settings.nexus_url.startswith("https://") and isinstance(ca, str) and ca:
+            handle = cleanup.enter_context(tempfile.NamedTemporaryFile("w", suffix=".pem"))
+            handle.write(ca)
+            handle.flush()
+            ca_file = handle.name
+        yield StackSteps(
+            project_dir=project_dir,
+            stack_name=stack_name,
+            stack=stack,
+            settings=settings,
+            shell=shell_for(settings.docker_host, identity_file=identity, stream=True),
+            endpoint=NexusEndpoint(settings.nexus_url, "admin", password, ca_file),
+            repositories=_repositories(settings, outputs),
+            outputs=outputs,
+        )
+
+
+__all__ = [
+    "ShellError",
+    "StackSteps",
+    "host_paths",
+    "open_stack",
+    "read_version",
+    "stack_file",
+    "stack_steps",
+]
