@@ -28,6 +28,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from dynamic_providers.repositories import RepositorySpec
+
 PROJECT = "nexus-platform"
 
 # Sonatype documents 20 Docker connectors per instance as the supported maximum; above it,
@@ -363,6 +365,42 @@ class RetentionSettings(_Model):
     )
 
 
+class RepositorySettings(_Model):
+    """A Maven, npm, PyPI or raw repository: the other reasons to run Nexus."""
+
+    name: str = Field(description="Repository name, e.g. maven-central.")
+    format: Literal["maven2", "npm", "pypi", "raw"] = Field(description="Repository format.")
+    type: Literal["hosted", "proxy", "group"] = Field(description="hosted, proxy or group.")
+    blob_store: str = Field(
+        "default", description="File blob store (created unless `default`, which Nexus has)."
+    )
+    remote_url: str | None = Field(None, description="Proxy: the remote repository URL.")
+    members: list[str] = Field(
+        default_factory=list, description="Group: member repositories, in resolution order."
+    )
+    write_policy: Literal["ALLOW", "ALLOW_ONCE", "DENY"] | None = Field(
+        None, description="Hosted: ALLOW (redeploy), ALLOW_ONCE (default: no redeploy) or DENY."
+    )
+    version_policy: Literal["RELEASE", "SNAPSHOT", "MIXED"] | None = Field(
+        None, description="Maven: RELEASE (default), SNAPSHOT or MIXED."
+    )
+    deletion_protection: bool = Field(
+        True, description="Hosted repositories are protected: removing one fails the preview."
+    )
+
+    def to_spec(self) -> RepositorySpec:
+        return RepositorySpec(
+            name=self.name,
+            format=self.format,
+            type=self.type,
+            blob_store=self.blob_store,
+            remote_url=self.remote_url,
+            members=tuple(self.members),
+            write_policy=self.write_policy,
+            version_policy=self.version_policy,
+        )
+
+
 class StackSettings(_Model):
     domain: str = Field(description="DNS domain; the certificate covers *.<domain> and <domain>.")
     ui_host: str | None = Field(None, description="Host name of the Nexus UI; default nexus.<domain>.")
@@ -393,6 +431,9 @@ class StackSettings(_Model):
     )
     retention: RetentionSettings = Field(
         default_factory=RetentionSettings, description="How long images are kept."
+    )
+    repositories: list[RepositorySettings] = Field(
+        default_factory=list, description="Maven, npm, PyPI and raw repositories besides the Docker ones."
     )
 
     @field_validator("domain")
@@ -494,9 +535,41 @@ def _pydantic_issues(error: ValidationError) -> list[SettingsIssue]:
     return issues
 
 
+def _repository_issues(settings: StackSettings) -> list[SettingsIssue]:
+    """Extra repositories: what Nexus would refuse, found before anything is created."""
+    issues: list[SettingsIssue] = []
+    taken = {c.repository for c in settings.connectors} | {"docker-hub"}
+    formats = {repo.name: repo.format for repo in settings.repositories}
+    for index, repo in enumerate(settings.repositories):
+        key = f"repositories[{index}]"
+        try:
+            repo.to_spec()
+        except ValidationError as error:
+            for item in error.errors():
+                field = _key_path(tuple(item["loc"])) or "type"
+                issues.append(
+                    SettingsIssue(
+                        f"{key}.{to_camel(field)}" if item["loc"] else key,
+                        item["msg"].removeprefix("Value error, "),
+                    )
+                )
+        if repo.name.lower() in {name.lower() for name in taken}:
+            issues.append(SettingsIssue(f"{key}.name", f"repository '{repo.name}' is already defined"))
+        taken.add(repo.name)
+        for member in repo.members:
+            if formats.get(member) != repo.format:
+                issues.append(
+                    SettingsIssue(
+                        f"{key}.members",
+                        f"'{member}' is not a {repo.format} repository of this stack's `repositories`",
+                    )
+                )
+    return issues
+
+
 def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
     """Rules that span several keys: unique names, unique ports, connector limits."""
-    issues: list[SettingsIssue] = []
+    issues: list[SettingsIssue] = _repository_issues(settings)
     seen_names: dict[str, int] = {}
     for index, team in enumerate(settings.teams):
         if team.name in seen_names:

@@ -25,6 +25,7 @@ from dynamic_providers.tasks import Task, TaskSpec
 from settings import StackSettings
 
 HUB_BLOB_STORE = "docker-hub"
+NEXUS_DEFAULT_BLOB_STORE = "default"  # every Nexus has it; not managed here
 HUB_PROXY = "docker-hub"
 PULL_GROUP = "docker-all"
 # The seed compacts blob stores on Sunday at 02:30; clean-up runs before it the same night.
@@ -112,6 +113,7 @@ def registry_layout(settings: StackSettings) -> RegistryLayout:
             False,  # holds no data of its own
         )
     )
+    _add_other_formats(layout, settings)
     for store, _ in layout.blob_stores:
         layout.tasks.append(
             _weekly(
@@ -140,6 +142,17 @@ def registry_layout(settings: StackSettings) -> RegistryLayout:
     )
     # Retention policies and anonymous pull (see components/layout_policy.py).
     return apply_layout_policies(layout, settings, pull_group=PULL_GROUP)
+
+
+def _add_other_formats(layout: RegistryLayout, settings: StackSettings) -> None:
+    """Maven, npm, PyPI and raw repositories from `repositories`; groups after their members."""
+    known_stores = {store.name for store, _ in layout.blob_stores} | {NEXUS_DEFAULT_BLOB_STORE}
+    ordered = sorted(settings.repositories, key=lambda repo: repo.type == "group")
+    for repo in ordered:
+        if repo.blob_store not in known_stores:
+            layout.blob_stores.append((FileBlobStoreSpec(name=repo.blob_store), True))
+            known_stores.add(repo.blob_store)
+        layout.repositories.append((repo.to_spec(), repo.type == "hosted" and repo.deletion_protection))
 
 
 def resource_name(kind: str, name: str) -> str:
@@ -171,7 +184,7 @@ class DockerRegistry(pulumi.ComponentResource):
             )
         repositories: dict[str, Repository] = {}
         for spec, protect in layout.repositories:
-            depends: list[pulumi.Resource] = [stores[spec.blob_store]]
+            depends: list[pulumi.Resource] = [stores[spec.blob_store]] if spec.blob_store in stores else []
             depends += [repositories[member] for member in spec.members]
             repositories[spec.name] = Repository(
                 resource_name("repo", spec.name),

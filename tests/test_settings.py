@@ -259,6 +259,36 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "greater than or equal",
     ),
     ("latest-days-text", config(**{"retention.latestDays": "week"}), "retention.latestDays", "integer"),
+    (
+        "repo-proxy-without-url",
+        config(repositories=[{"name": "maven-central", "format": "maven2", "type": "proxy"}]),
+        "repositories[0]",
+        "remote_url is required",
+    ),
+    (
+        "repo-bad-format",
+        config(repositories=[{"name": "helm", "format": "helm", "type": "hosted"}]),
+        "repositories[0].format",
+        "maven2",
+    ),
+    (
+        "repo-name-taken",
+        config(repositories=[{"name": "docker-all", "format": "raw", "type": "hosted"}]),
+        "repositories[0].name",
+        "already defined",
+    ),
+    (
+        "repo-group-member-unknown",
+        config(repositories=[{"name": "npm-all", "format": "npm", "type": "group", "members": ["npmjs"]}]),
+        "repositories[0].members",
+        "not a npm repository",
+    ),
+    (
+        "repo-bad-name",
+        config(repositories=[{"name": "_raw", "format": "raw", "type": "hosted"}]),
+        "repositories[0]",
+        "may not start",
+    ),
 ]
 
 

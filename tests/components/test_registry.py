@@ -168,3 +168,68 @@ def test_two_team_layout_end_to_end(nexus_emulator: NexusEmulator) -> None:
     destroy(state, [key for key, _, _ in _resources(layout)])
     after = nexus_emulator.snapshot()
     assert after == initial
+
+
+OTHER_FORMATS: list[dict[str, Any]] = [
+    {"name": "maven-releases", "format": "maven2", "type": "hosted", "blobStore": "maven"},
+    {
+        "name": "maven-central",
+        "format": "maven2",
+        "type": "proxy",
+        "remoteUrl": "https://repo1.maven.org/maven2/",
+        "blobStore": "maven",
+    },
+    {
+        "name": "maven-public",
+        "format": "maven2",
+        "type": "group",
+        "members": ["maven-releases", "maven-central"],
+    },
+    {"name": "npm-proxy", "format": "npm", "type": "proxy", "remoteUrl": "https://registry.npmjs.org"},
+    {"name": "pypi-proxy", "format": "pypi", "type": "proxy", "remoteUrl": "https://pypi.org"},
+    {"name": "pypi-all", "format": "pypi", "type": "group", "members": ["pypi-proxy"]},
+    {"name": "raw-files", "format": "raw", "type": "hosted", "writePolicy": "ALLOW"},
+]
+
+
+def with_other_formats() -> StackSettings:
+    settings = two_teams()
+    return parse_settings(
+        {
+            **settings.model_dump(by_alias=True, mode="json"),
+            "adminPassword": None,
+            "repositories": OTHER_FORMATS,
+        }
+    )
+
+
+def test_other_formats_join_the_layout() -> None:
+    layout = registry_layout(with_other_formats())
+    specs = {spec.name: (spec, protect) for spec, protect in layout.repositories}
+    names = list(specs)
+    assert names.index("maven-public") > names.index("maven-central")  # groups after members
+    assert specs["maven-releases"][1] is True and specs["maven-central"][1] is False  # hosted protected
+    assert specs["maven-releases"][0].version_policy == "RELEASE"
+    assert "maven" in {s.name for s, _ in layout.blob_stores}  # created, and compacted
+    assert "Compact blob store maven" in {t.name for t in layout.tasks}
+    assert "default" not in {s.name for s, _ in layout.blob_stores}  # Nexus's own, not managed
+
+
+def test_other_formats_through_the_providers(nexus_emulator: NexusEmulator) -> None:
+    layout = registry_layout(with_other_formats())
+    state: dict[str, tuple[str, dict[str, Any]]] = {}
+    up(nexus_emulator, layout, state)
+    for fmt, path in (
+        ("maven2", "maven/group/maven-public"),
+        ("npm", "npm/proxy/npm-proxy"),
+        ("pypi", "pypi/group/pypi-all"),
+        ("raw", "raw/hosted/raw-files"),
+    ):
+        body = nexus_emulator.call("GET", f"/v1/repositories/{path}").body
+        assert body["format"] == fmt
+    assert nexus_emulator.call("GET", "/v1/repositories/maven/group/maven-public").body["group"][
+        "memberNames"
+    ] == ["maven-releases", "maven-central"]
+    nexus_emulator.clear_log()
+    assert up(nexus_emulator, layout, state) == []
+    assert nexus_emulator.count_writes() == 0
