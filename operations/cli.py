@@ -14,7 +14,7 @@ from pathlib import Path
 
 from operations.host import run_checked
 from operations.snapshots import delete_script, oldest_first, prune_plan, usage_script
-from operations.stack import PROJECT_DIR, host_paths, stack_steps
+from operations.stack import PROJECT_DIR, stack_steps
 from operations.upgrade import Report, restore, rollback, upgrade
 
 
@@ -72,7 +72,7 @@ def snapshots_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="list: JSON records")
     args = parser.parse_args(argv)
     with stack_steps(args.stack, args.project_dir) as steps:
-        paths = host_paths(steps.settings)
+        paths = steps.paths
         if args.action == "list":
             snapshots = oldest_first(steps.snapshots())
             for snapshot in snapshots:
@@ -86,7 +86,7 @@ def snapshots_main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(record) if record else "no snapshot taken (empty data directory)")
             return 0
         if args.action == "prune":
-            keep = args.keep or steps.settings.nexus.keep_snapshots
+            keep = args.keep or steps.keep_snapshots
             doomed = prune_plan(steps.snapshots(), keep)
             if doomed:
                 run_checked(steps.shell, delete_script(paths, [s.name for s in doomed]), "pruning")

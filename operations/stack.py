@@ -47,11 +47,12 @@ def stack_file(project_dir: Path, stack: str) -> Path:
     return path
 
 
-def host_paths(settings: StackSettings) -> HostPaths:
+def host_paths(settings: StackSettings, *, privileged: bool = True) -> HostPaths:
     return HostPaths(
         data_dir=settings.nexus.data_dir,
         backup_dir=settings.nexus.backup_dir,
         stop_grace_seconds=max(120, settings.nexus.stop_grace_seconds),
+        privileged=privileged,
     )
 
 
@@ -92,6 +93,16 @@ class StackSteps:
     out: Callable[[str], None] = field(default=lambda text: print(text, file=sys.stderr, flush=True))
     ask: Callable[[str], str] = field(default=input)
     wait_seconds: float = 900.0
+    #: False only where the operator owns the data directory (tests); else root or `sudo -n`.
+    privileged: bool = True
+
+    @property
+    def paths(self) -> HostPaths:
+        return host_paths(self.settings, privileged=self.privileged)
+
+    @property
+    def keep_snapshots(self) -> int:
+        return self.settings.nexus.keep_snapshots
 
     @property
     def stack_path(self) -> Path:
@@ -135,21 +146,19 @@ class StackSteps:
         return report
 
     def snapshots(self) -> list[Snapshot]:
-        text = run_checked(self.shell, list_script(host_paths(self.settings)), "listing snapshots")
+        text = run_checked(self.shell, list_script(self.paths), "listing snapshots")
         return parse_records(text)
 
     def restore(self, snapshot: Snapshot, *, start: bool) -> str:
-        script = restore_script(
-            host_paths(self.settings), snapshot.name, start=start, mark_restored=not start
-        )
+        script = restore_script(self.paths, snapshot.name, start=start, mark_restored=not start)
         out = run_checked(self.shell, script, f"restoring {snapshot.name}")
         record = last_record(out) or {}
         return str(record.get("previousData") or "")
 
     def take_snapshot(self, version: str | None, reason: str) -> dict[str, Any] | None:
         script = snapshot_script(
-            host_paths(self.settings),
-            keep=self.settings.nexus.keep_snapshots,
+            self.paths,
+            keep=self.keep_snapshots,
             version=version,
             restart=True,
             reason=reason,
