@@ -86,8 +86,9 @@ def test_stack_files_register_server_pki_haproxy_and_registry(stack: str, record
     container = recorder.one(m.T_CONTAINER, "nexus-container")
     assert container.inputs["name"] == "nexus"
     assert recorder.one(m.T_SELF_SIGNED).inputs["isCaCertificate"] is True
-    teams = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]["nexus-platform:teams"]
-    assert len(dynamic(recorder, "Repository")) == 2 * len(teams) + 2
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    teams, others = config["nexus-platform:teams"], config.get("nexus-platform:repositories", [])
+    assert len(dynamic(recorder, "Repository")) == 2 * len(teams) + 2 + len(others)
     # Order: container and HAProxy -> first run (writable, admin taken over) -> blob stores ->
     # repositories -> roles (which grant the repositories' privileges).
     first_run = recorder.one(DYNAMIC + "FirstRun")
