@@ -26,8 +26,9 @@
 Order of a version change (``nexus.version`` or ``nexus.image``), as the engine runs it:
 
 1. ``<name>-data-dir`` (unchanged; creates ``dataDir`` and ``backupDir`` on the first run).
-2. ``<name>-image``: the new image is pulled (the old one stays: ``keep_locally``), in parallel.
-3. ``<name>-snapshot`` is replaced, because its trigger (the image name) changed
+2. ``<name>-image``: the new image is pulled (the old one stays: ``keep_locally``); Nexus still
+   runs, and a failed pull stops ``up`` here.
+3. ``<name>-snapshot`` (after both) is replaced, because its trigger (the image name) changed
    (``replace_on_changes=["triggers"]``), so its ``create`` runs: ``docker stop -t <grace> nexus``
    (the OLD container; at least ``stopGraceSeconds``), tar of ``dataDir`` into ``backupDir``, prune to
    ``keepSnapshots``, the JSON record on stdout. If it fails, the old container is started again and
@@ -283,6 +284,8 @@ class NexusServer(pulumi.ComponentResource):
         )
         on_engine = pulumi.ResourceOptions(parent=self, provider=self.docker_provider)
 
+        image = docker.RemoteImage(f"{name}-image", name=args.image_name, keep_locally=True, opts=on_engine)
+
         depends_on: list[pulumi.Resource] = []
         self.snapshot_command = None
         if args.host.can_run_commands:
@@ -298,8 +301,9 @@ class NexusServer(pulumi.ComponentResource):
                 create,
                 update=update,
                 triggers=[args.image_name],
+                # after the pull: a failed pull must not leave Nexus stopped
                 opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[data_dir], replace_on_changes=["triggers"]
+                    parent=self, depends_on=[data_dir, image], replace_on_changes=["triggers"]
                 ),
             )
             depends_on += [data_dir, self.snapshot_command]
@@ -310,8 +314,6 @@ class NexusServer(pulumi.ComponentResource):
                 "is taken before a version change (take one by hand)",
                 resource=self,
             )
-
-        image = docker.RemoteImage(f"{name}-image", name=args.image_name, keep_locally=True, opts=on_engine)
 
         self.network = None
         self.network_name = None

@@ -237,7 +237,9 @@ def snapshot_script(
       the container runs (``unknown`` if there is none).
     * ``skip_if_running_image``: the image the container is about to be replaced with (the
       component's mode). When the container already runs exactly that image nothing is replaced, so
-      nothing is stopped or saved (e.g. when this step is first added to an existing deployment).
+      nothing is stopped or saved (e.g. when this step is first added to an existing deployment, or
+      in a rollback's ``up`` after the previous one failed before replacing the container); a
+      container left stopped is started again.
     * ``restart``: start the container again afterwards (a manual snapshot). Without it Nexus stays
       stopped on success (the container is about to be replaced); on failure it is always restarted.
     * A data directory that is missing or empty (first deployment) is not snapshotted.
@@ -269,6 +271,11 @@ cur=$(docker inspect -f '{{.Image}}' "$container" 2>/dev/null || true)
             + r"""wanted_id=$(docker image inspect -f '{{.Id}}' "$want" 2>/dev/null || true)
 if [ -n "$cur" ] && [ "$cur" = "$wanted_id" ]; then
   log "no snapshot: $container already runs $want (it is not replaced)"
+  $S rm -f "$marker"
+  if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null)" != true ]; then
+    log "starting $container: it was left stopped (e.g. by a failed up or a restore)"
+    docker start "$container" >/dev/null
+  fi
   exit 0
 fi
 """

@@ -84,6 +84,7 @@ def test_snapshot_runs_after_the_data_dir_and_before_the_container(mocks: m.Reco
     snapshot = mocks.one(m.T_LOCAL_COMMAND, "nexus-snapshot")
     container = mocks.one(m.T_CONTAINER)
     assert mocks.options_of(snapshot).depends_on_name("nexus-data-dir")
+    assert mocks.options_of(snapshot).depends_on_name("nexus-image")  # pulled before Nexus stops
     assert mocks.options_of(container).depends_on_name("nexus-snapshot")
     assert mocks.options_of(container).depends_on_name("nexus-data-dir")
     assert mocks.options_of(container).delete_before_replace is True

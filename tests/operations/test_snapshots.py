@@ -151,6 +151,17 @@ def test_no_snapshot_when_the_container_already_runs_the_target_image(fake_host:
     assert _snapshot(fake_host, skip_if_running_image=NEW_IMAGE) is not None
 
 
+def test_a_container_left_stopped_with_the_target_image_is_started(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    fake_host.run_container(OLD_ID, running=False)  # e.g. a failed up stopped it, nothing replaced it
+    fake_host.backup.mkdir()
+    (fake_host.backup / ".restored.json").write_text('{"snapshot": "x"}')
+    assert _snapshot(fake_host, skip_if_running_image=OLD_IMAGE) is None
+    container = fake_host.container()
+    assert container is not None and container["running"] is True
+    assert not (fake_host.backup / ".restored.json").exists()  # the marker never outlives one step
+
+
 def test_no_snapshot_of_an_empty_or_missing_data_directory(fake_host: FakeHost) -> None:
     fake_host.run_container(None)
     assert _snapshot(fake_host) is None

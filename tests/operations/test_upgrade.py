@@ -60,6 +60,7 @@ class World:
     deployed: str | None = "3.77.1"
     broken: set[str] = field(default_factory=set)  # versions that never become writable
     up_fails: set[str] = field(default_factory=set)  # versions whose `up` fails after the snapshot
+    fails_before_replace: set[str] = field(default_factory=set)  # fails before the old one is removed
     answer: bool = True
     questions: list[str] = field(default_factory=list)
     said: list[str] = field(default_factory=list)
@@ -126,7 +127,11 @@ class World:
         del out
         container = self.host.container()
         if container is not None and container["image"] == image_id(version):
+            if container["running"]:
+                self.start_version(version)  # the snapshot step started a container left stopped
             return  # nothing to replace
+        if version in self.fails_before_replace:
+            raise RuntimeError(f"docker: removing the old container for {image} failed")
         if version in self.up_fails:
             raise RuntimeError(f"docker: creating the container for {image} failed")
         self.host.run_container(image_id(version), running=True)
@@ -228,6 +233,20 @@ def test_failed_up_after_the_snapshot_rolls_back_too(world: World) -> None:
     assert report.first is None and report.rollback is not None and report.rollback.ok
     assert tree(world.host.data) == before
     assert server_version(world) == "3.77.1-01"
+
+
+def test_up_failing_before_the_container_is_replaced_rolls_back(world: World) -> None:
+    """The snapshot step stopped the old container, then up failed: the rollback starts it again."""
+    world.fails_before_replace.add("3.80.0")
+    before = tree(world.host.data)
+    report = upgrade(world, "3.80.0", assume_yes=True)
+    assert report.outcome is Outcome.ROLLED_BACK, report.text()
+    assert report.rollback is not None and report.rollback.ok
+    container = world.host.container()
+    assert container is not None and container["image"] == image_id("3.77.1") and container["running"]
+    assert tree(world.host.data) == before
+    assert not (world.host.backup / ".restored.json").exists()
+    assert world.configured_version() == "3.77.1"
 
 
 def test_a_failed_rollback_is_reported_with_manual_steps(world: World) -> None:
