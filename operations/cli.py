@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from operations.host import run_checked
@@ -30,6 +31,17 @@ def _finish(report: Report) -> int:
     return report.outcome.exit_code
 
 
+def _guarded(run: Callable[[], int]) -> int:
+    """Errors outside the decisions (no stack, no SSH, no passphrase) as one line and exit 4."""
+    try:
+        return run()
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 4
+
+
 def upgrade_main(argv: Sequence[str] | None = None) -> int:
     parser = _parser(
         "scripts/upgrade",
@@ -38,8 +50,12 @@ def upgrade_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("version", help="the Nexus image tag to run, e.g. 3.80.0")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     args = parser.parse_args(argv)
-    with stack_steps(args.stack, args.project_dir) as steps:
-        return _finish(upgrade(steps, args.version, assume_yes=args.yes))
+
+    def run() -> int:
+        with stack_steps(args.stack, args.project_dir) as steps:
+            return _finish(upgrade(steps, args.version, assume_yes=args.yes))
+
+    return _guarded(run)
 
 
 def rollback_main(argv: Sequence[str] | None = None) -> int:
@@ -50,8 +66,12 @@ def rollback_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("snapshot", nargs="?", help="snapshot name (default: newest of an older version)")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     args = parser.parse_args(argv)
-    with stack_steps(args.stack, args.project_dir) as steps:
-        return _finish(rollback(steps, args.snapshot, assume_yes=args.yes))
+
+    def run() -> int:
+        with stack_steps(args.stack, args.project_dir) as steps:
+            return _finish(rollback(steps, args.snapshot, assume_yes=args.yes))
+
+    return _guarded(run)
 
 
 def restore_main(argv: Sequence[str] | None = None) -> int:
@@ -61,8 +81,12 @@ def restore_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("snapshot", help="snapshot name, e.g. nexus-data-3.77.1-20261126T210220Z")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     args = parser.parse_args(argv)
-    with stack_steps(args.stack, args.project_dir) as steps:
-        return _finish(restore(steps, args.snapshot, assume_yes=args.yes))
+
+    def run() -> int:
+        with stack_steps(args.stack, args.project_dir) as steps:
+            return _finish(restore(steps, args.snapshot, assume_yes=args.yes))
+
+    return _guarded(run)
 
 
 def snapshots_main(argv: Sequence[str] | None = None) -> int:
@@ -71,6 +95,10 @@ def snapshots_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=int, help="prune: snapshots to keep (default: nexus.keepSnapshots)")
     parser.add_argument("--json", action="store_true", help="list: JSON records")
     args = parser.parse_args(argv)
+    return _guarded(lambda: _snapshots(args))
+
+
+def _snapshots(args: argparse.Namespace) -> int:
     with stack_steps(args.stack, args.project_dir) as steps:
         paths = steps.paths
         if args.action == "list":

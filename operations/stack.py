@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -65,7 +66,13 @@ def open_stack(project_dir: Path, stack: str) -> Any:
 
     options = auto.LocalWorkspaceOptions(work_dir=str(project_dir))
     program = make_program(project_dir, entry_point(project_dir))
-    return auto.select_stack(stack_name=stack, project_name=PROJECT, program=program, opts=options)
+    try:
+        return auto.select_stack(stack_name=stack, project_name=PROJECT, program=program, opts=options)
+    except auto.StackNotFoundError:
+        raise SystemExit(
+            f"stack {stack} does not exist in this backend ({os.environ.get('PULUMI_BACKEND_URL', '')}): "
+            f"scripts/pulumi stack init {stack}, or log in to the backend that has it"
+        ) from None
 
 
 def _secret_config(stack: Any, key: str) -> str | None:

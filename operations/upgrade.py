@@ -137,7 +137,13 @@ def upgrade(steps: Steps, target: str, *, assume_yes: bool = False) -> Report:
         return rollback(steps, snapshot.name, assume_yes=assume_yes)
 
     steps.pin_version(target)
-    summary = steps.preview()
+    try:
+        summary = steps.preview()
+    except Exception as error:
+        steps.pin_version(configured)
+        return Report(
+            Outcome.FAILED, [f"preview failed, nothing changed (nexus.version is {configured}): {error}"]
+        )
     what = f"upgrade Nexus {deployed} -> {target}" if deployed else f"deploy Nexus {target}"
     question = (
         f"{summary}\n\n{what}: Nexus stops (clean stop, then a snapshot of the data directory), the "

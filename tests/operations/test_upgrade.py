@@ -62,6 +62,7 @@ class World:
     up_fails: set[str] = field(default_factory=set)  # versions whose `up` fails after the snapshot
     fails_before_replace: set[str] = field(default_factory=set)  # fails before the old one is removed
     answer: bool = True
+    preview_error: str | None = None
     questions: list[str] = field(default_factory=list)
     said: list[str] = field(default_factory=list)
     ups: list[str] = field(default_factory=list)
@@ -108,6 +109,8 @@ class World:
         pin_version(self.stack_file, version)
 
     def preview(self) -> str:
+        if self.preview_error:
+            raise RuntimeError(self.preview_error)
         version = self.configured_version()
         return f"~ nexus-image, +- nexus-container, +- nexus-snapshot (nexus.version {version})"
 
@@ -367,3 +370,11 @@ def test_choose_rollback_snapshot() -> None:
     assert isinstance(choose_rollback_snapshot(snaps, "3.70.0", None), str)
     assert isinstance(choose_rollback_snapshot(snaps, "3.80.0", "nexus-data-1.0.0-20250101T000000Z"), str)
     assert prune_plan(snaps, 1) == snaps[:2]
+
+
+def test_failed_preview_changes_nothing(world: World) -> None:
+    world.preview_error = "no resource plugin 'pulumi-resource-docker' found"
+    report = upgrade(world, "3.80.0", assume_yes=True)
+    assert report.outcome is Outcome.FAILED and report.outcome.exit_code == 4
+    assert "preview failed, nothing changed" in report.text()
+    assert world.stack_file.read_text() == STACK and world.ups == []
