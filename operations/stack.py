@@ -44,7 +44,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 def stack_file(project_dir: Path, stack: str) -> Path:
     path = project_dir / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        raise SystemExit(f"no stack file {path.name} in {project_dir}")
+        raise RuntimeError(f"no stack file {path.name} in {project_dir}")
     return path
 
 
@@ -69,7 +69,7 @@ def open_stack(project_dir: Path, stack: str) -> Any:
     try:
         return auto.select_stack(stack_name=stack, project_name=PROJECT, program=program, opts=options)
     except auto.StackNotFoundError:
-        raise SystemExit(
+        raise RuntimeError(
             f"stack {stack} does not exist in this backend ({os.environ.get('PULUMI_BACKEND_URL', '')}): "
             f"scripts/pulumi stack init {stack}, or log in to the backend that has it"
         ) from None
