@@ -202,7 +202,7 @@ def _clean(text: str) -> str:
 
 # Stops the container cleanly if it runs; remembers whether it did (for a restart on failure).
 _STOP = r"""
-was_running=$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || echo missing)
+was_running=$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null || echo missing)
 if [ "$was_running" = true ]; then
   log "stopping $container (up to ${grace}s for a clean stop)"
   docker stop -t "$grace" "$container" >/dev/null
@@ -262,7 +262,7 @@ if ! $S test -d "$data" || [ -z "$($S ls -A "$data" 2>/dev/null)" ]; then
   $S rm -f "$marker"
   exit 0
 fi
-cur=$(docker inspect -f '{{.Image}}' "$container" 2>/dev/null || true)
+cur=$(docker inspect --type container -f '{{.Image}}' "$container" 2>/dev/null || true)
 """
     )
     if skip_if_running_image:
@@ -272,7 +272,7 @@ cur=$(docker inspect -f '{{.Image}}' "$container" 2>/dev/null || true)
 if [ -n "$cur" ] && [ "$cur" = "$wanted_id" ]; then
   log "no snapshot: $container already runs $want (it is not replaced)"
   $S rm -f "$marker"
-  if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null)" != true ]; then
+  if [ "$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null)" != true ]; then
     log "starting $container: it was left stopped (e.g. by a failed up or a restore)"
     docker start "$container" >/dev/null
   fi

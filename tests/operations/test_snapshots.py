@@ -243,7 +243,7 @@ def test_restore_puts_the_snapshot_back_and_keeps_the_current_data(fake_host: Fa
     assert result["restored"] == record["name"]
     assert tree(fake_host.data) == original  # contents, modes (0600 keystore) and the symlink
     assert tree(Path(result["previousData"])) == changed  # moved aside, not deleted
-    assert fake_host.calls()[0] == "inspect -f {{.State.Running}} nexus"
+    assert fake_host.calls()[0] == "inspect --type container -f {{.State.Running}} nexus"
     assert "stop -t 150 nexus" in fake_host.calls()
     assert fake_host.calls()[-1] == "start nexus"
     assert not (fake_host.backup / ".restored.json").exists()
