@@ -5,9 +5,10 @@ Fixtures and helpers:
 - `engine_bin` (session): Path of the engine bin dir (runs scripts/build-pulumi; a cold build takes
   10-20 min, later runs are instant).
 - `copy_project(dest, src=REPO_ROOT, include_stack_configs=False) -> Path`: copies the files the
-  Pulumi program needs (the top-level *.py files, Pulumi.yaml, requirements.txt and the
-  components/, dynamic_providers/, templates/ trees; git-tracked or untracked-but-not-ignored files
-  only; never tests/ or .venv; Pulumi.<stack>.yaml only if asked).
+  Pulumi program needs (the top-level *.py files, Pulumi.yaml, requirements.txt, the
+  components/, dynamic_providers/, templates/ trees and any other top-level Python package such
+  as operations/; git-tracked or untracked-but-not-ignored files only; never tests/ or .venv;
+  Pulumi.<stack>.yaml only if asked).
 - `project_copy` (function): `copy_project(tmp_path / "project")`.
 - `PulumiCli(project_dir, work_dir)`: runs scripts/pulumi in `project_dir` with a file backend,
   PULUMI_HOME and passphrase secrets under `work_dir`; `pulumi_cli(project_dir)` (function fixture)
@@ -43,6 +44,7 @@ PULUMI_SCRIPT = REPO_ROOT / "scripts" / "pulumi"
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "build-pulumi"
 
 PROJECT_DIRS = ("components", "dynamic_providers", "templates")
+NOT_PROJECT_DIRS = frozenset({"tests", "tools", "bench", "scripts"})
 PROJECT_TOP_FILES = ("Pulumi.yaml", "Pulumi.yml", "requirements.txt")
 DEFAULT_PASSPHRASE = "e2e-test-passphrase"
 
@@ -82,11 +84,18 @@ def copy_project(dest: Path, src: Path = REPO_ROOT, *, include_stack_configs: bo
     Stack config files (Pulumi.<stack>.yaml) are copied only with `include_stack_configs`.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    for rel in _candidate_files(src):
+    candidates = _candidate_files(src)
+    # Any other top-level Python package the program may import (e.g. operations/), not tests or tools.
+    packages = {
+        Path(rel).parts[0]
+        for rel in candidates
+        if len(Path(rel).parts) == 2 and Path(rel).name == "__init__.py"
+    } - NOT_PROJECT_DIRS
+    for rel in candidates:
         parts = Path(rel).parts
         stack_config = include_stack_configs and rel.startswith("Pulumi.") and rel.count(".") == 2
         top_level_file = len(parts) == 1 and (rel.endswith(".py") or rel in PROJECT_TOP_FILES or stack_config)
-        in_project_dir = len(parts) > 1 and parts[0] in PROJECT_DIRS
+        in_project_dir = len(parts) > 1 and (parts[0] in PROJECT_DIRS or parts[0] in packages)
         if not (top_level_file or in_project_dir) or "__pycache__" in parts:
             continue
         source = src / rel
