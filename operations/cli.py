@@ -23,6 +23,14 @@ def _parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("stack", help="stack name, e.g. dev (its file is Pulumi.<stack>.yaml)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="how long the smoke checks wait for Nexus to be writable (default 900; a large "
+        "database migration may need more)",
+    )
     return parser
 
 
@@ -53,6 +61,7 @@ def upgrade_main(argv: Sequence[str] | None = None) -> int:
 
     def run() -> int:
         with stack_steps(args.stack, args.project_dir) as steps:
+            steps.wait_seconds = args.wait
             return _finish(upgrade(steps, args.version, assume_yes=args.yes))
 
     return _guarded(run)
@@ -69,6 +78,7 @@ def rollback_main(argv: Sequence[str] | None = None) -> int:
 
     def run() -> int:
         with stack_steps(args.stack, args.project_dir) as steps:
+            steps.wait_seconds = args.wait
             return _finish(rollback(steps, args.snapshot, assume_yes=args.yes))
 
     return _guarded(run)
@@ -84,6 +94,7 @@ def restore_main(argv: Sequence[str] | None = None) -> int:
 
     def run() -> int:
         with stack_steps(args.stack, args.project_dir) as steps:
+            steps.wait_seconds = args.wait
             return _finish(restore(steps, args.snapshot, assume_yes=args.yes))
 
     return _guarded(run)

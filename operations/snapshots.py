@@ -202,7 +202,8 @@ def _clean(text: str) -> str:
 
 # Stops the container cleanly if it runs; remembers whether it did (for a restart on failure).
 _STOP = r"""
-was_running=$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null || echo missing)
+was_running=$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null \
+  || echo missing)
 if [ "$was_running" = true ]; then
   log "stopping $container (up to ${grace}s for a clean stop)"
   docker stop -t "$grace" "$container" >/dev/null
