@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from operations.host import run_checked
+from operations.host import SshShell, run_checked
 from operations.snapshots import (
     HostPaths,
     Snapshot,
@@ -312,3 +312,32 @@ def test_usage_script_reports_disk_use(fake_host: FakeHost) -> None:
 
 def test_old_id_constant_matches_fixture() -> None:
     assert OLD_ID != NEW_ID
+
+
+def test_scripts_survive_the_remote_login_shell(fake_host: FakeHost, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through SshShell, with an `ssh` stand-in that hands the command string to a login shell."""
+    bin_dir = fake_host.root / "ssh-bin"
+    bin_dir.mkdir()
+    fake_ssh = bin_dir / "ssh"
+    # like sshd: everything after the destination and `--` is one string for the user's shell
+    fake_ssh.write_text('#!/bin/sh\nfor last; do :; done\nexec /bin/sh -c "$last"\n')
+    fake_ssh.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{fake_host.shell.env['PATH']}")
+    monkeypatch.setenv("FAKE_DOCKER_STATE", str(fake_host.state_file))
+    shell = SshShell("deploy", "nexus-vm.example.com", 2222)
+    fake_host.seed_data()
+    before = tree(fake_host.data)
+    record = last_record(
+        run_checked(shell, snapshot_script(fake_host.paths, keep=2, reason='it\'s "quoted"'), "snap")
+    )
+    assert record is not None and record["reason"] == "it's  quoted "  # JSON-breaking characters dropped
+    (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"changed")
+    run_checked(
+        shell,
+        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False),
+        "restore",
+    )
+    assert tree(fake_host.data) == before
+    assert [s.name for s in parse_records(run_checked(shell, list_script(fake_host.paths), "list"))] == [
+        record["name"]
+    ]
