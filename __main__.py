@@ -9,6 +9,7 @@ from __future__ import annotations
 import pulumi
 
 from components.access import AccessControl
+from components.backup import DatabaseBackup
 from components.endpoints import docker_trust_commands, registry_endpoints
 from components.first_run import FirstRun
 from components.haproxy import Haproxy, HaproxyArgs
@@ -42,6 +43,10 @@ if settings.nexus.manage_server:
     pulumi.export("caPem", pki.ca_pem)
     pulumi.export("nexusImage", nexus.repo_digest)
     pulumi.export("haproxyConfigPath", haproxy.config_path)
+    # Read by scripts/upgrade and scripts/rollback: what runs now, and the data taken before it.
+    pulumi.export("deployedVersion", nexus.deployed_version)
+    pulumi.export("lastSnapshot", nexus.last_snapshot)
+    pulumi.export("snapshotDir", settings.nexus.backup_dir)
 
 # Every Nexus call waits for the first run: Nexus writable, admin password taken over, EULA.
 first_run = FirstRun(
@@ -56,6 +61,7 @@ retention = RetentionPolicies("retention", settings, connection=connection)
 registry = DockerRegistry(
     "registry", settings, connection, opts=pulumi.ResourceOptions(depends_on=[retention])
 )
+backup = DatabaseBackup("backup", settings, connection, opts=pulumi.ResourceOptions(depends_on=[registry]))
 access = AccessControl(
     "access", settings, connection=connection, opts=pulumi.ResourceOptions(depends_on=[registry])
 )
@@ -68,3 +74,4 @@ pulumi.export("apiUrl", settings.nexus_url)
 pulumi.export("registryEndpoints", registry_endpoints(settings))
 pulumi.export("dockerTrustCommands", docker_trust_commands(settings))
 pulumi.export("repositories", registry.repository_names)
+pulumi.export("databaseBackup", backup.summary)

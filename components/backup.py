@@ -24,12 +24,13 @@ the "disk use high" runbook covers removing old ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
 
+from components.options import child_options
 from dynamic_providers.tasks import Task, TaskSpec
 from operations.versions import compare
 from settings import StackSettings
@@ -99,7 +100,6 @@ class DatabaseBackup(pulumi.ComponentResource):
         connection: pulumi.Input[Mapping[str, Any]],
         *,
         database: Database = "auto",
-        depends_on: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:DatabaseBackup", name, None, opts)
@@ -113,7 +113,7 @@ class DatabaseBackup(pulumi.ComponentResource):
                 connection=connection,
                 spec=plan.task,
                 adopt=settings.nexus.adopt_existing,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+                opts=child_options(self, opts),
             )
         self.summary = pulumi.Output.from_input(plan.note)
         self.register_outputs({"summary": self.summary})

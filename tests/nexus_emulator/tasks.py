@@ -47,6 +47,9 @@ TASK_TYPES = {
             "repository.purge-unused", "Repository - Delete unused components", ("repositoryName", "lastUsed")
         ),
         TaskType("security.purge-api-keys", "Admin - Delete orphaned API keys"),
+        # unconfirmed: not in the API notes; ids from the Nexus source (H2 since 3.71, OrientDB before).
+        TaskType("h2.backup.task", "Admin - Backup H2 Database", ("location",)),
+        TaskType("db.backup", "Admin - Export databases for backup", ("location",)),
     )
 }
 SCHEDULES = ("manual", "once", "hourly", "daily", "weekly", "monthly", "cron")
