@@ -1,0 +1,242 @@
+"""Benchmark: preview / up / no-change preview / refresh of the project against the Nexus emulator.
+
+For each team count, a fresh emulator, a copy of the project and a stack in existing-Nexus mode
+(``nexus.manageServer: false``) are driven through the project's Pulumi (scripts/pulumi: the built
+engine and the language-host shim). Every operation's wall time and the emulator's HTTP reads and
+writes per resource are measured. In the same run, a project of the same number of no-op dynamic
+resources (no HTTP call at all) goes through the same operations: the engine's own floor. The
+table shows both and the ratio ours / floor.
+
+    .venv/bin/python bench/run.py                      # 1, 10 and 20 teams, path routing
+    .venv/bin/python bench/run.py --teams 1,5,9 --routing connector
+
+This prints figures; it is not a test and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.e2e.conftest import PulumiCli, PulumiResult, copy_project  # noqa: E402
+from tests.nexus_emulator import NexusEmulator  # noqa: E402
+
+STACK = "bench"
+ADMIN_PASSWORD = "bench-Admin-pw-51c2"
+OPERATIONS = ("preview", "up", "preview (no change)", "refresh")
+DYNAMIC_PREFIX = "pulumi-python:dynamic/"
+
+FLOOR_PULUMI_YAML = """\
+name: bench-floor
+description: no-op dynamic resources, the engine's floor
+runtime:
+  name: python
+  options:
+    toolchain: pip
+    virtualenv: .venv
+"""
+
+# Pickled by reference like the project's providers (an importable module of the project).
+FLOOR_PROVIDER = '''\
+"""A dynamic provider that does nothing: no file, no network."""
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+
+class NoopProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(id_=props["name"], outs=props)
+
+    def diff(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=olds.get("value") != news.get("value"))
+
+    def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(outs=news)
+
+    def read(self, id: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id, props)
+
+    def delete(self, id: str, props: dict[str, Any]) -> None:
+        return None
+
+
+class Noop(Resource, module="floor", name="Noop"):
+    def __init__(self, name: str, value: pulumi.Input[str], token: pulumi.Input[str]) -> None:
+        super().__init__(NoopProvider(), name, {"name": name, "value": value, "token": token})
+'''
+
+FLOOR_MAIN = """\
+import pulumi
+
+from floorprov import Noop
+
+config = pulumi.Config()
+token = config.require_secret("token")
+for index in range(config.require_int("count")):
+    Noop(f"noop-{index}", value="v1", token=token)
+"""
+
+
+@dataclass
+class Measure:
+    seconds: float
+    reads: int
+    writes: int
+
+
+@dataclass
+class Row:
+    teams: int
+    resources: int
+    ours: dict[str, Measure]
+    floor: dict[str, Measure]
+
+
+def timed(run: Callable[[], PulumiResult], emulator: NexusEmulator | None) -> Measure:
+    if emulator is not None:
+        emulator.clear_log()
+    start = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - start
+    if emulator is None:
+        return Measure(seconds, 0, 0)
+    return Measure(seconds, emulator.count_reads(), emulator.count_writes())
+
+
+def operations(cli: PulumiCli, emulator: NexusEmulator | None) -> dict[str, Measure]:
+    return {
+        "preview": timed(cli.preview, emulator),
+        "up": timed(cli.up, emulator),
+        "preview (no change)": timed(lambda: cli.preview("--expect-no-changes"), emulator),
+        "refresh": timed(cli.refresh, emulator),
+    }
+
+
+def dynamic_count(cli: PulumiCli) -> int:
+    return sum(1 for r in cli.resources() if str(r.get("type", "")).startswith(DYNAMIC_PREFIX))
+
+
+def teams_config(count: int) -> list[dict[str, Any]]:
+    return [
+        {"name": f"team{i:02d}", "releasePort": 16001 + 2 * i, "latestPort": 16002 + 2 * i}
+        for i in range(count)
+    ]
+
+
+def run_ours(work: Path, teams: int, routing: str) -> tuple[int, dict[str, Measure]]:
+    with NexusEmulator(admin_password=ADMIN_PASSWORD) as emulator:
+        project = copy_project(work / "project")
+        config = {
+            "nexus-platform:domain": "registry.bench.test",
+            "nexus-platform:nexus": {"version": "3.77.1", "manageServer": False, "url": emulator.url},
+            "nexus-platform:docker": {"pullPort": 16000, "routing": routing},
+            "nexus-platform:teams": teams_config(teams),
+        }
+        (project / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+        cli = PulumiCli(project, work / "pulumi")
+        cli.stack_init(STACK)
+        cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
+        measures = operations(cli, emulator)
+        return dynamic_count(cli), measures
+
+
+def run_floor(work: Path, resources: int) -> dict[str, Measure]:
+    project = work / "floor"
+    (project / "floorprov").mkdir(parents=True)
+    (project / "Pulumi.yaml").write_text(FLOOR_PULUMI_YAML)
+    (project / "__main__.py").write_text(FLOOR_MAIN)
+    (project / "floorprov" / "__init__.py").write_text(textwrap.dedent(FLOOR_PROVIDER))
+    cli = PulumiCli(project, work / "floor-pulumi")
+    cli.stack_init(STACK)
+    cli.config_set("count", str(resources))
+    cli.config_set("token", ADMIN_PASSWORD, secret=True)
+    measures = operations(cli, None)
+    if dynamic_count(cli) != resources:
+        raise RuntimeError("the floor project did not create the expected number of resources")
+    return measures
+
+
+def table(rows: Sequence[Row]) -> str:
+    lines = [
+        "| teams | dynamic resources | operation | ours (s) | floor (s) | ours / floor "
+        "| reads / resource | writes / resource |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        for op in OPERATIONS:
+            ours, floor = row.ours[op], row.floor[op]
+            lines.append(
+                f"| {row.teams} | {row.resources} | {op} | {ours.seconds:.2f} | {floor.seconds:.2f} "
+                f"| {ours.seconds / floor.seconds:.2f} | {ours.reads / row.resources:.2f} "
+                f"| {ours.writes / row.resources:.2f} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--teams", default="1,10,20", help="comma-separated team counts (default 1,10,20)")
+    parser.add_argument(
+        "--routing",
+        choices=("path", "connector"),
+        default="path",
+        help="docker.routing of the stack (default path: above 9 teams the 20-connector limit applies)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per team count; the median is shown")
+    args = parser.parse_args(argv)
+    counts = [int(c) for c in args.teams.split(",") if c.strip()]
+
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="nexus-bench-") as tmp:
+        for teams in counts:
+            runs: list[Row] = []
+            for attempt in range(args.repeat):
+                work = Path(tmp) / f"t{teams}-{attempt}"
+                print(f"[bench] {teams} team(s), run {attempt + 1}/{args.repeat}: ours", file=sys.stderr)
+                resources, ours = run_ours(work, teams, args.routing)
+                print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
+                floor = run_floor(work, resources)
+                runs.append(Row(teams, resources, ours, floor))
+            rows.append(median_row(runs))
+    print(f"routing: {args.routing}; wall times include the language-host shim and `up` runs its preview")
+    print(table(rows))
+    return 0
+
+
+def median_row(runs: Sequence[Row]) -> Row:
+    def median(side: str, op: str) -> Measure:
+        measures = [getattr(run, side)[op] for run in runs]
+        return Measure(
+            statistics.median(m.seconds for m in measures),
+            int(statistics.median(m.reads for m in measures)),
+            int(statistics.median(m.writes for m in measures)),
+        )
+
+    first = runs[0]
+    return Row(
+        first.teams,
+        first.resources,
+        {op: median("ours", op) for op in OPERATIONS},
+        {op: median("floor", op) for op in OPERATIONS},
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
