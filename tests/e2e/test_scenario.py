@@ -28,6 +28,7 @@ import pytest
 import yaml
 
 from components.access import access_plan
+from components.backup import backup_plan
 from components.endpoints import docker_trust_commands, registry_endpoints
 from components.layout_policy import retention_policies
 from components.registry import registry_layout, resource_name
@@ -90,6 +91,11 @@ def expected_for(settings: StackSettings, main_source: str) -> Expected:
             protected.add(name)
     for task in layout.tasks:
         objects[resource_name("task", task.name)] = (DYNAMIC_PREFIX + "Task", task.model_dump())
+    backup = re.search(r"DatabaseBackup\(\s*\"([^\"]+)\"", main_source)
+    if backup:
+        backup_task = backup_plan(settings.nexus.version).task
+        if backup_task is not None:
+            objects[f"{backup.group(1)}-task"] = (DYNAMIC_PREFIX + "Task", backup_task.model_dump())
     if "FirstRun(" in main_source:
         objects["nexus-first-run"] = (DYNAMIC_PREFIX + "FirstRun", None)  # constant in these steps
     if "RetentionPolicies(" in main_source:
@@ -312,12 +318,17 @@ def new_objects(world: World) -> dict[str, set[str]]:
     }
 
 
-def layout_names(settings: StackSettings) -> dict[str, set[str]]:
+def layout_names(settings: StackSettings, main_source: str) -> dict[str, set[str]]:
+    """Blob stores, repositories and task names the program creates in Nexus for `settings`."""
     layout = registry_layout(settings)
+    tasks = {t.name for t in layout.tasks}
+    backup = backup_plan(settings.nexus.version).task
+    if "DatabaseBackup(" in main_source and backup is not None:
+        tasks.add(backup.name)
     return {
         "blobStores": {s.name for s, _ in layout.blob_stores},
         "repositories": {r.name for r, _ in layout.repositories},
-        "tasks": {t.name for t in layout.tasks},
+        "tasks": tasks,
     }
 
 
@@ -327,7 +338,7 @@ def assert_no_duplicates(world: World) -> None:
     task_names = [t["name"] for tid, t in snap["tasks"].items() if tid not in world.initial_snapshot["tasks"]]
     duplicates = sorted({n for n in task_names if task_names.count(n) > 1})
     assert not duplicates, f"duplicate tasks in Nexus: {duplicates}"
-    assert new_objects(world) == layout_names(world.settings())
+    assert new_objects(world) == layout_names(world.settings(), world.main_source)
     state = state_dynamic(world.cli)
     state_task_ids = {r["id"] for r in state.values() if r["type"] == DYNAMIC_PREFIX + "Task"}
     nexus_task_ids = set(snap["tasks"]) - set(world.initial_snapshot["tasks"])
@@ -342,7 +353,10 @@ def test_step1_preview_lists_every_resource_as_create_and_writes_nothing(world: 
     world.emulator.clear_log()
     preview = world.cli.preview_json()
     assert world.emulator.count_writes() == 0, f"preview wrote to Nexus: {world.writes()}"
-    assert dynamic_steps(preview) == dict.fromkeys(expected.objects, "create")
+    steps = dynamic_steps(preview)
+    unknown = sorted(steps.keys() - expected.objects.keys())
+    assert not unknown, f"resources the test does not derive from the code (extend expected_for): {unknown}"
+    assert steps == dict.fromkeys(expected.objects, "create")
     # The two-team layout really is what the stack config says.
     assert {t.name for t in world.settings().teams} == {"alpha", "beta"}
     assert_same_nexus(world.emulator.snapshot(), world.initial_snapshot)
@@ -355,7 +369,7 @@ def test_step2_up_creates_them_and_a_second_preview_has_no_changes(world: World)
     world.up()
     state = state_dynamic(world.cli)
     assert set(state) == set(world.expected().objects)
-    assert new_objects(world) == layout_names(settings)
+    assert new_objects(world) == layout_names(settings, world.main_source)
     # Write-only fields reached Nexus: the LDAP bind password and the robot's password.
     security = world.emulator.state.security
     if "AccessControl(" in world.main_source:
@@ -374,7 +388,7 @@ def test_outputs_and_providers_imported_from_the_project(world: World) -> None:
     assert outputs["apiUrl"] == world.emulator.url
     assert outputs["registryEndpoints"] == registry_endpoints(settings)
     assert outputs["dockerTrustCommands"] == docker_trust_commands(settings)
-    assert outputs["repositories"] == sorted(layout_names(settings)["repositories"])
+    assert outputs["repositories"] == sorted(layout_names(settings, world.main_source)["repositories"])
     assert_no_plaintext(world.cli.run("stack", "output", "--json", "--stack", STACK).stdout, SECRETS)
     # The provider of each resource is pickled by reference to the project's module, so the
     # provider process (started in the project dir) imported it from there.
@@ -400,7 +414,7 @@ def test_step3_add_a_team_previews_only_its_resources(world: World) -> None:
     assert "delete" not in changes.values()
     assert world.preview_changes() == changes
     world.up()
-    assert new_objects(world) == layout_names(world.settings())
+    assert new_objects(world) == layout_names(world.settings(), world.main_source)
     world.assert_converged()
     world.passed.append("3")
 
@@ -603,7 +617,7 @@ def test_step7_removing_a_protected_team_fails_until_unprotected(world: World) -
     world.up()
     gone = new_objects(world)
     assert not any(removed in name for names in gone.values() for name in names), gone
-    assert gone == layout_names(world.settings())
+    assert gone == layout_names(world.settings(), world.main_source)
     world.assert_converged()
     world.passed.append("7")
 
