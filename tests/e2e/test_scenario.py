@@ -8,9 +8,14 @@ The stack runs in "existing Nexus" mode (``nexus.manageServer: false`` and ``nex
 at the emulator): only dynamic resources are registered, no docker/tls/command plugin is needed.
 
 What each step expects is derived from the code, not hard-coded: ``registry_layout`` (and, when
-``__main__.py`` wires them, ``access_plan``, ``retention_policies`` and the first-run resource)
-give the Nexus objects, their resource names and specs for a stack config; the expected preview
-of a config change is the difference of those for the old and the new config.
+``__main__.py`` wires them, ``access_plan``, ``retention_policies``, ``backup_plan`` and the
+first-run resource) give the Nexus objects, their resource names and specs for a stack config; the
+expected preview of a config change is the difference of those for the old and the new config.
+
+Write-only fields reachable from the stack config: the LDAP bind password (rotated and rolled back
+in step 4, compared through the emulator's snapshot) and robot passwords (checked once created).
+The emulator starts with anonymous access off, because deleting the stack's AnonymousAccess
+switches it off by design; with that, `destroy` must give back exactly the starting snapshot.
 """
 
 from __future__ import annotations
@@ -224,8 +229,7 @@ class World:
         return changed_steps(preview)
 
     def up(self) -> PulumiResult:
-        result = self.cli.up()
-        return result
+        return self.cli.up()
 
     def assert_converged(self) -> None:
         """`preview --expect-no-changes` passes, writes nothing and reads at most once per resource."""
@@ -536,6 +540,8 @@ def test_step6_faults_then_a_rerun_converges_without_duplicates(world: World) ->
                 r"\(POST /v1/tasks -> 503\)",
                 first.output,
             ), first.output[-4000:]
+            # The provider process ran the provider classes from the project copy (its working dir).
+            assert f"{world.project}/dynamic_providers/" in first.output, first.output[-4000:]
         # The rerun meets a lost answer too, on the create that failed: it must not create it twice.
         emulator.clear_log()
         emulator.drop_next_write(1, method="POST", path_prefix=tasks)
