@@ -15,12 +15,14 @@ from pathlib import Path
 
 from operations.host import run_checked
 from operations.snapshots import delete_script, oldest_first, prune_plan, usage_script
-from operations.stack import PROJECT_DIR, stack_steps
+from operations.stack import PROJECT_DIR, StackSteps, stack_steps
 from operations.upgrade import Report, restore, rollback, upgrade
 
 
-def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+def _parser(prog: str, description: str, *, confirm: bool = False) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=description)
+    if confirm:
+        parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("stack", help="stack name, e.g. dev (its file is Pulumi.<stack>.yaml)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -50,54 +52,48 @@ def _guarded(run: Callable[[], int]) -> int:
         return 4
 
 
-def upgrade_main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser(
-        "scripts/upgrade",
-        "Pin nexus.version, preview, confirm, up (snapshot first), smoke checks; roll back on failure.",
-    )
-    parser.add_argument("version", help="the Nexus image tag to run, e.g. 3.80.0")
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    args = parser.parse_args(argv)
+def _run_on_stack(args: argparse.Namespace, action: Callable[[StackSteps], Report]) -> int:
+    """Run one orchestrated action (upgrade, rollback, restore) on the stack named in ``args``."""
 
     def run() -> int:
         with stack_steps(args.stack, args.project_dir) as steps:
             steps.wait_seconds = args.wait
-            return _finish(upgrade(steps, args.version, assume_yes=args.yes))
+            return _finish(action(steps))
 
     return _guarded(run)
+
+
+def upgrade_main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser(
+        "scripts/upgrade",
+        "Pin nexus.version, preview, confirm, up (snapshot first), smoke checks; roll back on failure.",
+        confirm=True,
+    )
+    parser.add_argument("version", help="the Nexus image tag to run, e.g. 3.80.0")
+    args = parser.parse_args(argv)
+    return _run_on_stack(args, lambda steps: upgrade(steps, args.version, assume_yes=args.yes))
 
 
 def rollback_main(argv: Sequence[str] | None = None) -> int:
     parser = _parser(
         "scripts/rollback",
         "Restore the snapshot taken before the last upgrade (or SNAPSHOT), pin its version, up, check.",
+        confirm=True,
     )
     parser.add_argument("snapshot", nargs="?", help="snapshot name (default: newest of an older version)")
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     args = parser.parse_args(argv)
-
-    def run() -> int:
-        with stack_steps(args.stack, args.project_dir) as steps:
-            steps.wait_seconds = args.wait
-            return _finish(rollback(steps, args.snapshot, assume_yes=args.yes))
-
-    return _guarded(run)
+    return _run_on_stack(args, lambda steps: rollback(steps, args.snapshot, assume_yes=args.yes))
 
 
 def restore_main(argv: Sequence[str] | None = None) -> int:
     parser = _parser(
-        "scripts/restore", "Disk-failure runbook: stop Nexus, restore SNAPSHOT, start it, verify."
+        "scripts/restore",
+        "Disk-failure runbook: stop Nexus, restore SNAPSHOT, start it, verify.",
+        confirm=True,
     )
     parser.add_argument("snapshot", help="snapshot name, e.g. nexus-data-3.77.1-20261126T210220Z")
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     args = parser.parse_args(argv)
-
-    def run() -> int:
-        with stack_steps(args.stack, args.project_dir) as steps:
-            steps.wait_seconds = args.wait
-            return _finish(restore(steps, args.snapshot, assume_yes=args.yes))
-
-    return _guarded(run)
+    return _run_on_stack(args, lambda steps: restore(steps, args.snapshot, assume_yes=args.yes))
 
 
 def snapshots_main(argv: Sequence[str] | None = None) -> int:
