@@ -1,0 +1,172 @@
+"""A real Docker Engine for the live tests: the one that answers, or a sandboxed ``dockerd`` of our own.
+
+:func:`docker_engine` yields a :class:`DockerEngine`:
+
+* if ``docker info`` answers on a local engine (``DOCKER_HOST`` unset or ``unix://``), that engine;
+* else, as root with Debian's ``docker.io`` installed (``scripts/install-system-deps``), a
+  ``dockerd`` started in the background that cannot disturb a system daemon or the machine's
+  network: its own socket (``-H unix://<tmp>/docker.sock``), ``--data-root`` and ``--exec-root``
+  in a temporary directory, no iptables rules, no bridge (containers run with ``--network none``).
+  It is waited for (bounded), and stopped, with its directory removed, when the block ends;
+* otherwise :class:`EngineUnavailableError` with the precise reason (the tests skip with it).
+
+No image is pulled (no registry is reachable): the tests build what they run with ``docker import``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Seconds the daemon we start gets to answer ``docker info`` (it usually takes one or two).
+START_TIMEOUT = 30.0
+#: Seconds it gets to stop on SIGTERM before it is killed.
+STOP_TIMEOUT = 20.0
+SANDBOX_FLAGS = ("--iptables=false", "--ip6tables=false", "--bridge=none", "--log-level=warn")
+
+
+class EngineUnavailableError(RuntimeError):
+    """No Docker Engine can be used here; the message says why."""
+
+
+@dataclass
+class DockerEngine:
+    """A Docker Engine reachable at ``host`` with the ``docker`` CLI at ``cli``."""
+
+    cli: str
+    host: str
+    #: True when this process started the daemon (it is stopped at the end).
+    started: bool = False
+    log_file: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The variables the docker CLI (and scripts that call it) need to reach this engine."""
+        return {"DOCKER_HOST": self.host, **self.extra_env}
+
+    def docker(
+        self, *args: str, check: bool = True, timeout: float = 60.0, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``docker ARGS`` against this engine; raises with stderr when ``check`` and it fails."""
+        completed = subprocess.run(
+            [self.cli, *args],
+            env={**os.environ, **self.env},
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and completed.returncode != 0:
+            raise AssertionError(
+                f"docker {' '.join(args)} failed ({completed.returncode}): {completed.stderr.strip()}"
+            )
+        return completed
+
+    def log_tail(self, lines: int = 20) -> str:
+        if self.log_file is None or not self.log_file.exists():
+            return ""
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _answers(cli: str, host: str | None, timeout: float = 10.0) -> bool:
+    env = dict(os.environ)
+    if host is not None:
+        env["DOCKER_HOST"] = host
+    try:
+        completed = subprocess.run(
+            [cli, "info", "--format", "{{.ServerVersion}}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return completed.returncode == 0 and bool(completed.stdout.strip())
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT)
+
+
+def dockerd_argv(dockerd: str, root: Path) -> list[str]:
+    """The sandboxed daemon's command line; everything it writes stays under ``root``."""
+    return [
+        dockerd,
+        *SANDBOX_FLAGS,
+        f"--data-root={root / 'data'}",
+        f"--exec-root={root / 'exec'}",
+        f"--pidfile={root / 'docker.pid'}",
+        f"--host=unix://{root / 'docker.sock'}",
+    ]
+
+
+@contextlib.contextmanager
+def docker_engine(*, use_running: bool = True) -> Iterator[DockerEngine]:
+    """A Docker Engine for the duration of the block (see the module docstring)."""
+    cli = shutil.which("docker")
+    if cli is None:
+        raise EngineUnavailableError("no docker CLI on PATH (install docker.io: scripts/install-system-deps)")
+    current = os.environ.get("DOCKER_HOST", "")
+    if use_running and (current == "" or current.startswith("unix://")) and _answers(cli, None):
+        yield DockerEngine(cli=cli, host=current or "unix:///var/run/docker.sock")
+        return
+    if os.geteuid() != 0:
+        raise EngineUnavailableError(
+            "no Docker Engine answers `docker info` and starting dockerd needs root "
+            f"(running as UID {os.geteuid()})"
+        )
+    dockerd = shutil.which("dockerd") or next(
+        (path for path in ("/usr/sbin/dockerd", "/usr/bin/dockerd") if os.access(path, os.X_OK)), None
+    )
+    if dockerd is None:
+        raise EngineUnavailableError(
+            "no Docker Engine answers `docker info` and dockerd is not installed "
+            "(Debian package docker.io: scripts/install-system-deps)"
+        )
+    # A short path: unix sockets (ours and containerd's under --exec-root) are limited to 107 bytes.
+    root = Path(tempfile.mkdtemp(prefix="nexus-dockerd-"))
+    log_file = root / "dockerd.log"
+    engine = DockerEngine(cli=cli, host=f"unix://{root / 'docker.sock'}", started=True, log_file=log_file)
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(
+            dockerd_argv(dockerd, root),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C of the test run reaches it through _stop only
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _answers(cli, engine.host, timeout=5.0):
+            if process.poll() is not None:
+                raise EngineUnavailableError(
+                    f"dockerd exited with {process.returncode} at start:\n{engine.log_tail()}"
+                )
+            if time.monotonic() > deadline:
+                raise EngineUnavailableError(
+                    f"dockerd did not answer within {START_TIMEOUT:.0f}s:\n{engine.log_tail()}"
+                )
+            time.sleep(0.2)
+        yield engine
+    finally:
+        _stop(process)
+        shutil.rmtree(root, ignore_errors=True)
