@@ -201,9 +201,11 @@ def _clean(text: str) -> str:
 
 
 # Stops the container cleanly if it runs; remembers whether it did (for a restart on failure).
+# `docker inspect` of a missing container prints an empty line on stdout before failing, so the
+# failure replaces the output ("missing") instead of being appended to it.
 _STOP = r"""
-was_running=$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null \
-  || echo missing)
+was_running=$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null) \
+  || was_running=missing
 if [ "$was_running" = true ]; then
   log "stopping $container (up to ${grace}s for a clean stop)"
   docker stop -t "$grace" "$container" >/dev/null

@@ -27,7 +27,8 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["inspect"]:
         template = argv[argv.index("-f") + 1]
         if container is None:
-            print("Error: No such object: nexus", file=sys.stderr)
+            print()  # the real CLI (20.10 and 28) prints an empty line for the missing object, too
+            print("Error response from daemon: No such container: nexus", file=sys.stderr)
             code = 1
         elif template == "{{.State.Running}}":
             print("true" if container["running"] else "false")
@@ -39,11 +40,15 @@ def main(argv: list[str]) -> int:
             if ref in state["images"]:
                 print(state["images"][ref])
             else:
+                print()
+                print(f"Error response from daemon: No such image: {ref}", file=sys.stderr)
                 code = 1
         elif ref in state["tags"]:
             for tag in state["tags"][ref]:
                 print(tag)
         else:
+            print()
+            print(f"Error response from daemon: No such image: {ref}", file=sys.stderr)
             code = 1
     elif argv[:1] == ["stop"]:
         if container is None:

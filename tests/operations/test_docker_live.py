@@ -49,7 +49,7 @@ from components.nexus_server import (
 from operations import cli
 from operations.host import LocalShell
 from operations.smoke import Check, NexusEndpoint, SmokeReport
-from operations.snapshots import RESTORED_MARKER, last_record
+from operations.snapshots import RESTORED_MARKER, last_record, restore_script
 from operations.stack import StackSteps
 from settings import StackSettings, parse_settings
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
@@ -532,3 +532,27 @@ def test_readme_runbook_shell_into_the_container(live: LiveHost) -> None:
         )
         assert session.returncode == 0, session
         assert f"uid={uid}" in session.stdout, session.stdout
+
+
+def test_restore_without_a_container_restores_and_says_to_run_up(
+    live: LiveHost, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Disk failure with the container gone (docs/operations.md: "scripts/pulumi up afterwards").
+
+    The real CLI prints an empty line on stdout for ``inspect`` of a missing container (and exits 1).
+    """
+    steps = live_steps(live)
+    record = steps.take_snapshot(OLD, "before the disk fails")
+    assert record is not None
+    snapshot = tree(live.data)
+    live.remove_nexus()
+    shutil.rmtree(live.data)
+    live.data.mkdir()  # the new, empty disk
+
+    result = LocalShell(env=live.engine.env).run(
+        restore_script(steps.paths, record["name"], start=True, mark_restored=False), timeout=60
+    )
+    assert result.ok, result.stderr
+    assert "no nexus container to start: run scripts/pulumi up" in result.stderr
+    assert tree(live.data) == snapshot
+    assert live.engine.docker("inspect", "--type", "container", CONTAINER_NAME, check=False).returncode != 0

@@ -293,6 +293,28 @@ def test_a_failed_restore_puts_the_previous_data_back(fake_host: FakeHost) -> No
     assert container is not None and container["running"] is True
 
 
+def test_restore_without_a_container_restores_and_says_to_run_up(fake_host: FakeHost) -> None:
+    """Disk failure with the container gone: the data comes back, nothing is started.
+
+    ``docker inspect`` of a missing container prints an empty line on stdout before failing (the
+    real CLI does; the live Docker test found it), so "missing" must not be appended to that output.
+    """
+    fake_host.seed_data()
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    original = tree(fake_host.data)
+    fake_host.run_container(None)
+    (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"damaged")
+    fake_host.clear_calls()
+    result = fake_host.shell.run(
+        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
+    )
+    assert result.ok, result.stderr
+    assert "no nexus container to start: run scripts/pulumi up" in result.stderr
+    assert tree(fake_host.data) == original
+    assert not any(call.startswith(("start", "stop")) for call in fake_host.calls())
+
+
 def test_restore_of_an_unknown_snapshot_changes_nothing(fake_host: FakeHost) -> None:
     fake_host.seed_data()
     fake_host.backup.mkdir()
