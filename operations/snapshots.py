@@ -246,6 +246,8 @@ def snapshot_script(
     * ``restart``: start the container again afterwards (a manual snapshot). Without it Nexus stays
       stopped on success (the container is about to be replaced); on failure it is always restarted.
     * A data directory that is missing or empty (first deployment) is not snapshotted.
+    * ``.before-restore-*`` at the top of the data directory (the previous data a restore kept
+      there because the data directory is a mount point) is not part of the snapshot.
     * A data directory restored by a rollback (``.restored.json`` marker) is not saved again: its
       snapshot exists; that record is printed instead and the marker removed.
 
@@ -325,7 +327,8 @@ while :; do
   sleep 1  # never overwrite a snapshot taken in the same second
 done
 log "snapshot of $data -> $backup/$name.tar"
-$S tar --numeric-owner -C "$data" -cpf "$backup/$name.tar.partial" .
+# not what a restore onto a mounted data directory put aside in it (the operator deletes that)
+$S tar --numeric-owner --exclude='./.before-restore-*' -C "$data" -cpf "$backup/$name.tar.partial" .
 $S mv "$backup/$name.tar.partial" "$backup/$name.tar"
 size=$($S stat -c %s "$backup/$name.tar")
 fmt='{"name": "%s", "version": "%s", "takenAt": "%s", "dataDir": "%s", "archive": "%s", '

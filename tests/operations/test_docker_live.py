@@ -556,3 +556,52 @@ def test_restore_without_a_container_restores_and_says_to_run_up(
     assert "no nexus container to start: run scripts/pulumi up" in result.stderr
     assert tree(live.data) == snapshot
     assert live.engine.docker("inspect", "--type", "container", CONTAINER_NAME, check=False).returncode != 0
+
+
+@contextlib.contextmanager
+def mounted_disk(path: Path) -> Iterator[None]:
+    """A fresh file system at ``path`` (a tmpfs standing in for the new disk of the runbook)."""
+    mount = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64m,mode=0755", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mount.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "--lazy", str(path)], capture_output=True, check=False)
+
+
+def test_restore_onto_a_mounted_disk_keeps_the_old_data_inside_and_out_of_the_next_snapshot(
+    live: LiveHost,
+) -> None:
+    """dataDir is a mount point: the previous data goes to <dataDir>/.before-restore-<time>."""
+    steps = live_steps(live)
+    live.remove_nexus()
+    shutil.rmtree(live.data)
+    live.data.mkdir()
+    with mounted_disk(live.data):
+        live.seed_data()
+        live.run_nexus(OLD_IMAGE)
+        record = steps.take_snapshot(OLD, "on the new disk")
+        assert record is not None
+        snapshot = tree(live.data)
+        (live.data / "db" / "nexus.mv.db").write_bytes(b"damaged")
+
+        moved = steps.restore(steps.snapshots()[-1], start=True)
+        assert moved.startswith(f"{live.data}/.before-restore-")
+        assert tree(live.data) == snapshot  # tree() leaves .before-restore-* out
+        assert (Path(moved) / "db" / "nexus.mv.db").read_bytes() == b"damaged"
+        assert live.state()["Running"]
+        seen = live.engine.docker("exec", CONTAINER_NAME, "ls", "-a", DATA_MOUNT).stdout.split()
+        assert Path(moved).name in seen and "db" in seen
+
+        # the next snapshot is of the data, not of the data plus what the restore put aside
+        after = steps.take_snapshot(OLD, "after the restore")
+        assert after is not None
+        names = archive_members(after["archive"])
+        assert not [name for name in names if name.startswith(".before-restore-")], sorted(names)
+        live.remove_nexus()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import tarfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -313,6 +314,22 @@ def test_restore_without_a_container_restores_and_says_to_run_up(fake_host: Fake
     assert "no nexus container to start: run scripts/pulumi up" in result.stderr
     assert tree(fake_host.data) == original
     assert not any(call.startswith(("start", "stop")) for call in fake_host.calls())
+
+
+def test_snapshot_leaves_out_the_data_a_restore_put_aside_in_the_data_directory(fake_host: FakeHost) -> None:
+    """A restore onto a mount point keeps the previous data in <dataDir>/.before-restore-<time>;
+    the next snapshot must not carry it along (found by the live Docker test, which mounts a disk)."""
+    fake_host.seed_data()
+    aside = fake_host.data / ".before-restore-20261126T210220Z"
+    (aside / "db").mkdir(parents=True)
+    (aside / "db" / "nexus.mv.db").write_bytes(b"the data before the restore")
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    with tarfile.open(record["archive"]) as archive:
+        names = archive.getnames()
+    assert "./db/nexus.mv.db" in names
+    assert not [name for name in names if ".before-restore-" in name]
+    assert aside.is_dir()  # left where it was, for the operator
 
 
 def test_restore_of_an_unknown_snapshot_changes_nothing(fake_host: FakeHost) -> None:
