@@ -325,7 +325,7 @@ def test_snapshot_leaves_out_the_data_a_restore_put_aside_in_the_data_directory(
     (aside / "db" / "nexus.mv.db").write_bytes(b"the data before the restore")
     record = _snapshot(fake_host, restart=True)
     assert record is not None
-    with tarfile.open(record["archive"]) as archive:
+    with tarfile.open(str(record["archive"])) as archive:
         names = archive.getnames()
     assert "./db/nexus.mv.db" in names
     assert not [name for name in names if ".before-restore-" in name]
