@@ -61,7 +61,8 @@ OLD, NEW = "3.77.1", "3.80.0"
 OLD_IMAGE, NEW_IMAGE = f"{REPOSITORY}:{OLD}", f"{REPOSITORY}:{NEW}"
 SHUTDOWN_SECONDS = 1
 CONTAINER_STOP_TIMEOUT = 0  # `docker stop` without -t kills at once: only the scripts' grace lets it finish
-LABEL = "nexus-platform.test=docker-live"
+LABEL_KEY, LABEL_VALUE = "nexus-platform.test", "docker-live"
+LABEL = f"{LABEL_KEY}={LABEL_VALUE}"  # on the images and containers this module makes
 STARTED = "nexus-test {version} started as uid {uid}"
 
 ENTRYPOINT = f"""#!/bin/sh
@@ -94,16 +95,26 @@ def engine() -> Iterator[DockerEngine]:
         )
     try:
         with docker_engine() as found:
-            existing = found.docker(
-                "ps", "-a", "--filter", f"name=^{CONTAINER_NAME}$", "--format", "{{.Labels}}"
-            )
-            if existing.stdout.strip() and LABEL.split("=", maxsplit=1)[0] not in existing.stdout:
+            if nexus_label(found) not in (None, LABEL_VALUE):
                 pytest.skip(
                     f"the engine at {found.host} has a container named {CONTAINER_NAME}: not touching it"
                 )
             yield found
     except EngineUnavailableError as error:
         pytest.skip(f"no Docker Engine: {error}")
+
+
+def nexus_label(engine: DockerEngine) -> str | None:
+    """None: no container named nexus; else our label's value on it ("" on anyone else's)."""
+    template = f'{{{{index .Config.Labels "{LABEL_KEY}"}}}}'
+    found = engine.docker("inspect", "--type", "container", "-f", template, CONTAINER_NAME, check=False)
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+def remove_our_nexus(engine: DockerEngine) -> None:
+    """Remove the nexus container if this module made it (never someone else's)."""
+    if nexus_label(engine) == LABEL_VALUE:
+        engine.docker("rm", "-f", CONTAINER_NAME)
 
 
 def busybox_rootfs(root: Path) -> None:
@@ -160,7 +171,7 @@ def images(engine: DockerEngine, tmp_path_factory: pytest.TempPathFactory) -> It
             made.append(image)
         yield made
     finally:
-        engine.docker("rm", "-f", CONTAINER_NAME, check=False)
+        remove_our_nexus(engine)
         if made:
             engine.docker("rmi", "-f", *made, check=False)
 
@@ -190,7 +201,7 @@ class LiveHost:
         self.wait_for_log(STARTED.format(version=image.rsplit(":", 1)[1], uid=NEXUS_UID))
 
     def remove_nexus(self) -> None:
-        self.engine.docker("rm", "-f", CONTAINER_NAME, check=False)
+        remove_our_nexus(self.engine)
 
     def state(self) -> dict[str, Any]:
         out = self.engine.docker(
