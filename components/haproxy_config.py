@@ -26,14 +26,13 @@ from typing import Any, Literal
 
 import jinja2
 
+from settings import BACKEND_PORT_OFFSET, NEXUS_UI_PORT  # the convention lives with the config
+
 Mode = Literal["container", "host"]
 Routing = Literal["connector", "path"]
 
 #: Environment variable HAProxy reads the stats page password from (never written to the file).
 STATS_PASSWORD_ENV = "HAPROXY_STATS_PASSWORD"
-#: Nexus Docker connector port = external HAProxy port + this offset, by this project's convention.
-BACKEND_PORT_OFFSET = 2000
-NEXUS_UI_PORT = 8081
 
 #: Paths refused with 403 on every public frontend (UI and Docker ports). Both are Nexus endpoints
 #: that no browser, Docker, Maven or npm client needs and that expose internals:
@@ -116,7 +115,10 @@ class DockerConnector:
                 f"{self.repository}: routing must be 'connector' or 'path', not {self.routing!r}"
             )
         if self.routing == "connector":
-            _check_port(f"{self.repository}: backend_port (external_port + 2000)", self.nexus_connector_port)
+            _check_port(
+                f"{self.repository}: backend_port (external_port + {BACKEND_PORT_OFFSET})",
+                self.nexus_connector_port,
+            )
 
     @property
     def nexus_connector_port(self) -> int:
