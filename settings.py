@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from dynamic_providers.names import key_path
 from dynamic_providers.repositories import RepositorySpec
 
 PROJECT = "nexus-platform"
@@ -510,16 +511,6 @@ class SettingsError(ValueError):
         super().__init__(f"invalid stack configuration ({len(self.issues)} problem(s)):\n{lines}")
 
 
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
-
-
 def _pydantic_issues(error: ValidationError) -> list[SettingsIssue]:
     issues = []
     for item in error.errors():
@@ -531,7 +522,7 @@ def _pydantic_issues(error: ValidationError) -> list[SettingsIssue]:
             message = "is not a known key (check the spelling against the README)"
         elif item["type"].startswith(("greater_than", "less_than")):  # bounds only: inputs may be secrets
             message = f"{message} (got {item['input']})"
-        issues.append(SettingsIssue(_key_path(loc) or "(root)", message))
+        issues.append(SettingsIssue(key_path(loc) or "(root)", message))
     return issues
 
 
@@ -546,7 +537,7 @@ def _repository_issues(settings: StackSettings) -> list[SettingsIssue]:
             repo.to_spec()
         except ValidationError as error:
             for item in error.errors():
-                field = _key_path(tuple(item["loc"])) or "type"
+                field = key_path(tuple(item["loc"])) or "type"
                 issues.append(
                     SettingsIssue(
                         f"{key}.{to_camel(field)}" if item["loc"] else key,

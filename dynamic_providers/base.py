@@ -34,6 +34,7 @@ from dynamic_providers.client import (
     NexusConnectionError,
     NexusError,
 )
+from dynamic_providers.names import key_path
 
 CONTROL_FIELDS = ("connection", "adopt")
 # The engine's placeholder for values not known during preview.
@@ -67,11 +68,12 @@ def _contains_unknown(value: Any) -> bool:
     return False
 
 
-def _loc_to_property(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(inputs)"
+def check_failures(error: pydantic.ValidationError) -> list[CheckFailure]:
+    """Pydantic's errors as the engine's check failures, each naming its property."""
+    return [
+        CheckFailure(key_path(tuple(item["loc"])) or "(inputs)", item["msg"].removeprefix("Value error, "))
+        for item in error.errors()
+    ]
 
 
 class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
@@ -171,10 +173,7 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
         try:
             spec = self.parse(news)
         except pydantic.ValidationError as error:
-            for item in error.errors():
-                message = item["msg"].removeprefix("Value error, ")
-                failures.append(CheckFailure(_loc_to_property(tuple(item["loc"])), message))
-            return CheckResult(news, failures)
+            return CheckResult(news, failures + check_failures(error))
         failures.extend(CheckFailure(prop, reason) for prop, reason in self.validate_extra(spec))
         normalised = {**{k: v for k, v in news.items() if k in CONTROL_FIELDS or k.startswith("__")}}
         normalised.update(spec.model_dump())

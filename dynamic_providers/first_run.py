@@ -43,7 +43,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from dynamic_providers.base import ProviderError, Spec, _contains_unknown, _loc_to_property
+from dynamic_providers.base import ProviderError, Spec, _contains_unknown, check_failures
 from dynamic_providers.client import Connection, NexusClient, ServerInfo, UnauthorizedError
 
 ADMIN_USER = "admin"
@@ -314,11 +314,7 @@ class FirstRunProvider(ResourceProvider):
         try:
             spec = self._parse(news)
         except pydantic.ValidationError as error:
-            failures = [
-                CheckFailure(_loc_to_property(tuple(item["loc"])), item["msg"].removeprefix("Value error, "))
-                for item in error.errors()
-            ]
-            return CheckResult(news, failures)
+            return CheckResult(news, check_failures(error))
         unknown_keys = set(news) - set(FirstRunSpec.model_fields) - {"__provider"}
         failures = [CheckFailure(key, "is not a first-run input") for key in sorted(unknown_keys)]
         normalised = {k: v for k, v in news.items() if k.startswith("__")}

@@ -1,4 +1,4 @@
-"""Nexus's name rules, shared by every kind (and by the stack config)."""
+"""Nexus's name rules and how a field is named in messages, shared by every kind and the stack config."""
 
 from __future__ import annotations
 
@@ -20,3 +20,11 @@ def check_name(value: str, *, lowercase: bool = False, max_length: int = 200) ->
     if lowercase and value != value.lower():
         raise ValueError(f"'{value}': Docker repository names must be lowercase (Nexus 3.89 and later)")
     return value
+
+
+def key_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a dotted key: ("teams", 1, "name") -> teams[1].name."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
