@@ -101,6 +101,11 @@ class NexusSettings(_Model):
         "/data/nexus-backups", description="Where data-directory snapshots are written before an upgrade."
     )
     keep_snapshots: int = Field(3, ge=1, le=100, description="Snapshots kept; older ones are pruned.")
+    manage_tasks: bool = Field(
+        True,
+        description="Manage the scheduled tasks (blob store compaction, Docker clean-up, database "
+        "backup). false = leave tasks to the Nexus UI: the open-source core cannot create tasks over REST.",
+    )
 
     @field_validator("version")
     @classmethod
@@ -146,6 +151,12 @@ class NexusSettings(_Model):
 
 
 class DockerSettings(_Model):
+    enabled: bool = Field(
+        True,
+        description="false = a Maven/raw/npm/PyPI-only Nexus: no Docker repositories, connectors, "
+        "DockerToken realm or Docker roles (teams must then be empty). The open-source Nexus core "
+        "has no Docker format.",
+    )
     pull_port: Port = Field(16000, description="External TLS port of the docker-all group (pull).")
     hub_url: str = Field(
         "https://registry-1.docker.io", description="Remote URL of the docker-hub proxy repository."
@@ -468,9 +479,32 @@ class StackSettings(_Model):
             return f"https://{self.resolved_ui_host}"
         return f"http://127.0.0.1:{NEXUS_UI_PORT}"
 
+    def server_features(self) -> dict[str, str]:
+        """What this stack needs the Nexus server to have, each with the config key that asks for it.
+
+        Feature names are those of :mod:`dynamic_providers.capabilities`; the first run checks
+        them against the server before anything is written.
+        """
+        wanted: dict[str, str] = {}
+        if self.docker.enabled:
+            wanted["format:docker"] = "docker.enabled"
+        for index, repo in enumerate(self.repositories):
+            wanted.setdefault(f"format:{repo.format}", f"repositories[{index}].format")
+        if self.ldap is not None:
+            wanted["ldap"] = "ldap"
+        if self.nexus.manage_tasks:
+            wanted["task-create"] = "nexus.manageTasks"
+        if self.retention.release_days is not None:
+            wanted["cleanup-policies"] = "retention.releaseDays"
+        elif self.retention.latest_days is not None:
+            wanted["cleanup-policies"] = "retention.latestDays"
+        return wanted
+
     @property
     def connectors(self) -> list[DockerConnectorPort]:
         """Every Docker connector: the pull port of docker-all, then per team release and latest."""
+        if not self.docker.enabled:
+            return []
         ports = [DockerConnectorPort("docker-all", self.docker.pull_port, "docker.pullPort")]
         for index, team in enumerate(self.teams):
             ports.append(
@@ -618,6 +652,33 @@ def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
             )
         )
     issues.extend(_access_checks(settings))
+    issues.extend(_docker_disabled_checks(settings))
+    return issues
+
+
+def _docker_disabled_checks(settings: StackSettings) -> list[SettingsIssue]:
+    """Without the Docker registry, nothing may ask for a Docker repository."""
+    if settings.docker.enabled:
+        return []
+    why = "needs the Docker registry, but docker.enabled is false"
+    issues: list[SettingsIssue] = []
+    if settings.teams:
+        issues.append(SettingsIssue("teams", f"must be empty: teams are Docker repositories; {why}"))
+    if settings.access.anonymous_pull:
+        issues.append(SettingsIssue("access.anonymousPull", f"pulls from docker-all, which {why}"))
+    if settings.access.pull_ldap_groups:
+        issues.append(SettingsIssue("access.pullLdapGroups", f"pull from docker-all, which {why}"))
+    issues.extend(
+        SettingsIssue(f"access.robots[{index}].pull", f"pulls from docker-all, which {why}")
+        for index, robot in enumerate(settings.access.robots)
+        if robot.pull
+    )
+    for key, days in (
+        ("retention.releaseDays", settings.retention.release_days),
+        ("retention.latestDays", settings.retention.latest_days),
+    ):
+        if days is not None:
+            issues.append(SettingsIssue(key, f"is a Docker image retention; {why}"))
     return issues
 
 

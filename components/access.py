@@ -38,6 +38,7 @@ from settings import LdapSettings, SettingsError, SettingsIssue, StackSettings
 
 PULL_ROLE = "docker-pull"
 ADMIN_ROLE = "nx-admin"
+NEXUS_ANONYMOUS_ROLE = "nx-anonymous"  # Nexus's own; the anonymous user's role without Docker
 
 
 def team_role(team: str) -> str:
@@ -88,6 +89,8 @@ def ldap_spec(ldap: LdapSettings) -> LdapServerSpec:
 
 
 def platform_roles(settings: StackSettings) -> list[RoleSpec]:
+    if not settings.docker.enabled:
+        return []  # the roles of this stack are Docker pull/push roles
     roles = [
         RoleSpec(
             role_id=PULL_ROLE,
@@ -172,8 +175,13 @@ def access_plan(settings: StackSettings) -> AccessPlan:
     roles = platform_roles(settings)
     roles += ldap_group_roles(settings, {role.role_id for role in roles})
     return AccessPlan(
-        realms=RealmsSpec(realms=active_realms(ldap=settings.ldap is not None)),
-        anonymous=AnonymousAccessSpec(enabled=settings.access.anonymous_pull, roles=(PULL_ROLE,)),
+        realms=RealmsSpec(
+            realms=active_realms(ldap=settings.ldap is not None, docker=settings.docker.enabled)
+        ),
+        anonymous=AnonymousAccessSpec(
+            enabled=settings.access.anonymous_pull,
+            roles=(PULL_ROLE if settings.docker.enabled else NEXUS_ANONYMOUS_ROLE,),
+        ),
         ldap=ldap_spec(settings.ldap) if settings.ldap is not None else None,
         roles=roles,
         users=robot_users(settings),
@@ -238,7 +246,7 @@ class AccessControl(pulumi.ComponentResource):
             "anonymous-access",
             connection=connection,
             spec=plan.anonymous,
-            opts=child_options(self, opts, [roles[PULL_ROLE], realms]),
+            opts=child_options(self, opts, [*(roles[r] for r in plan.anonymous.roles if r in roles), realms]),
         )
         self.realms = pulumi.Output.from_input(list(plan.realms.realms))
         self.role_ids = pulumi.Output.from_input(sorted(roles))

@@ -105,6 +105,12 @@ class DatabaseBackup(pulumi.ComponentResource):
         super().__init__("nexus-platform:components:DatabaseBackup", name, None, opts)
         plan = backup_plan(settings.nexus.version, database)
         self.task = None
+        if not settings.nexus.manage_tasks:
+            plan = BackupPlan(
+                plan.database,
+                None,
+                f"nexus.manageTasks is false: schedule the database backup ({plan.note}) in the Nexus UI",
+            )
         if plan.task is None:
             pulumi.log.warn(plan.note, resource=self)
         else:

@@ -53,6 +53,7 @@ class FirstRun(pulumi.ComponentResource):
             ssh=ssh,
             ssh_private_key=key.get_secret_value() if key is not None and ssh else None,
             accept_eula=settings.nexus.accept_eula,
+            required_features=settings.server_features(),
             wait_timeout_seconds=wait_timeout_seconds,
             server_revision=server_revision,
             ca_pem=ca_pem,

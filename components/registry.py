@@ -62,6 +62,17 @@ def _weekly(name: str, task_type: str, time: str, properties: Mapping[str, str])
 
 def registry_layout(settings: StackSettings) -> RegistryLayout:
     layout = RegistryLayout()
+    if settings.docker.enabled:
+        _add_docker(layout, settings)
+    _add_other_formats(layout, settings)
+    if settings.nexus.manage_tasks:
+        _add_tasks(layout, settings)
+    # Retention policies and anonymous pull (see components/layout_policy.py).
+    return apply_layout_policies(layout, settings, pull_group=PULL_GROUP)
+
+
+def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
+    """Blob stores and repositories of the Docker registry: per team, the hub proxy, the group."""
     layout.blob_stores.append((FileBlobStoreSpec(name=HUB_BLOB_STORE), False))
     releases: list[str] = []
     latests: list[str] = []
@@ -113,7 +124,10 @@ def registry_layout(settings: StackSettings) -> RegistryLayout:
             False,  # holds no data of its own
         )
     )
-    _add_other_formats(layout, settings)
+
+
+def _add_tasks(layout: RegistryLayout, settings: StackSettings) -> None:
+    """Weekly compaction of every blob store; the Docker clean-up tasks with the registry."""
     for store, _ in layout.blob_stores:
         layout.tasks.append(
             _weekly(
@@ -123,6 +137,8 @@ def registry_layout(settings: StackSettings) -> RegistryLayout:
                 {"blobstoreName": store.name},
             )
         )
+    if not settings.docker.enabled:
+        return
     # Docker clean-up: delete unused manifests and images, purge incomplete uploads (every edition).
     layout.tasks.append(
         _weekly(
@@ -140,8 +156,6 @@ def registry_layout(settings: StackSettings) -> RegistryLayout:
             {"age": "24"},
         )
     )
-    # Retention policies and anonymous pull (see components/layout_policy.py).
-    return apply_layout_policies(layout, settings, pull_group=PULL_GROUP)
 
 
 def _add_other_formats(layout: RegistryLayout, settings: StackSettings) -> None:

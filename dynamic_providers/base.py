@@ -11,6 +11,7 @@ Resource properties are the spec's fields (snake_case) plus:
 
 from __future__ import annotations
 
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from dynamic_providers.client import (
     NexusClient,
     NexusConnectionError,
     NexusError,
+    NotFoundError,
 )
 from dynamic_providers.names import key_path
 
@@ -52,6 +54,11 @@ SpecT = TypeVar("SpecT", bound=Spec)
 
 class ProviderError(Exception):
     """A provider failure with a message meant for the person running `pulumi up`."""
+
+
+def report_to_stderr(message: str) -> None:
+    # The dynamic provider process has no engine connection: stderr is where its lines show up.
+    print(message, file=sys.stderr, flush=True)
 
 
 def _contains_unknown(value: Any) -> bool:
@@ -132,6 +139,20 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
     def ensure_supported(self, client: NexusClient) -> None:
         """Fail before any write when this Nexus cannot hold the kind (e.g. a Pro-only API)."""
 
+    def missing_api_hint(self, spec: SpecT) -> str:
+        """What provides the API when this server answers 404 to a create (a feature it lacks)."""
+        return "this edition of Nexus does not have it"
+
+    def _missing_api(self, client: NexusClient, spec: SpecT, error: NotFoundError) -> ProviderError:
+        # Nexus answers a path it has no resource for with 404 and an empty body: on a create
+        # that is a missing feature (a format, LDAP), not a missing object.
+        server = client.server if client.server.version else client.server_info()
+        call = f"{error.method} {error.path} -> 404" if error.method else "404"
+        return ProviderError(
+            f"{self.label(spec)}: this Nexus ({server.describe()}, {server.edition_name}) has no API for "
+            f"it ({call}): {self.missing_api_hint(spec)}. Nothing was changed."
+        )
+
     # ------------------------------------------------------------ helpers
 
     def parse(self, props: Mapping[str, Any]) -> SpecT:
@@ -204,7 +225,10 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
         spec: SpecT = self.parse(props)
         with self.client(props) as client:
             self.ensure_supported(client)
-            existing = self.find(client, spec)
+            try:
+                existing = self.find(client, spec)
+            except NotFoundError as error:
+                raise self._missing_api(client, spec, error) from None
             if existing is not None:
                 if not props.get("adopt"):
                     raise ProviderError(
@@ -217,6 +241,8 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
             else:
                 try:
                     object_id = self.create_object(client, spec) or self.object_id(spec)
+                except NotFoundError as error:
+                    raise self._missing_api(client, spec, error) from None
                 except NexusConnectionError:
                     # The POST may have been applied before the answer was lost: look before failing.
                     found = self.find(client, spec)
@@ -241,16 +267,22 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         spec: SpecT = self.parse(news)
         old_fields = {k: v for k, v in olds.items() if k in self.spec_model.model_fields}
+        gone = ProviderError(
+            f"{self.label(spec)} no longer exists in Nexus (deleted outside Pulumi?); run `pulumi refresh` "
+            "then `pulumi up` to recreate it"
+        )
         with self.client(news) as client:
             if not self._matches(old_fields, spec):
                 self.ensure_supported(client)
-                self.update_object(client, id_, spec)
+                try:
+                    self.update_object(client, id_, spec)
+                except NotFoundError:
+                    if self.fetch(client, id_, news) is None:
+                        raise gone from None
+                    raise
             body = self.fetch(client, id_, news)
             if body is None:
-                raise ProviderError(
-                    f"{self.label(spec)} no longer exists in Nexus; run `pulumi refresh` then `pulumi up` "
-                    "to recreate it"
-                )
+                raise gone
             return UpdateResult(self.outputs(self.observed(body, news), news))
 
     def _matches(self, fields: Mapping[str, Any], spec: SpecT) -> bool:

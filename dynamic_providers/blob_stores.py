@@ -18,6 +18,17 @@ from dynamic_providers.names import check_name
 BLOBS_ROOT = "/nexus-data/blobs/"
 
 
+def same_location(reported: str, declared: str) -> str:
+    """The declared path when Nexus reports the same directory in its relative form.
+
+    Nexus stores a path under ``<its data dir>/blobs/`` relative to that directory, whatever the
+    data dir is (``/nexus-data`` in the image, anything for a Nexus installed otherwise), so an
+    absolute ``/srv/nexus/blobs/x`` comes back as ``x``: not a change."""
+    if declared.startswith("/") and not reported.startswith("/") and declared.endswith(f"/blobs/{reported}"):
+        return declared
+    return reported
+
+
 class FileBlobStoreSpec(Spec):
     name: str
     path: str = ""
@@ -61,7 +72,7 @@ class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec]):
         # GET /v1/blobstores/file/{name} has no name: it is the id.
         return {
             "name": body.get("name") or previous.get("name"),
-            "path": body.get("path") or "",
+            "path": same_location(str(body.get("path") or ""), str(previous.get("path") or "")),
             "soft_quota_type": quota.get("type"),
             "soft_quota_limit_bytes": quota.get("limit"),
         }

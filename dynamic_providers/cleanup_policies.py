@@ -1,6 +1,6 @@
 """Cleanup policies (``/v1/cleanup-policies``): Nexus Pro only.
 
-The public REST API for cleanup policies exists only in Nexus Pro. On Community Edition the
+The public REST API for cleanup policies exists only in Nexus Pro. On every other edition the
 provider refuses before writing anything, with a message that says what to do instead (the UI
 can create policies there, and a repository can name them in ``cleanup_policies``).
 """
@@ -18,9 +18,9 @@ from dynamic_providers.base import NexusProvider, ProviderError, Spec
 from dynamic_providers.client import NexusClient
 from dynamic_providers.names import check_name
 
-COMMUNITY_EDITION_MESSAGE = (
-    "{resource}: this Nexus ({edition} {version}) has no cleanup policy REST API; it is "
-    "a Nexus Pro feature. Nothing was changed. On Community Edition, remove retention.releaseDays and "
+NOT_PRO_MESSAGE = (
+    "{resource}: this Nexus ({server}, {edition_name}) has no cleanup policy REST API; it is "
+    "a Nexus Pro feature. Nothing was changed. Remove retention.releaseDays and "
     "retention.latestDays from the stack (the Docker clean-up tasks still run), or create the policy "
     "by hand in the UI (Repository > Cleanup Policies) and attach it to the repository there."
 )
@@ -88,10 +88,10 @@ class CleanupPolicyProvider(NexusProvider[CleanupPolicySpec]):
         server = client.server_info()
         if not server.is_pro:
             raise ProviderError(
-                COMMUNITY_EDITION_MESSAGE.format(
+                NOT_PRO_MESSAGE.format(
                     resource=client.resource or "cleanup policy",
-                    edition=server.edition or "unknown edition",
-                    version=server.version or "",
+                    server=server.describe(),
+                    edition_name=server.edition_name,
                 )
             )
 

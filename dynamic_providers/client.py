@@ -114,6 +114,10 @@ class ValidationError(NexusError):
     """400/409/415: Nexus refused the request as invalid or conflicting."""
 
 
+class MethodNotAllowedError(NexusError):
+    """405: this server has the path but not the method (the open-source core's task create)."""
+
+
 class ServerError(NexusError):
     """5xx."""
 
@@ -129,6 +133,8 @@ def _error_class(status: int) -> type[NexusError]:
         return ForbiddenError
     if status == 404:
         return NotFoundError
+    if status == 405:
+        return MethodNotAllowedError
     if status >= 500:
         return ServerError
     return ValidationError
@@ -193,6 +199,7 @@ def error_from_response(response: requests.Response, resource: str | None = None
             401: "Nexus refused the credentials (check adminPassword)",
             403: "the user lacks the privilege for this call",
             404: "not found",
+            405: "this Nexus does not allow this method on this path",
         }.get(status, f"HTTP {status} {response.reason or ''}".strip())
     request = response.request
     return _error_class(status)(
@@ -212,6 +219,15 @@ def _path_of(url: str) -> str:
 # ---------------------------------------------------------------- server identity
 
 
+OPEN_SOURCE_EDITIONS = frozenset({"OSS", "CORE"})
+EDITION_NAMES = {
+    "OSS": "the open-source Nexus core",
+    "CORE": "the open-source Nexus core",
+    "COMMUNITY": "Nexus Community Edition",
+    "PRO": "Nexus Pro",
+}
+
+
 @dataclass(frozen=True)
 class ServerInfo:
     version: str | None
@@ -224,6 +240,19 @@ class ServerInfo:
     @property
     def is_community(self) -> bool:
         return self.edition == "COMMUNITY"
+
+    @property
+    def is_open_source(self) -> bool:
+        """The open-source core: ``OSS`` up to 3.76, ``CORE`` from 3.77."""
+        return self.edition in OPEN_SOURCE_EDITIONS
+
+    @property
+    def edition_name(self) -> str:
+        return EDITION_NAMES.get(self.edition or "", self.edition or "an unknown edition")
+
+    def describe(self) -> str:
+        """As the server names itself, e.g. ``Nexus/3.71.0-06 (OSS)``."""
+        return f"Nexus/{self.version or '?'} ({self.edition or '?'})"
 
     def version_tuple(self) -> tuple[int, ...]:
         return version_tuple(self.version or "0")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -43,8 +42,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from dynamic_providers.base import ProviderError, Spec, _contains_unknown, check_failures
-from dynamic_providers.client import Connection, NexusClient, ServerInfo, UnauthorizedError
+from dynamic_providers.base import ProviderError, Spec, _contains_unknown, check_failures, report_to_stderr
+from dynamic_providers.capabilities import missing_features, read_capabilities
+from dynamic_providers.client import Connection, NexusClient, UnauthorizedError
 
 ADMIN_USER = "admin"
 PASSWORD_FILE = "admin.password"
@@ -54,11 +54,6 @@ FILE_ABSENT_EXIT = 3
 PROGRESS_EVERY_SECONDS = 15.0
 
 Report = Callable[[str], None]
-
-
-def report_to_stderr(message: str) -> None:
-    # The dynamic provider process has no engine connection: stderr is where its lines show up.
-    print(message, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- the inputs
@@ -78,6 +73,8 @@ class FirstRunSpec(Spec):
     # "wait for it again" before the resources that depend on the connection run.
     server_revision: str = ""
     ca_pem: str | None = None
+    # What the stack needs the server to have: feature -> the config key that asks for it.
+    required_features: dict[str, str] = pydantic.Field(default_factory=dict)
 
     @pydantic.model_validator(mode="after")
     def _ssh_complete(self) -> FirstRunSpec:
@@ -160,14 +157,19 @@ class SshSource:
     port: int = 22
 
 
-def ssh_read_command(source: SshSource, path: str, identity_file: str | None = None) -> list[str]:
-    """``ssh user@host`` printing the file, or exiting with FILE_ABSENT_EXIT when it is missing."""
-    quoted = shlex.quote(path)
-    remote = f"if [ -e {quoted} ]; then cat -- {quoted}; else exit {FILE_ABSENT_EXIT}; fi"
+def ssh_command(source: SshSource, remote: str, identity_file: str | None = None) -> list[str]:
+    """``ssh user@host REMOTE`` without prompts."""
     command = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=15", "-p", str(source.port)]
     if identity_file:
         command += ["-o", "IdentitiesOnly=yes", "-i", identity_file]
     return [*command, f"{source.user}@{source.host}", remote]
+
+
+def ssh_read_command(source: SshSource, path: str, identity_file: str | None = None) -> list[str]:
+    """``ssh user@host`` printing the file, or exiting with FILE_ABSENT_EXIT when it is missing."""
+    quoted = shlex.quote(path)
+    remote = f"if [ -e {quoted} ]; then cat -- {quoted}; else exit {FILE_ABSENT_EXIT}; fi"
+    return ssh_command(source, remote, identity_file)
 
 
 def read_local_password_file(path: str) -> str | None:
@@ -183,24 +185,29 @@ def read_local_password_file(path: str) -> str | None:
         ) from None
 
 
+@contextmanager
+def _identity_file(private_key: str | None) -> Iterator[str | None]:
+    if not private_key:
+        yield None
+        return
+    handle = tempfile.NamedTemporaryFile("w", delete=False)  # noqa: SIM115
+    try:
+        with handle:
+            os.chmod(handle.name, 0o600)
+            handle.write(private_key if private_key.endswith("\n") else private_key + "\n")
+        yield handle.name
+    finally:
+        os.unlink(handle.name)
+
+
 def read_remote_password_file(
     source: SshSource,
     path: str,
     private_key: str | None = None,
     run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
 ) -> str | None:
-    key_file: str | None = None
-    try:
-        if private_key:
-            handle = tempfile.NamedTemporaryFile("w", delete=False)  # noqa: SIM115
-            with handle:
-                os.chmod(handle.name, 0o600)
-                handle.write(private_key if private_key.endswith("\n") else private_key + "\n")
-            key_file = handle.name
+    with _identity_file(private_key) as key_file:
         result = run(ssh_read_command(source, path, key_file), capture_output=True, text=True, timeout=60)
-    finally:
-        if key_file:
-            os.unlink(key_file)
     if result.returncode == FILE_ABSENT_EXIT:
         return None
     if result.returncode != 0:
@@ -216,6 +223,46 @@ def read_generated_password(spec: FirstRunSpec) -> str | None:
         source = SshSource(spec.ssh_user, spec.ssh_host, spec.ssh_port)
         return read_remote_password_file(source, spec.password_file, spec.ssh_private_key)
     return read_local_password_file(spec.password_file)
+
+
+def remove_stale_password_file(
+    spec: FirstRunSpec,
+    report: Report,
+    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
+) -> str:
+    """After the takeover, an ``admin.password`` that is not the stack's password is stale: Nexus
+    deletes the file when the password changes but writes a new, unusable one at every restart.
+    Remove it so nobody mistakes it for the admin password. 'absent', 'removed' or 'left'."""
+    try:
+        content = read_generated_password(spec)
+    except ProviderError as error:
+        report(f"could not check {spec.password_file}: {error}")
+        return "left"
+    if content is None:
+        return "absent"
+    if content == spec.admin_password:
+        return "left"  # it is the admin password (set by hand): not stale
+    where = spec.password_file
+    if spec.ssh_host and spec.ssh_user:
+        source = SshSource(spec.ssh_user, spec.ssh_host, spec.ssh_port)
+        with _identity_file(spec.ssh_private_key) as key_file:
+            command = ssh_command(source, f"rm -f -- {shlex.quote(where)}", key_file)
+            result = run(command, capture_output=True, text=True, timeout=60)
+        failed = result.stderr.strip()[:200] if result.returncode != 0 else ""
+    else:
+        try:
+            os.remove(where)
+            failed = ""
+        except OSError as error:
+            failed = str(error)
+    if failed:
+        report(
+            f"{where} is stale (not the admin password; Nexus rewrites it at every restart) and could not "
+            f"be removed ({failed}); the admin password is the stack secret nexus-platform:adminPassword"
+        )
+        return "left"
+    report(f"removed the stale {where}: the admin password is the stack secret nexus-platform:adminPassword")
+    return "removed"
 
 
 # ---------------------------------------------------------------- taking over the admin account
@@ -237,17 +284,16 @@ def change_admin_password(current: Connection, new_password: str) -> None:
         )
 
 
-def take_over_admin(
+def find_admin_password(
     spec: FirstRunSpec,
     previous_password: str | None,
     read_generated: Callable[[], str | None],
     works: Callable[[Connection], bool] = password_works,
-    change: Callable[[Connection, str], None] = change_admin_password,
-) -> str:
-    """Make the stack's password the admin's; how it was done: 'unchanged', 'rotated' or 'generated'."""
-    desired = spec.connection(spec.admin_password)
-    if works(desired):
-        return "unchanged"
+) -> tuple[str, str]:
+    """The password the admin has now, without changing anything: ('unchanged', the stack's),
+    ('rotated', the previous one from the state) or ('generated', the one in admin.password)."""
+    if works(spec.connection(spec.admin_password)):
+        return "unchanged", spec.admin_password
     tried = ["the stack's adminPassword"]
     candidates: list[tuple[str, Callable[[], str | None]]] = []
     if previous_password and previous_password != spec.admin_password:
@@ -261,14 +307,8 @@ def take_over_admin(
             tried.append(f"{spec.password_file} does not exist (Nexus deletes it once the password changes)")
         else:
             tried.append(f"the generated password in {spec.password_file}")
-        if password is None or not works(spec.connection(password)):
-            continue
-        change(spec.connection(password), spec.admin_password)
-        if not works(desired):
-            raise ProviderError(
-                f"Nexus at {spec.url} accepted the admin password change but refuses the new password"
-            )
-        return outcome
+        if password is not None and works(spec.connection(password)):
+            return outcome, password
     raise ProviderError(
         f"cannot log in to Nexus at {spec.url} as {ADMIN_USER}: it refused "
         + "; ".join(tried)
@@ -277,15 +317,44 @@ def take_over_admin(
     )
 
 
+def make_admin_password(
+    spec: FirstRunSpec,
+    current_password: str,
+    works: Callable[[Connection], bool] = password_works,
+    change: Callable[[Connection, str], None] = change_admin_password,
+) -> None:
+    """Change the admin password from ``current_password`` to the stack's, and check it."""
+    if current_password == spec.admin_password:
+        return
+    change(spec.connection(current_password), spec.admin_password)
+    if not works(spec.connection(spec.admin_password)):
+        raise ProviderError(
+            f"Nexus at {spec.url} accepted the admin password change but refuses the new password"
+        )
+
+
+def take_over_admin(
+    spec: FirstRunSpec,
+    previous_password: str | None,
+    read_generated: Callable[[], str | None],
+    works: Callable[[Connection], bool] = password_works,
+    change: Callable[[Connection, str], None] = change_admin_password,
+) -> str:
+    """Make the stack's password the admin's; how it was done: 'unchanged', 'rotated' or 'generated'."""
+    outcome, current = find_admin_password(spec, previous_password, read_generated, works)
+    make_admin_password(spec, current, works, change)
+    return outcome
+
+
 # ---------------------------------------------------------------- EULA
 
 
-def eula_status(client: NexusClient, server: ServerInfo, accept: bool) -> bool | None:
-    """Accept the Community Edition EULA when asked; whether it is accepted (None: no EULA here)."""
-    if not server.is_community:
-        return None
+def eula_status(client: NexusClient, accept: bool) -> bool | None:
+    """Accept the EULA when asked; whether it is accepted (None: this server has no EULA resource,
+    e.g. the open-source core before 3.77 or Community Edition before 3.77). Whether there is one
+    is asked of the server, not guessed from the edition: the 3.77+ core (CORE) has it too."""
     status = client.get_optional("/v1/system/eula")
-    if status is None:  # Community Edition before 3.77 has no EULA resource
+    if status is None:
         return None
     if status.get("accepted"):
         return True
@@ -339,18 +408,28 @@ class FirstRunProvider(ResourceProvider):
             spec.url, spec.wait_timeout_seconds, ca_pem=spec.ca_pem, report=self.report
         )
         self.report(f"Nexus at {spec.url} is writable (after {waited:.0f} s)")
-        outcome = take_over_admin(spec, previous_password, lambda: read_generated_password(spec))
+        outcome, current = find_admin_password(spec, previous_password, lambda: read_generated_password(spec))
+        # What the server offers is read before the first write (the password change), so a stack
+        # asking for what this Nexus lacks changes nothing.
+        with NexusClient(spec.connection(current), resource="Nexus server") as client:
+            capabilities = read_capabilities(client)
+        missing = missing_features(capabilities, spec.required_features)
+        if missing:
+            raise ProviderError("\n".join(missing))
+        make_admin_password(spec, current)
         connection = spec.connection(spec.admin_password)
         with NexusClient(connection, resource="EULA") as client:
-            server = client.server_info()
-            accepted = eula_status(client, server, spec.accept_eula)
+            accepted = eula_status(client, spec.accept_eula) if capabilities.has("eula") else None
+        password_file = remove_stale_password_file(spec, self.report) if outcome != "unchanged" else "absent"
         return {
             **spec.model_dump(),
             "connection": connection.as_props(),
             "admin_takeover": outcome,
-            "edition": server.edition,
-            "version": server.version,
+            "edition": capabilities.server.edition,
+            "version": capabilities.server.version,
+            "capabilities": capabilities.as_props(),
             "eula_accepted": accepted,
+            "password_file": password_file,
         }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -380,6 +459,8 @@ class NexusFirstRun(Resource, module="nexus", name="FirstRun"):
     version: pulumi.Output[str]
     eula_accepted: pulumi.Output[bool]
     admin_takeover: pulumi.Output[str]
+    capabilities: pulumi.Output[dict[str, Any]]
+    password_file: pulumi.Output[str]
 
     def __init__(
         self,
@@ -391,6 +472,7 @@ class NexusFirstRun(Resource, module="nexus", name="FirstRun"):
         ssh: SshSource | None = None,
         ssh_private_key: pulumi.Input[str] | None = None,
         accept_eula: bool = False,
+        required_features: Mapping[str, str] | None = None,
         wait_timeout_seconds: int = 600,
         server_revision: pulumi.Input[str] | None = None,
         ca_pem: pulumi.Input[str] | None = None,
@@ -405,6 +487,7 @@ class NexusFirstRun(Resource, module="nexus", name="FirstRun"):
             "ssh_port": ssh.port if ssh else 22,
             "ssh_private_key": pulumi.Output.secret(ssh_private_key) if ssh_private_key is not None else None,
             "accept_eula": accept_eula,
+            "required_features": dict(required_features or {}),
             "wait_timeout_seconds": wait_timeout_seconds,
             "server_revision": server_revision if server_revision is not None else "",
             "ca_pem": ca_pem,
@@ -414,6 +497,8 @@ class NexusFirstRun(Resource, module="nexus", name="FirstRun"):
             "version": None,
             "eula_accepted": None,
             "admin_takeover": None,
+            "capabilities": None,
+            "password_file": None,
         }
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)

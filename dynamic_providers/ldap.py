@@ -15,6 +15,7 @@ import pydantic
 from pulumi.dynamic import Resource
 
 from dynamic_providers.base import NexusProvider, Spec
+from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 
 # spec field -> API field, for every field sent and read back as is.
@@ -148,6 +149,9 @@ class LdapServerProvider(NexusProvider[LdapServerSpec]):
 
     def object_id(self, spec: LdapServerSpec) -> str:
         return spec.name
+
+    def missing_api_hint(self, spec: LdapServerSpec) -> str:
+        return PROVIDED_BY["ldap"]
 
     def find(self, client: NexusClient, spec: LdapServerSpec) -> tuple[str, Any] | None:
         for server in client.get_json("/v1/security/ldap") or []:

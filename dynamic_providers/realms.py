@@ -22,10 +22,11 @@ LDAP_REALM = "LdapRealm"
 DEFAULT_REALMS: tuple[str, ...] = (LOCAL_REALM,)
 
 
-def active_realms(*, ldap: bool) -> tuple[str, ...]:
+def active_realms(*, ldap: bool, docker: bool = True) -> tuple[str, ...]:
     """The platform's realms: local accounts first (admin and robots never wait on LDAP), then
-    LDAP when configured, then the Docker Bearer Token realm that `docker login` needs."""
-    return (LOCAL_REALM, *((LDAP_REALM,) if ldap else ()), DOCKER_TOKEN_REALM)
+    LDAP when configured, then the Docker Bearer Token realm that `docker login` needs (only with
+    the Docker registry: a Nexus without the Docker format refuses the unknown realm)."""
+    return (LOCAL_REALM, *((LDAP_REALM,) if ldap else ()), *((DOCKER_TOKEN_REALM,) if docker else ()))
 
 
 class RealmsSpec(Spec):

@@ -14,6 +14,7 @@ import pydantic
 from pulumi.dynamic import Resource
 
 from dynamic_providers.base import NexusProvider, Spec
+from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 from dynamic_providers.names import check_name
 
@@ -235,6 +236,11 @@ class RepositoryProvider(NexusProvider[RepositorySpec]):
         else:
             fmt, repo_type = spec_or_props.format, spec_or_props.type
         return f"/v1/repositories/{API_FORMAT[fmt]}/{repo_type}"
+
+    def missing_api_hint(self, spec: RepositorySpec) -> str:
+        if spec.format == "docker":
+            return PROVIDED_BY["format:docker"]
+        return f"the {spec.format} format is not installed on this server"
 
     def find(self, client: NexusClient, spec: RepositorySpec) -> tuple[str, Any] | None:
         # Lookup is case-insensitive in Nexus; the short form tells format and type.

@@ -16,8 +16,9 @@ import pulumi
 import pydantic
 from pulumi.dynamic import Resource
 
-from dynamic_providers.base import NexusProvider, Spec
-from dynamic_providers.client import NexusClient
+from dynamic_providers.base import NexusProvider, ProviderError, Spec, report_to_stderr
+from dynamic_providers.capabilities import PROVIDED_BY
+from dynamic_providers.client import MethodNotAllowedError, NexusClient, NexusError, ServerInfo
 
 Schedule = Literal["manual", "hourly", "daily", "weekly", "monthly", "cron"]
 WEEKDAYS = {"sunday": 1, "monday": 2, "tuesday": 3, "wednesday": 4, "thursday": 5, "friday": 6, "saturday": 7}
@@ -117,22 +118,53 @@ def to_api(spec: TaskSpec) -> dict[str, Any]:
     return body
 
 
+# What a task GET carries only from Nexus 3.92 on; before, it has just id, name, type and run state.
+SCHEDULE_FIELDS = (
+    "enabled",
+    "alert_email",
+    "notification_condition",
+    "schedule",
+    "start_time",
+    "time_zone_offset",
+    "recurring_days",
+    "cron_expression",
+    "properties",
+)
+
+
 def from_api(body: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {"name": body.get("name"), "type": body.get("type")}
+    if "schedule" not in body and "frequency" not in body:
+        # This Nexus does not return the schedule (before 3.92): carry what was set, never invent
+        # defaults (that would show a change on every run and hide nothing real).
+        fields.update({name: previous.get(name) for name in SCHEDULE_FIELDS if name in previous})
+        return fields
     offset = body.get("timeZoneOffset") or previous.get("time_zone_offset") or "+00:00"
     schedule = body.get("schedule") or "manual"
-    return {
-        "name": body.get("name"),
-        "type": body.get("type"),
-        "enabled": body.get("enabled", True),
-        "alert_email": body.get("alertEmail") or None,
-        "notification_condition": body.get("notificationCondition") or "FAILURE",
-        "schedule": schedule,
-        "start_time": start_time_of(body.get("startDate"), offset) or previous.get("start_time") or "02:30",
-        "time_zone_offset": offset,
-        "recurring_days": tuple(body.get("recurringDays") or ()),
-        "cron_expression": body.get("cronExpression") or None,
-        "properties": dict(body.get("properties") or {}),
-    }
+    fields.update(
+        {
+            "enabled": body.get("enabled", True),
+            "alert_email": body.get("alertEmail") or None,
+            "notification_condition": body.get("notificationCondition") or "FAILURE",
+            "schedule": schedule,
+            "start_time": (
+                start_time_of(body.get("startDate"), offset) or previous.get("start_time") or "02:30"
+            ),
+            "time_zone_offset": offset,
+            "recurring_days": tuple(body.get("recurringDays") or ()),
+            "cron_expression": body.get("cronExpression") or None,
+            "properties": dict(body.get("properties") or {}),
+        }
+    )
+    return fields
+
+
+def no_task_api(task: str, server: ServerInfo, error: NexusError) -> ProviderError:
+    return ProviderError(
+        f"task '{task}': this Nexus ({server.describe()}, {server.edition_name}) cannot create or change "
+        f"tasks over REST ({error.method} {error.path} -> {error.status}): {PROVIDED_BY['task-create']}. "
+        "Nothing was changed."
+    )
 
 
 class TaskProvider(NexusProvider[TaskSpec]):
@@ -157,14 +189,28 @@ class TaskProvider(NexusProvider[TaskSpec]):
         return from_api(body, previous)
 
     def create_object(self, client: NexusClient, spec: TaskSpec) -> str | None:
-        created = client.post("/v1/tasks", to_api(spec), ok=(200, 201))
+        try:
+            created = client.post("/v1/tasks", to_api(spec), ok=(200, 201))
+        except MethodNotAllowedError as error:
+            raise no_task_api(spec.name, client.server, error) from None
         return str(created["id"]) if created and created.get("id") else None
 
     def update_object(self, client: NexusClient, object_id: str, spec: TaskSpec) -> None:
-        client.put(f"/v1/tasks/{object_id}", to_api(spec), ok=(200, 204))
+        try:
+            client.put(f"/v1/tasks/{object_id}", to_api(spec), ok=(200, 204))
+        except MethodNotAllowedError as error:
+            raise no_task_api(spec.name, client.server, error) from None
 
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
-        client.delete(f"/v1/tasks/{object_id}")
+        try:
+            client.delete(f"/v1/tasks/{object_id}")
+        except MethodNotAllowedError:
+            # This Nexus cannot delete tasks over REST: the stack lets go of it, and says so.
+            report_to_stderr(
+                f"task '{props.get('name')}' ({object_id}) stays in Nexus: this server cannot delete "
+                "tasks over REST (405); it is no longer managed by this stack. Remove it in the UI "
+                "(System > Tasks) if it is not wanted."
+            )
 
 
 class Task(Resource, module="nexus", name="Task"):

@@ -16,7 +16,7 @@ import pydantic
 from pulumi.dynamic import Resource, UpdateResult
 
 from dynamic_providers.anonymous import find_user
-from dynamic_providers.base import NexusProvider, Spec
+from dynamic_providers.base import NexusProvider, ProviderError, Spec
 from dynamic_providers.client import NexusClient, NexusError
 
 _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
@@ -108,11 +108,25 @@ class UserProvider(NexusProvider[UserSpec]):
     def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
         return from_api(body)
 
+    def check_roles_exist(self, client: NexusClient, spec: UserSpec) -> None:
+        """Nexus accepts unknown role ids on a user silently (the user then has no such grant):
+        a misspelt role would fail nothing and grant nothing, so it is refused here."""
+        known = {str(role.get("id")) for role in client.get_json("/v1/security/roles") or []}
+        unknown = [role for role in spec.roles if role not in known]
+        if unknown:
+            raise ProviderError(
+                f"user '{spec.user_id}': field 'roles': no role with id {', '.join(map(repr, unknown))} "
+                "exists in Nexus (it would accept the id and grant nothing); check the spelling in "
+                "access.robots[].roles. Nothing was changed."
+            )
+
     def create_object(self, client: NexusClient, spec: UserSpec) -> str | None:
+        self.check_roles_exist(client, spec)
         client.post("/v1/security/users", to_api(spec, with_password=True), ok=(200, 201))
         return None
 
     def update_object(self, client: NexusClient, object_id: str, spec: UserSpec) -> None:
+        self.check_roles_exist(client, spec)
         client.put(f"/v1/security/users/{object_id}", to_api(spec, with_password=False))
 
     def set_password(self, client: NexusClient, user_id: str, password: str) -> None:

@@ -353,8 +353,11 @@ def test_user_bad_input(nexus_emulator: NexusEmulator) -> None:
         {}, robot(nexus_emulator, user_id="admin", email_address="nope", password="")
     ).failures
     assert {"user_id", "email_address", "password"} <= {f.property for f in failures}
-    with pytest.raises(ValidationError, match=r"user 'ci-platform': field 'roles': Unable to locate roleId"):
+    nexus_emulator.clear_log()
+    # The real Nexus accepts an unknown role id silently: the provider refuses it before writing.
+    with pytest.raises(ProviderError, match=r"user 'ci-platform': field 'roles': no role with id 'ghost'"):
         provider.create(checked(provider, robot(nexus_emulator, roles=["ghost"])))
+    assert nexus_emulator.count_writes() == 0
 
 
 # ---------------------------------------------------------------- cleanup policies (Pro)

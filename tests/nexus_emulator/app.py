@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
-from . import blobstores, cleanup, repositories, security, system, tasks
+from . import blobstores, cleanup, formats, repositories, security, system, tasks
 from .control_api import handle_control
 from .controls import Controls, RequestRecord
 from .core import WRITE_METHODS, Request, Route, RouteTable
@@ -39,6 +39,7 @@ ALL_ROUTES: list[Route] = [
     *tasks.ROUTES,
     *security.ROUTES,
     *cleanup.ROUTES,
+    *formats.ROUTES,
 ]
 
 
