@@ -61,7 +61,7 @@ class RecordingProxy:
                 finally:
                     connection.close()
                 proxy._record(self.command, self.path, answer.status)
-                self.send_response(answer.status, answer.reason)
+                self.send_response_only(answer.status, answer.reason)  # Server and Date come from Nexus
                 for key, value in answer.getheaders():
                     if key.lower() not in HOP_BY_HOP:
                         self.send_header(key, value)

@@ -1,0 +1,458 @@
+"""One conformance suite, two backends: every kind the open-source core has, on the emulator and on
+the real Nexus (3.71.0-06, started once per session; see tests/real_nexus).
+
+Per kind: create, a no-change apply (no request at all), drift made over REST found by read and
+repaired by the next apply, an out-of-band delete (read says gone, a changed stack gets the
+refresh advice, delete is a success), and the error cases. What the core lacks (Docker, LDAP,
+task create) is shown to fail clearly on the real server and still runs on the emulator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+import requests
+
+from dynamic_providers.anonymous import AnonymousAccessProvider
+from dynamic_providers.base import ProviderError
+from dynamic_providers.blob_stores import FileBlobStoreProvider
+from dynamic_providers.capabilities import read_capabilities
+from dynamic_providers.client import Connection, NexusClient, UnauthorizedError, ValidationError
+from dynamic_providers.first_run import FirstRunProvider
+from dynamic_providers.ldap import LdapServerProvider
+from dynamic_providers.realms import DOCKER_TOKEN_REALM, RealmsProvider, active_realms
+from dynamic_providers.repositories import RepositoryProvider
+from dynamic_providers.roles import RoleProvider, repository_view_privileges
+from dynamic_providers.tasks import TaskProvider
+from dynamic_providers.users import UserProvider
+from tests.dynamic_providers.drive import apply, checked, create
+from tests.real_nexus.backend import Backend
+
+
+@pytest.fixture
+def unique(request: pytest.FixtureRequest) -> str:
+    """A short suffix per test: one real Nexus is shared by every test of the session."""
+    return hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:6]
+
+
+def props(nexus: Backend, **fields: Any) -> dict[str, Any]:
+    return {"connection": nexus.connection(), "adopt": False, **fields}
+
+
+def no_requests_for(
+    nexus: Backend, provider: Any, object_id: str, outs: dict[str, Any], wanted: dict[str, Any]
+) -> None:
+    nexus.clear_log()
+    assert apply(provider, object_id, outs, wanted)[0] == "same"
+    assert nexus.count_reads() + nexus.count_writes() == 0
+
+
+# ---------------------------------------------------------------- what the server offers
+
+
+def test_capabilities_are_read_from_the_server(nexus: Backend) -> None:
+    with NexusClient(Connection(nexus.url, "admin", nexus.admin_password)) as client:
+        capabilities = read_capabilities(client)
+    assert {"format:maven2", "format:raw"} <= capabilities.features
+    if nexus.kind == "real":
+        assert capabilities.server.describe() == "Nexus/3.71.0-06 (OSS)"
+        assert capabilities.server.is_open_source
+        lacking = {
+            "format:docker",
+            "format:npm",
+            "format:pypi",
+            "ldap",
+            "task-create",
+            "eula",
+            "cleanup-policies",
+        }
+        assert not lacking & capabilities.features
+        assert not capabilities.task_schedules_in_get
+    else:
+        assert capabilities.server.edition == "COMMUNITY"
+        assert {"format:docker", "ldap", "task-create", "task-schedules-in-get"} <= capabilities.features
+        assert not capabilities.has("cleanup-policies")
+    assert nexus.count_writes() == 0
+
+
+def test_a_stack_asking_for_a_missing_feature_fails_before_any_write(nexus: Backend) -> None:
+    wanted = {
+        "format:docker": "docker.enabled",
+        "ldap": "ldap",
+        "task-create": "nexus.manageTasks",
+        "cleanup-policies": "retention.releaseDays",
+    }
+    absent = [feature for feature in wanted if not nexus.has(feature)]
+    nexus.clear_log()
+    with pytest.raises(ProviderError) as caught:
+        FirstRunProvider().create(
+            {
+                "url": nexus.url,
+                "admin_password": nexus.admin_password,
+                "data_dir": nexus.data_dir,
+                "required_features": wanted,
+                "wait_timeout_seconds": 60,
+            }
+        )
+    lines = str(caught.value).splitlines()
+    assert len(lines) == len(absent)
+    for feature, line in zip(absent, lines, strict=True):
+        assert line.startswith(f"nexus-platform:{wanted[feature]} needs "), line
+    if nexus.kind == "real":
+        assert all("which Nexus/3.71.0-06 (OSS) does not have:" in line for line in lines)
+        assert "set docker.enabled: false" in lines[0]
+    assert nexus.count_writes() == 0
+
+
+# ---------------------------------------------------------------- blob stores
+
+
+def test_blob_store_lifecycle(nexus: Backend, unique: str) -> None:
+    provider = FileBlobStoreProvider()
+    name = f"conf-{unique}"
+    object_id, outs = create(provider, props(nexus, name=name))
+    assert object_id == name and outs["path"] == name
+    assert nexus.get(f"/v1/blobstores/file/{name}")["path"] == name
+    no_requests_for(nexus, provider, object_id, outs, props(nexus, name=name))
+
+    quota = {"soft_quota_type": "spaceUsedQuota", "soft_quota_limit_bytes": 10_000_000}
+    step, outs = apply(provider, object_id, outs, props(nexus, name=name, **quota))
+    assert step == "update"
+    assert nexus.get(f"/v1/blobstores/file/{name}")["softQuota"] == {
+        "type": "spaceUsedQuota",
+        "limit": 10_000_000,
+    }
+
+    # drift: the quota removed over REST; read sees it, the next apply puts it back
+    assert nexus.call("PUT", f"/v1/blobstores/file/{name}", {"path": name, "softQuota": None}).status == 204
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["soft_quota_type"] is None
+    step, outs = apply(provider, object_id, dict(read.outs), props(nexus, name=name, **quota))
+    assert step == "update" and nexus.get(f"/v1/blobstores/file/{name}")["softQuota"]["limit"] == 10_000_000
+
+    assert nexus.call("DELETE", f"/v1/blobstores/{name}").status == 204
+    assert provider.read(object_id, outs).id is None
+    provider.delete(object_id, outs)  # already gone: success
+
+
+def test_blob_store_path_under_the_data_dir_shows_no_change(nexus: Backend, unique: str) -> None:
+    """Nexus reports a path under <its data dir>/blobs/ relatively, whatever the data dir is."""
+    provider = FileBlobStoreProvider()
+    name = f"conf-abs-{unique}"
+    wanted = props(nexus, name=name, path=f"{nexus.data_dir}/blobs/{name}")
+    object_id, outs = create(provider, wanted)
+    assert nexus.get(f"/v1/blobstores/file/{name}")["path"] == name  # stored in its relative form
+    read = provider.read(object_id, outs)
+    assert read.outs is not None
+    assert provider.diff(object_id, dict(read.outs), checked(provider, wanted)).changes is False
+    provider.delete(object_id, outs)
+
+
+# ---------------------------------------------------------------- repositories
+
+
+def test_maven_hosted_lifecycle(nexus: Backend, unique: str) -> None:
+    provider = RepositoryProvider()
+    name = f"maven-{unique}"
+    base = {"name": name, "format": "maven2", "type": "hosted", "version_policy": "RELEASE"}
+    object_id, outs = create(provider, props(nexus, **base))
+    body = nexus.get(f"/v1/repositories/maven/hosted/{name}")
+    assert body["storage"]["writePolicy"] == "ALLOW_ONCE" and body["maven"]["versionPolicy"] == "RELEASE"
+    no_requests_for(nexus, provider, object_id, outs, props(nexus, **base))
+
+    # drift: redeploy allowed in the UI; read sees it, the next apply puts it back
+    body["storage"]["writePolicy"] = "ALLOW"
+    assert nexus.call("PUT", f"/v1/repositories/maven/hosted/{name}", body).status == 204
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["write_policy"] == "ALLOW"
+    step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **base))
+    assert step == "update"
+    assert nexus.get(f"/v1/repositories/maven/hosted/{name}")["storage"]["writePolicy"] == "ALLOW_ONCE"
+
+    # deleted behind Pulumi's back, then changed in the stack: the refresh advice, not a bare 404
+    assert nexus.call("DELETE", f"/v1/repositories/{name}").status == 204
+    with pytest.raises(ProviderError, match=r"no longer exists in Nexus.*pulumi refresh"):
+        apply(provider, object_id, outs, props(nexus, **base, write_policy="DENY"))
+    assert provider.read(object_id, outs).id is None
+    provider.delete(object_id, outs)
+
+
+def test_raw_group_of_hosted_and_proxy_in_order(nexus: Backend, unique: str) -> None:
+    provider = RepositoryProvider()
+    hosted = {"name": f"raw-h-{unique}", "format": "raw", "type": "hosted"}
+    proxy = {
+        "name": f"raw-p-{unique}",
+        "format": "raw",
+        "type": "proxy",
+        "remote_url": "https://example.invalid/raw",
+    }
+    created = [create(provider, props(nexus, **spec)) for spec in (hosted, proxy)]
+    group = {
+        "name": f"raw-g-{unique}",
+        "format": "raw",
+        "type": "group",
+        "members": [hosted["name"], proxy["name"]],
+    }
+    object_id, outs = create(provider, props(nexus, **group))
+    assert (
+        nexus.get(f"/v1/repositories/raw/group/{group['name']}")["group"]["memberNames"] == group["members"]
+    )
+    no_requests_for(nexus, provider, object_id, outs, props(nexus, **group))
+    reordered = {**group, "members": [proxy["name"], hosted["name"]]}
+    step, outs = apply(provider, object_id, outs, props(nexus, **reordered))
+    assert step == "update"  # order is resolution order
+    assert (
+        nexus.get(f"/v1/repositories/raw/group/{group['name']}")["group"]["memberNames"]
+        == reordered["members"]
+    )
+    provider.delete(object_id, outs)
+    for member_id, member_outs in created:
+        provider.delete(member_id, member_outs)
+    names = {r["name"] for r in nexus.get("/v1/repositories")}
+    assert not {hosted["name"], proxy["name"], group["name"]} & names
+
+
+def test_refusal_names_the_resource(nexus: Backend, unique: str) -> None:
+    with pytest.raises(ValidationError, match=rf"repository 'raw-{unique}'.*[Bb]lob ?[Ss]tore"):
+        create(
+            RepositoryProvider(),
+            props(nexus, name=f"raw-{unique}", format="raw", type="hosted", blob_store=f"none-{unique}"),
+        )
+
+
+def test_docker_repository(nexus: Backend, unique: str) -> None:
+    """On a server with Docker: created with its connector; without: one clear line, not 'not found'."""
+    spec = {"name": f"docker-{unique}", "format": "docker", "type": "hosted"}
+    if nexus.has("format:docker"):
+        object_id, _outs = create(RepositoryProvider(), props(nexus, **spec))
+        assert nexus.get(f"/v1/repositories/docker/hosted/{object_id}")["format"] == "docker"
+        return
+    with pytest.raises(ProviderError) as caught:
+        create(RepositoryProvider(), props(nexus, **spec))
+    message = str(caught.value)
+    assert message.startswith(
+        f"repository 'docker-{unique}': this Nexus (Nexus/3.71.0-06 (OSS), the open-source"
+    )
+    assert "POST /v1/repositories/docker/hosted -> 404" in message and "set docker.enabled: false" in message
+
+
+def test_ldap_server_on_a_server_without_ldap(nexus: Backend) -> None:
+    needs_absent = nexus.has("ldap")
+    if needs_absent:
+        pytest.skip("this server has LDAP; its lifecycle is in test_security_lifecycle.py")
+    spec = {
+        "name": "ldap",
+        "protocol": "ldap",
+        "host": "ldap.example.test",
+        "port": 389,
+        "search_base": "dc=example,dc=test",
+        "auth_scheme": "NONE",
+        "group_type": "dynamic",
+        "user_member_of_attribute": "memberOf",
+    }
+    with pytest.raises(
+        ProviderError, match=r"LDAP server 'ldap': this Nexus .*no API.*LDAP is in Nexus Community and Pro"
+    ):
+        create(LdapServerProvider(), props(nexus, **spec))
+    assert nexus.count_writes() == 0
+
+
+def test_bad_credentials_fail_clearly(nexus: Backend, unique: str) -> None:
+    wrong = {"connection": nexus.connection(password="wrong"), "adopt": False, "name": f"conf-{unique}"}
+    with pytest.raises(UnauthorizedError, match=rf"blob store 'conf-{unique}'.*adminPassword"):
+        FileBlobStoreProvider().create(checked(FileBlobStoreProvider(), wrong))
+
+
+# ---------------------------------------------------------------- roles and users
+
+
+def test_role_lifecycle(nexus: Backend, unique: str) -> None:
+    RepositoryProvider().create(
+        checked(RepositoryProvider(), props(nexus, name=f"raw-{unique}", format="raw", type="hosted"))
+    )
+    provider = RoleProvider()
+    spec = {
+        "role_id": f"readers-{unique}",
+        "description": "read raw",
+        "privileges": list(repository_view_privileges("raw", f"raw-{unique}", ("browse", "read"))),
+    }
+    object_id, outs = create(provider, props(nexus, **spec))
+    assert sorted(nexus.get(f"/v1/security/roles/{object_id}")["privileges"]) == sorted(spec["privileges"])
+    no_requests_for(nexus, provider, object_id, outs, props(nexus, **spec))
+    body = nexus.get(f"/v1/security/roles/{object_id}")
+    body["description"] = "changed in the UI"
+    assert nexus.call("PUT", f"/v1/security/roles/{object_id}", body).status == 204
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["description"] == "changed in the UI"
+    step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **spec))
+    assert step == "update" and nexus.get(f"/v1/security/roles/{object_id}")["description"] == "read raw"
+    provider.delete(object_id, outs)
+    assert provider.read(object_id, outs).id is None
+    provider.delete(object_id, outs)
+
+
+def test_user_lifecycle(nexus: Backend, unique: str) -> None:
+    provider = UserProvider()
+    user = f"robot-{unique}"
+    spec = {
+        "user_id": user,
+        "first_name": "ci",
+        "last_name": "robot",
+        "email_address": f"{user}@example.test",
+        "password": "first-pw",
+        "roles": ["nx-anonymous"],
+    }
+    object_id, outs = create(provider, props(nexus, **spec))
+    assert nexus.get(f"/v1/security/users?userId={user}")[0]["roles"] == ["nx-anonymous"]
+    no_requests_for(nexus, provider, object_id, outs, props(nexus, **spec))
+
+    step, outs = apply(provider, object_id, outs, props(nexus, **{**spec, "password": "second-pw"}))
+    assert step == "update"
+    logged_in = requests.get(
+        f"{nexus.url}/service/rest/v1/status/check", auth=(user, "second-pw"), timeout=30
+    )
+    assert logged_in.status_code != 401
+
+    body = nexus.get(f"/v1/security/users?userId={user}")[0]
+    body["lastName"] = "renamed"
+    assert nexus.call("PUT", f"/v1/security/users/{user}", body).status == 204
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["last_name"] == "renamed"
+    step, outs = apply(
+        provider, object_id, dict(read.outs), props(nexus, **{**spec, "password": "second-pw"})
+    )
+    assert step == "update" and nexus.get(f"/v1/security/users?userId={user}")[0]["lastName"] == "robot"
+    provider.delete(object_id, outs)
+    assert provider.read(object_id, outs).id is None
+
+
+def test_a_misspelt_role_is_refused_before_any_write(nexus: Backend, unique: str) -> None:
+    """The real Nexus accepts unknown role ids on a user silently; the provider refuses them."""
+    spec = {
+        "user_id": f"robot-{unique}",
+        "first_name": "ci",
+        "last_name": "robot",
+        "email_address": "r@example.test",
+        "password": "pw",
+        "roles": ["nx-anonymuos"],
+    }
+    nexus.clear_log()
+    with pytest.raises(ProviderError, match=r"field 'roles': no role with id 'nx-anonymuos'"):
+        create(UserProvider(), props(nexus, **spec))
+    assert nexus.count_writes() == 0
+
+
+# ---------------------------------------------------------------- realms and anonymous access
+
+
+def test_realms_lifecycle(nexus: Backend) -> None:
+    provider = RealmsProvider()
+    wanted = ["NexusAuthenticatingRealm", "DefaultRole"]
+    object_id, outs = create(provider, props(nexus, realms=wanted))
+    assert nexus.get("/v1/security/realms/active") == wanted
+    no_requests_for(nexus, provider, object_id, outs, props(nexus, realms=wanted))
+    assert nexus.call("PUT", "/v1/security/realms/active", list(reversed(wanted))).status == 204
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and list(read.outs["realms"]) == list(reversed(wanted))
+    step, outs = apply(provider, object_id, dict(read.outs), props(nexus, realms=wanted))
+    assert step == "update" and nexus.get("/v1/security/realms/active") == wanted
+    provider.delete(object_id, outs)
+    assert nexus.get("/v1/security/realms/active") == ["NexusAuthenticatingRealm"]
+
+
+def test_docker_token_realm_only_with_docker(nexus: Backend) -> None:
+    assert DOCKER_TOKEN_REALM not in active_realms(ldap=False, docker=False)
+    realms = list(active_realms(ldap=False, docker=True))
+    if nexus.has("format:docker"):
+        create(RealmsProvider(), props(nexus, realms=realms))
+        assert nexus.get("/v1/security/realms/active") == realms
+        return
+    with pytest.raises(ValidationError, match=r"Unknown realmIds: \[DockerToken\]"):
+        create(RealmsProvider(), props(nexus, realms=realms))
+
+
+def test_anonymous_access_lifecycle(nexus: Backend) -> None:
+    provider = AnonymousAccessProvider()
+    off = {"enabled": False, "roles": ["nx-anonymous"]}
+    object_id, outs = create(provider, props(nexus, **off))
+    assert nexus.get("/v1/security/anonymous")["enabled"] is False
+    anonymous = requests.get(f"{nexus.url}/service/rest/v1/repositories", timeout=30)
+    assert anonymous.status_code in (200, 401, 403) and (
+        anonymous.status_code != 200 or anonymous.json() == []
+    )
+    no_requests_for(nexus, provider, object_id, outs, props(nexus, **off))
+    body = nexus.get("/v1/security/anonymous")
+    assert nexus.call("PUT", "/v1/security/anonymous", {**body, "enabled": True}).status == 200
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["enabled"] is True
+    step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **off))
+    assert step == "update" and nexus.get("/v1/security/anonymous")["enabled"] is False
+    provider.delete(object_id, outs)
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def compaction(nexus: Backend, unique: str) -> dict[str, Any]:
+    return props(
+        nexus,
+        name=f"Compact default {unique}",
+        type="blobstore.compact",
+        schedule="weekly",
+        recurring_days=[1],
+        start_time="02:30",
+        properties={"blobstoreName": "default"},
+    )
+
+
+def test_task_create_where_the_server_cannot(nexus: Backend, unique: str) -> None:
+    if nexus.has("task-create"):
+        object_id, _outs = create(TaskProvider(), compaction(nexus, unique))
+        assert nexus.get(f"/v1/tasks/{object_id}")["type"] == "blobstore.compact"
+        return
+    with pytest.raises(ProviderError) as caught:
+        create(TaskProvider(), compaction(nexus, unique))
+    message = str(caught.value)
+    assert "cannot create or change tasks over REST (POST /v1/tasks -> 405)" in message
+    assert "nexus.manageTasks: false" in message and "HTTP 405" not in message
+    assert [t for t in nexus.get("/v1/tasks")["items"] if t["name"].endswith(unique)] == []
+
+
+def test_existing_task_is_read_without_inventing_a_schedule(nexus: Backend) -> None:
+    """Before 3.92 a task GET has no schedule: what the state holds is kept (no perpetual diff)."""
+    provider = TaskProvider()
+    if nexus.has("task-create"):
+        _object_id, _ = create(provider, compaction(nexus, "read"))
+    items = nexus.get("/v1/tasks")["items"]
+    existing = next(
+        t for t in items if t["type"] in ("blobstore.compact", "repository.cleanup", "assetBlob.cleanup")
+    )
+    state = {
+        **compaction(nexus, "read"),
+        "name": existing["name"],
+        "type": existing["type"],
+        "schedule": "daily",
+        "recurring_days": [],
+        "start_time": "01:00",
+        "properties": {},
+    }
+    read = provider.read(existing["id"], checked(provider, state))
+    assert read.outs is not None and read.outs["name"] == existing["name"]
+    if nexus.has("task-schedules-in-get"):
+        return
+    assert "schedule" not in nexus.get(f"/v1/tasks/{existing['id']}")
+    assert read.outs["schedule"] == "daily" and read.outs["start_time"] == "01:00"
+    assert provider.diff(existing["id"], dict(read.outs), checked(provider, state)).changes is False
+
+
+def test_task_delete_where_the_server_cannot_releases_it(
+    nexus: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if nexus.has("task-create"):
+        pytest.skip("this server deletes tasks; the lifecycle is in test_lifecycle.py")
+    task = nexus.get("/v1/tasks")["items"][0]
+    TaskProvider().delete(task["id"], props(nexus, name=task["name"]))
+    assert "stays in Nexus: this server cannot delete tasks over REST (405)" in capsys.readouterr().err
+    assert any(t["id"] == task["id"] for t in nexus.get("/v1/tasks")["items"])
