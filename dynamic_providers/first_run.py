@@ -420,7 +420,7 @@ class FirstRunProvider(ResourceProvider):
         connection = spec.connection(spec.admin_password)
         with NexusClient(connection, resource="EULA") as client:
             accepted = eula_status(client, spec.accept_eula) if capabilities.has("eula") else None
-        password_file = remove_stale_password_file(spec, self.report) if outcome != "unchanged" else "absent"
+        password_file = remove_stale_password_file(spec, self.report)
         return {
             **spec.model_dump(),
             "connection": connection.as_props(),
