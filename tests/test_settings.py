@@ -289,6 +289,20 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "repositories[0]",
         "may not start",
     ),
+    ("docker-off-with-teams", config(**{"docker.enabled": False}), "teams", "must be empty"),
+    (
+        "docker-off-anonymous-pull",
+        config(**{"docker.enabled": False, "teams": [], "access.anonymousPull": True}),
+        "access.anonymousPull",
+        "docker.enabled is false",
+    ),
+    (
+        "docker-off-retention",
+        config(**{"docker.enabled": False, "teams": [], "retention.latestDays": 30}),
+        "retention.latestDays",
+        "Docker image retention",
+    ),
+    ("docker-enabled-not-bool", config(**{"docker.enabled": "perhaps"}), "docker.enabled", "boolean"),
 ]
 
 
@@ -353,3 +367,24 @@ def test_access_config_parses() -> None:
     assert parsed.teams[0].ldap_groups == ["platform-devs"]
     assert parsed.access.robots[0].teams == ["platform"]
     assert parsed.retention.release_days == 365
+
+
+def test_without_docker_there_are_no_connectors_and_the_server_needs_no_docker() -> None:
+    raw = config(**{"docker.enabled": False, "teams": [], "nexus.manageTasks": False})
+    raw["repositories"] = [{"name": "maven-internal", "format": "maven2", "type": "hosted"}]
+    stack = parse_settings(raw)
+    assert stack.connectors == []
+    assert stack.server_features() == {"format:maven2": "repositories[0].format"}
+
+
+def test_server_features_name_the_keys_that_ask_for_them() -> None:
+    raw = config(ldap={"host": "ldap.example.com", "searchBase": "dc=example,dc=com", "authScheme": "NONE"})
+    raw["retention"] = {"releaseDays": 90}
+    raw["repositories"] = [{"name": "npm-internal", "format": "npm", "type": "hosted"}]
+    assert parse_settings(raw).server_features() == {
+        "format:docker": "docker.enabled",
+        "format:npm": "repositories[0].format",
+        "ldap": "ldap",
+        "task-create": "nexus.manageTasks",
+        "cleanup-policies": "retention.releaseDays",
+    }

@@ -302,3 +302,22 @@ def test_retention_component_creates_nothing_by_default(mocks: m.RecordingMocks)
         lambda: RetentionPolicies("retention2", settings_of(retention={"latestDays": 14}), connection=conn)
     )
     assert [r.inputs["name"] for r in mocks.of_type(T_POLICY)] == [LATEST_POLICY]
+
+
+def test_without_docker_no_docker_realm_or_roles() -> None:
+    stack = parse_settings(
+        {
+            "domain": "example.com",
+            "adminPassword": "pw",
+            "nexus": {"version": "3.71.0-06"},
+            "docker": {"enabled": False},
+            "access": {
+                "robots": [{"userId": "ci-maven", "password": "robot-pw", "roles": ["nx-admin"]}]
+            },
+        }
+    )
+    plan = access_plan(stack)
+    assert plan.realms.realms == ("NexusAuthenticatingRealm",)
+    assert plan.roles == []
+    assert plan.anonymous.enabled is False and plan.anonymous.roles == ("nx-anonymous",)
+    assert [(user.user_id, user.roles) for user in plan.users] == [("ci-maven", ("nx-admin",))]

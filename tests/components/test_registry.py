@@ -233,3 +233,31 @@ def test_other_formats_through_the_providers(nexus_emulator: NexusEmulator) -> N
     nexus_emulator.clear_log()
     assert up(nexus_emulator, layout, state) == []
     assert nexus_emulator.count_writes() == 0
+
+
+def maven_only(*, manage_tasks: bool = True) -> StackSettings:
+    return parse_settings(
+        {
+            "domain": "example.com",
+            "nexus": {"version": "3.71.0-06", "manageTasks": manage_tasks},
+            "docker": {"enabled": False},
+            "repositories": [
+                {"name": "maven-internal", "format": "maven2", "type": "hosted", "blobStore": "maven"},
+                {"name": "files", "format": "raw", "type": "hosted"},
+            ],
+        }
+    )
+
+
+def test_without_docker_only_the_other_formats_are_laid_out() -> None:
+    layout = registry_layout(maven_only())
+    assert [(spec.name, protect) for spec, protect in layout.blob_stores] == [("maven", True)]
+    assert [spec.name for spec, _ in layout.repositories] == ["maven-internal", "files"]
+    assert all(spec.format != "docker" for spec, _ in layout.repositories)
+    assert [(task.type, task.properties) for task in layout.tasks] == [
+        ("blobstore.compact", {"blobstoreName": "maven"})
+    ]
+
+
+def test_tasks_left_to_the_ui_when_not_managed() -> None:
+    assert registry_layout(maven_only(manage_tasks=False)).tasks == []
