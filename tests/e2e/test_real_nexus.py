@@ -1,0 +1,169 @@
+"""The real engine against the real Nexus core: a Maven/raw-only stack from takeover to destroy.
+
+Existing-Nexus mode (``nexus.manageServer: false``), ``docker.enabled: false`` and
+``nexus.manageTasks: false`` (the core has no Docker format and cannot create tasks over REST):
+Maven and raw repositories with their blob store and a robot. In order, on one shared real Nexus
+whose admin account is put back in its first-start state (a generated ``admin.password``):
+
+1. the same stack with a Docker team is refused by the first run with one line naming the key and
+   the server, before anything is written;
+2. ``up`` takes the admin account over and creates everything; the second preview has no change;
+3. drift made over REST is seen by ``refresh`` and repaired by ``up``;
+4. ``destroy`` removes what ``up`` made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from tests.e2e.conftest import PulumiCli, copy_project, steps_by_op
+from tests.real_nexus.backend import Backend
+from tests.real_nexus.fixtures import RealNexusSession
+
+pytestmark = [pytest.mark.e2e, pytest.mark.real_nexus]
+
+NS = "nexus-platform"
+STACK = "core"
+ADMIN_PASSWORD = "e2e-core-admin-pw"
+ROBOT_PASSWORD = "e2e-core-robot-pw"
+MAVEN = "maven-e2e-releases"
+RAW = "raw-e2e-files"
+PROXY = "raw-e2e-upstream"
+GROUP = "raw-e2e-all"
+STORE = "maven-e2e"
+ROBOT = "ci-maven"
+
+
+def stack_config(url: str, data_dir: str, *, teams: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        f"{NS}:domain": "core.e2e.test",
+        f"{NS}:nexus": {
+            "version": "3.71.0-06",
+            "manageServer": False,
+            "url": url,
+            "dataDir": data_dir,
+            "manageTasks": False,
+        },
+        f"{NS}:docker": {"enabled": teams is not None},
+        f"{NS}:repositories": [
+            {
+                "name": MAVEN,
+                "format": "maven2",
+                "type": "hosted",
+                "blobStore": STORE,
+                "deletionProtection": False,
+            },
+            {"name": RAW, "format": "raw", "type": "hosted", "deletionProtection": False},
+            {"name": PROXY, "format": "raw", "type": "proxy", "remoteUrl": "https://example.invalid/files"},
+            {"name": GROUP, "format": "raw", "type": "group", "members": [RAW, PROXY]},
+        ],
+        f"{NS}:access": {"robots": [{"userId": ROBOT, "roles": ["nx-anonymous"]}]},
+    }
+    if teams is not None:
+        config[f"{NS}:teams"] = teams
+    return config
+
+
+def stack(project: Path, work: Path, config: dict[str, Any], name: str) -> PulumiCli:
+    (project / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    cli = PulumiCli(project, work / name)
+    cli.stack_init(name)
+    cli.config_set(f"{NS}:adminPassword", ADMIN_PASSWORD, secret=True)
+    cli.run(
+        "config",
+        "set",
+        "--secret",
+        "--path",
+        f"{NS}:access.robots[0].password",
+        "--stack",
+        name,
+        input=ROBOT_PASSWORD,
+    )
+    return cli
+
+
+def logs_in(session: RealNexusSession, user: str, password: str) -> bool:
+    answer = requests.get(f"{session.server.api_url}/v1/status/check", auth=(user, password), timeout=30)
+    return answer.status_code == 200
+
+
+def test_a_maven_and_raw_stack_on_the_real_core(
+    engine_bin: Path, real_nexus_session: RealNexusSession, tmp_path: Path
+) -> None:
+    session = real_nexus_session
+    backend: Backend = session.backend()
+    backend.remember()
+    generated = session.make_admin_fresh()
+    project = copy_project(tmp_path / "project")
+    url, data_dir = backend.url, str(session.server.data_dir)
+    try:
+        # 1. Docker teams on the core: refused before any write, naming the key and the server.
+        backend.clear_log()
+        docker = stack(
+            project,
+            tmp_path,
+            stack_config(url, data_dir, teams=[{"name": "alpha", "releasePort": 16001, "latestPort": 16002}]),
+            "docker",
+        )
+        failed = docker.up(check=False)
+        assert failed.returncode != 0
+        assert (
+            "nexus-platform:docker.enabled needs the Docker format, which Nexus/3.71.0-06 (OSS) does not have"
+            in failed.output
+        )
+        assert backend.count_writes() == 0
+        assert session.server.password_file.read_text() == generated  # not even the password changed
+
+        # 2. up takes the admin account over and creates everything; nothing left to change.
+        cli = stack(project, tmp_path, stack_config(url, data_dir), STACK)
+        cli.up()
+        assert logs_in(session, "admin", ADMIN_PASSWORD) and not logs_in(session, "admin", generated)
+        assert not session.server.password_file.exists()
+        assert logs_in(session, ROBOT, ROBOT_PASSWORD)
+        names = {r["name"] for r in backend.get("/v1/repositories")}
+        assert {MAVEN, RAW, PROXY, GROUP} <= names
+        assert backend.get(f"/v1/repositories/maven/hosted/{MAVEN}")["storage"]["blobStoreName"] == STORE
+        assert backend.get(f"/v1/repositories/raw/group/{GROUP}")["group"]["memberNames"] == [RAW, PROXY]
+        assert backend.get("/v1/security/realms/active") == ["NexusAuthenticatingRealm"]
+        assert backend.get("/v1/security/anonymous")["enabled"] is False
+        outputs = cli.stack_outputs()
+        assert outputs["nexusEdition"] == "OSS"
+        backend.clear_log()
+        cli.preview("--expect-no-changes")
+        assert backend.count_writes() == 0
+
+        # 3. drift over REST: seen by refresh, repaired by up.
+        maven = backend.get(f"/v1/repositories/maven/hosted/{MAVEN}")
+        maven["storage"]["writePolicy"] = "ALLOW"
+        assert backend.call("PUT", f"/v1/repositories/maven/hosted/{MAVEN}", maven).status == 204
+        assert (
+            backend.call(
+                "PUT", "/v1/security/anonymous", {**backend.get("/v1/security/anonymous"), "enabled": True}
+            ).status
+            == 200
+        )
+        cli.refresh()
+        updates = steps_by_op(cli.preview_json()).get("update", [])
+        assert sorted(urn.rsplit("::", 1)[1] for urn in updates) == ["anonymous-access", f"repo-{MAVEN}"]
+        cli.up()
+        assert backend.get(f"/v1/repositories/maven/hosted/{MAVEN}")["storage"]["writePolicy"] == "ALLOW_ONCE"
+        assert backend.get("/v1/security/anonymous")["enabled"] is False
+        cli.preview("--expect-no-changes")
+
+        # 4. destroy removes what up made.
+        cli.destroy()
+        names = {r["name"] for r in backend.get("/v1/repositories")}
+        assert not {MAVEN, RAW, PROXY, GROUP} & names
+        assert STORE not in {b["name"] for b in backend.get("/v1/blobstores")}
+        assert ROBOT not in {u["userId"] for u in backend.get("/v1/security/users")}
+    finally:
+        if logs_in(session, "admin", ADMIN_PASSWORD):
+            session.set_admin_password(ADMIN_PASSWORD)
+        elif session.server.password_file.exists():
+            session.set_admin_password(session.server.password_file.read_text())
+        backend.restore()
