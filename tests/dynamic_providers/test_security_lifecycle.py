@@ -380,6 +380,26 @@ def test_cleanup_policy_is_refused_on_community_edition(nexus_emulator: NexusEmu
     assert nexus_emulator.count_writes() == 0
 
 
+@pytest.mark.parametrize(
+    ("edition", "named"),
+    [
+        ("OSS", "the open-source Nexus core"),
+        ("CORE", "the open-source Nexus core"),
+        ("COMMUNITY", "Nexus Community Edition"),
+    ],
+)
+def test_cleanup_policy_refusal_names_the_edition(
+    nexus_emulator: NexusEmulator, edition: str, named: str
+) -> None:
+    nexus_emulator.set_version("3.71.0-06" if edition == "OSS" else "3.77.1-01", edition)
+    provider = CleanupPolicyProvider()
+    with pytest.raises(ProviderError) as caught:
+        provider.create(checked(provider, policy(nexus_emulator)))
+    message = str(caught.value)
+    assert f"({edition})" in message and named in message
+    assert edition == "COMMUNITY" or "Community" not in message
+
+
 def test_cleanup_policy_lifecycle_on_pro(nexus_emulator_pro: NexusEmulator) -> None:
     emulator = nexus_emulator_pro
     provider = CleanupPolicyProvider()
