@@ -98,7 +98,9 @@ def test_a_stale_admin_password_file_is_removed(real_nexus_session: RealNexusSes
         session.server.password_file.write_text(stale, encoding="utf-8")  # what a restart leaves
         # The next first run (a new container id after an upgrade, say) finds it and removes it.
         rerun = provider.update(
-            "nexus-first-run", dict(created.outs), {**first_run_props(session, "stack-pw-3"), "server_revision": "2"}
+            "nexus-first-run",
+            dict(created.outs),
+            {**first_run_props(session, "stack-pw-3"), "server_revision": "2"},
         )
         assert rerun.outs is not None and rerun.outs["admin_takeover"] == "unchanged"
         assert rerun.outs["password_file"] == "removed"

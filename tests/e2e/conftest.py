@@ -197,9 +197,12 @@ class PulumiCli:
         self.stack = name
         return result
 
-    def config_set(self, key: str, value: str, *, secret: bool = False) -> PulumiResult:
+    def config_set(self, key: str, value: str, *, secret: bool = False, path: bool = False) -> PulumiResult:
+        """`config set KEY` (``path``: KEY is a path such as ``ns:access.robots[0].password``)."""
         # The value goes on stdin so secrets never appear in a process list.
         flags = ["--secret"] if secret else ["--plaintext"]
+        if path:
+            flags.append("--path")
         return self.run("config", "set", key, *flags, *self._stack_args(), input=value)
 
     # operations

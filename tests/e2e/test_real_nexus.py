@@ -74,16 +74,7 @@ def stack(project: Path, work: Path, config: dict[str, Any], name: str) -> Pulum
     cli = PulumiCli(project, work / name)
     cli.stack_init(name)
     cli.config_set(f"{NS}:adminPassword", ADMIN_PASSWORD, secret=True)
-    cli.run(
-        "config",
-        "set",
-        "--secret",
-        "--path",
-        f"{NS}:access.robots[0].password",
-        "--stack",
-        name,
-        input=ROBOT_PASSWORD,
-    )
+    cli.config_set(f"{NS}:access.robots[0].password", ROBOT_PASSWORD, secret=True, path=True)
     return cli
 
 

@@ -17,7 +17,6 @@ import requests
 from dynamic_providers.capabilities import read_capabilities
 from dynamic_providers.client import Connection, NexusClient
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator, RequestRecord
-from tests.real_nexus.recorder import RecordingProxy
 
 ADMIN = "admin"
 
@@ -163,18 +162,4 @@ def emulator_backend(emulator: NexusEmulator) -> Backend:
         features=features,
         data_dir="/nexus-data",
         emulator=emulator,
-    )
-
-
-def real_backend(
-    url: str, admin_password: str, proxy: RecordingProxy, features: frozenset[str], data_dir: str
-) -> Backend:
-    return Backend(
-        kind="real",
-        url=proxy.url,
-        admin_password=admin_password,
-        log=proxy,
-        features=features,
-        data_dir=data_dir,
-        direct_url=url,
     )

@@ -24,7 +24,7 @@ import requests
 
 from dynamic_providers.first_run import FirstRunProvider
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
-from tests.real_nexus.backend import ADMIN, Backend, emulator_backend, real_backend, server_features
+from tests.real_nexus.backend import ADMIN, Backend, emulator_backend, server_features
 from tests.real_nexus.recorder import RecordingProxy
 from tests.real_nexus.server import RealNexus, RealNexusUnavailableError, fetch_distribution
 
@@ -42,8 +42,14 @@ class RealNexusSession:
     password_file_after_takeover: bool
 
     def backend(self) -> Backend:
-        return real_backend(
-            self.server.url, self.admin_password, self.proxy, self.features, str(self.server.data_dir)
+        return Backend(
+            kind="real",
+            url=self.proxy.url,  # the providers' requests are counted
+            admin_password=self.admin_password,
+            log=self.proxy,
+            features=self.features,
+            data_dir=str(self.server.data_dir),
+            direct_url=self.server.url,
         )
 
     def make_admin_fresh(self) -> str:
