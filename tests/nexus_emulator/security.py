@@ -6,9 +6,11 @@ from __future__ import annotations
 import copy
 import os
 import uuid
+from collections.abc import Container
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import features
 from .core import Request, Route, crud
 from .errors import (
     BeanValidationError,
@@ -20,16 +22,6 @@ from .errors import (
 )
 from .spec import load_spec, render_with_schema
 
-BUILTIN_REALMS = {
-    "ConanToken": "Conan Bearer Token Realm",
-    "DefaultRole": "Default Role Realm",
-    "DockerToken": "Docker Bearer Token Realm",
-    "LdapRealm": "LDAP Realm",
-    "NexusAuthenticatingRealm": "Local Authenticating Realm",
-    "NpmToken": "npm Bearer Token Realm",
-    "NuGetApiKey": "NuGet API-Key Realm",
-    "rutauth-realm": "Rut Auth Realm",
-}
 HIDDEN_REALM = "NexusAuthorizingRealm"
 BREAD = ("browse", "read", "edit", "add", "delete")
 # Application privileges take BREAD actions and are checked against CRUD permissions.
@@ -65,7 +57,9 @@ class User:
     status: str
     roles: list[str] = field(default_factory=list)
 
-    def api(self) -> dict[str, Any]:
+    def api(self, known_roles: Container[str] | None = None) -> dict[str, Any]:
+        """The API form; ``known_roles`` given: unknown role ids are left out, as reads do."""
+        roles = [r for r in self.roles if known_roles is None or r in known_roles]
         return {
             "userId": self.userId,
             "firstName": self.firstName,
@@ -74,7 +68,7 @@ class User:
             "source": "default",
             "status": self.status,
             "readOnly": False,
-            "roles": sorted(self.roles),
+            "roles": sorted(roles),
             "externalRoles": [],
         }
 
@@ -275,8 +269,12 @@ def _sec(req: Request) -> Security:
 # -- realms & anonymous ---------------------------------------------------------------------------
 
 
+def _available_realms(req: Request) -> dict[str, str]:
+    return features.available_realms(req.state.edition, req.state.version)
+
+
 def realms_available(req: Request) -> Response:
-    items = sorted(BUILTIN_REALMS.items(), key=lambda kv: kv[1])
+    items = sorted(_available_realms(req).items(), key=lambda kv: kv[1])
     return Response.json(200, [{"id": k, "name": v} for k, v in items])
 
 
@@ -286,7 +284,8 @@ def realms_active(req: Request) -> Response:
 
 def set_realms_active(req: Request) -> Response:
     ids: list[str] = req.body or []
-    unknown = [i for i in ids if i not in BUILTIN_REALMS]
+    available = _available_realms(req)
+    unknown = [i for i in ids if i not in available]
     if unknown:
         raise MessageError(400, f"Unknown realmIds: [{', '.join(unknown)}]", text=True)
     _sec(req).active_realms = list(dict.fromkeys(ids))
@@ -332,7 +331,7 @@ def list_users(req: Request) -> Response:
     prefix = (req.arg("userId") or "").lower()
     source = req.arg("source")
     users = [
-        u.api()
+        u.api(_sec(req).roles)
         for u in sorted(_sec(req).users.values(), key=lambda u: u.userId)
         if u.userId.lower().startswith(prefix) and source in (None, "", "default")
     ]
@@ -342,21 +341,24 @@ def list_users(req: Request) -> Response:
 def create_user(req: Request) -> Response:
     sec = _sec(req)
     body = req.body or {}
+    # Bean validation of ApiCreateUser (observed on 3.71.0-06; Nexus lists them in no fixed order).
     missing = [
         (f, "must not be empty")
-        for f in ("userId", "firstName", "lastName", "emailAddress")
+        for f in ("userId", "firstName", "lastName", "emailAddress", "password", "roles")
         if not body.get(f)
     ]
+    if body.get("status") is None:
+        missing.append(("status", "must not be null"))
     if missing:
-        # unconfirmed: the exact bean-validation fields of ApiCreateUser.
         raise BeanValidationError(missing)
-    if not body.get("password"):
-        # unconfirmed: shape of this 400 (message from the notes).
-        raise MessageError(400, "A non-empty password is required.", quoted=False)
     if body["userId"] in sec.users:
-        # unconfirmed: the duplicate-user answer.
-        raise MessageError(400, f"User '{body['userId']}' already exists.")
-    _check_roles(sec, body.get("roles") or [])
+        # observed on 3.71.0-06: 500 text/plain
+        raise UnexpectedError(
+            f"User {body['userId']} already exists.",
+            "org.sonatype.nexus.security.user.DuplicateUserException",
+        )
+    # Unknown role ids are accepted and kept on create (observed on 3.71.0-06): the answer lists
+    # them, reads leave them out until a role of that id exists. An update checks them.
     user = User(
         body["userId"],
         body.get("firstName"),
@@ -421,18 +423,14 @@ def _role(req: Request) -> Role:
     return role
 
 
-def _check_role_refs(sec: Security, body: dict[str, Any]) -> None:
-    errors = [
-        ("privileges", f"Unable to locate privilege: {p}")
-        for p in body.get("privileges") or []
-        if p not in sec.privileges
-    ]
-    errors += [
-        ("roles", f"Unable to locate roleId: {r}") for r in body.get("roles") or [] if r not in sec.roles
-    ]
-    if errors:
-        # unconfirmed: wording and ids of the unknown privilege / child role violations.
-        raise FieldValidationError(errors)
+def _check_role_refs(sec: Security, role_id: str, body: dict[str, Any]) -> None:
+    """Child roles, then privileges, must exist; the first unknown one is named (observed on 3.71.0-06)."""
+    for child in body.get("roles") or []:
+        if child not in sec.roles:
+            raise MessageError(400, f"Role '{child}' contained in role '{role_id}' not found.")
+    for priv in body.get("privileges") or []:
+        if priv not in sec.privileges:
+            raise MessageError(400, f"Privilege '{priv}' contained in role '{role_id}' not found.")
 
 
 def list_roles(req: Request) -> Response:
@@ -450,11 +448,12 @@ def create_role(req: Request) -> Response:
         raise BeanValidationError([(f, "must not be empty") for f in ("id", "name") if not body.get(f)])
     if body["id"] in sec.roles:
         raise MessageError(400, f"Role '{body['id']}' already exists, use a unique roleId.")
-    _check_role_refs(sec, body)
+    _check_role_refs(sec, body["id"], body)
     role = Role(
         body["id"],
         body["name"],
-        body.get("description"),
+        # observed on 3.71.0-06: a role created without a description gets its name
+        body["name"] if body.get("description") is None else body["description"],
         list(body.get("privileges") or []),
         list(body.get("roles") or []),
     )
@@ -468,7 +467,7 @@ def update_role(req: Request) -> Response:
     body = req.body or {}
     if role.read_only:
         raise MessageError(400, f"Role '{role.id}' is internal and cannot be modified or deleted.")
-    _check_role_refs(sec, body)
+    _check_role_refs(sec, role.id, body)
     role.name = body.get("name") or role.name
     role.description = body.get("description")
     role.privileges = list(body.get("privileges") or [])
@@ -639,12 +638,18 @@ ROUTES = [
     Route("GET", "/v1/security/privileges", list_privileges, PRIVS),
     Route("GET", "/v1/security/privileges/{privilegeName}", get_privilege, PRIVS),
     Route("DELETE", "/v1/security/privileges/{privilegeName}", delete_privilege, PRIVS),
-    Route("GET", "/v1/security/ldap", list_ldap, LDAP),
-    Route("POST", "/v1/security/ldap", create_ldap, LDAP),
-    Route("POST", "/v1/security/ldap/change-order", ldap_change_order, "nexus:ldap:update"),
-    Route("GET", "/v1/security/ldap/{name}", get_ldap, LDAP),
-    Route("PUT", "/v1/security/ldap/{name}", update_ldap, LDAP),
-    Route("DELETE", "/v1/security/ldap/{name}", delete_ldap, LDAP),
+    Route("GET", "/v1/security/ldap", list_ldap, LDAP, feature=features.LDAP),
+    Route("POST", "/v1/security/ldap", create_ldap, LDAP, feature=features.LDAP),
+    Route(
+        "POST",
+        "/v1/security/ldap/change-order",
+        ldap_change_order,
+        "nexus:ldap:update",
+        feature=features.LDAP,
+    ),
+    Route("GET", "/v1/security/ldap/{name}", get_ldap, LDAP, feature=features.LDAP),
+    Route("PUT", "/v1/security/ldap/{name}", update_ldap, LDAP, feature=features.LDAP),
+    Route("DELETE", "/v1/security/ldap/{name}", delete_ldap, LDAP, feature=features.LDAP),
 ]
 for _ptype in ("application", "wildcard", "repository-view", "repository-admin"):
     ROUTES += [
