@@ -210,6 +210,54 @@ def check_names_differing_only_in_case_both_exist(t: Target) -> None:
             t.call("DELETE", f"/v1/repositories/{base}")
 
 
+def check_maven_get_fills_in_defaults(t: Target) -> None:
+    hosted, proxy = unique("mvn-hosted"), unique("mvn-proxy")
+    maven = {"versionPolicy": "RELEASE", "layoutPolicy": "STRICT"}
+    proxy_body = {
+        "name": proxy,
+        "online": True,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": True},
+        "proxy": {"remoteUrl": "https://example.org/", "contentMaxAge": 1440, "metadataMaxAge": 1440},
+        "negativeCache": {"enabled": True, "timeToLive": 1440},
+        "httpClient": {"blocked": False, "autoBlock": True},
+        "maven": maven,
+    }
+    try:
+        assert t.call("POST", "/v1/repositories/maven/hosted", json=raw_hosted(hosted) | {"maven": maven}).ok
+        assert t.call("POST", "/v1/repositories/maven/proxy", json=proxy_body).ok
+        got = t.call("GET", f"/v1/repositories/maven/hosted/{hosted}").json()
+        assert got["component"] == {"proprietaryComponents": False}
+        assert got["maven"] == dict(maven, contentDisposition=None)
+        got = t.call("GET", f"/v1/repositories/maven/proxy/{proxy}").json()
+        assert got["storage"] == {
+            "blobStoreName": "default",
+            "strictContentTypeValidation": True,
+            "writePolicy": "ALLOW",
+        }
+        assert got["proxy"] == {
+            "remoteUrl": "https://example.org/",
+            "contentMaxAge": 1440,
+            "metadataMaxAge": 1440,
+        }
+        assert got["httpClient"] == {
+            "blocked": False,
+            "autoBlock": True,
+            "connection": {
+                "retries": None,
+                "userAgentSuffix": None,
+                "timeout": None,
+                "enableCircularRedirects": False,
+                "enableCookies": False,
+                "useTrustStore": False,
+            },
+            "authentication": None,
+        }
+        assert got["routingRuleName"] is None
+    finally:
+        t.call("DELETE", f"/v1/repositories/{hosted}")
+        t.call("DELETE", f"/v1/repositories/{proxy}")
+
+
 def check_empty_blob_store_name_is_a_bean_violation(t: Target) -> None:
     expected = [{"id": "PARAMETER blobStoreName", "message": "must not be empty"}]
     for blob_store in ("", None):
@@ -416,6 +464,7 @@ OSS_CHECKS: list[Callable[[Target], None]] = [
     check_task_get_has_no_schedule_before_3_92,
     check_only_the_core_realms,
     check_names_differing_only_in_case_both_exist,
+    check_maven_get_fills_in_defaults,
     check_empty_blob_store_name_is_a_bean_violation,
     check_unknown_repository_errors,
     check_writable_member_is_dropped_silently,

@@ -119,7 +119,7 @@ def seed_default_repositories(state: NexusState) -> None:
             {
                 "name": "maven-releases",
                 "online": True,
-                "storage": dict(storage, writePolicy="ALLOW_ONCE"),
+                "storage": dict(storage, strictContentTypeValidation=False, writePolicy="ALLOW_ONCE"),
                 "maven": dict(maven_hosted, versionPolicy="RELEASE"),
             },
         ),
@@ -208,15 +208,35 @@ def render_full(req: Request, repo: Repository) -> dict[str, Any]:
         out.pop("replication", None)
     if isinstance(out.get("group"), dict) and not out["group"].get("writableMember"):
         out["group"].pop("writableMember", None)
-    if repo.type != "hosted" and isinstance(out.get("storage"), dict):
-        out["storage"].pop("writePolicy", None)
+    newer_proxy = req.state.offers(features.PROXY_GET_3_72)
+    if isinstance(out.get("storage"), dict) and repo.type != "hosted":
+        if repo.type == "proxy" and not newer_proxy:
+            out["storage"]["writePolicy"] = out["storage"].get("writePolicy") or "ALLOW"
+        else:
+            out["storage"].pop("writePolicy", None)
+    if repo.type == "hosted" and "component" in out and out["component"] is None:
+        out["component"] = {"proprietaryComponents": False}  # observed on 3.71.0-06
+    client = out.get("httpClient")
+    if isinstance(client, dict) and client.get("connection") is None:
+        # the defaults of an unset connection (observed on 3.71.0-06)
+        client["connection"] = {
+            "retries": None,
+            "userAgentSuffix": None,
+            "timeout": None,
+            "enableCircularRedirects": False,
+            "enableCookies": False,
+            "useTrustStore": False,
+        }
     auth = (out.get("httpClient") or {}).get("authentication")
     if isinstance(auth, dict):
         auth["password"] = None  # never returned
         if "bearerToken" in auth:
             auth["bearerToken"] = None
-    if isinstance(out.get("proxy"), dict) and out["proxy"].get("preserveEncodedCharacters") is None:
-        out["proxy"]["preserveEncodedCharacters"] = False
+    if isinstance(out.get("proxy"), dict):
+        if not newer_proxy:
+            out["proxy"].pop("preserveEncodedCharacters", None)
+        elif out["proxy"].get("preserveEncodedCharacters") is None:
+            out["proxy"]["preserveEncodedCharacters"] = False
     if (
         isinstance(out.get("dockerProxy"), dict)
         and out["dockerProxy"].get("foreignLayerUrlWhitelist") is None
