@@ -366,10 +366,18 @@ def check_unknown_role_ids_on_a_user(t: Target) -> None:
         t.call("DELETE", f"/v1/security/users/{user}")
 
 
-def check_user_create_errors(t: Target) -> None:
+@contextmanager
+def temporary_user(t: Target) -> Iterator[str]:
     user = unique("user")
     try:
         assert t.call("POST", "/v1/security/users", json=user_body(user, ["nx-anonymous"])).status_code == 200
+        yield user
+    finally:
+        t.call("DELETE", f"/v1/security/users/{user}")
+
+
+def check_user_create_errors(t: Target) -> None:
+    with temporary_user(t) as user:
         assert_unexpected(
             t.call("POST", "/v1/security/users", json=user_body(user, ["nx-anonymous"])),
             "org.sonatype.nexus.security.user.DuplicateUserException",
@@ -382,8 +390,6 @@ def check_user_create_errors(t: Target) -> None:
                 {"id": "PARAMETER roles", "message": "must not be empty"},
             ],
         )
-    finally:
-        t.call("DELETE", f"/v1/security/users/{user}")
 
 
 def check_role_references_must_exist(t: Target) -> None:
@@ -413,19 +419,22 @@ def check_role_references_must_exist(t: Target) -> None:
 
 
 def check_change_password_needs_text_plain(t: Target) -> None:
-    user = unique("user")
-    try:
-        assert t.call("POST", "/v1/security/users", json=user_body(user, ["nx-anonymous"])).status_code == 200
+    with temporary_user(t) as user:
         path = f"/v1/security/users/{user}/change-password"
         assert_empty(t.call("PUT", path, json="pw-2"), 415, fault_id=True)
         text = {"Content-Type": "text/plain"}
         assert_message(t.call("PUT", path, data=" ", headers=text), 400, "Password must be supplied.")
         assert_empty(t.call("PUT", path, data="pw-2", headers=text), 204, fault_id=False)
+        # authenticated with the new password (403: no permission), refused with the old one (401)
+        assert (
+            requests.get(t.api + "/v1/status/check", auth=(user, "pw-2"), timeout=TIMEOUT).status_code == 403
+        )
+        assert (
+            requests.get(t.api + "/v1/status/check", auth=(user, "pw-1"), timeout=TIMEOUT).status_code == 401
+        )
         ghost = unique("ghost")
         resp = t.call("PUT", f"/v1/security/users/{ghost}/change-password", data="x", headers=text)
         assert_message(resp, 404, f"User '{ghost}' not found.")
-    finally:
-        t.call("DELETE", f"/v1/security/users/{user}")
 
 
 @contextmanager
