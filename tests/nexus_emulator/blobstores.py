@@ -198,10 +198,24 @@ def quota_status(req: Request) -> Response:
         raise EmptyError(404)
     if store.soft_quota is None:
         message = f"Blob store {store.name} has no quota"
+    elif str(store.soft_quota["type"]).lower() == "spaceusedquota":
+        # observed on 3.71.0-06: "Blob store q is using 0.00 B space and has a limit of 1.00 MB"
+        limit = human_bytes(int(store.soft_quota.get("limit") or 0))
+        message = f"Blob store {store.name} is using {human_bytes(0)} space and has a limit of {limit}"
     else:
-        # unconfirmed: wording of the non-violating quota message (an empty store never violates).
+        # unconfirmed: wording of the space-remaining message (an empty store never violates).
         message = f"Blob store {store.name} is not violating its {store.soft_quota['type']} quota"
     return Response.json(200, {"isViolation": False, "message": message, "blobStoreName": store.name})
+
+
+def human_bytes(count: int) -> str:
+    """Nexus's size text: decimal units, two decimals (1000000 -> ``1.00 MB``)."""
+    value, unit = float(count), "B"
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if value < 1000 or unit == "PB":
+            break
+        value /= 1000
+    return f"{value:.2f} {unit}"
 
 
 # -- S3 --------------------------------------------------------------------------------------
