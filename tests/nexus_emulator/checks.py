@@ -472,6 +472,33 @@ def anonymous_access(t: Target, enabled: bool) -> Iterator[None]:
         t.call("PUT", "/v1/security/anonymous", json=before)
 
 
+def check_anonymous_realm_and_repository_name_rules(t: Target) -> None:
+    before = t.call("GET", "/v1/security/anonymous").json()
+    try:
+        for realm in ("LdapRealm", "DefaultRole"):  # unknown, and available but not active
+            resp = t.call("PUT", "/v1/security/anonymous", json=dict(before, realmName=realm))
+            assert_validation_list(resp, [{"id": "realmName", "message": "Realm does not exist"}])
+    finally:
+        t.call("PUT", "/v1/security/anonymous", json=before)
+    assert_validation_list(
+        t.call("POST", "/v1/repositories/raw/hosted", json=raw_hosted("_bad")),
+        [
+            {
+                "id": "PARAMETER name",
+                "message": "Only letters, digits, underscores(_), hyphens(-), and dots(.) are allowed "
+                "and may not start with underscore or dot.",
+            }
+        ],
+    )
+    name = unique("rename")
+    try:
+        assert t.call("POST", "/v1/repositories/raw/hosted", json=raw_hosted(name)).status_code == 201
+        resp = t.call("PUT", f"/v1/repositories/raw/hosted/{name}", json=raw_hosted(name.upper()))
+        assert_message(resp, 400, "Renaming a repository is not supported")
+    finally:
+        t.call("DELETE", f"/v1/repositories/{name}")
+
+
 def check_unauthenticated_calls_get_403_not_401(t: Target) -> None:
     with anonymous_access(t, False):
         repos = t.call("GET", "/v1/repositories", auth=False)
@@ -509,6 +536,7 @@ OSS_CHECKS: list[Callable[[Target], None]] = [
     check_user_create_errors,
     check_role_references_must_exist,
     check_change_password_needs_text_plain,
+    check_anonymous_realm_and_repository_name_rules,
     check_unauthenticated_calls_get_403_not_401,
 ]
 """Every check above, for a server of the open-source core (edition OSS, before 3.92)."""
