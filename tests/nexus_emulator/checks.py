@@ -443,6 +443,47 @@ def check_role_references_must_exist(t: Target) -> None:
         t.call("DELETE", f"/v1/security/roles/{role}")
 
 
+def check_builtin_and_repository_privileges(t: Target) -> None:
+    names = {p["name"] for p in t.call("GET", "/v1/security/privileges").json()}
+    assert {
+        "nx-blobstores-create",
+        "nx-tasks-run",
+        "nx-repository-view-maven2-*-read",
+        "nx-userschangepw",
+    } <= names
+    assert not {"nx-healthcheck-read", "nx-ldap-all", "nx-repository-view-docker-*-read"} & names
+    assert t.call("GET", "/v1/security/privileges/nx-tasks-run").json() == {
+        "type": "application",
+        "name": "nx-tasks-run",
+        "description": "Run permission for Scheduled Tasks",
+        "readOnly": True,
+        "actions": ["START", "STOP"],
+        "domain": "tasks",
+    }
+    repo = unique("privs")
+    try:
+        assert t.call("POST", "/v1/repositories/raw/hosted", json=raw_hosted(repo)).status_code == 201
+        privs = {
+            p["name"]: p
+            for p in t.call("GET", "/v1/security/privileges").json()
+            if p.get("repository") == repo
+        }
+        assert set(privs) == {
+            *(f"nx-repository-view-raw-{repo}-{a}" for a in ("*", "add", "browse", "delete", "edit", "read")),
+            *(f"nx-repository-admin-raw-{repo}-{a}" for a in ("*", "browse", "delete", "edit", "read")),
+        }
+        assert (
+            privs[f"nx-repository-view-raw-{repo}-read"]["description"]
+            == f"Read privilege for {repo} repository views"
+        )
+        admin_all = privs[f"nx-repository-admin-raw-{repo}-*"]
+        assert admin_all["description"] == f"All privileges for {repo} repository administration"
+        assert admin_all["actions"] == ["ALL"]
+    finally:
+        t.call("DELETE", f"/v1/repositories/{repo}")
+    assert not [p for p in t.call("GET", "/v1/security/privileges").json() if p.get("repository") == repo]
+
+
 def check_change_password_needs_text_plain(t: Target) -> None:
     with temporary_user(t) as user:
         path = f"/v1/security/users/{user}/change-password"
@@ -535,6 +576,7 @@ OSS_CHECKS: list[Callable[[Target], None]] = [
     check_unknown_role_ids_on_a_user,
     check_user_create_errors,
     check_role_references_must_exist,
+    check_builtin_and_repository_privileges,
     check_change_password_needs_text_plain,
     check_anonymous_realm_and_repository_name_rules,
     check_unauthenticated_calls_get_403_not_401,

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 
 # -- features ----------------------------------------------------------------------------------
-# Repository formats, by URL segment (``format:maven`` serves ``/v1/repositories/maven/...``).
-FORMATS = ("apt", "docker", "maven", "npm", "pypi", "raw")
+# Repository formats: URL segment -> value of the ``format`` field (``format:maven`` serves
+# ``/v1/repositories/maven/...``).
+FORMATS = {"apt": "apt", "docker": "docker", "maven": "maven2", "npm": "npm", "pypi": "pypi", "raw": "raw"}
 # Security realms offered by ``/v1/security/realms/available`` (``realm:<id>``).
 REALMS = {
     "ConanToken": "Conan Bearer Token Realm",

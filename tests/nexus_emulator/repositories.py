@@ -19,8 +19,7 @@ from .spec import load_spec, render_with_schema, strip_nulls
 if TYPE_CHECKING:
     from .state import NexusState
 
-# URL segment -> value of the ``format`` field.
-FORMATS = {"apt": "apt", "docker": "docker", "maven": "maven2", "npm": "npm", "pypi": "pypi", "raw": "raw"}
+FORMATS = features.FORMATS
 TYPES = ("hosted", "proxy", "group")
 # Formats without every type (the API has no apt group).
 FORMAT_TYPES = {"apt": ("hosted", "proxy")}

@@ -4,10 +4,12 @@ LDAP servers, change-password, plus the Shiro-style permission check used by eve
 from __future__ import annotations
 
 import copy
+import json
 import os
 import uuid
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import features
@@ -100,45 +102,55 @@ def _privilege(
     return {"type": ptype, "name": name, "description": description, "readOnly": read_only, **fields}
 
 
-def _builtin_privileges() -> dict[str, dict[str, Any]]:
-    privs = [_privilege("wildcard", "nx-all", "All permissions", pattern="nexus:*")]
-    for domain in ("blobstores", "users", "roles", "privileges", "tasks", "settings", "ldap", "metrics"):
-        privs.append(
-            _privilege(
-                "application",
-                f"nx-{domain}-all",
-                f"All permissions for {domain}",
-                domain=domain,
-                actions=["ALL"],
-            )
-        )
-        privs.append(
-            _privilege(
-                "application",
-                f"nx-{domain}-read",
-                f"Read permission for {domain}",
-                domain=domain,
-                actions=["READ"],
-            )
-        )
-    privs.append(
-        _privilege(
-            "application", "nx-healthcheck-read", "Read health check", domain="healthcheck", actions=["READ"]
-        )
+CORE_PRIVILEGES = Path(__file__).with_name("privileges-3.71.0-06-oss.json")
+"""The built-in privileges of the real 3.71.0-06 core, but the per-repository ones."""
+ACTION_WORDS = {
+    "*": "All",
+    "browse": "Browse",
+    "read": "Read",
+    "edit": "Edit",
+    "add": "Add",
+    "delete": "Delete",
+}
+
+
+def _view_privilege(fmt: str, repo: str, action: str) -> dict[str, Any]:
+    """``nx-repository-view-<fmt>-<repo>-<action>`` with the real server's description."""
+    scope = f"all '{fmt}'-format" if repo == "*" else repo
+    word = ACTION_WORDS[action] + (" privileges" if action == "*" else " privilege")
+    return _privilege(
+        "repository-view",
+        f"nx-repository-view-{fmt}-{repo}-{action}",
+        f"{word} for {scope} repository views",
+        actions=["ALL" if action == "*" else action.upper()],
+        format=fmt,
+        repository=repo,
     )
-    privs.append(
-        _privilege("application", "nx-search-read", "Search repositories", domain="search", actions=["READ"])
-    )
-    for kind in ("view", "admin"):
-        for action in (*BREAD, "*"):
+
+
+def _builtin_privileges(offers: Callable[[str], bool]) -> dict[str, dict[str, Any]]:
+    """The core's built-in privileges (observed), plus what the other editions add."""
+    privs: list[dict[str, Any]] = json.loads(CORE_PRIVILEGES.read_text(encoding="utf-8"))
+    core_formats = {p.get("format") for p in privs}
+    for segment in features.FORMATS:
+        fmt = features.FORMATS[segment]
+        if offers(features.fmt(segment)) and fmt not in core_formats:
+            # unconfirmed: the per-format wildcards of the Community/Pro formats, by the core's pattern
+            privs += [_view_privilege(fmt, "*", action) for action in (*BREAD, "*")]
+    if offers(features.LDAP):
+        # unconfirmed: the LDAP and health-check privileges of Community/Pro (not in the core)
+        for name, domain, action in (
+            ("nx-ldap-all", "ldap", "ALL"),
+            ("nx-ldap-read", "ldap", "READ"),
+            ("nx-healthcheck-read", "healthcheck", "READ"),
+        ):
             privs.append(
                 _privilege(
-                    f"repository-{kind}",
-                    f"nx-repository-{kind}-*-*-{action}",
-                    f"{action} permission for all repositories",
-                    format="*",
-                    repository="*",
-                    actions=["ALL" if action == "*" else action.upper()],
+                    "application",
+                    name,
+                    f"{action.title()} permission for {domain}",
+                    actions=[action],
+                    domain=domain,
                 )
             )
     return {p["name"]: p for p in privs}
@@ -152,14 +164,20 @@ def permission_of(priv: dict[str, Any]) -> str:
     if ptype == "application":
         crud_actions = sorted({APPLICATION_ACTIONS.get(a, a) for a in actions})
         return f"nexus:{priv['domain']}:{'*' if '*' in crud_actions else ','.join(crud_actions)}"
-    kind = ptype.removeprefix("repository-")
     joined = "*" if "all" in actions else ",".join(actions)
+    if ptype == "script":
+        return f"nexus:script:{priv.get('scriptName')}:{joined}"
+    kind = ptype.removeprefix("repository-")
     return f"nexus:repository-{kind}:{priv.get('format')}:{priv.get('repository')}:{joined}"
 
 
 class Security:
     def __init__(
-        self, admin_password: str, admin_status: str = "active", anonymous_enabled: bool = True
+        self,
+        admin_password: str,
+        admin_status: str = "active",
+        anonymous_enabled: bool = True,
+        offers: Callable[[str], bool] = lambda _: True,
     ) -> None:
         self.users: dict[str, User] = {
             "admin": User(
@@ -197,7 +215,7 @@ class Security:
                 True,
             ),
         }
-        self.privileges = _builtin_privileges()
+        self.privileges = _builtin_privileges(offers)
         self.active_realms: list[str] = ["NexusAuthenticatingRealm"]
         # unconfirmed: whether anonymous access defaults to enabled on a fresh 3.9x CE.
         self.anonymous = {"enabled": anonymous_enabled, "userId": "anonymous", "realmName": HIDDEN_REALM}
@@ -230,17 +248,22 @@ class Security:
 
     # -- repository privileges ---------------------------------------------------------------
     def add_repository_privileges(self, fmt: str, repo: str) -> None:
-        for kind in ("view", "admin"):
-            for action in (*BREAD, "*"):
-                name = f"nx-repository-{kind}-{fmt}-{repo}-{action}"
-                self.privileges[name] = _privilege(
-                    f"repository-{kind}",
-                    name,
-                    f"{action} permission for {fmt} repository {repo}",
-                    format=fmt,
-                    repository=repo,
-                    actions=["ALL" if action == "*" else action.upper()],
-                )
+        """The privileges Nexus creates with a repository (observed on 3.71.0-06: views take all
+        BREAD actions, administration has no ``add``)."""
+        for action in (*BREAD, "*"):
+            view = _view_privilege(fmt, repo, action)
+            self.privileges[view["name"]] = view
+        for action in ("browse", "read", "edit", "delete", "*"):
+            word = ACTION_WORDS[action] + (" privileges" if action == "*" else " privilege")
+            name = f"nx-repository-admin-{fmt}-{repo}-{action}"
+            self.privileges[name] = _privilege(
+                "repository-admin",
+                name,
+                f"{word} for {repo} repository administration",
+                actions=["ALL" if action == "*" else action.upper()],
+                format=fmt,
+                repository=repo,
+            )
 
     def remove_repository_privileges(self, fmt: str, repo: str) -> None:
         prefixes = (f"nx-repository-view-{fmt}-{repo}-", f"nx-repository-admin-{fmt}-{repo}-")

@@ -38,7 +38,7 @@ class NexusState:
         self.eula_accepted = False
         self.blobstores = BlobStores(data_dir)
         self.repositories = Repositories()
-        self.security = Security(admin_password, admin_status, anonymous_enabled)
+        self.security = Security(admin_password, admin_status, anonymous_enabled, self.offers)
         self.tasks = Tasks()
         self.cleanup = CleanupPolicies()
 
