@@ -210,8 +210,8 @@ def check_names_differing_only_in_case_both_exist(t: Target) -> None:
             t.call("DELETE", f"/v1/repositories/{base}")
 
 
-def check_maven_get_fills_in_defaults(t: Target) -> None:
-    hosted, proxy = unique("mvn-hosted"), unique("mvn-proxy")
+def check_repository_get_fills_in_defaults(t: Target) -> None:
+    hosted, proxy, raw, group = unique("mvn-hosted"), unique("mvn-proxy"), unique("raw"), unique("raw-group")
     maven = {"versionPolicy": "RELEASE", "layoutPolicy": "STRICT"}
     proxy_body = {
         "name": proxy,
@@ -253,9 +253,32 @@ def check_maven_get_fills_in_defaults(t: Target) -> None:
             "authentication": None,
         }
         assert got["routingRuleName"] is None
+        assert t.call("POST", "/v1/repositories/raw/hosted", json=raw_hosted(raw)).status_code == 201
+        group_body = {
+            "name": group,
+            "online": True,
+            "storage": {"blobStoreName": "default", "strictContentTypeValidation": True},
+            "group": {"memberNames": [raw]},
+        }
+        assert t.call("POST", "/v1/repositories/raw/group", json=group_body).status_code == 201
+        got = t.call("GET", f"/v1/repositories/raw/hosted/{raw}").json()
+        assert (got["raw"], got["component"]) == (
+            {"contentDisposition": "ATTACHMENT"},
+            {"proprietaryComponents": False},
+        )
+        got = t.call("GET", f"/v1/repositories/raw/group/{group}").json()
+        got.pop("url")
+        assert got == {
+            "name": group,
+            "format": "raw",
+            "online": True,
+            "storage": {"blobStoreName": "default", "strictContentTypeValidation": True},
+            "group": {"memberNames": [raw]},
+            "type": "group",
+        }
     finally:
-        t.call("DELETE", f"/v1/repositories/{hosted}")
-        t.call("DELETE", f"/v1/repositories/{proxy}")
+        for name in (group, raw, hosted, proxy):
+            t.call("DELETE", f"/v1/repositories/{name}")
 
 
 def check_empty_blob_store_name_is_a_bean_violation(t: Target) -> None:
@@ -566,7 +589,7 @@ OSS_CHECKS: list[Callable[[Target], None]] = [
     check_task_get_has_no_schedule_before_3_92,
     check_only_the_core_realms,
     check_names_differing_only_in_case_both_exist,
-    check_maven_get_fills_in_defaults,
+    check_repository_get_fills_in_defaults,
     check_empty_blob_store_name_is_a_bean_violation,
     check_unknown_repository_errors,
     check_writable_member_is_dropped_silently,

@@ -43,9 +43,10 @@ TASK_SCHEDULE_IN_GET = "task-schedule-in-get"
 """Task GET and list items carry ``enabled``, ``frequency``-like fields, ``properties``..."""
 DOCKER_LOWERCASE_NAMES = "docker-lowercase-names"
 """Docker repository names must be lowercase."""
-PROXY_GET_3_72 = "proxy-get-3.72"
-"""A proxy GET without ``storage.writePolicy`` and with ``proxy.preserveEncodedCharacters`` (the 3.77
-source and the 3.93 document); 3.71.0-06 has the write policy and not the flag (observed)."""
+REPOSITORY_GET_3_72 = "repository-get-3.72"
+"""Repository GETs as the 3.77 source and the 3.93 document have them: a proxy without
+``storage.writePolicy`` and with ``proxy.preserveEncodedCharacters``, raw attributes with the query
+parameter lists, a ``raw`` attribute on raw groups. 3.71.0-06 has none of this (observed)."""
 
 
 def fmt(segment: str) -> str:
@@ -106,7 +107,7 @@ EDITION_FEATURES: dict[str, frozenset[str]] = {
 VERSION_FEATURES: dict[str, tuple[int, int]] = {
     TASK_SCHEDULE_IN_GET: (3, 92),  # 3.71.0-06 has no schedule fields in a task GET (observed)
     DOCKER_LOWERCASE_NAMES: (3, 89),  # api-notes: Docker names must be lowercase from 3.89.0
-    PROXY_GET_3_72: (3, 72),  # unconfirmed: the first version after the observed 3.71.0-06 is assumed
+    REPOSITORY_GET_3_72: (3, 72),  # unconfirmed: the first version after the observed 3.71.0-06 is assumed
 }
 
 

@@ -207,9 +207,9 @@ def render_full(req: Request, repo: Repository) -> dict[str, Any]:
         out.pop("replication", None)
     if isinstance(out.get("group"), dict) and not out["group"].get("writableMember"):
         out["group"].pop("writableMember", None)
-    newer_proxy = req.state.offers(features.PROXY_GET_3_72)
+    newer = req.state.offers(features.REPOSITORY_GET_3_72)
     if isinstance(out.get("storage"), dict) and repo.type != "hosted":
-        if repo.type == "proxy" and not newer_proxy:
+        if repo.type == "proxy" and not newer:
             out["storage"]["writePolicy"] = out["storage"].get("writePolicy") or "ALLOW"
         else:
             out["storage"].pop("writePolicy", None)
@@ -232,10 +232,15 @@ def render_full(req: Request, repo: Repository) -> dict[str, Any]:
         if "bearerToken" in auth:
             auth["bearerToken"] = None
     if isinstance(out.get("proxy"), dict):
-        if not newer_proxy:
+        if not newer:
             out["proxy"].pop("preserveEncodedCharacters", None)
         elif out["proxy"].get("preserveEncodedCharacters") is None:
             out["proxy"]["preserveEncodedCharacters"] = False
+    if not newer and isinstance(out.get("raw"), dict):
+        if repo.type == "group":
+            out.pop("raw")
+        else:
+            out["raw"] = {"contentDisposition": out["raw"].get("contentDisposition")}
     if (
         isinstance(out.get("dockerProxy"), dict)
         and out["dockerProxy"].get("foreignLayerUrlWhitelist") is None
