@@ -98,16 +98,19 @@ def group(name: str, members: list[str], writable: str | None = None, fmt: str =
 
 
 def message_error(resp: requests.Response, status: int, message: str) -> None:
-    """Shape 3: one ``{"id": "*", "message": ...}`` object."""
+    """Shape 3: one ``{"id": "*", "message": ...}`` object, without a fault id (as on 3.71.0-06)."""
     assert resp.status_code == status, resp.text
     assert resp.json() == {"id": "*", "message": message}
-    assert resp.headers.get("X-Siesta-FaultId")
+    assert resp.headers["Content-Type"] == "application/json"
+    assert "X-Siesta-FaultId" not in resp.headers
 
 
 def list_error(resp: requests.Response, expected: list[dict[str, str]]) -> None:
-    """Shapes 1 and 2: a JSON list of ``{id, message}``."""
+    """Shapes 1 and 2: a JSON list of ``{id, message}`` on one line, Siesta's media type."""
     assert resp.status_code == 400, resp.text
     assert resp.json() == expected
+    assert resp.headers["Content-Type"] == "application/vnd.siesta-validation-errors-v1+json"
+    assert "\n" not in resp.text
     assert resp.headers.get("X-Siesta-FaultId")
 
 
@@ -169,9 +172,9 @@ def test_read_only_knob(nexus_emulator: NexusEmulator, api: Api) -> None:
 def test_duplicate_repository_name_is_400_not_409(api: Api) -> None:
     assert api.post("/v1/repositories/raw/hosted", json=hosted("dup")).status_code == 201
     message_error(api.post("/v1/repositories/raw/hosted", json=hosted("dup")), 400, '"Duplicate key"')
-    # also across formats and with another letter case
+    # also across formats
     message_error(
-        api.post("/v1/repositories/maven/hosted", json=hosted("DUP", "maven")), 400, '"Duplicate key"'
+        api.post("/v1/repositories/maven/hosted", json=hosted("dup", "maven")), 400, '"Duplicate key"'
     )
 
 
@@ -181,6 +184,18 @@ def test_repository_lookup_is_case_insensitive(api: Api) -> None:
     assert resp.status_code == 200
     assert resp.json()["name"] == "MixedCase"
     assert api.get("/v1/repositories/MIXEDCASE").json()["name"] == "MixedCase"
+
+
+def test_names_differing_only_in_case_both_exist_and_lookups_find_the_first(api: Api) -> None:
+    assert api.post("/v1/repositories/raw/hosted", json=hosted("Case1")).status_code == 201
+    assert api.post("/v1/repositories/raw/hosted", json=hosted("case1")).status_code == 201
+    assert api.post("/v1/repositories/maven/hosted", json=hosted("CASE1", "maven")).status_code == 201
+    assert [r["name"] for r in api.get("/v1/repositories").json()] == ["Case1", "case1", "CASE1"]
+    assert api.get("/v1/repositories/raw/hosted/CASE1").json()["name"] == "Case1"
+    message_error(api.get("/v1/repositories/maven/hosted/CASE1"), 404, '"Repository not found"')
+    empty(api.delete("/v1/repositories/CASE1"), 204)  # deletes Case1
+    assert [r["name"] for r in api.get("/v1/repositories").json()] == ["case1", "CASE1"]
+    assert api.get("/v1/repositories/CASE1").json()["format"] == "raw"
 
 
 def test_renaming_through_put_is_refused(api: Api) -> None:
@@ -229,7 +244,7 @@ def test_blob_store_in_use_cannot_be_deleted(api: Api) -> None:
     message_error(api.delete("/v1/blobstores/used"), 400, '"BlobStore used is in use and cannot be deleted"')
     assert api.delete("/v1/repositories/user").status_code == 204
     assert api.delete("/v1/blobstores/used").status_code == 204
-    message_error(api.delete("/v1/blobstores/used"), 404, "Unable to find  'used' blobstore")
+    message_error(api.delete("/v1/blobstores/used"), 404, "\"Unable to find  'used' blobstore\"")
 
 
 def test_file_blob_store_duplicates_and_nested_paths(api: Api) -> None:
@@ -246,7 +261,7 @@ def test_file_blob_store_duplicates_and_nested_paths(api: Api) -> None:
         assert err["message"].startswith("A file blob store must have a unique path")
         assert err["message"].endswith("Blob stores with violations: Store")
     assert api.get("/v1/blobstores/file/store").json() == {"softQuota": None, "path": "store"}
-    message_error(api.get("/v1/blobstores/file/missing"), 404, "Unable to find File 'missing' blobstore")
+    message_error(api.get("/v1/blobstores/file/missing"), 404, "\"Unable to find File 'missing' blobstore\"")
     empty(api.get("/v1/blobstores/missing/quota-status"), 404)
 
 
@@ -583,7 +598,7 @@ def test_default_repositories_seed() -> None:
     with NexusEmulator(admin_password=TEST_ADMIN_PASSWORD, default_repositories=True) as emulator:
         api = Api(emulator)
         names = [r["name"] for r in api.get("/v1/repositories").json()]
-        assert names == ["maven-central", "maven-public", "maven-releases", "maven-snapshots"]
+        assert names == ["maven-releases", "maven-snapshots", "maven-central", "maven-public"]
         public = api.get("/v1/repositories/maven/group/maven-public").json()
         assert public["group"]["memberNames"] == ["maven-releases", "maven-snapshots", "maven-central"]
         message_error(
@@ -736,12 +751,14 @@ def test_authentication_and_authorisation(nexus_emulator: NexusEmulator, api: Ap
     assert bad.headers["WWW-Authenticate"] == 'BASIC realm="Sonatype Nexus Repository Manager"'
     anonymous = Api(nexus_emulator, password=None)
     assert anonymous.get("/v1/repositories").status_code == 200  # nx-anonymous may browse
-    assert anonymous.get("/v1/blobstores").status_code == 401
+    empty(anonymous.get("/v1/blobstores"), 403)  # no credentials: never a 401 challenge
     api.put(
         "/v1/security/anonymous",
         json={"enabled": False, "userId": "anonymous", "realmName": "NexusAuthorizingRealm"},
     )
-    assert anonymous.get("/v1/repositories").status_code == 401
+    assert anonymous.get("/v1/repositories").json() == []
+    empty(anonymous.get("/v1/blobstores"), 403)
+    assert "WWW-Authenticate" not in anonymous.get("/v1/blobstores").headers
     assert anonymous.get("/v1/status").status_code == 200
     api.post(
         "/v1/security/roles",
@@ -904,11 +921,12 @@ def test_cli_and_http_control_endpoints(tmp_path: Path) -> None:
                 pass
             assert time.monotonic() < deadline, "emulator did not become ready"
             time.sleep(0.05)
+        ctl = base + "/__emulator"
+        assert requests.delete(ctl + "/log", timeout=5).status_code == 200  # forget the polling
         password = (tmp_path / "admin.password").read_text()
         auth = ("admin", password)
         resp = requests.get(base + "/service/rest/v1/repositories", auth=auth, timeout=5)
         assert resp.headers["Server"] == "Nexus/3.90.1-01 (COMMUNITY)"
-        ctl = base + "/__emulator"
         assert requests.post(ctl + "/fail", json={"count": 1, "status": 503}, timeout=5).status_code == 200
         assert requests.get(base + "/service/rest/v1/status", timeout=5).status_code == 503
         assert requests.get(base + "/service/rest/v1/status", timeout=5).status_code == 200
@@ -918,7 +936,8 @@ def test_cli_and_http_control_endpoints(tmp_path: Path) -> None:
                 base + "/service/rest/v1/repositories/raw/hosted", json=hosted("cli"), auth=auth, timeout=5
             )
         log = requests.get(ctl + "/log", timeout=5).json()
-        assert (log["reads"], log["writes"]) == (log["reads"], 1) and log["entries"][-1]["dropped"] is True
+        # three GETs (repositories, the failed status, status) and the dropped POST
+        assert (log["reads"], log["writes"]) == (3, 1) and log["entries"][-1]["dropped"] is True
         state = requests.get(ctl + "/state", timeout=5).json()
         assert "cli" in state["repositories"]
         call = requests.post(

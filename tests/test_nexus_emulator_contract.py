@@ -65,6 +65,10 @@ def repo_body(fmt: str, rtype: str, name: str, port: int | None = None) -> dict[
             body["dockerProxy"] = {"indexType": "HUB"}
     if fmt == "maven":
         body["maven"] = {"versionPolicy": "RELEASE", "layoutPolicy": "STRICT", "contentDisposition": "INLINE"}
+    if fmt == "apt":
+        body["apt"] = {"distribution": "bookworm", "flat": False}
+        if rtype == "hosted":
+            body["aptSigning"] = {"keypair": "KEY", "passphrase": "pass"}
     return body
 
 
@@ -125,8 +129,8 @@ def scenario() -> list[tuple[str, str, Any, int]]:
         ("DELETE", "/v1/blobstores/s3-store", None, 204),
     ]
     port = 18000
-    for fmt in ("docker", "maven", "npm", "pypi", "raw"):
-        for rtype in ("hosted", "proxy", "group"):
+    for fmt in ("apt", "docker", "maven", "npm", "pypi", "raw"):
+        for rtype in ("hosted", "proxy") if fmt == "apt" else ("hosted", "proxy", "group"):
             port += 1
             name = f"{fmt}-{rtype}-c"
             base = f"/v1/repositories/{fmt}/{rtype}"

@@ -7,7 +7,7 @@ import contextlib
 import sys
 
 from .emulator import NexusEmulator
-from .state import DEFAULT_EDITION, DEFAULT_VERSION, EDITIONS
+from .features import DEFAULT_EDITION, DEFAULT_VERSIONS, EDITIONS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,8 +20,15 @@ def main(argv: list[str] | None = None) -> int:
         "or a random one written to DATA_DIR/admin.password when --data-dir is given",
     )
     parser.add_argument("--data-dir", help="the Nexus data directory (admin.password, blob store paths)")
-    parser.add_argument("--version", default=DEFAULT_VERSION, help="reported version, e.g. 3.93.2-01")
-    parser.add_argument("--edition", default=DEFAULT_EDITION, choices=EDITIONS)
+    parser.add_argument(
+        "--version",
+        help="version, e.g. 3.93.2-01 (default per edition: "
+        + ", ".join(f"{e} {v}" for e, v in DEFAULT_VERSIONS.items())
+        + ")",
+    )
+    parser.add_argument(
+        "--edition", default=DEFAULT_EDITION, choices=EDITIONS, help="what the server offers (features.py)"
+    )
     parser.add_argument(
         "--startup-seconds",
         type=float,
@@ -32,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--default-repositories",
         action="store_true",
-        help="seed maven-central/-releases/-snapshots/-public like a fresh Nexus",
+        help="seed maven-releases/-snapshots/-central/-public like a fresh Nexus",
+    )
+    parser.add_argument(
+        "--system-tasks", action="store_true", help="seed the two tasks a fresh 3.71 core has"
     )
     args = parser.parse_args(argv)
     emulator = NexusEmulator(
@@ -45,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         anonymous_enabled=not args.anonymous_disabled,
         default_repositories=args.default_repositories,
+        system_tasks=args.system_tasks,
     )
     with contextlib.suppress(KeyboardInterrupt):
         emulator.serve_forever()

@@ -145,10 +145,10 @@ def _file_store(req: Request) -> BlobStore:
     name = req.params["name"]
     store = _stores(req).find(name)
     if store is None:
-        raise MessageError(404, f"Unable to find File '{name}' blobstore", quoted=False)
+        raise MessageError(404, f"Unable to find File '{name}' blobstore")
     if store.type != "File":
         # unconfirmed: the wording for "exists but is not a file store".
-        raise MessageError(400, f"Unable to find File '{name}' blobstore", quoted=False)
+        raise MessageError(400, f"Unable to find File '{name}' blobstore")
     return store
 
 
@@ -184,7 +184,7 @@ def delete_blobstore(req: Request) -> Response:
     store = _stores(req).find(name)
     if store is None:
         # Nexus formats "Unable to find %s '%s' blobstore" with an empty type: two spaces.
-        raise MessageError(404, f"Unable to find  '{name}' blobstore", quoted=False)
+        raise MessageError(404, f"Unable to find  '{name}' blobstore")
     if req.state.repositories.using_blobstore(store.name):
         raise MessageError(400, f"BlobStore {store.name} is in use and cannot be deleted")
     del _stores(req).stores[store.name.lower()]
@@ -198,10 +198,24 @@ def quota_status(req: Request) -> Response:
         raise EmptyError(404)
     if store.soft_quota is None:
         message = f"Blob store {store.name} has no quota"
+    elif str(store.soft_quota["type"]).lower() == "spaceusedquota":
+        # observed on 3.71.0-06: "Blob store q is using 0.00 B space and has a limit of 1.00 MB"
+        limit = human_bytes(int(store.soft_quota.get("limit") or 0))
+        message = f"Blob store {store.name} is using {human_bytes(0)} space and has a limit of {limit}"
     else:
-        # unconfirmed: wording of the non-violating quota message (an empty store never violates).
+        # unconfirmed: wording of the space-remaining message (an empty store never violates).
         message = f"Blob store {store.name} is not violating its {store.soft_quota['type']} quota"
     return Response.json(200, {"isViolation": False, "message": message, "blobStoreName": store.name})
+
+
+def human_bytes(count: int) -> str:
+    """Nexus's size text: decimal units, two decimals (1000000 -> ``1.00 MB``)."""
+    value, unit = float(count), "B"
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if value < 1000 or unit == "PB":
+            break
+        value /= 1000
+    return f"{value:.2f} {unit}"
 
 
 # -- S3 --------------------------------------------------------------------------------------
@@ -240,7 +254,7 @@ def _s3_store(req: Request) -> BlobStore:
     store = _stores(req).find(name)
     if store is None or store.type != "S3":
         # unconfirmed: exact 404 wording for S3 (mirrors the file store's message).
-        raise MessageError(404, f"Unable to find S3 '{name}' blobstore", quoted=False)
+        raise MessageError(404, f"Unable to find S3 '{name}' blobstore")
     return store
 
 
@@ -270,7 +284,9 @@ PERM = crud("blobstores")
 
 ROUTES = [
     Route("GET", "/v1/blobstores", list_blobstores, PERM),
-    Route("POST", "/v1/blobstores/file", create_file, PERM),
+    # Blob store names with spaces (or other characters outside the documented name pattern) are
+    # accepted over REST (observed on 3.71.0-06).
+    Route("POST", "/v1/blobstores/file", create_file, PERM, unenforced_patterns=frozenset({"name"})),
     Route("GET", "/v1/blobstores/file/{name}", get_file, PERM),
     Route("PUT", "/v1/blobstores/file/{name}", update_file, PERM),
     Route("DELETE", "/v1/blobstores/{name}", delete_blobstore, PERM),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from . import features
 from .core import Request, Route
-from .errors import EmptyError, MessageError, Response
+from .errors import MessageError, Response
 from .spec import load_spec, render_with_schema
 
 
@@ -19,13 +20,6 @@ class CleanupPolicies:
 
     def snapshot(self) -> dict[str, Any]:
         return copy.deepcopy(dict(sorted(self.policies.items())))
-
-
-def _pro_only(req: Request) -> None:
-    if req.state.edition != "PRO":
-        # unconfirmed: whether Community Edition answers 404 or 402/403 on /v1/cleanup-policies;
-        # the resource is not installed there, so the emulator answers like an unknown path (404).
-        raise EmptyError(404)
 
 
 def _api(policy: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +35,6 @@ def _stored(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _policy(req: Request, key: str) -> dict[str, Any]:
-    _pro_only(req)
     policy = req.state.cleanup.find(req.params[key])
     if policy is None:
         raise MessageError(404, f"Cleanup policy {req.params[key]} not found")  # unconfirmed: wording
@@ -49,7 +42,6 @@ def _policy(req: Request, key: str) -> dict[str, Any]:
 
 
 def list_policies(req: Request) -> Response:
-    _pro_only(req)
     return Response.json(200, [_api(p) for _, p in sorted(req.state.cleanup.policies.items())])
 
 
@@ -58,7 +50,6 @@ def get_policy(req: Request) -> Response:
 
 
 def create_policy(req: Request) -> Response:
-    _pro_only(req)
     body = req.body or {}
     if body["name"] in req.state.cleanup.policies:
         raise MessageError(409, f"Cleanup policy {body['name']} already exists", quoted=False)
@@ -86,11 +77,14 @@ def delete_policy(req: Request) -> Response:
 
 # unconfirmed: the permission guarding /v1/cleanup-policies; nx-admin passes either way.
 PERM = "nexus:*"
+# unconfirmed: whether Community Edition answers 404 or 402/403 on /v1/cleanup-policies; the
+# resource is not installed there, so it answers like an unknown path (404, as the OSS core does).
+FEATURE = features.CLEANUP_API
 
 ROUTES = [
-    Route("GET", "/v1/cleanup-policies", list_policies, PERM),
-    Route("POST", "/v1/cleanup-policies", create_policy, PERM),
-    Route("GET", "/v1/cleanup-policies/{name}", get_policy, PERM),
-    Route("PUT", "/v1/cleanup-policies/{policyName}", update_policy, PERM),
-    Route("DELETE", "/v1/cleanup-policies/{name}", delete_policy, PERM),
+    Route("GET", "/v1/cleanup-policies", list_policies, PERM, feature=FEATURE),
+    Route("POST", "/v1/cleanup-policies", create_policy, PERM, feature=FEATURE),
+    Route("GET", "/v1/cleanup-policies/{name}", get_policy, PERM, feature=FEATURE),
+    Route("PUT", "/v1/cleanup-policies/{policyName}", update_policy, PERM, feature=FEATURE),
+    Route("DELETE", "/v1/cleanup-policies/{name}", delete_policy, PERM, feature=FEATURE),
 ]

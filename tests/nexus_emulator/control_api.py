@@ -32,7 +32,6 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .errors import Response
-from .state import EDITIONS
 
 if TYPE_CHECKING:
     from .app import NexusApp
@@ -90,10 +89,7 @@ def handle_control(app: NexusApp, method: str, path: str, raw: bytes) -> Respons
             app.state.writable = bool(body.get("writable", True))
             return _ok()
         if key == ("POST", "/version"):
-            if body.get("edition") and body["edition"] not in EDITIONS:
-                return _bad(f"edition must be one of {EDITIONS}")
-            app.state.version = body.get("version") or app.state.version
-            app.state.edition = body.get("edition") or app.state.edition
+            app.state.set_version(body.get("version"), body.get("edition"))
             return _ok()
         if key == ("POST", "/reset"):
             ctl.reset()

@@ -51,6 +51,10 @@ class Route:
     """Shiro permission required; a callable may compute it from the request; ``None``: any subject."""
     authenticated: bool = True
     """False for the endpoints Nexus serves without any subject check (``/v1/status*``)."""
+    feature: str | None = None
+    """The feature (``features.py``) the route belongs to; absent when the server lacks it."""
+    unenforced_patterns: frozenset[str] = frozenset()
+    """Body properties whose documented ``pattern`` the real server does not enforce."""
 
     def required_permission(self, req: Request) -> str | None:
         if callable(self.permission):
@@ -74,10 +78,17 @@ class RouteTable:
         self.routes.extend(routes)
         self._reindex()
 
-    def resolve(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """Return ``(route, params, path_known)``; ``path_known`` distinguishes 405 from 404."""
+    def resolve(
+        self, method: str, path: str, offers: Callable[[str], bool] = lambda _: True
+    ) -> tuple[Route | None, dict[str, str], bool]:
+        """Return ``(route, params, path_known)``; ``path_known`` distinguishes 405 from 404.
+
+        Routes of a feature that ``offers`` denies do not exist.
+        """
         known = False
         for route, rx in self._compiled:
+            if route.feature is not None and not offers(route.feature):
+                continue
             m = rx.match(path)
             if m is None:
                 continue

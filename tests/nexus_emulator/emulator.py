@@ -13,7 +13,8 @@ from .controls import Controls, RequestRecord
 from .errors import Response
 from .repositories import seed_default_repositories
 from .server import NexusHTTPServer, serve_in_thread
-from .state import DEFAULT_DATA_DIR, DEFAULT_EDITION, DEFAULT_VERSION, NexusState
+from .state import DEFAULT_DATA_DIR, DEFAULT_EDITION, NexusState
+from .tasks import seed_system_tasks
 
 DEFAULT_ADMIN_PASSWORD = "admin123"
 """Nexus's non-random default (``nexus.security.randompassword=false``)."""
@@ -26,7 +27,10 @@ class NexusEmulator:
     without a password: first-start behaviour, a random UUID is written (no newline) to
     ``<data_dir>/admin.password`` and admin is in status ``changepassword``.  Neither given:
     the password is ``admin123``.  ``default_repositories`` seeds the Maven repositories a fresh
-    Nexus creates (maven-central, maven-releases, maven-snapshots, maven-public).
+    Nexus creates (maven-releases, maven-snapshots, maven-central, maven-public) and
+    ``system_tasks`` the two tasks a fresh 3.71 core has.  ``edition`` (``OSS``, ``CORE``,
+    ``COMMUNITY``, ``PRO``) and ``version`` (default: per edition, ``features.DEFAULT_VERSIONS``)
+    select what the server offers (``features.py``).
     """
 
     def __init__(
@@ -34,13 +38,14 @@ class NexusEmulator:
         *,
         admin_password: str | None = None,
         data_dir: str | None = None,
-        version: str = DEFAULT_VERSION,
+        version: str | None = None,
         edition: str = DEFAULT_EDITION,
         startup_seconds: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
         anonymous_enabled: bool = True,
         default_repositories: bool = False,
+        system_tasks: bool = False,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -52,6 +57,7 @@ class NexusEmulator:
             "edition": edition,
             "anonymous_enabled": anonymous_enabled,
             "default_repositories": default_repositories,
+            "system_tasks": system_tasks,
         }
         self.controls = Controls()
         self.app = NexusApp(self._new_state, self.controls)
@@ -72,13 +78,15 @@ class NexusEmulator:
             admin_password=str(password or DEFAULT_ADMIN_PASSWORD),
             admin_status=status,
             data_dir=self.data_dir or DEFAULT_DATA_DIR,
-            version=str(self._init["version"]),
+            version=None if self._init["version"] is None else str(self._init["version"]),
             edition=str(self._init["edition"]),
             anonymous_enabled=bool(self._init["anonymous_enabled"]),
         )
         state.security.admin_password_file = password_file
         if self._init["default_repositories"]:
             seed_default_repositories(state)
+        if self._init["system_tasks"]:
+            seed_system_tasks(state.tasks)
         return state
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -111,6 +119,19 @@ class NexusEmulator:
             self._server.serve_forever()
         finally:
             self._server.server_close()
+
+    def restart(self) -> None:
+        """What a restart of Nexus does to the data dir: the state is kept, and when
+        ``admin.password`` is gone (changing the admin password deletes it) a new random one is
+        written, which does NOT authenticate (the admin password itself is unchanged)."""
+        sec = self.state.security
+        if self.data_dir is None or sec.admin_password_file is None:
+            return
+        if not os.path.exists(sec.admin_password_file):
+            with open(sec.admin_password_file, "w", encoding="utf-8") as fh:
+                fh.write(str(uuid.uuid4()))
+        if self.startup_seconds:
+            self.controls.set_starting(self.startup_seconds)
 
     def __enter__(self) -> NexusEmulator:
         return self.start()
@@ -193,9 +214,8 @@ class NexusEmulator:
         self.state.writable = writable
 
     def set_version(self, version: str, edition: str | None = None) -> None:
-        self.state.version = version
-        if edition:
-            self.state.edition = edition
+        """Report another version (and edition): what the server offers follows (``features.py``)."""
+        self.state.set_version(version, edition)
 
     def set_task_running(self, task_id: str, running: bool = True) -> None:
         with self.state.lock:

@@ -28,6 +28,8 @@ class Response:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     empty: bool = False
+    compact: bool = False
+    """Render the JSON body on one line (Siesta's validation-error writer does not indent)."""
 
     @classmethod
     def json(cls, status: int, body: Any) -> Response:
@@ -42,6 +44,20 @@ class Response:
         return cls(status=status, text=text, content_type="text/plain")
 
 
+VALIDATION_MEDIA_TYPE = "application/vnd.siesta-validation-errors-v1+json"
+"""Content type of the validation-error lists (shapes 1 and 2), observed on 3.71.0-06."""
+
+
+def validation_list(errors: list[dict[str, str]]) -> Response:
+    return Response(
+        status=400,
+        body=errors,
+        content_type=VALIDATION_MEDIA_TYPE,
+        headers={"Vary": "Accept"},
+        compact=True,
+    )
+
+
 def new_fault_id() -> str:
     return str(uuid.uuid4())
 
@@ -50,22 +66,30 @@ class ApiError(Exception):
     """Base class: ``to_response`` gives the wire form."""
 
     status = 500
+    fault_id = True
+    """Whether the answer carries ``X-Siesta-FaultId`` (the mapped exceptions do)."""
 
     def to_response(self) -> Response:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def response(self) -> Response:
         resp = self.to_response()
-        resp.headers.setdefault("X-Siesta-FaultId", new_fault_id())
+        if self.fault_id:
+            resp.headers.setdefault("X-Siesta-FaultId", new_fault_id())
         return resp
 
 
 class EmptyError(ApiError):
-    """A ``WebApplicationException`` without entity: the status and an empty body."""
+    """A ``WebApplicationException`` without entity: the status and an empty body.
 
-    def __init__(self, status: int) -> None:
+    ``fault_id=False`` for the call sites whose empty answer has no ``X-Siesta-FaultId`` on the
+    real server (e.g. ``DELETE /v1/repositories/{unknown}``, observed on 3.71.0-06).
+    """
+
+    def __init__(self, status: int, *, fault_id: bool = True) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
+        self.fault_id = fault_id
 
     def to_response(self) -> Response:
         return Response.no_content(self.status)
@@ -81,7 +105,7 @@ class BeanValidationError(ApiError):
         self.violations = violations
 
     def to_response(self) -> Response:
-        return Response.json(400, [{"id": f"PARAMETER {f}", "message": m} for f, m in self.violations])
+        return validation_list([{"id": f"PARAMETER {f}", "message": m} for f, m in self.violations])
 
 
 class FieldValidationError(ApiError):
@@ -94,7 +118,7 @@ class FieldValidationError(ApiError):
         self.errors = errors
 
     def to_response(self) -> Response:
-        return Response.json(400, [{"id": f, "message": m} for f, m in self.errors])
+        return validation_list([{"id": f, "message": m} for f, m in self.errors])
 
 
 class MessageError(ApiError):
@@ -102,7 +126,10 @@ class MessageError(ApiError):
 
     ``quoted`` reproduces the call sites that put literal quotes into the message
     (``"message" : "\\"Repository not found\\""``).  ``text`` selects the text/plain form.
+    These answers carry no ``X-Siesta-FaultId`` (observed on 3.71.0-06).
     """
+
+    fault_id = False
 
     def __init__(self, status: int, message: str, *, quoted: bool = True, text: bool = False) -> None:
         super().__init__(message)

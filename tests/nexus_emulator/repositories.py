@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import features
 from .core import Request, Route
 from .errors import BeanValidationError, EmptyError, FieldValidationError, MessageError, Response
 from .spec import load_spec, render_with_schema, strip_nulls
@@ -18,9 +19,12 @@ from .spec import load_spec, render_with_schema, strip_nulls
 if TYPE_CHECKING:
     from .state import NexusState
 
-# URL segment -> value of the ``format`` field.
-FORMATS = {"docker": "docker", "maven": "maven2", "npm": "npm", "pypi": "pypi", "raw": "raw"}
+FORMATS = features.FORMATS
 TYPES = ("hosted", "proxy", "group")
+# Formats without every type (the API has no apt group).
+FORMAT_TYPES = {"apt": ("hosted", "proxy")}
+# Formats whose group takes ``writableMember`` (GroupDeployAttributes in the 3.93 document).
+DEPLOY_GROUP_FORMATS = ("docker", "npm")
 APPLICATION_PORT = 8081
 FIRST_KEYS = ("name", "format", "type", "url", "online")
 # Values Nexus fills in when the request left the attribute out.
@@ -58,12 +62,26 @@ class Repository:
 
 
 class Repositories:
+    """Repositories by exact name, in creation order.
+
+    Names are unique only as written: ``Case1`` and ``case1`` can both exist (the database key is
+    the exact name). Every lookup by name is case-insensitive and resolves to the FIRST created of
+    the names that match, whatever the format in the URL; so ``DELETE /v1/repositories/CASE1``
+    deletes ``Case1`` (observed on 3.71.0-06).
+    """
+
     def __init__(self) -> None:
         self.repos: dict[str, Repository] = {}
 
     def find(self, name: str) -> Repository | None:
-        """Case-insensitive, like ``RepositoryManagerImpl`` (``repositories.get(name.toLowerCase())``)."""
-        return self.repos.get(name.lower())
+        lowered = name.lower()
+        return next((r for r in self.repos.values() if r.name.lower() == lowered), None)
+
+    def add(self, repo: Repository) -> None:
+        self.repos[repo.name] = repo
+
+    def remove(self, repo: Repository) -> None:
+        del self.repos[repo.name]
 
     def using_blobstore(self, blobstore: str) -> list[str]:
         """Exact-name match, as in ``BlobStoreManagerImpl#delete``."""
@@ -81,10 +99,11 @@ class Repositories:
         ]
 
     def ordered(self) -> list[Repository]:
-        return sorted(self.repos.values(), key=lambda r: r.name.lower())
+        """Creation order, as ``GET /v1/repositories`` lists them (observed on 3.71.0-06)."""
+        return list(self.repos.values())
 
     def snapshot(self) -> dict[str, Any]:
-        return {r.name: r.to_dict() for r in self.ordered()}
+        return {r.name: r.to_dict() for r in sorted(self.repos.values(), key=lambda r: r.name)}
 
 
 def seed_default_repositories(state: NexusState) -> None:
@@ -92,6 +111,28 @@ def seed_default_repositories(state: NexusState) -> None:
     storage = {"blobStoreName": "default", "strictContentTypeValidation": True}
     maven_hosted = {"layoutPolicy": "STRICT", "contentDisposition": "INLINE"}
     repos = [
+        Repository(
+            "maven-releases",
+            "maven",
+            "hosted",
+            {
+                "name": "maven-releases",
+                "online": True,
+                "storage": dict(storage, strictContentTypeValidation=False, writePolicy="ALLOW_ONCE"),
+                "maven": dict(maven_hosted, versionPolicy="RELEASE"),
+            },
+        ),
+        Repository(
+            "maven-snapshots",
+            "maven",
+            "hosted",
+            {
+                "name": "maven-snapshots",
+                "online": True,
+                "storage": dict(storage, writePolicy="ALLOW"),
+                "maven": dict(maven_hosted, versionPolicy="SNAPSHOT"),
+            },
+        ),
         Repository(
             "maven-central",
             "maven",
@@ -115,28 +156,6 @@ def seed_default_repositories(state: NexusState) -> None:
             },
         ),
         Repository(
-            "maven-releases",
-            "maven",
-            "hosted",
-            {
-                "name": "maven-releases",
-                "online": True,
-                "storage": dict(storage, writePolicy="ALLOW_ONCE"),
-                "maven": dict(maven_hosted, versionPolicy="RELEASE"),
-            },
-        ),
-        Repository(
-            "maven-snapshots",
-            "maven",
-            "hosted",
-            {
-                "name": "maven-snapshots",
-                "online": True,
-                "storage": dict(storage, writePolicy="ALLOW"),
-                "maven": dict(maven_hosted, versionPolicy="SNAPSHOT"),
-            },
-        ),
-        Repository(
             "maven-public",
             "maven",
             "group",
@@ -148,8 +167,8 @@ def seed_default_repositories(state: NexusState) -> None:
             },
         ),
     ]
-    for repo in repos:
-        state.repositories.repos[repo.name] = repo
+    for repo in repos:  # in the order a fresh 3.71.0-06 lists them
+        state.repositories.add(repo)
         state.security.add_repository_privileges(repo.format, repo.name)
 
 
@@ -188,15 +207,40 @@ def render_full(req: Request, repo: Repository) -> dict[str, Any]:
         out.pop("replication", None)
     if isinstance(out.get("group"), dict) and not out["group"].get("writableMember"):
         out["group"].pop("writableMember", None)
-    if repo.type != "hosted" and isinstance(out.get("storage"), dict):
-        out["storage"].pop("writePolicy", None)
+    newer = req.state.offers(features.REPOSITORY_GET_3_72)
+    if isinstance(out.get("storage"), dict) and repo.type != "hosted":
+        if repo.type == "proxy" and not newer:
+            out["storage"]["writePolicy"] = out["storage"].get("writePolicy") or "ALLOW"
+        else:
+            out["storage"].pop("writePolicy", None)
+    if repo.type == "hosted" and "component" in out and out["component"] is None:
+        out["component"] = {"proprietaryComponents": False}  # observed on 3.71.0-06
+    client = out.get("httpClient")
+    if isinstance(client, dict) and client.get("connection") is None:
+        # the defaults of an unset connection (observed on 3.71.0-06)
+        client["connection"] = {
+            "retries": None,
+            "userAgentSuffix": None,
+            "timeout": None,
+            "enableCircularRedirects": False,
+            "enableCookies": False,
+            "useTrustStore": False,
+        }
     auth = (out.get("httpClient") or {}).get("authentication")
     if isinstance(auth, dict):
         auth["password"] = None  # never returned
         if "bearerToken" in auth:
             auth["bearerToken"] = None
-    if isinstance(out.get("proxy"), dict) and out["proxy"].get("preserveEncodedCharacters") is None:
-        out["proxy"]["preserveEncodedCharacters"] = False
+    if isinstance(out.get("proxy"), dict):
+        if not newer:
+            out["proxy"].pop("preserveEncodedCharacters", None)
+        elif out["proxy"].get("preserveEncodedCharacters") is None:
+            out["proxy"]["preserveEncodedCharacters"] = False
+    if not newer and isinstance(out.get("raw"), dict):
+        if repo.type == "group":
+            out.pop("raw")
+        else:
+            out["raw"] = {"contentDisposition": out["raw"].get("contentDisposition")}
     if (
         isinstance(out.get("dockerProxy"), dict)
         and out["dockerProxy"].get("foreignLayerUrlWhitelist") is None
@@ -221,13 +265,12 @@ def render_short(req: Request, repo: Repository) -> dict[str, Any]:
 # -- validation ----------------------------------------------------------------------------------
 
 
-def _edition_is_pro(req: Request) -> bool:
-    return req.state.edition == "PRO"
-
-
 def _validate_blobstore(req: Request, body: dict[str, Any]) -> str:
     name = (body.get("storage") or {}).get("blobStoreName")
-    if not name or req.state.blobstores.find(name) is None:
+    if not name:
+        # Bean validation of the storage attributes (observed on 3.71.0-06, also for a missing name).
+        raise BeanValidationError([("blobStoreName", "must not be empty")])
+    if req.state.blobstores.find(name) is None:
         raise MessageError(400, "Blob store not found")
     return str(name)
 
@@ -235,7 +278,7 @@ def _validate_blobstore(req: Request, body: dict[str, Any]) -> str:
 def _validate_docker(req: Request, segment: str, body: dict[str, Any], self_name: str | None) -> None:
     if segment != "docker":
         return
-    if body["name"] != body["name"].lower():
+    if req.state.offers(features.DOCKER_LOWERCASE_NAMES) and body["name"] != body["name"].lower():
         raise BeanValidationError(
             [("arg0", "Docker repository names must be lowercase to support path-based routing")]
         )
@@ -281,24 +324,24 @@ def _validate_group(req: Request, repo_format: str, body: dict[str, Any], self_n
                 )
             )
     writable = group.get("writableMember")
-    if writable:
-        if not _edition_is_pro(req):
-            # unconfirmed: the violation id of the INSUFFICIENT_LICENSE check.
-            errors.append(
-                (
-                    "HelperBean.group.writableMember",
-                    "Deploying to groups is a PRO-licensed feature. See "
-                    "https://links.sonatype.com/product-nexus-repository",
-                )
+    if writable and repo_format not in DEPLOY_GROUP_FORMATS:
+        # Not a property of this format's group: ignored like any unknown property (a raw group
+        # with one is created without it on 3.71.0-06).
+        group.pop("writableMember")
+    elif writable and not req.state.offers(features.GROUP_DEPLOY):
+        # unconfirmed: the violation id of the INSUFFICIENT_LICENSE check.
+        errors.append(
+            (
+                "HelperBean.group.writableMember",
+                "Deploying to groups is a PRO-licensed feature. See "
+                "https://links.sonatype.com/product-nexus-repository",
             )
-        elif writable not in members:
-            # unconfirmed: wording when the writable member is not one of the members (Pro).
-            errors.append(
-                (
-                    "HelperBean.group.writableMember",
-                    f"Writable member {writable} is not a member of the group",
-                )
-            )
+        )
+    elif writable and writable not in members:
+        # unconfirmed: wording when the writable member is not one of the members (Pro).
+        errors.append(
+            ("HelperBean.group.writableMember", f"Writable member {writable} is not a member of the group")
+        )
     if errors:
         raise FieldValidationError(errors)
 
@@ -352,11 +395,12 @@ def create_repository(req: Request) -> Response:
     _validate_blobstore(req, body)
     _facet_validation(req, segment, rtype, body, None)
     repos = req.state.repositories
-    if repos.find(body["name"]) is not None:
-        # unconfirmed: exact duplicate-key text on 3.9x (datastore unique key, caught as a 400).
+    if body["name"] in repos.repos:
+        # The database key is the exact name: "Duplicate key" (observed on 3.71.0-06); a name that
+        # differs only in case is accepted.
         raise MessageError(400, "Duplicate key")
     repo = Repository(body["name"], segment, rtype, _stored_config(body))
-    repos.repos[repo.name.lower()] = repo
+    repos.add(repo)
     req.state.security.add_repository_privileges(repo.format, repo.name)
     return Response.no_content(201)
 
@@ -381,7 +425,7 @@ def update_repository(req: Request) -> Response:
     blobstore = _validate_blobstore(req, body)
     repo = req.state.repositories.find(name)
     if repo is None:
-        raise EmptyError(404)
+        raise EmptyError(404, fault_id=False)
     if (repo.config.get("storage") or {}).get("blobStoreName") != blobstore:
         raise MessageError(400, "You cannot change a repository’s blob store through the API")
     # The stored recipe (format and type) is kept: only online, routingRule and attributes change.
@@ -418,8 +462,8 @@ def delete_repository(req: Request) -> Response:
     repos = req.state.repositories
     repo = repos.find(req.params["repositoryName"])
     if repo is None:
-        raise EmptyError(404)
-    del repos.repos[repo.name.lower()]
+        raise EmptyError(404, fault_id=False)
+    repos.remove(repo)
     for other in repos.repos.values():  # removeRepositoryFromAllGroups
         group = other.config.get("group")
         if other.type == "group" and group and group.get("memberNames"):
@@ -466,12 +510,15 @@ def _routes() -> list[Route]:
         Route("DELETE", "/v1/repositories/{repositoryName}", delete_repository, _admin_permission),
     ]
     for segment in FORMATS:
-        for rtype in TYPES:
+        feature = features.fmt(segment)
+        for rtype in FORMAT_TYPES.get(segment, TYPES):
             base = f"/v1/repositories/{segment}/{rtype}"
             routes += [
-                Route("POST", base, create_repository, _admin_permission),
-                Route("GET", base + "/{repositoryName}", get_repository, _admin_permission),
-                Route("PUT", base + "/{repositoryName}", update_repository, _admin_permission),
+                Route("POST", base, create_repository, _admin_permission, feature=feature),
+                Route("GET", base + "/{repositoryName}", get_repository, _admin_permission, feature=feature),
+                Route(
+                    "PUT", base + "/{repositoryName}", update_repository, _admin_permission, feature=feature
+                ),
             ]
     return routes
 

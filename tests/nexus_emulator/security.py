@@ -4,11 +4,15 @@ LDAP servers, change-password, plus the Shiro-style permission check used by eve
 from __future__ import annotations
 
 import copy
+import json
 import os
 import uuid
+from collections.abc import Callable, Container
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+from . import features
 from .core import Request, Route, crud
 from .errors import (
     BeanValidationError,
@@ -20,16 +24,6 @@ from .errors import (
 )
 from .spec import load_spec, render_with_schema
 
-BUILTIN_REALMS = {
-    "ConanToken": "Conan Bearer Token Realm",
-    "DefaultRole": "Default Role Realm",
-    "DockerToken": "Docker Bearer Token Realm",
-    "LdapRealm": "LDAP Realm",
-    "NexusAuthenticatingRealm": "Local Authenticating Realm",
-    "NpmToken": "npm Bearer Token Realm",
-    "NuGetApiKey": "NuGet API-Key Realm",
-    "rutauth-realm": "Rut Auth Realm",
-}
 HIDDEN_REALM = "NexusAuthorizingRealm"
 BREAD = ("browse", "read", "edit", "add", "delete")
 # Application privileges take BREAD actions and are checked against CRUD permissions.
@@ -65,7 +59,9 @@ class User:
     status: str
     roles: list[str] = field(default_factory=list)
 
-    def api(self) -> dict[str, Any]:
+    def api(self, known_roles: Container[str] | None = None) -> dict[str, Any]:
+        """The API form; ``known_roles`` given: unknown role ids are left out, as reads do."""
+        roles = [r for r in self.roles if known_roles is None or r in known_roles]
         return {
             "userId": self.userId,
             "firstName": self.firstName,
@@ -74,7 +70,7 @@ class User:
             "source": "default",
             "status": self.status,
             "readOnly": False,
-            "roles": sorted(self.roles),
+            "roles": sorted(roles),
             "externalRoles": [],
         }
 
@@ -106,45 +102,55 @@ def _privilege(
     return {"type": ptype, "name": name, "description": description, "readOnly": read_only, **fields}
 
 
-def _builtin_privileges() -> dict[str, dict[str, Any]]:
-    privs = [_privilege("wildcard", "nx-all", "All permissions", pattern="nexus:*")]
-    for domain in ("blobstores", "users", "roles", "privileges", "tasks", "settings", "ldap", "metrics"):
-        privs.append(
-            _privilege(
-                "application",
-                f"nx-{domain}-all",
-                f"All permissions for {domain}",
-                domain=domain,
-                actions=["ALL"],
-            )
-        )
-        privs.append(
-            _privilege(
-                "application",
-                f"nx-{domain}-read",
-                f"Read permission for {domain}",
-                domain=domain,
-                actions=["READ"],
-            )
-        )
-    privs.append(
-        _privilege(
-            "application", "nx-healthcheck-read", "Read health check", domain="healthcheck", actions=["READ"]
-        )
+CORE_PRIVILEGES = Path(__file__).with_name("privileges-3.71.0-06-oss.json")
+"""The built-in privileges of the real 3.71.0-06 core, but the per-repository ones."""
+ACTION_WORDS = {
+    "*": "All",
+    "browse": "Browse",
+    "read": "Read",
+    "edit": "Edit",
+    "add": "Add",
+    "delete": "Delete",
+}
+
+
+def _view_privilege(fmt: str, repo: str, action: str) -> dict[str, Any]:
+    """``nx-repository-view-<fmt>-<repo>-<action>`` with the real server's description."""
+    scope = f"all '{fmt}'-format" if repo == "*" else repo
+    word = ACTION_WORDS[action] + (" privileges" if action == "*" else " privilege")
+    return _privilege(
+        "repository-view",
+        f"nx-repository-view-{fmt}-{repo}-{action}",
+        f"{word} for {scope} repository views",
+        actions=["ALL" if action == "*" else action.upper()],
+        format=fmt,
+        repository=repo,
     )
-    privs.append(
-        _privilege("application", "nx-search-read", "Search repositories", domain="search", actions=["READ"])
-    )
-    for kind in ("view", "admin"):
-        for action in (*BREAD, "*"):
+
+
+def _builtin_privileges(offers: Callable[[str], bool]) -> dict[str, dict[str, Any]]:
+    """The core's built-in privileges (observed), plus what the other editions add."""
+    privs: list[dict[str, Any]] = json.loads(CORE_PRIVILEGES.read_text(encoding="utf-8"))
+    core_formats = {p.get("format") for p in privs}
+    for segment in features.FORMATS:
+        fmt = features.FORMATS[segment]
+        if offers(features.fmt(segment)) and fmt not in core_formats:
+            # unconfirmed: the per-format wildcards of the Community/Pro formats, by the core's pattern
+            privs += [_view_privilege(fmt, "*", action) for action in (*BREAD, "*")]
+    if offers(features.LDAP):
+        # unconfirmed: the LDAP and health-check privileges of Community/Pro (not in the core)
+        for name, domain, action in (
+            ("nx-ldap-all", "ldap", "ALL"),
+            ("nx-ldap-read", "ldap", "READ"),
+            ("nx-healthcheck-read", "healthcheck", "READ"),
+        ):
             privs.append(
                 _privilege(
-                    f"repository-{kind}",
-                    f"nx-repository-{kind}-*-*-{action}",
-                    f"{action} permission for all repositories",
-                    format="*",
-                    repository="*",
-                    actions=["ALL" if action == "*" else action.upper()],
+                    "application",
+                    name,
+                    f"{action.title()} permission for {domain}",
+                    actions=[action],
+                    domain=domain,
                 )
             )
     return {p["name"]: p for p in privs}
@@ -158,14 +164,20 @@ def permission_of(priv: dict[str, Any]) -> str:
     if ptype == "application":
         crud_actions = sorted({APPLICATION_ACTIONS.get(a, a) for a in actions})
         return f"nexus:{priv['domain']}:{'*' if '*' in crud_actions else ','.join(crud_actions)}"
-    kind = ptype.removeprefix("repository-")
     joined = "*" if "all" in actions else ",".join(actions)
+    if ptype == "script":
+        return f"nexus:script:{priv.get('scriptName')}:{joined}"
+    kind = ptype.removeprefix("repository-")
     return f"nexus:repository-{kind}:{priv.get('format')}:{priv.get('repository')}:{joined}"
 
 
 class Security:
     def __init__(
-        self, admin_password: str, admin_status: str = "active", anonymous_enabled: bool = True
+        self,
+        admin_password: str,
+        admin_status: str = "active",
+        anonymous_enabled: bool = True,
+        offers: Callable[[str], bool] = lambda _: True,
     ) -> None:
         self.users: dict[str, User] = {
             "admin": User(
@@ -203,7 +215,7 @@ class Security:
                 True,
             ),
         }
-        self.privileges = _builtin_privileges()
+        self.privileges = _builtin_privileges(offers)
         self.active_realms: list[str] = ["NexusAuthenticatingRealm"]
         # unconfirmed: whether anonymous access defaults to enabled on a fresh 3.9x CE.
         self.anonymous = {"enabled": anonymous_enabled, "userId": "anonymous", "realmName": HIDDEN_REALM}
@@ -236,17 +248,22 @@ class Security:
 
     # -- repository privileges ---------------------------------------------------------------
     def add_repository_privileges(self, fmt: str, repo: str) -> None:
-        for kind in ("view", "admin"):
-            for action in (*BREAD, "*"):
-                name = f"nx-repository-{kind}-{fmt}-{repo}-{action}"
-                self.privileges[name] = _privilege(
-                    f"repository-{kind}",
-                    name,
-                    f"{action} permission for {fmt} repository {repo}",
-                    format=fmt,
-                    repository=repo,
-                    actions=["ALL" if action == "*" else action.upper()],
-                )
+        """The privileges Nexus creates with a repository (observed on 3.71.0-06: views take all
+        BREAD actions, administration has no ``add``)."""
+        for action in (*BREAD, "*"):
+            view = _view_privilege(fmt, repo, action)
+            self.privileges[view["name"]] = view
+        for action in ("browse", "read", "edit", "delete", "*"):
+            word = ACTION_WORDS[action] + (" privileges" if action == "*" else " privilege")
+            name = f"nx-repository-admin-{fmt}-{repo}-{action}"
+            self.privileges[name] = _privilege(
+                "repository-admin",
+                name,
+                f"{word} for {repo} repository administration",
+                actions=["ALL" if action == "*" else action.upper()],
+                format=fmt,
+                repository=repo,
+            )
 
     def remove_repository_privileges(self, fmt: str, repo: str) -> None:
         prefixes = (f"nx-repository-view-{fmt}-{repo}-", f"nx-repository-admin-{fmt}-{repo}-")
@@ -275,8 +292,12 @@ def _sec(req: Request) -> Security:
 # -- realms & anonymous ---------------------------------------------------------------------------
 
 
+def _available_realms(req: Request) -> dict[str, str]:
+    return features.available_realms(req.state.edition, req.state.version)
+
+
 def realms_available(req: Request) -> Response:
-    items = sorted(BUILTIN_REALMS.items(), key=lambda kv: kv[1])
+    items = sorted(_available_realms(req).items(), key=lambda kv: kv[1])
     return Response.json(200, [{"id": k, "name": v} for k, v in items])
 
 
@@ -286,7 +307,8 @@ def realms_active(req: Request) -> Response:
 
 def set_realms_active(req: Request) -> Response:
     ids: list[str] = req.body or []
-    unknown = [i for i in ids if i not in BUILTIN_REALMS]
+    available = _available_realms(req)
+    unknown = [i for i in ids if i not in available]
     if unknown:
         raise MessageError(400, f"Unknown realmIds: [{', '.join(unknown)}]", text=True)
     _sec(req).active_realms = list(dict.fromkeys(ids))
@@ -332,7 +354,7 @@ def list_users(req: Request) -> Response:
     prefix = (req.arg("userId") or "").lower()
     source = req.arg("source")
     users = [
-        u.api()
+        u.api(_sec(req).roles)
         for u in sorted(_sec(req).users.values(), key=lambda u: u.userId)
         if u.userId.lower().startswith(prefix) and source in (None, "", "default")
     ]
@@ -342,21 +364,24 @@ def list_users(req: Request) -> Response:
 def create_user(req: Request) -> Response:
     sec = _sec(req)
     body = req.body or {}
+    # Bean validation of ApiCreateUser (observed on 3.71.0-06; Nexus lists them in no fixed order).
     missing = [
         (f, "must not be empty")
-        for f in ("userId", "firstName", "lastName", "emailAddress")
+        for f in ("userId", "firstName", "lastName", "emailAddress", "password", "roles")
         if not body.get(f)
     ]
+    if body.get("status") is None:
+        missing.append(("status", "must not be null"))
     if missing:
-        # unconfirmed: the exact bean-validation fields of ApiCreateUser.
         raise BeanValidationError(missing)
-    if not body.get("password"):
-        # unconfirmed: shape of this 400 (message from the notes).
-        raise MessageError(400, "A non-empty password is required.", quoted=False)
     if body["userId"] in sec.users:
-        # unconfirmed: the duplicate-user answer.
-        raise MessageError(400, f"User '{body['userId']}' already exists.")
-    _check_roles(sec, body.get("roles") or [])
+        # observed on 3.71.0-06: 500 text/plain
+        raise UnexpectedError(
+            f"User {body['userId']} already exists.",
+            "org.sonatype.nexus.security.user.DuplicateUserException",
+        )
+    # Unknown role ids are accepted and kept on create (observed on 3.71.0-06): the answer lists
+    # them, reads leave them out until a role of that id exists. An update checks them.
     user = User(
         body["userId"],
         body.get("firstName"),
@@ -421,18 +446,14 @@ def _role(req: Request) -> Role:
     return role
 
 
-def _check_role_refs(sec: Security, body: dict[str, Any]) -> None:
-    errors = [
-        ("privileges", f"Unable to locate privilege: {p}")
-        for p in body.get("privileges") or []
-        if p not in sec.privileges
-    ]
-    errors += [
-        ("roles", f"Unable to locate roleId: {r}") for r in body.get("roles") or [] if r not in sec.roles
-    ]
-    if errors:
-        # unconfirmed: wording and ids of the unknown privilege / child role violations.
-        raise FieldValidationError(errors)
+def _check_role_refs(sec: Security, role_id: str, body: dict[str, Any]) -> None:
+    """Child roles, then privileges, must exist; the first unknown one is named (observed on 3.71.0-06)."""
+    for child in body.get("roles") or []:
+        if child not in sec.roles:
+            raise MessageError(400, f"Role '{child}' contained in role '{role_id}' not found.")
+    for priv in body.get("privileges") or []:
+        if priv not in sec.privileges:
+            raise MessageError(400, f"Privilege '{priv}' contained in role '{role_id}' not found.")
 
 
 def list_roles(req: Request) -> Response:
@@ -450,11 +471,12 @@ def create_role(req: Request) -> Response:
         raise BeanValidationError([(f, "must not be empty") for f in ("id", "name") if not body.get(f)])
     if body["id"] in sec.roles:
         raise MessageError(400, f"Role '{body['id']}' already exists, use a unique roleId.")
-    _check_role_refs(sec, body)
+    _check_role_refs(sec, body["id"], body)
     role = Role(
         body["id"],
         body["name"],
-        body.get("description"),
+        # observed on 3.71.0-06: a role created without a description gets its name
+        body["name"] if body.get("description") is None else body["description"],
         list(body.get("privileges") or []),
         list(body.get("roles") or []),
     )
@@ -468,7 +490,7 @@ def update_role(req: Request) -> Response:
     body = req.body or {}
     if role.read_only:
         raise MessageError(400, f"Role '{role.id}' is internal and cannot be modified or deleted.")
-    _check_role_refs(sec, body)
+    _check_role_refs(sec, role.id, body)
     role.name = body.get("name") or role.name
     role.description = body.get("description")
     role.privileges = list(body.get("privileges") or [])
@@ -639,12 +661,18 @@ ROUTES = [
     Route("GET", "/v1/security/privileges", list_privileges, PRIVS),
     Route("GET", "/v1/security/privileges/{privilegeName}", get_privilege, PRIVS),
     Route("DELETE", "/v1/security/privileges/{privilegeName}", delete_privilege, PRIVS),
-    Route("GET", "/v1/security/ldap", list_ldap, LDAP),
-    Route("POST", "/v1/security/ldap", create_ldap, LDAP),
-    Route("POST", "/v1/security/ldap/change-order", ldap_change_order, "nexus:ldap:update"),
-    Route("GET", "/v1/security/ldap/{name}", get_ldap, LDAP),
-    Route("PUT", "/v1/security/ldap/{name}", update_ldap, LDAP),
-    Route("DELETE", "/v1/security/ldap/{name}", delete_ldap, LDAP),
+    Route("GET", "/v1/security/ldap", list_ldap, LDAP, feature=features.LDAP),
+    Route("POST", "/v1/security/ldap", create_ldap, LDAP, feature=features.LDAP),
+    Route(
+        "POST",
+        "/v1/security/ldap/change-order",
+        ldap_change_order,
+        "nexus:ldap:update",
+        feature=features.LDAP,
+    ),
+    Route("GET", "/v1/security/ldap/{name}", get_ldap, LDAP, feature=features.LDAP),
+    Route("PUT", "/v1/security/ldap/{name}", update_ldap, LDAP, feature=features.LDAP),
+    Route("DELETE", "/v1/security/ldap/{name}", delete_ldap, LDAP, feature=features.LDAP),
 ]
 for _ptype in ("application", "wildcard", "repository-view", "repository-admin"):
     ROUTES += [

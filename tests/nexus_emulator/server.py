@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,7 +28,11 @@ def encode(resp: Response) -> tuple[bytes, str | None]:
         return b"", None
     if resp.text is not None:
         return resp.text.encode("utf-8"), resp.content_type
-    return jackson_dumps(resp.body).encode("utf-8"), "application/json"
+    if resp.compact:
+        return json.dumps(resp.body, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8"
+        ), resp.content_type
+    return jackson_dumps(resp.body).encode("utf-8"), resp.content_type
 
 
 class NexusRequestHandler(BaseHTTPRequestHandler):
@@ -54,7 +59,8 @@ class NexusRequestHandler(BaseHTTPRequestHandler):
         payload, ctype = encode(resp)
         self.send_response(resp.status)
         if ctype:
-            self.send_header("Content-Type", ctype + ("; charset=UTF-8" if ctype == "text/plain" else ""))
+            self.send_header("Content-Type", ctype + (";charset=utf-8" if ctype == "text/plain" else ""))
+        self.send_header("X-Content-Type-Options", "nosniff")
         for name, value in resp.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))

@@ -29,6 +29,11 @@ NAME_MESSAGE = (
     "Only letters, digits, underscores(_), hyphens(-), and dots(.) are allowed and may not start "
     "with underscore or dot."
 )
+# Required properties that Nexus checks with @NotEmpty, so a missing one reads "must not be empty"
+# (observed on 3.71.0-06); other required properties read "must not be null".
+NOT_EMPTY = frozenset(
+    {"blobStoreName", "userId", "firstName", "lastName", "emailAddress", "password", "roles", "memberNames"}
+)
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
@@ -161,7 +166,8 @@ def violation_for(error: ValidationError) -> tuple[str, str]:
     kind = error.validator
     if kind == "required":
         missing = re.findall(r"'([^']+)' is a required property", error.message)
-        return (missing[0] if missing else field, "must not be null")
+        name = missing[0] if missing else field
+        return (name, "must not be empty" if name in NOT_EMPTY else "must not be null")
     if kind == "minimum":
         return (field, f"must be greater than or equal to {error.validator_value}")
     if kind == "maximum":

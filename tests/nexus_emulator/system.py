@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import features
 from .core import Request, Route
 from .errors import EmptyError, Response, UnexpectedError
 
@@ -51,19 +52,11 @@ def status_check(req: Request) -> Response:
     )
 
 
-def _community_only(req: Request) -> None:
-    if req.state.edition != "COMMUNITY":
-        # unconfirmed: Pro servers do not ship the CE EULA resource; answered as an unknown path.
-        raise EmptyError(404)
-
-
 def get_eula(req: Request) -> Response:
-    _community_only(req)
     return Response.json(200, {"disclaimer": EULA_DISCLAIMER, "accepted": req.state.eula_accepted})
 
 
 def post_eula(req: Request) -> Response:
-    _community_only(req)
     body = req.body or {}
     if body.get("disclaimer") != EULA_DISCLAIMER:
         raise UnexpectedError("Invalid EULA disclaimer")
@@ -75,6 +68,6 @@ ROUTES = [
     Route("GET", "/v1/status", status, authenticated=False),
     Route("GET", "/v1/status/writable", status_writable, authenticated=False),
     Route("GET", "/v1/status/check", status_check, "nexus:metrics:read"),
-    Route("GET", "/v1/system/eula", get_eula, "nexus:*"),
-    Route("POST", "/v1/system/eula", post_eula, "nexus:*"),
+    Route("GET", "/v1/system/eula", get_eula, "nexus:*", feature=features.EULA),
+    Route("POST", "/v1/system/eula", post_eula, "nexus:*", feature=features.EULA),
 ]

@@ -6,9 +6,10 @@ import copy
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from . import features
 from .core import Request, Route, crud
 from .errors import EmptyError, FieldValidationError, MessageError, Response
 
@@ -78,6 +79,49 @@ class Tasks:
         return {
             k: {kk: vv for kk, vv in v.items() if kk not in ("lastRun", "lastRunResult", "currentState")}
             for k, v in sorted(copy.deepcopy(self.tasks).items())
+        }
+
+
+def _next_boundary(now: datetime, minutes: int) -> int:
+    """Milliseconds of the next multiple of ``minutes`` past the hour (or of the day at 01:00)."""
+    if minutes == 0:
+        day = now.replace(hour=1, minute=0, second=0, microsecond=0)
+        nxt = day if day > now else day + timedelta(days=1)
+    else:
+        nxt = now.replace(minute=0, second=0, microsecond=0)
+        while nxt <= now:
+            nxt += timedelta(minutes=minutes)
+    return int(nxt.timestamp() * 1000)
+
+
+def seed_system_tasks(tasks: Tasks) -> None:
+    """The two tasks a fresh 3.71.0-06 has (observed: names, types, WAITING, next run at the next
+    half hour and at 01:00)."""
+    now = datetime.now(UTC)
+    # unconfirmed: their cron expressions (a 3.71 GET does not show schedules).
+    for name, ttype, cron, minutes in (
+        ("Cleanup unused maven2 blobs from nexus", "assetBlob.cleanup", "0 */30 * * * ?", 30),
+        ("Cleanup service", "repository.cleanup", "0 0 1 * * ?", 0),
+    ):
+        task_id = str(uuid.uuid4())
+        tasks.tasks[task_id] = {
+            "id": task_id,
+            "name": name,
+            "type": ttype,
+            "message": None,
+            "currentState": "WAITING",
+            "lastRunResult": None,
+            "lastRun": None,
+            "enabled": True,
+            "alertEmail": None,
+            "notificationCondition": "FAILURE",
+            "schedule": "cron",
+            "startDate": None,
+            "timeZoneOffset": None,
+            "recurringDays": None,
+            "cronExpression": cron,
+            "properties": {},
+            "nextRun": _next_boundary(now, minutes),
         }
 
 
@@ -152,11 +196,21 @@ def _store(
     }
 
 
-def task_api(task: dict[str, Any]) -> dict[str, Any]:
+# Before 3.92 a task GET (and list item) carries only these (observed on 3.71.0-06).
+BRIEF_FIELDS = ("id", "name", "type", "message", "currentState", "lastRunResult", "nextRun", "lastRun")
+
+
+def task_api(task: dict[str, Any], full: bool = True) -> dict[str, Any]:
     out = copy.deepcopy(task)
     for key in ("nextRun", "lastRun", "startDate"):
         out[key] = iso(out[key])
+    if not full:
+        return {k: out[k] for k in BRIEF_FIELDS}
     return out
+
+
+def _task_api(req: Request, task: dict[str, Any]) -> dict[str, Any]:
+    return task_api(task, req.state.offers(features.TASK_SCHEDULE_IN_GET))
 
 
 def _task(req: Request, key: str = "id") -> dict[str, Any]:
@@ -168,12 +222,12 @@ def _task(req: Request, key: str = "id") -> dict[str, Any]:
 
 def list_tasks(req: Request) -> Response:
     wanted = req.arg("type")
-    items = [task_api(t) for t in req.state.tasks.tasks.values() if wanted in (None, "", t["type"])]
+    items = [_task_api(req, t) for t in req.state.tasks.tasks.values() if wanted in (None, "", t["type"])]
     return Response.json(200, {"items": items, "continuationToken": None})
 
 
 def get_task(req: Request) -> Response:
-    return Response.json(200, task_api(_task(req)))
+    return Response.json(200, _task_api(req, _task(req)))
 
 
 def create_task(req: Request) -> Response:
@@ -186,7 +240,7 @@ def create_task(req: Request) -> Response:
     task_id = str(uuid.uuid4())
     task = _store(task_id, ttype, body, None)
     req.state.tasks.tasks[task_id] = task
-    return Response.json(201, task_api(task))
+    return Response.json(201, _task_api(req, task))
 
 
 def update_task(req: Request) -> Response:
@@ -250,14 +304,16 @@ def get_template(req: Request) -> Response:
 
 PERM = crud("tasks")
 
+WRITE, TEMPLATES = features.TASK_WRITE, features.TASK_TEMPLATES
+
 ROUTES = [
     Route("GET", "/v1/tasks", list_tasks, PERM),
-    Route("POST", "/v1/tasks", create_task, PERM),
-    Route("GET", "/v1/tasks/templates", list_templates, PERM),
-    Route("GET", "/v1/tasks/templates/{typeId}", get_template, PERM),
+    Route("POST", "/v1/tasks", create_task, PERM, feature=WRITE),
+    Route("GET", "/v1/tasks/templates", list_templates, PERM, feature=TEMPLATES),
+    Route("GET", "/v1/tasks/templates/{typeId}", get_template, PERM, feature=TEMPLATES),
     Route("GET", "/v1/tasks/{id}", get_task, PERM),
-    Route("PUT", "/v1/tasks/{taskId}", update_task, PERM),
-    Route("DELETE", "/v1/tasks/{id}", delete_task, PERM),
+    Route("PUT", "/v1/tasks/{taskId}", update_task, PERM, feature=WRITE),
+    Route("DELETE", "/v1/tasks/{id}", delete_task, PERM, feature=WRITE),
     Route("POST", "/v1/tasks/{id}/run", run_task, "nexus:tasks:start"),
     Route("POST", "/v1/tasks/{id}/stop", stop_task, "nexus:tasks:stop"),
 ]
