@@ -32,7 +32,8 @@ class UserSpec(Spec):
     password: str = pydantic.Field(min_length=1, repr=False)
     # locked and changepassword are states Nexus puts a user in; declaring active puts it back.
     status: Literal["active", "disabled", "locked", "changepassword"] = "active"
-    roles: tuple[str, ...] = ()
+    # Nexus refuses a user without roles ("PARAMETER roles: must not be empty"): said at check.
+    roles: tuple[str, ...] = pydantic.Field((), min_length=1, validate_default=True)
 
     @pydantic.field_validator("user_id")
     @classmethod

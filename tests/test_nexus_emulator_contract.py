@@ -111,6 +111,7 @@ def scenario() -> list[tuple[str, str, Any, int]]:
         ("GET", "/v1/status", None, 200),
         ("GET", "/v1/status/writable", None, 200),
         ("GET", "/v1/status/check", None, 200),
+        ("GET", "/v1/formats/upload-specs", None, 200),
         ("GET", "/v1/system/eula", None, 200),
         ("POST", "/v1/system/eula", {"disclaimer": EULA_DISCLAIMER, "accepted": True}, 204),
         ("POST", "/v1/blobstores/file", {"name": "files", "path": "files"}, 204),

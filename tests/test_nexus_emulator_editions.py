@@ -1,14 +1,12 @@
 """The edition/version matrix of the emulator, and the open-source core's behaviour checks.
 
 ``tests/nexus_emulator/checks.py`` holds the checks as plain functions of a base URL and admin
-credentials; here they run against the emulator in edition OSS. Set ``NEXUS_CHECKS_URL``,
-``NEXUS_CHECKS_PASSWORD`` (user ``admin``) and ``NEXUS_CHECKS_DATA_DIR`` to run them against a
-real Nexus 3.71 core as well.
+credentials; here they run against the emulator in edition OSS and against the real 3.71 core
+(the session's real Nexus, tests/real_nexus), so the emulator is held to what the real server does.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,22 +21,14 @@ from tests.nexus_emulator.app import ALL_ROUTES
 from tests.nexus_emulator.checks import OSS_CHECKS, TASK_FIELDS_BEFORE_3_92, Target, raw_hosted
 from tests.nexus_emulator.features import DEFAULT_VERSIONS, EDITIONS, offers
 from tests.nexus_emulator.state import DEFAULT_DATA_DIR
-
-pytest_plugins = ["tests.nexus_emulator.fixtures"]
-
-REAL = os.environ.get("NEXUS_CHECKS_URL")
-BACKENDS = ["emulator", *(["real"] if REAL else [])]
+from tests.real_nexus.fixtures import RealNexusSession
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=["emulator", pytest.param("real", marks=pytest.mark.real_nexus)])
 def oss_target(request: pytest.FixtureRequest) -> Target:
     if request.param == "real":
-        return Target(
-            str(REAL),
-            "admin",
-            os.environ["NEXUS_CHECKS_PASSWORD"],
-            os.environ["NEXUS_CHECKS_DATA_DIR"],
-        )
+        session: RealNexusSession = request.getfixturevalue("real_nexus_session")
+        return Target(session.server.url, "admin", session.admin_password, str(session.server.data_dir))
     emulator: NexusEmulator = request.getfixturevalue("nexus_emulator_oss")
     return Target(emulator.url, "admin", TEST_ADMIN_PASSWORD, DEFAULT_DATA_DIR)
 
