@@ -284,3 +284,14 @@ def test_preview_with_unknown_inputs() -> None:
     assert provider.check({}, news).failures == []
     olds = checked(provider, {"url": "http://n:8081", "admin_password": "pw", "data_dir": "/d"})
     assert provider.diff("nexus-first-run", olds, news).changes is True
+
+
+def test_eula_of_the_open_source_core_3_77_is_not_skipped(tmp_path: Path) -> None:
+    """CORE (3.77+ open source) has the EULA resource too: asked of the server, not of the edition."""
+    emulator = NexusEmulator(admin_password=TEST_ADMIN_PASSWORD, edition="CORE", version="3.77.0-08").start()
+    try:
+        _, outs = create(Silent(), first_run(emulator, password=TEST_ADMIN_PASSWORD, accept_eula=True))
+        assert outs["edition"] == "CORE" and outs["eula_accepted"] is True
+        assert emulator.call("GET", "/v1/system/eula").body["accepted"] is True
+    finally:
+        emulator.stop()
