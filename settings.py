@@ -79,7 +79,8 @@ class NexusSettings(_Model):
     url: str | None = Field(
         None,
         description="Base URL the providers use to reach Nexus. Required when manageServer is false; "
-        "defaults to http://127.0.0.1:8081 for a local Docker engine, https://<uiHost> otherwise.",
+        "defaults to http://127.0.0.1:8081 for a local Docker engine, https://<uiHost>[:<haproxy.httpsPort>] "
+        "otherwise.",
     )
     manage_server: bool = Field(
         True,
@@ -456,6 +457,12 @@ class StackSettings(_Model):
         return self.ui_host or f"nexus.{self.domain}"
 
     @property
+    def ui_url(self) -> str:
+        """The public URL of the UI (through HAProxy), with haproxy.httpsPort unless it is 443."""
+        port = self.haproxy.https_port
+        return f"https://{self.resolved_ui_host}" + ("" if port == HTTPS_PORT else f":{port}")
+
+    @property
     def is_remote_docker(self) -> bool:
         return not self.docker_host.startswith("unix://")
 
@@ -465,7 +472,7 @@ class StackSettings(_Model):
         if self.nexus.url:
             return self.nexus.url
         if self.is_remote_docker:
-            return f"https://{self.resolved_ui_host}"
+            return self.ui_url
         return f"http://127.0.0.1:{NEXUS_UI_PORT}"
 
     @property

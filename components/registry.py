@@ -148,11 +148,14 @@ def _add_other_formats(layout: RegistryLayout, settings: StackSettings) -> None:
     """Maven, npm, PyPI and raw repositories from `repositories`; groups after their members."""
     known_stores = {store.name for store, _ in layout.blob_stores} | {NEXUS_DEFAULT_BLOB_STORE}
     ordered = sorted(settings.repositories, key=lambda repo: repo.type == "group")
+    protected = {repo.name for repo in ordered if repo.type == "hosted" and repo.deletion_protection}
     for repo in ordered:
         if repo.blob_store not in known_stores:
-            layout.blob_stores.append((FileBlobStoreSpec(name=repo.blob_store), True))
+            # Protected exactly when it holds a protected repository's content (a proxy's is a cache).
+            protect = any(r.blob_store == repo.blob_store and r.name in protected for r in ordered)
+            layout.blob_stores.append((FileBlobStoreSpec(name=repo.blob_store), protect))
             known_stores.add(repo.blob_store)
-        layout.repositories.append((repo.to_spec(), repo.type == "hosted" and repo.deletion_protection))
+        layout.repositories.append((repo.to_spec(), repo.name in protected))
 
 
 def resource_name(kind: str, name: str) -> str:

@@ -101,6 +101,18 @@ def test_remote_docker_reaches_nexus_through_haproxy() -> None:
     parsed = parse_settings(config(dockerHost="ssh://deploy@vm.example.com", sshPrivateKey="KEY"))
     assert parsed.is_remote_docker
     assert parsed.nexus_url == "https://nexus.example.com"
+    assert parsed.ui_url == "https://nexus.example.com"
+
+
+def test_a_non_443_https_port_is_kept_in_the_urls() -> None:
+    # The providers and the first run reach Nexus through HAProxy: on its real port, not :443.
+    remote = {"dockerHost": "ssh://deploy@vm.example.com", "sshPrivateKey": "KEY", "haproxy.httpsPort": 8443}
+    parsed = parse_settings(config(**remote))
+    assert parsed.nexus_url == "https://nexus.example.com:8443"
+    assert parsed.ui_url == "https://nexus.example.com:8443"
+    local = parse_settings(config(**{"haproxy.httpsPort": 8443}))
+    assert local.ui_url == "https://nexus.example.com:8443"
+    assert local.nexus_url == "http://127.0.0.1:8081"  # a local engine: Nexus's own port
 
 
 def test_pulumi_config_values_are_decoded_from_json_text() -> None:

@@ -215,6 +215,23 @@ def test_other_formats_join_the_layout() -> None:
     assert "default" not in {s.name for s, _ in layout.blob_stores}  # Nexus's own, not managed
 
 
+def test_a_repositories_blob_store_follows_deletion_protection() -> None:
+    def stores(*repositories: dict[str, Any]) -> dict[str, bool]:
+        settings = parse_settings(
+            {"domain": "example.com", "nexus": {"version": "3.77.1"}, "repositories": list(repositories)}
+        )
+        return {s.name: protect for s, protect in registry_layout(settings).blob_stores if s.name != "docker-hub"}
+
+    hosted = {"name": "libs", "format": "maven2", "type": "hosted", "blobStore": "maven"}
+    proxy = {"name": "central", "format": "maven2", "type": "proxy", "blobStore": "maven",
+             "remoteUrl": "https://repo1.maven.org/maven2/"}  # fmt: skip
+    assert stores(hosted) == {"maven": True}
+    assert stores({**hosted, "deletionProtection": False}) == {"maven": False}
+    assert stores(proxy) == {"maven": False}  # a cache
+    assert stores({**hosted, "deletionProtection": False}, proxy) == {"maven": False}
+    assert stores(proxy, hosted) == {"maven": True}  # any protected repository in it protects it
+
+
 def test_other_formats_through_the_providers(nexus_emulator: NexusEmulator) -> None:
     layout = registry_layout(with_other_formats())
     state: dict[str, tuple[str, dict[str, Any]]] = {}
