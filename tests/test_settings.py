@@ -273,9 +273,54 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("latest-days-text", config(**{"retention.latestDays": "week"}), "retention.latestDays", "integer"),
     (
         "repo-proxy-without-url",
-        config(repositories=[{"name": "maven-central", "format": "maven2", "type": "proxy"}]),
+        config(repositories=[{"name": "maven-proxy", "format": "maven2", "type": "proxy"}]),
         "repositories[0]",
         "remote_url is required",
+    ),
+    (
+        "repo-nexus-default-not-adopted",
+        config(repositories=[{"name": "maven-releases", "format": "maven2", "type": "hosted"}]),
+        "repositories[0].name",
+        "Nexus creates 'maven-releases' on its first start: set repositories[0].adopt: true",
+    ),
+    (
+        "repo-nexus-default-adopted-elsewhere",
+        config(
+            repositories=[
+                {
+                    "name": "maven-releases",
+                    "format": "maven2",
+                    "type": "hosted",
+                    "adopt": True,
+                    "blobStore": "maven",
+                }
+            ]
+        ),
+        "repositories[0].blobStore",
+        "adopting it needs blobStore: default",
+    ),
+    (
+        "repo-nexus-default-adopt-existing-elsewhere",
+        config(
+            **{"nexus.adoptExisting": True},
+            repositories=[
+                {
+                    "name": "maven-public",
+                    "format": "maven2",
+                    "type": "group",
+                    "members": ["maven-proxy"],
+                    "blobStore": "maven",
+                },
+                {
+                    "name": "maven-proxy",
+                    "format": "maven2",
+                    "type": "proxy",
+                    "remoteUrl": "https://repo1.maven.org/maven2/",
+                },
+            ],
+        ),
+        "repositories[0].blobStore",
+        "Nexus cannot move a repository",
     ),
     (
         "repo-bad-format",
