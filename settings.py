@@ -213,6 +213,11 @@ class HaproxySettings(_Model):
     stats_password: SecretStr | None = Field(
         None, description="Stats page password (secret). Generated when unset."
     )
+    remove_on_destroy: bool = Field(
+        False,
+        description="Host mode: `destroy` stops and disables HAProxy and deletes the stack's haproxy.cfg, "
+        "PEM (private key) and stats password from the host. false: `destroy` leaves them and says so.",
+    )
 
     @field_validator("stats_user")
     @classmethod
