@@ -19,22 +19,31 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
 ``haproxy.mode: host`` (the seed's way)
     HAProxy installed on the Docker host (``apt-get install haproxy``, Debian's systemd unit),
     reached like the Docker engine: locally for a unix:// socket, over SSH for ssh://
-    (``sshPrivateKey`` or the agent), as root or through ``sudo -n``. One command, one transaction;
-    its stdin (secret) carries the stats password and the PEM bundle, its text the configuration:
+    (``sshPrivateKey`` or the agent), as root or through ``sudo -n``. One command, one transaction
+    (:func:`deploy_script`); its stdin (secret) carries the stats password, the PEM bundle and
+    ``haproxy.cfg`` (:func:`deploy_stdin`), so the command text stays short and a failure shows
+    HAProxy's message, not the file:
 
     1. staged in a temporary directory under ``umask 077``: the PEM, ``haproxy.cfg``, and
        ``/etc/default/haproxy`` with ``HAPROXY_STATS_PASSWORD`` and ``CONFIG=<configDir>/haproxy.cfg``
        (other lines kept);
-    2. the new PEM is put in place (the previous one kept aside) and ``haproxy -c -f`` checks the
-       staged configuration with the staged environment;
+    2. the new PEM is put in place (the previous files kept aside) and ``haproxy -c -f`` checks
+       the staged configuration with the staged environment;
     3. only if it passes are the environment file (mode 0600) and ``<configDir>/haproxy.cfg``
        installed, and HAProxy **reloaded** (``systemctl reload haproxy``: graceful, established
        connections finish), or restarted when the environment file changed (a reload keeps the
-       environment the master started with), or started when inactive.
+       environment the master started with), or started when inactive;
+    4. **verified**: a new worker of the master must appear and stay within
+       ``RELOAD_SETTLE_SECONDS``. A reload that did not take (``haproxy -c`` does not bind, so a
+       port already in use passes it) leaves the old worker serving the old configuration: the
+       previous haproxy.cfg, PEM and environment file are put back, so the files on disk are always
+       the ones serving, and ``pulumi up`` fails saying so and how to recover.
 
     When the check fails the previous PEM is restored, nothing else changes, and ``pulumi up``
-    fails with HAProxy's message. The command runs again when the configuration, the certificate
-    or the stats password changes.
+    fails with HAProxy's message. Every change of the configuration, the certificate or the stats
+    password runs the same transaction (``update`` = ``create``: the command is never replaced).
+    ``destroy`` runs :func:`teardown_script`: with ``haproxy.removeOnDestroy`` it stops and
+    disables HAProxy and removes the stack's files; otherwise it leaves them and prints what stays.
 
 Stats password: ``haproxy.statsPassword`` when set; otherwise derived from ``adminPassword`` with
 HMAC-SHA256 (key: the admin password, message: ``nexus-platform/haproxy/stats-password/v1``,
@@ -523,7 +532,11 @@ class Haproxy(pulumi.ComponentResource):
             ),
             # Not secret, unlike stdin: the preview shows what changes in the configuration.
             triggers=[config_text],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+            # A forced replacement (`up --replace`) must tear down before deploying again, or the
+            # old resource's delete (removeOnDestroy) would remove what the new one just installed.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=list(args.depends_on), delete_before_replace=True
+            ),
         )
 
 

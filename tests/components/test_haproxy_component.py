@@ -264,8 +264,9 @@ def test_host_mode_checks_before_installing_and_reloading(mocks: m.RecordingMock
     # ... the secrets are not in the command
     assert "stats-secret" not in create
     assert "PRIVATE KEY" not in create
-    # runs after the nexus container
+    # runs after the nexus container; a forced replacement tears down before deploying again
     assert mocks.options_of(deploy).depends_on_name("nexus-container")
+    assert mocks.options_of(deploy).delete_before_replace
 
 
 def test_host_mode_stdin_is_secret_environment_pem_then_config(mocks: m.RecordingMocks) -> None:
