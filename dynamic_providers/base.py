@@ -256,7 +256,7 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
         ]
         if fixed:
             differences = ", ".join(
-                f"{name} is {found.get(name)!r} (the stack says {wanted.get(name)!r})" for name in fixed
+                f"{name} {found.get(name)!r} (the stack says {wanted.get(name)!r})" for name in fixed
             )
             raise ProviderError(
                 f"{self.label(spec)} already exists in Nexus with {differences}; Nexus cannot change "

@@ -154,7 +154,7 @@ def test_adopting_an_object_with_another_fixed_field_fails_before_writing(
         "blob_store": "maven",
     }
     with pytest.raises(
-        ProviderError, match=r"blob_store is 'default' \(the stack says 'maven'\).*nothing was changed"
+        ProviderError, match=r"with blob_store 'default' \(the stack says 'maven'\).*nothing was changed"
     ):
         create(RepositoryProvider(), props)
     assert nexus_emulator.count_writes() == 0
