@@ -21,6 +21,7 @@ from components.haproxy import Haproxy
 from components.haproxy_config import STATS_PASSWORD_ENV, build_pem_bundle
 from settings import parse_settings
 from tests.components import mocks as m
+from tests.components import ssh_host as ssh_host_module
 from tests.components.haproxy_helpers import TestPki, make_test_pki, require_haproxy
 from tests.components.ssh_host import SshHost, ssh_host
 from tests.components.test_haproxy_component import stack
@@ -199,3 +200,13 @@ def test_destroy_says_what_it_leaves_or_removes_it_when_asked(host: SshHost, pki
     assert not [line for line in environment.splitlines() if line.startswith(managed)]
     assert "# Defaults file for HAProxy" in environment
     assert host.https_status(UI, 443, pki.ca_file) == "000"
+
+
+def test_in_ci_a_missing_sshd_fails_instead_of_skipping(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ssh_host_module, "SSHD", "/nonexistent/sshd")
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="missing /nonexistent/sshd"):
+        ssh_host_module.require_sshd()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        ssh_host_module.require_sshd()
