@@ -69,7 +69,7 @@ access = AccessControl(
 pulumi.export("nexusVersion", settings.nexus.version)
 pulumi.export("nexusEdition", first_run.edition)
 pulumi.export("eulaAccepted", first_run.eula_accepted)
-pulumi.export("uiUrl", f"https://{settings.resolved_ui_host}")
+pulumi.export("uiUrl", settings.ui_url)
 pulumi.export("apiUrl", settings.nexus_url)
 pulumi.export("registryEndpoints", registry_endpoints(settings))
 pulumi.export("dockerTrustCommands", docker_trust_commands(settings))

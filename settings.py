@@ -41,6 +41,9 @@ BACKEND_PORT_OFFSET = 2000
 NEXUS_UI_PORT = 8081
 HTTP_PORT = 80
 HTTPS_PORT = 443
+# Nexus creates these on its first start (all in the blob store `default`).
+NEXUS_DEFAULT_REPOSITORIES = ("maven-central", "maven-public", "maven-releases", "maven-snapshots")
+NEXUS_DEFAULT_BLOB_STORE = "default"
 
 # Nexus's name rule for repositories and blob stores, narrowed to lowercase because Docker
 # repository names must be lowercase since Nexus 3.89 (and a team name becomes part of them).
@@ -53,6 +56,8 @@ _HEAP = re.compile(r"^\d+[mMgG]$")
 _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
 # An LDAP group name becomes a Nexus role id: no spaces or slashes (they break the role URL).
 _LDAP_GROUP = re.compile(r"^[^\s/\\]{1,255}$")
+# The HAProxy stats user: written unquoted into `stats auth user:password`.
+STATS_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -79,7 +84,8 @@ class NexusSettings(_Model):
     url: str | None = Field(
         None,
         description="Base URL the providers use to reach Nexus. Required when manageServer is false; "
-        "defaults to http://127.0.0.1:8081 for a local Docker engine, https://<uiHost> otherwise.",
+        "defaults to http://127.0.0.1:8081 for a local Docker engine, https://<uiHost>[:<haproxy.httpsPort>] "
+        "otherwise.",
     )
     manage_server: bool = Field(
         True,
@@ -218,6 +224,21 @@ class HaproxySettings(_Model):
     stats_password: SecretStr | None = Field(
         None, description="Stats page password (secret). Generated when unset."
     )
+    remove_on_destroy: bool = Field(
+        False,
+        description="Host mode: `destroy` stops and disables HAProxy and deletes the stack's haproxy.cfg, "
+        "PEM (private key) and stats password from the host. false: `destroy` leaves them and says so.",
+    )
+
+    @field_validator("stats_user")
+    @classmethod
+    def _stats_user(cls, value: str) -> str:
+        if not STATS_USER.match(value):
+            raise ValueError(
+                f"'{value}' is not a usable stats user: letters, digits, '.', '_' and '-', starting with "
+                "a letter or digit, at most 64 characters"
+            )
+        return value
 
     @field_validator("image")
     @classmethod
@@ -399,6 +420,12 @@ class RepositorySettings(_Model):
     deletion_protection: bool = Field(
         True, description="Hosted repositories are protected: removing one fails the preview."
     )
+    adopt: bool = Field(
+        False,
+        description="The repository already exists in Nexus (e.g. Nexus's own maven-releases): manage it "
+        "instead of failing. Its blobStore must be the one it has (Nexus cannot move a repository); "
+        "`destroy` leaves it in Nexus.",
+    )
 
     def to_spec(self) -> RepositorySpec:
         return RepositorySpec(
@@ -467,6 +494,12 @@ class StackSettings(_Model):
         return self.ui_host or f"nexus.{self.domain}"
 
     @property
+    def ui_url(self) -> str:
+        """The public URL of the UI (through HAProxy), with haproxy.httpsPort unless it is 443."""
+        port = self.haproxy.https_port
+        return f"https://{self.resolved_ui_host}" + ("" if port == HTTPS_PORT else f":{port}")
+
+    @property
     def is_remote_docker(self) -> bool:
         return not self.docker_host.startswith("unix://")
 
@@ -476,7 +509,7 @@ class StackSettings(_Model):
         if self.nexus.url:
             return self.nexus.url
         if self.is_remote_docker:
-            return f"https://{self.resolved_ui_host}"
+            return self.ui_url
         return f"http://127.0.0.1:{NEXUS_UI_PORT}"
 
     def server_features(self) -> dict[str, str]:
@@ -578,6 +611,27 @@ def _repository_issues(settings: StackSettings) -> list[SettingsIssue]:
                         item["msg"].removeprefix("Value error, "),
                     )
                 )
+        adopted = repo.adopt or settings.nexus.adopt_existing
+        if repo.name in NEXUS_DEFAULT_REPOSITORIES and not adopted:
+            issues.append(
+                SettingsIssue(
+                    f"{key}.name",
+                    f"Nexus creates '{repo.name}' on its first start: set {key}.adopt: true to manage "
+                    "Nexus's own (in blob store `default`), or choose another name",
+                )
+            )
+        if (
+            repo.name in NEXUS_DEFAULT_REPOSITORIES
+            and adopted
+            and repo.blob_store != NEXUS_DEFAULT_BLOB_STORE
+        ):
+            issues.append(
+                SettingsIssue(
+                    f"{key}.blobStore",
+                    f"Nexus's own '{repo.name}' is in blob store `default` and Nexus cannot move a "
+                    f"repository: adopting it needs blobStore: default (or choose another name)",
+                )
+            )
         if repo.name.lower() in {name.lower() for name in taken}:
             issues.append(SettingsIssue(f"{key}.name", f"repository '{repo.name}' is already defined"))
         taken.add(repo.name)

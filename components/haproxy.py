@@ -19,22 +19,31 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
 ``haproxy.mode: host`` (the seed's way)
     HAProxy installed on the Docker host (``apt-get install haproxy``, Debian's systemd unit),
     reached like the Docker engine: locally for a unix:// socket, over SSH for ssh://
-    (``sshPrivateKey`` or the agent), as root or through ``sudo -n``. One command, one transaction;
-    its stdin (secret) carries the stats password and the PEM bundle, its text the configuration:
+    (``sshPrivateKey`` or the agent), as root or through ``sudo -n``. One command, one transaction
+    (:func:`deploy_script`); its stdin (secret) carries the stats password, the PEM bundle and
+    ``haproxy.cfg`` (:func:`deploy_stdin`), so the command text stays short and a failure shows
+    HAProxy's message, not the file:
 
     1. staged in a temporary directory under ``umask 077``: the PEM, ``haproxy.cfg``, and
        ``/etc/default/haproxy`` with ``HAPROXY_STATS_PASSWORD`` and ``CONFIG=<configDir>/haproxy.cfg``
        (other lines kept);
-    2. the new PEM is put in place (the previous one kept aside) and ``haproxy -c -f`` checks the
-       staged configuration with the staged environment;
+    2. the new PEM is put in place (the previous files kept aside) and ``haproxy -c -f`` checks
+       the staged configuration with the staged environment;
     3. only if it passes are the environment file (mode 0600) and ``<configDir>/haproxy.cfg``
        installed, and HAProxy **reloaded** (``systemctl reload haproxy``: graceful, established
        connections finish), or restarted when the environment file changed (a reload keeps the
-       environment the master started with), or started when inactive.
+       environment the master started with), or started when inactive;
+    4. **verified**: a new worker of the master must appear and stay within
+       ``RELOAD_SETTLE_SECONDS``. A reload that did not take (``haproxy -c`` does not bind, so a
+       port already in use passes it) leaves the old worker serving the old configuration: the
+       previous haproxy.cfg, PEM and environment file are put back, so the files on disk are always
+       the ones serving, and ``pulumi up`` fails saying so and how to recover.
 
     When the check fails the previous PEM is restored, nothing else changes, and ``pulumi up``
-    fails with HAProxy's message. The command runs again when the configuration, the certificate
-    or the stats password changes.
+    fails with HAProxy's message. Every change of the configuration, the certificate or the stats
+    password runs the same transaction (``update`` = ``create``: the command is never replaced).
+    ``destroy`` runs :func:`teardown_script`: with ``haproxy.removeOnDestroy`` it stops and
+    disables HAProxy and removes the stack's files; otherwise it leaves them and prints what stays.
 
 Stats password: ``haproxy.statsPassword`` when set; otherwise derived from ``adminPassword`` with
 HMAC-SHA256 (key: the admin password, message: ``nexus-platform/haproxy/stats-password/v1``,
@@ -85,7 +94,10 @@ PUBLIC = "0.0.0.0"
 HOST_ENVIRONMENT_FILE = "/etc/default/haproxy"
 HOST_CERTIFICATE_NAME = "certs/nexus.pem"
 STATS_PASSWORD_CONTEXT = b"nexus-platform/haproxy/stats-password/v1"
-_HEREDOC_MARK = "NEXUS_PLATFORM_HAPROXY_CFG"
+#: Separates the PEM bundle from haproxy.cfg in the deploy command's stdin.
+CONFIG_MARK = "#--- nexus-platform: haproxy.cfg follows ---"
+#: Host mode: seconds a new HAProxy worker has to appear after a reload, start or restart.
+RELOAD_SETTLE_SECONDS = 30
 
 
 # ------------------------------------------------------------------------------------------------
@@ -183,75 +195,177 @@ def as_root(script: str) -> str:
     return f"{AS_ROOT_PREFIX}exec $S sh -c {shlex.quote(script)}"
 
 
+def deploy_stdin(environment_lines: str, pem_bundle: str, config_text: str) -> str:
+    """The deploy command's stdin (a secret): the two environment lines, the PEM bundle, a marker
+    line, then haproxy.cfg. The configuration travels here, not in the command text, so a failure
+    shows HAProxy's message and not the whole file."""
+    pem = pem_bundle if pem_bundle.endswith("\n") else pem_bundle + "\n"
+    return environment_lines + pem + CONFIG_MARK + "\n" + config_text
+
+
+def _host_preamble(haproxy_config_path: str, pem_path: str, environment_file: str) -> list[str]:
+    cfg, pem, env = shlex.quote(haproxy_config_path), shlex.quote(pem_path), shlex.quote(environment_file)
+    return ["set -eu", "umask 077", f"cfg={cfg}", f"pem={pem}", f"env={env}"]
+
+
 def deploy_script(
-    config_text: str, haproxy_config_path: str, pem_path: str, environment_file: str = HOST_ENVIRONMENT_FILE
+    haproxy_config_path: str,
+    pem_path: str,
+    environment_file: str = HOST_ENVIRONMENT_FILE,
+    settle_seconds: int = RELOAD_SETTLE_SECONDS,
 ) -> str:
-    """One transaction on the host; stdin = the two environment lines, then the PEM bundle.
+    """One transaction on the host; stdin as built by :func:`deploy_stdin`.
 
     Everything is staged first (``umask 077``); ``haproxy -c -f`` checks the staged configuration
     with the staged environment and the new PEM in place; only then are the environment file and
-    haproxy.cfg installed and HAProxy reloaded, or restarted when its environment changed (a reload
-    keeps the environment the master started with), or started when inactive. A failed check puts
-    the previous PEM back and leaves everything else untouched.
+    haproxy.cfg installed and HAProxy reloaded (restarted when its environment changed, started
+    when inactive). Then the script **verifies** that the new configuration serves: after a reload,
+    a new worker of the master (``systemctl show -p MainPID``) must appear and stay; after a start
+    or restart, the unit must be active with a worker. If HAProxy did not take it (e.g. a port
+    already in use: ``haproxy -c`` does not bind), the previous haproxy.cfg, PEM and environment
+    file are put back, so the files on disk are the ones serving, and the script fails saying so.
+    A failed check changes nothing.
     """
-    if any(line.strip() == _HEREDOC_MARK for line in config_text.splitlines()):
-        raise ValueError(f"the HAProxy configuration must not contain a line '{_HEREDOC_MARK}'")
-    cfg, pem, env = shlex.quote(haproxy_config_path), shlex.quote(pem_path), shlex.quote(environment_file)
-    body = config_text if config_text.endswith("\n") else config_text + "\n"
-    keep_other_lines = f"grep -v -e '^{STATS_PASSWORD_ENV}=' -e '^CONFIG=' \"$env\" || true"
-    head = [
-        "set -eu",
-        "umask 077",
+    check = 'haproxy -c -f "$stage/haproxy.cfg" >"$stage/check.log" 2>&1'
+    lines = [
+        *_host_preamble(haproxy_config_path, pem_path, environment_file),
+        f"mark={shlex.quote(CONFIG_MARK)}",
+        f"settle={int(settle_seconds)}",
         "if ! command -v haproxy >/dev/null; then",
-        "  echo 'haproxy is not installed on this host (apt-get install haproxy)' >&2",
-        "  exit 1",
+        "  echo 'haproxy is not installed on this host (apt-get install haproxy)' >&2; exit 1",
         "fi",
-        f"cfg={cfg}",
-        f"pem={pem}",
-        f"env={env}",
         'mkdir -p "$(dirname "$cfg")" "$(dirname "$pem")" "$(dirname "$env")"',
         'stage=$(mktemp -d "$(dirname "$cfg")/.nexus-platform.XXXXXX")',
         "trap 'rm -rf \"$stage\"' EXIT",
-        "# stdin: the stats password line and the CONFIG line of the environment file, then the PEM",
-        "# bundle (certificate, chain, private key). Secrets never appear in this command.",
-        "IFS= read -r password_line",
-        "IFS= read -r config_line",
-        'cat > "$stage/nexus.pem"',
+        "# stdin: the stats password and CONFIG lines, the PEM bundle, a marker line, haproxy.cfg.",
+        'cat > "$stage/input"',
+        'awk -v mark="$mark" -v d="$stage" \'NR <= 2 { print > (d "/managed"); next }'
+        ' !cfg && $0 == mark { cfg = 1; next } !cfg { print > (d "/nexus.pem"); next }'
+        ' { print > (d "/haproxy.cfg") }\' "$stage/input"',
+        'rm -f "$stage/input"',
         "{",
-        f'  if [ -f "$env" ]; then {keep_other_lines}; fi',
-        '  printf \'%s\\n%s\\n\' "$password_line" "$config_line"',
+        f"  if [ -f \"$env\" ]; then grep -v -e '^{STATS_PASSWORD_ENV}=' -e '^CONFIG=' \"$env\" || true; fi",
+        '  cat "$stage/managed"',
         '} > "$stage/environment"',
-        f"cat > \"$stage/haproxy.cfg\" <<'{_HEREDOC_MARK}'",
-    ]
-    tail = [
         'chmod 0644 "$stage/haproxy.cfg"',
-        "# The configuration names the installed PEM path: put the new PEM there for the check,",
-        "# keeping the previous one to restore if the check fails.",
-        'had_pem=0; if [ -f "$pem" ]; then cp -p "$pem" "$stage/previous.pem"; had_pem=1; fi',
+        "# What is installed now, to put back if the new configuration does not load.",
+        "for f in cfg pem env; do",
+        '  eval "p=\\$$f"; if [ -f "$p" ]; then cp -p "$p" "$stage/previous.$f"; fi',
+        "done",
+        "put_back() {",
+        '  for f in cfg pem env; do eval "p=\\$$f"',
+        '    if [ -f "$stage/previous.$f" ]; then mv -f "$stage/previous.$f" "$p"; else rm -f "$p"; fi',
+        "  done",
+        "}",
+        "# The configuration names the installed PEM path: the check needs the new PEM there.",
         'mv -f "$stage/nexus.pem" "$pem"',
-        'if ! (set -a; . "$stage/environment"; set +a; haproxy -c -f "$stage/haproxy.cfg"); then',
-        '  if [ "$had_pem" = 1 ]; then mv -f "$stage/previous.pem" "$pem"; else rm -f "$pem"; fi',
-        "  echo 'haproxy -c rejected the new configuration; the running HAProxy is unchanged' >&2",
+        f'if ! (set -a; . "$stage/environment"; set +a; {check}); then',
+        '  cat "$stage/check.log" >&2',
+        "  put_back",
+        "  echo 'haproxy -c rejected the new configuration (above); nothing was changed, the running'"
+        " 'HAProxy is untouched' >&2",
         "  exit 1",
         "fi",
         "restart=0",
         'if [ ! -f "$env" ] || ! cmp -s "$stage/environment" "$env"; then',
-        '  chmod 0600 "$stage/environment"',
-        '  mv -f "$stage/environment" "$env"',
-        "  restart=1",
+        '  chmod 0600 "$stage/environment"; mv -f "$stage/environment" "$env"; restart=1',
         "fi",
         'mv -f "$stage/haproxy.cfg" "$cfg"',
-        "if ! systemctl is-active --quiet haproxy; then",
-        "  systemctl enable --now haproxy",
-        'elif [ "$restart" = 1 ]; then',
-        "  # A reload keeps the environment the master started with: the new one needs a restart.",
-        "  systemctl restart haproxy",
-        "else",
-        "  # Graceful: the new worker takes over, established connections finish on the old one.",
-        "  systemctl reload haproxy",
+        "master() { systemctl show --property MainPID --value haproxy 2>/dev/null || echo 0; }",
+        "# The master's workers (children named haproxy); Debian's unit runs master-worker mode.",
+        "workers() {",
+        "  cat /proc/[0-9]*/stat 2>/dev/null \\",
+        '    | awk -v m="$1" \'$2 == "(haproxy)" && $4 == m { print $1 }\' | sort',
+        "}",
+        "serving_new() {  # a worker that was not there before, still alive after a second",
+        "  i=0",
+        '  while [ "$i" -lt "$settle" ]; do',
+        '    m=$(master); new=$(workers "$m" | grep -v -x -F "$before" || true)',
+        '    if [ "$m" != 0 ] && [ -n "$new" ]; then',
+        "      sleep 1",
+        '      for w in $new; do [ -d "/proc/$w" ] && return 0; done',
+        "    fi",
+        "    sleep 1; i=$((i + 1))",
+        "  done",
+        "  return 1",
+        "}",
+        'before=$(workers "$(master)")',
+        '[ -n "$before" ] || before=none',
+        "if ! systemctl is-active --quiet haproxy; then action=start",
+        "# A reload keeps the environment the master started with: a new one needs a restart.",
+        'elif [ "$restart" = 1 ]; then action=restart',
+        "else action=reload  # graceful: established connections finish on the old worker",
         "fi",
+        'case "$action" in',
+        "  start) systemctl enable --now haproxy && serving_new && exit 0 ;;",
+        "  restart) systemctl restart haproxy && serving_new && exit 0 ;;",
+        "  reload) systemctl reload haproxy && serving_new && exit 0 ;;",
+        "esac",
+        "put_back",
+        'if [ "$action" = reload ]; then',
+        '  echo "HAProxy did not load the new configuration: the reload failed and its previous worker'
+        " keeps"
+        ' serving the previous configuration." >&2',
+        "else",
+        "  # It ran before a restart: bring the previous configuration back; a start leaves it stopped.",
+        '  if [ "$action" = restart ] && [ -f "$cfg" ]; then',
+        "    systemctl restart haproxy >/dev/null 2>&1 || true",
+        "  fi",
+        "  if systemctl is-active --quiet haproxy; then",
+        "    state='HAProxy runs the previous configuration again.'",
+        "  else state='HAProxy is NOT running.'; fi",
+        '  echo "HAProxy did not start with the new configuration ($action failed). $state" >&2',
+        "fi",
+        'echo "The previous $cfg, $pem and $env were put back: the files on disk are what HAProxy serves'
+        " (or would start with). Find the cause with journalctl -u haproxy (often a port already in use:"
+        ' haproxy -c does not bind), fix it and run pulumi up again." >&2',
+        "if command -v journalctl >/dev/null; then",
+        "  journalctl -u haproxy -n 50 --no-pager -o cat 2>/dev/null \\",
+        "    | grep -e ALERT -e 'cannot bind' | tail -n 5 >&2 || true",
+        "fi",
+        "exit 1",
     ]
-    return "\n".join(head) + "\n" + body + _HEREDOC_MARK + "\n" + "\n".join(tail)
+    return "\n".join(lines) + "\n"
+
+
+def teardown_script(
+    haproxy_config_path: str,
+    pem_path: str,
+    remove: bool,
+    environment_file: str = HOST_ENVIRONMENT_FILE,
+) -> str:
+    """``destroy`` of host mode: remove what the stack put on the host, or say what it leaves.
+
+    remove=True (``haproxy.removeOnDestroy``): HAProxy stopped and disabled, the stack's
+    haproxy.cfg and PEM (the server's private key) deleted, the two managed lines of the
+    environment file (the stats password) removed. remove=False: nothing is touched and the
+    output lists what stays on the host.
+    """
+    lines = [*_host_preamble(haproxy_config_path, pem_path, environment_file)]
+    if not remove:
+        lines += [
+            'echo "nexus-platform leaves HAProxy on this host as it is (haproxy.removeOnDestroy is false):'
+            " the haproxy service keeps running and enabled with $cfg, the server certificate and private"
+            f" key in $pem and the stats password ({STATS_PASSWORD_ENV}) in $env. Set"
+            ' haproxy.removeOnDestroy: true and run pulumi up before destroy to have them removed."',
+        ]
+        return "\n".join(lines) + "\n"
+    lines += [
+        "if command -v systemctl >/dev/null && systemctl is-active --quiet haproxy; then",
+        "  systemctl stop haproxy",
+        "fi",
+        "if command -v systemctl >/dev/null; then systemctl disable haproxy >/dev/null 2>&1 || true; fi",
+        'rm -f "$cfg" "$pem"',
+        'if [ -f "$env" ]; then',
+        f"  grep -v -e '^{STATS_PASSWORD_ENV}=' -e '^CONFIG=' \"$env\" > \"$env.nexus-platform\" || true",
+        '  mv -f "$env.nexus-platform" "$env"',
+        "fi",
+        "echo \"nexus-platform removed HAProxy's configuration from this host: the haproxy service is"
+        " stopped"
+        f" and disabled, $cfg and $pem are deleted and {STATS_PASSWORD_ENV} is removed from $env"
+        ' (the haproxy package stays installed)."',
+    ]
+    return "\n".join(lines) + "\n"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -403,13 +517,26 @@ class Haproxy(pulumi.ComponentResource):
                     )
                 ]
             )
-        cfg_path = config_path(settings)
+        cfg_path, pem_path = config_path(settings), certificate_path(settings)
         environment = environment_file_lines(password, cfg_path)
+        deploy = as_root(deploy_script(cfg_path, pem_path))
         self.deploy_command = host.run(
             f"{name}-deploy",
-            as_root(deploy_script(config_text, cfg_path, certificate_path(settings))),
-            stdin=pulumi.Output.secret(self.pem_bundle.apply(lambda pem: environment + pem)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+            deploy,
+            # Every change (configuration, certificate, password) runs the same transaction; the
+            # resource is never replaced, so its delete runs only on destroy.
+            update=deploy,
+            delete=as_root(teardown_script(cfg_path, pem_path, settings.haproxy.remove_on_destroy)),
+            stdin=pulumi.Output.secret(
+                self.pem_bundle.apply(lambda pem: deploy_stdin(environment, pem, config_text))
+            ),
+            # Not secret, unlike stdin: the preview shows what changes in the configuration.
+            triggers=[config_text],
+            # A forced replacement (`up --replace`) must tear down before deploying again, or the
+            # old resource's delete (removeOnDestroy) would remove what the new one just installed.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=list(args.depends_on), delete_before_replace=True
+            ),
         )
 
 

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import jinja2
 
-from settings import BACKEND_PORT_OFFSET, NEXUS_UI_PORT  # the convention lives with the config
+from settings import BACKEND_PORT_OFFSET, NEXUS_UI_PORT, STATS_USER  # the convention lives with the config
 
 Mode = Literal["container", "host"]
 Routing = Literal["connector", "path"]
@@ -69,7 +69,6 @@ _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 # nexus_address may also be a Docker container name, which allows '_'.
 _CONTAINER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$")
 _DURATION = re.compile(r"^[1-9][0-9]*(us|ms|s|m|h|d)?$")
-_STATS_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 _SAFE_FILE_PATH = re.compile(r"^/[A-Za-z0-9._/@+-]+$")
 
@@ -203,8 +202,8 @@ class HaproxySpec:
                 raise ValueError(
                     f"bind_address must be an IP address or '' (all addresses), got {self.bind_address!r}"
                 ) from None
-        if not _STATS_USER.match(self.stats_user):
-            raise ValueError(f"stats_user must match {_STATS_USER.pattern}, got {self.stats_user!r}")
+        if not STATS_USER.match(self.stats_user):
+            raise ValueError(f"stats_user must match {STATS_USER.pattern}, got {self.stats_user!r}")
         if not isinstance(self.hsts_max_age, int) or self.hsts_max_age < 0:
             raise ValueError(f"hsts_max_age must be a non-negative integer, got {self.hsts_max_age!r}")
         if not re.match(r"^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$", self.tls_curves):

@@ -146,14 +146,24 @@ class HostAccess:
         stdin: pulumi.Input[str] | None = None,
         triggers: Sequence[Any] | None = None,
         update: pulumi.Input[str] | None = None,
+        delete: pulumi.Input[str] | None = None,
+        previous_output_in_env: bool = False,
         opts: pulumi.ResourceOptions,
     ) -> pulumi.CustomResource:
         """A command that runs ``create`` on the Docker host (again whenever an input changes).
 
         With ``update``, a change of inputs runs ``update`` instead of ``create`` (pulumi-command
         then also runs ``update`` for a trigger change, unless ``replace_on_changes=["triggers"]``).
+        ``delete`` runs when the resource is destroyed. ``previous_output_in_env``: pulumi-command
+        passes the previous stdout/stderr as ``PULUMI_COMMAND_STDOUT``/``_STDERR``; over SSH that
+        needs the server's ``AcceptEnv`` and warns on every run otherwise, so only commands that
+        read it ask for it.
         """
-        extra: dict[str, Any] = {"update": update} if update is not None else {}
+        extra: dict[str, Any] = {"add_previous_output_in_env": previous_output_in_env}
+        if update is not None:
+            extra["update"] = update
+        if delete is not None:
+            extra["delete"] = delete
         if self.is_local:
             return command.local.Command(
                 name,
@@ -300,6 +310,7 @@ class NexusServer(pulumi.ComponentResource):
                 f"{name}-snapshot",
                 create,
                 update=update,
+                previous_output_in_env=True,  # the update prints the previous record
                 triggers=[args.image_name],
                 # after the pull: a failed pull must not leave Nexus stopped
                 opts=pulumi.ResourceOptions(

@@ -22,10 +22,9 @@ from components.options import child_options
 from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
 from dynamic_providers.repositories import Repository, RepositorySpec
 from dynamic_providers.tasks import Task, TaskSpec
-from settings import StackSettings
+from settings import NEXUS_DEFAULT_BLOB_STORE, StackSettings
 
 HUB_BLOB_STORE = "docker-hub"
-NEXUS_DEFAULT_BLOB_STORE = "default"  # every Nexus has it; not managed here
 HUB_PROXY = "docker-hub"
 PULL_GROUP = "docker-all"
 # The seed compacts blob stores on Sunday at 02:30; clean-up runs before it the same night.
@@ -41,6 +40,8 @@ class RegistryLayout:
     blob_stores: list[tuple[FileBlobStoreSpec, bool]] = field(default_factory=list)  # (spec, protect)
     repositories: list[tuple[RepositorySpec, bool]] = field(default_factory=list)
     tasks: list[TaskSpec] = field(default_factory=list)
+    #: Repositories that already exist in Nexus and are adopted (`repositories[].adopt`).
+    adopted: set[str] = field(default_factory=set)
 
 
 def _connector_port(settings: StackSettings, repository: str) -> int | None:
@@ -162,14 +163,19 @@ def _add_other_formats(layout: RegistryLayout, settings: StackSettings) -> None:
     """Maven, npm, PyPI and raw repositories from `repositories`; groups after their members."""
     known_stores = {store.name for store, _ in layout.blob_stores} | {NEXUS_DEFAULT_BLOB_STORE}
     ordered = sorted(settings.repositories, key=lambda repo: repo.type == "group")
-    protected = {repo.name for repo in ordered if repo.type == "hosted" and repo.deletion_protection}
+    # An adopted repository is never deleted by this stack (released on destroy): nothing to protect.
+    protected = {
+        repo.name for repo in ordered if repo.type == "hosted" and repo.deletion_protection and not repo.adopt
+    }
     for repo in ordered:
         if repo.blob_store not in known_stores:
-            # Protected while a protected hosted repository keeps its content there.
-            users = {r.name for r in ordered if r.blob_store == repo.blob_store}
-            layout.blob_stores.append((FileBlobStoreSpec(name=repo.blob_store), bool(users & protected)))
+            # Protected exactly when it holds a protected repository's content (a proxy's is a cache).
+            protect = any(r.blob_store == repo.blob_store and r.name in protected for r in ordered)
+            layout.blob_stores.append((FileBlobStoreSpec(name=repo.blob_store), protect))
             known_stores.add(repo.blob_store)
         layout.repositories.append((repo.to_spec(), repo.name in protected))
+        if repo.adopt:
+            layout.adopted.add(repo.name)
 
 
 def resource_name(kind: str, name: str) -> str:
@@ -207,7 +213,7 @@ class DockerRegistry(pulumi.ComponentResource):
                 resource_name("repo", spec.name),
                 connection=connection,
                 spec=spec,
-                adopt=adopt,
+                adopt=adopt or spec.name in layout.adopted,
                 opts=child_options(self, opts, depends, protect=protect),
             )
         for task in layout.tasks:

@@ -6,12 +6,16 @@ over from the inputs), and two pure mappers: ``to_api(spec)`` and ``from_api(bod
 
 Resource properties are the spec's fields (snake_case) plus:
 - ``connection``: url/username/password/ca_pem (a secret input, so a secret in the state);
-- ``adopt``: manage an object that already exists instead of failing on create.
+- ``adopt``: manage an object that already exists instead of failing on create;
+- ``adopted`` (output only): true when create found the object already there. ``delete`` then
+  *releases* it (leaves it in Nexus, as it found it there) instead of deleting it, so a
+  ``pulumi destroy`` never removes Nexus's own objects (e.g. its default Maven repositories).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -35,10 +39,17 @@ from dynamic_providers.client import (
     NexusConnectionError,
     NexusError,
     NotFoundError,
+    ServerError,
 )
 from dynamic_providers.names import key_path
 
 CONTROL_FIELDS = ("connection", "adopt")
+ADOPTED = "adopted"
+# Nexus answers a DELETE with 500 "Invalid state: STOPPED; allowed: [STARTED]" while a repository
+# it is still stopping (e.g. right after its group was deleted) is touched again: retried, bounded.
+TRANSIENT_DELETE_STATE = "Invalid state:"
+DELETE_ATTEMPTS = 6
+DELETE_BACKOFF_SECONDS = 1.0
 # The engine's placeholder for values not known during preview.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
@@ -174,6 +185,8 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
         for name in CONTROL_FIELDS:
             if name in props:
                 out[name] = props[name]
+        if props.get(ADOPTED):
+            out[ADOPTED] = True
         return out
 
     def observed(self, body: Any, props: Mapping[str, Any]) -> dict[str, Any]:
@@ -233,11 +246,14 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
                 if not props.get("adopt"):
                     raise ProviderError(
                         f"{self.label(spec)} already exists in Nexus at {client.connection.url}. "
-                        "To manage the existing object, set `adopt: true` on this resource (the stack "
-                        "config's nexus adopt option) and run `pulumi up` again; nothing was changed."
+                        "To manage the existing object, set the stack config key `nexus.adoptExisting: "
+                        "true` (every object) or, for a repository, `repositories[].adopt: true`, and run "
+                        "`pulumi up` again; nothing was changed."
                     )
                 object_id = existing[0]
+                self._check_adoptable(spec, existing[1], props)
                 self.update_object(client, object_id, spec)
+                props = {**props, ADOPTED: True}
             else:
                 try:
                     object_id = self.create_object(client, spec) or self.object_id(spec)
@@ -253,6 +269,26 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
             if body is None:
                 raise ProviderError(f"{self.label(spec)} was created but Nexus does not return it")
             return CreateResult(object_id, self.outputs(self.observed(body, props), props))
+
+    def _check_adoptable(self, spec: SpecT, body: Any, props: Mapping[str, Any]) -> None:
+        """Refuse, before any write, to adopt an object whose fixed fields differ from the spec."""
+        try:
+            found = self.observed(body, props)
+        except (pydantic.ValidationError, AttributeError, TypeError):
+            return  # another kind under the same name: the update says what Nexus refuses
+        wanted = spec.model_dump()
+        fixed = [
+            name for name in self.replace_fields if name != "name" and found.get(name) != wanted.get(name)
+        ]
+        if fixed:
+            differences = ", ".join(
+                f"{name} {found.get(name)!r} (the stack says {wanted.get(name)!r})" for name in fixed
+            )
+            raise ProviderError(
+                f"{self.label(spec)} already exists in Nexus with {differences}; Nexus cannot change "
+                "that in place, so it cannot be adopted as configured. Set the same value in the stack "
+                "config, or give the object another name; nothing was changed."
+            )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.client(props) as client:
@@ -283,7 +319,8 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
             body = self.fetch(client, id_, news)
             if body is None:
                 raise gone
-            return UpdateResult(self.outputs(self.observed(body, news), news))
+            carried = {**news, ADOPTED: True} if olds.get(ADOPTED) else news
+            return UpdateResult(self.outputs(self.observed(body, news), carried))
 
     def _matches(self, fields: Mapping[str, Any], spec: SpecT) -> bool:
         """Whether recorded fields already equal the spec (then only credentials changed)."""
@@ -293,14 +330,22 @@ class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
             return False
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if props.get(ADOPTED):
+            return  # it was in Nexus before this stack: released, left as it is
         with self.client(props) as client:
-            try:
-                self.delete_object(client, id_, props)
-            except NexusError as error:
-                explained = self.describe_delete_error(error, props)
-                if explained:
-                    raise ProviderError(explained) from None
-                raise
+            for attempt in range(1, DELETE_ATTEMPTS + 1):
+                try:
+                    self.delete_object(client, id_, props)
+                    return
+                except NexusError as error:
+                    transient = isinstance(error, ServerError) and TRANSIENT_DELETE_STATE in error.detail
+                    if transient and attempt < DELETE_ATTEMPTS:
+                        time.sleep(DELETE_BACKOFF_SECONDS * attempt)
+                        continue
+                    explained = self.describe_delete_error(error, props)
+                    if explained:
+                        raise ProviderError(explained) from None
+                    raise
 
 
 class SingletonProvider(NexusProvider[SpecT]):

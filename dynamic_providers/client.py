@@ -321,13 +321,16 @@ class NexusClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self._ca_file: str | None = None
+        # Passed with every request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE replace a
+        # session-level verify (merge_environment_settings), never a per-request one.
+        self.verify: str | bool = True
         if connection.ca_pem:
             # requests wants a file; the stack's own CA when Nexus is reached through HAProxy.
             handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115
             with handle:
                 handle.write(connection.ca_pem)
             self._ca_file = handle.name
-            self.session.verify = handle.name
+            self.verify = handle.name
         self.server = ServerInfo(None, None)
 
     def close(self) -> None:
@@ -372,6 +375,7 @@ class NexusClient:
                 headers=headers,
                 params=params,
                 timeout=self.connection.timeout,
+                verify=self.verify,
             )
         except requests.exceptions.RetryError as error:
             raise ServerError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
@@ -57,8 +58,18 @@ class NexusEndpoint:
         return self.url.rstrip("/") + "/service/rest"
 
 
+class _StackCaSession(requests.Session):
+    """A session whose own ``verify`` (the stack CA) is not replaced by REQUESTS_CA_BUNDLE or
+    CURL_CA_BUNDLE, which requests' environment merge would otherwise do."""
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        if verify is None or verify is True:
+            verify = self.verify
+        return super().merge_environment_settings(url, proxies, stream, verify, cert)
+
+
 def _session(endpoint: NexusEndpoint) -> requests.Session:
-    session = requests.Session()
+    session = _StackCaSession()
     session.headers["User-Agent"] = "nexus-platform operations"
     if endpoint.ca_file:
         session.verify = endpoint.ca_file

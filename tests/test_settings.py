@@ -101,6 +101,18 @@ def test_remote_docker_reaches_nexus_through_haproxy() -> None:
     parsed = parse_settings(config(dockerHost="ssh://deploy@vm.example.com", sshPrivateKey="KEY"))
     assert parsed.is_remote_docker
     assert parsed.nexus_url == "https://nexus.example.com"
+    assert parsed.ui_url == "https://nexus.example.com"
+
+
+def test_a_non_443_https_port_is_kept_in_the_urls() -> None:
+    # The providers and the first run reach Nexus through HAProxy: on its real port, not :443.
+    remote = {"dockerHost": "ssh://deploy@vm.example.com", "sshPrivateKey": "KEY", "haproxy.httpsPort": 8443}
+    parsed = parse_settings(config(**remote))
+    assert parsed.nexus_url == "https://nexus.example.com:8443"
+    assert parsed.ui_url == "https://nexus.example.com:8443"
+    local = parse_settings(config(**{"haproxy.httpsPort": 8443}))
+    assert local.ui_url == "https://nexus.example.com:8443"
+    assert local.nexus_url == "http://127.0.0.1:8081"  # a local engine: Nexus's own port
 
 
 def test_pulumi_config_values_are_decoded_from_json_text() -> None:
@@ -261,9 +273,54 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("latest-days-text", config(**{"retention.latestDays": "week"}), "retention.latestDays", "integer"),
     (
         "repo-proxy-without-url",
-        config(repositories=[{"name": "maven-central", "format": "maven2", "type": "proxy"}]),
+        config(repositories=[{"name": "maven-proxy", "format": "maven2", "type": "proxy"}]),
         "repositories[0]",
         "remote_url is required",
+    ),
+    (
+        "repo-nexus-default-not-adopted",
+        config(repositories=[{"name": "maven-releases", "format": "maven2", "type": "hosted"}]),
+        "repositories[0].name",
+        "Nexus creates 'maven-releases' on its first start: set repositories[0].adopt: true",
+    ),
+    (
+        "repo-nexus-default-adopted-elsewhere",
+        config(
+            repositories=[
+                {
+                    "name": "maven-releases",
+                    "format": "maven2",
+                    "type": "hosted",
+                    "adopt": True,
+                    "blobStore": "maven",
+                }
+            ]
+        ),
+        "repositories[0].blobStore",
+        "adopting it needs blobStore: default",
+    ),
+    (
+        "repo-nexus-default-adopt-existing-elsewhere",
+        config(
+            **{"nexus.adoptExisting": True},
+            repositories=[
+                {
+                    "name": "maven-public",
+                    "format": "maven2",
+                    "type": "group",
+                    "members": ["maven-proxy"],
+                    "blobStore": "maven",
+                },
+                {
+                    "name": "maven-proxy",
+                    "format": "maven2",
+                    "type": "proxy",
+                    "remoteUrl": "https://repo1.maven.org/maven2/",
+                },
+            ],
+        ),
+        "repositories[0].blobStore",
+        "Nexus cannot move a repository",
     ),
     (
         "repo-bad-format",

@@ -4,23 +4,19 @@ host-mode script run for real against a sandbox (live: needs haproxy and openssl
 from __future__ import annotations
 
 import copy
-import os
-import stat
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components.haproxy import (
+    CONFIG_MARK,
     CONTAINER_CERTIFICATE_PATH,
     CONTAINER_CONFIG_PATH,
     Haproxy,
     HaproxyArgs,
     as_root,
-    deploy_script,
     derive_stats_password,
-    environment_file_lines,
     haproxy_spec_from_settings,
     stats_password,
 )
@@ -242,41 +238,71 @@ def test_host_mode_no_haproxy_container(mocks: m.RecordingMocks) -> None:
 
 def test_host_mode_checks_before_installing_and_reloading(mocks: m.RecordingMocks) -> None:
     _, out, settings = _build(HOST)
-    create = _commands(mocks)["haproxy-deploy"].inputs["create"]
+    deploy = _commands(mocks)["haproxy-deploy"]
+    create = deploy.inputs["create"]
     assert "umask 077" in create
     check = create.index('haproxy -c -f "$stage/haproxy.cfg"')
-    install = create.index('mv -f "$stage/haproxy.cfg" "$cfg"')
     install_env = create.index('mv -f "$stage/environment" "$env"')
-    reload_ = create.index("systemctl reload haproxy")
+    install = create.index('mv -f "$stage/haproxy.cfg" "$cfg"')
     restart = create.index("systemctl restart haproxy")
-    assert check < install_env < install < restart < reload_
+    reload_ = create.index("systemctl reload haproxy")
+    verify = create.index("serving_new && exit 0")
+    put_back = create.index("put_back\nif")
+    assert check < install_env < install < restart < reload_ < put_back
+    assert install < verify < put_back  # after the start, restart or reload: a new worker, or put back
     assert "cfg=/etc/haproxy/haproxy.cfg" in create
     assert "pem=/etc/haproxy/certs/nexus.pem" in create
     assert "env=/etc/default/haproxy" in create
     assert out.values["config_path"] == "/etc/haproxy/haproxy.cfg"
-    # the rendered configuration travels in the command text (it holds no secret) ...
+    # every change runs the same transaction (never a replacement, so delete runs on destroy only)
+    assert deploy.inputs["update"] == create
+    # the rendered configuration travels on stdin, and as a trigger so the preview shows it ...
     config = render_haproxy_config(haproxy_spec_from_settings(settings))
-    for line in config.splitlines():
-        assert line.replace("'", "'\"'\"'") in create
     assert "server nexus 127.0.0.1:8081" in config
-    # ... the secrets do not
+    assert "frontend fe_https" not in create
+    assert deploy.inputs["triggers"] == [config]
+    # ... the secrets are not in the command
     assert "stats-secret" not in create
     assert "PRIVATE KEY" not in create
-    # runs after the nexus container
-    assert mocks.options_of(_commands(mocks)["haproxy-deploy"]).depends_on_name("nexus-container")
+    # runs after the nexus container; a forced replacement tears down before deploying again
+    assert mocks.options_of(deploy).depends_on_name("nexus-container")
+    assert mocks.options_of(deploy).delete_before_replace
 
 
-def test_host_mode_stdin_is_secret_environment_then_pem(mocks: m.RecordingMocks) -> None:
-    _build(HOST)
+def test_host_mode_stdin_is_secret_environment_pem_then_config(mocks: m.RecordingMocks) -> None:
+    _, out, _ = _build(HOST)
     deploy = _commands(mocks)["haproxy-deploy"]
     assert m.is_secret(deploy.inputs["stdin"])
     assert m.plain(deploy.inputs["stdin"]) == (
         f'{STATS_PASSWORD_ENV}="stats-secret"\nCONFIG="/etc/haproxy/haproxy.cfg"\n'
         + build_pem_bundle(LEAF, "", LEAF_KEY)
+        + CONFIG_MARK
+        + "\n"
+        + out.values["config"]
     )
     # over SSH with the configured key, itself a secret
     assert m.contains_secret(deploy.inputs["connection"])
     assert m.plain(deploy.inputs["connection"])["host"] == "nexus-vm.example.com"
+
+
+def test_host_mode_destroy_leaves_haproxy_unless_asked(mocks: m.RecordingMocks) -> None:
+    _build(HOST)
+    leave = _commands(mocks)["haproxy-deploy"].inputs["delete"]
+    assert "rm -f" not in leave and "haproxy.removeOnDestroy: true" in leave
+    remove = copy.deepcopy(HOST)
+    remove["haproxy"]["removeOnDestroy"] = True
+    mocks = m.install()
+    _build(remove)
+    delete = _commands(mocks)["haproxy-deploy"].inputs["delete"]
+    assert 'rm -f "$cfg" "$pem"' in delete and "systemctl stop haproxy" in delete
+
+
+def test_remote_commands_do_not_pass_previous_output_over_ssh(mocks: m.RecordingMocks) -> None:
+    # PULUMI_COMMAND_STDOUT/STDERR travel as SSH environment: without AcceptEnv they warn on
+    # every run. Only the snapshot command reads its previous output.
+    _build(HOST)
+    flags = {name: r.inputs.get("addPreviousOutputInEnv") for name, r in _commands(mocks).items()}
+    assert flags == {"nexus-data-dir": False, "nexus-snapshot": True, "haproxy-deploy": False}
 
 
 def test_host_mode_on_a_local_engine_uses_local_commands(mocks: m.RecordingMocks) -> None:
@@ -310,94 +336,7 @@ def test_bring_your_own_certificate_reaches_haproxy(mocks: m.RecordingMocks) -> 
     assert out.secret["pem_bundle"] is True
 
 
-# -- the host-mode scripts, executed (live) --------------------------------------------------------
-
-
-def _sandbox(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """PATH with a fake systemctl that logs its arguments; the real haproxy stays reachable."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "systemctl.log"
-    fake = bin_dir / "systemctl"
-    state = tmp_path / "active"
-    fake.write_text(
-        f'#!/bin/sh\necho "$*" >> {log}\nif [ "$1" = is-active ]; then [ -s {state} ]; else exit 0; fi\n'
-    )
-    fake.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}:/usr/sbin:/usr/local/sbin:{os.environ.get('PATH', '')}"}
-    return env, log
-
-
-def _run(script: str, stdin: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["/bin/sh", "-c", script],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-@pytest.mark.live
-def test_live_host_script_checks_installs_and_reloads(tmp_path: Path) -> None:
-    helpers = pytest.importorskip("tests.components.haproxy_helpers")
-    helpers.require_haproxy()
-    pki = helpers.make_test_pki(tmp_path / "pki", domain="example.com")
-    env, log = _sandbox(tmp_path)
-    env_file = tmp_path / "default-haproxy"
-    env_file.write_text('# Debian\'s defaults\nEXTRAOPTS="-S /run/haproxy-master.sock"\n')
-    config_dir = tmp_path / "etc-haproxy"
-    raw = copy.deepcopy(HOST)
-    raw["haproxy"]["configDir"] = str(config_dir)
-    settings = parse_settings(raw)
-    config = render_haproxy_config(haproxy_spec_from_settings(settings))
-    cfg, pem = config_dir / "haproxy.cfg", config_dir / "certs" / "nexus.pem"
-    password = 'p@ss "w$rd` \\x'
-    stdin = environment_file_lines(password, str(cfg)) + pki.bundle
-
-    def deploy(text: str, payload: str, active: bool) -> subprocess.CompletedProcess[str]:
-        state = tmp_path / "active"
-        state.write_text("1" if active else "")
-        return _run(deploy_script(text, str(cfg), str(pem), str(env_file)), payload, env)
-
-    # first run, HAProxy inactive: everything installed, then started
-    result = deploy(config, stdin, active=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert cfg.read_text() == config
-    assert pem.read_text() == pki.bundle
-    assert stat.S_IMODE(pem.stat().st_mode) == 0o600
-    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
-    assert "EXTRAOPTS=" in env_file.read_text()  # other lines kept
-    sourced = subprocess.run(
-        ["/bin/sh", "-c", f'. {env_file}; printf %s "${STATS_PASSWORD_ENV}|$CONFIG"'],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert sourced.stdout == f"{password}|{cfg}"
-    assert log.read_text().splitlines() == ["is-active --quiet haproxy", "enable --now haproxy"]
-    assert [p.name for p in config_dir.iterdir() if p.name.startswith(".")] == []  # stage removed
-
-    # same environment, HAProxy active: graceful reload
-    log.write_text("")
-    assert deploy(config, stdin, active=True).returncode == 0
-    assert log.read_text().splitlines()[-1] == "reload haproxy"
-
-    # new stats password: the environment file changes, so restart
-    log.write_text("")
-    assert deploy(config, environment_file_lines("new", str(cfg)) + pki.bundle, active=True).returncode == 0
-    assert log.read_text().splitlines()[-1] == "restart haproxy"
-    assert f'{STATS_PASSWORD_ENV}="new"' in env_file.read_text()
-
-    # a configuration HAProxy rejects (and a broken PEM) changes nothing, and nothing is reloaded
-    before = (cfg.read_text(), pem.read_text(), env_file.read_text())
-    log.write_text("")
-    broken = config + "    reqadd X-Proto:\\ https\n"
-    result = deploy(broken, environment_file_lines("other", str(cfg)) + "not a pem\n", active=True)
-    assert result.returncode != 0
-    assert "rejected" in result.stderr
-    assert (cfg.read_text(), pem.read_text(), env_file.read_text()) == before
-    assert log.read_text() == ""
+# -- the host-mode scripts, executed: tests/components/test_haproxy_host_ssh.py (real sshd) -------
 
 
 def test_as_root_wraps_the_script_for_sudo() -> None:

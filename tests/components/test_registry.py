@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -11,9 +12,9 @@ from dynamic_providers.base import NexusProvider
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.tasks import TaskProvider
-from settings import StackSettings, parse_settings
+from settings import StackSettings, load_stack_file, parse_settings
 from tests.dynamic_providers.drive import apply, connection, create
-from tests.nexus_emulator import NexusEmulator
+from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 
 
 def two_teams(**docker: Any) -> StackSettings:
@@ -116,8 +117,8 @@ def _resources(layout: RegistryLayout) -> list[tuple[str, NexusProvider[Any], py
     )
 
 
-def _props(emulator: NexusEmulator, spec: pydantic.BaseModel) -> dict[str, Any]:
-    return {**spec.model_dump(), "connection": connection(emulator), "adopt": False}
+def _props(emulator: NexusEmulator, spec: pydantic.BaseModel, adopt: bool = False) -> dict[str, Any]:
+    return {**spec.model_dump(), "connection": connection(emulator), "adopt": adopt}
 
 
 def up(
@@ -126,8 +127,11 @@ def up(
     """Apply the layout like `pulumi up` (create or diff/update), returning the steps taken."""
     steps = []
     for key, provider, spec in _resources(layout):
+        props = _props(
+            emulator, spec, adopt=key.startswith("repo/") and getattr(spec, "name", "") in layout.adopted
+        )
         if key in state:
-            step, result = apply(provider, state[key][0], state[key][1], _props(emulator, spec))
+            step, result = apply(provider, state[key][0], state[key][1], props)
             if step == "replace":
                 state[key] = result
             elif step == "update":
@@ -135,7 +139,7 @@ def up(
             if step != "same":
                 steps.append(f"{step} {key}")
         else:
-            state[key] = create(provider, _props(emulator, spec))
+            state[key] = create(provider, props)
             steps.append(f"create {key}")
     return steps
 
@@ -171,19 +175,19 @@ def test_two_team_layout_end_to_end(nexus_emulator: NexusEmulator) -> None:
 
 
 OTHER_FORMATS: list[dict[str, Any]] = [
-    {"name": "maven-releases", "format": "maven2", "type": "hosted", "blobStore": "maven"},
+    {"name": "maven-hosted", "format": "maven2", "type": "hosted", "blobStore": "maven"},
     {
-        "name": "maven-central",
+        "name": "maven-proxy",
         "format": "maven2",
         "type": "proxy",
         "remoteUrl": "https://repo1.maven.org/maven2/",
         "blobStore": "maven",
     },
     {
-        "name": "maven-public",
+        "name": "maven-group",
         "format": "maven2",
         "type": "group",
-        "members": ["maven-releases", "maven-central"],
+        "members": ["maven-hosted", "maven-proxy"],
     },
     {"name": "npm-proxy", "format": "npm", "type": "proxy", "remoteUrl": "https://registry.npmjs.org"},
     {"name": "pypi-proxy", "format": "pypi", "type": "proxy", "remoteUrl": "https://pypi.org"},
@@ -207,12 +211,31 @@ def test_other_formats_join_the_layout() -> None:
     layout = registry_layout(with_other_formats())
     specs = {spec.name: (spec, protect) for spec, protect in layout.repositories}
     names = list(specs)
-    assert names.index("maven-public") > names.index("maven-central")  # groups after members
-    assert specs["maven-releases"][1] is True and specs["maven-central"][1] is False  # hosted protected
-    assert specs["maven-releases"][0].version_policy == "RELEASE"
+    assert names.index("maven-group") > names.index("maven-proxy")  # groups after members
+    assert specs["maven-hosted"][1] is True and specs["maven-proxy"][1] is False  # hosted protected
+    assert specs["maven-hosted"][0].version_policy == "RELEASE"
     assert "maven" in {s.name for s, _ in layout.blob_stores}  # created, and compacted
     assert "Compact blob store maven" in {t.name for t in layout.tasks}
     assert "default" not in {s.name for s, _ in layout.blob_stores}  # Nexus's own, not managed
+
+
+def test_a_repositories_blob_store_follows_deletion_protection() -> None:
+    def stores(*repositories: dict[str, Any]) -> dict[str, bool]:
+        settings = parse_settings(
+            {"domain": "example.com", "nexus": {"version": "3.77.1"}, "repositories": list(repositories)}
+        )
+        return {
+            s.name: protect for s, protect in registry_layout(settings).blob_stores if s.name != "docker-hub"
+        }
+
+    hosted = {"name": "libs", "format": "maven2", "type": "hosted", "blobStore": "maven"}
+    proxy = {"name": "central", "format": "maven2", "type": "proxy", "blobStore": "maven",
+             "remoteUrl": "https://repo1.maven.org/maven2/"}  # fmt: skip
+    assert stores(hosted) == {"maven": True}
+    assert stores({**hosted, "deletionProtection": False}) == {"maven": False}
+    assert stores(proxy) == {"maven": False}  # a cache
+    assert stores({**hosted, "deletionProtection": False}, proxy) == {"maven": False}
+    assert stores(proxy, hosted) == {"maven": True}  # any protected repository in it protects it
 
 
 def test_other_formats_through_the_providers(nexus_emulator: NexusEmulator) -> None:
@@ -220,16 +243,16 @@ def test_other_formats_through_the_providers(nexus_emulator: NexusEmulator) -> N
     state: dict[str, tuple[str, dict[str, Any]]] = {}
     up(nexus_emulator, layout, state)
     for fmt, path in (
-        ("maven2", "maven/group/maven-public"),
+        ("maven2", "maven/group/maven-group"),
         ("npm", "npm/proxy/npm-proxy"),
         ("pypi", "pypi/group/pypi-all"),
         ("raw", "raw/hosted/raw-files"),
     ):
         body = nexus_emulator.call("GET", f"/v1/repositories/{path}").body
         assert body["format"] == fmt
-    assert nexus_emulator.call("GET", "/v1/repositories/maven/group/maven-public").body["group"][
+    assert nexus_emulator.call("GET", "/v1/repositories/maven/group/maven-group").body["group"][
         "memberNames"
-    ] == ["maven-releases", "maven-central"]
+    ] == ["maven-hosted", "maven-proxy"]
     nexus_emulator.clear_log()
     assert up(nexus_emulator, layout, state) == []
     assert nexus_emulator.count_writes() == 0
@@ -261,3 +284,22 @@ def test_without_docker_only_the_other_formats_are_laid_out() -> None:
 
 def test_tasks_left_to_the_ui_when_not_managed() -> None:
     assert registry_layout(maven_only(manage_tasks=False)).tasks == []
+PROD = Path(__file__).resolve().parents[2] / "Pulumi.prod.yaml"
+
+
+def test_the_prod_example_converges_on_a_fresh_nexus_and_destroy_leaves_its_defaults() -> None:
+    # A fresh Nexus has maven-releases, maven-snapshots, maven-central and maven-public.
+    with NexusEmulator(admin_password=TEST_ADMIN_PASSWORD, default_repositories=True) as emulator:
+        layout = registry_layout(load_stack_file(PROD))
+        assert layout.adopted == {"maven-releases", "maven-snapshots", "maven-central", "maven-public"}
+        state: dict[str, tuple[str, dict[str, Any]]] = {}
+        up(emulator, layout, state)  # one `up`: no "already exists", no blob-store change refused
+        emulator.clear_log()
+        assert up(emulator, layout, state) == []  # the second preview has nothing to do
+        assert emulator.count_writes() == 0
+        central = emulator.call("GET", "/v1/repositories/maven/proxy/maven-central").body
+        assert central["storage"]["blobStoreName"] == "default"
+        keys = [key for key, _, _ in _resources(layout)]
+        destroy(state, keys)
+        left = {repo["name"] for repo in emulator.call("GET", "/v1/repositories").body}
+        assert left == {"maven-releases", "maven-snapshots", "maven-central", "maven-public"}  # released

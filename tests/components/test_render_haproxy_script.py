@@ -87,6 +87,15 @@ def test_invalid_stack_file_names_the_key(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_a_bad_stats_user_names_the_key(tmp_path: Path) -> None:
+    config = valid_config()
+    config["nexus-platform:haproxy"] = {"statsUser": "bad user"}
+    result = run_script("--stack-file", str(write_stack(tmp_path, config)))
+    assert result.returncode == 2
+    assert "nexus-platform:haproxy.statsUser" in result.stderr
+    assert "stats_user" not in result.stderr
+
+
 def test_several_problems_are_all_reported(tmp_path: Path) -> None:
     config = valid_config()
     config["nexus-platform:nexus"] = {"version": "latest"}

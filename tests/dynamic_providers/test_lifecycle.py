@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pulumi.dynamic import ResourceProvider
 
+from dynamic_providers import base
 from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.client import NexusConnectionError, ServerError, UnauthorizedError, ValidationError
@@ -99,7 +100,7 @@ def test_existing_object_is_not_silently_adopted(nexus_emulator: NexusEmulator) 
     provider = FileBlobStoreProvider()
     nexus_emulator.call("POST", "/v1/blobstores/file", {"name": "DOCKER-A", "path": "elsewhere"})
     nexus_emulator.clear_log()
-    with pytest.raises(ProviderError, match=r"already exists.*adopt: true"):
+    with pytest.raises(ProviderError, match=r"already exists.*`nexus\.adoptExisting: true`"):
         create(provider, blob_store(nexus_emulator))
     assert nexus_emulator.count_writes() == 0
 
@@ -122,6 +123,91 @@ def test_adopt_takes_over_and_converges(nexus_emulator: NexusEmulator) -> None:
     body = nexus_get(nexus_emulator, "/v1/repositories/docker/hosted/docker-a-release")
     assert body["storage"]["writePolicy"] == "DENY"
     assert outs["write_policy"] == "DENY"
+
+
+def test_adopting_an_object_with_another_fixed_field_fails_before_writing(
+    nexus_emulator: NexusEmulator,
+) -> None:
+    # Nexus's own maven-releases lives in `default`; Nexus cannot move a repository to another store.
+    nexus_emulator.call("POST", "/v1/blobstores/file", {"name": "maven", "path": "maven"})
+    nexus_emulator.call(
+        "POST",
+        "/v1/repositories/maven/hosted",
+        {
+            "name": "maven-releases",
+            "online": True,
+            "storage": {
+                "blobStoreName": "default",
+                "strictContentTypeValidation": True,
+                "writePolicy": "ALLOW_ONCE",
+            },
+            "maven": {"versionPolicy": "RELEASE", "layoutPolicy": "STRICT", "contentDisposition": "INLINE"},
+        },
+    )
+    nexus_emulator.clear_log()
+    props = {
+        "connection": connection(nexus_emulator),
+        "adopt": True,
+        "name": "maven-releases",
+        "format": "maven2",
+        "type": "hosted",
+        "blob_store": "maven",
+    }
+    with pytest.raises(
+        ProviderError, match=r"with blob_store 'default' \(the stack says 'maven'\).*nothing was changed"
+    ):
+        create(RepositoryProvider(), props)
+    assert nexus_emulator.count_writes() == 0
+
+
+def test_an_adopted_object_is_released_not_deleted(nexus_emulator: NexusEmulator) -> None:
+    provider = FileBlobStoreProvider()
+    nexus_emulator.call("POST", "/v1/blobstores/file", {"name": "docker-a", "path": "docker-a"})
+    object_id, outs = create(provider, blob_store(nexus_emulator, adopt=True))
+    assert outs["adopted"] is True
+    # an update and a refresh keep the mark
+    step, outs = apply(provider, object_id, outs, blob_store(nexus_emulator, adopt=True, path="elsewhere"))
+    assert step == "update" and outs["adopted"] is True
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["adopted"] is True
+    nexus_emulator.clear_log()
+    provider.delete(object_id, dict(read.outs))
+    assert nexus_emulator.count_writes() == 0
+    assert nexus_emulator.call("GET", "/v1/blobstores/file/docker-a").status == 200
+    # what the stack created itself is deleted as before
+    created_id, created = create(provider, blob_store(nexus_emulator, name="docker-b", adopt=True))
+    assert "adopted" not in created
+    provider.delete(created_id, created)
+    assert nexus_emulator.call("GET", "/v1/blobstores/file/docker-b").status == 404
+
+
+def test_delete_retries_nexus_invalid_state_a_bounded_number_of_times(
+    nexus_emulator: NexusEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "DELETE_BACKOFF_SECONDS", 0.01)
+    provider = FileBlobStoreProvider()
+    stopped = "Invalid state: STOPPED; allowed: [STARTED]"
+    object_id, outs = create(provider, blob_store(nexus_emulator))
+    nexus_emulator.fail_next(
+        2, 500, method="DELETE", path_prefix="/service/rest/v1/blobstores", message=stopped
+    )
+    provider.delete(object_id, outs)  # two 500s, then deleted
+    assert nexus_emulator.call("GET", "/v1/blobstores/file/docker-a").status == 404
+    object_id, outs = create(provider, blob_store(nexus_emulator))
+    nexus_emulator.fail_next(
+        50, 500, method="DELETE", path_prefix="/service/rest/v1/blobstores", message=stopped
+    )
+    with pytest.raises(ServerError, match="Invalid state: STOPPED"):
+        provider.delete(object_id, outs)
+    deletes = nexus_emulator.controls.records(method="DELETE", path_prefix="/service/rest/v1/blobstores")
+    assert len(deletes) == 2 + 1 + base.DELETE_ATTEMPTS
+    # any other 500 is not retried
+    nexus_emulator.controls.reset()
+    nexus_emulator.clear_log()
+    nexus_emulator.fail_next(1, 500, method="DELETE", path_prefix="/service/rest/v1/blobstores")
+    with pytest.raises(ServerError, match="injected failure"):
+        provider.delete(object_id, outs)
+    assert len(nexus_emulator.controls.records(method="DELETE")) == 1
 
 
 def test_bad_credentials_fail_clearly(nexus_emulator: NexusEmulator) -> None:

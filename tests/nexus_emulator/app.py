@@ -155,10 +155,10 @@ class NexusApp:
         if self.controls.starting:
             return Response.no_content(503)
         injected = self.controls.take_failure(method, path)
-        if injected == 503:
+        if injected is not None and injected.status == 503:
             return EmptyError(503).response()
         if injected is not None:
-            return UnexpectedError("injected failure", "java.lang.RuntimeException").response()
+            return UnexpectedError(injected.message, "java.lang.RuntimeException").response()
         if not path.startswith(API_PREFIX + "/"):
             return Response.no_content(404)
         api_path = path[len(API_PREFIX) :]

@@ -16,6 +16,8 @@ class Rule:
     status: int = 503
     method: str | None = None
     path_prefix: str | None = None
+    #: 500 only: the exception message of the text body (Nexus's shape 4).
+    message: str = "injected failure"
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method) and (
@@ -68,12 +70,17 @@ class Controls:
 
     # -- faults -------------------------------------------------------------------------------------
     def fail_next(
-        self, count: int = 1, status: int = 503, method: str | None = None, path_prefix: str | None = None
+        self,
+        count: int = 1,
+        status: int = 503,
+        method: str | None = None,
+        path_prefix: str | None = None,
+        message: str = "injected failure",
     ) -> None:
         if status not in (500, 503):
             raise ValueError("status must be 500 or 503")
         with self._lock:
-            self.failures.append(Rule(count, status, method, path_prefix))
+            self.failures.append(Rule(count, status, method, path_prefix, message))
 
     def drop_next_write(
         self, count: int = 1, method: str | None = None, path_prefix: str | None = None
@@ -91,10 +98,9 @@ class Controls:
                 return rule
         return None
 
-    def take_failure(self, method: str, path: str) -> int | None:
+    def take_failure(self, method: str, path: str) -> Rule | None:
         with self._lock:
-            rule = self._take(self.failures, method, path)
-            return rule.status if rule else None
+            return self._take(self.failures, method, path)
 
     def take_drop(self, method: str, path: str) -> bool:
         with self._lock:

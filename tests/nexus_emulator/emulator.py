@@ -188,10 +188,17 @@ class NexusEmulator:
 
     # -- knobs --------------------------------------------------------------------------------------------
     def fail_next(
-        self, count: int = 1, status: int = 503, *, method: str | None = None, path_prefix: str | None = None
+        self,
+        count: int = 1,
+        status: int = 503,
+        *,
+        method: str | None = None,
+        path_prefix: str | None = None,
+        message: str = "injected failure",
     ) -> None:
-        """The next ``count`` matching requests answer ``status`` (503 empty or 500 text) unprocessed."""
-        self.controls.fail_next(count, status, method, path_prefix)
+        """The next ``count`` matching requests answer ``status`` (503 empty, or 500 text with
+        ``message``) unprocessed."""
+        self.controls.fail_next(count, status, method, path_prefix, message)
 
     def set_latency(self, seconds: float) -> None:
         self.controls.latency = seconds
