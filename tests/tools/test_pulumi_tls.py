@@ -23,7 +23,7 @@ VERSION = (TOOLS / "VERSION").read_text().split("=", 1)[1].strip()
 
 def test_plugin_version_is_the_sdk_version_and_in_the_schema() -> None:
     # The Python SDK asks the engine for the plugin version it was released with.
-    assert VERSION == importlib.metadata.version("pulumi_tls")
+    assert importlib.metadata.version("pulumi_tls") == VERSION
     assert SCHEMA["version"] == VERSION
     assert SCHEMA["name"] == "tls"
 
