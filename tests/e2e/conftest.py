@@ -50,9 +50,16 @@ DEFAULT_PASSPHRASE = "e2e-test-passphrase"
 
 
 @pytest.fixture(scope="session")
-def engine_bin() -> Path:
-    """The bin dir with the built `pulumi` (builds it on first use; cached by version)."""
-    proc = subprocess.run([str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=3600, check=False)
+def engine_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin dir with the built `pulumi` (builds it on first use; cached by version).
+
+    The tls plugin it also builds is installed into a throwaway PULUMI_HOME here, not into ~/.pulumi;
+    each PulumiCli gets it installed into its own PULUMI_HOME by scripts/pulumi.
+    """
+    env = {**os.environ, "PULUMI_HOME": str(tmp_path_factory.mktemp("build-pulumi-home"))}
+    proc = subprocess.run(
+        [str(BUILD_SCRIPT)], capture_output=True, text=True, timeout=3600, check=False, env=env
+    )
     if proc.returncode != 0:
         pytest.fail(f"scripts/build-pulumi failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     bin_dir = Path(proc.stdout.strip().splitlines()[-1])
