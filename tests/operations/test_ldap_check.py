@@ -1,0 +1,255 @@
+"""The directory check against a real OpenLDAP (tests/ldap_directory.py): each wrong setting gives
+its one line naming the key; the right ones pass, for static and dynamic groups, ldap and ldaps."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from operations.ldap_check import (
+    PASSWORD_ENV,
+    DirectoryReport,
+    check_directory,
+    group_name_of,
+    member_value,
+    named_groups,
+    user_filter,
+)
+from settings import LdapSettings, StackSettings, parse_settings
+from tests.e2e.conftest import REPO_ROOT as ROOT
+from tests.ldap_directory import BASE, BIND_PASSWORD, STATIC_BASE, Directory
+
+pytestmark = pytest.mark.live
+
+
+def stack(directory: Directory, ldap: dict[str, Any] | None = None, **groups: Any) -> StackSettings:
+    return parse_settings(
+        {
+            "domain": "example.com",
+            "nexus": {"version": "3.77.1"},
+            "teams": [
+                {
+                    "name": "platform",
+                    "releasePort": 16001,
+                    "latestPort": 16002,
+                    "ldapGroups": ["platform-devs"],
+                },
+                {
+                    "name": "payments",
+                    "releasePort": 16003,
+                    "latestPort": 16004,
+                    "ldapGroups": groups.get("payments", ["payments-devs"]),
+                },
+            ],
+            "ldap": directory.ldap_settings(**(ldap or {})),
+            "access": {"pullLdapGroups": ["staff"], "adminLdapGroups": ["nexus-admins"]},
+        }
+    )
+
+
+def run(directory: Directory, ldap: dict[str, Any] | None = None, **groups: Any) -> DirectoryReport:
+    settings = stack(directory, ldap, **groups)
+    assert settings.ldap is not None
+    return check_directory(settings.ldap, named_groups(settings))
+
+
+def only_problem(report: DirectoryReport) -> str:
+    assert len(report.problems) == 1, report.text()
+    line = str(report.problems[0])
+    assert "\n" not in line
+    assert BIND_PASSWORD not in report.text()
+    return line
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+def test_filters_and_member_values_are_built_as_nexus_builds_them() -> None:
+    ldap = LdapSettings.model_validate({"host": "h", "searchBase": BASE, "userLdapFilter": "mail=*"})
+    assert user_filter(ldap) == "(&(objectClass=inetOrgPerson)(mail=*))"
+    assert user_filter(ldap.model_copy(update={"user_ldap_filter": ""})) == "(objectClass=inetOrgPerson)"
+    assert member_value(ldap, "uid=a,ou=people", "a") == "uid=a,ou=people"
+    username = ldap.model_copy(update={"group_member_format": "${username}"})
+    assert member_value(username, "uid=a,ou=people", "a") == "a"
+    assert group_name_of("cn=staff,ou=groups,dc=example,dc=com") == "staff"
+
+
+def test_every_group_the_stack_names_is_listed_with_its_key(ldap_directory: Directory) -> None:
+    keys = [(g.key, g.name) for g in named_groups(stack(ldap_directory))]
+    assert keys == [
+        ("teams[0].ldapGroups[0]", "platform-devs"),
+        ("teams[1].ldapGroups[0]", "payments-devs"),
+        ("access.pullLdapGroups[0]", "staff"),
+        ("access.adminLdapGroups[0]", "nexus-admins"),
+    ]
+
+
+# ---------------------------------------------------------------- correct settings
+
+
+@pytest.mark.parametrize("group_type", ["static", "dynamic"])
+def test_correct_settings_pass(ldap_directory: Directory, group_type: str) -> None:
+    report = run(ldap_directory, {"groupType": group_type})
+    assert report.ok, report.text()
+    assert report.users_found == 4
+    assert report.sample_ids == ["alice", "bob", "carol"]
+    assert report.sample_user == "alice"
+    assert report.sample_groups == ["platform-devs", "staff"]
+    assert sorted(report.groups_found) == ["nexus-admins", "payments-devs", "platform-devs", "staff"]
+    assert "users: 4 under ou=people,dc=example,dc=com" in report.text()
+
+
+def test_ldaps_with_the_directory_ca_passes(ldap_directory: Directory) -> None:
+    report = run(
+        ldap_directory,
+        {"protocol": "ldaps", "port": ldap_directory.ldaps_port, "caPem": ldap_directory.ca_pem},
+    )
+    assert report.ok, report.text()
+    assert report.url.startswith("ldaps://")
+
+
+def test_a_user_filter_narrows_the_users(ldap_directory: Directory) -> None:
+    report = run(ldap_directory, {"userLdapFilter": f"(memberOf=cn=staff,ou=groups,{BASE})"})
+    assert report.ok, report.text()
+    assert report.users_found == 3  # dave is in no group
+
+
+# ---------------------------------------------------------------- each wrong setting, one line
+
+
+def test_wrong_bind_dn(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"bindDn": f"uid=nexsus,ou=services,{BASE}"}))
+    assert line.startswith("nexus-platform:ldap.bindDn: ")
+    assert "invalidCredentials" in line and f"no entry uid=nexsus,ou=services,{BASE}" in line
+
+
+def test_wrong_password(ldap_directory: Directory) -> None:
+    report = run(ldap_directory, {"bindPassword": "not-the-password"})
+    line = only_problem(report)
+    assert line.startswith("nexus-platform:ldap.bindPassword: the directory refused the password")
+    assert "not-the-password" not in report.text()
+
+
+def test_wrong_search_base(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"searchBase": "dc=exampel,dc=com"}))
+    assert line.startswith("nexus-platform:ldap.searchBase: the directory has no entry dc=exampel,dc=com")
+
+
+def test_wrong_user_base(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"userBaseDn": "ou=users"}))
+    assert line.startswith(f"nexus-platform:ldap.userBaseDn: the directory has no entry ou=users,{BASE}")
+
+
+def test_a_filter_that_matches_nobody(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"userLdapFilter": "(departmentNumber=42)"}))
+    assert line.startswith("nexus-platform:ldap.userLdapFilter: ")
+    assert "matches none of the 4 inetOrgPerson entries" in line
+
+
+def test_a_filter_that_is_not_a_filter(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"userLdapFilter": "(&(uid=a)"}))
+    assert line.startswith("nexus-platform:ldap.userLdapFilter: '(&(uid=a)' is not an LDAP filter")
+
+
+@pytest.mark.parametrize("group_type", ["static", "dynamic"])
+def test_a_missing_team_group_names_its_key(ldap_directory: Directory, group_type: str) -> None:
+    report = run(ldap_directory, {"groupType": group_type}, payments=["paymnets-devs"])
+    line = only_problem(report)
+    assert line.startswith("nexus-platform:teams[1].ldapGroups[0]: ")
+    assert "'paymnets-devs'" in line and "did you mean 'payments-devs'?" in line
+
+
+def test_the_wrong_ca_for_ldaps(ldap_directory: Directory) -> None:
+    line = only_problem(
+        run(
+            ldap_directory,
+            {"protocol": "ldaps", "port": ldap_directory.ldaps_port, "caPem": ldap_directory.other_ca_pem},
+        )
+    )
+    assert line.startswith("nexus-platform:ldap.caPem: TLS to ldaps://127.0.0.1:")
+    assert "not signed by ldap.caPem" in line
+
+
+def test_ldaps_spoken_to_the_plain_port(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"protocol": "ldaps", "caPem": ldap_directory.ca_pem}))
+    assert line.startswith("nexus-platform:ldap.protocol: ")
+
+
+def test_nothing_listening(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"port": 1}))
+    assert line.startswith("nexus-platform:ldap.host: cannot connect to ldap://127.0.0.1:1")
+    assert "ldap.verify: ssh" in line
+
+
+def test_dynamic_groups_on_a_directory_without_member_of(ldap_directory: Directory) -> None:
+    report = run(ldap_directory, {"searchBase": STATIC_BASE, "groupType": "dynamic"})
+    line = only_problem(report)
+    assert line.startswith("nexus-platform:ldap.groupType: dynamic: none of the 2 users has memberOf")
+    assert "set ldap.groupType: static" in line
+
+
+def test_static_groups_on_that_directory_pass(ldap_directory: Directory) -> None:
+    settings = stack(ldap_directory, {"searchBase": STATIC_BASE})
+    assert settings.ldap is not None
+    report = check_directory(settings.ldap, [])
+    assert report.ok, report.text()
+    assert (report.sample_user, report.sample_groups) == ("erin", ["builders"])
+
+
+def test_static_groups_where_there_are_none(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"groupBaseDn": "ou=people"}))
+    assert line.startswith(
+        f"nexus-platform:ldap.groupType: static: no groupOfNames entries under ou=people,{BASE}"
+    )
+    assert "set ldap.groupType: dynamic" in line
+
+
+def test_members_written_as_user_names_when_they_are_dns(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"groupMemberFormat": "${username}"}))
+    assert line.startswith("nexus-platform:ldap.groupMemberFormat: ")
+
+
+# ---------------------------------------------------------------- scripts/check-ldap
+
+
+def check_ldap_script(
+    tmp_path: Path, directory: Directory, payments: str
+) -> subprocess.CompletedProcess[str]:
+    settings = stack(directory, payments=[payments])
+    raw = settings.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # As `config set --secret --path` writes it; the script takes the environment's value instead.
+    raw["ldap"]["bindPassword"] = {"secure": "v1:c2VjcmV0IGZyb20gdGhlIHN0YWNr"}
+    path = tmp_path / "Pulumi.check.yaml"
+    path.write_text(yaml.safe_dump({"config": {f"nexus-platform:{k}": v for k, v in raw.items()}}))
+    return subprocess.run(
+        [str(ROOT / "scripts" / "check-ldap"), "--stack-file", str(path)],
+        env={**os.environ, PASSWORD_ENV: BIND_PASSWORD},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_script_reports_users_and_groups(ldap_directory: Directory, tmp_path: Path) -> None:
+    result = check_ldap_script(tmp_path, ldap_directory, "payments-devs")
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the stack's ldap settings work" in result.stdout
+    users = "users: 4 under ou=people,dc=example,dc=com matching (objectClass=inetOrgPerson)"
+    assert f"{users}, e.g. alice, bob, carol" in result.stdout
+    assert "groups of alice: platform-devs, staff" in result.stdout
+    assert BIND_PASSWORD not in result.stdout + result.stderr
+
+
+def test_the_script_exits_1_with_the_problem_line(ldap_directory: Directory, tmp_path: Path) -> None:
+    result = check_ldap_script(tmp_path, ldap_directory, "paymnets-devs")
+    print(result.stdout)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "\n  - nexus-platform:teams[1].ldapGroups[0]: " in result.stdout
+    assert BIND_PASSWORD not in result.stdout + result.stderr
