@@ -4,33 +4,43 @@ its one line naming the key; the right ones pass, for static and dynamic groups,
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from operations.host import ShellError
 from operations.ldap_check import (
     PASSWORD_ENV,
     DirectoryReport,
     check_directory,
+    directory_route,
     group_name_of,
     member_value,
     named_groups,
     user_filter,
 )
-from settings import LdapSettings, StackSettings, parse_settings
+from settings import LdapSettings, SettingsError, StackSettings, parse_settings
 from tests.e2e.conftest import REPO_ROOT as ROOT
 from tests.ldap_directory import BASE, BIND_PASSWORD, STATIC_BASE, Directory
 
 pytestmark = pytest.mark.live
 
 
-def stack(directory: Directory, ldap: dict[str, Any] | None = None, **groups: Any) -> StackSettings:
+def stack(
+    directory: Directory,
+    ldap: dict[str, Any] | None = None,
+    docker_host: str = "unix:///var/run/docker.sock",
+    **groups: Any,
+) -> StackSettings:
     return parse_settings(
         {
             "domain": "example.com",
+            "dockerHost": docker_host,
             "nexus": {"version": "3.77.1"},
             "teams": [
                 {
@@ -253,3 +263,58 @@ def test_the_script_exits_1_with_the_problem_line(ldap_directory: Directory, tmp
     assert result.returncode == 1, result.stdout + result.stderr
     assert "\n  - nexus-platform:teams[1].ldapGroups[0]: " in result.stdout
     assert BIND_PASSWORD not in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- ldap.verify: ssh
+
+
+@pytest.fixture
+def fake_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``ssh`` on PATH is tests/operations/fake_ssh.py; returns its argv log."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    ssh = bin_dir / "ssh"
+    ssh.write_text(f'#!/bin/sh\nexec {sys.executable} {Path(__file__).with_name("fake_ssh.py")} "$@"\n')
+    ssh.chmod(0o755)
+    log = tmp_path / "ssh.log"
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_SSH_LOG", str(log))
+    return log
+
+
+def ssh_stack(directory: Directory, docker_host: str) -> StackSettings:
+    ldap = {"verify": "ssh", "protocol": "ldaps", "port": directory.ldaps_port, "caPem": directory.ca_pem}
+    return stack(directory, ldap, docker_host)
+
+
+def test_verify_ssh_checks_through_a_tunnel_to_the_docker_host(
+    ldap_directory: Directory, fake_ssh: Path
+) -> None:
+    settings = ssh_stack(ldap_directory, "ssh://deploy@nexus-host:2222")
+    assert settings.ldap is not None
+    with directory_route(settings.ldap, settings.docker_host, "PRIVATE KEY") as via:
+        assert via is not None and via[1] != ldap_directory.ldaps_port
+        report = check_directory(settings.ldap, named_groups(settings), via=via)
+    assert report.ok, report.text()
+    assert report.url == f"ldaps://127.0.0.1:{ldap_directory.ldaps_port}"  # the configured one
+    (line,) = fake_ssh.read_text().splitlines()
+    argv = line.split(" ")
+    assert argv[-1] == "deploy@nexus-host" and argv[argv.index("-p") + 1] == "2222"
+    assert argv[argv.index("-L") + 1] == f"127.0.0.1:{via[1]}:127.0.0.1:{ldap_directory.ldaps_port}"
+    assert {"-N", "ExitOnForwardFailure=yes", "BatchMode=yes", "IdentitiesOnly=yes"} <= set(argv)
+    assert not Path(argv[argv.index("-i") + 1]).exists()  # the key file is removed afterwards
+    with pytest.raises(OSError):  # the tunnel is closed afterwards
+        socket.create_connection(via, timeout=2).close()
+
+
+def test_an_ssh_failure_is_reported_with_what_ssh_said(ldap_directory: Directory, fake_ssh: Path) -> None:
+    settings = ssh_stack(ldap_directory, "ssh://deploy@unreachable")
+    assert settings.ldap is not None
+    failed = r"SSH tunnel through ssh://deploy@unreachable failed \(exit 255\)\n  ssh: Could not resolve"
+    with pytest.raises(ShellError, match=failed), directory_route(settings.ldap, settings.docker_host):
+        pass
+
+
+def test_verify_ssh_needs_an_ssh_docker_host(ldap_directory: Directory) -> None:
+    with pytest.raises(SettingsError, match=r"nexus-platform:ldap.verify: ssh needs dockerHost ssh://"):
+        stack(ldap_directory, {"verify": "ssh"})
