@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 _SSH_HOST = re.compile(r"^ssh://(?P<user>[^@\s/]+)@(?P<host>[^\s/:]+)(:(?P<port>\d+))?$")
 
@@ -192,9 +192,14 @@ def ssh_tunnel(
                     time.sleep(0.2)
             yield "127.0.0.1", local_port
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[Any], grace_seconds: float = 30.0) -> None:
+    """Terminate a child process, kill it if it is still there after the grace period, reap it."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace_seconds)

@@ -166,6 +166,10 @@ class _StopError(Exception):
         self.problem = problem
 
 
+def _stop(key: str, answer: str, fix: str) -> _StopError:
+    return _StopError(Problem(key, answer, fix))
+
+
 def _server(ldap: LdapSettings, host: str, port: int) -> ldap3.Server:
     tls = None
     if ldap.protocol == "ldaps":
@@ -260,17 +264,13 @@ def _bind(server: ldap3.Server, ldap: LdapSettings, password: str | None, url: s
     answer = f"{result.get('description')} ({result.get('result')}) {result.get('message') or ''}".strip()
     conn.unbind()
     if result.get("result") == 34:
-        raise _StopError(
-            Problem(
-                "ldap.bindDn",
-                f"'{ldap.bind_dn}' is not a DN the directory accepts: {answer}",
-                "write the full DN, e.g. uid=nexus,ou=services,dc=example,dc=com",
-            )
+        raise _stop(
+            "ldap.bindDn",
+            f"'{ldap.bind_dn}' is not a DN the directory accepts: {answer}",
+            "write the full DN, e.g. uid=nexus,ou=services,dc=example,dc=com",
         )
     if result.get("result") != 49:
-        raise _StopError(
-            Problem("ldap.bindDn", f"the bind as {ldap.bind_dn} failed: {answer}", "check ldap.bindDn")
-        )
+        raise _stop("ldap.bindDn", f"the bind as {ldap.bind_dn} failed: {answer}", "check ldap.bindDn")
     # invalidCredentials is the same answer for an unknown DN and a wrong password: ask anonymously.
     anonymous = _connection(server, ldap, None, anonymous=True)
     try:
@@ -280,28 +280,22 @@ def _bind(server: ldap3.Server, ldap: LdapSettings, password: str | None, url: s
     finally:
         anonymous.unbind()
     if exists is False:
-        raise _StopError(
-            Problem(
-                "ldap.bindDn",
-                f"the directory refused the bind ({answer}) and has no entry {ldap.bind_dn}",
-                "correct ldap.bindDn to the service account's DN",
-            )
+        raise _stop(
+            "ldap.bindDn",
+            f"the directory refused the bind ({answer}) and has no entry {ldap.bind_dn}",
+            "correct ldap.bindDn to the service account's DN",
         )
     if exists:
-        raise _StopError(
-            Problem(
-                "ldap.bindPassword",
-                f"the directory refused the password of {ldap.bind_dn} ({answer})",
-                f"set the right one: pulumi config set --secret --path '{PROJECT}:ldap.bindPassword'",
-            )
+        raise _stop(
+            "ldap.bindPassword",
+            f"the directory refused the password of {ldap.bind_dn} ({answer})",
+            f"set the right one: pulumi config set --secret --path '{PROJECT}:ldap.bindPassword'",
         )
-    raise _StopError(
-        Problem(
-            "ldap.bindDn",
-            f"the directory refused the bind as {ldap.bind_dn} ({answer}); it does not say whether the DN "
-            "or the password is wrong",
-            "check ldap.bindDn and ldap.bindPassword",
-        )
+    raise _stop(
+        "ldap.bindDn",
+        f"the directory refused the bind as {ldap.bind_dn} ({answer}); it does not say whether the DN "
+        "or the password is wrong",
+        "check ldap.bindDn and ldap.bindPassword",
     )
 
 
@@ -338,20 +332,16 @@ def _values(entry: dict[str, Any], attribute: str) -> list[str]:
 def _check_base(conn: Any, ldap: LdapSettings, key: str, relative: str, what: str) -> str:
     base = join_dn(relative, ldap.search_base)
     if _exists(conn, ldap.search_base) is False:
-        raise _StopError(
-            Problem(
-                "ldap.searchBase",
-                f"the directory has no entry {ldap.search_base}",
-                "set ldap.searchBase to the directory's base DN (e.g. dc=example,dc=com)",
-            )
+        raise _stop(
+            "ldap.searchBase",
+            f"the directory has no entry {ldap.search_base}",
+            "set ldap.searchBase to the directory's base DN (e.g. dc=example,dc=com)",
         )
     if _exists(conn, base) is False:
-        raise _StopError(
-            Problem(
-                key,
-                f"the directory has no entry {base}",
-                f"set {key} to where the {what} are, relative to searchBase",
-            )
+        raise _stop(
+            key,
+            f"the directory has no entry {base}",
+            f"set {key} to where the {what} are, relative to searchBase",
         )
     return base
 
@@ -367,60 +357,47 @@ def _users(conn: Any, ldap: LdapSettings, report: DirectoryReport) -> list[dict[
     try:
         users = _entries(conn, base, wanted, scope, attributes)
     except ldap_errors.LDAPInvalidFilterError as error:
-        raise _StopError(
-            Problem(
-                "ldap.userLdapFilter",
-                f"'{ldap.user_ldap_filter}' is not an LDAP filter ({error})",
-                "fix its syntax, e.g. (memberOf=cn=staff,ou=groups,dc=example,dc=com)",
-            )
+        raise _stop(
+            "ldap.userLdapFilter",
+            f"'{ldap.user_ldap_filter}' is not an LDAP filter ({error})",
+            "fix its syntax, e.g. (memberOf=cn=staff,ou=groups,dc=example,dc=com)",
         ) from None
     except _SearchFailedError as error:
-        raise _StopError(
-            Problem(
-                "ldap.userLdapFilter",
-                f"the user search {wanted} under {base} failed: {error}",
-                "check ldap.userObjectClass and ldap.userLdapFilter",
-            )
+        raise _stop(
+            "ldap.userLdapFilter",
+            f"the user search {wanted} under {base} failed: {error}",
+            "check ldap.userObjectClass and ldap.userLdapFilter",
         ) from None
     if not users:
         of_class = _entries(conn, base, f"(objectClass={ldap.user_object_class})", scope, [])
         if ldap.user_ldap_filter and of_class:
-            raise _StopError(
-                Problem(
-                    "ldap.userLdapFilter",
-                    f"{wanted} matches none of the {len(of_class)} {ldap.user_object_class} entries "
-                    f"under {base}",
-                    "correct the filter, or leave it empty",
-                )
+            raise _stop(
+                "ldap.userLdapFilter",
+                f"{wanted} matches none of the {len(of_class)} {ldap.user_object_class} entries under {base}",
+                "correct the filter, or leave it empty",
             )
         if not ldap.user_subtree and _entries(
             conn, base, f"(objectClass={ldap.user_object_class})", ldap3.SUBTREE, []
         ):
-            raise _StopError(
-                Problem(
-                    "ldap.userSubtree",
-                    f"no {ldap.user_object_class} entries directly under {base}, only deeper",
-                    "set ldap.userSubtree: true",
-                )
+            raise _stop(
+                "ldap.userSubtree",
+                f"no {ldap.user_object_class} entries directly under {base}, only deeper",
+                "set ldap.userSubtree: true",
             )
         anything = _entries(conn, base, "(objectClass=*)", scope, ["objectClass"])
         classes = sorted({c for entry in anything for c in _values(entry, "objectClass")} - {"top"})
-        raise _StopError(
-            Problem(
-                "ldap.userObjectClass",
-                f"no {ldap.user_object_class} entries under {base}"
-                + (f" (its entries are of class {_listing(classes)})" if classes else " (it is empty)"),
-                "set ldap.userObjectClass (and userBaseDn) to where the directory keeps people",
-            )
+        raise _stop(
+            "ldap.userObjectClass",
+            f"no {ldap.user_object_class} entries under {base}"
+            + (f" (its entries are of class {_listing(classes)})" if classes else " (it is empty)"),
+            "set ldap.userObjectClass (and userBaseDn) to where the directory keeps people",
         )
     ids = [value for entry in users for value in _values(entry, ldap.user_id_attribute)[:1]]
     if not ids:
-        raise _StopError(
-            Problem(
-                "ldap.userIdAttribute",
-                f"none of the {len(users)} users under {base} has the attribute {ldap.user_id_attribute}",
-                "set ldap.userIdAttribute to the attribute holding the login name (uid, sAMAccountName)",
-            )
+        raise _stop(
+            "ldap.userIdAttribute",
+            f"none of the {len(users)} users under {base} has the attribute {ldap.user_id_attribute}",
+            "set ldap.userIdAttribute to the attribute holding the login name (uid, sAMAccountName)",
         )
     report.users_found = len(users)
     report.sample_ids = sorted(ids)[:SAMPLE_SIZE]
@@ -453,50 +430,39 @@ def _static_groups(
                 [],
             )
         if with_member_of:
-            raise _StopError(
-                Problem(
-                    "ldap.groupType",
-                    f"static: no {ldap.group_object_class} entries under {base}, but "
-                    f"{len(with_member_of)} users carry {ldap.user_member_of_attribute}",
-                    "set ldap.groupType: dynamic",
-                )
+            raise _stop(
+                "ldap.groupType",
+                f"static: no {ldap.group_object_class} entries under {base}, but "
+                f"{len(with_member_of)} users carry {ldap.user_member_of_attribute}",
+                "set ldap.groupType: dynamic",
             )
-        raise _StopError(
-            Problem(
-                "ldap.groupObjectClass",
-                f"no {ldap.group_object_class} entries under {base}",
-                "set ldap.groupBaseDn and ldap.groupObjectClass to where and what the directory's groups are",
-            )
+        raise _stop(
+            "ldap.groupObjectClass",
+            f"no {ldap.group_object_class} entries under {base}",
+            "set ldap.groupBaseDn and ldap.groupObjectClass to where and what the directory's groups are",
         )
     names = [value for group in groups for value in _values(group, ldap.group_id_attribute)[:1]]
     if not names:
-        raise _StopError(
-            Problem(
-                "ldap.groupIdAttribute",
-                f"none of the {len(groups)} groups under {base} has {ldap.group_id_attribute}",
-                "set ldap.groupIdAttribute (usually cn)",
-            )
+        raise _stop(
+            "ldap.groupIdAttribute",
+            f"none of the {len(groups)} groups under {base} has {ldap.group_id_attribute}",
+            "set ldap.groupIdAttribute (usually cn)",
         )
     # One user's groups, as Nexus asks: groups whose member attribute holds the user's DN or id.
     members = {v.lower() for group in groups for v in _values(group, ldap.group_member_attribute)}
     if not members:
-        raise _StopError(
-            Problem(
-                "ldap.groupMemberAttribute",
-                f"no group under {base} has the attribute {ldap.group_member_attribute}",
-                "set ldap.groupMemberAttribute (member, uniqueMember or memberUid)",
-            )
+        raise _stop(
+            "ldap.groupMemberAttribute",
+            f"no group under {base} has the attribute {ldap.group_member_attribute}",
+            "set ldap.groupMemberAttribute (member, uniqueMember or memberUid)",
         )
     sample = _sample_user(ldap, users, lambda dn, uid: member_value(ldap, dn, uid).lower() in members)
     if sample is None:
-        raise _StopError(
-            Problem(
-                "ldap.groupMemberFormat",
-                f"the groups' {ldap.group_member_attribute} values name none of the users as "
-                f"{ldap.group_member_format} (e.g. {sorted(members)[0]})",
-                "set ldap.groupMemberFormat to ${dn} when members are DNs, ${username} when they are "
-                "login names",
-            )
+        raise _stop(
+            "ldap.groupMemberFormat",
+            f"the groups' {ldap.group_member_attribute} values name none of the users as "
+            f"{ldap.group_member_format} (e.g. {sorted(members)[0]})",
+            "set ldap.groupMemberFormat to ${dn} when members are DNs, ${username} when they are login names",
         )
     dn, uid = sample
     value = escape_filter_chars(member_value(ldap, dn, uid))
@@ -533,20 +499,16 @@ def _dynamic_groups(
             [],
         )
         if static:
-            raise _StopError(
-                Problem(
-                    "ldap.groupType",
-                    f"dynamic: none of the {len(users)} users has {attribute}, but the directory has "
-                    f"{len(static)} groups that list their members",
-                    "set ldap.groupType: static (and groupBaseDn, groupObjectClass, groupMemberAttribute)",
-                )
+            raise _stop(
+                "ldap.groupType",
+                f"dynamic: none of the {len(users)} users has {attribute}, but the directory has "
+                f"{len(static)} groups that list their members",
+                "set ldap.groupType: static (and groupBaseDn, groupObjectClass, groupMemberAttribute)",
             )
-        raise _StopError(
-            Problem(
-                "ldap.userMemberOfAttribute",
-                f"none of the {len(users)} users has {attribute}",
-                "set ldap.userMemberOfAttribute to the attribute that lists a user's groups",
-            )
+        raise _stop(
+            "ldap.userMemberOfAttribute",
+            f"none of the {len(users)} users has {attribute}",
+            "set ldap.userMemberOfAttribute to the attribute that lists a user's groups",
         )
     uid = next(u for u in sorted(per_user) if per_user[u])
     report.sample_user, report.sample_groups = uid, sorted(per_user[uid])

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from operations.host import stop_process
 from tests.components.haproxy_helpers import free_ports, make_test_pki
 
 BASE = "dc=example,dc=com"
@@ -198,9 +199,4 @@ def ldap_directory() -> Iterator[Directory]:
                 )  # fmt: skip
             yield Directory("127.0.0.1", ldap_port, ldaps_port, pki.ca_pem, other.ca_pem)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
+            stop_process(process)

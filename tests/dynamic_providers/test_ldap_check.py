@@ -10,11 +10,12 @@ import pytest
 
 from dynamic_providers.base import ProviderError
 from dynamic_providers.ldap_check import DirectoryCheckProvider, check_inputs
-from settings import StackSettings, parse_settings
+from settings import StackSettings
 from tests.components import mocks as m
 from tests.dynamic_providers.drive import checked
 from tests.ldap_directory import BIND_PASSWORD, Directory
 from tests.nexus_emulator import NexusEmulator
+from tests.operations.test_ldap_check import stack
 from tests.test_main import dynamic, recorder, run_program, stack_config, use_config
 
 __all__ = ["recorder"]  # the fixture, imported for this module's tests
@@ -22,37 +23,15 @@ __all__ = ["recorder"]  # the fixture, imported for this module's tests
 T_CHECK = "LdapDirectoryCheck"
 
 
-def settings_for(directory: Directory, nexus_url: str, payments_group: str) -> StackSettings:
-    return parse_settings(
-        {
-            "domain": "example.com",
-            "adminPassword": "admin-secret",
-            "nexus": {"version": "3.77.1", "manageServer": False, "url": nexus_url},
-            "teams": [
-                {
-                    "name": "platform",
-                    "releasePort": 16001,
-                    "latestPort": 16002,
-                    "ldapGroups": ["platform-devs"],
-                },
-                {
-                    "name": "payments",
-                    "releasePort": 16003,
-                    "latestPort": 16004,
-                    "ldapGroups": [payments_group],
-                },
-            ],
-            "ldap": directory.ldap_settings(groupType="dynamic"),
-            "access": {"pullLdapGroups": ["staff"]},
-        }
-    )
+def settings_for(directory: Directory, payments_group: str) -> StackSettings:
+    return stack(directory, {"groupType": "dynamic"}, payments=[payments_group])
 
 
 @pytest.mark.live
 def test_a_misspelt_team_group_fails_the_check_and_nexus_sees_nothing(
     ldap_directory: Directory, nexus_emulator: NexusEmulator
 ) -> None:
-    settings = settings_for(ldap_directory, nexus_emulator.url, "paymnets-devs")
+    settings = settings_for(ldap_directory, "paymnets-devs")
     provider = DirectoryCheckProvider()
     nexus_emulator.clear_log()
     with pytest.raises(ProviderError) as failure:
@@ -70,7 +49,7 @@ def test_a_misspelt_team_group_fails_the_check_and_nexus_sees_nothing(
 def test_the_right_groups_pass_and_an_unchanged_stack_is_not_checked_again(
     ldap_directory: Directory, nexus_emulator: NexusEmulator
 ) -> None:
-    settings = settings_for(ldap_directory, nexus_emulator.url, "payments-devs")
+    settings = settings_for(ldap_directory, "payments-devs")
     provider = DirectoryCheckProvider()
     inputs = checked(provider, check_inputs(settings))
     result = provider.create(inputs)
@@ -79,7 +58,7 @@ def test_the_right_groups_pass_and_an_unchanged_stack_is_not_checked_again(
     assert (outs["sample_user"], outs["sample_groups"]) == ("alice", ["platform-devs", "staff"])
     assert BIND_PASSWORD not in outs["summary"]
     assert not provider.diff(str(result.id), outs, inputs).changes
-    renamed = check_inputs(settings_for(ldap_directory, nexus_emulator.url, "paymnets-devs"))
+    renamed = check_inputs(settings_for(ldap_directory, "paymnets-devs"))
     assert provider.diff(str(result.id), outs, renamed).changes
     with pytest.raises(ProviderError, match=r"teams\[1\]\.ldapGroups\[0\]"):
         provider.update(str(result.id), outs, renamed)
