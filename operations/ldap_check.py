@@ -21,6 +21,7 @@ import argparse
 import difflib
 import os
 import ssl
+import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from settings import ENCRYPTED, PROJECT, LdapSettings, SettingsError, StackSetti
 SAMPLE_SIZE = 3
 MAX_USERS_COUNTED = 100_000
 PASSWORD_ENV = "NEXUS_PLATFORM_LDAP_BIND_PASSWORD"
+PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -607,24 +609,39 @@ def directory_route(
 # ---------------------------------------------------------------- scripts/check-ldap
 
 
-def _bind_password(settings: StackSettings, stack: str | None, project_dir: Path) -> str | None:
-    """The bind password: the environment, a plaintext stack value, or the stack's secret config."""
-    if os.environ.get(PASSWORD_ENV):
-        return os.environ[PASSWORD_ENV]
-    ldap = settings.ldap
-    if ldap is None or ldap.bind_password is None:
+def stack_secret(value: Any, key: str, stack: str | None, project_dir: Path = PROJECT_DIR) -> str | None:
+    """A secret of the stack file: as written when plaintext, else decrypted by
+    ``scripts/pulumi config get`` (the stack's backend and passphrase, as for every command)."""
+    if value is None:
         return None
-    value = ldap.bind_password.get_secret_value()
-    if value != ENCRYPTED or stack is None:
-        return value
-    from operations.stack import open_stack  # noqa: PLC0415 - needs the engine; only for secrets
-
-    return str(open_stack(project_dir, stack).get_config(f"{PROJECT}:ldap.bindPassword", path=True).value)
+    plain = str(value.get_secret_value())
+    if plain != ENCRYPTED:
+        return plain
+    if stack is None:
+        raise RuntimeError(f"{PROJECT}:{key} is encrypted and a --stack-file names no stack to decrypt it")
+    result = subprocess.run(
+        [
+            str(PROJECT_DIR / "scripts" / "pulumi"),
+            "config",
+            "get",
+            "--path",
+            f"{PROJECT}:{key}",
+            "--stack",
+            stack,
+        ],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        timeout=1800,  # the first run may build the engine
+        check=False,
+    )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
+        raise RuntimeError(f"cannot read {PROJECT}:{key} of stack {stack}: {last}")
+    return result.stdout.removesuffix("\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from operations.stack import PROJECT_DIR  # noqa: PLC0415
-
     parser = argparse.ArgumentParser(
         prog="check-ldap",
         description="Check a stack's ldap settings against the directory (what `pulumi up` checks "
@@ -634,8 +651,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("stack", nargs="?", help="stack name: reads Pulumi.<stack>.yaml of the project")
     target.add_argument("--stack-file", type=Path, help="path of a Pulumi.<stack>.yaml to read instead")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
-    path: Path = options.stack_file or PROJECT_DIR / f"Pulumi.{options.stack}.yaml"
+    path: Path = options.stack_file or options.project_dir / f"Pulumi.{options.stack}.yaml"
     try:
         settings = load_stack_file(path)
     except (SettingsError, OSError, yaml.YAMLError) as error:
@@ -644,15 +662,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.ldap is None:
         print(f"check-ldap: {path.name}: no ldap server is configured (key {PROJECT}:ldap)", file=sys.stderr)
         return 2
+    ldap = settings.ldap
     try:
-        password = _bind_password(settings, options.stack, PROJECT_DIR)
-    except Exception as error:  # no stack, no passphrase: say so in one line
-        print(f"check-ldap: cannot read {PROJECT}:ldap.bindPassword of the stack: {error}; "
-              f"set {PASSWORD_ENV} instead", file=sys.stderr)  # fmt: skip
+        password = os.environ.get(PASSWORD_ENV) or stack_secret(
+            ldap.bind_password, "ldap.bindPassword", options.stack, options.project_dir
+        )
+        key = (
+            stack_secret(settings.ssh_private_key, "sshPrivateKey", options.stack, options.project_dir)
+            if ldap.verify == "ssh"
+            else None
+        )
+    except RuntimeError as error:  # no stack, no passphrase: say so in one line
+        print(f"check-ldap: {error} (or set {PASSWORD_ENV})", file=sys.stderr)
         return 2
-    key = settings.ssh_private_key.get_secret_value() if settings.ssh_private_key else None
-    with directory_route(settings.ldap, settings.docker_host, None if key == ENCRYPTED else key) as via:
-        report = check_directory(settings.ldap, named_groups(settings), password=password, via=via)
+    with directory_route(ldap, settings.docker_host, key) as via:
+        report = check_directory(ldap, named_groups(settings), password=password, via=via)
     print(report.text())
     return 0 if report.ok else 1
 

@@ -8,16 +8,19 @@ mode), whose request log shows that no write reached it when the check failed.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from operations.ldap_check import PASSWORD_ENV
 from tests.ldap_directory import BIND_PASSWORD, Directory
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 
-from .conftest import PulumiCli, assert_no_plaintext, copy_project
+from .conftest import REPO_ROOT, PulumiCli, assert_no_plaintext, copy_project
 
 pytestmark = pytest.mark.e2e
 
@@ -67,6 +70,20 @@ def test_a_misspelt_team_group_fails_up_before_nexus_is_touched(
     assert "did you mean 'payments-devs'?" in failed.output
     assert nexus_emulator.count_writes() == 0, [r.path for r in nexus_emulator.request_log if r.write]
     assert_no_plaintext(failed.output, [BIND_PASSWORD])
+
+    # scripts/check-ldap says the same, with the password from the stack's secret config.
+    script = subprocess.run(
+        [sys.executable, "-m", "operations.ldap_check", STACK, "--project-dir", str(project)],
+        cwd=REPO_ROOT,
+        env={k: v for k, v in cli.env.items() if k != PASSWORD_ENV},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert script.returncode == 1, script.stdout + script.stderr
+    assert "  - nexus-platform:teams[1].ldapGroups[0]: the directory has no group" in script.stdout
+    assert_no_plaintext(script.stdout + script.stderr, [BIND_PASSWORD])
 
     stack_file(project, nexus_emulator, ldap_directory, "payments-devs")
     passed = cli.up()

@@ -228,7 +228,7 @@ def test_members_written_as_user_names_when_they_are_dns(ldap_directory: Directo
 
 
 def check_ldap_script(
-    tmp_path: Path, directory: Directory, payments: str
+    tmp_path: Path, directory: Directory, payments: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     settings = stack(directory, payments=[payments])
     raw = settings.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -238,7 +238,7 @@ def check_ldap_script(
     path.write_text(yaml.safe_dump({"config": {f"nexus-platform:{k}": v for k, v in raw.items()}}))
     return subprocess.run(
         [str(ROOT / "scripts" / "check-ldap"), "--stack-file", str(path)],
-        env={**os.environ, PASSWORD_ENV: BIND_PASSWORD},
+        env=env or {**os.environ, PASSWORD_ENV: BIND_PASSWORD},
         capture_output=True,
         text=True,
         timeout=300,
@@ -248,7 +248,6 @@ def check_ldap_script(
 
 def test_the_script_reports_users_and_groups(ldap_directory: Directory, tmp_path: Path) -> None:
     result = check_ldap_script(tmp_path, ldap_directory, "payments-devs")
-    print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "the stack's ldap settings work" in result.stdout
     users = "users: 4 under ou=people,dc=example,dc=com matching (objectClass=inetOrgPerson)"
@@ -259,7 +258,6 @@ def test_the_script_reports_users_and_groups(ldap_directory: Directory, tmp_path
 
 def test_the_script_exits_1_with_the_problem_line(ldap_directory: Directory, tmp_path: Path) -> None:
     result = check_ldap_script(tmp_path, ldap_directory, "paymnets-devs")
-    print(result.stdout)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "\n  - nexus-platform:teams[1].ldapGroups[0]: " in result.stdout
     assert BIND_PASSWORD not in result.stdout + result.stderr
@@ -318,3 +316,14 @@ def test_an_ssh_failure_is_reported_with_what_ssh_said(ldap_directory: Directory
 def test_verify_ssh_needs_an_ssh_docker_host(ldap_directory: Directory) -> None:
     with pytest.raises(SettingsError, match=r"nexus-platform:ldap.verify: ssh needs dockerHost ssh://"):
         stack(ldap_directory, {"verify": "ssh"})
+
+
+def test_the_script_says_where_the_password_is_missing(ldap_directory: Directory, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != PASSWORD_ENV}
+    result = check_ldap_script(tmp_path, ldap_directory, "payments-devs", env)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "check-ldap: nexus-platform:ldap.bindPassword is encrypted and a --stack-file names no stack to "
+        f"decrypt it (or set {PASSWORD_ENV})\n"
+    )
