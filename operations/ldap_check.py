@@ -39,6 +39,7 @@ from operations.host import ssh_tunnel
 from settings import ENCRYPTED, PROJECT, LdapSettings, SettingsError, StackSettings, load_stack_file
 
 SAMPLE_SIZE = 3
+SAMPLE_TRIES = 20  # users asked for their groups before the member format is called wrong
 MAX_USERS_COUNTED = 100_000
 PASSWORD_ENV = "NEXUS_PLATFORM_LDAP_BIND_PASSWORD"
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -321,7 +322,6 @@ def _entries(conn: Any, base: str, search_filter: str, scope: str, attributes: l
 class _SearchFailedError(Exception):
     def __init__(self, result: dict[str, Any]) -> None:
         super().__init__(f"{result.get('description')} ({result.get('result')})")
-        self.code = result.get("result")
 
 
 def _values(entry: dict[str, Any], attribute: str) -> list[str]:
@@ -458,7 +458,19 @@ def _static_groups(
             f"no group under {base} has the attribute {ldap.group_member_attribute}",
             "set ldap.groupMemberAttribute (member, uniqueMember or memberUid)",
         )
-    sample = _sample_user(ldap, users, lambda dn, uid: member_value(ldap, dn, uid).lower() in members)
+
+    # One user's groups, asked as Nexus asks: the groups whose member attribute holds the user's DN
+    # or id. Users the member values name (compared as text) first, then the first few of all.
+    def groups_of(dn: str, uid: str) -> list[Any]:
+        value = escape_filter_chars(member_value(ldap, dn, uid))
+        found = f"(&{of_class}({ldap.group_member_attribute}={value}))"
+        return _entries(conn, base, found, scope, [ldap.group_id_attribute])
+
+    people = sorted(
+        ((str(u["dn"]), ids[0]) for u in users if (ids := _values(u, ldap.user_id_attribute))),
+        key=lambda person: (member_value(ldap, *person).lower() not in members, person[0]),
+    )
+    sample = next(((uid, mine) for dn, uid in people[:SAMPLE_TRIES] if (mine := groups_of(dn, uid))), None)
     if sample is None:
         raise _stop(
             "ldap.groupMemberFormat",
@@ -466,11 +478,7 @@ def _static_groups(
             f"{ldap.group_member_format} (e.g. {sorted(members)[0]})",
             "set ldap.groupMemberFormat to ${dn} when members are DNs, ${username} when they are login names",
         )
-    dn, uid = sample
-    value = escape_filter_chars(member_value(ldap, dn, uid))
-    mine = _entries(
-        conn, base, f"(&{of_class}({ldap.group_member_attribute}={value}))", scope, [ldap.group_id_attribute]
-    )
+    uid, mine = sample
     report.sample_user = uid
     report.sample_groups = sorted(v for g in mine for v in _values(g, ldap.group_id_attribute)[:1])
     _named(
@@ -515,14 +523,6 @@ def _dynamic_groups(
     uid = next(u for u in sorted(per_user) if per_user[u])
     report.sample_user, report.sample_groups = uid, sorted(per_user[uid])
     _named(report, named, names, f"no user has {attribute} naming a group {{}}")
-
-
-def _sample_user(ldap: LdapSettings, users: list[dict[str, Any]], member: Any) -> tuple[str, str] | None:
-    for entry in sorted(users, key=lambda e: str(e.get("dn"))):
-        ids = _values(entry, ldap.user_id_attribute)
-        if ids and member(str(entry["dn"]), ids[0]):
-            return str(entry["dn"]), ids[0]
-    return None
 
 
 def _named(report: DirectoryReport, named: list[NamedGroup], known: list[str], missing: str) -> None:
