@@ -17,6 +17,7 @@ from components.layout_policy import RetentionPolicies
 from components.nexus_server import NexusServer, NexusServerArgs
 from components.pki import Pki, PkiArgs
 from components.registry import DockerRegistry
+from dynamic_providers.ldap_check import LdapDirectoryCheck
 from settings import SettingsError, SettingsIssue, load_from_pulumi
 
 settings = load_from_pulumi()  # raises SettingsError (naming the key) before anything is created
@@ -47,6 +48,10 @@ if settings.nexus.manage_server:
     pulumi.export("deployedVersion", nexus.deployed_version)
     pulumi.export("lastSnapshot", nexus.last_snapshot)
     pulumi.export("snapshotDir", settings.nexus.backup_dir)
+
+# The directory agrees with the ldap settings before anything is written to Nexus (ldap.verify).
+if settings.ldap is not None and settings.ldap.verify != "skip":
+    depends_on = [*depends_on, LdapDirectoryCheck("ldap-directory-check", settings)]
 
 # Every Nexus call waits for the first run: Nexus writable, admin password taken over, EULA.
 first_run = FirstRun(

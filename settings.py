@@ -330,6 +330,17 @@ class LdapSettings(_Model):
     user_member_of_attribute: str = Field(
         "memberOf", description="Attribute listing a user's groups (dynamic)."
     )
+    ca_pem: str | None = Field(
+        None,
+        description="ldaps: the CA that signed the directory's certificate, trusted by the directory "
+        "check (default: the system's CAs). Nexus itself trusts its own trust store (useTrustStore).",
+    )
+    verify: Literal["local", "ssh", "skip"] = Field(
+        "local",
+        description="Where `pulumi up` checks these settings against the directory before Nexus gets "
+        "them: local = from where `up` runs; ssh = through the dockerHost ssh:// target (a directory "
+        "reachable only from the Nexus host); skip = not checked (see the README's LDAP section).",
+    )
 
     @property
     def resolved_port(self) -> int:
@@ -749,6 +760,10 @@ def _access_checks(settings: StackSettings) -> list[SettingsIssue]:
             )
         if ldap.auth_scheme in ("DIGEST_MD5", "CRAM_MD5") and not ldap.auth_realm:
             issues.append(SettingsIssue("ldap.authRealm", f"is required for {ldap.auth_scheme}"))
+        if ldap.verify == "ssh" and not settings.docker_host.startswith("ssh://"):
+            issues.append(
+                SettingsIssue("ldap.verify", "ssh needs dockerHost ssh://user@host (the host to check from)")
+            )
     group_keys = [
         *((f"teams[{i}].ldapGroups", team.ldap_groups) for i, team in enumerate(settings.teams)),
         ("access.pullLdapGroups", settings.access.pull_ldap_groups),
@@ -816,10 +831,13 @@ class _EncryptedPlaceholder(str):
     """Marks a `secure:` value read from a stack file without its passphrase."""
 
 
+ENCRYPTED = "(encrypted)"  # what a `secure:` value reads as from a stack file without the engine
+
+
 def _replace_secure(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return _EncryptedPlaceholder("(encrypted)")
+            return _EncryptedPlaceholder(ENCRYPTED)
         return {key: _replace_secure(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_replace_secure(item) for item in value]

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 _SSH_HOST = re.compile(r"^ssh://(?P<user>[^@\s/]+)@(?P<host>[^\s/:]+)(:(?P<port>\d+))?$")
 
@@ -78,10 +80,8 @@ class SshShell:
     stream: bool = False
 
     def argv(self, script: str) -> list[str]:
-        argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-p", str(self.port)]
-        if self.identity_file:
-            argv += ["-i", self.identity_file, "-o", "IdentitiesOnly=yes"]
-        return [*argv, f"{self.user}@{self.host}", "--", f"sh -c {shlex.quote(script)}"]
+        argv = ssh_argv(self.user, self.host, self.port, self.identity_file)
+        return [*argv, "--", f"sh -c {shlex.quote(script)}"]
 
     def run(self, script: str, *, timeout: float | None = None) -> ShellResult:
         completed = subprocess.run(
@@ -134,3 +134,72 @@ def run_checked(shell: Shell, script: str, what: str, *, timeout: float | None =
 
 def quote_argv(argv: Sequence[str]) -> str:
     return " ".join(shlex.quote(part) for part in argv)
+
+
+def ssh_argv(
+    user: str, host: str, port: int = 22, identity_file: str | None = None, *options: str
+) -> list[str]:
+    """``ssh`` to ``user@host`` as the operations run it (batch mode, the stack's key if any)."""
+    argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-p", str(port), *options]
+    if identity_file:
+        argv += ["-i", identity_file, "-o", "IdentitiesOnly=yes"]
+    return [*argv, f"{user}@{host}"]
+
+
+@contextmanager
+def ssh_tunnel(
+    docker_host: str,
+    target_host: str,
+    target_port: int,
+    *,
+    private_key: str | None = None,
+    timeout_seconds: float = 60.0,
+) -> Iterator[tuple[str, int]]:
+    """A local port forwarded through the ``ssh://`` Docker host to ``target_host:target_port``, so
+    a connection starts from that host (``ssh -N -L``); yields the local (host, port)."""
+    match = _SSH_HOST.match(docker_host)
+    if not match:
+        raise ValueError(f"dockerHost {docker_host} is not ssh://user@host[:port]: no host to tunnel through")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        local_port = probe.getsockname()[1]
+    with private_key_file(private_key) as identity:
+        argv = ssh_argv(
+            match["user"], match["host"], int(match["port"] or 22), identity,
+            "-N", "-o", "ExitOnForwardFailure=yes",
+            "-L", f"127.0.0.1:{local_port}:{target_host}:{target_port}",
+        )  # fmt: skip
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            deadline = time.monotonic() + timeout_seconds
+            while True:
+                if process.poll() is not None:
+                    error = (process.stderr.read() if process.stderr else b"").decode(errors="replace")
+                    raise ShellError(
+                        f"the SSH tunnel through {docker_host}",
+                        ShellResult(process.returncode, "", error.strip()[-500:]),
+                    )
+                try:
+                    with socket.create_connection(("127.0.0.1", local_port), timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(
+                            f"the SSH tunnel through {docker_host} did not open in {timeout_seconds:.0f} s"
+                        ) from None
+                    time.sleep(0.2)
+            yield "127.0.0.1", local_port
+        finally:
+            stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[Any], grace_seconds: float = 30.0) -> None:
+    """Terminate a child process, kill it if it is still there after the grace period, reap it."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace_seconds)

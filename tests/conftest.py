@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: the Nexus emulator (tests/nexus_emulator/fixtures.py) and
-the real Nexus with the two-backend ``nexus`` fixture (tests/real_nexus/fixtures.py)."""
+"""Fixtures shared by the whole suite: the Nexus emulator (tests/nexus_emulator/fixtures.py), the
+real Nexus with the two-backend ``nexus`` fixture (tests/real_nexus/fixtures.py) and the real
+OpenLDAP directory (tests/ldap_directory.py)."""
 
-pytest_plugins = ["tests.nexus_emulator.fixtures", "tests.real_nexus.fixtures"]
+pytest_plugins = ["tests.nexus_emulator.fixtures", "tests.real_nexus.fixtures", "tests.ldap_directory"]

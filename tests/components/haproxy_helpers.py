@@ -113,8 +113,11 @@ class TestPki:
         return build_pem_bundle(self.certificate_pem, "", self.private_key_pem)
 
 
-def make_test_pki(directory: Path, domain: str = "example.test") -> TestPki:
-    """Create a CA and a ``*.<domain>`` + ``<domain>`` server certificate with the openssl CLI."""
+def make_test_pki(directory: Path, domain: str = "example.test", extra_names: str = "") -> TestPki:
+    """Create a CA and a ``*.<domain>`` + ``<domain>`` server certificate with the openssl CLI.
+
+    ``extra_names``: more subjectAltName entries, e.g. ``IP:127.0.0.1``.
+    """
     openssl = require_openssl()
     directory.mkdir(parents=True, exist_ok=True)
 
@@ -131,7 +134,7 @@ def make_test_pki(directory: Path, domain: str = "example.test") -> TestPki:
         "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN=*.{domain}",
     )  # fmt: skip
     (directory / "server.ext").write_text(
-        f"subjectAltName=DNS:*.{domain},DNS:{domain}\n"
+        f"subjectAltName=DNS:*.{domain},DNS:{domain}{',' + extra_names if extra_names else ''}\n"
         "basicConstraints=critical,CA:FALSE\n"
         "keyUsage=critical,digitalSignature\n"
         "extendedKeyUsage=serverAuth\n"

@@ -83,6 +83,7 @@ def stack_config(emulator_url: str, data_dir: Path) -> dict[str, Any]:
         ],
         f"{NS}:ldap": {
             "host": LDAP_HOST,
+            "verify": "skip",  # a made-up directory; tests/e2e/test_ldap_check.py checks a real one
             "searchBase": "dc=access,dc=e2e,dc=test",
             "bindDn": "uid=nexus,ou=services,dc=access,dc=e2e,dc=test",
         },

@@ -259,6 +259,7 @@ def base_config(emulator_url: str) -> dict[str, Any]:
         # LDAP and a robot user: their passwords are the write-only fields the config reaches.
         f"{NS}:ldap": {
             "host": "ldap.e2e.test",
+            "verify": "skip",  # a made-up directory; tests/e2e/test_ldap_check.py checks a real one
             "searchBase": "dc=e2e,dc=test",
             "bindDn": "uid=nexus,ou=services,dc=e2e,dc=test",
         },
