@@ -57,14 +57,15 @@ first_run = FirstRun(
     opts=pulumi.ResourceOptions(depends_on=depends_on),
 )
 connection = first_run.connection
+# Security first: realms, LDAP and anonymous access right after the first run, before any
+# repository, so a failure in the registry never leaves a fresh Nexus open.
+access = AccessControl("access", settings, connection=connection)
 retention = RetentionPolicies("retention", settings, connection=connection)
 registry = DockerRegistry(
-    "registry", settings, connection, opts=pulumi.ResourceOptions(depends_on=[retention])
+    "registry", settings, connection, opts=pulumi.ResourceOptions(depends_on=[retention, *access.baseline])
 )
-backup = DatabaseBackup("backup", settings, connection, opts=pulumi.ResourceOptions(depends_on=[registry]))
-access = AccessControl(
-    "access", settings, connection=connection, opts=pulumi.ResourceOptions(depends_on=[registry])
-)
+access.grant(after=[registry])  # roles grant the repositories' privileges; users get the roles
+backup = DatabaseBackup("backup", settings, connection)  # needs the first run only
 
 pulumi.export("nexusVersion", settings.nexus.version)
 pulumi.export("nexusEdition", first_run.edition)

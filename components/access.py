@@ -15,13 +15,19 @@ The plan is a pure function (:func:`access_plan`) so it is tested without Pulumi
 * Anonymous access: off unless ``access.anonymousPull``; the anonymous user only ever has
   ``docker-pull``.
 
-Roles reference repository privileges, so :class:`AccessControl` must be created after the
-registry (``depends_on``); nothing else depends on it.
+Security first. A fresh Nexus has anonymous access on and no ``DockerToken`` realm, so the
+realms, the LDAP server and anonymous access need nothing but the first run and are applied
+before any repository: :class:`AccessControl` creates them at once and exposes them as
+:attr:`AccessControl.baseline`, which the registry waits for (``depends_on``). Roles reference
+repository privileges, and users their roles, so they are created by :meth:`AccessControl.grant`
+after the registry; a failure anywhere in the registry then leaves access locked down, never open.
+With ``access.anonymousPull`` the anonymous user gets ``docker-pull``, so switching it on waits for
+that role (and thereby for the registry) too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,7 +191,15 @@ def _slug(name: str) -> str:
 
 
 class AccessControl(pulumi.ComponentResource):
-    """Realms, LDAP server, roles (with LDAP group mappings), robot users and anonymous access."""
+    """Realms, LDAP server, roles (with LDAP group mappings), robot users and anonymous access.
+
+    Two steps (see the module docstring): the constructor applies the security baseline (LDAP
+    server, realms and, unless ``access.anonymousPull``, anonymous access off) right after the first
+    run; :meth:`grant` then creates roles and users after the resources given (the registry).
+    """
+
+    #: What must be in place before any repository: realms (after LDAP) and anonymous access off.
+    baseline: list[pulumi.Resource]
 
     def __init__(
         self,
@@ -195,8 +209,11 @@ class AccessControl(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:AccessControl", name, None, opts)
-        plan = access_plan(settings)
-        adopt = settings.nexus.adopt_existing
+        self._plan = access_plan(settings)
+        self._adopt = settings.nexus.adopt_existing
+        self._connection = connection
+        self._opts = opts
+        plan = self._plan
 
         ldap: LdapServer | None = None
         if plan.ldap is not None:
@@ -204,16 +221,35 @@ class AccessControl(pulumi.ComponentResource):
                 f"ldap-{_slug(plan.ldap.name)}",
                 connection=connection,
                 spec=plan.ldap,
-                adopt=adopt,
+                adopt=self._adopt,
                 opts=child_options(self, opts),
             )
         # After the LDAP server: the realm is only useful once there is a directory to ask.
-        realms = ActiveRealms(
+        self._realms = ActiveRealms(
             "realms",
             connection=connection,
             spec=plan.realms,
             opts=child_options(self, opts, [ldap]),
         )
+        self.baseline = [self._realms]
+        self._anonymous: AnonymousAccess | None = None
+        if not plan.anonymous.enabled:
+            # Off needs no role of this stack: lock the server down before anything else.
+            self._anonymous = self._anonymous_access([self._realms])
+            self.baseline.append(self._anonymous)
+
+    def _anonymous_access(self, depends_on: list[pulumi.Resource]) -> AnonymousAccess:
+        return AnonymousAccess(
+            "anonymous-access",
+            connection=self._connection,
+            spec=self._plan.anonymous,
+            opts=child_options(self, self._opts, depends_on),
+        )
+
+    def grant(self, after: Sequence[pulumi.Resource] = ()) -> None:
+        """Roles (after ``after``: the repositories whose privileges they grant), users, and
+        anonymous access when it is on (it grants ``docker-pull``). Call once."""
+        plan, adopt, connection = self._plan, self._adopt, self._connection
         roles: dict[str, Role] = {}
         for spec in plan.roles:
             contained = [roles[role] for role in spec.roles if role in roles]
@@ -222,7 +258,7 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=child_options(self, opts, contained),
+                opts=child_options(self, self._opts, [*after, *contained]),
             )
         users = [
             User(
@@ -230,16 +266,12 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=child_options(self, opts, [roles[r] for r in spec.roles if r in roles]),
+                opts=child_options(self, self._opts, [roles[r] for r in spec.roles if r in roles]),
             )
             for spec in plan.users
         ]
-        AnonymousAccess(
-            "anonymous-access",
-            connection=connection,
-            spec=plan.anonymous,
-            opts=child_options(self, opts, [roles[PULL_ROLE], realms]),
-        )
+        if self._anonymous is None:
+            self._anonymous = self._anonymous_access([roles[PULL_ROLE], self._realms])
         self.realms = pulumi.Output.from_input(list(plan.realms.realms))
         self.role_ids = pulumi.Output.from_input(sorted(roles))
         self.user_ids = pulumi.Output.from_input([spec.user_id for spec in plan.users])

@@ -115,3 +115,31 @@ def test_missing_admin_password_is_named(recorder: m.RecordingMocks) -> None:
     with pytest.raises(SettingsError, match=r"nexus-platform:adminPassword: is required"):
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
     assert recorder.resources == []
+
+
+def test_security_settings_wait_for_the_first_run_only_and_come_before_any_repository(
+    recorder: m.RecordingMocks,
+) -> None:
+    """Realms and anonymous access need nothing but the first run; the registry waits for them, so
+    a failing repository never leaves a fresh Nexus with anonymous access on. Roles still wait for
+    the repositories; the backup task waits for nothing in the registry."""
+    use_config(stack_config("dev"))
+    run_program()
+    repositories = {r.name for r in dynamic(recorder, "Repository")}
+    stores = {r.name for r in dynamic(recorder, "FileBlobStore")}
+    registry_names = repositories | stores | {r.name for r in dynamic(recorder, "CleanupPolicy")}
+    for kind in ("ActiveRealms", "AnonymousAccess"):
+        (resource,) = dynamic(recorder, kind)
+        options = recorder.options_of(resource)
+        assert options.depends_on_name("nexus-first-run"), options.dependencies
+        assert not any(options.depends_on_name(name) for name in registry_names), options.dependencies
+        assert not any(":Repository::" in urn or ":FileBlobStore::" in urn for urn in options.dependencies)
+    for resource in [*dynamic(recorder, "Repository"), *dynamic(recorder, "FileBlobStore")]:
+        options = recorder.options_of(resource)
+        assert options.depends_on_name("realms") and options.depends_on_name("anonymous-access"), (
+            resource.name
+        )
+    for role in dynamic(recorder, "Role"):
+        assert recorder.options_of(role).depends_on_name("repo-docker-all")
+    (backup,) = [t for t in dynamic(recorder, "Task") if t.name == "backup-task"]
+    assert not any(recorder.options_of(backup).depends_on_name(name) for name in registry_names)

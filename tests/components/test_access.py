@@ -16,7 +16,7 @@ from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.base import NexusProvider, ProviderError
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.ldap import LdapServerProvider
-from dynamic_providers.realms import RealmsProvider
+from dynamic_providers.realms import ActiveRealms, RealmsProvider
 from dynamic_providers.roles import RoleProvider
 from dynamic_providers.users import UserProvider
 from settings import SettingsError, StackSettings, parse_settings
@@ -247,7 +247,11 @@ def mocks() -> m.RecordingMocks:
 def test_access_control_component(mocks: m.RecordingMocks) -> None:
     settings = settings_of()
     conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
-    m.deploy(lambda: AccessControl("access", settings, connection=conn))
+
+    def build() -> None:
+        AccessControl("access", settings, connection=conn).grant()
+
+    m.deploy(build)
     assert {r.name for r in mocks.of_type(T_ROLE)} >= {
         "role-docker-pull",
         "role-docker-platform-push",
@@ -262,8 +266,27 @@ def test_access_control_component(mocks: m.RecordingMocks) -> None:
     assert mocks.options_of(mocks.one(T_ROLE, "role-platform-devs")).depends_on_name(
         "role-docker-platform-push"
     )
-    assert mocks.options_of(mocks.one(T_ANONYMOUS)).depends_on_name("role-docker-pull")
+    # anonymous access off (the default) waits for nothing but the realms: no role is needed
+    assert not mocks.options_of(mocks.one(T_ANONYMOUS)).depends_on_name("role-docker-pull")
+    assert mocks.options_of(mocks.one(T_ANONYMOUS)).depends_on_name("realms")
     assert mocks.options_of(mocks.one(T_REALMS)).depends_on_name("ldap-ldap")
+
+
+def test_anonymous_pull_waits_for_the_pull_role_it_grants(mocks: m.RecordingMocks) -> None:
+    settings = settings_of(access={"anonymousPull": True})
+    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
+    built: dict[str, AccessControl] = {}
+
+    def build() -> None:
+        access = built["access"] = AccessControl("access", settings, connection=conn)
+        access.grant()
+
+    m.deploy(build)
+    # on: the baseline is the realms only; anonymous access comes with the roles
+    assert [type(r) for r in built["access"].baseline] == [ActiveRealms]
+    anonymous = mocks.one(T_ANONYMOUS)
+    assert anonymous.inputs["enabled"] is True and anonymous.inputs["roles"] == [PULL_ROLE]
+    assert mocks.options_of(anonymous).depends_on_name("role-docker-pull")
 
 
 def test_first_run_component(mocks: m.RecordingMocks) -> None:
