@@ -23,7 +23,6 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 from pulumi.output import Unknown
@@ -34,7 +33,10 @@ from dynamic_providers.client import (
     NexusConnectionError,
     NexusError,
 )
+from dynamic_providers.errors import OneLineErrors, ProviderError
 from dynamic_providers.names import key_path
+
+__all__ = ["ProviderError"]  # defined with the one-line error handling; raised by every kind
 
 CONTROL_FIELDS = ("connection", "adopt")
 # The engine's placeholder for values not known during preview.
@@ -48,10 +50,6 @@ class Spec(pydantic.BaseModel):
 
 
 SpecT = TypeVar("SpecT", bound=Spec)
-
-
-class ProviderError(Exception):
-    """A provider failure with a message meant for the person running `pulumi up`."""
 
 
 def _contains_unknown(value: Any) -> bool:
@@ -76,7 +74,7 @@ def check_failures(error: pydantic.ValidationError) -> list[CheckFailure]:
     ]
 
 
-class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
+class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
     """Generic CRUD for one Nexus object kind. Stateless: safe to pickle by reference."""
 
     kind: ClassVar[str]  # human name, e.g. "blob store"

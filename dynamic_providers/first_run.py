@@ -39,12 +39,12 @@ from pulumi.dynamic import (
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
 from dynamic_providers.base import ProviderError, Spec, _contains_unknown, check_failures
 from dynamic_providers.client import Connection, NexusClient, ServerInfo, UnauthorizedError
+from dynamic_providers.errors import OneLineErrors
 
 ADMIN_USER = "admin"
 PASSWORD_FILE = "admin.password"
@@ -299,7 +299,7 @@ def eula_status(client: NexusClient, server: ServerInfo, accept: bool) -> bool |
 # ---------------------------------------------------------------- the provider
 
 
-class FirstRunProvider(ResourceProvider):
+class FirstRunProvider(OneLineErrors):  # one line per error (errors.py)
     """Not an object in Nexus, so not a NexusProvider: a procedure run on create and update."""
 
     report: Report = staticmethod(report_to_stderr)
