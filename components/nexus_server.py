@@ -6,7 +6,8 @@
   ``sshPrivateKey`` is only used by the command resources.
 * The data and backup directories are created with a pulumi-command resource, locally for a local
   engine or over SSH (``sshPrivateKey`` or the SSH agent) for ssh://, as root or through
-  ``sudo -n``: ``mkdir -p <dataDir> <backupDir> && chown 200:200 <dataDir>`` (UID 200 is the
+  ``sudo -n``: ``mkdir -p <dataDir> <backupDir> && chown 200:200 <dataDir>`` and ``chmod 0700
+  <backupDir>`` (snapshots hold password hashes and keys; UID 200 is the
   ``nexus`` user of the image). Idempotent; it runs again when a path changes, and never deletes.
 * ``RemoteImage`` ``<nexus.image>:<nexus.version>`` with ``keep_locally``: replacing or destroying
   it never removes the image, so rolling back to the previous version needs no pull.
@@ -186,7 +187,10 @@ def docker_provider_args(docker_host: str) -> dict[str, Any]:
 def data_dir_command(data_dir: str, backup_dir: str) -> str:
     """Idempotent preparation of the data and backup directories (as root, or via sudo -n)."""
     data, backup = shlex.quote(data_dir), shlex.quote(backup_dir)
-    return f"{AS_ROOT_PREFIX}$S mkdir -p {data} {backup} && $S chown {NEXUS_UID}:{NEXUS_UID} {data}"
+    return (
+        f"{AS_ROOT_PREFIX}$S mkdir -p {data} {backup} && $S chown {NEXUS_UID}:{NEXUS_UID} {data}"
+        f" && $S chmod 0700 {backup}"
+    )
 
 
 def snapshot_paths(args: NexusServerArgs) -> HostPaths:

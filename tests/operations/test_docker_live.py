@@ -28,6 +28,7 @@ import json
 import os
 import resource
 import shutil
+import stat
 import subprocess
 import tarfile
 import time
@@ -369,6 +370,10 @@ def test_component_snapshot_step_stops_nexus_cleanly_then_tars(live: LiveHost) -
     assert archive == f"{live.backup}/{record['name']}.tar"
     assert record["sizeBytes"] == os.path.getsize(archive)
     assert json.loads((live.backup / f"{record['name']}.json").read_text()) == record
+    # private: the archive holds the database (password hashes) and the node keystore
+    assert stat.S_IMODE(live.backup.stat().st_mode) == 0o700
+    for path in (Path(archive), live.backup / f"{record['name']}.json"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
     # stopped with the grace period: SIGTERM, a clean exit after the shutdown (not killed at once)
     state = live.state()
