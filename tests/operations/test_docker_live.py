@@ -43,7 +43,6 @@ from components.nexus_server import (
     CONTAINER_NAME,
     DATA_MOUNT,
     NEXUS_UID,
-    NOFILE_LIMIT,
     NexusServerArgs,
     snapshot_commands,
 )
@@ -52,7 +51,7 @@ from operations.host import LocalShell
 from operations.smoke import Check, NexusEndpoint, SmokeReport
 from operations.snapshots import RESTORED_MARKER, last_record, restore_script
 from operations.stack import StackSteps
-from settings import StackSettings, parse_settings
+from settings import DEFAULT_NOFILE_LIMIT, StackSettings, parse_settings
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
 
 pytestmark = pytest.mark.live
@@ -188,7 +187,7 @@ class LiveHost:
         """Create and start the container as the NexusServer component does (see the module docstring)."""
         # the component's nofile limit, unless this machine's hard limit is lower (a container
         # cannot raise it above the daemon's)
-        nofile = min(NOFILE_LIMIT, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+        nofile = min(DEFAULT_NOFILE_LIMIT, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
         self.engine.docker(
             "run", "--detach", "--name", CONTAINER_NAME, "--label", LABEL,
             "--restart", "always", "--network", "none",
