@@ -43,6 +43,9 @@ if settings.nexus.manage_server:
     pulumi.export("caPem", pki.ca_pem)
     pulumi.export("nexusImage", nexus.repo_digest)
     pulumi.export("haproxyConfigPath", haproxy.config_path)
+    # The stats page's password (generated unless haproxy.statsPassword is set): a secret output,
+    # read with `pulumi stack output haproxyStatsPassword --show-secrets`.
+    pulumi.export("haproxyStatsPassword", haproxy.stats_password)
     # Read by scripts/upgrade and scripts/rollback: what runs now, and the data taken before it.
     pulumi.export("deployedVersion", nexus.deployed_version)
     pulumi.export("lastSnapshot", nexus.last_snapshot)
@@ -69,7 +72,8 @@ backup = DatabaseBackup("backup", settings, connection)  # needs the first run o
 
 pulumi.export("nexusVersion", settings.nexus.version)
 pulumi.export("nexusEdition", first_run.edition)
-pulumi.export("eulaAccepted", first_run.eula_accepted)
+if settings.nexus.accept_eula:  # only where the operator decided it (no `[unknown]` otherwise)
+    pulumi.export("eulaAccepted", first_run.eula_accepted)
 pulumi.export("uiUrl", f"https://{settings.resolved_ui_host}")
 pulumi.export("apiUrl", settings.nexus_url)
 pulumi.export("registryEndpoints", registry_endpoints(settings))
