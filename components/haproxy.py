@@ -47,7 +47,7 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
 Stats password: ``haproxy.statsPassword`` when set; otherwise derived from ``adminPassword`` with
 HMAC-SHA256 (key: the admin password, message: ``nexus-platform/haproxy/stats-password/v1``,
 first 32 hex digits). It is stable across runs and changes only when the admin password does;
-read it with ``pulumi stack output haproxyStatsPassword --show-secrets`` if the program exports it.
+read it with ``pulumi stack output haproxyStatsPassword --show-secrets`` (a secret stack output).
 """
 
 from __future__ import annotations
