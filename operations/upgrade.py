@@ -177,6 +177,26 @@ def refuse_downgrade_message(target: str, deployed: str, snapshots: Sequence[Sna
     )
 
 
+def pinned_preview(
+    steps: Steps, version: str, configured: str, what: str, *, only_the_version: bool = True
+) -> Preview | Report:
+    """Pin ``version`` and preview. The preview, or (with ``configured`` pinned again, nothing
+    stopped) the report of a failed preview or of one holding more than the version change."""
+    steps.pin_version(version)
+    try:
+        preview = steps.preview()
+    except Exception as error:
+        steps.pin_version(configured)
+        return Report(
+            Outcome.FAILED, [f"preview failed, nothing changed (nexus.version is {configured}): {error}"]
+        )
+    unrelated = unrelated_changes(preview.steps) if only_the_version else []
+    if unrelated:
+        steps.pin_version(configured)
+        return Report(Outcome.REFUSED, [refuse_mixed_preview_message(what, unrelated, configured)])
+    return preview
+
+
 def upgrade(steps: Steps, target: str, *, assume_yes: bool = False) -> Report:
     deployed = steps.deployed_version()
     configured = steps.configured_version()
@@ -192,19 +212,11 @@ def upgrade(steps: Steps, target: str, *, assume_yes: bool = False) -> Report:
         steps.say(f"{target} is older than the deployed {deployed}: this is a rollback to {snapshot.name}")
         return rollback(steps, snapshot.name, assume_yes=assume_yes)
 
-    steps.pin_version(target)
     what = f"upgrade Nexus {deployed} -> {target}" if deployed else f"deploy Nexus {target}"
-    try:
-        preview = steps.preview()
-    except Exception as error:
-        steps.pin_version(configured)
-        return Report(
-            Outcome.FAILED, [f"preview failed, nothing changed (nexus.version is {configured}): {error}"]
-        )
-    unrelated = unrelated_changes(preview.steps) if deployed else []  # a first deployment creates all
-    if unrelated:
-        steps.pin_version(configured)
-        return Report(Outcome.REFUSED, [refuse_mixed_preview_message(what, unrelated, configured)])
+    # a first deployment creates everything: only an upgrade must be nothing but one
+    preview = pinned_preview(steps, target, configured, what, only_the_version=deployed is not None)
+    if isinstance(preview, Report):
+        return preview
     question = (
         f"{preview.summary}\n\n{what}: Nexus stops (clean stop, then a snapshot of the data directory), the "
         "container is replaced and the new version migrates the data. Go ahead?"
@@ -306,18 +318,9 @@ def rollback(steps: Steps, name: str | None = None, *, assume_yes: bool = False)
         return restore(steps, snapshot.name, assume_yes=assume_yes)
     what = f"roll back Nexus {deployed} -> {snapshot.version}"
     configured = steps.configured_version()
-    steps.pin_version(snapshot.version)
-    try:
-        preview = steps.preview()
-    except Exception as error:
-        steps.pin_version(configured)
-        return Report(
-            Outcome.FAILED, [f"preview failed, nothing changed (nexus.version is {configured}): {error}"]
-        )
-    unrelated = unrelated_changes(preview.steps)
-    if unrelated:
-        steps.pin_version(configured)
-        return Report(Outcome.REFUSED, [refuse_mixed_preview_message(what, unrelated, configured)])
+    preview = pinned_preview(steps, snapshot.version, configured, what)
+    if isinstance(preview, Report):
+        return preview
     question = (
         f"{preview.summary}\n\n{what}: restore {snapshot.describe()}. Everything "
         f"written to Nexus since then is lost (the current data is moved aside, not deleted). Go ahead?"
