@@ -270,8 +270,9 @@ class AccessControl(pulumi.ComponentResource):
             )
             for spec in plan.users
         ]
-        if self._anonymous is None:
-            self._anonymous = self._anonymous_access([roles[PULL_ROLE], self._realms])
+        if self._anonymous is None:  # on: after the role it grants
+            granted = [roles[role] for role in plan.anonymous.roles if role in roles]
+            self._anonymous = self._anonymous_access([*granted, self._realms])
         self.realms = pulumi.Output.from_input(list(plan.realms.realms))
         self.role_ids = pulumi.Output.from_input(sorted(roles))
         self.user_ids = pulumi.Output.from_input([spec.user_id for spec in plan.users])
