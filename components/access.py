@@ -16,13 +16,14 @@ The plan is a pure function (:func:`access_plan`) so it is tested without Pulumi
   ``docker-pull``.
 
 Security first. A fresh Nexus has anonymous access on and no ``DockerToken`` realm, so the
-realms, the LDAP server and anonymous access need nothing but the first run and are applied
-before any repository: :class:`AccessControl` creates them at once and exposes them as
-:attr:`AccessControl.baseline`, which the registry waits for (``depends_on``). Roles reference
-repository privileges, and users their roles, so they are created by :meth:`AccessControl.grant`
-after the registry; a failure anywhere in the registry then leaves access locked down, never open.
-With ``access.anonymousPull`` the anonymous user gets ``docker-pull``, so switching it on waits for
-that role (and thereby for the registry) too.
+realms, the LDAP server and the switching off of anonymous access (``AnonymousLockdown``) need
+nothing but the first run and are applied before any repository: :class:`AccessControl` creates
+them at once and exposes them as :attr:`AccessControl.baseline`, which the registry waits for
+(``depends_on``). Roles reference repository privileges, users their roles, and anonymous access
+the roles of the anonymous user, so :meth:`AccessControl.grant` creates them after the registry; a
+failure anywhere in the registry then leaves access locked down, never open. (With
+``access.anonymousPull`` there is no lockdown: on an existing stack it would switch off what the
+stack switched on; anonymous access is switched on, with ``docker-pull`` only, after that role.)
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import pulumi
 
 from components.options import child_options
 from components.registry import PULL_GROUP
-from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec
+from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec, AnonymousLockdown
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
 from dynamic_providers.realms import ActiveRealms, RealmsSpec, active_realms
 from dynamic_providers.roles import BREAD_PULL, BREAD_PUSH, Role, RoleSpec, repository_view_privileges
@@ -195,10 +196,11 @@ class AccessControl(pulumi.ComponentResource):
 
     Two steps (see the module docstring): the constructor applies the security baseline (LDAP
     server, realms and, unless ``access.anonymousPull``, anonymous access off) right after the first
-    run; :meth:`grant` then creates roles and users after the resources given (the registry).
+    run; :meth:`grant` then creates roles, users and the anonymous user's roles after the resources
+    given (the registry).
     """
 
-    #: What must be in place before any repository: realms (after LDAP) and anonymous access off.
+    #: What must be in place before any repository: realms (after LDAP), anonymous access off.
     baseline: list[pulumi.Resource]
 
     def __init__(
@@ -232,23 +234,14 @@ class AccessControl(pulumi.ComponentResource):
             opts=child_options(self, opts, [ldap]),
         )
         self.baseline = [self._realms]
-        self._anonymous: AnonymousAccess | None = None
-        if not plan.anonymous.enabled:
-            # Off needs no role of this stack: lock the server down before anything else.
-            self._anonymous = self._anonymous_access([self._realms])
-            self.baseline.append(self._anonymous)
-
-    def _anonymous_access(self, depends_on: list[pulumi.Resource]) -> AnonymousAccess:
-        return AnonymousAccess(
-            "anonymous-access",
-            connection=self._connection,
-            spec=self._plan.anonymous,
-            opts=child_options(self, self._opts, depends_on),
-        )
+        if not plan.anonymous.enabled:  # off needs no role of this stack: off before anything else
+            self.baseline.append(
+                AnonymousLockdown("anonymous-lockdown", connection=connection, opts=child_options(self, opts))
+            )
 
     def grant(self, after: Sequence[pulumi.Resource] = ()) -> None:
         """Roles (after ``after``: the repositories whose privileges they grant), users, and
-        anonymous access when it is on (it grants ``docker-pull``). Call once."""
+        anonymous access with the roles of the anonymous user. Call once."""
         plan, adopt, connection = self._plan, self._adopt, self._connection
         roles: dict[str, Role] = {}
         for spec in plan.roles:
@@ -270,9 +263,13 @@ class AccessControl(pulumi.ComponentResource):
             )
             for spec in plan.users
         ]
-        if self._anonymous is None:  # on: after the role it grants
-            granted = [roles[role] for role in plan.anonymous.roles if role in roles]
-            self._anonymous = self._anonymous_access([*granted, self._realms])
+        granted = [roles[role] for role in plan.anonymous.roles if role in roles]
+        AnonymousAccess(
+            "anonymous-access",
+            connection=connection,
+            spec=plan.anonymous,
+            opts=child_options(self, self._opts, [*granted, self._realms]),
+        )
         self.realms = pulumi.Output.from_input(list(plan.realms.realms))
         self.role_ids = pulumi.Output.from_input(sorted(roles))
         self.user_ids = pulumi.Output.from_input([spec.user_id for spec in plan.users])

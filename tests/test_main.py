@@ -149,7 +149,7 @@ def test_security_settings_wait_for_the_first_run_only_and_come_before_any_repos
     repositories = {r.name for r in dynamic(recorder, "Repository")}
     stores = {r.name for r in dynamic(recorder, "FileBlobStore")}
     registry_names = repositories | stores | {r.name for r in dynamic(recorder, "CleanupPolicy")}
-    for kind in ("ActiveRealms", "AnonymousAccess"):
+    for kind in ("ActiveRealms", "AnonymousLockdown"):
         (resource,) = dynamic(recorder, kind)
         options = recorder.options_of(resource)
         assert options.depends_on_name("nexus-first-run"), options.dependencies
@@ -157,9 +157,8 @@ def test_security_settings_wait_for_the_first_run_only_and_come_before_any_repos
         assert not any(":Repository::" in urn or ":FileBlobStore::" in urn for urn in options.dependencies)
     for resource in [*dynamic(recorder, "Repository"), *dynamic(recorder, "FileBlobStore")]:
         options = recorder.options_of(resource)
-        assert options.depends_on_name("realms") and options.depends_on_name("anonymous-access"), (
-            resource.name
-        )
+        assert options.depends_on_name("realms"), resource.name
+        assert options.depends_on_name("anonymous-lockdown"), resource.name
     for role in dynamic(recorder, "Role"):
         assert recorder.options_of(role).depends_on_name("repo-docker-all")
     (backup,) = [t for t in dynamic(recorder, "Task") if t.name == "backup-task"]

@@ -266,10 +266,15 @@ def test_access_control_component(mocks: m.RecordingMocks) -> None:
     assert mocks.options_of(mocks.one(T_ROLE, "role-platform-devs")).depends_on_name(
         "role-docker-platform-push"
     )
-    # anonymous access off (the default) waits for nothing but the realms: no role is needed
-    assert not mocks.options_of(mocks.one(T_ANONYMOUS)).depends_on_name("role-docker-pull")
-    assert mocks.options_of(mocks.one(T_ANONYMOUS)).depends_on_name("realms")
+    assert mocks.options_of(mocks.one(T_ANONYMOUS)).depends_on_name("role-docker-pull")
     assert mocks.options_of(mocks.one(T_REALMS)).depends_on_name("ldap-ldap")
+    # anonymous access off (the default) is switched off first, waiting for no role
+    lockdown = mocks.one(T_LOCKDOWN, "anonymous-lockdown")
+    assert not any(":Role::" in urn for urn in mocks.options_of(lockdown).dependencies)
+    assert m.plain(lockdown.inputs["connection"])["url"] == "http://127.0.0.1:8081"
+
+
+T_LOCKDOWN = "pulumi-python:dynamic/nexus:AnonymousLockdown"
 
 
 def test_anonymous_pull_waits_for_the_pull_role_it_grants(mocks: m.RecordingMocks) -> None:
@@ -282,8 +287,9 @@ def test_anonymous_pull_waits_for_the_pull_role_it_grants(mocks: m.RecordingMock
         access.grant()
 
     m.deploy(build)
-    # on: the baseline is the realms only; anonymous access comes with the roles
+    # on: the baseline is the realms only (no lockdown); anonymous access comes with the roles
     assert [type(r) for r in built["access"].baseline] == [ActiveRealms]
+    assert mocks.of_type(T_LOCKDOWN) == []
     anonymous = mocks.one(T_ANONYMOUS)
     assert anonymous.inputs["enabled"] is True and anonymous.inputs["roles"] == [PULL_ROLE]
     assert mocks.options_of(anonymous).depends_on_name("role-docker-pull")
