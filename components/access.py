@@ -22,8 +22,8 @@ them at once and exposes them as :attr:`AccessControl.baseline`, which the regis
 (``depends_on``). Roles reference repository privileges, users their roles, and anonymous access
 the roles of the anonymous user, so :meth:`AccessControl.grant` creates them after the registry; a
 failure anywhere in the registry then leaves access locked down, never open. (With
-``access.anonymousPull`` there is no lockdown: on an existing stack it would switch off what the
-stack switched on; anonymous access is switched on, with ``docker-pull`` only, after that role.)
+``access.anonymousPull`` the lockdown leaves on what the stack switched on before: an anonymous
+user with exactly ``docker-pull``; anonymous access is switched on again after that role.)
 """
 
 from __future__ import annotations
@@ -233,11 +233,12 @@ class AccessControl(pulumi.ComponentResource):
             spec=plan.realms,
             opts=child_options(self, opts, [ldap]),
         )
-        self.baseline = [self._realms]
-        if not plan.anonymous.enabled:  # off needs no role of this stack: off before anything else
-            self.baseline.append(
-                AnonymousLockdown("anonymous-lockdown", connection=connection, opts=child_options(self, opts))
-            )
+        # Off before anything else; when the stack wants it on, left on if the stack set it up.
+        keep = plan.anonymous.roles if plan.anonymous.enabled else ()
+        lockdown = AnonymousLockdown(
+            "anonymous-lockdown", connection=connection, keep_roles=keep, opts=child_options(self, opts)
+        )
+        self.baseline = [self._realms, lockdown]
 
     def grant(self, after: Sequence[pulumi.Resource] = ()) -> None:
         """Roles (after ``after``: the repositories whose privileges they grant), users, and

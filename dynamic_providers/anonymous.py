@@ -8,7 +8,9 @@ and gives the user back its built-in role: a destroyed stack must not leave the 
 Because those roles are the stack's own (created after the repositories whose privileges they
 grant), :class:`AnonymousLockdown` switches anonymous access off once, right after the first run
 and before any repository (a fresh Nexus has it on), and never again: a failure in between must
-not leave the server open. It keeps no state of its own and deleting it changes nothing.
+not leave the server open. When the stack wants anonymous access on, it leaves it on if the
+anonymous user already has exactly the stack's roles (the stack switched it on before). It keeps
+no state of its own and deleting it changes nothing.
 """
 
 from __future__ import annotations
@@ -124,16 +126,26 @@ class AnonymousLockdownProvider(OneLineErrors):
         client = NexusClient(Connection.from_props(props), resource="anonymous access (lockdown)")
         try:
             settings = client.get_json("/v1/security/anonymous") or {}
-            if settings.get("enabled"):
+            user_id = str(settings.get("userId") or ANONYMOUS_USER)
+            if settings.get("enabled") and not self._set_by_the_stack(
+                client, user_id, props.get("keep_roles")
+            ):
                 body = {
                     "enabled": False,
-                    "userId": settings.get("userId") or ANONYMOUS_USER,
+                    "userId": user_id,
                     "realmName": settings.get("realmName") or ANONYMOUS_REALM,
                 }
                 client.put("/v1/security/anonymous", body, ok=(200, 204))
         finally:
             client.close()
         return CreateResult(self.lockdown_id, {})
+
+    @staticmethod
+    def _set_by_the_stack(client: NexusClient, user_id: str, keep_roles: Any) -> bool:
+        if not keep_roles:
+            return False
+        user = find_user(client, user_id) or {}
+        return sorted(user.get("roles") or ()) == sorted(keep_roles)
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=False)  # a one-time step: AnonymousAccess manages the setting
@@ -150,6 +162,9 @@ class AnonymousLockdown(Resource, module="nexus", name="AnonymousLockdown"):
         resource_name: str,
         *,
         connection: pulumi.Input[Mapping[str, Any]],
+        keep_roles: tuple[str, ...] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(AnonymousLockdownProvider(), resource_name, {"connection": connection}, opts)
+        """``keep_roles``: leave anonymous access on when its user has exactly these roles."""
+        props = {"connection": connection, "keep_roles": list(keep_roles)}
+        super().__init__(AnonymousLockdownProvider(), resource_name, props, opts)

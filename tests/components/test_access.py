@@ -12,7 +12,7 @@ from components.access import PULL_ROLE, AccessControl, access_plan, team_role
 from components.first_run import FirstRun
 from components.layout_policy import LATEST_POLICY, RELEASE_POLICY, RetentionPolicies, retention_policies
 from components.registry import PULL_GROUP, registry_layout
-from dynamic_providers.anonymous import AnonymousAccessProvider
+from dynamic_providers.anonymous import AnonymousAccessProvider, AnonymousLockdown
 from dynamic_providers.base import NexusProvider, ProviderError
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.ldap import LdapServerProvider
@@ -287,9 +287,9 @@ def test_anonymous_pull_waits_for_the_pull_role_it_grants(mocks: m.RecordingMock
         access.grant()
 
     m.deploy(build)
-    # on: the baseline is the realms only (no lockdown); anonymous access comes with the roles
-    assert [type(r) for r in built["access"].baseline] == [ActiveRealms]
-    assert mocks.of_type(T_LOCKDOWN) == []
+    # on: the lockdown leaves on only what the stack set up (docker-pull); the rest comes with the roles
+    assert [type(r) for r in built["access"].baseline] == [ActiveRealms, AnonymousLockdown]
+    assert mocks.one(T_LOCKDOWN, "anonymous-lockdown").inputs["keep_roles"] == [PULL_ROLE]
     anonymous = mocks.one(T_ANONYMOUS)
     assert anonymous.inputs["enabled"] is True and anonymous.inputs["roles"] == [PULL_ROLE]
     assert mocks.options_of(anonymous).depends_on_name("role-docker-pull")

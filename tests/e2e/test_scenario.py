@@ -121,8 +121,7 @@ def expected_for(settings: StackSettings, main_source: str) -> Expected:
                 user.model_dump(exclude={"password"}),
             )
         objects["anonymous-access"] = (DYNAMIC_PREFIX + "AnonymousAccess", plan.anonymous.model_dump())
-        if not plan.anonymous.enabled:  # switched off once, before any repository
-            objects["anonymous-lockdown"] = (DYNAMIC_PREFIX + "AnonymousLockdown", None)
+        objects["anonymous-lockdown"] = (DYNAMIC_PREFIX + "AnonymousLockdown", None)  # once, first
     return Expected(objects, frozenset(protected))
 
 
