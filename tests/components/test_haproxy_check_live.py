@@ -25,6 +25,8 @@ from settings import parse_settings
 from tests.components.haproxy_helpers import make_test_pki, require_haproxy
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
 
+pytestmark = pytest.mark.live
+
 IMAGE = "nexus-platform-test/haproxy-check:local"
 SETTINGS = {
     "domain": "example.test",
