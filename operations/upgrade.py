@@ -42,6 +42,9 @@ FOLLOWS_FROM_VERSION = frozenset(
 #: Preview operations that change nothing.
 NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
 STACK_TYPE = "pulumi:pulumi:Stack"
+#: Provider resources: plumbing (the engine updates default providers on its own, e.g. after a
+#: plugin upgrade); a real change of one shows in the resources it manages.
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,10 @@ def unrelated_changes(steps: Sequence[PlannedStep]) -> list[PlannedStep]:
     return [
         step
         for step in steps
-        if step.op not in NO_CHANGE_OPS and step.type != STACK_TYPE and step.name not in FOLLOWS_FROM_VERSION
+        if step.op not in NO_CHANGE_OPS
+        and step.type != STACK_TYPE
+        and not step.type.startswith(PROVIDER_TYPE_PREFIX)
+        and step.name not in FOLLOWS_FROM_VERSION
     ]
 
 

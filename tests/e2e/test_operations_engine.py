@@ -143,7 +143,7 @@ def test_automation_stack_pin_and_downgrade_warning(tmp_path: Path, engine_bin: 
         "steps"
     ]
     assert any(step[2] == "pulumi:pulumi:Stack" for step in upgrade["steps"]), upgrade["steps"]
-    assert upgrade["unrelated"] == []
+    assert upgrade["unrelated"] == [], upgrade["steps"]
     assert results["upgraded"] == {"nexusVersion": "3.80.0", "deployedVersion": "3.80.0"}
     downgrade = results["downgrade_preview"]["text"]
     assert "warning: nexus.version 3.77.1 is older than the deployed 3.80.0" in downgrade

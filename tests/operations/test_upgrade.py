@@ -420,7 +420,12 @@ def test_unrelated_changes_are_what_does_not_follow_from_the_version() -> None:
         for name in sorted(FOLLOWS_FROM_VERSION)
     )
     assert unrelated_changes(steps) == []
-    assert unrelated_changes([*steps, *PENDING, PlannedStep("same", urn("x:y:Z", "other"))]) == PENDING
+    provider = PlannedStep(
+        "update", "urn:pulumi:dev::nexus-platform::pulumi:providers:pulumi-python::default"
+    )
+    assert (
+        unrelated_changes([*steps, *PENDING, PlannedStep("same", urn("x:y:Z", "other")), provider]) == PENDING
+    )
     assert PENDING[0].name == "repo-docker-beta-release"
     assert PENDING[0].type == "pulumi-python:dynamic/nexus:Repository"
 
