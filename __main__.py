@@ -44,6 +44,9 @@ if settings.nexus.manage_server:
     pulumi.export("caPem", pki.ca_pem)
     pulumi.export("nexusImage", nexus.repo_digest)
     pulumi.export("haproxyConfigPath", haproxy.config_path)
+    # The stats page's password (generated unless haproxy.statsPassword is set): a secret output,
+    # read with `pulumi stack output haproxyStatsPassword --show-secrets`.
+    pulumi.export("haproxyStatsPassword", haproxy.stats_password)
     # Read by scripts/upgrade and scripts/rollback: what runs now, and the data taken before it.
     pulumi.export("deployedVersion", nexus.deployed_version)
     pulumi.export("lastSnapshot", nexus.last_snapshot)
@@ -62,18 +65,20 @@ first_run = FirstRun(
     opts=pulumi.ResourceOptions(depends_on=depends_on),
 )
 connection = first_run.connection
+# Security first: realms, LDAP and anonymous access right after the first run, before any
+# repository, so a failure in the registry never leaves a fresh Nexus open.
+access = AccessControl("access", settings, connection=connection)
 retention = RetentionPolicies("retention", settings, connection=connection)
 registry = DockerRegistry(
-    "registry", settings, connection, opts=pulumi.ResourceOptions(depends_on=[retention])
+    "registry", settings, connection, opts=pulumi.ResourceOptions(depends_on=[retention, *access.baseline])
 )
-backup = DatabaseBackup("backup", settings, connection, opts=pulumi.ResourceOptions(depends_on=[registry]))
-access = AccessControl(
-    "access", settings, connection=connection, opts=pulumi.ResourceOptions(depends_on=[registry])
-)
+access.grant(after=[registry])  # roles grant the repositories' privileges; users get the roles
+backup = DatabaseBackup("backup", settings, connection)  # needs the first run only
 
 pulumi.export("nexusVersion", settings.nexus.version)
 pulumi.export("nexusEdition", first_run.edition)
-pulumi.export("eulaAccepted", first_run.eula_accepted)
+if settings.nexus.accept_eula:  # only where the operator decided it (no `[unknown]` otherwise)
+    pulumi.export("eulaAccepted", first_run.eula_accepted)
 pulumi.export("uiUrl", settings.ui_url)
 pulumi.export("apiUrl", settings.nexus_url)
 pulumi.export("registryEndpoints", registry_endpoints(settings))

@@ -39,6 +39,8 @@ MAX_DOCKER_CONNECTORS = 20
 # The Nexus connector port of a Docker repository is its external (HAProxy) port + 2000, as in the seed.
 BACKEND_PORT_OFFSET = 2000
 NEXUS_UI_PORT = 8081
+#: Sonatype's documented minimum open-file limit for the Nexus process.
+DEFAULT_NOFILE_LIMIT = 65536
 HTTP_PORT = 80
 HTTPS_PORT = 443
 # Nexus creates these on its first start (all in the blob store `default`).
@@ -111,6 +113,13 @@ class NexusSettings(_Model):
         True,
         description="Manage the scheduled tasks (blob store compaction, Docker clean-up, database "
         "backup). false = leave tasks to the Nexus UI: the open-source core cannot create tasks over REST.",
+    )
+    nofile_limit: int = Field(
+        DEFAULT_NOFILE_LIMIT,
+        ge=1024,
+        description="Open-file limit (ulimit nofile) of the Nexus container; 65536 is Sonatype's minimum. "
+        "A Docker Engine whose own limit is lower cannot start the container (`error setting rlimit "
+        "type 7`): lower it there (sandboxes, some CI runners), never in production.",
     )
 
     @field_validator("version")

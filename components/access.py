@@ -15,13 +15,20 @@ The plan is a pure function (:func:`access_plan`) so it is tested without Pulumi
 * Anonymous access: off unless ``access.anonymousPull``; the anonymous user only ever has
   ``docker-pull``.
 
-Roles reference repository privileges, so :class:`AccessControl` must be created after the
-registry (``depends_on``); nothing else depends on it.
+Security first. A fresh Nexus has anonymous access on and no ``DockerToken`` realm, so the
+realms, the LDAP server and the switching off of anonymous access (``AnonymousLockdown``) need
+nothing but the first run and are applied before any repository: :class:`AccessControl` creates
+them at once and exposes them as :attr:`AccessControl.baseline`, which the registry waits for
+(``depends_on``). Roles reference repository privileges, users their roles, and anonymous access
+the roles of the anonymous user, so :meth:`AccessControl.grant` creates them after the registry; a
+failure anywhere in the registry then leaves access locked down, never open. (With
+``access.anonymousPull`` the lockdown leaves on what the stack switched on before: an anonymous
+user with exactly ``docker-pull``; anonymous access is switched on again after that role.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +36,7 @@ import pulumi
 
 from components.options import child_options
 from components.registry import PULL_GROUP
-from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec
+from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec, AnonymousLockdown
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
 from dynamic_providers.realms import ActiveRealms, RealmsSpec, active_realms
 from dynamic_providers.roles import BREAD_PULL, BREAD_PUSH, Role, RoleSpec, repository_view_privileges
@@ -193,7 +200,16 @@ def _slug(name: str) -> str:
 
 
 class AccessControl(pulumi.ComponentResource):
-    """Realms, LDAP server, roles (with LDAP group mappings), robot users and anonymous access."""
+    """Realms, LDAP server, roles (with LDAP group mappings), robot users and anonymous access.
+
+    Two steps (see the module docstring): the constructor applies the security baseline (LDAP
+    server, realms and, unless ``access.anonymousPull``, anonymous access off) right after the first
+    run; :meth:`grant` then creates roles, users and the anonymous user's roles after the resources
+    given (the registry).
+    """
+
+    #: What must be in place before any repository: realms (after LDAP), anonymous access off.
+    baseline: list[pulumi.Resource]
 
     def __init__(
         self,
@@ -203,8 +219,11 @@ class AccessControl(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:AccessControl", name, None, opts)
-        plan = access_plan(settings)
-        adopt = settings.nexus.adopt_existing
+        self._plan = access_plan(settings)
+        self._adopt = settings.nexus.adopt_existing
+        self._connection = connection
+        self._opts = opts
+        plan = self._plan
 
         ldap: LdapServer | None = None
         if plan.ldap is not None:
@@ -212,16 +231,27 @@ class AccessControl(pulumi.ComponentResource):
                 f"ldap-{_slug(plan.ldap.name)}",
                 connection=connection,
                 spec=plan.ldap,
-                adopt=adopt,
+                adopt=self._adopt,
                 opts=child_options(self, opts),
             )
         # After the LDAP server: the realm is only useful once there is a directory to ask.
-        realms = ActiveRealms(
+        self._realms = ActiveRealms(
             "realms",
             connection=connection,
             spec=plan.realms,
             opts=child_options(self, opts, [ldap]),
         )
+        # Off before anything else; when the stack wants it on, left on if the stack set it up.
+        keep = plan.anonymous.roles if plan.anonymous.enabled else ()
+        lockdown = AnonymousLockdown(
+            "anonymous-lockdown", connection=connection, keep_roles=keep, opts=child_options(self, opts)
+        )
+        self.baseline = [self._realms, lockdown]
+
+    def grant(self, after: Sequence[pulumi.Resource] = ()) -> None:
+        """Roles (after ``after``: the repositories whose privileges they grant), users, and
+        anonymous access with the roles of the anonymous user. Call once."""
+        plan, adopt, connection = self._plan, self._adopt, self._connection
         roles: dict[str, Role] = {}
         for spec in plan.roles:
             contained = [roles[role] for role in spec.roles if role in roles]
@@ -230,7 +260,7 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=child_options(self, opts, contained),
+                opts=child_options(self, self._opts, [*after, *contained]),
             )
         users = [
             User(
@@ -238,15 +268,16 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=child_options(self, opts, [roles[r] for r in spec.roles if r in roles]),
+                opts=child_options(self, self._opts, [roles[r] for r in spec.roles if r in roles]),
             )
             for spec in plan.users
         ]
+        granted = [roles[role] for role in plan.anonymous.roles if role in roles]
         AnonymousAccess(
             "anonymous-access",
             connection=connection,
             spec=plan.anonymous,
-            opts=child_options(self, opts, [*(roles[r] for r in plan.anonymous.roles if r in roles), realms]),
+            opts=child_options(self, self._opts, [*granted, self._realms]),
         )
         self.realms = pulumi.Output.from_input(list(plan.realms.realms))
         self.role_ids = pulumi.Output.from_input(sorted(roles))

@@ -16,6 +16,14 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
     container (uploads and environment cannot change in place; the old one is removed first,
     since name and ports are fixed): HAProxy is down for a few seconds, Nexus keeps running.
 
+    Health, not just creation: before the container is (re)created, ``<name>-config-check`` runs the
+    rendered configuration and the PEM through the image's own HAProxy (``haproxy -c -f`` in a
+    throwaway ``docker run --rm`` of the same image, no network), so a configuration or certificate
+    that image rejects fails ``up`` with HAProxy's message while the running container stays. The
+    container then has a healthcheck (a TCP connect to its HTTPS port from inside), ``must_run``
+    and ``wait``: ``up`` fails at ``haproxy-container`` when HAProxy does not listen within
+    ``HEALTH_WAIT_SECONDS`` (e.g. a crash loop); ``docker logs --tail 50 haproxy`` says why.
+
 ``haproxy.mode: host`` (the seed's way)
     HAProxy installed on the Docker host (``apt-get install haproxy``, Debian's systemd unit),
     reached like the Docker engine: locally for a unix:// socket, over SSH for ssh://
@@ -48,7 +56,7 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
 Stats password: ``haproxy.statsPassword`` when set; otherwise derived from ``adminPassword`` with
 HMAC-SHA256 (key: the admin password, message: ``nexus-platform/haproxy/stats-password/v1``,
 first 32 hex digits). It is stable across runs and changes only when the admin password does;
-read it with ``pulumi stack output haproxyStatsPassword --show-secrets`` if the program exports it.
+read it with ``pulumi stack output haproxyStatsPassword --show-secrets`` (a secret stack output).
 """
 
 from __future__ import annotations
@@ -73,7 +81,14 @@ from components.haproxy_config import (
     build_pem_bundle,
     render_haproxy_config,
 )
-from components.nexus_server import AS_ROOT_PREFIX, CONTAINER_NAME, LOOPBACK, HostAccess, NexusServer
+from components.nexus_server import (
+    AS_ROOT_PREFIX,
+    CONTAINER_NAME,
+    LOOPBACK,
+    HostAccess,
+    NexusServer,
+    docker_cli_prefix,
+)
 from components.pki import Pki
 from settings import NEXUS_UI_PORT, SettingsError, SettingsIssue, StackSettings, load_stack_file
 
@@ -98,6 +113,9 @@ STATS_PASSWORD_CONTEXT = b"nexus-platform/haproxy/stats-password/v1"
 CONFIG_MARK = "#--- nexus-platform: haproxy.cfg follows ---"
 #: Host mode: seconds a new HAProxy worker has to appear after a reload, start or restart.
 RELOAD_SETTLE_SECONDS = 30
+#: How long `up` waits for a new HAProxy container to listen on its HTTPS port.
+HEALTH_WAIT_SECONDS = 120
+_HEREDOC_MARK = "NEXUS_PLATFORM_HAPROXY_CFG"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -369,6 +387,50 @@ def teardown_script(
 
 
 # ------------------------------------------------------------------------------------------------
+# Container mode: the configuration check and the healthcheck
+# ------------------------------------------------------------------------------------------------
+
+
+def container_check_script(image: str, config_text: str, docker_prefix: str = "") -> str:
+    """``haproxy -c`` of ``config_text`` by ``image``'s own HAProxy, in a throwaway container.
+
+    stdin: the stats password line, then the PEM bundle (secrets never appear in the command). The
+    configuration and PEM are written where the real container has them, as root (the image's
+    directories belong to root), with no network (server names resolve at run time).
+    """
+    if any(line.strip() == _HEREDOC_MARK for line in config_text.splitlines()):
+        raise ValueError(f"the HAProxy configuration must not contain a line '{_HEREDOC_MARK}'")
+    body = config_text if config_text.endswith("\n") else config_text + "\n"
+    inner = (
+        "set -eu\n"
+        f"IFS= read -r {STATS_PASSWORD_ENV}; export {STATS_PASSWORD_ENV}\n"
+        f"cat > {CONTAINER_CERTIFICATE_PATH}\n"
+        f"cat > {CONTAINER_CONFIG_PATH} <<'{_HEREDOC_MARK}'\n{body}{_HEREDOC_MARK}\n"
+        f"haproxy -c -f {CONTAINER_CONFIG_PATH}\n"
+    )
+    q = shlex.quote
+    return (
+        f"{docker_prefix}"
+        f"if ! docker run --rm -i --user 0 --network none --entrypoint sh {q(image)} -c {q(inner)}; then\n"
+        f"  echo 'haproxy -c of {image} rejected the new configuration or certificate (its message is "
+        f"above); the running {HAPROXY_CONTAINER_NAME} container is unchanged' >&2\n"
+        "  exit 1\n"
+        "fi\n"
+    )
+
+
+def container_healthcheck(https_port: int) -> docker.ContainerHealthcheckArgs:
+    """Healthy while HAProxy accepts connections on its HTTPS port (bash is in the image)."""
+    return docker.ContainerHealthcheckArgs(
+        tests=["CMD", "bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{https_port}"],
+        interval="10s",
+        timeout="5s",
+        retries=3,
+        start_period="5s",
+    )
+
+
+# ------------------------------------------------------------------------------------------------
 # The component
 # ------------------------------------------------------------------------------------------------
 
@@ -417,6 +479,8 @@ class Haproxy(pulumi.ComponentResource):
     container_id: pulumi.Output[str] | None
     #: Host mode: the command that checks, installs and reloads; None in container mode.
     deploy_command: pulumi.CustomResource | None
+    #: Container mode: ``haproxy -c`` by the image before the container is replaced (None: no shell).
+    config_check: pulumi.CustomResource | None
 
     def __init__(self, name: str, args: HaproxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -438,6 +502,7 @@ class Haproxy(pulumi.ComponentResource):
         self.container = None
         self.container_id = None
         self.deploy_command = None
+        self.config_check = None
 
         if settings.haproxy.mode == "container":
             self._container(name, args, spec, config_text, password)
@@ -469,6 +534,23 @@ class Haproxy(pulumi.ComponentResource):
         ports.append(
             docker.ContainerPortArgs(internal=spec.stats_port, external=spec.stats_port, ip=LOOPBACK)
         )
+        depends_on = list(args.depends_on)
+        host = HostAccess.from_settings(args.settings)
+        self.config_check = None
+        if host.can_run_commands:
+            self.config_check = host.run(
+                f"{name}-config-check",
+                container_check_script(args.settings.haproxy.image, config_text, docker_cli_prefix(host)),
+                stdin=pulumi.Output.secret(self.pem_bundle.apply(lambda pem: f"{password}\n{pem}")),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[image]),
+            )
+            depends_on.append(self.config_check)
+        else:
+            pulumi.log.warn(
+                f"dockerHost {host.docker_host} offers no shell: the HAProxy configuration is not checked "
+                "before the container is replaced (its healthcheck still is)",
+                resource=self,
+            )
         self.container = docker.Container(
             f"{name}-container",
             name=HAPROXY_CONTAINER_NAME,
@@ -495,10 +577,14 @@ class Haproxy(pulumi.ComponentResource):
             log_opts=CONTAINER_LOG_OPTS,
             destroy_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,
             stop_timeout=CONTAINER_STOP_GRACE_SECONDS,
+            healthcheck=container_healthcheck(spec.https_port),
+            wait=True,
+            wait_timeout=HEALTH_WAIT_SECONDS,
+            must_run=True,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=args.docker_provider,
-                depends_on=list(args.depends_on),
+                depends_on=depends_on,
                 delete_before_replace=True,
             ),
         )

@@ -6,11 +6,15 @@
   ``sshPrivateKey`` is only used by the command resources.
 * The data and backup directories are created with a pulumi-command resource, locally for a local
   engine or over SSH (``sshPrivateKey`` or the SSH agent) for ssh://, as root or through
-  ``sudo -n``: ``mkdir -p <dataDir> <backupDir> && chown 200:200 <dataDir>`` (UID 200 is the
+  ``sudo -n``: ``mkdir -p <dataDir> <backupDir> && chown 200:200 <dataDir>`` and ``chmod 0700
+  <backupDir>`` (snapshots hold password hashes and keys; UID 200 is the
   ``nexus`` user of the image). Idempotent; it runs again when a path changes, and never deletes.
 * ``RemoteImage`` ``<nexus.image>:<nexus.version>`` with ``keep_locally``: replacing or destroying
   it never removes the image, so rolling back to the previous version needs no pull.
-* The ``nexus`` container: restart ``always``, ``<dataDir>`` bind-mounted at ``/nexus-data``,
+* The ``nexus`` container: restart ``always``, ``must_run``, a healthcheck on
+  ``/service/rest/v1/status`` that ``up`` waits for (``wait``, at most ``HEALTH_WAIT_SECONDS``: a
+  Nexus that does not come up fails ``up`` at ``nexus-container``; ``docker logs --tail 50 nexus``
+  says why), the open-file limit ``nexus.nofileLimit``, ``<dataDir>`` bind-mounted at ``/nexus-data``,
   ``INSTALL4J_ADD_VM_PARAMS`` from the heap settings, the UI port 8081 and every Docker connector
   port published on 127.0.0.1 only (HAProxy, on the same host, is the only public entry). Docker
   waits ``nexus.stopGraceSeconds`` (>= 120) for a clean stop. Its name and ports are fixed, so a
@@ -73,8 +77,11 @@ DATA_MOUNT = "/nexus-data"
 NEXUS_UID = 200
 MIN_STOP_GRACE_SECONDS = 120
 LOOPBACK = "127.0.0.1"
-#: Sonatype's documented minimum for the open-file limit of the Nexus process.
-NOFILE_LIMIT = 65536
+#: Nexus answers 200 here once it can serve reads (503 before).
+HEALTH_URL = f"http://127.0.0.1:{NEXUS_UI_PORT}/service/rest/v1/status"
+#: How long `up` waits for a new Nexus container to become healthy (a first start takes 2-3
+#: minutes, a version change also migrates the database).
+HEALTH_WAIT_SECONDS = 900
 #: Console output of Nexus (its own logs live in <dataDir>/log): rotated by Docker, 150 MB at most.
 LOG_OPTS = {"max-size": "50m", "max-file": "3"}
 
@@ -196,7 +203,21 @@ def docker_provider_args(docker_host: str) -> dict[str, Any]:
 def data_dir_command(data_dir: str, backup_dir: str) -> str:
     """Idempotent preparation of the data and backup directories (as root, or via sudo -n)."""
     data, backup = shlex.quote(data_dir), shlex.quote(backup_dir)
-    return f"{AS_ROOT_PREFIX}$S mkdir -p {data} {backup} && $S chown {NEXUS_UID}:{NEXUS_UID} {data}"
+    return (
+        f"{AS_ROOT_PREFIX}$S mkdir -p {data} {backup} && $S chown {NEXUS_UID}:{NEXUS_UID} {data}"
+        f" && $S chmod 0700 {backup}"
+    )
+
+
+def nexus_healthcheck() -> docker.ContainerHealthcheckArgs:
+    """Healthy once Nexus serves reads (``curl`` is in the sonatype/nexus3 image)."""
+    return docker.ContainerHealthcheckArgs(
+        tests=["CMD-SHELL", f"curl -fsS -o /dev/null {HEALTH_URL} || exit 1"],
+        interval="15s",
+        timeout="10s",
+        retries=3,
+        start_period="60s",
+    )
 
 
 def snapshot_paths(args: NexusServerArgs) -> HostPaths:
@@ -208,12 +229,17 @@ def snapshot_paths(args: NexusServerArgs) -> HostPaths:
     )
 
 
+def docker_cli_prefix(host: HostAccess) -> str:
+    """Shell lines that point the docker CLI of a command at the engine the provider uses."""
+    if host.is_local:
+        return f"DOCKER_HOST={shlex.quote(host.docker_host)}; export DOCKER_HOST\n"
+    return ""  # over SSH: the host's own engine
+
+
 def snapshot_commands(args: NexusServerArgs) -> tuple[str, str]:
     """``create`` and ``update`` of the snapshot command (see the module docstring)."""
     paths = snapshot_paths(args)
-    prefix = ""
-    if args.host.is_local:  # the docker CLI must reach the engine the provider uses
-        prefix = f"DOCKER_HOST={shlex.quote(args.host.docker_host)}; export DOCKER_HOST\n"
+    prefix = docker_cli_prefix(args.host)
     create = snapshot_script(
         paths,
         keep=args.nexus.keep_snapshots,
@@ -353,7 +379,16 @@ class NexusServer(pulumi.ComponentResource):
             envs=[f"INSTALL4J_ADD_VM_PARAMS={args.nexus.vm_params}"],
             ports=ports,
             networks_advanced=networks,
-            ulimits=[docker.ContainerUlimitArgs(name="nofile", soft=NOFILE_LIMIT, hard=NOFILE_LIMIT)],
+            ulimits=[
+                docker.ContainerUlimitArgs(
+                    name="nofile", soft=args.nexus.nofile_limit, hard=args.nexus.nofile_limit
+                )
+            ],
+            # `up` fails (naming nexus-container) unless Nexus answers within the wait
+            healthcheck=nexus_healthcheck(),
+            wait=True,
+            wait_timeout=HEALTH_WAIT_SECONDS,
+            must_run=True,
             log_driver="json-file",
             log_opts=LOG_OPTS,
             stop_timeout=grace,

@@ -4,6 +4,13 @@ Two API objects make one decision: whether anonymous access is on, and the roles
 ``anonymous`` user. The roles are managed even while access is off, so switching it on in the UI
 can never expose more than the stack allows. Deleting the resource switches anonymous access off
 and gives the user back its built-in role: a destroyed stack must not leave the server open.
+
+Because those roles are the stack's own (created after the repositories whose privileges they
+grant), :class:`AnonymousLockdown` switches anonymous access off once, right after the first run
+and before any repository (a fresh Nexus has it on), and never again: a failure in between must
+not leave the server open. When the stack wants anonymous access on, it leaves it on if the
+anonymous user already has exactly the stack's roles (the stack switched it on before). It keeps
+no state of its own and deleting it changes nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +20,11 @@ from typing import Any
 
 import pulumi
 import pydantic
-from pulumi.dynamic import Resource
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource
 
 from dynamic_providers.base import ProviderError, SingletonProvider, Spec
-from dynamic_providers.client import NexusClient
+from dynamic_providers.client import Connection, NexusClient
+from dynamic_providers.errors import OneLineErrors
 
 ANONYMOUS_USER = "anonymous"
 # The realm Nexus reports for the anonymous account; hidden from the realm lists but valid here.
@@ -107,3 +115,56 @@ class AnonymousAccess(Resource, module="nexus", name="AnonymousAccess"):
     ) -> None:
         props: dict[str, Any] = {**spec.model_dump(), "connection": connection}
         super().__init__(AnonymousAccessProvider(), resource_name, props, opts)
+
+
+class AnonymousLockdownProvider(OneLineErrors):
+    """Create: anonymous access off if it is on (one GET, at most one PUT). Nothing else, ever."""
+
+    lockdown_id = "anonymous-lockdown"
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = NexusClient(Connection.from_props(props), resource="anonymous access (lockdown)")
+        try:
+            settings = client.get_json("/v1/security/anonymous") or {}
+            user_id = str(settings.get("userId") or ANONYMOUS_USER)
+            if settings.get("enabled") and not self._set_by_the_stack(
+                client, user_id, props.get("keep_roles")
+            ):
+                body = {
+                    "enabled": False,
+                    "userId": user_id,
+                    "realmName": settings.get("realmName") or ANONYMOUS_REALM,
+                }
+                client.put("/v1/security/anonymous", body, ok=(200, 204))
+        finally:
+            client.close()
+        return CreateResult(self.lockdown_id, {})
+
+    @staticmethod
+    def _set_by_the_stack(client: NexusClient, user_id: str, keep_roles: Any) -> bool:
+        if not keep_roles:
+            return False
+        user = find_user(client, user_id) or {}
+        return sorted(user.get("roles") or ()) == sorted(keep_roles)
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=False)  # a one-time step: AnonymousAccess manages the setting
+
+    def read(self, id_: str, _props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, {})
+
+
+class AnonymousLockdown(Resource, module="nexus", name="AnonymousLockdown"):
+    """Anonymous access switched off right after the first run (see the module docstring)."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        connection: pulumi.Input[Mapping[str, Any]],
+        keep_roles: tuple[str, ...] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """``keep_roles``: leave anonymous access on when its user has exactly these roles."""
+        props = {"connection": connection, "keep_roles": list(keep_roles)}
+        super().__init__(AnonymousLockdownProvider(), resource_name, props, opts)

@@ -28,7 +28,6 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 from pulumi.output import Unknown
@@ -41,7 +40,10 @@ from dynamic_providers.client import (
     NotFoundError,
     ServerError,
 )
+from dynamic_providers.errors import OneLineErrors, ProviderError
 from dynamic_providers.names import key_path
+
+__all__ = ["ProviderError"]  # defined with the one-line error handling; raised by every kind
 
 CONTROL_FIELDS = ("connection", "adopt")
 ADOPTED = "adopted"
@@ -61,10 +63,6 @@ class Spec(pydantic.BaseModel):
 
 
 SpecT = TypeVar("SpecT", bound=Spec)
-
-
-class ProviderError(Exception):
-    """A provider failure with a message meant for the person running `pulumi up`."""
 
 
 def report_to_stderr(message: str) -> None:
@@ -94,7 +92,7 @@ def check_failures(error: pydantic.ValidationError) -> list[CheckFailure]:
     ]
 
 
-class NexusProvider(ResourceProvider, ABC, Generic[SpecT]):
+class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
     """Generic CRUD for one Nexus object kind. Stateless: safe to pickle by reference."""
 
     kind: ClassVar[str]  # human name, e.g. "blob store"

@@ -19,12 +19,14 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
+
+from dynamic_providers.errors import OneLineErrors
 
 RESOURCE_ID = "nexus-deployed-version"
 
 
-class DeployedVersionProvider(ResourceProvider):
+class DeployedVersionProvider(OneLineErrors):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
         previous = (_olds or {}).get("version")

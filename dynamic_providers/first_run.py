@@ -38,13 +38,13 @@ from pulumi.dynamic import (
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
 from dynamic_providers.base import ProviderError, Spec, _contains_unknown, check_failures, report_to_stderr
 from dynamic_providers.capabilities import missing_features, read_capabilities
 from dynamic_providers.client import Connection, NexusClient, UnauthorizedError
+from dynamic_providers.errors import OneLineErrors
 
 ADMIN_USER = "admin"
 PASSWORD_FILE = "admin.password"
@@ -368,7 +368,7 @@ def eula_status(client: NexusClient, accept: bool) -> bool | None:
 # ---------------------------------------------------------------- the provider
 
 
-class FirstRunProvider(ResourceProvider):
+class FirstRunProvider(OneLineErrors):  # one line per error (errors.py)
     """Not an object in Nexus, so not a NexusProvider: a procedure run on create and update."""
 
     report: Report = staticmethod(report_to_stderr)

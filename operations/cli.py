@@ -37,7 +37,8 @@ def _parser(prog: str, description: str, *, confirm: bool = False) -> argparse.A
 
 
 def _finish(report: Report) -> int:
-    print(report.text())
+    """The short summary that ends every run (the engine's output, if any, is above it once)."""
+    print(f"\n=== summary ===\n{report.text()}", flush=True)
     return report.outcome.exit_code
 
 

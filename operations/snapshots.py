@@ -10,6 +10,9 @@ JSON record says what it holds::
         {"name": ..., "version": ..., "takenAt": ..., "dataDir": ..., "archive": ..., "sizeBytes": ...,
          "reason": ...}
 
+The backup directory is ``0700`` and archives and records are ``0600`` (they hold the H2 database
+with its password hashes and the node keystore); a snapshot also tightens older files there.
+
 The version is the one whose data it is (the version that ran on it), so a rollback to version X
 looks for a snapshot of X. The archive is written as ``.tar.partial`` and renamed when complete; the
 record is written last, so a listing only ever sees finished snapshots.
@@ -312,7 +315,11 @@ if [ -z "$version" ] && [ -n "$cur" ]; then
     | sed -n 's/^.*:\([0-9A-Za-z][0-9A-Za-z.-]*\)$/\1/p' | head -n 1)
 fi
 [ -n "$version" ] || version=unknown
+# Private: the archives hold the database (password hashes) and the node keystore.
+umask 077
 $S mkdir -p "$backup"
+$S chmod 0700 "$backup"
+$S find "$backup" -maxdepth 1 -name 'nexus-data-*' -type f -exec chmod 0600 {} +
 need=$($S du -sk "$data" | awk '{ print $1 }')
 free=$(df -Pk "$backup" | awk 'NR == 2 { print $4 }')
 if [ "$free" -lt "$need" ]; then
@@ -329,6 +336,7 @@ done
 log "snapshot of $data -> $backup/$name.tar"
 # not what a restore onto a mounted data directory put aside in it (the operator deletes that)
 $S tar --numeric-owner --exclude='./.before-restore-*' -C "$data" -cpf "$backup/$name.tar.partial" .
+$S chmod 0600 "$backup/$name.tar.partial"
 $S mv "$backup/$name.tar.partial" "$backup/$name.tar"
 size=$($S stat -c %s "$backup/$name.tar")
 fmt='{"name": "%s", "version": "%s", "takenAt": "%s", "dataDir": "%s", "archive": "%s", '
@@ -336,6 +344,7 @@ fmt=$fmt'"sizeBytes": %s, "reason": "%s"}'
 record=$(printf "$fmt" \
   "$name" "$version" "$taken" "$data" "$backup/$name.tar" "$size" "$reason")
 printf '%s\n' "$record" | $S tee "$backup/$name.json.partial" >/dev/null
+$S chmod 0600 "$backup/$name.json.partial"
 $S mv "$backup/$name.json.partial" "$backup/$name.json"
 """
     )
@@ -453,6 +462,7 @@ if ! $S tar --numeric-owner -C "$data" -xpf "$archive"; then undo; exit 1; fi
         script.append(
             r"""printf '{"snapshot": "%s", "restoredAt": "%s"}\n' "$name" "$stamp" \
   | $S tee "$backup/.restored.json" >/dev/null
+$S chmod 0600 "$backup/.restored.json"
 """
         )
     if start:

@@ -9,6 +9,9 @@
   replaced) or ``nexusVersion``; the ``Server`` header when the stack has no outputs.
 * The host: snapshot, list and restore scripts over the shell for ``dockerHost`` (local or SSH with
   the stack's ``sshPrivateKey`` or the agent).
+* The engine's output is printed once, as it comes (``on_output``); a failed preview or ``up``
+  raises :class:`EngineError`, whose message is only the engine's ``error:`` lines, so the final
+  report stays short.
 * Nexus: smoke checks at the stack's API URL with the admin password from the stack config and, for
   https, the stack's CA (``caPem`` output).
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -36,9 +40,44 @@ from operations.snapshots import (
     snapshot_script,
 )
 from operations.stackfile import pin_version, read_version
+from operations.upgrade import PlannedStep, Preview
 from settings import PROJECT, StackSettings, load_stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+_ERROR_LINE = re.compile(r"^\s*error: (?P<text>.+?)\s*$", re.M)
+_EXIT_CODE = re.compile(r"^\s*code: (?P<code>-?\d+)\s*$", re.M)
+MAX_ERROR_LINES = 5
+
+
+class EngineError(RuntimeError):
+    """A failed ``pulumi preview``/``up``: its ``error:`` lines only (the output was shown already)."""
+
+
+def engine_error(command: str, error: BaseException) -> EngineError:
+    """The short form of an Automation API ``CommandError`` (whose text is the whole output, which
+    ``on_output`` has printed already): the exit code and the distinct ``error:`` lines."""
+    text = str(error)
+    seen: list[str] = []
+    for match in _ERROR_LINE.finditer(text):
+        line = match["text"]
+        if line not in seen and not line.startswith("update failed"):
+            seen.append(line)
+    code = _EXIT_CODE.search(text)
+    head = f"exit {code['code']}" if code else f"{command} failed"
+    if not seen:
+        return EngineError(f"{head}; the engine's output is above")
+    more = f" (+{len(seen) - MAX_ERROR_LINES} more above)" if len(seen) > MAX_ERROR_LINES else ""
+    return EngineError(f"{head}: " + "; ".join(seen[:MAX_ERROR_LINES]) + more)
+
+
+def planned_step(event: Any) -> PlannedStep | None:
+    """The step an engine event announces (``resourcePreEvent``), if it is one."""
+    pre = getattr(event, "resource_pre_event", None)
+    metadata = getattr(pre, "metadata", None)
+    if metadata is None:
+        return None
+    op = getattr(metadata.op, "value", metadata.op)
+    return PlannedStep(str(op), str(metadata.urn))
 
 
 def stack_file(project_dir: Path, stack: str) -> Path:
@@ -130,10 +169,20 @@ class StackSteps:
         if previous != version:
             self.out(f"{self.stack_path.name}: nexus.version {previous} -> {version}")
 
-    def preview(self) -> str:
-        result = self.stack.preview(on_output=self.out, color="never")
+    def preview(self) -> Preview:
+        planned: list[PlannedStep] = []
+
+        def on_event(event: Any) -> None:
+            step = planned_step(event)
+            if step is not None:
+                planned.append(step)
+
+        try:
+            result = self.stack.preview(on_output=self.out, on_event=on_event, color="never")
+        except Exception as error:
+            raise engine_error("preview", error) from None
         counts = ", ".join(f"{op} {n}" for op, n in sorted(result.change_summary.items()) if op != "same")
-        return f"preview: {counts or 'no changes'}"
+        return Preview(f"preview: {counts or 'no changes'}", tuple(planned))
 
     def confirm(self, question: str) -> bool:
         self.out(question)
@@ -143,7 +192,10 @@ class StackSteps:
             return False
 
     def up(self) -> None:
-        self.stack.up(on_output=self.out, color="never")
+        try:
+            self.stack.up(on_output=self.out, color="never")
+        except Exception as error:
+            raise engine_error("up", error) from None
 
     def smoke(self, version: str) -> SmokeReport:
         report = smoke_checks(

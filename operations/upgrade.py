@@ -5,7 +5,10 @@ Upgrade to version T (deployed D):
 1. T == D: nothing to do. No D (first deployment): pin T, preview, confirm, up, smoke checks.
 2. T older than D (a downgrade): Nexus cannot open a database migrated by a newer version, so it is
    only possible as a rollback to a snapshot of T's data; without one it is refused, explaining why.
-3. T newer: pin T in the stack file, preview, confirm (or ``--yes``), ``up`` (the NexusServer
+3. T newer: pin T in the stack file, preview; refuse (unpin, nothing stopped) when the preview holds
+   changes other than the version change and what follows from it (:func:`unrelated_changes`:
+   e.g. creates left pending by an earlier failed ``up``, whose failure would otherwise be blamed
+   on the new version); confirm (or ``--yes``), ``up`` (the NexusServer
    component stops Nexus cleanly and snapshots the data directory before replacing the container),
    then the smoke checks for T.
 4. If ``up`` or a smoke check fails, roll back on our own: when ``up`` took a new snapshot of D's
@@ -13,9 +16,10 @@ Upgrade to version T (deployed D):
    ``up`` (the container goes back to D; the snapshot step sees the restored data and skips);
    smoke checks for D. Both outcomes are reported.
 
-A manual rollback restores the newest snapshot of an older version (or the one named), pins its
-version, runs ``up`` and the smoke checks. A restore (disk failure) puts a snapshot of the deployed
-version back in place and starts Nexus again, no ``up`` needed.
+A manual rollback pins the version of the newest snapshot of an older version (or the one named),
+refuses a mixed preview the same way, restores the snapshot, runs ``up`` and the smoke checks. A
+restore (disk failure) puts a snapshot of the deployed version back in place and starts Nexus
+again, no ``up`` needed.
 """
 
 from __future__ import annotations
@@ -28,6 +32,64 @@ from typing import Protocol
 from operations.smoke import SmokeReport
 from operations.snapshots import Snapshot, find_snapshot, matching_snapshot, oldest_first
 from operations.versions import Change, VersionChange, compare
+
+#: What a change of ``nexus.version`` changes by itself (resource names; see the order of a version
+#: change in components/nexus_server.py): the image pulled, the snapshot taken, the container
+#: replaced, the version recorded, and the first run, which waits for the new container.
+FOLLOWS_FROM_VERSION = frozenset(
+    {"nexus-image", "nexus-snapshot", "nexus-container", "nexus-deployed-version", "nexus-first-run"}
+)
+#: Preview operations that change nothing.
+NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})
+STACK_TYPE = "pulumi:pulumi:Stack"
+#: Provider resources: plumbing (the engine updates default providers on its own, e.g. after a
+#: plugin upgrade); a real change of one shows in the resources it manages.
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One step of a preview: the operation and the resource's URN."""
+
+    op: str
+    urn: str
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+    @property
+    def type(self) -> str:
+        parts = self.urn.split("::")
+        return parts[2].rsplit("$", 1)[-1] if len(parts) > 3 else ""
+
+
+@dataclass(frozen=True)
+class Preview:
+    summary: str
+    steps: tuple[PlannedStep, ...] = ()
+
+
+def unrelated_changes(steps: Sequence[PlannedStep]) -> list[PlannedStep]:
+    """The changes of a preview that do not follow from a change of ``nexus.version``."""
+    return [
+        step
+        for step in steps
+        if step.op not in NO_CHANGE_OPS
+        and step.type != STACK_TYPE
+        and not step.type.startswith(PROVIDER_TYPE_PREFIX)
+        and step.name not in FOLLOWS_FROM_VERSION
+    ]
+
+
+def refuse_mixed_preview_message(what: str, unrelated: Sequence[PlannedStep], configured: str) -> str:
+    listed = "\n".join(f"  {step.op} {step.name} ({step.type})" for step in unrelated)
+    return (
+        f"refusing to {what}: the preview holds {len(unrelated)} change(s) besides the version change, "
+        f"and a failure among them would be blamed on the new version:\n{listed}\n"
+        "Apply them first with ./scripts/up (the stack file with nexus.version "
+        f"{configured}), check that it succeeds, then run this again. Nothing was stopped or changed."
+    )
 
 
 class Steps(Protocol):
@@ -42,8 +104,8 @@ class Steps(Protocol):
     def pin_version(self, version: str) -> None:
         """Write ``nexus.version`` into the stack file (nothing else changes)."""
 
-    def preview(self) -> str:
-        """Run the preview; returns a summary for the operator."""
+    def preview(self) -> Preview:
+        """Run the preview; returns a summary for the operator and the planned steps."""
 
     def confirm(self, question: str) -> bool: ...
 
@@ -121,6 +183,26 @@ def refuse_downgrade_message(target: str, deployed: str, snapshots: Sequence[Sna
     )
 
 
+def pinned_preview(
+    steps: Steps, version: str, configured: str, what: str, *, only_the_version: bool = True
+) -> Preview | Report:
+    """Pin ``version`` and preview. The preview, or (with ``configured`` pinned again, nothing
+    stopped) the report of a failed preview or of one holding more than the version change."""
+    steps.pin_version(version)
+    try:
+        preview = steps.preview()
+    except Exception as error:
+        steps.pin_version(configured)
+        return Report(
+            Outcome.FAILED, [f"preview failed, nothing changed (nexus.version is {configured}): {error}"]
+        )
+    unrelated = unrelated_changes(preview.steps) if only_the_version else []
+    if unrelated:
+        steps.pin_version(configured)
+        return Report(Outcome.REFUSED, [refuse_mixed_preview_message(what, unrelated, configured)])
+    return preview
+
+
 def upgrade(steps: Steps, target: str, *, assume_yes: bool = False) -> Report:
     deployed = steps.deployed_version()
     configured = steps.configured_version()
@@ -136,17 +218,13 @@ def upgrade(steps: Steps, target: str, *, assume_yes: bool = False) -> Report:
         steps.say(f"{target} is older than the deployed {deployed}: this is a rollback to {snapshot.name}")
         return rollback(steps, snapshot.name, assume_yes=assume_yes)
 
-    steps.pin_version(target)
-    try:
-        summary = steps.preview()
-    except Exception as error:
-        steps.pin_version(configured)
-        return Report(
-            Outcome.FAILED, [f"preview failed, nothing changed (nexus.version is {configured}): {error}"]
-        )
     what = f"upgrade Nexus {deployed} -> {target}" if deployed else f"deploy Nexus {target}"
+    # a first deployment creates everything: only an upgrade must be nothing but one
+    preview = pinned_preview(steps, target, configured, what, only_the_version=deployed is not None)
+    if isinstance(preview, Report):
+        return preview
     question = (
-        f"{summary}\n\n{what}: Nexus stops (clean stop, then a snapshot of the data directory), the "
+        f"{preview.summary}\n\n{what}: Nexus stops (clean stop, then a snapshot of the data directory), the "
         "container is replaced and the new version migrates the data. Go ahead?"
     )
     if not assume_yes and not steps.confirm(question):
@@ -244,18 +322,24 @@ def rollback(steps: Steps, name: str | None = None, *, assume_yes: bool = False)
     if deployed is not None and compare(snapshot.version, deployed) == 0:
         steps.say(f"{snapshot.name} is of the deployed version {deployed}: restoring it in place")
         return restore(steps, snapshot.name, assume_yes=assume_yes)
+    what = f"roll back Nexus {deployed} -> {snapshot.version}"
+    configured = steps.configured_version()
+    preview = pinned_preview(steps, snapshot.version, configured, what)
+    if isinstance(preview, Report):
+        return preview
     question = (
-        f"roll back Nexus {deployed} -> {snapshot.version}: restore {snapshot.describe()}. Everything "
+        f"{preview.summary}\n\n{what}: restore {snapshot.describe()}. Everything "
         f"written to Nexus since then is lost (the current data is moved aside, not deleted). Go ahead?"
     )
     if not assume_yes and not steps.confirm(question):
-        return Report(Outcome.CANCELLED, ["cancelled; nothing changed"])
+        steps.pin_version(configured)
+        return Report(
+            Outcome.CANCELLED, [f"cancelled; nothing changed (nexus.version is {configured} again)"]
+        )
     report = Report(Outcome.DONE, snapshot=snapshot)
-    configured = steps.configured_version()
     try:
         moved = steps.restore(snapshot, start=False)
         report.messages.append(f"restored {snapshot.describe()}; the previous data is kept in {moved or '-'}")
-        steps.pin_version(snapshot.version)
         steps.up()
     except Exception as error:
         report.outcome = Outcome.FAILED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import runpy
 from collections.abc import Iterator
@@ -12,7 +13,8 @@ import pulumi
 import pytest
 import yaml
 
-from settings import SettingsError
+from components.haproxy import derive_stats_password
+from settings import SettingsError, load_stack_file
 from tests.components import mocks as m
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,11 +48,30 @@ def run_program() -> dict[str, Any]:
     exported: dict[str, Any] = {}
 
     def build() -> None:
+        root: Any = pulumi.runtime.get_root_resource()
+        root.outputs.clear()  # the mocks' root stack outlives a test
         globals_ = runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
         exported["registry"] = globals_["registry"]
+        # the stack outputs, as pulumi.export recorded them on the root stack resource
+        exported["outputs"] = dict(root.outputs)
 
     m.deploy(build)
     return exported
+
+
+def resolved(output: Any) -> tuple[Any, bool]:
+    """Value and secretness of a stack output (under mocks)."""
+    result: dict[str, Any] = {}
+
+    def build() -> Any:
+        async def read() -> None:
+            result["value"] = await output.future()
+            result["secret"] = await output.is_secret()
+
+        return pulumi.Output.from_input(asyncio.ensure_future(read()))
+
+    m.deploy(build)
+    return result["value"], result["secret"]
 
 
 def dynamic(recorder: m.RecordingMocks, kind: str) -> list[pulumi.runtime.MockResourceArgs]:
@@ -115,3 +136,56 @@ def test_missing_admin_password_is_named(recorder: m.RecordingMocks) -> None:
     with pytest.raises(SettingsError, match=r"nexus-platform:adminPassword: is required"):
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
     assert recorder.resources == []
+
+
+def test_security_settings_wait_for_the_first_run_only_and_come_before_any_repository(
+    recorder: m.RecordingMocks,
+) -> None:
+    """Realms and anonymous access need nothing but the first run; the registry waits for them, so
+    a failing repository never leaves a fresh Nexus with anonymous access on. Roles still wait for
+    the repositories; the backup task waits for nothing in the registry."""
+    use_config(stack_config("dev"))
+    run_program()
+    repositories = {r.name for r in dynamic(recorder, "Repository")}
+    stores = {r.name for r in dynamic(recorder, "FileBlobStore")}
+    registry_names = repositories | stores | {r.name for r in dynamic(recorder, "CleanupPolicy")}
+    for kind in ("ActiveRealms", "AnonymousLockdown"):
+        (resource,) = dynamic(recorder, kind)
+        options = recorder.options_of(resource)
+        assert options.depends_on_name("nexus-first-run"), options.dependencies
+        assert not any(options.depends_on_name(name) for name in registry_names), options.dependencies
+        assert not any(":Repository::" in urn or ":FileBlobStore::" in urn for urn in options.dependencies)
+    for resource in [*dynamic(recorder, "Repository"), *dynamic(recorder, "FileBlobStore")]:
+        options = recorder.options_of(resource)
+        assert options.depends_on_name("realms"), resource.name
+        assert options.depends_on_name("anonymous-lockdown"), resource.name
+    for role in dynamic(recorder, "Role"):
+        assert recorder.options_of(role).depends_on_name("repo-docker-all")
+    (backup,) = [t for t in dynamic(recorder, "Task") if t.name == "backup-task"]
+    assert not any(recorder.options_of(backup).depends_on_name(name) for name in registry_names)
+
+
+def test_eula_output_only_where_the_operator_decided(recorder: m.RecordingMocks) -> None:
+    """No `+ eulaAccepted: [unknown]` in every preview of a Nexus without a EULA decision."""
+    use_config(stack_config("dev"))
+    assert "eulaAccepted" not in run_program()["outputs"]
+    use_config(stack_config("dev", nexus={"version": "3.77.1", "acceptEula": True}))
+    assert "eulaAccepted" in run_program()["outputs"]
+
+
+def test_haproxy_stats_password_is_a_secret_stack_output(recorder: m.RecordingMocks) -> None:
+    use_config(stack_config("dev"))
+    outputs = run_program()["outputs"]
+    value, secret = resolved(outputs["haproxyStatsPassword"])
+    assert secret is True
+    assert value == derive_stats_password("admin-pw-0123")  # the generated one, as HAProxy gets it
+
+
+def test_dev_stack_has_a_sensible_host_and_can_be_torn_down(recorder: m.RecordingMocks) -> None:
+    settings = load_stack_file(ROOT / "Pulumi.dev.yaml")
+    assert settings.resolved_ui_host == "nexus.localtest.me"  # not nexus.nexus.localtest.me
+    assert all(not team.deletion_protection for team in settings.teams)  # `destroy` works after saying so
+    use_config(stack_config("dev"))
+    outputs = run_program()["outputs"]
+    assert outputs["uiUrl"] == "https://nexus.localtest.me"
+    assert outputs["registryEndpoints"]["pull"] == "nexus.localtest.me:16000"

@@ -147,6 +147,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("root-data-dir", config(**{"nexus.dataDir": "/"}), "nexus.dataDir", "absolute path"),
     ("bad-heap", config(**{"nexus.heap": "lots"}), "nexus.heap", "JVM memory size"),
     ("short-grace", config(**{"nexus.stopGraceSeconds": 10}), "nexus.stopGraceSeconds", "120"),
+    ("low-nofile", config(**{"nexus.nofileLimit": 512}), "nexus.nofileLimit", "1024"),
     ("bad-url", config(**{"nexus.url": "nexus:8081"}), "nexus.url", "http(s) URL"),
     ("unmanaged-without-url", config(**{"nexus.manageServer": False}), "nexus.url", "is required"),
     ("unknown-nexus-key", config(**{"nexus.dataDirectory": "/x"}), "nexus.dataDirectory", "not a known key"),

@@ -12,11 +12,11 @@ from components.access import PULL_ROLE, AccessControl, access_plan, team_role
 from components.first_run import FirstRun
 from components.layout_policy import LATEST_POLICY, RELEASE_POLICY, RetentionPolicies, retention_policies
 from components.registry import PULL_GROUP, registry_layout
-from dynamic_providers.anonymous import AnonymousAccessProvider
+from dynamic_providers.anonymous import AnonymousAccessProvider, AnonymousLockdown
 from dynamic_providers.base import NexusProvider, ProviderError
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.ldap import LdapServerProvider
-from dynamic_providers.realms import RealmsProvider
+from dynamic_providers.realms import ActiveRealms, RealmsProvider
 from dynamic_providers.roles import RoleProvider
 from dynamic_providers.users import UserProvider
 from settings import SettingsError, StackSettings, parse_settings
@@ -247,7 +247,11 @@ def mocks() -> m.RecordingMocks:
 def test_access_control_component(mocks: m.RecordingMocks) -> None:
     settings = settings_of()
     conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
-    m.deploy(lambda: AccessControl("access", settings, connection=conn))
+
+    def build() -> None:
+        AccessControl("access", settings, connection=conn).grant()
+
+    m.deploy(build)
     assert {r.name for r in mocks.of_type(T_ROLE)} >= {
         "role-docker-pull",
         "role-docker-platform-push",
@@ -264,6 +268,31 @@ def test_access_control_component(mocks: m.RecordingMocks) -> None:
     )
     assert mocks.options_of(mocks.one(T_ANONYMOUS)).depends_on_name("role-docker-pull")
     assert mocks.options_of(mocks.one(T_REALMS)).depends_on_name("ldap-ldap")
+    # anonymous access off (the default) is switched off first, waiting for no role
+    lockdown = mocks.one(T_LOCKDOWN, "anonymous-lockdown")
+    assert not any(":Role::" in urn for urn in mocks.options_of(lockdown).dependencies)
+    assert m.plain(lockdown.inputs["connection"])["url"] == "http://127.0.0.1:8081"
+
+
+T_LOCKDOWN = "pulumi-python:dynamic/nexus:AnonymousLockdown"
+
+
+def test_anonymous_pull_waits_for_the_pull_role_it_grants(mocks: m.RecordingMocks) -> None:
+    settings = settings_of(access={"anonymousPull": True})
+    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
+    built: dict[str, AccessControl] = {}
+
+    def build() -> None:
+        access = built["access"] = AccessControl("access", settings, connection=conn)
+        access.grant()
+
+    m.deploy(build)
+    # on: the lockdown leaves on only what the stack set up (docker-pull); the rest comes with the roles
+    assert [type(r) for r in built["access"].baseline] == [ActiveRealms, AnonymousLockdown]
+    assert mocks.one(T_LOCKDOWN, "anonymous-lockdown").inputs["keep_roles"] == [PULL_ROLE]
+    anonymous = mocks.one(T_ANONYMOUS)
+    assert anonymous.inputs["enabled"] is True and anonymous.inputs["roles"] == [PULL_ROLE]
+    assert mocks.options_of(anonymous).depends_on_name("role-docker-pull")
 
 
 def test_first_run_component(mocks: m.RecordingMocks) -> None:

@@ -13,6 +13,7 @@ from components.haproxy import (
     CONFIG_MARK,
     CONTAINER_CERTIFICATE_PATH,
     CONTAINER_CONFIG_PATH,
+    HEALTH_WAIT_SECONDS,
     Haproxy,
     HaproxyArgs,
     as_root,
@@ -21,6 +22,7 @@ from components.haproxy import (
     stats_password,
 )
 from components.haproxy_config import STATS_PASSWORD_ENV, build_pem_bundle, render_haproxy_config
+from components.nexus_server import HEALTH_WAIT_SECONDS as NEXUS_HEALTH_WAIT_SECONDS
 from components.nexus_server import NexusServer, NexusServerArgs
 from components.pki import Pki, PkiArgs
 from settings import SettingsError, StackSettings, parse_settings
@@ -203,11 +205,48 @@ def test_container_stats_password_env_is_secret(mocks: m.RecordingMocks) -> None
     assert out.values["stats_password"] == derive_stats_password("admin-secret")
 
 
-def test_container_mode_runs_no_host_command_for_haproxy(mocks: m.RecordingMocks) -> None:
+def test_container_mode_runs_only_the_config_check_for_haproxy(mocks: m.RecordingMocks) -> None:
     _build(CONTAINER)
     names = [r.name for r in (*mocks.of_type(m.T_LOCAL_COMMAND), *mocks.of_type(m.T_REMOTE_COMMAND))]
-    assert names == ["nexus-data-dir", "nexus-snapshot"]
+    assert names == ["nexus-data-dir", "nexus-snapshot", "haproxy-config-check"]
     assert mocks.one("nexus-platform:components:Haproxy", "haproxy").custom is False
+
+
+def test_container_mode_checks_the_config_with_the_image_before_replacing(mocks: m.RecordingMocks) -> None:
+    _, _, settings = _build(CONTAINER)
+    check = mocks.one(m.T_LOCAL_COMMAND, "haproxy-config-check")
+    create = check.inputs["create"]
+    assert create.startswith("DOCKER_HOST=unix:///var/run/docker.sock; export DOCKER_HOST\n")
+    assert "docker run --rm -i --user 0 --network none --entrypoint sh haproxy:2.8.16 -c" in create
+    assert "haproxy -c -f /usr/local/etc/haproxy/haproxy.cfg" in create
+    config = render_haproxy_config(haproxy_spec_from_settings(settings))
+    for line in config.splitlines():
+        assert line.replace("'", "'\"'\"'") in create
+    # the stats password and the PEM go on stdin, as a secret; never in the command text
+    assert m.is_secret(check.inputs["stdin"])
+    password, pem = m.plain(check.inputs["stdin"]).split("\n", 1)
+    assert password == derive_stats_password("admin-secret")
+    uploads = m.plain(_container(mocks).inputs["uploads"])
+    assert pem == next(u["content"] for u in uploads if u["file"].endswith(".pem"))  # what it will load
+    assert password not in create and "PRIVATE KEY" not in create
+    assert mocks.options_of(check).depends_on_name("haproxy-image")
+    # the running container is replaced only after the check passed
+    assert mocks.options_of(_container(mocks)).depends_on_name("haproxy-config-check")
+
+
+def test_containers_are_waited_for_until_healthy(mocks: m.RecordingMocks) -> None:
+    _build(CONTAINER)
+    haproxy = _container(mocks).inputs
+    assert haproxy["wait"] is True and haproxy["mustRun"] is True
+    assert haproxy["waitTimeout"] == HEALTH_WAIT_SECONDS
+    assert haproxy["healthcheck"]["tests"] == ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/443"]
+    nexus = mocks.one(m.T_CONTAINER, "nexus-container").inputs
+    assert nexus["wait"] is True and nexus["mustRun"] is True
+    assert nexus["waitTimeout"] == NEXUS_HEALTH_WAIT_SECONDS
+    assert nexus["healthcheck"]["tests"] == [
+        "CMD-SHELL",
+        "curl -fsS -o /dev/null http://127.0.0.1:8081/service/rest/v1/status || exit 1",
+    ]
 
 
 def test_container_mode_needs_the_engine() -> None:

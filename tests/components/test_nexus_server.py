@@ -135,7 +135,7 @@ def test_local_data_dir_command_runs_before_the_container(mocks: m.RecordingMock
     cmd = mocks.one(m.T_LOCAL_COMMAND, "nexus-data-dir")
     assert (
         "mkdir -p /srv/nexus/data /srv/nexus/backups && $S chown 200:200 /srv/nexus/data"
-        in (cmd.inputs["create"])
+        " && $S chmod 0700 /srv/nexus/backups" in (cmd.inputs["create"])
     )
     assert cmd.inputs["triggers"] == ["/srv/nexus/data", "/srv/nexus/backups"]
     assert "delete" not in cmd.inputs  # never removes data

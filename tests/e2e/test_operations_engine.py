@@ -59,8 +59,9 @@ from pathlib import Path
 project = Path(sys.argv[1])
 sys.path.insert(0, str(project))
 import pulumi.automation as auto
-from operations.stack import open_stack
+from operations.stack import open_stack, planned_step
 from operations.stackfile import pin_version
+from operations.upgrade import unrelated_changes
 
 auto.create_stack("e2e", project_name="nexus-platform", program=lambda: None,
                   opts=auto.LocalWorkspaceOptions(work_dir=str(project)))
@@ -71,9 +72,17 @@ def outputs():
     return {k: v.value for k, v in stack.outputs().items()}
 
 def preview():
-    lines = []
-    result = stack.preview(on_output=lines.append, color="never")
-    return {"text": "".join(lines), "summary": result.change_summary}
+    lines, steps = [], []
+
+    def on_event(event):  # what StackSteps.preview collects for the mixed-preview check
+        step = planned_step(event)
+        if step is not None:
+            steps.append(step)
+
+    result = stack.preview(on_output=lines.append, on_event=on_event, color="never")
+    return {"text": "".join(lines), "summary": result.change_summary,
+            "steps": [[step.op, step.name, step.type] for step in steps],
+            "unrelated": [step.name for step in unrelated_changes(steps)]}
 
 stack.up(color="never")
 results["first"] = outputs()
@@ -127,7 +136,14 @@ def test_automation_stack_pin_and_downgrade_warning(tmp_path: Path, engine_bin: 
     assert proc.returncode == 0, proc.stderr[-4000:]
     results = json.loads(proc.stdout.strip().splitlines()[-1])
     assert results["first"] == {"nexusVersion": "3.77.1", "deployedVersion": "3.77.1"}
-    assert "older than the deployed" not in results["upgrade_preview"]["text"]
+    upgrade = results["upgrade_preview"]
+    assert "older than the deployed" not in upgrade["text"]
+    # the engine's step events as the upgrade reads them: the version change alone is no mixed preview
+    assert ["update", "nexus-deployed-version", "pulumi-python:dynamic/nexus:DeployedVersion"] in upgrade[
+        "steps"
+    ]
+    assert any(step[2] == "pulumi:pulumi:Stack" for step in upgrade["steps"]), upgrade["steps"]
+    assert upgrade["unrelated"] == [], upgrade["steps"]
     assert results["upgraded"] == {"nexusVersion": "3.80.0", "deployedVersion": "3.80.0"}
     downgrade = results["downgrade_preview"]["text"]
     assert "warning: nexus.version 3.77.1 is older than the deployed 3.80.0" in downgrade

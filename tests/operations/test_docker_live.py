@@ -28,6 +28,7 @@ import json
 import os
 import resource
 import shutil
+import stat
 import subprocess
 import tarfile
 import time
@@ -42,7 +43,6 @@ from components.nexus_server import (
     CONTAINER_NAME,
     DATA_MOUNT,
     NEXUS_UID,
-    NOFILE_LIMIT,
     NexusServerArgs,
     snapshot_commands,
 )
@@ -51,7 +51,7 @@ from operations.host import LocalShell
 from operations.smoke import Check, NexusEndpoint, SmokeReport
 from operations.snapshots import RESTORED_MARKER, last_record, restore_script
 from operations.stack import StackSteps
-from settings import StackSettings, parse_settings
+from settings import DEFAULT_NOFILE_LIMIT, StackSettings, parse_settings
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
 
 pytestmark = pytest.mark.live
@@ -187,7 +187,7 @@ class LiveHost:
         """Create and start the container as the NexusServer component does (see the module docstring)."""
         # the component's nofile limit, unless this machine's hard limit is lower (a container
         # cannot raise it above the daemon's)
-        nofile = min(NOFILE_LIMIT, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+        nofile = min(DEFAULT_NOFILE_LIMIT, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
         self.engine.docker(
             "run", "--detach", "--name", CONTAINER_NAME, "--label", LABEL,
             "--restart", "always", "--network", "none",
@@ -369,6 +369,10 @@ def test_component_snapshot_step_stops_nexus_cleanly_then_tars(live: LiveHost) -
     assert archive == f"{live.backup}/{record['name']}.tar"
     assert record["sizeBytes"] == os.path.getsize(archive)
     assert json.loads((live.backup / f"{record['name']}.json").read_text()) == record
+    # private: the archive holds the database (password hashes) and the node keystore
+    assert stat.S_IMODE(live.backup.stat().st_mode) == 0o700
+    for path in (Path(archive), live.backup / f"{record['name']}.json"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
     # stopped with the grace period: SIGTERM, a clean exit after the shutdown (not killed at once)
     state = live.state()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import stat
 import subprocess
 import tarfile
 from datetime import UTC, datetime, timedelta, timezone
@@ -132,6 +133,28 @@ def test_snapshot_stops_nexus_cleanly_then_archives_and_records(fake_host: FakeH
     container = fake_host.container()
     assert container is not None and container["running"] is False  # stays stopped: about to be replaced
     assert tree(fake_host.data) == before  # a snapshot never changes the data
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_snapshots_are_private(fake_host: FakeHost) -> None:
+    """0700 backup directory, 0600 archives and records (the H2 database, the node keystore);
+    older files left readable by an earlier version are tightened too."""
+    fake_host.seed_data()
+    fake_host.backup.mkdir(mode=0o755)
+    old = fake_host.backup / "nexus-data-3.70.0-20250101T000000Z.tar"
+    old.write_bytes(b"old")
+    old.chmod(0o644)
+    # with the usual umask of a login shell, which would make them world-readable
+    out = run_checked(fake_host.shell, "umask 022\n" + snapshot_script(fake_host.paths, keep=3), "snapshot")
+    record = last_record(out)
+    assert record is not None
+    assert mode(fake_host.backup) == 0o700
+    for suffix in (".tar", ".json"):
+        assert mode(fake_host.backup / f"{record['name']}{suffix}") == 0o600, suffix
+    assert mode(old) == 0o600
 
 
 def test_manual_snapshot_restarts_nexus_and_takes_the_given_version(fake_host: FakeHost) -> None:

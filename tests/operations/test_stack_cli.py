@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pulumi.automation as auto
 import pytest
 
 from operations import cli
@@ -31,16 +32,39 @@ class FakeStack:
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.up_output: str | None = None  # set: `up` prints it and fails like the Automation API
 
-    def preview(self, on_output: Any = None, color: str = "") -> Any:
+    def preview(self, on_output: Any = None, on_event: Any = None, color: str = "") -> Any:
         self.calls.append("preview")
         if on_output:
             on_output("~ nexus-snapshot replace\n")
+        if on_event:
+            for op, name in (
+                ("replace", "nexus-snapshot"),
+                ("same", "repo-docker-all"),
+                ("create", "repo-x"),
+            ):
+                metadata = SimpleNamespace(op=SimpleNamespace(value=op), urn=f"urn:pulumi:dev::p::t::{name}")
+                on_event(SimpleNamespace(resource_pre_event=SimpleNamespace(metadata=metadata)))
+            on_event(SimpleNamespace(resource_pre_event=None, diagnostic_event=SimpleNamespace()))
         return SimpleNamespace(change_summary={"replace": 2, "same": 30, "update": 1})
 
     def up(self, on_output: Any = None, color: str = "") -> Any:
         self.calls.append("up")
+        if self.up_output is not None:
+            for line in self.up_output.splitlines():
+                on_output(line)
+            # The Automation API's CommandError: its text is the whole output again.
+            raise auto.CommandError(_Result(self.up_output))  # type: ignore[arg-type]
         return SimpleNamespace()
+
+
+class _Result:
+    def __init__(self, output: str) -> None:
+        self.output = output
+
+    def __str__(self) -> str:
+        return f"\n code: 255\n stdout: {self.output}\n stderr: "
 
 
 @pytest.fixture
@@ -98,7 +122,13 @@ def test_versions_from_outputs_stack_file_and_server_header(
 
 def test_preview_confirm_up_and_smoke(fake_host: FakeHost, emulator: NexusEmulator) -> None:
     steps = make_steps(fake_host, emulator)
-    assert steps.preview() == "preview: replace 2, update 1"
+    preview = steps.preview()
+    assert preview.summary == "preview: replace 2, update 1"
+    assert [(step.op, step.name) for step in preview.steps] == [
+        ("replace", "nexus-snapshot"),
+        ("same", "repo-docker-all"),
+        ("create", "repo-x"),
+    ]
     assert steps.confirm("go?") is True
     steps.ask = lambda prompt: "no"
     assert steps.confirm("go?") is False
@@ -178,3 +208,46 @@ def test_cli_exit_codes(
     assert cli.rollback_main(["dev", "--yes"]) == 2  # nothing older to go back to
     assert cli.restore_main(["dev", "nexus-data-3.77.1-20250101T000000Z", "--yes"]) == 2
     assert "no snapshot named" in capsys.readouterr().out
+
+
+UP_OUTPUT = """\
+Updating (dev):
+ +  pulumi-python:dynamic/nexus:Repository repo-docker-beta-release creating (0s)
+ +  pulumi-python:dynamic/nexus:Repository repo-docker-beta-release creating (0s) error: E: HTTP 503
+Diagnostics:
+  pulumi-python:dynamic/nexus:Repository (repo-docker-beta-release):
+    error: E: repository 'docker-beta-release': HTTP 503 (POST /v1/repositories/docker/hosted -> 503)
+  pulumi:pulumi:Stack (nexus-platform-dev):
+    error: update failed
+Resources:
+    30 unchanged
+"""
+
+
+def test_a_failed_upgrade_prints_the_engine_output_once_and_ends_with_the_summary(
+    fake_host: FakeHost,
+    emulator: NexusEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fake_host.seed_data()
+    printed: list[str] = []
+    steps = make_steps(fake_host, emulator)
+    steps.out = printed.append
+    steps.stack.up_output = UP_OUTPUT  # type: ignore[attr-defined]
+    steps.stack.preview = lambda **kw: SimpleNamespace(change_summary={})  # type: ignore[attr-defined]
+    _patch_cli(monkeypatch, steps)
+    code = cli.upgrade_main(["dev", "3.80.0", "--yes"])
+    stdout = capsys.readouterr().out
+    everything = "\n".join(printed) + stdout
+    assert code == 4, everything  # up failed, and so did the rollback's up
+    assert everything.count("Updating (dev):") == 2  # once per `up` (upgrade, rollback), never repeated
+    assert "stderr:" not in everything and " stdout: " not in everything
+    summary = stdout.split("=== summary ===", 1)[1]
+    assert summary.strip().splitlines()[0] == "result: upgrade failed, rollback failed"
+    assert stdout.rstrip().endswith(summary.rstrip())
+    assert len(summary.strip().splitlines()) <= 6, summary
+    assert (
+        "pulumi up failed: exit 255: E: repository 'docker-beta-release': HTTP 503 "
+        "(POST /v1/repositories/docker/hosted -> 503)"
+    ) in summary

@@ -30,7 +30,17 @@ from operations.snapshots import (
     snapshot_script,
 )
 from operations.stackfile import pin_version, read_version
-from operations.upgrade import Outcome, choose_rollback_snapshot, restore, rollback, upgrade
+from operations.upgrade import (
+    FOLLOWS_FROM_VERSION,
+    Outcome,
+    PlannedStep,
+    Preview,
+    choose_rollback_snapshot,
+    restore,
+    rollback,
+    unrelated_changes,
+    upgrade,
+)
 from operations.versions import compare
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 from tests.operations.conftest import FakeHost, tree
@@ -45,6 +55,10 @@ config:
     dataDir: /data/nexus-data
     keepSnapshots: 3
 """
+
+
+def urn(typ: str, name: str) -> str:
+    return f"urn:pulumi:dev::nexus-platform::nexus-platform:components:X${typ}::{name}"
 
 
 def image_id(version: str) -> str:
@@ -63,6 +77,7 @@ class World:
     fails_before_replace: set[str] = field(default_factory=set)  # fails before the old one is removed
     answer: bool = True
     preview_error: str | None = None
+    pending: list[PlannedStep] = field(default_factory=list)  # changes besides the version's
     questions: list[str] = field(default_factory=list)
     said: list[str] = field(default_factory=list)
     ups: list[str] = field(default_factory=list)
@@ -108,11 +123,24 @@ class World:
     def pin_version(self, version: str) -> None:
         pin_version(self.stack_file, version)
 
-    def preview(self) -> str:
+    def preview(self) -> Preview:
         if self.preview_error:
             raise RuntimeError(self.preview_error)
         version = self.configured_version()
-        return f"~ nexus-image, +- nexus-container, +- nexus-snapshot (nexus.version {version})"
+        steps = [
+            PlannedStep("replace", urn("docker:index/remoteImage:RemoteImage", "nexus-image")),
+            PlannedStep("replace", urn("command:local:Command", "nexus-snapshot")),
+            PlannedStep("replace", urn("docker:index/container:Container", "nexus-container")),
+            PlannedStep(
+                "update", urn("pulumi-python:dynamic/nexus:DeployedVersion", "nexus-deployed-version")
+            ),
+            PlannedStep("update", urn("pulumi-python:dynamic/nexus:FirstRun", "nexus-first-run")),
+            PlannedStep("same", urn("pulumi-python:dynamic/nexus:Repository", "repo-docker-all")),
+            PlannedStep("same", "urn:pulumi:dev::nexus-platform::pulumi:pulumi:Stack::nexus-platform-dev"),
+        ]
+        return Preview(
+            f"~ nexus-image, +- nexus-container (nexus.version {version})", (*steps, *self.pending)
+        )
 
     def confirm(self, question: str) -> bool:
         self.questions.append(question)
@@ -378,3 +406,58 @@ def test_failed_preview_changes_nothing(world: World) -> None:
     assert report.outcome is Outcome.FAILED and report.outcome.exit_code == 4
     assert "preview failed, nothing changed" in report.text()
     assert world.stack_file.read_text() == STACK and world.ups == []
+
+
+PENDING = [
+    PlannedStep("create", urn("pulumi-python:dynamic/nexus:Repository", "repo-docker-beta-release")),
+    PlannedStep("update", urn("pulumi-python:dynamic/nexus:Role", "role-docker-pull")),
+]
+
+
+def test_unrelated_changes_are_what_does_not_follow_from_the_version() -> None:
+    steps = Preview("", ()).steps + tuple(
+        PlannedStep("replace", urn("docker:index/container:Container", name))
+        for name in sorted(FOLLOWS_FROM_VERSION)
+    )
+    assert unrelated_changes(steps) == []
+    provider = PlannedStep(
+        "update", "urn:pulumi:dev::nexus-platform::pulumi:providers:pulumi-python::default"
+    )
+    assert (
+        unrelated_changes([*steps, *PENDING, PlannedStep("same", urn("x:y:Z", "other")), provider]) == PENDING
+    )
+    assert PENDING[0].name == "repo-docker-beta-release"
+    assert PENDING[0].type == "pulumi-python:dynamic/nexus:Repository"
+
+
+def test_upgrade_refuses_a_mixed_preview_before_stopping_anything(world: World) -> None:
+    world.pending = list(PENDING)  # e.g. creates left pending by an earlier failed `up`
+    before = tree(world.host.data)
+    world.host.clear_calls()
+    report = upgrade(world, "3.80.0", assume_yes=True)
+    assert report.outcome is Outcome.REFUSED and report.outcome.exit_code == 2, report.text()
+    text = report.text()
+    assert "create repo-docker-beta-release (pulumi-python:dynamic/nexus:Repository)" in text
+    assert "update role-docker-pull" in text
+    assert "./scripts/up" in text and "Nothing was stopped" in text
+    assert "nexus-container" not in text  # what follows from the version is not listed
+    assert world.ups == [] and world.questions == []
+    assert not any(call.startswith("stop") for call in world.host.calls()), world.host.calls()
+    assert world.stack_file.read_text() == STACK  # unpinned
+    assert tree(world.host.data) == before and world.snapshots() == []
+    assert server_version(world) == "3.77.1-01"
+
+
+def test_rollback_refuses_a_mixed_preview_before_restoring(world: World) -> None:
+    assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED
+    pinned = world.stack_file.read_text()
+    before = tree(world.host.data)
+    world.pending = list(PENDING)
+    world.host.clear_calls()
+    report = rollback(world, assume_yes=True)
+    assert report.outcome is Outcome.REFUSED, report.text()
+    assert "refusing to roll back Nexus 3.80.0 -> 3.77.1" in report.text()
+    assert "repo-docker-beta-release" in report.text()
+    assert world.stack_file.read_text() == pinned  # still 3.80.0
+    assert tree(world.host.data) == before and world.ups == ["3.80.0"]
+    assert not any(call.startswith("stop") for call in world.host.calls()), world.host.calls()

@@ -1,0 +1,103 @@
+"""One line per provider error (dynamic_providers/errors.py), in process.
+
+The real provider host is exercised under the real engine in tests/e2e/test_partial_failure.py;
+here the host is simulated by the module check (``in_provider_host``) and the traceback text is
+produced the way the SDK's host produces it (``traceback.format_exc()``).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any
+
+import pytest
+
+from dynamic_providers import errors
+from dynamic_providers.base import ProviderError
+from dynamic_providers.blob_stores import FileBlobStoreProvider
+from dynamic_providers.client import NexusConnectionError, ServerError, ValidationError
+from dynamic_providers.errors import DEBUG_ENV, OneLineError, OneLineErrors, one_line
+
+SERVER = ServerError(
+    "HTTP 503 Service Unavailable",
+    status=503,
+    resource="repository 'docker-alpha-release'",
+    method="POST",
+    path="/v1/repositories/docker/hosted",
+)
+
+
+def host_format(call: Any) -> str:
+    """What the SDK's provider host sends to the engine when ``call`` raises."""
+    try:
+        call()
+    except Exception:
+        return traceback.format_exc()
+    raise AssertionError("no error")
+
+
+@pytest.fixture
+def in_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(errors, "in_provider_host", lambda: True)
+    monkeypatch.setattr(sys, "tracebacklimit", sys.getrecursionlimit(), raising=False)
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
+
+
+def test_one_line_names_the_object_the_call_and_what_to_do() -> None:
+    line = one_line(SERVER, "create")
+    assert line.startswith(
+        "repository 'docker-alpha-release': HTTP 503 Service Unavailable "
+        "(POST /v1/repositories/docker/hosted -> 503)."
+    )
+    assert "docker logs --tail 50 nexus" in line and "\n" not in line
+    refused = ValidationError("bad port", status=400, resource="repository 'x'", method="PUT", path="/v1/r")
+    assert "correct them in the stack config" in one_line(refused, "update")
+    assert "check that it runs" in one_line(NexusConnectionError("refused", resource="realms"), "read")
+    assert one_line(ProviderError("blob store 'x' already exists.\nSet adopt"), "create") == (
+        "blob store 'x' already exists. Set adopt"
+    )
+    bug = one_line(KeyError("name"), "diff")
+    assert bug.startswith("unexpected KeyError in diff: 'name'") and DEBUG_ENV in bug
+
+
+#: Nobody listens on port 9 (discard) here: the create fails at once with a connection error.
+UNREACHABLE = {"url": "http://127.0.0.1:9", "username": "admin", "max_retry_seconds": 0.1}
+
+
+def test_in_the_provider_host_an_error_is_one_line_without_traceback(in_host: None) -> None:
+    provider = FileBlobStoreProvider()
+    props = {"name": "b1", "path": "b1", "connection": UNREACHABLE}
+    text = host_format(lambda: provider.create(props))
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    assert lines[0].startswith("nexus-platform.OneLineError: blob store 'b1': ")
+    assert "Nexus did not answer" in lines[0]
+
+
+def test_the_debug_switch_keeps_the_traceback(in_host: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DEBUG_ENV, "1")
+    provider = FileBlobStoreProvider()
+    props = {"name": "b1", "path": "b1", "connection": UNREACHABLE}
+    text = host_format(lambda: provider.create(props))
+    assert text.startswith("Traceback (most recent call last):") and "NexusConnectionError" in text
+
+
+def test_outside_the_host_errors_stay_as_they_are() -> None:
+    class Failing(OneLineErrors):
+        def create(self, props: dict[str, Any]) -> Any:
+            raise SERVER
+
+    with pytest.raises(ServerError):
+        Failing().create({})
+    assert errors.in_provider_host() is False  # pytest is not the SDK's provider host
+
+
+def test_every_engine_call_of_a_subclass_is_wrapped(in_host: None) -> None:
+    class Failing(OneLineErrors):
+        def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> Any:
+            raise SERVER
+
+    with pytest.raises(OneLineError, match=r"^repository 'docker-alpha-release': HTTP 503") as raised:
+        Failing().diff("x", {}, {})
+    assert raised.value.__suppress_context__  # raised `from None`: no chained traceback either
