@@ -73,3 +73,6 @@ def test_the_sandboxed_daemon_keeps_to_its_directory(tmp_path: Path) -> None:
     for flag in ("--data-root", "--exec-root", "--pidfile"):
         (value,) = [arg.split("=", 1)[1] for arg in argv if arg.startswith(flag + "=")]
         assert Path(value).parent == tmp_path
+    (pool,) = [arg.split("=", 1)[1] for arg in argv if arg.startswith("--default-address-pool=")]
+    prefix = pool.removeprefix("base=").split(".")
+    assert prefix[0] == "10" and (10, int(prefix[1])) not in de.routed_prefixes(), pool
