@@ -124,6 +124,8 @@ class LiveStack:
     root: Path
     #: declared external port -> host port here
     ports: dict[int, int]
+    #: The stack configuration (what Pulumi.<stack>.yaml holds) of ``settings``.
+    config: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     admin_password: str = ADMIN_PASSWORD
 
@@ -142,6 +144,17 @@ class LiveStack:
     def url(self, port: int, path: str = "/") -> str:
         """``https://<uiHost>:<host port>`` of a declared port (resolved to 127.0.0.1 by the caller)."""
         return f"https://{UI_HOST}:{self.ports[port]}{path}"
+
+    def curl(
+        self, port: int, path: str, *extra: str, scheme: str = "https"
+    ) -> subprocess.CompletedProcess[str]:
+        """curl ``<scheme>://<uiHost>:<port><path>`` (a declared port) on 127.0.0.1, trusting only the CA."""
+        host_port = self.ports[port]
+        return subprocess.run(
+            ["curl", "-sS", "--max-time", "120", "--resolve", f"{UI_HOST}:{host_port}:127.0.0.1",
+             "--cacert", str(self.pki.ca_file), *extra, f"{scheme}://{UI_HOST}:{host_port}{path}"],
+            capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
 
     def declared(self, resource_name: str) -> dc.Declared:
         return dc.declared_container(self.mocks, resource_name)
@@ -264,7 +277,8 @@ def live_stack(
             unavailable(f"the engine at {engine.host} already has a container named {name}: not touching it")
     root = tmp_path_factory.mktemp("live-stack")
     root.chmod(0o755)  # UID 200 in the container must reach the bind-mounted data directory
-    settings = parse_settings(stack_config(engine, platform_images, root))
+    config = stack_config(engine, platform_images, root)
+    settings = parse_settings(config)
     pki = make_test_pki(root / "pki", DOMAIN)
     mocks = declare(settings, pki)
     declared_ports = [
@@ -273,7 +287,7 @@ def live_stack(
         for port in resource.inputs.get("ports") or []
     ]
     ports = dict(zip(declared_ports, free_ports(len(declared_ports)), strict=True))
-    stack = LiveStack(engine, settings, mocks, pki, root, ports)
+    stack = LiveStack(engine, settings, mocks, pki, root, ports, config)
     created_network = False
     try:
         # the data-dir command first, as the engine runs it (mkdir, chown to UID 200)

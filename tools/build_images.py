@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Bump when the recipe changes in a way the inputs below do not show (invalidates every cache entry).
-RECIPE = "1"
+RECIPE = "2"
 SUITE = "bookworm"
 PROJECT_PREFIX = "nexus-platform"
 LABEL_INPUT = "nexus-platform.image-input"
@@ -336,9 +336,12 @@ def mmdebstrap(packages: Sequence[str], target: Path, say: Say) -> None:
 
 
 def add_user(root: Path, name: str, uid: int, home: str) -> None:
-    """Add (or renumber) a system user and its group in the root file system's passwd and group."""
+    """Add (or renumber) a system user and its group (same number) in the root file system.
+
+    Files the packages gave the previous numbers are given the new ones.
+    """
     passwd, group = root / "etc" / "passwd", root / "etc" / "group"
-    old_uid: int | None = None
+    old_uid = old_gid = None
     users = []
     for line in passwd.read_text().splitlines():
         fields = line.split(":")
@@ -348,7 +351,13 @@ def add_user(root: Path, name: str, uid: int, home: str) -> None:
         users.append(line)
     users.append(f"{name}:x:{uid}:{uid}:{name}:{home}:/usr/sbin/nologin")
     passwd.write_text("\n".join(users) + "\n")
-    groups = [line for line in group.read_text().splitlines() if line.split(":")[0] != name]
+    groups = []
+    for line in group.read_text().splitlines():
+        fields = line.split(":")
+        if fields[0] == name:
+            old_gid = int(fields[2])
+            continue
+        groups.append(line)
     groups.append(f"{name}:x:{uid}:")
     group.write_text("\n".join(groups) + "\n")
     shadow = root / "etc" / "shadow"
@@ -356,16 +365,14 @@ def add_user(root: Path, name: str, uid: int, home: str) -> None:
         lines = [line for line in shadow.read_text().splitlines() if line.split(":")[0] != name]
         lines.append(f"{name}:!:19000:0:99999:7:::")
         shadow.write_text("\n".join(lines) + "\n")
-    if old_uid is not None and old_uid != uid:  # files the package gave the old number
-        for path in [root, *root.rglob("*")]:
-            st = path.lstat()
-            if st.st_uid == old_uid or st.st_gid == old_uid:
-                os.chown(
-                    path,
-                    uid if st.st_uid == old_uid else st.st_uid,
-                    uid if st.st_gid == old_uid else st.st_gid,
-                    follow_symlinks=False,
-                )
+    if (old_uid, old_gid) == (None, None) or (old_uid, old_gid) == (uid, uid):
+        return
+    for path in [root, *root.rglob("*")]:
+        st = path.lstat()
+        new_uid = uid if st.st_uid == old_uid else st.st_uid
+        new_gid = uid if st.st_gid == old_gid else st.st_gid
+        if (new_uid, new_gid) != (st.st_uid, st.st_gid):
+            os.chown(path, new_uid, new_gid, follow_symlinks=False)
 
 
 def write_files(root: Path, files: dict[str, str]) -> None:

@@ -145,7 +145,9 @@ def create_args(declared: Declared, options: RunOptions, notes: Callable[[str], 
     for limit in inputs.get("ulimits") or []:
         soft, hard = int(limit["soft"]), int(limit["hard"])
         if limit["name"] == "nofile" and options.nofile_cap is not None and hard > options.nofile_cap:
-            notes(f"{declared.name}: nofile {soft}:{hard} clamped to this engine's limit {options.nofile_cap}")
+            notes(
+                f"{declared.name}: nofile {soft}:{hard} clamped to this engine's limit {options.nofile_cap}"
+            )
             soft, hard = min(soft, options.nofile_cap), options.nofile_cap
         args += ["--ulimit", f"{limit['name']}={soft}:{hard}"]
     for key, value in (inputs.get("sysctls") or {}).items():

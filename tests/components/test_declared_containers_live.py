@@ -40,17 +40,15 @@ def cmdline(stack: LiveStack, container: str) -> list[str]:
     return [arg for arg in raw.split("\0") if arg]
 
 
-def curl(stack: LiveStack, port: int, path: str, *extra: str, scheme: str = "https") -> subprocess.CompletedProcess[str]:
-    """curl to ``<scheme>://<uiHost>:<port><path>`` on 127.0.0.1, trusting only the stack CA."""
-    host_port = stack.ports[port]
-    return subprocess.run(
-        ["curl", "-sS", "--max-time", "120", "--resolve", f"{UI_HOST}:{host_port}:127.0.0.1",
-         "--cacert", str(stack.pki.ca_file), *extra, f"{scheme}://{UI_HOST}:{host_port}{path}"],
-        capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+def curl(
+    stack: LiveStack, port: int, path: str, *extra: str, scheme: str = "https"
+) -> subprocess.CompletedProcess[str]:
+    return stack.curl(port, path, *extra, scheme=scheme)
 
 
-def status_and_headers(stack: LiveStack, port: int, path: str, *extra: str, scheme: str = "https") -> tuple[int, str]:
+def status_and_headers(
+    stack: LiveStack, port: int, path: str, *extra: str, scheme: str = "https"
+) -> tuple[int, str]:
     done = curl(stack, port, path, "-o", "/dev/null", "-D", "-", *extra, scheme=scheme)
     assert done.returncode == 0, done.stderr
     status = int(done.stdout.split("\r\n", 1)[0].split()[1])
@@ -65,7 +63,9 @@ def test_nexus_runs_as_uid_200_with_java_as_pid_1_and_the_declared_heap(live_sta
     assert exec_in(live_stack, "nexus", "id", "-u").strip() == str(NEXUS_UID)
     argv = cmdline(live_stack, "nexus")
     assert Path(argv[0]).name == "java", argv[:3]  # PID 1: docker stop's SIGTERM reaches Nexus itself
-    (vm_params,) = [e.split("=", 1)[1] for e in declared.inputs["envs"] if e.startswith("INSTALL4J_ADD_VM_PARAMS=")]
+    (vm_params,) = [
+        e.split("=", 1)[1] for e in declared.inputs["envs"] if e.startswith("INSTALL4J_ADD_VM_PARAMS=")
+    ]
     heap = live_stack.settings.nexus.heap
     assert f"-Xmx{heap}" in vm_params.split()
     # the JVM takes the last occurrence: the declared variable wins over the launcher's defaults
@@ -116,13 +116,20 @@ def test_haproxy_runs_as_uid_99_in_master_worker_mode_with_the_uploads_owned_as_
     owners = exec_in(
         live_stack, "haproxy", "stat", "-c", "%n %u %a", CONTAINER_CONFIG_PATH, CONTAINER_CERTIFICATE_PATH
     ).splitlines()
-    assert owners == [f"{CONTAINER_CONFIG_PATH} 0 644", f"{CONTAINER_CERTIFICATE_PATH} {CONTAINER_HAPROXY_UID} 600"]
+    assert owners == [
+        f"{CONTAINER_CONFIG_PATH} 0 644",
+        f"{CONTAINER_CERTIFICATE_PATH} {CONTAINER_HAPROXY_UID} 600",
+    ]
     uploaded = {u["file"]: u["content"] for u in declared.inputs["uploads"]}
     assert exec_in(live_stack, "haproxy", "cat", CONTAINER_CONFIG_PATH) == uploaded[CONTAINER_CONFIG_PATH]
     # the declared sysctl is what lets UID 99 bind 80 and 443 inside the container
-    assert exec_in(live_stack, "haproxy", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").strip() == "0"
+    assert (
+        exec_in(live_stack, "haproxy", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").strip() == "0"
+    )
     # the runbook's check, in the container, with the declared environment
-    check = live_stack.engine.docker("exec", "haproxy", "haproxy", "-c", "-f", CONTAINER_CONFIG_PATH, check=False)
+    check = live_stack.engine.docker(
+        "exec", "haproxy", "haproxy", "-c", "-f", CONTAINER_CONFIG_PATH, check=False
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert any(e.startswith(f"{STATS_PASSWORD_ENV}=") for e in declared.inputs["envs"])
 
@@ -151,7 +158,9 @@ def test_maven_artifact_and_raw_file_round_trip_over_https_trusting_only_the_sta
         got = curl(live_stack, 443, f"/repository/{repository}/{path}", "-u", ":".join(auth),
                    "-o", str(back), "-w", "%{http_code}")  # fmt: skip
         assert got.stdout == "200", got
-        assert hashlib.sha256(back.read_bytes()).hexdigest() == hashlib.sha256(payload.read_bytes()).hexdigest()
+        assert (
+            hashlib.sha256(back.read_bytes()).hexdigest() == hashlib.sha256(payload.read_bytes()).hexdigest()
+        )
     # and nothing else is trusted: without the CA the handshake fails
     untrusted = subprocess.run(
         ["curl", "-sS", "--resolve", f"{UI_HOST}:{live_stack.ports[443]}:127.0.0.1",
@@ -172,7 +181,9 @@ def test_http_redirects_https_has_hsts_and_blocked_admin_paths_answer_403(live_s
         blocked, _ = status_and_headers(live_stack, 443, path, "-u", f"admin:{live_stack.admin_password}")
         assert blocked == 403, path
         # the same path straight from Nexus is not refused: HAProxy is what blocks it
-        direct = requests.get(f"{live_stack.nexus_url}{path}", auth=("admin", live_stack.admin_password), timeout=30)
+        direct = requests.get(
+            f"{live_stack.nexus_url}{path}", auth=("admin", live_stack.admin_password), timeout=30
+        )
         assert direct.status_code != 403, (path, direct.status_code)
 
 
