@@ -335,37 +335,31 @@ def mmdebstrap(packages: Sequence[str], target: Path, say: Say) -> None:
     say(f"root file system ready in {time.monotonic() - started:.0f}s")
 
 
+def _replace_entry(path: Path, name: str, entry: str, id_field: int = 2) -> int | None:
+    """Replace ``name``'s line of a passwd-style file with ``entry``; the number it had (None: none)."""
+    previous = None
+    kept = []
+    for line in path.read_text().splitlines():
+        fields = line.split(":")
+        if fields[0] == name:
+            previous = int(fields[id_field]) if fields[id_field].isdigit() else None
+            continue
+        kept.append(line)
+    path.write_text("\n".join([*kept, entry]) + "\n")
+    return previous
+
+
 def add_user(root: Path, name: str, uid: int, home: str) -> None:
     """Add (or renumber) a system user and its group (same number) in the root file system.
 
     Files the packages gave the previous numbers are given the new ones.
     """
-    passwd, group = root / "etc" / "passwd", root / "etc" / "group"
-    old_uid = old_gid = None
-    users = []
-    for line in passwd.read_text().splitlines():
-        fields = line.split(":")
-        if fields[0] == name:
-            old_uid = int(fields[2])
-            continue
-        users.append(line)
-    users.append(f"{name}:x:{uid}:{uid}:{name}:{home}:/usr/sbin/nologin")
-    passwd.write_text("\n".join(users) + "\n")
-    groups = []
-    for line in group.read_text().splitlines():
-        fields = line.split(":")
-        if fields[0] == name:
-            old_gid = int(fields[2])
-            continue
-        groups.append(line)
-    groups.append(f"{name}:x:{uid}:")
-    group.write_text("\n".join(groups) + "\n")
-    shadow = root / "etc" / "shadow"
-    if shadow.exists():
-        lines = [line for line in shadow.read_text().splitlines() if line.split(":")[0] != name]
-        lines.append(f"{name}:!:19000:0:99999:7:::")
-        shadow.write_text("\n".join(lines) + "\n")
-    if (old_uid, old_gid) == (None, None) or (old_uid, old_gid) == (uid, uid):
+    etc = root / "etc"
+    old_uid = _replace_entry(etc / "passwd", name, f"{name}:x:{uid}:{uid}:{name}:{home}:/usr/sbin/nologin")
+    old_gid = _replace_entry(etc / "group", name, f"{name}:x:{uid}:")
+    if (etc / "shadow").exists():
+        _replace_entry(etc / "shadow", name, f"{name}:!:19000:0:99999:7:::", id_field=0)
+    if (old_uid, old_gid) in ((None, None), (uid, uid)):
         return
     for path in [root, *root.rglob("*")]:
         st = path.lstat()

@@ -53,6 +53,7 @@ from operations.snapshots import RESTORED_MARKER, last_record, restore_script
 from operations.stack import StackSteps
 from settings import StackSettings, parse_settings
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
+from tests.operations.cli_steps import cli_on
 
 pytestmark = pytest.mark.live
 
@@ -324,18 +325,6 @@ def live_steps(host: LiveHost, keep: int = 2) -> LiveSteps:
         privileged=True,
         host=host,
     )
-
-
-@contextlib.contextmanager
-def cli_on(monkeypatch: pytest.MonkeyPatch, steps: StackSteps) -> Iterator[None]:
-    @contextlib.contextmanager
-    def opened(stack: str, project_dir: Path) -> Iterator[StackSteps]:
-        assert stack == "dev"
-        yield steps
-
-    with monkeypatch.context() as patch:
-        patch.setattr(cli, "stack_steps", opened)
-        yield
 
 
 def archive_members(path: str) -> dict[str, tarfile.TarInfo]:
