@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 import requests
@@ -39,7 +39,7 @@ from settings import StackSettings, parse_settings
 from tests.components import declared_containers as dc
 from tests.components import mocks as m
 from tests.components.haproxy_helpers import TestPki, free_ports, make_test_pki
-from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
+from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine, unavailable
 from tools.build_images import Builder, haproxy_image, nexus_image
 
 LABEL_KEY, LABEL_VALUE = "nexus-platform.test", "live-stack"
@@ -49,13 +49,6 @@ ADMIN_PASSWORD = "live-stack-Admin-1"
 #: Bounded waits, generous for a loaded 2-core machine (Nexus is writable after ~60 s when idle).
 NEXUS_START_TIMEOUT = 900.0
 HAPROXY_START_TIMEOUT = 60.0
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip, or fail in CI: there a missing engine means the suite did not test what it claims."""
-    if os.environ.get("CI"):
-        pytest.fail(f"CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
