@@ -113,8 +113,8 @@ def create_args(declared: Declared, options: RunOptions, notes: Callable[[str], 
     args = ["create", "--name", declared.container_name]
     for key, value in options.labels.items():
         args += ["--label", f"{key}={value}"]
-    for key, value in (inputs.get("labels") or {}).items() if isinstance(inputs.get("labels"), dict) else ():
-        args += ["--label", f"{key}={value}"]
+    for label in inputs.get("labels") or []:  # the provider's list of {label, value}
+        args += ["--label", f"{label['label']}={label['value']}"]
     if inputs.get("user"):
         args += ["--user", str(inputs["user"])]
     for env in inputs.get("envs") or []:
@@ -180,7 +180,7 @@ def create_args(declared: Declared, options: RunOptions, notes: Callable[[str], 
     if inputs.get("entrypoints"):
         args += ["--entrypoint", str(inputs["entrypoints"][0])]
     args.append(declared.image)
-    args += [str(arg) for arg in inputs.get("entrypoints", [])[1:]]
+    args += [str(arg) for arg in (inputs.get("entrypoints") or [])[1:]]
     args += [str(arg) for arg in inputs.get("command") or []]
     return args
 
