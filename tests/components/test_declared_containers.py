@@ -51,7 +51,7 @@ def test_the_nexus_declaration_becomes_docker_create_arguments() -> None:
     assert pairs(args, "--ulimit") == ["nofile=20000:20000"] and "clamped" in notes[0]
     assert pairs(args, "--network") == ["nexus-platform"] and pairs(args, "--network-alias") == ["nexus"]
     assert pairs(args, "--restart") == ["always"] and pairs(args, "--stop-timeout") == ["120"]
-    assert pairs(args, "--log-opt") == ["max-size=50m", "max-file=3"]
+    assert sorted(pairs(args, "--log-opt")) == ["max-file=3", "max-size=50m"]
     (network,) = dc.declared_networks(mocks)
     assert dc.network_create_args(network, dc.RunOptions()) == [
         "network", "create", "--driver", "bridge", "nexus-platform",
