@@ -203,10 +203,25 @@ def _clean(text: str) -> str:
     return _UNSAFE_IN_JSON.sub(" ", text)[:200]
 
 
-# Stops the container cleanly if it runs; remembers whether it did (for a restart on failure).
-# `docker inspect` of a missing container prints an empty line on stdout before failing, so the
-# failure replaces the output ("missing") instead of being appended to it.
+# Refuses (before stopping anything) while another running container has the data directory
+# mounted, e.g. a Nexus started by hand under another name: a copy or a restore now would be of a
+# live database. Then stops the container cleanly if it runs; remembers whether it did (for a
+# restart on failure). `docker inspect` of a missing container prints an empty line on stdout
+# before failing, so the failure replaces the output ("missing") instead of being appended to it.
 _STOP = r"""
+in_use=
+for other in $(docker ps --format '{{.Names}}'); do
+  [ "$other" = "$container" ] && continue
+  if docker inspect --type container -f '{{range .Mounts}}{{println .Source}}{{end}}' "$other" 2>/dev/null \
+      | grep -qxF "$data"; then
+    in_use="$in_use $other"
+  fi
+done
+if [ -n "$in_use" ]; then
+  log "refusing: $data is in use by the running container(s)$in_use, not by $container; a copy now"
+  log "would be of a live database. Stop it first (docker stop -t $grace NAME), then try again."
+  exit 1
+fi
 was_running=$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null) \
   || was_running=missing
 if [ "$was_running" = true ]; then

@@ -6,9 +6,13 @@
 * else, as root with Debian's ``docker.io`` installed (``scripts/install-system-deps``), a
   ``dockerd`` started in the background that cannot disturb a system daemon or the machine's
   network: its own socket (``-H unix://<tmp>/docker.sock``), ``--data-root`` and ``--exec-root``
-  in a temporary directory, no iptables rules, no bridge (containers run with ``--network none``).
+  in a temporary directory, no iptables rules, no default bridge (containers run with
+  ``--network none``, or on a user-defined bridge network such as the one the components declare:
+  publishing ports on 127.0.0.1 and name resolution between containers work there; its address
+  pool is a random unused ``10.x.0.0/16``, so sandboxes started side by side get distinct subnets).
   It is waited for (bounded), and stopped, with its directory removed, when the block ends;
-* otherwise :class:`EngineUnavailableError` with the precise reason (the tests skip with it).
+* otherwise :class:`EngineUnavailableError` with the precise reason (the tests skip with it, or
+  fail in CI: :func:`unavailable`).
 
 No image is pulled (no registry is reachable): the tests build what they run with ``docker import``.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -25,6 +30,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 #: Seconds the daemon we start gets to answer ``docker info`` (it usually takes one or two).
 START_TIMEOUT = 30.0
@@ -35,6 +43,14 @@ SANDBOX_FLAGS = ("--iptables=false", "--ip6tables=false", "--bridge=none", "--lo
 
 class EngineUnavailableError(RuntimeError):
     """No Docker Engine can be used here; the message says why."""
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip, or fail in CI (``CI`` set): there a missing engine or tool means the suite did not test
+    what it claims to."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 @dataclass
@@ -107,11 +123,31 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=STOP_TIMEOUT)
 
 
+def routed_prefixes() -> set[tuple[int, int]]:
+    """The first two octets of every IPv4 route of this machine (/proc/net/route, little-endian hex)."""
+    found: set[tuple[int, int]] = set()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/route").read_text().splitlines()[1:]:
+            fields = line.split()
+            if len(fields) > 1:
+                address = int(fields[1], 16).to_bytes(4, "little")
+                found.add((address[0], address[1]))
+    return found
+
+
+def address_pool() -> str:
+    """A ``10.x.0.0/16`` pool no route of this machine uses (each network takes a /24 of it)."""
+    used = routed_prefixes()
+    free = [x for x in range(64, 255) if (10, x) not in used]
+    return f"base=10.{random.choice(free)}.0.0/16,size=24"
+
+
 def dockerd_argv(dockerd: str, root: Path) -> list[str]:
     """The sandboxed daemon's command line; everything it writes stays under ``root``."""
     return [
         dockerd,
         *SANDBOX_FLAGS,
+        f"--default-address-pool={address_pool()}",
         f"--data-root={root / 'data'}",
         f"--exec-root={root / 'exec'}",
         f"--pidfile={root / 'docker.pid'}",

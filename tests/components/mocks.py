@@ -103,11 +103,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[pulumi.runtime.MockResourceArgs] = []
         self.options: dict[tuple[str, str], Registration] = {}
+        #: What the mocks answered for each resource (inputs plus computed values).
+        self.outputs: dict[tuple[str, str], dict[str, Any]] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.resources.append(args)
         outputs = dict(args.inputs)
         outputs.update(_computed(args.typ, args.name, args.inputs))
+        self.outputs[(args.typ, args.name)] = outputs
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

@@ -2,7 +2,8 @@
 
 State lives in ``$FAKE_DOCKER_STATE`` (JSON): ``container`` (``{"running": bool, "image": id}`` or
 null), ``images`` (name -> id) and ``tags`` (id -> [name:tag]); every call is appended to
-``calls`` so tests can assert the order (stop before tar, start after restore).
+``calls`` so tests can assert the order (stop before tar, start after restore). ``others`` (name ->
+mounted host paths) are other running containers, for ``ps`` and their ``inspect``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+
+CONTAINER = "nexus"
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -24,7 +27,14 @@ def main(argv: list[str]) -> int:
     state.setdefault("calls", []).append(" ".join(argv))
     code = 0
     container = state.get("container")
-    if argv[:1] == ["inspect"]:
+    others: dict[str, list[str]] = state.get("others", {})
+    if argv[:1] == ["ps"]:
+        for name in ([CONTAINER] if container and container["running"] else []) + sorted(others):
+            print(name)
+    elif argv[:1] == ["inspect"] and argv[-1] in others:
+        for source in others[argv[-1]]:
+            print(source)
+    elif argv[:1] == ["inspect"]:
         template = argv[argv.index("-f") + 1]
         if container is None:
             print()  # the real CLI (20.10 and 28) prints an empty line for the missing object, too

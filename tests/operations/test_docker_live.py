@@ -52,7 +52,8 @@ from operations.smoke import Check, NexusEndpoint, SmokeReport
 from operations.snapshots import RESTORED_MARKER, last_record, restore_script
 from operations.stack import StackSteps
 from settings import DEFAULT_NOFILE_LIMIT, StackSettings, parse_settings
-from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
+from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine, unavailable
+from tests.operations.cli_steps import cli_on
 
 pytestmark = pytest.mark.live
 
@@ -89,7 +90,7 @@ BASH = '#!/bin/sh\nexec /bin/sh "$@"\n'
 @pytest.fixture(scope="module")
 def engine() -> Iterator[DockerEngine]:
     if os.geteuid() != 0:
-        pytest.skip(
+        unavailable(
             "needs root: the data directory belongs to UID 200 and only root restores numeric owners "
             f"(running as UID {os.geteuid()})"
         )
@@ -101,7 +102,7 @@ def engine() -> Iterator[DockerEngine]:
                 )
             yield found
     except EngineUnavailableError as error:
-        pytest.skip(f"no Docker Engine: {error}")
+        unavailable(f"no Docker Engine: {error}")
 
 
 def nexus_label(engine: DockerEngine) -> str | None:
@@ -121,7 +122,7 @@ def busybox_rootfs(root: Path) -> None:
     """The stand-in image's files: static busybox with its applet links, /nexus-data, users, entrypoint."""
     busybox = shutil.which("busybox")
     if busybox is None:
-        pytest.skip("busybox is not installed (Debian package busybox-static: scripts/install-system-deps)")
+        unavailable("busybox is not installed (Debian package busybox-static: scripts/install-system-deps)")
     listing = subprocess.run([busybox, "--list-full"], capture_output=True, text=True, check=True).stdout
     (root / "bin").mkdir(parents=True)
     shutil.copy2(busybox, root / "bin" / "busybox")
@@ -324,18 +325,6 @@ def live_steps(host: LiveHost, keep: int = 2) -> LiveSteps:
         privileged=True,
         host=host,
     )
-
-
-@contextlib.contextmanager
-def cli_on(monkeypatch: pytest.MonkeyPatch, steps: StackSteps) -> Iterator[None]:
-    @contextlib.contextmanager
-    def opened(stack: str, project_dir: Path) -> Iterator[StackSteps]:
-        assert stack == "dev"
-        yield steps
-
-    with monkeypatch.context() as patch:
-        patch.setattr(cli, "stack_steps", opened)
-        yield
 
 
 def archive_members(path: str) -> dict[str, tarfile.TarInfo]:

@@ -205,6 +205,31 @@ def test_a_failed_snapshot_starts_nexus_again(fake_host: FakeHost) -> None:
     assert fake_host.calls()[-1] == "start nexus"
 
 
+def test_snapshot_and_restore_are_refused_while_another_container_runs_on_the_data(
+    fake_host: FakeHost,
+) -> None:
+    """E.g. a Nexus started by hand under another name: nothing is stopped, copied or moved."""
+    fake_host.seed_data()
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    before = tree(fake_host.data)
+    state = fake_host.state()
+    state["others"] = {"registry": ["/srv/registry"], "nexus-by-hand": [str(fake_host.data), "/tmp"]}
+    fake_host.write_state(state)
+    fake_host.clear_calls()
+    for script in (
+        snapshot_script(fake_host.paths, keep=3, restart=True),
+        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False),
+    ):
+        result = fake_host.shell.run(script)
+        assert not result.ok
+        assert "in use by the running container(s) nexus-by-hand, not by nexus" in result.stderr
+        assert "registry" not in result.stderr
+    assert not any(call.startswith(("stop", "start")) for call in fake_host.calls())
+    assert tree(fake_host.data) == before
+    assert len(list(fake_host.backup.glob("*.tar"))) == 1
+
+
 def test_shell_pruning_keeps_the_newest_and_agrees_with_prune_plan(fake_host: FakeHost) -> None:
     fake_host.backup.mkdir(parents=True)
     made = [snap("3.70.0", 0), snap("3.80.0", 90), snap("3.75.0", 30), snap("3.77.1", 60)]
@@ -267,7 +292,10 @@ def test_restore_puts_the_snapshot_back_and_keeps_the_current_data(fake_host: Fa
     assert result["restored"] == record["name"]
     assert tree(fake_host.data) == original  # contents, modes (0600 keystore) and the symlink
     assert tree(Path(result["previousData"])) == changed  # moved aside, not deleted
-    assert fake_host.calls()[0] == "inspect --type container -f {{.State.Running}} nexus"
+    assert fake_host.calls()[:2] == [
+        "ps --format {{.Names}}",  # nobody else has the data directory mounted
+        "inspect --type container -f {{.State.Running}} nexus",
+    ]
     assert "stop -t 150 nexus" in fake_host.calls()
     assert fake_host.calls()[-1] == "start nexus"
     assert not (fake_host.backup / ".restored.json").exists()

@@ -1,0 +1,326 @@
+"""The operations on a real Nexus data directory: snapshot, disk failure and restore, failed upgrade.
+
+Nexus is the declared ``nexus`` container of :mod:`tests.live_stack` (``nexus-platform/nexus3``,
+the open-source core on Java 17), shared with the other live tests; HAProxy in front of it serves
+the downloads over TLS. The operations run through the project's own code: ``scripts/snapshots``,
+``scripts/restore`` and ``scripts/upgrade`` are :mod:`operations.cli` on :class:`StackSteps`, whose
+smoke checks are the real ones (writable, version, repositories). Only the Pulumi engine is absent
+(its docker plugin cannot be built here), so two steps stand in for it:
+
+* ``preview`` says so and changes nothing;
+* ``up`` does what the engine does to the Nexus container on a version change, from the
+  declaration of the stack file as it is then (:func:`tests.live_stack.declare`): the
+  ``nexus-snapshot`` command's exact ``create`` text, then the container removed and created again
+  from its declared inputs (``docker rm`` + :mod:`tests.components.declared_containers`).
+
+Data is checked by content: repositories, a user, files by SHA-256, and the admin password (every
+request after a restore authenticates with it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tarfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from operations import cli
+from operations.host import LocalShell
+from operations.smoke import NexusEndpoint, SmokeReport
+from operations.stack import StackSteps
+from settings import PROJECT, load_stack_file
+from tests.components import mocks as m
+from tests.live_stack import LABEL_KEY, LABEL_VALUE, LiveStack, declare
+from tests.operations.cli_steps import cli_on
+
+pytestmark = [pytest.mark.live, pytest.mark.timeout(2400)]
+
+#: A version whose image never becomes writable (it exits at once; restart always keeps it looping).
+BROKEN_VERSION = "3.99.0-01"
+#: How long the smoke checks wait for the broken version (they wait for the real ones as long as
+#: ``scripts/upgrade`` does by default).
+BROKEN_WAIT_SECONDS = 60.0
+RAW = "ops-files"
+USER = "ops-reader"
+
+
+@dataclass
+class Seeded:
+    """What was put into Nexus before the snapshot, to compare with afterwards."""
+
+    files: dict[str, str] = field(default_factory=dict)  # URL path -> sha256
+    repositories: list[str] = field(default_factory=list)
+
+
+def api(live: LiveStack, method: str, path: str, **kwargs: Any) -> requests.Response:
+    return requests.request(
+        method,
+        f"{live.nexus_url}/service/rest{path}",
+        auth=("admin", live.admin_password),
+        timeout=120,
+        **kwargs,
+    )
+
+
+def download_sha256(live: LiveStack, path: str, target: Path) -> str:
+    """Through HAProxy over TLS, trusting only the stack CA, as the admin with the stack's password."""
+    got = live.curl(443, path, "-u", f"admin:{live.admin_password}", "-o", str(target), "-w", "%{http_code}")
+    assert got.returncode == 0 and got.stdout == "200", (path, got)
+    return hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+def wait_for_proxy(live: LiveStack, timeout: float = 120.0) -> None:
+    """Until HAProxy's health checks see the restarted Nexus again (``rise 2``), it answers 503."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = live.curl(443, "/service/rest/v1/status/writable", "-o", "/dev/null", "-w", "%{http_code}")
+        if status.stdout == "200":
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"HAProxy still answers {status.stdout} after {timeout:.0f}s: {status.stderr}"
+            )
+        time.sleep(1)
+
+
+def seed(live: LiveStack) -> Seeded:
+    seeded = Seeded(repositories=[RAW, "maven-releases"])
+    created = api(live, "POST", "/v1/repositories/raw/hosted", json={
+        "name": RAW, "online": True,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": False, "writePolicy": "ALLOW"},
+    })  # fmt: skip
+    assert created.status_code == 201, created.text
+    user = api(live, "POST", "/v1/security/users", json={
+        "userId": USER, "firstName": "Ops", "lastName": "Reader", "emailAddress": "ops@example.test",
+        "password": "ops-Reader-1", "status": "active", "roles": ["nx-anonymous"],
+    })  # fmt: skip
+    assert user.status_code == 200, user.text
+    uploads = (
+        (RAW, "backups/payload.bin", 2 * 1024 * 1024 + 3),
+        ("maven-releases", "com/example/ops/2.0.0/ops-2.0.0.jar", 512 * 1024),
+    )
+    for repository, path, size in uploads:
+        payload = os.urandom(size)
+        put = requests.put(
+            f"{live.nexus_url}/repository/{repository}/{path}",
+            data=iter([payload]),
+            auth=("admin", live.admin_password),
+            timeout=120,
+        )  # fmt: skip (streamed: chunked)
+        assert put.status_code == 201, (path, put.status_code, put.text)
+        seeded.files[f"/repository/{repository}/{path}"] = hashlib.sha256(payload).hexdigest()
+    return seeded
+
+
+def assert_serves(live: LiveStack, seeded: Seeded, tmp_path: Path) -> None:
+    wait_for_proxy(live)
+    names = {r["name"] for r in api(live, "GET", "/v1/repositories").json()}
+    assert set(seeded.repositories) <= names, names
+    users = api(live, "GET", "/v1/security/users", params={"userId": USER})
+    assert users.status_code == 200 and [u["userId"] for u in users.json()] == [USER]
+    for path, digest in seeded.files.items():
+        assert download_sha256(live, path, tmp_path / "download") == digest, path
+    # the admin password is the stack's (every call above authenticated with it); the admin.password
+    # file Nexus writes again at each start once the password was changed does not work
+    regenerated = live.data / "admin.password"
+    if regenerated.exists():
+        refused = requests.get(
+            f"{live.nexus_url}/service/rest/v1/security/users",
+            auth=("admin", regenerated.read_text().strip()),
+            timeout=60,
+        )
+        assert refused.status_code == 401, refused.status_code
+
+
+# ---------------------------------------------------------------- StackSteps without the Pulumi engine
+
+
+@dataclass
+class RealNexusSteps(StackSteps):
+    live: LiveStack | None = None
+
+    def preview(self) -> str:
+        return "preview: not run (no Pulumi engine with the docker plugin here)"
+
+    def up(self) -> None:
+        """The engine's steps for the Nexus container, from the stack file's declaration (module doc)."""
+        live = self.live
+        assert live is not None
+        self.settings = load_stack_file(self.stack_path)
+        mocks = declare(self.settings, live.pki)
+        step = mocks.one(m.T_LOCAL_COMMAND, "nexus-snapshot")
+        result = LocalShell().run(str(step.inputs["create"]), timeout=600)
+        if not result.ok:
+            raise RuntimeError(f"nexus-snapshot failed: {result.stderr.strip()}")
+        live.mocks = mocks
+        live.remove("nexus")
+        live.run_declared("nexus-container")
+        self.outputs["deployedVersion"] = self.settings.nexus.version
+
+    def smoke(self, version: str) -> SmokeReport:
+        saved = self.wait_seconds
+        if version == BROKEN_VERSION:
+            self.wait_seconds = BROKEN_WAIT_SECONDS
+        try:
+            return super().smoke(version)
+        finally:
+            self.wait_seconds = saved
+
+
+def stack_file_text(config: dict[str, Any]) -> str:
+    return yaml.safe_dump({"config": {f"{PROJECT}:{key}": value for key, value in config.items()}})
+
+
+@pytest.fixture(scope="module")
+def project(live_stack: LiveStack, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project directory with the live stack's file as ``Pulumi.dev.yaml``."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "Pulumi.dev.yaml").write_text(stack_file_text(live_stack.config))
+    assert load_stack_file(root / "Pulumi.dev.yaml") == live_stack.settings
+    return root
+
+
+def steps_for(live: LiveStack, project: Path, said: list[str]) -> RealNexusSteps:
+    return RealNexusSteps(
+        project_dir=project,
+        stack_name="dev",
+        stack=None,
+        settings=live.settings,
+        shell=LocalShell(env=live.engine.env),
+        endpoint=NexusEndpoint(live.nexus_url, "admin", live.admin_password),
+        repositories=[RAW, "maven-releases"],
+        outputs={"deployedVersion": live.settings.nexus.version},
+        out=said.append,
+        ask=lambda prompt: "no",
+        live=live,
+    )
+
+
+@pytest.fixture(scope="module")
+def seeded(live_stack: LiveStack) -> Seeded:
+    return seed(live_stack)
+
+
+@pytest.fixture(scope="module")
+def broken_image(live_stack: LiveStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``<nexus.image>:3.99.0-01``: the real image, but its entrypoint exits at once (never writable)."""
+    name = f"{live_stack.settings.nexus.image}:{BROKEN_VERSION}"
+    context = tmp_path_factory.mktemp("broken-image")
+    base = f"{live_stack.settings.nexus.image}:{live_stack.settings.nexus.version}"
+    (context / "Dockerfile").write_text(
+        f"FROM {base}\nLABEL {LABEL_KEY}={LABEL_VALUE}\n"
+        'ENTRYPOINT ["/bin/sh", "-c", "echo this build of Nexus never becomes writable >&2; exit 1"]\n'
+    )
+    live_stack.engine.docker("build", "--quiet", "--tag", name, str(context), timeout=300)
+    yield name
+    live_stack.engine.docker("rmi", "-f", name, check=False)
+
+
+# ---------------------------------------------------------------- the tests (in this order)
+
+
+def test_a_snapshot_is_refused_while_nexus_runs_on_the_data(
+    live_stack: LiveStack, project: Path, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nexus runs under another name (a rename by hand): nothing is stopped, nothing is copied."""
+    said: list[str] = []
+    steps = steps_for(live_stack, project, said)
+    live_stack.engine.docker("rename", "nexus", "nexus-by-hand")
+    try:
+        with cli_on(monkeypatch, steps):
+            assert cli.snapshots_main(["dev", "create"]) == 4
+        assert live_stack.state("nexus-by-hand")["Running"]
+        assert not list(live_stack.backup.glob("*.tar")) if live_stack.backup.exists() else True
+        assert api(live_stack, "GET", "/v1/status/writable").status_code == 200  # never stopped
+    finally:
+        live_stack.engine.docker("rename", "nexus-by-hand", "nexus")
+
+
+def test_snapshot_then_disk_failure_then_restore_serves_the_same_data(  # noqa: PLR0917 - fixtures
+    live_stack: LiveStack,
+    project: Path,
+    seeded: Seeded,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    said: list[str] = []
+    steps = steps_for(live_stack, project, said)
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    with cli_on(monkeypatch, steps):
+        assert cli.snapshots_main(["dev", "create"]) == 0
+    timings["snapshot (clean stop, tar, start)"] = time.monotonic() - started
+    record = json.loads(capsys.readouterr().out)
+    assert record["version"] == live_stack.settings.nexus.version
+    with tarfile.open(record["archive"]) as archive:
+        names = set(archive.getnames())
+        log = archive.extractfile("./log/nexus.log")
+        assert log is not None
+        nexus_log = log.read().decode(errors="replace")
+    assert {"./db", "./blobs", "./etc", "./keystores"} <= names
+    assert "./admin.password" not in names
+    # stopped cleanly before the copy: the log in the archive ends with Nexus' own shutdown
+    # (database closed, then the kernel stopped), not in the middle of its work
+    tail = nexus_log[-3000:]
+    assert "HikariDataSource - nexus - Shutdown completed." in tail, tail
+    assert nexus_log.rstrip().splitlines()[-1].endswith("NexusLifecycleManager - Stop KERNEL"), tail
+    assert live_stack.state("nexus")["Running"]  # started again by the snapshot
+
+    # disk failure: the container stops with it; a new, empty disk is mounted at dataDir
+    live_stack.engine.docker("stop", "-t", "120", "nexus", timeout=200)
+    shutil.rmtree(live_stack.data)
+    live_stack.data.mkdir()
+    started = time.monotonic()
+    with cli_on(monkeypatch, steps):
+        code = cli.restore_main(["dev", record["name"], "--yes"])
+    timings["restore (extract, start, writable)"] = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 0, out + "\n".join(said)
+    assert "result: done" in out and "passed" in out, out
+    assert live_stack.data.stat().st_uid == 200
+    assert_serves(live_stack, seeded, tmp_path)
+    live_stack.notes.append(", ".join(f"{step}: {seconds:.0f}s" for step, seconds in timings.items()))
+
+
+def test_an_upgrade_that_never_becomes_writable_rolls_back_to_the_snapshot_by_itself(  # noqa: PLR0917
+    live_stack: LiveStack,
+    project: Path,
+    seeded: Seeded,
+    broken_image: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    said: list[str] = []
+    steps = steps_for(live_stack, project, said)
+    good = live_stack.settings.nexus.version
+    snapshots_before = set(live_stack.backup.glob("*.tar"))
+    started = time.monotonic()
+    with cli_on(monkeypatch, steps):
+        code = cli.upgrade_main(["dev", BROKEN_VERSION, "--yes"])
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 1, out + "\n".join(said)  # 1: the upgrade failed and was rolled back
+    assert "result: upgrade failed, rolled back" in out
+    assert f"smoke checks for Nexus {BROKEN_VERSION}: FAILED" in out or "not writable" in out, out
+    assert f"rolled back: Nexus {good} serves the data as it was before the upgrade" in out, out
+    # the snapshot the upgrade's `up` took (a clean stop of the good version), then restored
+    (taken,) = set(live_stack.backup.glob("*.tar")) - snapshots_before
+    assert taken.name.startswith(f"nexus-data-{good}-")
+    assert f"restored {taken.stem}" in out
+    assert load_stack_file(project / "Pulumi.dev.yaml").nexus.version == good  # pinned back
+    image = live_stack.engine.docker("inspect", "-f", "{{.Config.Image}}", "nexus").stdout.strip()
+    assert image == f"{live_stack.settings.nexus.image}:{good}"
+    assert_serves(live_stack, seeded, tmp_path)
+    live_stack.notes.append(f"failed upgrade and automatic rollback: {elapsed:.0f}s")

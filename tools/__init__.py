@@ -1,0 +1,1 @@
+"""Project tools: the Python language host for the project engine, the image builder."""
