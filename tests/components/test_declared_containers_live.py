@@ -22,7 +22,8 @@ import requests
 
 from components.haproxy import CONTAINER_CERTIFICATE_PATH, CONTAINER_CONFIG_PATH, CONTAINER_HAPROXY_UID
 from components.haproxy_config import DEFAULT_BLOCKED_PATHS, STATS_PASSWORD_ENV
-from components.nexus_server import DATA_MOUNT, NEXUS_UID, NOFILE_LIMIT
+from components.nexus_server import DATA_MOUNT, NEXUS_UID
+from settings import DEFAULT_NOFILE_LIMIT as NOFILE_LIMIT
 from settings import NEXUS_UI_PORT
 from tests.live_stack import UI_HOST, LiveStack
 

@@ -38,6 +38,7 @@ from operations import cli
 from operations.host import LocalShell
 from operations.smoke import NexusEndpoint, SmokeReport
 from operations.stack import StackSteps
+from operations.upgrade import Preview
 from settings import PROJECT, load_stack_file
 from tests.components import mocks as m
 from tests.live_stack import LABEL_KEY, LABEL_VALUE, LiveStack, declare
@@ -149,8 +150,9 @@ def assert_serves(live: LiveStack, seeded: Seeded, tmp_path: Path) -> None:
 class RealNexusSteps(StackSteps):
     live: LiveStack | None = None
 
-    def preview(self) -> str:
-        return "preview: not run (no Pulumi engine with the docker plugin here)"
+    def preview(self) -> Preview:
+        # No step listed: nothing but the version change (the mixed-preview refusal has its own tests).
+        return Preview("preview: not run (no Pulumi engine with the docker plugin here)")
 
     def up(self) -> None:
         """The engine's steps for the Nexus container, from the stack file's declaration (module doc)."""
