@@ -52,16 +52,7 @@ def test_a_misspelt_team_group_fails_up_before_nexus_is_touched(
     cli = PulumiCli(project, tmp_path / "pulumi")
     cli.stack_init(STACK)
     cli.config_set(f"{NS}:adminPassword", TEST_ADMIN_PASSWORD, secret=True)
-    cli.run(
-        "config",
-        "set",
-        "--secret",
-        "--path",
-        f"{NS}:ldap.bindPassword",
-        "--stack",
-        STACK,
-        input=BIND_PASSWORD,
-    )
+    cli.config_set(f"{NS}:ldap.bindPassword", BIND_PASSWORD, secret=True, path=True)
 
     nexus_emulator.clear_log()
     failed = cli.up(check=False)
