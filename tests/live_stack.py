@@ -208,6 +208,24 @@ class LiveStack:
                 )
             time.sleep(2)
 
+    def wait_healthy(self, resource_name: str) -> float:
+        """What the docker provider's ``wait`` does for a declared container: seconds until its own
+        healthcheck says healthy, within the declared ``waitTimeout`` (fails with the log tail)."""
+        declared = self.declared(resource_name)
+        assert declared.inputs.get("wait") and declared.inputs.get("healthcheck"), declared.inputs.keys()
+        timeout = float(declared.inputs.get("waitTimeout") or 60)
+        name = declared.container_name
+        started = time.monotonic()
+        while True:
+            health = (self.state(name).get("Health") or {}).get("Status")
+            if health == "healthy":
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout:
+                raise AssertionError(
+                    f"{name} not healthy after {timeout:.0f}s (health: {health}):\n{self.logs(name)[-3000:]}"
+                )
+            time.sleep(2)
+
     def wait_for_port(self, port: int, timeout: float = HAPROXY_START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
         while True:

@@ -172,7 +172,8 @@ def nexus_image(version: str = DEFAULT_NEXUS_VERSION, runtime: JavaRuntime | Non
         kind="nexus",
         repository=repository,
         tag=version,
-        packages=chosen.debian_packages,
+        # curl: the declared healthcheck (components/nexus_server.py) uses it, as sonatype/nexus3 has it.
+        packages=(*chosen.debian_packages, "curl"),
         instructions=(
             f"ENV NEXUS_HOME={NEXUS_HOME} NEXUS_DATA={NEXUS_DATA} JAVA_HOME={chosen.java_home} "
             f"PATH={chosen.java_home}/bin:{PATH_VALUE}",

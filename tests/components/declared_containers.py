@@ -100,8 +100,12 @@ def network_create_args(inputs: Mapping[str, Any], options: RunOptions) -> list[
     return [*args, str(inputs["name"])]
 
 
-def _duration(nanoseconds: Any) -> str:
-    return f"{int(nanoseconds) // 1_000_000}ms"
+def _duration(value: Any) -> str:
+    """The provider's duration: a Go duration string (``15s``, what docker's flags take too) or
+    nanoseconds."""
+    if isinstance(value, str) and not value.isdigit():
+        return value
+    return f"{int(value) // 1_000_000}ms"
 
 
 def create_args(declared: Declared, options: RunOptions, notes: Callable[[str], None] = print) -> list[str]:

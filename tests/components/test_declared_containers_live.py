@@ -104,6 +104,14 @@ def test_nexus_limits_restart_and_ports_are_the_declared_ones(live_stack: LiveSt
     assert {int(p["internal"]) for p in declared.inputs["ports"]} >= {NEXUS_UI_PORT}
 
 
+@pytest.mark.parametrize("resource_name", ["nexus-container", "haproxy-container"])
+def test_the_declared_healthcheck_turns_healthy_within_the_declared_wait(
+    live_stack: LiveStack, resource_name: str
+) -> None:
+    """`up` waits for it (`wait`, `waitTimeout`): the check must work in the image as declared."""
+    assert live_stack.wait_healthy(resource_name) >= 0
+
+
 # ---------------------------------------------------------------- the haproxy container
 
 
