@@ -22,6 +22,7 @@ component cannot be silently left out of the real run.
 from __future__ import annotations
 
 import io
+import shlex
 import tarfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -168,9 +169,10 @@ def create_args(declared: Declared, options: RunOptions, notes: Callable[[str], 
         args += ["--log-opt", f"{key}={value}"]
     health = inputs.get("healthcheck")
     if health:
-        test = list(health["tests"])
-        command = test[1:] if test[0] in ("CMD", "CMD-SHELL") else test
-        args += ["--health-cmd", " ".join(command)]
+        test = [str(part) for part in health["tests"]]
+        # --health-cmd is always run by the image's /bin/sh: a CMD form is quoted word by word.
+        command = test[1] if test[0] == "CMD-SHELL" else shlex.join(test[1:] if test[0] == "CMD" else test)
+        args += ["--health-cmd", command]
         for key, flag in (("interval", "--health-interval"), ("timeout", "--health-timeout"),
                           ("startPeriod", "--health-start-period")):  # fmt: skip
             if health.get(key):

@@ -76,3 +76,15 @@ def test_an_input_without_a_translation_fails_loudly() -> None:
     odd = dc.Declared(nexus.name, nexus.image, {**nexus.inputs, "gpus": "all"})
     with pytest.raises(dc.UnknownInputError, match="gpus"):
         dc.create_args(odd, dc.RunOptions())
+
+
+def test_healthchecks_keep_their_words_and_durations() -> None:
+    """docker runs --health-cmd with the image's /bin/sh: a CMD form must reach bash intact."""
+    mocks = declared()
+    options = dc.RunOptions()
+    haproxy = dc.create_args(dc.declared_container(mocks, "haproxy-container"), options, lambda _: None)
+    (command,) = pairs(haproxy, "--health-cmd")
+    assert command.startswith("bash -c 'exec 3<>/dev/tcp/127.0.0.1/")
+    nexus = dc.create_args(dc.declared_container(mocks, "nexus-container"), options, lambda _: None)
+    assert pairs(nexus, "--health-cmd")[0].startswith("curl -fsS")
+    assert pairs(nexus, "--health-interval") == ["15s"]
