@@ -71,8 +71,17 @@ def upgrade_main(argv: Sequence[str] | None = None) -> int:
         confirm=True,
     )
     parser.add_argument("version", help="the Nexus image tag to run, e.g. 3.80.0")
+    parser.add_argument(
+        "--force-one-way",
+        action="store_true",
+        help="go ahead with an upgrade known not to work on this data (e.g. OrientDB data to 3.71 or "
+        "later); a failure is then rolled back to the snapshot like any other",
+    )
     args = parser.parse_args(argv)
-    return _run_on_stack(args, lambda steps: upgrade(steps, args.version, assume_yes=args.yes))
+    return _run_on_stack(
+        args,
+        lambda steps: upgrade(steps, args.version, assume_yes=args.yes, force_one_way=args.force_one_way),
+    )
 
 
 def rollback_main(argv: Sequence[str] | None = None) -> int:

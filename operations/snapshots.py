@@ -399,6 +399,19 @@ done
     )
 
 
+def database_files_script(paths: HostPaths) -> str:
+    """The database files under ``<dataDir>/db`` (two levels deep), one relative path a line.
+
+    Enough to tell OrientDB (``config/database.ocf``, ``*.pcl``, ``*.cpm``) from H2 (``nexus.mv.db``):
+    :func:`operations.versions.database_of`. Prints nothing for a missing or empty ``db/``.
+    """
+    return paths.preamble() + (
+        r"""$S test -d "$data/db" || exit 0
+$S sh -c 'cd "$1" && find . -maxdepth 2 -type f' sh "$data/db" | sed 's|^\./||'
+"""
+    )
+
+
 def delete_script(paths: HostPaths, names: Sequence[str]) -> str:
     """Delete the named snapshots (archive and record)."""
     for name in names:

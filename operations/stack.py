@@ -33,6 +33,7 @@ from operations.smoke import NexusEndpoint, SmokeReport, smoke_checks
 from operations.snapshots import (
     HostPaths,
     Snapshot,
+    database_files_script,
     last_record,
     list_script,
     parse_records,
@@ -41,6 +42,7 @@ from operations.snapshots import (
 )
 from operations.stackfile import pin_version, read_version
 from operations.upgrade import PlannedStep, Preview
+from operations.versions import Database, database_of
 from settings import PROJECT, StackSettings, load_stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -207,6 +209,10 @@ class StackSteps:
     def snapshots(self) -> list[Snapshot]:
         text = run_checked(self.shell, list_script(self.paths), "listing snapshots")
         return parse_records(text)
+
+    def database(self) -> Database:
+        listing = run_checked(self.shell, database_files_script(self.paths), "looking at the data directory")
+        return database_of(listing.split())
 
     def restore(self, snapshot: Snapshot, *, start: bool) -> str:
         script = restore_script(self.paths, snapshot.name, start=start, mark_restored=not start)

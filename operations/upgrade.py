@@ -31,7 +31,7 @@ from typing import Protocol
 
 from operations.smoke import SmokeReport
 from operations.snapshots import Snapshot, find_snapshot, matching_snapshot, oldest_first
-from operations.versions import Change, VersionChange, compare
+from operations.versions import Change, Database, VersionChange, compare, one_way_door
 
 #: What a change of ``nexus.version`` changes by itself (resource names; see the order of a version
 #: change in components/nexus_server.py): the image pulled, the snapshot taken, the container
@@ -115,6 +115,9 @@ class Steps(Protocol):
     def smoke(self, version: str) -> SmokeReport: ...
 
     def snapshots(self) -> list[Snapshot]: ...
+
+    def database(self) -> Database:
+        """The database the data directory holds (read on the host; nothing is stopped)."""
 
     def restore(self, snapshot: Snapshot, *, start: bool) -> str:
         """Stop Nexus, move the data aside, extract ``snapshot``; start it again when ``start``
@@ -203,7 +206,7 @@ def pinned_preview(
     return preview
 
 
-def upgrade(steps: Steps, target: str, *, assume_yes: bool = False) -> Report:
+def upgrade(steps: Steps, target: str, *, assume_yes: bool = False, force_one_way: bool = False) -> Report:
     deployed = steps.deployed_version()
     configured = steps.configured_version()
     change = VersionChange(deployed, target)
@@ -217,6 +220,13 @@ def upgrade(steps: Steps, target: str, *, assume_yes: bool = False) -> Report:
             return Report(Outcome.REFUSED, [refuse_downgrade_message(target, deployed, snapshots)])
         steps.say(f"{target} is older than the deployed {deployed}: this is a rollback to {snapshot.name}")
         return rollback(steps, snapshot.name, assume_yes=assume_yes)
+
+    if change.kind is Change.UPGRADE:
+        door = one_way_door(deployed, target, steps.database())
+        if door is not None and not force_one_way:
+            return Report(Outcome.REFUSED, [f"refusing to upgrade, nothing was stopped: {door}"])
+        if door is not None:
+            steps.say(f"--force-one-way: going ahead although {door}")
 
     what = f"upgrade Nexus {deployed} -> {target}" if deployed else f"deploy Nexus {target}"
     # a first deployment creates everything: only an upgrade must be nothing but one

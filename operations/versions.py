@@ -80,3 +80,50 @@ def downgrade_warning(configured: str, deployed: str | None) -> str | None:
         f"{configured}: use scripts/rollback (restores the snapshot taken before the upgrade), not a "
         f"plain `pulumi up`."
     )
+
+
+# ---------------------------------------------------------------- one-way doors
+
+
+class Database(Enum):
+    """The database a data directory holds, as its ``db/`` directory shows it."""
+
+    ORIENTDB = "OrientDB"  # db/<name>/database.ocf, *.pcl, *.cpm (3.x before 3.71, the default there)
+    H2 = "H2"  # db/nexus.mv.db (3.71 and later; earlier with nexus.datastore.enabled=true)
+    NONE = "none"  # no database yet (an empty or fresh data directory)
+
+
+#: Names under ``db/`` (two levels deep) that show an OrientDB database.
+ORIENTDB_SUFFIXES = (".ocf", ".pcl", ".cpm")
+#: The first release without OrientDB support (it exits: "You must migrate to H2 or PostgreSQL").
+NO_ORIENTDB_FROM = "3.71.0"
+
+
+def database_of(db_files: list[str]) -> Database:
+    """Which database the files under ``db/`` (relative paths, e.g. ``config/database.ocf``) hold.
+
+    OrientDB wins over H2: a directory with both still has OrientDB data that no H2 version reads.
+    """
+    names = [path.rsplit("/", 1)[-1] for path in db_files]
+    if any(name.endswith(ORIENTDB_SUFFIXES) for name in names):
+        return Database.ORIENTDB
+    if "nexus.mv.db" in names:
+        return Database.H2
+    return Database.NONE
+
+
+def one_way_door(deployed: str | None, target: str, database: Database) -> str | None:
+    """Why going from ``deployed`` to ``target`` on this data cannot work (one line), or None.
+
+    Known: OrientDB data under 3.71 or later (3.71 dropped OrientDB; it exits with status 255 and
+    the port never opens). What to do is part of the line.
+    """
+    if database is Database.ORIENTDB and compare(target, NO_ORIENTDB_FROM) >= 0:
+        stay = f"stay on {deployed}" if deployed else "stay on a release before 3.71"
+        return (
+            f"Nexus {target} cannot open this data directory: it holds an OrientDB database and Nexus "
+            f"{NO_ORIENTDB_FROM} and later only read H2 or PostgreSQL (it would exit at start). Migrate "
+            f"the database to H2 first (Sonatype's database migrator) or {stay}; --force-one-way "
+            "tries anyway (a failure is rolled back to the snapshot)."
+        )
+    return None

@@ -18,6 +18,7 @@ tests skip, except in CI (``CI`` set), where that is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -277,18 +278,19 @@ def declare(settings: StackSettings, pki: TestPki) -> m.RecordingMocks:
     return mocks
 
 
-@pytest.fixture(scope="session")
-def live_stack(
-    live_engine: DockerEngine, platform_images: PlatformImages, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def running_stack(
+    engine: DockerEngine, images: PlatformImages, root: Path, *, haproxy: bool = True
 ) -> Iterator[LiveStack]:
-    engine = live_engine
+    """The declared Nexus container (and HAProxy in front, unless ``haproxy`` is False) started on
+    ``engine`` with a fresh data directory under ``root``, the admin password taken over; removed
+    (with the network) when the block ends."""
     for name in ("nexus", "haproxy"):
         found = engine.docker("inspect", "--type", "container", name, check=False)
         if found.returncode == 0:
             unavailable(f"the engine at {engine.host} already has a container named {name}: not touching it")
-    root = tmp_path_factory.mktemp("live-stack")
     root.chmod(0o755)  # UID 200 in the container must reach the bind-mounted data directory
-    config = stack_config(engine, platform_images, root)
+    config = stack_config(engine, images, root)
     settings = parse_settings(config)
     pki = make_test_pki(root / "pki", DOMAIN)
     mocks = declare(settings, pki)
@@ -312,8 +314,9 @@ def live_stack(
         seconds = stack.wait_for_nexus()
         stack.notes.append(f"nexus writable {seconds:.0f}s after start")
         stack.set_admin_password()
-        stack.run_declared("haproxy-container")
-        stack.wait_for_port(443)
+        if haproxy:
+            stack.run_declared("haproxy-container")
+            stack.wait_for_port(443)
         yield stack
     finally:
         for name in ("haproxy", "nexus"):
@@ -321,3 +324,11 @@ def live_stack(
         if created_network:
             engine.docker("network", "rm", str(network["name"]), check=False)
         print("[live-stack] " + "; ".join(stack.notes))
+
+
+@pytest.fixture(scope="session")
+def live_stack(
+    live_engine: DockerEngine, platform_images: PlatformImages, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
+    with running_stack(live_engine, platform_images, tmp_path_factory.mktemp("live-stack")) as stack:
+        yield stack

@@ -23,6 +23,7 @@ from operations.host import run_checked
 from operations.smoke import NexusEndpoint, SmokeReport, smoke_checks
 from operations.snapshots import (
     Snapshot,
+    database_files_script,
     list_script,
     parse_records,
     prune_plan,
@@ -41,7 +42,7 @@ from operations.upgrade import (
     unrelated_changes,
     upgrade,
 )
-from operations.versions import compare
+from operations.versions import Database, compare, database_of
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 from tests.operations.conftest import FakeHost, tree
 
@@ -98,7 +99,7 @@ class World:
             return
         if not schema.exists() or compare(schema.read_text(), version) < 0:
             schema.write_text(version)
-            db.write_bytes(db.read_bytes() + b" migrated to " + version.encode())
+            db.write_bytes((db.read_bytes() if db.exists() else b"") + b" migrated to " + version.encode())
         self.nexus.set_version(f"{version}-01")
         self.nexus.set_ready()
 
@@ -177,6 +178,10 @@ class World:
         if not self.host.backup.exists():
             return []
         return parse_records(run_checked(self.host.shell, list_script(self.host.paths), "list"))
+
+    def database(self) -> Database:
+        listing = run_checked(self.host.shell, database_files_script(self.host.paths), "db files")
+        return database_of(listing.split())
 
     def restore(self, snapshot: Snapshot, *, start: bool) -> str:
         out = run_checked(
@@ -461,3 +466,57 @@ def test_rollback_refuses_a_mixed_preview_before_restoring(world: World) -> None
     assert world.stack_file.read_text() == pinned  # still 3.80.0
     assert tree(world.host.data) == before and world.ups == ["3.80.0"]
     assert not any(call.startswith("stop") for call in world.host.calls()), world.host.calls()
+
+
+def make_orientdb(world: World) -> None:
+    """The data directory as 3.41/3.62 leave it by default: one OrientDB database per directory."""
+    shutil.rmtree(world.host.data / "db")
+    for database in ("component", "config", "security"):
+        directory = world.host.data / "db" / database
+        directory.mkdir(parents=True)
+        for name in ("database.ocf", "asset.pcl", "asset.cpm", "dirty.fl"):
+            (directory / name).write_bytes(b"orientdb " + name.encode())
+
+
+def test_the_host_script_tells_the_database_of_the_data_directory(world: World) -> None:
+    assert world.database() is Database.H2  # db/nexus.mv.db
+    make_orientdb(world)
+    assert world.database() is Database.ORIENTDB
+    shutil.rmtree(world.host.data / "db")
+    assert world.database() is Database.NONE
+
+
+def test_orientdb_data_to_371_or_later_is_refused_before_anything_stops(world: World) -> None:
+    make_orientdb(world)
+    before = tree(world.host.data)
+    calls_before = len(world.host.calls())
+    report = upgrade(world, "3.80.0", assume_yes=True)
+    assert report.outcome is Outcome.REFUSED and report.outcome.exit_code == 2, report.text()
+    (message,) = report.messages
+    assert "\n" not in message  # one line: why and what to do
+    assert "OrientDB" in message and "migrat" in message and "--force-one-way" in message, message
+    assert world.ups == [] and world.questions == []  # no preview question, no up
+    assert world.host.calls()[calls_before:] == []  # docker was not even asked
+    assert world.stack_file.read_text() == STACK  # nexus.version never pinned
+    assert world.snapshots() == []
+    assert tree(world.host.data) == before
+    container = world.host.container()
+    assert container is not None and container["running"] and container["image"] == image_id("3.77.1")
+    assert server_version(world) == "3.77.1-01"
+
+
+def test_the_override_goes_ahead_and_a_failure_is_rolled_back_like_any_other(world: World) -> None:
+    make_orientdb(world)
+    world.broken.add("3.80.0")  # what 3.71 and later do on OrientDB data: never come up
+    before = tree(world.host.data)
+    report = upgrade(world, "3.80.0", assume_yes=True, force_one_way=True)
+    assert report.outcome is Outcome.ROLLED_BACK, report.text()
+    assert any("--force-one-way" in line and "OrientDB" in line for line in world.said), world.said
+    assert world.ups == ["3.80.0", "3.77.1"]
+    after = tree(world.host.data)  # the OrientDB files as they were (this world adds its own marker)
+    assert {path: after.get(path) for path in before} == before
+    assert server_version(world) == "3.77.1-01"
+
+
+def test_h2_data_and_upgrades_before_371_pass_the_one_way_check(world: World) -> None:
+    assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED  # H2 data

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from operations.versions import Change, VersionChange, compare, downgrade_warning, same_release, version_key
+from operations.versions import (
+    Change,
+    Database,
+    VersionChange,
+    compare,
+    database_of,
+    downgrade_warning,
+    one_way_door,
+    same_release,
+    version_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +66,43 @@ def test_downgrade_warning() -> None:
     warning = downgrade_warning("3.77.1", "3.80.0")
     assert warning is not None and "older than the deployed 3.80.0" in warning
     assert "scripts/rollback" in warning
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # 3.41.1-01 / 3.62.0-01 data directories (OrientDB, one directory per database)
+        (["config/database.ocf", "config/repository.pcl", "config/repository.cpm", "config/dirty.fl"],
+         Database.ORIENTDB),
+        (["component/asset.pcl"], Database.ORIENTDB),
+        # 3.71.0-06 (H2)
+        (["nexus.mv.db"], Database.H2),
+        (["nexus.mv.db", "nexus.trace.db"], Database.H2),
+        # both: the OrientDB data is still there and no H2 release reads it
+        (["nexus.mv.db", "config/database.ocf"], Database.ORIENTDB),
+        ([], Database.NONE),
+        (["README.txt"], Database.NONE),
+    ],
+)  # fmt: skip
+def test_database_of(files: list[str], expected: Database) -> None:
+    assert database_of(files) is expected
+
+
+@pytest.mark.parametrize(
+    ("deployed", "target", "database", "refused"),
+    [
+        ("3.62.0-01", "3.71.0-06", Database.ORIENTDB, True),
+        ("3.62.0-01", "3.80.0", Database.ORIENTDB, True),
+        ("3.62.0-01", "3.71", Database.ORIENTDB, True),
+        ("3.41.1-01", "3.62.0-01", Database.ORIENTDB, False),  # OrientDB is upgraded in place
+        ("3.70.1-02", "3.71.0-06", Database.H2, False),  # migrated already
+        ("3.62.0-01", "3.71.0-06", Database.NONE, False),  # nothing to open yet
+        (None, "3.71.0-06", Database.ORIENTDB, True),
+    ],
+)
+def test_one_way_door(deployed: str | None, target: str, database: Database, refused: bool) -> None:
+    door = one_way_door(deployed, target, database)
+    assert (door is not None) is refused
+    if door is not None:
+        assert "OrientDB" in door and target in door and "--force-one-way" in door
+        assert "\n" not in door
