@@ -336,9 +336,12 @@ def test_connector_port_clash_is_refused(nexus_emulator: NexusEmulator) -> None:
 
 def test_dropped_create_response_converges_without_duplicate(nexus_emulator: NexusEmulator) -> None:
     create(FileBlobStoreProvider(), blob_store(nexus_emulator))
-    nexus_emulator.drop_next_write(method="POST", path_prefix="/v1/repositories")
+    # The emulator matches full paths: a prefix without /service/rest would never drop anything.
+    nexus_emulator.drop_next_write(method="POST", path_prefix="/service/rest/v1/repositories")
     object_id, outs = create(RepositoryProvider(), hosted(nexus_emulator))
     assert object_id == "docker-a-release" and outs["http_port"] == 18001
+    posts = nexus_emulator.requests(method="POST", path_prefix="/service/rest/v1/repositories")
+    assert [r.dropped for r in posts] == [True]  # applied, then the answer was lost
     names = [r["name"] for r in nexus_get(nexus_emulator, "/v1/repositories")]
     assert names.count("docker-a-release") == 1
 
@@ -414,8 +417,10 @@ def test_task_lifecycle(nexus_emulator: NexusEmulator) -> None:
 
 def test_task_found_by_name_after_lost_answer(nexus_emulator: NexusEmulator) -> None:
     create(FileBlobStoreProvider(), blob_store(nexus_emulator))
-    nexus_emulator.drop_next_write(method="POST", path_prefix="/v1/tasks")
+    nexus_emulator.drop_next_write(method="POST", path_prefix="/service/rest/v1/tasks")
     object_id, _ = create(TaskProvider(), task(nexus_emulator))
+    posts = nexus_emulator.requests(method="POST", path_prefix="/service/rest/v1/tasks")
+    assert [r.dropped for r in posts] == [True]  # applied, then the answer was lost
     items = nexus_get(nexus_emulator, "/v1/tasks")["items"]
     assert [t["id"] for t in items if t["name"] == "Compact blob store docker-a"] == [object_id]
 
