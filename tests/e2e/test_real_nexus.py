@@ -26,7 +26,8 @@ from tests.e2e.conftest import PulumiCli, copy_project, steps_by_op
 from tests.real_nexus.backend import Backend
 from tests.real_nexus.fixtures import RealNexusSession
 
-pytestmark = [pytest.mark.e2e, pytest.mark.real_nexus]
+# Five engine runs on one real server: minutes each on a loaded 2-core machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.real_nexus, pytest.mark.timeout(1800)]
 
 NS = "nexus-platform"
 STACK = "core"
