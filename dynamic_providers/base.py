@@ -47,9 +47,11 @@ __all__ = ["ProviderError"]  # defined with the one-line error handling; raised 
 
 CONTROL_FIELDS = ("connection", "adopt")
 ADOPTED = "adopted"
-# Nexus answers a DELETE with 500 "Invalid state: STOPPED; allowed: [STARTED]" while a repository
-# it is still stopping (e.g. right after its group was deleted) is touched again: retried, bounded.
-TRANSIENT_DELETE_STATE = "Invalid state:"
+# Nexus answers a DELETE with 500 while it is still tearing down what the previous delete
+# touched: "Invalid state: STOPPED; allowed: [STARTED]" for a repository right after its group was
+# deleted, and (seen on the real 3.71 core in a `destroy`) a bare java.lang.NullPointerException
+# for a blob store right after its last repository was deleted. Retried, bounded.
+TRANSIENT_DELETE_ERRORS = ("Invalid state:", "java.lang.NullPointerException")
 DELETE_ATTEMPTS = 6
 DELETE_BACKOFF_SECONDS = 1.0
 # The engine's placeholder for values not known during preview.
@@ -336,7 +338,9 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
                     self.delete_object(client, id_, props)
                     return
                 except NexusError as error:
-                    transient = isinstance(error, ServerError) and TRANSIENT_DELETE_STATE in error.detail
+                    transient = isinstance(error, ServerError) and any(
+                        mark in error.detail for mark in TRANSIENT_DELETE_ERRORS
+                    )
                     if transient and attempt < DELETE_ATTEMPTS:
                         time.sleep(DELETE_BACKOFF_SECONDS * attempt)
                         continue

@@ -181,6 +181,19 @@ def test_an_adopted_object_is_released_not_deleted(nexus_emulator: NexusEmulator
     assert nexus_emulator.call("GET", "/v1/blobstores/file/docker-b").status == 404
 
 
+def test_a_blob_store_delete_retries_the_null_pointer_of_a_store_still_being_released(
+    nexus_emulator: NexusEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seen on the real core in `destroy`: DELETE of a blob store just after its repository's -> 500 NPE."""
+    monkeypatch.setattr(base, "DELETE_BACKOFF_SECONDS", 0.01)
+    provider = FileBlobStoreProvider()
+    object_id, outs = create(provider, blob_store(nexus_emulator))
+    npe = "java.lang.NullPointerException"
+    nexus_emulator.fail_next(1, 500, method="DELETE", path_prefix="/service/rest/v1/blobstores", message=npe)
+    provider.delete(object_id, outs)
+    assert nexus_emulator.call("GET", "/v1/blobstores/file/docker-a").status == 404
+
+
 def test_delete_retries_nexus_invalid_state_a_bounded_number_of_times(
     nexus_emulator: NexusEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
