@@ -258,7 +258,9 @@ def test_orientdb_to_371_is_refused_up_front_and_forced_it_rolls_back_by_itself(
     # the real refusal of 3.71, seen in its container before the rollback replaced it
     logs, state = REPLACED[-1]
     assert "This instance is using a legacy Orient database" in logs, logs[-3000:]
-    assert state["ExitCode"] == 255 or state["Restarting"], state
+    # It exits 255; the declared restart policy (always) starts it again, so the run the rollback
+    # replaced may also have been killed mid-start (137): either way it never served.
+    assert state["ExitCode"] in (255, 137) or state["Restarting"], state
     assert pinned(upgrades) == NEW and running_image(live).endswith(f":{NEW}")
     assert_serves(live, upgrades.content, NEW)
 
