@@ -39,6 +39,7 @@ from dynamic_providers.client import (
     NexusError,
     NotFoundError,
     ServerError,
+    ValidationError,
 )
 from dynamic_providers.errors import OneLineErrors, ProviderError
 from dynamic_providers.names import key_path
@@ -99,6 +100,9 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
     spec_model: ClassVar[type[Spec]]
     replace_fields: ClassVar[tuple[str, ...]] = ("name",)
     write_only_fields: ClassVar[tuple[str, ...]] = ()
+    # Look before the POST only where Nexus does not refuse a second object of the same name
+    # (tasks) or where its answer to one is not confirmed; elsewhere the refused POST tells.
+    find_before_create: ClassVar[bool] = False
 
     # ------------------------------------------------------------ what a kind declares
 
@@ -233,26 +237,20 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        # One write and one read for a new object: the POST itself tells whether the name is
+        # taken (Nexus refuses a duplicate), and only a refused or unanswered POST costs a lookup.
+        # Adoption and kinds Nexus does not refuse duplicates of look first (find_before_create).
         spec: SpecT = self.parse(props)
         with self.client(props) as client:
             self.ensure_supported(client)
-            try:
-                existing = self.find(client, spec)
-            except NotFoundError as error:
-                raise self._missing_api(client, spec, error) from None
-            if existing is not None:
-                if not props.get("adopt"):
-                    raise ProviderError(
-                        f"{self.label(spec)} already exists in Nexus at {client.connection.url}. "
-                        "To manage the existing object, set the stack config key `nexus.adoptExisting: "
-                        "true` (every object) or, for a repository, `repositories[].adopt: true`, and run "
-                        "`pulumi up` again; nothing was changed."
-                    )
-                object_id = existing[0]
-                self._check_adoptable(spec, existing[1], props)
-                self.update_object(client, object_id, spec)
-                props = {**props, ADOPTED: True}
-            else:
+            existing: tuple[str, Any] | None = None
+            if self.find_before_create or props.get("adopt"):
+                # Adopting expects the object there: look first, so a refusal writes nothing.
+                try:
+                    existing = self.find(client, spec)
+                except NotFoundError as error:
+                    raise self._missing_api(client, spec, error) from None
+            if existing is None:
                 try:
                     object_id = self.create_object(client, spec) or self.object_id(spec)
                 except NotFoundError as error:
@@ -263,10 +261,34 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
                     if found is None:
                         raise
                     object_id = found[0]
+                except (ValidationError, ServerError):
+                    # Refused: "already exists" (400, or 500 for a user) or any other reason. One
+                    # lookup tells them apart; anything but an existing object keeps Nexus's answer.
+                    existing = self.find(client, spec)
+                    if existing is None:
+                        raise
+            if existing is not None:
+                object_id = existing[0]
+                props = self._take_over(client, spec, existing, props)
             body = self.fetch(client, object_id, props)
             if body is None:
                 raise ProviderError(f"{self.label(spec)} was created but Nexus does not return it")
             return CreateResult(object_id, self.outputs(self.observed(body, props), props))
+
+    def _take_over(
+        self, client: NexusClient, spec: SpecT, existing: tuple[str, Any], props: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Adopt the object already in Nexus (its desired state written over it), or refuse."""
+        if not props.get("adopt"):
+            raise ProviderError(
+                f"{self.label(spec)} already exists in Nexus at {client.connection.url}. "
+                "To manage the existing object, set the stack config key `nexus.adoptExisting: "
+                "true` (every object) or, for a repository, `repositories[].adopt: true`, and run "
+                "`pulumi up` again; nothing was changed."
+            )
+        self._check_adoptable(spec, existing[1], props)
+        self.update_object(client, existing[0], spec)
+        return {**props, ADOPTED: True}
 
     def _check_adoptable(self, spec: SpecT, body: Any, props: Mapping[str, Any]) -> None:
         """Refuse, before any write, to adopt an object whose fixed fields differ from the spec."""

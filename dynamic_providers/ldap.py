@@ -144,6 +144,7 @@ def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
 class LdapServerProvider(NexusProvider[LdapServerSpec]):
     kind = "LDAP server"
     spec_model = LdapServerSpec
+    find_before_create = True  # Nexus's answer to a duplicate LDAP server name is unconfirmed
     replace_fields = ("name",)
     write_only_fields = ("auth_password",)
 

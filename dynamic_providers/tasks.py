@@ -171,6 +171,7 @@ class TaskProvider(NexusProvider[TaskSpec]):
     kind = "task"
     spec_model = TaskSpec
     replace_fields = ("type",)  # a task's type cannot change; its name can
+    find_before_create = True  # Nexus takes a second task of the same name and type
 
     def object_id(self, spec: TaskSpec) -> str:
         raise NotImplementedError("Nexus assigns task ids")

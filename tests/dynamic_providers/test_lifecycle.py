@@ -102,7 +102,10 @@ def test_existing_object_is_not_silently_adopted(nexus_emulator: NexusEmulator) 
     nexus_emulator.clear_log()
     with pytest.raises(ProviderError, match=r"already exists.*`nexus\.adoptExisting: true`"):
         create(provider, blob_store(nexus_emulator))
-    assert nexus_emulator.count_writes() == 0
+    # The refused POST is how the name was found taken: Nexus changed nothing.
+    writes = [(r.method, r.path, r.status) for r in nexus_emulator.requests() if r.write]
+    assert writes == [("POST", "/service/rest/v1/blobstores/file", 400)]
+    assert nexus_get(nexus_emulator, "/v1/blobstores/file/DOCKER-A")["path"] == "elsewhere"
 
 
 def test_adopt_takes_over_and_converges(nexus_emulator: NexusEmulator) -> None:
