@@ -339,11 +339,12 @@ def test_connector_port_clash_is_refused(nexus_emulator: NexusEmulator) -> None:
 
 def test_dropped_create_response_converges_without_duplicate(nexus_emulator: NexusEmulator) -> None:
     create(FileBlobStoreProvider(), blob_store(nexus_emulator))
-    nexus_emulator.drop_next_write(method="POST", path_prefix="/v1/repositories")
+    nexus_emulator.drop_next_write(method="POST", path_prefix="/service/rest/v1/repositories")
     object_id, outs = create(RepositoryProvider(), hosted(nexus_emulator))
     assert object_id == "docker-a-release" and outs["http_port"] == 18001
     names = [r["name"] for r in nexus_get(nexus_emulator, "/v1/repositories")]
     assert names.count("docker-a-release") == 1
+    assert [r.method for r in nexus_emulator.requests() if r.dropped] == ["POST"]  # the answer was lost
 
 
 def test_transient_503_is_retried_for_reads_and_puts(nexus_emulator: NexusEmulator) -> None:
@@ -417,10 +418,11 @@ def test_task_lifecycle(nexus_emulator: NexusEmulator) -> None:
 
 def test_task_found_by_name_after_lost_answer(nexus_emulator: NexusEmulator) -> None:
     create(FileBlobStoreProvider(), blob_store(nexus_emulator))
-    nexus_emulator.drop_next_write(method="POST", path_prefix="/v1/tasks")
+    nexus_emulator.drop_next_write(method="POST", path_prefix="/service/rest/v1/tasks")
     object_id, _ = create(TaskProvider(), task(nexus_emulator))
     items = nexus_get(nexus_emulator, "/v1/tasks")["items"]
     assert [t["id"] for t in items if t["name"] == "Compact blob store docker-a"] == [object_id]
+    assert [r.method for r in nexus_emulator.requests() if r.dropped] == ["POST"]  # the answer was lost
 
 
 def providers() -> list[ResourceProvider]:
