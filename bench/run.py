@@ -7,8 +7,14 @@ writes per resource are measured. In the same run, a project of the same number 
 resources (no HTTP call at all) goes through the same operations: the engine's own floor. The
 table shows both and the ratio ours / floor.
 
-    .venv/bin/python bench/run.py                      # 1, 10 and 20 teams, path routing
+    .venv/bin/python bench/run.py                      # 1, 20 and 50 teams, path routing
     .venv/bin/python bench/run.py --teams 1,5,9 --routing connector
+    .venv/bin/python bench/run.py --emulator-checks    # with the emulator's schema validation
+
+The emulator runs in its light mode by default (no request-body validation, counts instead of
+request records), so the figures measure the project rather than the test server; the time it
+spent answering is shown. `refresh` runs with `--skip-preview`: the engine's refresh preview is a
+whole second Read of every resource (see docs/performance.md).
 
 This prints figures; it is not a test and asserts nothing.
 """
@@ -37,6 +43,7 @@ from tests.nexus_emulator import NexusEmulator  # noqa: E402
 STACK = "bench"
 ADMIN_PASSWORD = "bench-Admin-pw-51c2"
 OPERATIONS = ("preview", "up", "preview (no change)", "refresh")
+GROWTH_OPERATIONS = ("up", "refresh")
 DYNAMIC_PREFIX = "pulumi-python:dynamic/"
 
 FLOOR_PULUMI_YAML = """\
@@ -99,6 +106,7 @@ class Measure:
     seconds: float
     reads: int
     writes: int
+    server_seconds: float = 0.0
 
 
 @dataclass
@@ -117,7 +125,7 @@ def timed(run: Callable[[], PulumiResult], emulator: NexusEmulator | None) -> Me
     seconds = time.perf_counter() - start
     if emulator is None:
         return Measure(seconds, 0, 0)
-    return Measure(seconds, emulator.count_reads(), emulator.count_writes())
+    return Measure(seconds, emulator.count_reads(), emulator.count_writes(), emulator.busy_seconds)
 
 
 def operations(cli: PulumiCli, emulator: NexusEmulator | None) -> dict[str, Measure]:
@@ -125,7 +133,7 @@ def operations(cli: PulumiCli, emulator: NexusEmulator | None) -> dict[str, Meas
         "preview": timed(cli.preview, emulator),
         "up": timed(cli.up, emulator),
         "preview (no change)": timed(lambda: cli.preview("--expect-no-changes"), emulator),
-        "refresh": timed(cli.refresh, emulator),
+        "refresh": timed(lambda: cli.refresh("--skip-preview"), emulator),
     }
 
 
@@ -140,8 +148,8 @@ def teams_config(count: int) -> list[dict[str, Any]]:
     ]
 
 
-def run_ours(work: Path, teams: int, routing: str) -> tuple[int, dict[str, Measure]]:
-    with NexusEmulator(admin_password=ADMIN_PASSWORD) as emulator:
+def run_ours(work: Path, teams: int, routing: str, checks: bool) -> tuple[int, dict[str, Measure]]:
+    with NexusEmulator(admin_password=ADMIN_PASSWORD, light=not checks) as emulator:
         project = copy_project(work / "project")
         config = {
             "nexus-platform:domain": "registry.bench.test",
@@ -176,8 +184,8 @@ def run_floor(work: Path, resources: int) -> dict[str, Measure]:
 def table(rows: Sequence[Row]) -> str:
     lines = [
         "| teams | dynamic resources | operation | ours (s) | floor (s) | ours / floor "
-        "| reads / resource | writes / resource |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| reads / resource | writes / resource | emulator (s) |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         for op in OPERATIONS:
@@ -185,14 +193,14 @@ def table(rows: Sequence[Row]) -> str:
             lines.append(
                 f"| {row.teams} | {row.resources} | {op} | {ours.seconds:.2f} | {floor.seconds:.2f} "
                 f"| {ours.seconds / floor.seconds:.2f} | {ours.reads / row.resources:.2f} "
-                f"| {ours.writes / row.resources:.2f} |"
+                f"| {ours.writes / row.resources:.2f} | {ours.server_seconds:.2f} |"
             )
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--teams", default="1,10,20", help="comma-separated team counts (default 1,10,20)")
+    parser.add_argument("--teams", default="1,20,50", help="comma-separated team counts (default 1,20,50)")
     parser.add_argument(
         "--routing",
         choices=("path", "connector"),
@@ -200,6 +208,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="docker.routing of the stack (default path: above 9 teams the 20-connector limit applies)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per team count; the median is shown")
+    parser.add_argument(
+        "--emulator-checks",
+        action="store_true",
+        help="keep the emulator's request validation and request records (as the tests run it)",
+    )
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.teams.split(",") if c.strip()]
 
@@ -210,14 +223,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             for attempt in range(args.repeat):
                 work = Path(tmp) / f"t{teams}-{attempt}"
                 print(f"[bench] {teams} team(s), run {attempt + 1}/{args.repeat}: ours", file=sys.stderr)
-                resources, ours = run_ours(work, teams, args.routing)
+                resources, ours = run_ours(work, teams, args.routing, args.emulator_checks)
                 print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
                 floor = run_floor(work, resources)
                 runs.append(Row(teams, resources, ours, floor))
             rows.append(median_row(runs))
-    print(f"routing: {args.routing}; wall times include the language-host shim and `up` runs its preview")
+    print(
+        f"routing: {args.routing}; emulator {'with' if args.emulator_checks else 'without'} request "
+        "validation; wall times include the language-host shim; `up` runs its preview; "
+        "`refresh --skip-preview`"
+    )
     print(table(rows))
+    for line in growth(rows):
+        print(line)
     return 0
+
+
+def growth(rows: Sequence[Row]) -> list[str]:
+    """Per-resource and fixed cost (a line through the smallest and largest run), ours and floor."""
+    if len(rows) < 2 or rows[0].resources == rows[-1].resources:
+        return []
+    small, large = rows[0], rows[-1]
+    lines = []
+    for op in GROWTH_OPERATIONS:
+        parts = []
+        for side in ("ours", "floor"):
+            a, b = getattr(small, side)[op].seconds, getattr(large, side)[op].seconds
+            per = (b - a) / (large.resources - small.resources)
+            parts.append(f"{side} {per * 1000:.0f} ms/resource + {a - per * small.resources:.1f} s fixed")
+        lines.append(f"growth of {op} ({small.resources}->{large.resources} resources): " + "; ".join(parts))
+    return lines
 
 
 def median_row(runs: Sequence[Row]) -> Row:
@@ -227,6 +262,7 @@ def median_row(runs: Sequence[Row]) -> Row:
             statistics.median(m.seconds for m in measures),
             int(statistics.median(m.reads for m in measures)),
             int(statistics.median(m.writes for m in measures)),
+            statistics.median(m.server_seconds for m in measures),
         )
 
     first = runs[0]
