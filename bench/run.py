@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -39,6 +39,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from tests.e2e.conftest import PulumiCli, PulumiResult, copy_project  # noqa: E402
 from tests.nexus_emulator import NexusEmulator  # noqa: E402
+from tests.real_nexus.recorder import RecordingProxy  # noqa: E402
+from tests.real_nexus.server import RealNexus, fetch_distribution  # noqa: E402
 
 STACK = "bench"
 ADMIN_PASSWORD = "bench-Admin-pw-51c2"
@@ -117,7 +119,15 @@ class Row:
     floor: dict[str, Measure]
 
 
-def timed(run: Callable[[], PulumiResult], emulator: NexusEmulator | None) -> Measure:
+class RequestLog(Protocol):
+    """The emulator, or the recording proxy in front of a real Nexus."""
+
+    def clear_log(self) -> None: ...
+    def count_reads(self, path_prefix: str | None = None) -> int: ...
+    def count_writes(self, path_prefix: str | None = None) -> int: ...
+
+
+def timed(run: Callable[[], PulumiResult], emulator: RequestLog | None) -> Measure:
     if emulator is not None:
         emulator.clear_log()
     start = time.perf_counter()
@@ -125,10 +135,11 @@ def timed(run: Callable[[], PulumiResult], emulator: NexusEmulator | None) -> Me
     seconds = time.perf_counter() - start
     if emulator is None:
         return Measure(seconds, 0, 0)
-    return Measure(seconds, emulator.count_reads(), emulator.count_writes(), emulator.busy_seconds)
+    server = float(getattr(emulator, "busy_seconds", 0.0))  # a real Nexus: not known
+    return Measure(seconds, emulator.count_reads(), emulator.count_writes(), server)
 
 
-def operations(cli: PulumiCli, emulator: NexusEmulator | None) -> dict[str, Measure]:
+def operations(cli: PulumiCli, emulator: RequestLog | None) -> dict[str, Measure]:
     return {
         "preview": timed(cli.preview, emulator),
         "up": timed(cli.up, emulator),
@@ -163,6 +174,57 @@ def run_ours(work: Path, teams: int, routing: str, checks: bool) -> tuple[int, d
         cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
         measures = operations(cli, emulator)
         return dynamic_count(cli), measures
+
+
+def real_config(url: str, data_dir: str, count: int) -> dict[str, Any]:
+    """A Maven/raw-only stack the open-source core can hold: `count` Maven and raw repositories,
+    each Maven one in its own blob store, and `count` robots (users)."""
+    repositories: list[dict[str, Any]] = []
+    for i in range(count):
+        repositories.append(
+            {"name": f"maven-{i:02d}", "format": "maven2", "type": "hosted", "blobStore": f"maven-{i:02d}"}
+        )
+        repositories.append({"name": f"raw-{i:02d}", "format": "raw", "type": "hosted"})
+    for repository in repositories:
+        repository["deletionProtection"] = False
+    robots = [{"userId": f"robot-{i:02d}", "roles": ["nx-anonymous"]} for i in range(count)]
+    return {
+        "nexus-platform:domain": "core.bench.test",
+        "nexus-platform:nexus": {
+            "version": "3.71.0-06",
+            "manageServer": False,
+            "url": url,
+            "dataDir": data_dir,
+            "manageTasks": False,
+        },
+        "nexus-platform:docker": {"enabled": False},
+        "nexus-platform:repositories": repositories,
+        "nexus-platform:access": {"robots": robots},
+    }
+
+
+def run_real(work: Path, count: int) -> tuple[int, dict[str, Measure], float]:
+    """The same operations on the real Nexus core (a fresh one: the stack's first run takes it
+    over), its requests counted by a recording proxy. Also returns how long it took to start."""
+    server = RealNexus(home=fetch_distribution(), data_dir=work / "real-nexus" / "data").start()
+    try:
+        proxy = RecordingProxy(server.url)
+        try:
+            project = copy_project(work / "real-project")
+            config = real_config(proxy.url, str(server.data_dir), count)
+            (project / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+            cli = PulumiCli(project, work / "real-pulumi")
+            cli.stack_init(STACK)
+            cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
+            for i in range(count):
+                key = f"nexus-platform:access.robots[{i}].password"
+                cli.config_set(key, f"{ADMIN_PASSWORD}-{i}", secret=True, path=True)
+            measures = operations(cli, proxy)
+            return dynamic_count(cli), measures, server.started_seconds
+        finally:
+            proxy.close()
+    finally:
+        server.stop()
 
 
 def run_floor(work: Path, resources: int) -> dict[str, Measure]:
@@ -209,6 +271,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per team count; the median is shown")
     parser.add_argument(
+        "--real-nexus",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run on the real Nexus core: N Maven and N raw repositories, N blob stores, N robots",
+    )
+    parser.add_argument(
         "--emulator-checks",
         action="store_true",
         help="keep the emulator's request validation and request records (as the tests run it)",
@@ -217,7 +286,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts = [int(c) for c in args.teams.split(",") if c.strip()]
 
     rows: list[Row] = []
+    real: Row | None = None
+    started = 0.0
     with tempfile.TemporaryDirectory(prefix="nexus-bench-") as tmp:
+        if args.real_nexus:
+            work = Path(tmp) / "real"
+            print(f"[bench] real Nexus core, {args.real_nexus} of each: ours", file=sys.stderr)
+            resources, ours, started = run_real(work, args.real_nexus)
+            print(f"[bench] real Nexus core: floor ({resources} no-op resources)", file=sys.stderr)
+            real = Row(0, resources, ours, run_floor(work, resources))
         for teams in counts:
             runs: list[Row] = []
             for attempt in range(args.repeat):
@@ -236,6 +313,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(rows))
     for line in growth(rows):
         print(line)
+    if real is not None:
+        print(
+            f"\nreal Nexus core 3.71.0-06 (writable {started:.0f} s after launch), {args.real_nexus} Maven + "
+            f"{args.real_nexus} raw repositories, blob stores and robots; `up` includes the takeover; "
+            "teams column: 0 (no Docker)"
+        )
+        print(table([real]))
     return 0
 
 
