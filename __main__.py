@@ -76,7 +76,7 @@ retention = RetentionPolicies("retention", settings, connection=connection)
 registry = DockerRegistry(
     "registry", settings, connection, opts=pulumi.ResourceOptions(depends_on=[retention, *access.baseline])
 )
-access.grant(after=[registry])  # roles grant the repositories' privileges; users get the roles
+access.grant(registry.repositories)  # roles grant the repositories' privileges; users get the roles
 backup = DatabaseBackup("backup", settings, connection)  # needs the first run only
 
 pulumi.export("nexusVersion", settings.nexus.version)
