@@ -12,12 +12,8 @@ from components.access import AccessControl
 from components.backup import DatabaseBackup
 from components.endpoints import docker_trust_commands, registry_endpoints
 from components.first_run import FirstRun
-from components.haproxy import Haproxy, HaproxyArgs
 from components.layout_policy import RetentionPolicies
-from components.nexus_server import NexusServer, NexusServerArgs
-from components.pki import Pki, PkiArgs
 from components.registry import DockerRegistry
-from dynamic_providers.ldap_check import LdapDirectoryCheck
 from settings import SettingsError, SettingsIssue, load_from_pulumi
 
 settings = load_from_pulumi()  # raises SettingsError (naming the key) before anything is created
@@ -35,6 +31,12 @@ ca_pem: pulumi.Output[str] | None = None
 server_revision: pulumi.Output[str] | None = None
 depends_on: list[pulumi.Resource] = []
 if settings.nexus.manage_server:
+    # Imported here: the Docker, TLS and command SDKs cost about a second at every program start
+    # and an existing-Nexus stack needs none of them (docs/performance.md).
+    from components.haproxy import Haproxy, HaproxyArgs
+    from components.nexus_server import NexusServer, NexusServerArgs
+    from components.pki import Pki, PkiArgs
+
     pki = Pki("pki", PkiArgs.from_settings(settings))
     nexus = NexusServer("nexus", NexusServerArgs.from_settings(settings))
     haproxy = Haproxy("haproxy", HaproxyArgs.from_components(settings, pki, nexus))
@@ -54,6 +56,8 @@ if settings.nexus.manage_server:
 
 # The directory agrees with the ldap settings before anything is written to Nexus (ldap.verify).
 if settings.ldap is not None and settings.ldap.verify != "skip":
+    from dynamic_providers.ldap_check import LdapDirectoryCheck  # ldap3: only when it is used
+
     depends_on = [*depends_on, LdapDirectoryCheck("ldap-directory-check", settings)]
 
 # Every Nexus call waits for the first run: Nexus writable, admin password taken over, EULA.
@@ -72,7 +76,7 @@ retention = RetentionPolicies("retention", settings, connection=connection)
 registry = DockerRegistry(
     "registry", settings, connection, opts=pulumi.ResourceOptions(depends_on=[retention, *access.baseline])
 )
-access.grant(after=[registry])  # roles grant the repositories' privileges; users get the roles
+access.grant(registry.repositories)  # roles grant the repositories' privileges; users get the roles
 backup = DatabaseBackup("backup", settings, connection)  # needs the first run only
 
 pulumi.export("nexusVersion", settings.nexus.version)

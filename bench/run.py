@@ -7,8 +7,14 @@ writes per resource are measured. In the same run, a project of the same number 
 resources (no HTTP call at all) goes through the same operations: the engine's own floor. The
 table shows both and the ratio ours / floor.
 
-    .venv/bin/python bench/run.py                      # 1, 10 and 20 teams, path routing
+    .venv/bin/python bench/run.py                      # 1, 20 and 50 teams, path routing
     .venv/bin/python bench/run.py --teams 1,5,9 --routing connector
+    .venv/bin/python bench/run.py --emulator-checks    # with the emulator's schema validation
+
+The emulator runs in its light mode by default (no request-body validation, counts instead of
+request records), so the figures measure the project rather than the test server; the time it
+spent answering is shown. `refresh` runs with `--skip-preview`: the engine's refresh preview is a
+whole second Read of every resource (see docs/performance.md).
 
 This prints figures; it is not a test and asserts nothing.
 """
@@ -24,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -33,10 +39,13 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from tests.e2e.conftest import PulumiCli, PulumiResult, copy_project  # noqa: E402
 from tests.nexus_emulator import NexusEmulator  # noqa: E402
+from tests.real_nexus.recorder import RecordingProxy  # noqa: E402
+from tests.real_nexus.server import RealNexus, fetch_distribution  # noqa: E402
 
 STACK = "bench"
 ADMIN_PASSWORD = "bench-Admin-pw-51c2"
 OPERATIONS = ("preview", "up", "preview (no change)", "refresh")
+GROWTH_OPERATIONS = ("up", "refresh")
 DYNAMIC_PREFIX = "pulumi-python:dynamic/"
 
 FLOOR_PULUMI_YAML = """\
@@ -99,6 +108,7 @@ class Measure:
     seconds: float
     reads: int
     writes: int
+    server_seconds: float = 0.0
 
 
 @dataclass
@@ -109,7 +119,15 @@ class Row:
     floor: dict[str, Measure]
 
 
-def timed(run: Callable[[], PulumiResult], emulator: NexusEmulator | None) -> Measure:
+class RequestLog(Protocol):
+    """The emulator, or the recording proxy in front of a real Nexus."""
+
+    def clear_log(self) -> None: ...
+    def count_reads(self, path_prefix: str | None = None) -> int: ...
+    def count_writes(self, path_prefix: str | None = None) -> int: ...
+
+
+def timed(run: Callable[[], PulumiResult], emulator: RequestLog | None) -> Measure:
     if emulator is not None:
         emulator.clear_log()
     start = time.perf_counter()
@@ -117,15 +135,16 @@ def timed(run: Callable[[], PulumiResult], emulator: NexusEmulator | None) -> Me
     seconds = time.perf_counter() - start
     if emulator is None:
         return Measure(seconds, 0, 0)
-    return Measure(seconds, emulator.count_reads(), emulator.count_writes())
+    server = float(getattr(emulator, "busy_seconds", 0.0))  # a real Nexus: not known
+    return Measure(seconds, emulator.count_reads(), emulator.count_writes(), server)
 
 
-def operations(cli: PulumiCli, emulator: NexusEmulator | None) -> dict[str, Measure]:
+def operations(cli: PulumiCli, emulator: RequestLog | None) -> dict[str, Measure]:
     return {
         "preview": timed(cli.preview, emulator),
         "up": timed(cli.up, emulator),
         "preview (no change)": timed(lambda: cli.preview("--expect-no-changes"), emulator),
-        "refresh": timed(cli.refresh, emulator),
+        "refresh": timed(lambda: cli.refresh("--skip-preview"), emulator),
     }
 
 
@@ -140,8 +159,8 @@ def teams_config(count: int) -> list[dict[str, Any]]:
     ]
 
 
-def run_ours(work: Path, teams: int, routing: str) -> tuple[int, dict[str, Measure]]:
-    with NexusEmulator(admin_password=ADMIN_PASSWORD) as emulator:
+def run_ours(work: Path, teams: int, routing: str, checks: bool) -> tuple[int, dict[str, Measure]]:
+    with NexusEmulator(admin_password=ADMIN_PASSWORD, light=not checks) as emulator:
         project = copy_project(work / "project")
         config = {
             "nexus-platform:domain": "registry.bench.test",
@@ -155,6 +174,57 @@ def run_ours(work: Path, teams: int, routing: str) -> tuple[int, dict[str, Measu
         cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
         measures = operations(cli, emulator)
         return dynamic_count(cli), measures
+
+
+def real_config(url: str, data_dir: str, count: int) -> dict[str, Any]:
+    """A Maven/raw-only stack the open-source core can hold: `count` Maven and raw repositories,
+    each Maven one in its own blob store, and `count` robots (users)."""
+    repositories: list[dict[str, Any]] = []
+    for i in range(count):
+        repositories.append(
+            {"name": f"maven-{i:02d}", "format": "maven2", "type": "hosted", "blobStore": f"maven-{i:02d}"}
+        )
+        repositories.append({"name": f"raw-{i:02d}", "format": "raw", "type": "hosted"})
+    for repository in repositories:
+        repository["deletionProtection"] = False
+    robots = [{"userId": f"robot-{i:02d}", "roles": ["nx-anonymous"]} for i in range(count)]
+    return {
+        "nexus-platform:domain": "core.bench.test",
+        "nexus-platform:nexus": {
+            "version": "3.71.0-06",
+            "manageServer": False,
+            "url": url,
+            "dataDir": data_dir,
+            "manageTasks": False,
+        },
+        "nexus-platform:docker": {"enabled": False},
+        "nexus-platform:repositories": repositories,
+        "nexus-platform:access": {"robots": robots},
+    }
+
+
+def run_real(work: Path, count: int) -> tuple[int, dict[str, Measure], float]:
+    """The same operations on the real Nexus core (a fresh one: the stack's first run takes it
+    over), its requests counted by a recording proxy. Also returns how long it took to start."""
+    server = RealNexus(home=fetch_distribution(), data_dir=work / "real-nexus" / "data").start()
+    try:
+        proxy = RecordingProxy(server.url)
+        try:
+            project = copy_project(work / "real-project")
+            config = real_config(proxy.url, str(server.data_dir), count)
+            (project / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+            cli = PulumiCli(project, work / "real-pulumi")
+            cli.stack_init(STACK)
+            cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
+            for i in range(count):
+                key = f"nexus-platform:access.robots[{i}].password"
+                cli.config_set(key, f"{ADMIN_PASSWORD}-{i}", secret=True, path=True)
+            measures = operations(cli, proxy)
+            return dynamic_count(cli), measures, server.started_seconds
+        finally:
+            proxy.close()
+    finally:
+        server.stop()
 
 
 def run_floor(work: Path, resources: int) -> dict[str, Measure]:
@@ -176,8 +246,8 @@ def run_floor(work: Path, resources: int) -> dict[str, Measure]:
 def table(rows: Sequence[Row]) -> str:
     lines = [
         "| teams | dynamic resources | operation | ours (s) | floor (s) | ours / floor "
-        "| reads / resource | writes / resource |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| reads / resource | writes / resource | emulator (s) |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         for op in OPERATIONS:
@@ -185,14 +255,14 @@ def table(rows: Sequence[Row]) -> str:
             lines.append(
                 f"| {row.teams} | {row.resources} | {op} | {ours.seconds:.2f} | {floor.seconds:.2f} "
                 f"| {ours.seconds / floor.seconds:.2f} | {ours.reads / row.resources:.2f} "
-                f"| {ours.writes / row.resources:.2f} |"
+                f"| {ours.writes / row.resources:.2f} | {ours.server_seconds:.2f} |"
             )
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--teams", default="1,10,20", help="comma-separated team counts (default 1,10,20)")
+    parser.add_argument("--teams", default="1,20,50", help="comma-separated team counts (default 1,20,50)")
     parser.add_argument(
         "--routing",
         choices=("path", "connector"),
@@ -200,24 +270,73 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="docker.routing of the stack (default path: above 9 teams the 20-connector limit applies)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per team count; the median is shown")
+    parser.add_argument(
+        "--real-nexus",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run on the real Nexus core: N Maven and N raw repositories, N blob stores, N robots",
+    )
+    parser.add_argument(
+        "--emulator-checks",
+        action="store_true",
+        help="keep the emulator's request validation and request records (as the tests run it)",
+    )
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.teams.split(",") if c.strip()]
 
     rows: list[Row] = []
+    real: Row | None = None
+    started = 0.0
     with tempfile.TemporaryDirectory(prefix="nexus-bench-") as tmp:
+        if args.real_nexus:
+            work = Path(tmp) / "real"
+            print(f"[bench] real Nexus core, {args.real_nexus} of each: ours", file=sys.stderr)
+            resources, ours, started = run_real(work, args.real_nexus)
+            print(f"[bench] real Nexus core: floor ({resources} no-op resources)", file=sys.stderr)
+            real = Row(0, resources, ours, run_floor(work, resources))
         for teams in counts:
             runs: list[Row] = []
             for attempt in range(args.repeat):
                 work = Path(tmp) / f"t{teams}-{attempt}"
                 print(f"[bench] {teams} team(s), run {attempt + 1}/{args.repeat}: ours", file=sys.stderr)
-                resources, ours = run_ours(work, teams, args.routing)
+                resources, ours = run_ours(work, teams, args.routing, args.emulator_checks)
                 print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
                 floor = run_floor(work, resources)
                 runs.append(Row(teams, resources, ours, floor))
             rows.append(median_row(runs))
-    print(f"routing: {args.routing}; wall times include the language-host shim and `up` runs its preview")
+    print(
+        f"routing: {args.routing}; emulator {'with' if args.emulator_checks else 'without'} request "
+        "validation; wall times include the language-host shim; `up` runs its preview; "
+        "`refresh --skip-preview`"
+    )
     print(table(rows))
+    for line in growth(rows):
+        print(line)
+    if real is not None:
+        print(
+            f"\nreal Nexus core 3.71.0-06 (writable {started:.0f} s after launch), {args.real_nexus} Maven + "
+            f"{args.real_nexus} raw repositories, blob stores and robots; `up` includes the takeover; "
+            "teams column: 0 (no Docker)"
+        )
+        print(table([real]))
     return 0
+
+
+def growth(rows: Sequence[Row]) -> list[str]:
+    """Per-resource and fixed cost (a line through the smallest and largest run), ours and floor."""
+    if len(rows) < 2 or rows[0].resources == rows[-1].resources:
+        return []
+    small, large = rows[0], rows[-1]
+    lines = []
+    for op in GROWTH_OPERATIONS:
+        parts = []
+        for side in ("ours", "floor"):
+            a, b = getattr(small, side)[op].seconds, getattr(large, side)[op].seconds
+            per = (b - a) / (large.resources - small.resources)
+            parts.append(f"{side} {per * 1000:.0f} ms/resource + {a - per * small.resources:.1f} s fixed")
+        lines.append(f"growth of {op} ({small.resources}->{large.resources} resources): " + "; ".join(parts))
+    return lines
 
 
 def median_row(runs: Sequence[Row]) -> Row:
@@ -227,6 +346,7 @@ def median_row(runs: Sequence[Row]) -> Row:
             statistics.median(m.seconds for m in measures),
             int(statistics.median(m.reads for m in measures)),
             int(statistics.median(m.writes for m in measures)),
+            statistics.median(m.server_seconds for m in measures),
         )
 
     first = runs[0]

@@ -28,7 +28,7 @@ user with exactly ``docker-pull``; anonymous access is switched on again after t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,14 @@ from components.registry import PULL_GROUP
 from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec, AnonymousLockdown
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
 from dynamic_providers.realms import ActiveRealms, RealmsSpec, active_realms
-from dynamic_providers.roles import BREAD_PULL, BREAD_PUSH, Role, RoleSpec, repository_view_privileges
+from dynamic_providers.roles import (
+    BREAD_PULL,
+    BREAD_PUSH,
+    Role,
+    RoleSpec,
+    privilege_repositories,
+    repository_view_privileges,
+)
 from dynamic_providers.users import User, UserSpec
 from settings import LdapSettings, SettingsError, SettingsIssue, StackSettings
 
@@ -248,19 +255,26 @@ class AccessControl(pulumi.ComponentResource):
         )
         self.baseline = [self._realms, lockdown]
 
-    def grant(self, after: Sequence[pulumi.Resource] = ()) -> None:
-        """Roles (after ``after``: the repositories whose privileges they grant), users, and
-        anonymous access with the roles of the anonymous user. Call once."""
+    def grant(self, repositories: Mapping[str, pulumi.Resource] | None = None) -> None:
+        """Roles (each after the repositories whose privileges it grants, from ``repositories``
+        by name), users, and anonymous access with the roles of the anonymous user. Call once.
+
+        Each role waits for its own repositories only, not the whole registry: a dependency on
+        the registry component is one on every repository, teams x teams edges in the engine."""
         plan, adopt, connection = self._plan, self._adopt, self._connection
+        repositories = repositories or {}
         roles: dict[str, Role] = {}
         for spec in plan.roles:
             contained = [roles[role] for role in spec.roles if role in roles]
+            granted_repositories = [
+                repositories[name] for name in privilege_repositories(spec.privileges) if name in repositories
+            ]
             roles[spec.role_id] = Role(
                 f"role-{_slug(spec.role_id)}",
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=child_options(self, self._opts, [*after, *contained]),
+                opts=child_options(self, self._opts, [*granted_repositories, *contained]),
             )
         users = [
             User(

@@ -11,8 +11,8 @@ from typing import Any
 
 import pulumi
 
-from components.nexus_server import parse_ssh_host
 from components.options import child_options
+from components.ssh import parse_ssh_host
 from dynamic_providers.first_run import NexusFirstRun, SshSource
 from settings import SettingsError, SettingsIssue, StackSettings
 

@@ -53,7 +53,6 @@ instead: prune and print the previous record, without stopping Nexus.
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -64,6 +63,7 @@ import pulumi_command as command
 import pulumi_docker as docker
 from pydantic import SecretStr
 
+from components.ssh import SshTarget, parse_ssh_host
 from dynamic_providers.deployed_version import DeployedVersion
 from operations.snapshots import HostPaths, keep_last_output_script, last_record, snapshot_script
 from operations.versions import downgrade_warning
@@ -85,26 +85,9 @@ HEALTH_WAIT_SECONDS = 900
 #: Console output of Nexus (its own logs live in <dataDir>/log): rotated by Docker, 150 MB at most.
 LOG_OPTS = {"max-size": "50m", "max-file": "3"}
 
-_SSH_HOST = re.compile(r"^ssh://(?P<user>[^@\s/]+)@(?P<host>[^\s/:]+)(:(?P<port>\d+))?$")
-
 #: Run the rest of a shell command as root: directly when already root, else through `sudo -n`
 #: (non-interactive: fails at once instead of waiting for a password).
 AS_ROOT_PREFIX = 'S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; '
-
-
-@dataclass(frozen=True)
-class SshTarget:
-    user: str
-    host: str
-    port: int = 22
-
-
-def parse_ssh_host(docker_host: str) -> SshTarget | None:
-    """``ssh://user@host[:port]`` -> :class:`SshTarget`; None for anything else."""
-    match = _SSH_HOST.match(docker_host)
-    if not match:
-        return None
-    return SshTarget(match["user"], match["host"], int(match["port"] or 22))
 
 
 @dataclass(frozen=True)

@@ -225,5 +225,6 @@ class DockerRegistry(pulumi.ComponentResource):
                 adopt=adopt,
                 opts=child_options(self, opts, [stores[store]] if store else list(repositories.values())),
             )
+        self.repositories: dict[str, Repository] = repositories  # by name, for what depends on one
         self.repository_names = pulumi.Output.from_input(sorted(repositories))
         self.register_outputs({"repositories": self.repository_names})

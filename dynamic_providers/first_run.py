@@ -109,12 +109,17 @@ def _verify(ca_pem: str | None) -> Iterator[str | bool]:
         os.unlink(handle.name)
 
 
+# A first `up` notices a writable Nexus within this of it turning writable (issue 12: within 1 s);
+# one status GET on loopback or the stack's own proxy each time.
+WRITABLE_POLL_SECONDS = 0.5
+
+
 def wait_until_writable(
     url: str,
     timeout_seconds: float,
     *,
     ca_pem: str | None = None,
-    interval_seconds: float = 2.0,
+    interval_seconds: float = WRITABLE_POLL_SECONDS,
     report: Report = report_to_stderr,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,

@@ -30,6 +30,24 @@ def repository_view_privileges(fmt: str, repository: str, actions: tuple[str, ..
     return tuple(f"nx-repository-view-{fmt}-{repository}-{action}" for action in actions)
 
 
+REPOSITORY_PRIVILEGE_PREFIXES = ("nx-repository-view-", "nx-repository-admin-")
+
+
+def privilege_repositories(privileges: tuple[str, ...]) -> list[str]:
+    """The repositories named by per-repository privileges (``nx-repository-view-<format>-<name>-
+    <action>``, also ``admin``), in order, once each; other privileges name none."""
+    names: list[str] = []
+    for privilege in privileges:
+        prefix = next((p for p in REPOSITORY_PRIVILEGE_PREFIXES if privilege.startswith(p)), None)
+        if prefix is None:
+            continue
+        _format, _, rest = privilege[len(prefix) :].partition("-")
+        name = rest.rpartition("-")[0]  # actions (read, browse, add, edit, delete, *) have no dash
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
 class RoleSpec(Spec):
     # Not `id`: that name is the resource's own id in Pulumi.
     role_id: str

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from components.haproxy import derive_stats_password
+from dynamic_providers.roles import privilege_repositories
 from settings import SettingsError, load_stack_file
 from tests.components import mocks as m
 
@@ -118,8 +119,19 @@ def test_stack_files_register_server_pki_haproxy_and_registry(stack: str, record
     assert recorder.options_of(first_run).depends_on_name(haproxy)
     for store in dynamic(recorder, "FileBlobStore"):
         assert recorder.options_of(store).depends_on_name(first_run.name)
+    repository_names = {r.inputs["name"]: r.name for r in dynamic(recorder, "Repository")}
+    granting = 0
     for role in dynamic(recorder, "Role"):
-        assert recorder.options_of(role).depends_on_name("repo-docker-platform-release")
+        # each role waits for exactly the repositories whose privileges it grants
+        named = [repository_names[n] for n in privilege_repositories(tuple(role.inputs["privileges"]))]
+        granting += bool(named)
+        options = recorder.options_of(role)
+        assert all(options.depends_on_name(name) for name in named), (role.name, options.dependencies)
+        others = set(repository_names.values()) - set(named)
+        assert not any(options.depends_on_name(name) for name in others), (role.name, options.dependencies)
+    assert granting >= 2
+    platform = recorder.one(DYNAMIC + "Role", "role-docker-platform-push")
+    assert recorder.options_of(platform).depends_on_name("repo-docker-platform-release")
 
 
 def test_invalid_config_creates_nothing(recorder: m.RecordingMocks) -> None:
@@ -159,8 +171,8 @@ def test_security_settings_wait_for_the_first_run_only_and_come_before_any_repos
         options = recorder.options_of(resource)
         assert options.depends_on_name("realms"), resource.name
         assert options.depends_on_name("anonymous-lockdown"), resource.name
-    for role in dynamic(recorder, "Role"):
-        assert recorder.options_of(role).depends_on_name("repo-docker-all")
+    pull = recorder.one(DYNAMIC + "Role", "role-docker-pull")
+    assert recorder.options_of(pull).depends_on_name("repo-docker-all")
     (backup,) = [t for t in dynamic(recorder, "Task") if t.name == "backup-task"]
     assert not any(recorder.options_of(backup).depends_on_name(name) for name in registry_names)
 

@@ -954,3 +954,21 @@ def test_cli_and_http_control_endpoints(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_light_mode_skips_validation_and_keeps_only_counts() -> None:
+    # The benchmark's mode: the conformance suite and every other test keep validation and records.
+    role = {"id": "bench-role", "name": "bench-role", "description": 5, "privileges": [], "roles": []}
+    auth = ("admin", TEST_ADMIN_PASSWORD)
+    with NexusEmulator(admin_password=TEST_ADMIN_PASSWORD) as checked:
+        created = requests.post(f"{checked.url}/service/rest/v1/security/roles", json=role, auth=auth)
+        assert created.status_code == 400
+        assert checked.count_writes() == 1 and len(checked.requests()) == 1
+    with NexusEmulator(admin_password=TEST_ADMIN_PASSWORD, light=True) as light:
+        created = requests.post(f"{light.url}/service/rest/v1/security/roles", json=role, auth=auth)
+        assert created.status_code == 200
+        assert requests.get(f"{light.url}/service/rest/v1/security/roles", auth=auth).status_code == 200
+        assert (light.count_reads(), light.count_writes(), light.requests()) == (1, 1, [])
+        assert light.busy_seconds > 0
+        light.clear_log()
+        assert (light.count_reads(), light.count_writes(), light.busy_seconds) == (0, 0, 0.0)

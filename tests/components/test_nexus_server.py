@@ -11,10 +11,9 @@ from components.nexus_server import (
     HostAccess,
     NexusServer,
     NexusServerArgs,
-    SshTarget,
     data_dir_command,
-    parse_ssh_host,
 )
+from components.ssh import SshTarget, parse_ssh_host
 from settings import StackSettings, parse_settings
 from tests.components import mocks as m
 

@@ -13,6 +13,7 @@ from dynamic_providers.base import ProviderError
 from dynamic_providers.client import Connection, NexusClient
 from dynamic_providers.first_run import (
     FILE_ABSENT_EXIT,
+    WRITABLE_POLL_SECONDS,
     FirstRunProvider,
     FirstRunSpec,
     SshSource,
@@ -171,6 +172,21 @@ def test_waits_for_a_starting_nexus(tmp_path: Path) -> None:
         assert waited >= 1.0
     finally:
         emulator.stop()
+
+
+def test_writable_is_noticed_within_a_second(nexus_emulator: NexusEmulator) -> None:
+    # By default the wait sleeps at most 0.5 s between status GETs: readiness is noticed within
+    # 1 s of Nexus turning writable (the GET itself aside).
+    nexus_emulator.set_starting()
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 3:
+            nexus_emulator.set_ready()
+
+    wait_until_writable(nexus_emulator.url, 60, report=lambda _: None, sleep=sleep)
+    assert len(slept) == 3 and max(slept) <= WRITABLE_POLL_SECONDS <= 1.0
 
 
 def test_wait_timeout_names_the_url_and_last_status(nexus_emulator: NexusEmulator) -> None:

@@ -103,6 +103,7 @@ def test_existing_object_is_not_silently_adopted(nexus_emulator: NexusEmulator) 
     with pytest.raises(ProviderError, match=r"already exists.*`nexus\.adoptExisting: true`"):
         create(provider, blob_store(nexus_emulator))
     assert nexus_emulator.count_writes() == 0
+    assert nexus_get(nexus_emulator, "/v1/blobstores/file/DOCKER-A")["path"] == "elsewhere"
 
 
 def test_adopt_takes_over_and_converges(nexus_emulator: NexusEmulator) -> None:

@@ -48,6 +48,11 @@ class Controls:
         self._starting_until: float | None = None
         self._starting_manual = False
         self.log: list[RequestRecord] = []
+        # The benchmark's light mode: only counts and the time spent answering, no records.
+        self.keep_records = True
+        self.reads = 0
+        self.writes = 0
+        self.busy_seconds = 0.0
 
     # -- phases ---------------------------------------------------------------------------------
     def set_starting(self, seconds: float | None = None) -> None:
@@ -117,7 +122,16 @@ class Controls:
     # -- request log ----------------------------------------------------------------------------------
     def record(self, rec: RequestRecord) -> None:
         with self._lock:
-            self.log.append(rec)
+            if rec.write:
+                self.writes += 1
+            else:
+                self.reads += 1
+            if self.keep_records:
+                self.log.append(rec)
+
+    def add_busy(self, seconds: float) -> None:
+        with self._lock:
+            self.busy_seconds += seconds
 
     def records(self, method: str | None = None, path_prefix: str | None = None) -> list[RequestRecord]:
         with self._lock:
@@ -129,11 +143,17 @@ class Controls:
             ]
 
     def count_reads(self, path_prefix: str | None = None) -> int:
+        if path_prefix is None:
+            return self.reads
         return sum(1 for r in self.records(path_prefix=path_prefix) if not r.write)
 
     def count_writes(self, path_prefix: str | None = None) -> int:
+        if path_prefix is None:
+            return self.writes
         return sum(1 for r in self.records(path_prefix=path_prefix) if r.write)
 
     def clear_log(self) -> None:
         with self._lock:
             self.log.clear()
+            self.reads = self.writes = 0
+            self.busy_seconds = 0.0

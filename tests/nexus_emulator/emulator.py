@@ -30,7 +30,8 @@ class NexusEmulator:
     Nexus creates (maven-releases, maven-snapshots, maven-central, maven-public) and
     ``system_tasks`` the two tasks a fresh 3.71 core has.  ``edition`` (``OSS``, ``CORE``,
     ``COMMUNITY``, ``PRO``) and ``version`` (default: per edition, ``features.DEFAULT_VERSIONS``)
-    select what the server offers (``features.py``).
+    select what the server offers (``features.py``). ``light`` is for the benchmark only: no
+    schema validation of request bodies and a request log of counts only.
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class NexusEmulator:
         anonymous_enabled: bool = True,
         default_repositories: bool = False,
         system_tasks: bool = False,
+        light: bool = False,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -60,7 +62,10 @@ class NexusEmulator:
             "system_tasks": system_tasks,
         }
         self.controls = Controls()
-        self.app = NexusApp(self._new_state, self.controls)
+        # light: the benchmark's mode (no schema validation, counts instead of request records);
+        # every test keeps the default.
+        self.controls.keep_records = not light
+        self.app = NexusApp(self._new_state, self.controls, validate=not light)
         self._server: NexusHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -244,3 +249,8 @@ class NexusEmulator:
 
     def clear_log(self) -> None:
         self.controls.clear_log()
+
+    @property
+    def busy_seconds(self) -> float:
+        """Time spent answering requests since the last :meth:`clear_log`."""
+        return self.controls.busy_seconds

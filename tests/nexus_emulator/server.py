@@ -37,6 +37,9 @@ def encode(resp: Response) -> tuple[bytes, str | None]:
 
 class NexusRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle's algorithm a kept-alive connection
+    # waits for the client's delayed ACK (~40 ms a request). Jetty (Nexus) sets TCP_NODELAY too.
+    disable_nagle_algorithm = True
     server: NexusHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
