@@ -65,6 +65,7 @@ from pydantic import SecretStr
 
 from components.ssh import SshTarget, parse_ssh_host
 from dynamic_providers.deployed_version import DeployedVersion
+from dynamic_providers.one_way_door import OneWayDoorCheck
 from operations.snapshots import HostPaths, keep_last_output_script, last_record, snapshot_script
 from operations.versions import downgrade_warning
 from settings import NEXUS_UI_PORT, NexusSettings, StackSettings
@@ -104,6 +105,10 @@ class HostAccess:
     @property
     def ssh(self) -> SshTarget | None:
         return parse_ssh_host(self.docker_host)
+
+    @property
+    def ssh_private_key_value(self) -> str | None:
+        return self.ssh_private_key.get_secret_value() if self.ssh_private_key is not None else None
 
     @property
     def is_local(self) -> bool:
@@ -314,6 +319,16 @@ class NexusServer(pulumi.ComponentResource):
                 triggers=[args.nexus.data_dir, args.nexus.backup_dir],
                 opts=child,
             )
+            # Looks at the data directory in preview and at the start of `up`: a version that
+            # cannot open it is refused before the snapshot command stops Nexus.
+            door = OneWayDoorCheck(
+                f"{name}-one-way-door",
+                version=args.nexus.version,
+                docker_host=args.host.docker_host,
+                paths=snapshot_paths(args),
+                ssh_private_key=args.host.ssh_private_key_value,
+                opts=child,
+            )
             create, update = snapshot_commands(args)
             self.snapshot_command = args.host.run(
                 f"{name}-snapshot",
@@ -323,7 +338,7 @@ class NexusServer(pulumi.ComponentResource):
                 triggers=[args.image_name],
                 # after the pull: a failed pull must not leave Nexus stopped
                 opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[data_dir, image], replace_on_changes=["triggers"]
+                    parent=self, depends_on=[data_dir, image, door], replace_on_changes=["triggers"]
                 ),
             )
             depends_on += [data_dir, self.snapshot_command]

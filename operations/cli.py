@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from operations.host import run_checked
 from operations.snapshots import delete_script, oldest_first, prune_plan, usage_script
 from operations.stack import PROJECT_DIR, StackSteps, stack_steps
 from operations.upgrade import Report, restore, rollback, upgrade
+from operations.versions import FORCE_ONE_WAY_ENV
 
 
 def _parser(prog: str, description: str, *, confirm: bool = False) -> argparse.ArgumentParser:
@@ -78,10 +80,20 @@ def upgrade_main(argv: Sequence[str] | None = None) -> int:
         "later); a failure is then rolled back to the snapshot like any other",
     )
     args = parser.parse_args(argv)
-    return _run_on_stack(
-        args,
-        lambda steps: upgrade(steps, args.version, assume_yes=args.yes, force_one_way=args.force_one_way),
-    )
+    before = os.environ.get(FORCE_ONE_WAY_ENV)
+    if args.force_one_way:
+        # for this run's engine calls: the stack's one-way-door check would refuse in its preview
+        os.environ[FORCE_ONE_WAY_ENV] = "1"
+    try:
+        return _run_on_stack(
+            args,
+            lambda steps: upgrade(steps, args.version, assume_yes=args.yes, force_one_way=args.force_one_way),
+        )
+    finally:
+        if before is None:
+            os.environ.pop(FORCE_ONE_WAY_ENV, None)
+        else:
+            os.environ[FORCE_ONE_WAY_ENV] = before
 
 
 def rollback_main(argv: Sequence[str] | None = None) -> int:

@@ -95,6 +95,9 @@ class Database(Enum):
 
 #: Names under ``db/`` (two levels deep) that show an OrientDB database.
 ORIENTDB_SUFFIXES = (".ocf", ".pcl", ".cpm")
+#: Set (to anything but empty or 0) for one engine run: go through a known one-way door anyway
+#: (``scripts/upgrade --force-one-way`` sets it; the stack's one-way-door check reads it).
+FORCE_ONE_WAY_ENV = "NEXUS_PLATFORM_FORCE_ONE_WAY"
 #: The first release without OrientDB support (it exits: "You must migrate to H2 or PostgreSQL").
 NO_ORIENTDB_FROM = "3.71.0"
 

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:This resource is deprecated:Depr
 __all__ = ["fake_host"]  # the fixture, re-used from the operations tests
 
 T_DEPLOYED = "pulumi-python:dynamic/nexus:DeployedVersion"
+T_DOOR = "pulumi-python:dynamic/nexus:OneWayDoorCheck"
 RECORD = {
     "name": "nexus-data-3.77.1-20261126T210220Z",
     "version": "3.77.1",
@@ -85,6 +86,10 @@ def test_snapshot_runs_after_the_data_dir_and_before_the_container(mocks: m.Reco
     container = mocks.one(m.T_CONTAINER)
     assert mocks.options_of(snapshot).depends_on_name("nexus-data-dir")
     assert mocks.options_of(snapshot).depends_on_name("nexus-image")  # pulled before Nexus stops
+    # a version that cannot open the data is refused before the snapshot command stops Nexus
+    assert mocks.options_of(snapshot).depends_on_name("nexus-one-way-door")
+    door = mocks.one(T_DOOR, "nexus-one-way-door")
+    assert door.inputs["version"] == "3.77.1" and door.inputs["data_dir"] == "/srv/nexus/data"
     assert mocks.options_of(container).depends_on_name("nexus-snapshot")
     assert mocks.options_of(container).depends_on_name("nexus-data-dir")
     assert mocks.options_of(container).delete_before_replace is True

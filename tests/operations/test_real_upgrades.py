@@ -33,10 +33,11 @@ from typing import Any
 import pytest
 import requests
 
+from dynamic_providers.one_way_door import OneWayDoorProvider
 from operations import cli
 from operations.host import LocalShell
 from operations.smoke import NexusEndpoint, SmokeReport
-from operations.versions import Database
+from operations.versions import FORCE_ONE_WAY_ENV, Database
 from settings import load_stack_file
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine, unavailable
 from tests.live_stack import ADMIN_PASSWORD, LiveStack, PlatformImages, running_stack
@@ -46,6 +47,7 @@ from tools.build_images import JAVA_17, Builder, haproxy_image, nexus_image
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(3600)]
 
+REFUSED = r"nexus\.version 3\.71\.0-06: refusing, nothing was stopped.*OrientDB"
 OLD, NEW, H2_ONLY = "3.41.1-01", "3.62.0-01", "3.71.0-06"
 HANGS = f"{NEW}-java17"
 #: How long the smoke checks wait for a version known to fail here (the others: the default 900 s).
@@ -244,6 +246,18 @@ def test_orientdb_to_371_is_refused_up_front_and_forced_it_rolls_back_by_itself(
     live = upgrades.live
     steps = steps_for(live, upgrades.project, [])
     assert steps.database() is Database.ORIENTDB  # what 3.62 left in the real data directory
+    # The stack's own check (what `pulumi preview` and the start of `up` run) refuses it too.
+    door = {
+        "version": H2_ONLY,
+        "docker_host": live.engine.host,
+        "data_dir": steps.paths.data_dir,
+        "backup_dir": steps.paths.backup_dir,
+        "privileged": steps.paths.privileged,
+        "ssh_private_key": None,
+    }
+    monkeypatch.delenv(FORCE_ONE_WAY_ENV, raising=False)
+    with pytest.raises(Exception, match=REFUSED):
+        OneWayDoorProvider().check({"version": NEW}, door)
     snapshots_before = steps.snapshots()
     started_at = live.state("nexus")["StartedAt"]
     code, out = run_cli(upgrades, monkeypatch, capsys, "upgrade", H2_ONLY, "--yes")
