@@ -17,7 +17,7 @@ from dynamic_providers.anonymous import AnonymousAccessProvider, AnonymousLockdo
 from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
-from dynamic_providers.client import ValidationError
+from dynamic_providers.client import RefusedError
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.realms import RealmsProvider
 from dynamic_providers.repositories import RepositoryProvider
@@ -93,7 +93,7 @@ def test_realms_bad_input(nexus_emulator: NexusEmulator) -> None:
     assert "admin account cannot log in" in failures[0].reason
     repeated = provider.check({}, props(nexus_emulator, realms=["NexusAuthenticatingRealm"] * 2)).failures
     assert "once" in repeated[0].reason
-    with pytest.raises(ValidationError, match=r"active security realms: .*Unknown realmIds: \[Kerberos\]"):
+    with pytest.raises(RefusedError, match=r"active security realms: .*Unknown realmIds: \[Kerberos\]"):
         provider.create(
             checked(provider, props(nexus_emulator, realms=["NexusAuthenticatingRealm", "Kerberos"]))
         )
@@ -144,7 +144,7 @@ def test_anonymous_access_bad_input(nexus_emulator: NexusEmulator) -> None:
         f.property for f in provider.check({}, props(nexus_emulator, enabled=True, roles=[])).failures
     } == {"roles"}
     with pytest.raises(
-        ValidationError, match=r"anonymous access: field 'roles': Unable to locate roleId: ghost"
+        RefusedError, match=r"anonymous access: field 'roles': Unable to locate roleId: ghost"
     ):
         provider.create(checked(provider, props(nexus_emulator, enabled=True, roles=["ghost"])))
     assert nexus_get(nexus_emulator, "/v1/security/anonymous")["enabled"] is True  # untouched (default)
@@ -268,7 +268,7 @@ def test_role_bad_input(nexus_emulator: NexusEmulator) -> None:
     assert provider.check({}, props(nexus_emulator, role_id="a b")).failures[0].property == "role_id"
     # The real core's answer (400, id "*"): no field, the privilege and the role named in the message.
     with pytest.raises(
-        ValidationError, match=r"role 'r1': Privilege 'nx-ghost' contained in role 'r1' not found"
+        RefusedError, match=r"role 'r1': Privilege 'nx-ghost' contained in role 'r1' not found"
     ):
         provider.create(
             checked(provider, props(nexus_emulator, role_id="r1", privileges=["nx-ghost"], adopt=False))
