@@ -1,8 +1,13 @@
-"""Create/read/update/delete/diff/check written once for every Nexus kind.
+"""The generic service: create/read/update/delete/diff/check written once for every Nexus kind.
 
-A kind is a subclass of :class:`NexusProvider` that declares its input model (pydantic), its
-API paths, which fields force replacement, which fields Nexus never returns (write-only, carried
-over from the inputs), and two pure mappers: ``to_api(spec)`` and ``from_api(body, previous)``.
+A kind is a subclass of :class:`NexusProvider` made of declarations (python-gitlab's managers,
+go-nexus-client's services are the model): its input model (pydantic), its API paths with
+``{id}``, the spec field that names an object, the success codes, which fields force replacement,
+which fields Nexus never returns (write-only: carried over from the inputs, secret in the state),
+and two pure mappers, ``to_api(spec)`` and ``from_api(body, previous)``. A kind overrides a method
+(``find``, ``fetch``, ``update_body``, ...) only where the Nexus API really differs. One generic
+resource, :class:`NexusResource`, registers every kind with the engine. How to add a kind:
+``docs/adding-a-kind.md``; what each kind holds: ``docs/kinds/``.
 
 Resource properties are the spec's fields (snake_case) plus:
 - ``connection``: url/username/password/ca_pem (a secret input, so a secret in the state);
@@ -16,11 +21,12 @@ from __future__ import annotations
 
 import sys
 import time
-from abc import ABC, abstractmethod
+import types
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
+import pulumi
 import pydantic
 from pulumi.dynamic import (
     CheckFailure,
@@ -28,22 +34,23 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
+    Resource,
     UpdateResult,
 )
 from pulumi.output import Unknown
 
-from dynamic_providers.client import (
-    Connection,
-    NexusClient,
+from dynamic_providers.client import Connection, NexusClient
+from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.exceptions import (
     NexusConnectionError,
     NexusError,
     NotFoundError,
+    ProviderError,
     ServerError,
 )
-from dynamic_providers.errors import OneLineErrors, ProviderError
 from dynamic_providers.names import key_path
 
-__all__ = ["ProviderError"]  # defined with the one-line error handling; raised by every kind
+__all__ = ["NexusProvider", "NexusResource", "ProviderError", "SingletonProvider", "Spec"]
 
 CONTROL_FIELDS = ("connection", "adopt")
 ADOPTED = "adopted"
@@ -56,6 +63,10 @@ DELETE_ATTEMPTS = 6
 DELETE_BACKOFF_SECONDS = 1.0
 # The engine's placeholder for values not known during preview.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+#: The Pulumi module of every kind's type token: ``pulumi-python:dynamic/nexus:<resource_type>``.
+RESOURCE_MODULE = "nexus"
+#: What a mapper gets as ``previous`` when there is none.
+NOTHING: Mapping[str, Any] = types.MappingProxyType({})
 
 
 class Spec(pydantic.BaseModel):
@@ -65,6 +76,20 @@ class Spec(pydantic.BaseModel):
 
 
 SpecT = TypeVar("SpecT", bound=Spec)
+
+
+def _sorted(value: Any) -> Any:
+    return tuple(sorted(value)) if isinstance(value, list | tuple) else value
+
+
+def _sorted_unique(value: Any) -> Any:
+    return tuple(sorted(set(value))) if isinstance(value, list | tuple) else value
+
+
+#: A set in Nexus given as a list: sorted, so that order never shows as a change.
+SortedNames = Annotated[tuple[str, ...], pydantic.BeforeValidator(_sorted)]
+#: The same, and each name once (Nexus keeps a set and answers it sorted).
+NameSet = Annotated[tuple[str, ...], pydantic.BeforeValidator(_sorted_unique)]
 
 
 def report_to_stderr(message: str) -> None:
@@ -94,65 +119,135 @@ def check_failures(error: pydantic.ValidationError) -> list[CheckFailure]:
     ]
 
 
-class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
-    """Generic CRUD for one Nexus object kind. Stateless: safe to pickle by reference."""
+#: Every kind, by its spec model (filled as the kind classes are defined).
+KINDS: dict[type[Spec], type[NexusProvider[Any]]] = {}
 
-    kind: ClassVar[str]  # human name, e.g. "blob store"
-    spec_model: ClassVar[type[Spec]]
-    replace_fields: ClassVar[tuple[str, ...]] = ("name",)
-    write_only_fields: ClassVar[tuple[str, ...]] = ()
+
+def provider_for(spec: Spec) -> NexusProvider[Any]:
+    """The provider of the kind whose spec this is."""
+    try:
+        return KINDS[type(spec)]()
+    except KeyError:
+        raise TypeError(f"{type(spec).__name__} is not the spec of a Nexus kind") from None
+
+
+class NexusProvider(OneLineErrors, Generic[SpecT]):
+    """Generic CRUD for one Nexus object kind. Stateless: safe to pickle by reference."""
 
     # ------------------------------------------------------------ what a kind declares
 
-    @abstractmethod
+    kind: ClassVar[str]  # human name, e.g. "blob store"
+    resource_type: ClassVar[str]  # the Pulumi type name, e.g. "FileBlobStore"
+    spec_model: ClassVar[type[Spec]]
+    #: Where a create is POSTed; ``{field}`` placeholders come from :meth:`path_fields`.
+    collection: ClassVar[str] = ""
+    #: One object (GET, PUT); ``{collection}`` and ``{id}`` are filled in.
+    item: ClassVar[str] = "{collection}/{id}"
+    #: DELETE, when it is not :attr:`item`.
+    delete_path: ClassVar[str | None] = None
+    #: The spec field that names an object: its id, and how messages name it.
+    id_field: ClassVar[str] = "name"
+    #: When Nexus makes the id up: its key in the create's answer (else the id is ``id_field``).
+    assigned_id: ClassVar[str | None] = None
+    create_ok: ClassVar[tuple[int, ...]] = (200, 201, 204)
+    update_ok: ClassVar[tuple[int, ...]] = (200, 204)
+    #: Fields Nexus cannot change in place: a change replaces the object.
+    replace_fields: ClassVar[tuple[str, ...]] = ("name",)
+    #: Fields Nexus never returns: carried from the inputs, secret in the state.
+    write_only_fields: ClassVar[tuple[str, ...]] = ()
+    #: False for settings that always exist (nothing to adopt).
+    adoptable: ClassVar[bool] = True
+    #: (words in Nexus's refusal of a DELETE, what the user reads: {label} and {detail} filled in).
+    delete_refusals: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: What provides the API when this server answers 404 to a create (a feature it lacks).
+    missing_api: ClassVar[str] = "this edition of Nexus does not have it"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "spec_model" in cls.__dict__:
+            KINDS[cls.spec_model] = cls
+
+    @staticmethod
+    def to_api(spec: Any) -> Any:
+        """The request body of the create (pure); declared by each kind."""
+        raise NotImplementedError
+
+    @staticmethod
+    def from_api(body: Any, previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
+        """Spec fields (snake_case) from a GET body (pure); write-only fields are filled by the base."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ the generic service (hooks)
+
+    def path_fields(self, source: Mapping[str, Any]) -> dict[str, str]:
+        """Values of the ``{field}`` placeholders of the paths other than ``{id}``, from the spec
+        or the recorded properties."""
+        return {}
+
+    def path(self, template: str, source: Mapping[str, Any], object_id: str = "") -> str:
+        fields = self.path_fields(source)
+        return template.format(collection=self.collection.format(**fields), id=object_id, **fields)
+
     def object_id(self, spec: SpecT) -> str:
-        """The id Pulumi stores; for most kinds the name."""
-
-    @abstractmethod
-    def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
-        """(id, body) of the existing object the spec describes, or None."""
-
-    @abstractmethod
-    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        """The API body of the object with this id, or None when it is gone (404)."""
-
-    @abstractmethod
-    def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
-        """POST; returns the new id when Nexus makes one up (tasks), else None."""
-
-    @abstractmethod
-    def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
-        """PUT the desired state."""
-
-    @abstractmethod
-    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
-        """DELETE; 404 is success."""
-
-    @abstractmethod
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        """Spec fields (snake_case) from an API body; write-only fields are filled by the base."""
+        """The id Pulumi stores: the ``id_field`` unless Nexus makes one up."""
+        if self.assigned_id:
+            raise ProviderError(f"{self.label(spec)}: Nexus did not answer the create with its id")
+        return str(getattr(spec, self.id_field))
 
     def label(self, spec_or_props: SpecT | Mapping[str, Any]) -> str:
-        name = (
-            spec_or_props.get("name")
+        value = (
+            spec_or_props.get(self.id_field)
             if isinstance(spec_or_props, Mapping)
-            else getattr(spec_or_props, "name", None)
+            else getattr(spec_or_props, self.id_field, None)
         )
-        return f"{self.kind} '{name}'"
+        return f"{self.kind} '{value}'"
+
+    def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
+        """(id, body) of the existing object the spec describes, or None."""
+        object_id = self.object_id(spec)
+        body = self.fetch(client, object_id, spec.model_dump())
+        return (object_id, body) if body is not None else None
+
+    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
+        """The API body of the object with this id, or None when it is gone (404)."""
+        return client.get_optional(self.path(self.item, previous, object_id))
+
+    def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
+        """POST; returns the new id when Nexus makes one up (tasks), else None."""
+        fields = spec.model_dump()
+        created = client.post(self.path(self.collection, fields), self.to_api(spec), ok=self.create_ok)
+        if self.assigned_id and isinstance(created, Mapping) and created.get(self.assigned_id):
+            return str(created[self.assigned_id])
+        return None
+
+    def update_body(self, client: NexusClient, object_id: str, spec: SpecT) -> Any:
+        """The PUT body: the create's, unless the API wants another."""
+        return self.to_api(spec)
+
+    def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
+        """PUT the desired state."""
+        body = self.update_body(client, object_id, spec)
+        client.put(self.path(self.item, spec.model_dump(), object_id), body, ok=self.update_ok)
+
+    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
+        """DELETE; 404 is success."""
+        client.delete(self.path(self.delete_path or self.item, props, object_id))
 
     def validate_extra(self, spec: SpecT) -> list[tuple[str, str]]:
         """Cross-field rules a kind may add; (property, reason) pairs."""
         return []
 
     def describe_delete_error(self, error: NexusError, props: Mapping[str, Any]) -> str | None:
+        for words, message in self.delete_refusals:
+            if words in error.detail:
+                return message.format(label=self.label(props), detail=error.detail)
         return None
 
     def ensure_supported(self, client: NexusClient) -> None:
         """Fail before any write when this Nexus cannot hold the kind (e.g. a Pro-only API)."""
 
     def missing_api_hint(self, spec: SpecT) -> str:
-        """What provides the API when this server answers 404 to a create (a feature it lacks)."""
-        return "this edition of Nexus does not have it"
+        return self.missing_api
 
     def _missing_api(self, client: NexusClient, spec: SpecT, error: NotFoundError) -> ProviderError:
         # Nexus answers a path it has no resource for with 404 and an empty body: on a create
@@ -351,19 +446,18 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
 
 
 class SingletonProvider(NexusProvider[SpecT]):
-    """A setting that always exists in Nexus (active realms, anonymous access).
+    """A setting that always exists in Nexus (active realms, anonymous access) at :attr:`item`.
 
     There is nothing to find or adopt: create writes the desired state over whatever Nexus has,
-    and delete puts back the setting Nexus starts with (see each kind's ``restore_default``), so
-    `pulumi destroy` leaves a working server.
+    and delete puts back the setting Nexus starts with (:attr:`default`), so `pulumi destroy`
+    leaves a working server.
     """
 
     singleton_id: ClassVar[str]
+    #: The setting Nexus starts with.
+    default: ClassVar[Spec]
     replace_fields: ClassVar[tuple[str, ...]] = ()
-
-    @abstractmethod
-    def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:
-        """Write Nexus's default value of the setting back."""
+    adoptable: ClassVar[bool] = False
 
     def label(self, spec_or_props: SpecT | Mapping[str, Any]) -> str:
         return self.kind
@@ -374,9 +468,54 @@ class SingletonProvider(NexusProvider[SpecT]):
     def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
         return None  # always present: create is a write of the desired state, never an adoption
 
+    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
+        return client.get_json(self.item)
+
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         self.update_object(client, self.singleton_id, spec)
         return None
 
+    def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
+        client.put(self.item, self.update_body(client, object_id, spec), ok=self.update_ok)
+
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         self.restore_default(client, props)
+
+    def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:
+        """Write Nexus's default value of the setting back."""
+        self.update_object(client, self.singleton_id, self.default)  # type: ignore[arg-type]
+
+
+class NexusResource(Resource):
+    """A Nexus object of any kind, as a Pulumi resource; the spec's type says which kind.
+
+    The one resource class: its type token is the kind's (``pulumi-python:dynamic/nexus:<type>``)
+    and every write-only field of the kind is a secret, in the inputs and in the outputs.
+    Each kind module names it after its kind (``Repository``, ``Role``, ...).
+    """
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        connection: pulumi.Input[Mapping[str, Any]],
+        spec: Spec,
+        adopt: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        provider = provider_for(spec)
+        props: dict[str, Any] = {**spec.model_dump(), "connection": connection}
+        if provider.adoptable:
+            props["adopt"] = adopt
+        elif adopt:
+            raise ValueError(f"{provider.kind} always exists in Nexus: there is nothing to adopt")
+        for name in provider.write_only_fields:
+            if props.get(name) is not None:
+                props[name] = pulumi.Output.secret(props[name])
+        if provider.write_only_fields:
+            # The outputs of the same keys are re-marked secret by the engine; said explicitly too.
+            secret = pulumi.ResourceOptions(additional_secret_outputs=list(provider.write_only_fields))
+            opts = pulumi.ResourceOptions.merge(opts, secret)
+        # The type token is per kind: dynamic.Resource reads it from the instance.
+        self._resource_type_name = f"dynamic/{RESOURCE_MODULE}:{provider.resource_type}"  # type: ignore[misc]
+        super().__init__(provider, resource_name, props, opts)
