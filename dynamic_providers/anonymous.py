@@ -14,7 +14,15 @@ from typing import Any
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, NexusResource, ProviderError, SingletonProvider, SortedNames, Spec
+from dynamic_providers.base import (
+    NOTHING,
+    Api,
+    NexusResource,
+    ProviderError,
+    SingletonProvider,
+    SortedNames,
+    Spec,
+)
 from dynamic_providers.client import NexusClient
 from dynamic_providers.users import find_user
 
@@ -54,13 +62,9 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
     }
 
 
-class AnonymousAccessProvider(SingletonProvider[AnonymousAccessSpec]):
+class AnonymousAccessProvider(SingletonProvider[AnonymousAccessSpec], mappers=(to_api, from_api)):
     kind = "anonymous access"
-    resource_type = "AnonymousAccess"
-    spec_model = AnonymousAccessSpec
-    to_api = staticmethod(to_api)
-    from_api = staticmethod(from_api)
-    item = SETTINGS_PATH
+    api = Api(item=SETTINGS_PATH)
     singleton_id = "anonymous-access"
     default = AnonymousAccessSpec(enabled=False, roles=(BUILTIN_ANONYMOUS_ROLE,))
 
@@ -93,5 +97,4 @@ class AnonymousAccessProvider(SingletonProvider[AnonymousAccessSpec]):
             self._set_roles(client, spec.user_id, spec.roles)
 
 
-#: The kind's resource: the generic one (the spec says the kind).
 AnonymousAccess = NexusResource

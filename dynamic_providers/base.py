@@ -22,21 +22,14 @@ from __future__ import annotations
 import sys
 import time
 import types
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args
 
 import pulumi
 import pydantic
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi import dynamic
 from pulumi.output import Unknown
 
 from dynamic_providers.client import Connection, NexusClient
@@ -50,7 +43,7 @@ from dynamic_providers.exceptions import (
 )
 from dynamic_providers.names import key_path
 
-__all__ = ["NexusProvider", "NexusResource", "ProviderError", "SingletonProvider", "Spec"]
+__all__ = ["Api", "NexusProvider", "NexusResource", "ProviderError", "SingletonProvider", "Spec"]
 
 CONTROL_FIELDS = ("connection", "adopt")
 ADOPTED = "adopted"
@@ -62,6 +55,8 @@ TRANSIENT_DELETE_ERRORS = ("Invalid state:", "java.lang.NullPointerException")
 DELETE_ATTEMPTS = 6
 DELETE_BACKOFF_SECONDS = 1.0
 # The engine's placeholder for values not known during preview.
+# How pydantic prefixes the message of a ValueError raised in a validator.
+VALUE_ERROR = "Value error, "
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 #: The Pulumi module of every kind's type token: ``pulumi-python:dynamic/nexus:<resource_type>``.
 RESOURCE_MODULE = "nexus"
@@ -111,12 +106,32 @@ def _contains_unknown(value: Any) -> bool:
     return False
 
 
-def check_failures(error: pydantic.ValidationError) -> list[CheckFailure]:
+def check_failures(error: pydantic.ValidationError) -> list[dynamic.CheckFailure]:
     """Pydantic's errors as the engine's check failures, each naming its property."""
     return [
-        CheckFailure(key_path(tuple(item["loc"])) or "(inputs)", item["msg"].removeprefix("Value error, "))
+        dynamic.CheckFailure(
+            key_path(tuple(item["loc"])) or "(inputs)", str(item["msg"]).removeprefix(VALUE_ERROR)
+        )
         for item in error.errors()
     ]
+
+
+@dataclass(frozen=True)
+class Api:
+    """Where a kind lives in the REST API (paths under ``/service/rest``) and what it answers."""
+
+    #: Where a create is POSTed; ``{field}`` placeholders come from ``NexusProvider.path_fields``.
+    collection: str = ""
+    #: One object (GET, PUT); ``{collection}`` and ``{id}`` are filled in.
+    item: str = "{collection}/{id}"
+    #: DELETE, when it is not ``item``.
+    delete: str | None = None
+    #: The spec field that names an object: its id, and how messages name it.
+    id_field: str = "name"
+    #: When Nexus makes the id up: its key in the create's answer (else the id is ``id_field``).
+    assigned_id: str | None = None
+    create_ok: tuple[int, ...] = (200, 201, 204)
+    update_ok: tuple[int, ...] = (200, 204)
 
 
 #: Every kind, by its spec model (filled as the kind classes are defined).
@@ -137,35 +152,37 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
     # ------------------------------------------------------------ what a kind declares
 
     kind: ClassVar[str]  # human name, e.g. "blob store"
-    resource_type: ClassVar[str]  # the Pulumi type name, e.g. "FileBlobStore"
-    spec_model: ClassVar[type[Spec]]
-    #: Where a create is POSTed; ``{field}`` placeholders come from :meth:`path_fields`.
-    collection: ClassVar[str] = ""
-    #: One object (GET, PUT); ``{collection}`` and ``{id}`` are filled in.
-    item: ClassVar[str] = "{collection}/{id}"
-    #: DELETE, when it is not :attr:`item`.
-    delete_path: ClassVar[str | None] = None
-    #: The spec field that names an object: its id, and how messages name it.
-    id_field: ClassVar[str] = "name"
-    #: When Nexus makes the id up: its key in the create's answer (else the id is ``id_field``).
-    assigned_id: ClassVar[str | None] = None
-    create_ok: ClassVar[tuple[int, ...]] = (200, 201, 204)
-    update_ok: ClassVar[tuple[int, ...]] = (200, 204)
+    api: ClassVar[Api]
     #: Fields Nexus cannot change in place: a change replaces the object.
     replace_fields: ClassVar[tuple[str, ...]] = ("name",)
     #: Fields Nexus never returns: carried from the inputs, secret in the state.
     write_only_fields: ClassVar[tuple[str, ...]] = ()
-    #: False for settings that always exist (nothing to adopt).
-    adoptable: ClassVar[bool] = True
     #: (words in Nexus's refusal of a DELETE, what the user reads: {label} and {detail} filled in).
     delete_refusals: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: What provides the API when this server answers 404 to a create (a feature it lacks).
     missing_api: ClassVar[str] = "this edition of Nexus does not have it"
+    #: False for settings that always exist (nothing to adopt).
+    adoptable: ClassVar[bool] = True
+    # From the class statement, ``class XProvider(NexusProvider[XSpec], mappers=(to_api, from_api))``:
+    spec_model: ClassVar[type[Spec]]
+    resource_type: ClassVar[str]  # the Pulumi type name: the spec's without "Spec" unless declared
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, mappers: tuple[Callable[..., Any], Callable[..., Any]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init_subclass__(**kwargs)
-        if "spec_model" in cls.__dict__:
-            KINDS[cls.spec_model] = cls
+        if mappers is None:
+            return  # an abstract layer (SingletonProvider)
+        to_api, from_api = mappers
+        cls.to_api = staticmethod(to_api)  # type: ignore[method-assign]
+        cls.from_api = staticmethod(from_api)  # type: ignore[method-assign]
+        models = [arg for base in cls.__orig_bases__ for arg in get_args(base)]  # type: ignore[attr-defined]
+        cls.spec_model = next(
+            model for model in models if isinstance(model, type) and issubclass(model, Spec)
+        )
+        if "resource_type" not in cls.__dict__:
+            cls.resource_type = cls.spec_model.__name__.removesuffix("Spec")
+        KINDS[cls.spec_model] = cls
 
     @staticmethod
     def to_api(spec: Any) -> Any:
@@ -186,19 +203,19 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
 
     def path(self, template: str, source: Mapping[str, Any], object_id: str = "") -> str:
         fields = self.path_fields(source)
-        return template.format(collection=self.collection.format(**fields), id=object_id, **fields)
+        return template.format(collection=self.api.collection.format(**fields), id=object_id, **fields)
 
     def object_id(self, spec: SpecT) -> str:
         """The id Pulumi stores: the ``id_field`` unless Nexus makes one up."""
-        if self.assigned_id:
+        if self.api.assigned_id:
             raise ProviderError(f"{self.label(spec)}: Nexus did not answer the create with its id")
-        return str(getattr(spec, self.id_field))
+        return str(getattr(spec, self.api.id_field))
 
     def label(self, spec_or_props: SpecT | Mapping[str, Any]) -> str:
         value = (
-            spec_or_props.get(self.id_field)
+            spec_or_props.get(self.api.id_field)
             if isinstance(spec_or_props, Mapping)
-            else getattr(spec_or_props, self.id_field, None)
+            else getattr(spec_or_props, self.api.id_field, None)
         )
         return f"{self.kind} '{value}'"
 
@@ -210,14 +227,16 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
 
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
         """The API body of the object with this id, or None when it is gone (404)."""
-        return client.get_optional(self.path(self.item, previous, object_id))
+        return client.get_optional(self.path(self.api.item, previous, object_id))
 
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         """POST; returns the new id when Nexus makes one up (tasks), else None."""
         fields = spec.model_dump()
-        created = client.post(self.path(self.collection, fields), self.to_api(spec), ok=self.create_ok)
-        if self.assigned_id and isinstance(created, Mapping) and created.get(self.assigned_id):
-            return str(created[self.assigned_id])
+        created = client.post(
+            self.path(self.api.collection, fields), self.to_api(spec), ok=self.api.create_ok
+        )
+        if self.api.assigned_id and isinstance(created, Mapping) and created.get(self.api.assigned_id):
+            return str(created[self.api.assigned_id])
         return None
 
     def update_body(self, client: NexusClient, object_id: str, spec: SpecT) -> Any:
@@ -227,11 +246,11 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
     def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
         """PUT the desired state."""
         body = self.update_body(client, object_id, spec)
-        client.put(self.path(self.item, spec.model_dump(), object_id), body, ok=self.update_ok)
+        client.put(self.path(self.api.item, spec.model_dump(), object_id), body, ok=self.api.update_ok)
 
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         """DELETE; 404 is success."""
-        client.delete(self.path(self.delete_path or self.item, props, object_id))
+        client.delete(self.path(self.api.delete or self.api.item, props, object_id))
 
     def validate_extra(self, spec: SpecT) -> list[tuple[str, str]]:
         """Cross-field rules a kind may add; (property, reason) pairs."""
@@ -293,24 +312,24 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
 
     # ------------------------------------------------------------ the engine's calls
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures: list[CheckFailure] = []
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        failures: list[dynamic.CheckFailure] = []
         if not isinstance(news.get("connection"), Mapping) and not _contains_unknown(news.get("connection")):
-            failures.append(CheckFailure("connection", "is required (url, username, password)"))
+            failures.append(dynamic.CheckFailure("connection", "is required (url, username, password)"))
         if _contains_unknown({k: v for k, v in news.items() if k not in CONTROL_FIELDS}):
-            return CheckResult(news, failures)  # preview with unknown inputs: validated at `up`
+            return dynamic.CheckResult(news, failures)  # preview with unknown inputs: validated at `up`
         try:
             spec = self.parse(news)
         except pydantic.ValidationError as error:
-            return CheckResult(news, failures + check_failures(error))
-        failures.extend(CheckFailure(prop, reason) for prop, reason in self.validate_extra(spec))
+            return dynamic.CheckResult(news, failures + check_failures(error))
+        failures.extend(dynamic.CheckFailure(prop, reason) for prop, reason in self.validate_extra(spec))
         normalised = {**{k: v for k, v in news.items() if k in CONTROL_FIELDS or k.startswith("__")}}
         normalised.update(spec.model_dump())
-        return CheckResult(normalised, failures)
+        return dynamic.CheckResult(normalised, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         if _contains_unknown({k: v for k, v in news.items() if k not in CONTROL_FIELDS}):
-            return DiffResult(changes=True)
+            return dynamic.DiffResult(changes=True)
         new_spec = self.parse(news).model_dump()
         try:
             old_spec = self.parse(
@@ -323,13 +342,13 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
         # New credentials are stored without any API write (see update), so later reads use them.
         if olds.get("connection") != news.get("connection") and not _contains_unknown(news.get("connection")):
             changed.append("connection")
-        return DiffResult(
+        return dynamic.DiffResult(
             changes=bool(changed),
             replaces=replaces,
             delete_before_replace=bool(replaces),
         )
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         spec: SpecT = self.parse(props)
         with self.client(props) as client:
             self.ensure_supported(client)
@@ -363,7 +382,7 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
             body = self.fetch(client, object_id, props)
             if body is None:
                 raise ProviderError(f"{self.label(spec)} was created but Nexus does not return it")
-            return CreateResult(object_id, self.outputs(self.observed(body, props), props))
+            return dynamic.CreateResult(object_id, self.outputs(self.observed(body, props), props))
 
     def _check_adoptable(self, spec: SpecT, body: Any, props: Mapping[str, Any]) -> None:
         """Refuse, before any write, to adopt an object whose fixed fields differ from the spec."""
@@ -385,17 +404,17 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
                 "config, or give the object another name; nothing was changed."
             )
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         with self.client(props) as client:
             body = self.fetch(client, id_, props)
             if body is None:
-                return ReadResult(None, {})  # gone: refresh drops it, the next `up` recreates it
+                return dynamic.ReadResult(None, {})  # gone: refresh drops it, the next `up` recreates it
             fields = self.observed(body, props)
             outs = self.outputs(fields, props)
             inputs = {k: outs[k] for k in outs if k in self.spec_model.model_fields or k in CONTROL_FIELDS}
-            return ReadResult(id_, outs, inputs)
+            return dynamic.ReadResult(id_, outs, inputs)
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         spec: SpecT = self.parse(news)
         old_fields = {k: v for k, v in olds.items() if k in self.spec_model.model_fields}
         gone = ProviderError(
@@ -415,7 +434,7 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
             if body is None:
                 raise gone
             carried = {**news, ADOPTED: True} if olds.get(ADOPTED) else news
-            return UpdateResult(self.outputs(self.observed(body, news), carried))
+            return dynamic.UpdateResult(self.outputs(self.observed(body, news), carried))
 
     def _matches(self, fields: Mapping[str, Any], spec: SpecT) -> bool:
         """Whether recorded fields already equal the spec (then only credentials changed)."""
@@ -469,14 +488,14 @@ class SingletonProvider(NexusProvider[SpecT]):
         return None  # always present: create is a write of the desired state, never an adoption
 
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        return client.get_json(self.item)
+        return client.get_json(self.api.item)
 
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         self.update_object(client, self.singleton_id, spec)
         return None
 
     def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
-        client.put(self.item, self.update_body(client, object_id, spec), ok=self.update_ok)
+        client.put(self.api.item, self.update_body(client, object_id, spec), ok=self.api.update_ok)
 
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         self.restore_default(client, props)
@@ -486,7 +505,7 @@ class SingletonProvider(NexusProvider[SpecT]):
         self.update_object(client, self.singleton_id, self.default)  # type: ignore[arg-type]
 
 
-class NexusResource(Resource):
+class NexusResource(dynamic.Resource):
     """A Nexus object of any kind, as a Pulumi resource; the spec's type says which kind.
 
     The one resource class: its type token is the kind's (``pulumi-python:dynamic/nexus:<type>``)

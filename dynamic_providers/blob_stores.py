@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, NexusProvider, NexusResource, ProviderError, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, ProviderError, Spec
 from dynamic_providers.client import NexusClient
 from dynamic_providers.names import check_name
 
@@ -67,15 +67,9 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
     }
 
 
-class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec]):
+class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec], mappers=(to_api, from_api)):
     kind = "blob store"
-    resource_type = "FileBlobStore"
-    spec_model = FileBlobStoreSpec
-    to_api = staticmethod(to_api)
-    from_api = staticmethod(from_api)
-    collection = "/v1/blobstores/file"
-    delete_path = "/v1/blobstores/{id}"
-    create_ok = (201, 204)
+    api = Api("/v1/blobstores/file", delete="/v1/blobstores/{id}", create_ok=(201, 204))
     replace_fields = ("name",)
     delete_refusals = (
         (
@@ -107,5 +101,4 @@ class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec]):
         return {key: value for key, value in to_api(spec).items() if key != "name"}  # it is in the URL
 
 
-#: The kind's resource: the generic one (the spec says the kind).
 FileBlobStore = NexusResource

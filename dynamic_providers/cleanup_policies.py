@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, NexusProvider, NexusResource, ProviderError, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, ProviderError, Spec
 from dynamic_providers.client import NexusClient
 from dynamic_providers.names import check_name
 
@@ -77,13 +77,9 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
     return fields
 
 
-class CleanupPolicyProvider(NexusProvider[CleanupPolicySpec]):
+class CleanupPolicyProvider(NexusProvider[CleanupPolicySpec], mappers=(to_api, from_api)):
     kind = "cleanup policy"
-    resource_type = "CleanupPolicy"
-    spec_model = CleanupPolicySpec
-    to_api = staticmethod(to_api)
-    from_api = staticmethod(from_api)
-    collection = "/v1/cleanup-policies"
+    api = Api("/v1/cleanup-policies")
     replace_fields = ("name", "format")
 
     def ensure_supported(self, client: NexusClient) -> None:
@@ -98,5 +94,4 @@ class CleanupPolicyProvider(NexusProvider[CleanupPolicySpec]):
             )
 
 
-#: The kind's resource: the generic one (the spec says the kind).
 CleanupPolicy = NexusResource

@@ -337,20 +337,8 @@ class NexusClient:
                 timeout=self.connection.timeout,
                 verify=self.verify,
             )
-        except requests.exceptions.RetryError as error:
-            raise ServerError(
-                f"Nexus kept answering with a retryable error; gave up after retries ({error})",
-                resource=self.resource,
-                method=method,
-                path=path,
-            ) from None
         except requests.exceptions.RequestException as error:
-            raise NexusConnectionError(
-                f"no answer from Nexus at {self.connection.url}: {type(error).__name__}: {error}",
-                resource=self.resource,
-                method=method,
-                path=path,
-            ) from None
+            raise self._no_answer(error, method, path) from None
         self.server = (
             parse_server_header(response.headers.get("Server"))
             if "Server" in response.headers
@@ -359,6 +347,21 @@ class NexusClient:
         if response.status_code not in ok:
             raise error_from_response(response, self.resource)
         return response
+
+    def _no_answer(self, error: requests.exceptions.RequestException, method: str, path: str) -> NexusError:
+        if isinstance(error, requests.exceptions.RetryError):
+            return ServerError(
+                f"Nexus kept answering with a retryable error; gave up after retries ({error})",
+                resource=self.resource,
+                method=method,
+                path=path,
+            )
+        return NexusConnectionError(
+            f"no answer from Nexus at {self.connection.url}: {type(error).__name__}: {error}",
+            resource=self.resource,
+            method=method,
+            path=path,
+        )
 
     def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         response = self.request("GET", path, params=params, ok=(200,))

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, NexusProvider, NexusResource, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec
 from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 
@@ -139,19 +139,15 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
     return {key: value for key, value in fields.items() if value is not None}
 
 
-class LdapServerProvider(NexusProvider[LdapServerSpec]):
+class LdapServerProvider(NexusProvider[LdapServerSpec], mappers=(to_api, from_api)):
     kind = "LDAP server"
-    resource_type = "LdapServer"
-    spec_model = LdapServerSpec
-    to_api = staticmethod(to_api)
-    from_api = staticmethod(from_api)
-    collection = "/v1/security/ldap"
+    api = Api("/v1/security/ldap")
     replace_fields = ("name",)
     write_only_fields = ("auth_password",)
     missing_api = PROVIDED_BY["ldap"]
 
     def find(self, client: NexusClient, spec: LdapServerSpec) -> tuple[str, Any] | None:
-        for server in client.get_json(self.collection) or []:
+        for server in client.get_json(self.api.collection) or []:
             if server.get("name") == spec.name:
                 return spec.name, server
         return None
@@ -164,5 +160,4 @@ class LdapServerProvider(NexusProvider[LdapServerSpec]):
         return body
 
 
-#: The kind's resource: the generic one (the spec says the kind).
 LdapServer = NexusResource

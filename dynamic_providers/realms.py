@@ -11,7 +11,7 @@ from typing import Any
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, NexusResource, SingletonProvider, Spec
+from dynamic_providers.base import NOTHING, Api, NexusResource, SingletonProvider, Spec
 
 LOCAL_REALM = "NexusAuthenticatingRealm"
 DOCKER_TOKEN_REALM = "DockerToken"
@@ -48,16 +48,12 @@ def from_api(body: Any, previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]
     return {"realms": tuple(body or ())}
 
 
-class RealmsProvider(SingletonProvider[RealmsSpec]):
+class RealmsProvider(SingletonProvider[RealmsSpec], mappers=(to_api, from_api)):
     kind = "active security realms"
     resource_type = "ActiveRealms"
-    spec_model = RealmsSpec
-    to_api = staticmethod(to_api)
-    from_api = staticmethod(from_api)
-    item = "/v1/security/realms/active"
+    api = Api(item="/v1/security/realms/active")
     singleton_id = "active-realms"
     default = RealmsSpec(realms=DEFAULT_REALMS)
 
 
-#: The kind's resource: the generic one (the spec says the kind).
 ActiveRealms = NexusResource

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, NexusProvider, NexusResource, SortedNames, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, SortedNames, Spec
 from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 from dynamic_providers.names import check_name
@@ -212,14 +212,9 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
     return fields
 
 
-class RepositoryProvider(NexusProvider[RepositorySpec]):
+class RepositoryProvider(NexusProvider[RepositorySpec], mappers=(to_api, from_api)):
     kind = "repository"
-    resource_type = "Repository"
-    spec_model = RepositorySpec
-    to_api = staticmethod(to_api)
-    from_api = staticmethod(from_api)
-    collection = "/v1/repositories/{api_format}/{type}"
-    delete_path = "/v1/repositories/{id}"
+    api = Api("/v1/repositories/{api_format}/{type}", delete="/v1/repositories/{id}")
     # Nexus cannot rename, change format or type, or move a repository to another blob store.
     replace_fields = ("name", "format", "type", "blob_store")
     write_only_fields = ("remote_password",)
@@ -243,5 +238,4 @@ class RepositoryProvider(NexusProvider[RepositorySpec]):
         return (short["name"], body) if body is not None else None
 
 
-#: The kind's resource: the generic one (the spec says the kind).
 Repository = NexusResource

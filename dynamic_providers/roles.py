@@ -13,7 +13,7 @@ from typing import Any
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, NameSet, NexusProvider, NexusResource, Spec
+from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, Spec
 
 # Role ids travel in URLs (/v1/security/roles/{id}): no spaces or slashes.
 _ROLE_ID = re.compile(r"^[^\s/\\]{1,255}$")
@@ -91,18 +91,11 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
     }
 
 
-class RoleProvider(NexusProvider[RoleSpec]):
+class RoleProvider(NexusProvider[RoleSpec], mappers=(to_api, from_api)):
     kind = "role"
-    resource_type = "Role"
-    spec_model = RoleSpec
-    to_api = staticmethod(to_api)
-    from_api = staticmethod(from_api)
-    collection = "/v1/security/roles"
-    id_field = "role_id"
-    create_ok = (200, 201)
+    api = Api("/v1/security/roles", id_field="role_id", create_ok=(200, 201))
     replace_fields = ("role_id",)
     delete_refusals = (("internal", "{label} is built into Nexus and cannot be deleted ({detail})"),)
 
 
-#: The kind's resource: the generic one (the spec says the kind).
 Role = NexusResource

@@ -16,6 +16,7 @@ import pydantic
 
 from dynamic_providers.base import (
     NOTHING,
+    Api,
     NexusProvider,
     NexusResource,
     ProviderError,
@@ -172,19 +173,14 @@ def no_task_api(task: str, server: ServerInfo, error: NexusError) -> ProviderErr
     )
 
 
-class TaskProvider(NexusProvider[TaskSpec]):
+class TaskProvider(NexusProvider[TaskSpec], mappers=(to_api, from_api)):
     kind = "task"
-    resource_type = "Task"
-    spec_model = TaskSpec
-    to_api = staticmethod(to_api)
-    from_api = staticmethod(from_api)
-    collection = "/v1/tasks"
-    assigned_id = "id"  # Nexus makes the id up; a task is found by name and type
-    create_ok = (200, 201)
+    # Nexus makes the id up: a task is found by name and type.
+    api = Api("/v1/tasks", assigned_id="id", create_ok=(200, 201))
     replace_fields = ("type",)  # a task's type cannot change; its name can
 
     def find(self, client: NexusClient, spec: TaskSpec) -> tuple[str, Any] | None:
-        page = client.get_json(self.collection, params={"type": spec.type}) or {}
+        page = client.get_json(self.api.collection, params={"type": spec.type}) or {}
         for item in page.get("items") or []:
             if item.get("name") == spec.name and item.get("type") == spec.type:
                 return item["id"], item
@@ -215,5 +211,4 @@ class TaskProvider(NexusProvider[TaskSpec]):
             )
 
 
-#: The kind's resource: the generic one (the spec says the kind).
 Task = NexusResource

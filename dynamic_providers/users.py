@@ -14,7 +14,7 @@ from typing import Any, Literal
 import pydantic
 from pulumi.dynamic import UpdateResult
 
-from dynamic_providers.base import NOTHING, NameSet, NexusProvider, NexusResource, ProviderError, Spec
+from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, ProviderError, Spec
 from dynamic_providers.client import NexusClient
 
 _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
@@ -85,15 +85,9 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
     }
 
 
-class UserProvider(NexusProvider[UserSpec]):
+class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
     kind = "user"
-    resource_type = "User"
-    spec_model = UserSpec
-    to_api = staticmethod(to_api)
-    from_api = staticmethod(from_api)
-    collection = USERS
-    id_field = "user_id"
-    create_ok = (200, 201)
+    api = Api(USERS, id_field="user_id", create_ok=(200, 201))  # GET is the list, filtered
     replace_fields = ("user_id",)
     write_only_fields = ("password",)
     delete_refusals = (
@@ -143,5 +137,4 @@ class UserProvider(NexusProvider[UserSpec]):
         return result
 
 
-#: The kind's resource: the generic one (the spec says the kind).
 User = NexusResource
