@@ -46,7 +46,7 @@ class RepositorySpec(Spec):
     auto_block: bool = True
     blocked: bool = False
     remote_username: str | None = None
-    remote_password: str | None = None  # write-only: Nexus never returns it
+    remote_password: str | None = pydantic.Field(None, repr=False)  # write-only: Nexus never returns it
     # group: members in order (order is resolution order and is kept)
     members: tuple[str, ...] = ()
     # docker
