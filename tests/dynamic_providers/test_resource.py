@@ -8,10 +8,9 @@ import pytest
 
 from dynamic_providers.base import NexusResource
 from dynamic_providers.realms import RealmsSpec
-from dynamic_providers.repositories import RepositorySpec
 from dynamic_providers.roles import RoleSpec
-from dynamic_providers.users import UserSpec
 from tests.components import mocks as m
+from tests.dynamic_providers.kinds import EXAMPLES
 
 CONNECTION = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
 TYPE = "pulumi-python:dynamic/nexus:"
@@ -40,37 +39,11 @@ def test_the_spec_picks_the_type_token(mocks: m.RecordingMocks) -> None:
     assert "adopt" not in realms.inputs  # a setting always exists: nothing to adopt
 
 
-@pytest.mark.parametrize(
-    ("spec", "field", "value"),
-    [
-        (
-            UserSpec(
-                user_id="ci",
-                first_name="c",
-                last_name="i",
-                email_address="ci@example.com",
-                password="robot-secret",
-                roles=("r",),
-            ),
-            "password",
-            "robot-secret",
-        ),
-        (
-            RepositorySpec(
-                name="mirror",
-                format="raw",
-                type="proxy",
-                remote_url="https://example.com/",
-                remote_username="u",
-                remote_password="mirror-secret",
-            ),
-            "remote_password",
-            "mirror-secret",
-        ),
-    ],
-)
-def test_every_write_only_field_is_secret(mocks: m.RecordingMocks, spec: Any, field: str, value: str) -> None:
-    _register(spec, adopt=True)
+@pytest.mark.parametrize(("kind", "field"), [("user", "password"), ("repository", "remote_password")])
+def test_every_write_only_field_is_secret(mocks: m.RecordingMocks, kind: str, field: str) -> None:
+    example = EXAMPLES[kind]
+    value = example.fields[field]
+    _register(example.provider.spec_model.model_validate(example.fields), adopt=True)
     (resource,) = mocks.resources
     assert m.is_secret(resource.inputs[field]) and m.plain(resource.inputs[field]) == value
     assert field in mocks.options_of(resource).additional_secret_outputs

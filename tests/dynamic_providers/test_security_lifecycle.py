@@ -25,6 +25,7 @@ from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
 from dynamic_providers.users import UserProvider
 from tests.dynamic_providers.drive import apply, checked, connection, create
+from tests.dynamic_providers.kinds import EXAMPLES
 from tests.nexus_emulator import NexusEmulator
 
 PULL = repository_view_privileges("docker", "docker-a-release", ("browse", "read"))
@@ -155,23 +156,8 @@ def test_anonymous_access_bad_input(nexus_emulator: NexusEmulator) -> None:
 
 
 def ldap(emulator: NexusEmulator, **fields: Any) -> dict[str, Any]:
-    base = {
-        "name": "corp",
-        "protocol": "ldaps",
-        "host": "ldap.example.com",
-        "port": 636,
-        "search_base": "dc=example,dc=com",
-        "auth_scheme": "SIMPLE",
-        "auth_username": "uid=nexus,ou=services,dc=example,dc=com",
-        "auth_password": "bind-secret-1",
-        "user_base_dn": "ou=people",
-        "group_base_dn": "ou=groups",
-        "group_object_class": "groupOfNames",
-        "group_id_attribute": "cn",
-        "group_member_attribute": "member",
-        "group_member_format": "${dn}",
-        "adopt": False,
-    }
+    # The contract's example, named as these tests expect (its defaults: ldaps on 636, SIMPLE bind).
+    base = {**EXAMPLES["LDAP server"].fields, "name": "corp", "adopt": False}
     return props(emulator, **{**base, **fields})
 
 
