@@ -36,8 +36,9 @@ import pulumi
 
 from components.options import child_options
 from components.registry import PULL_GROUP
-from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec, AnonymousLockdown
+from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
+from dynamic_providers.lockdown import AnonymousLockdown
 from dynamic_providers.realms import ActiveRealms, RealmsSpec, active_realms
 from dynamic_providers.roles import (
     BREAD_PULL,

@@ -1,8 +1,13 @@
-"""Create/read/update/delete/diff/check written once for every Nexus kind.
+"""The generic service: create/read/update/delete/diff/check written once for every Nexus kind.
 
-A kind is a subclass of :class:`NexusProvider` that declares its input model (pydantic), its
-API paths, which fields force replacement, which fields Nexus never returns (write-only, carried
-over from the inputs), and two pure mappers: ``to_api(spec)`` and ``from_api(body, previous)``.
+A kind is a subclass of :class:`NexusProvider` made of declarations (python-gitlab's managers,
+go-nexus-client's services are the model): its input model (pydantic), its API paths with
+``{id}``, the spec field that names an object, the success codes, which fields force replacement,
+which fields Nexus never returns (write-only: carried over from the inputs, secret in the state),
+and two pure mappers, ``to_api(spec)`` and ``from_api(body, previous)``. A kind overrides a method
+(``find``, ``fetch``, ``update_body``, ...) only where the Nexus API really differs. One generic
+resource, :class:`NexusResource`, registers every kind with the engine. How to add a kind:
+``docs/adding-a-kind.md``; what each kind holds: ``docs/kinds/``.
 
 Resource properties are the spec's fields (snake_case) plus:
 - ``connection``: url/username/password/ca_pem (a secret input, so a secret in the state);
@@ -16,34 +21,29 @@ from __future__ import annotations
 
 import sys
 import time
-from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+import types
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args
 
+import pulumi
 import pydantic
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    UpdateResult,
-)
+from pulumi import dynamic
 from pulumi.output import Unknown
 
-from dynamic_providers.client import (
-    Connection,
-    NexusClient,
+from dynamic_providers.client import Connection, NexusClient
+from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.exceptions import (
     NexusConnectionError,
     NexusError,
     NotFoundError,
+    ProviderError,
     ServerError,
 )
-from dynamic_providers.errors import OneLineErrors, ProviderError
 from dynamic_providers.names import key_path
 
-__all__ = ["ProviderError"]  # defined with the one-line error handling; raised by every kind
+__all__ = ["Api", "NexusProvider", "NexusResource", "ProviderError", "SingletonProvider", "Spec"]
 
 CONTROL_FIELDS = ("connection", "adopt")
 ADOPTED = "adopted"
@@ -55,7 +55,13 @@ TRANSIENT_DELETE_ERRORS = ("Invalid state:", "java.lang.NullPointerException")
 DELETE_ATTEMPTS = 6
 DELETE_BACKOFF_SECONDS = 1.0
 # The engine's placeholder for values not known during preview.
+# How pydantic prefixes the message of a ValueError raised in a validator.
+VALUE_ERROR = "Value error, "
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+#: The Pulumi module of every kind's type token: ``pulumi-python:dynamic/nexus:<resource_type>``.
+RESOURCE_MODULE = "nexus"
+#: What a mapper gets as ``previous`` when there is none.
+NOTHING: Mapping[str, Any] = types.MappingProxyType({})
 
 
 class Spec(pydantic.BaseModel):
@@ -65,6 +71,20 @@ class Spec(pydantic.BaseModel):
 
 
 SpecT = TypeVar("SpecT", bound=Spec)
+
+
+def _sorted(value: Any) -> Any:
+    return tuple(sorted(value)) if isinstance(value, list | tuple) else value
+
+
+def _sorted_unique(value: Any) -> Any:
+    return tuple(sorted(set(value))) if isinstance(value, list | tuple) else value
+
+
+#: A set in Nexus given as a list: sorted, so that order never shows as a change.
+SortedNames = Annotated[tuple[str, ...], pydantic.BeforeValidator(_sorted)]
+#: The same, and each name once (Nexus keeps a set and answers it sorted).
+NameSet = Annotated[tuple[str, ...], pydantic.BeforeValidator(_sorted_unique)]
 
 
 def report_to_stderr(message: str) -> None:
@@ -86,73 +106,167 @@ def _contains_unknown(value: Any) -> bool:
     return False
 
 
-def check_failures(error: pydantic.ValidationError) -> list[CheckFailure]:
+def check_failures(error: pydantic.ValidationError) -> list[dynamic.CheckFailure]:
     """Pydantic's errors as the engine's check failures, each naming its property."""
     return [
-        CheckFailure(key_path(tuple(item["loc"])) or "(inputs)", item["msg"].removeprefix("Value error, "))
+        dynamic.CheckFailure(
+            key_path(tuple(item["loc"])) or "(inputs)", str(item["msg"]).removeprefix(VALUE_ERROR)
+        )
         for item in error.errors()
     ]
 
 
-class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
-    """Generic CRUD for one Nexus object kind. Stateless: safe to pickle by reference."""
+@dataclass(frozen=True)
+class Api:
+    """Where a kind lives in the REST API (paths under ``/service/rest``) and what it answers."""
 
-    kind: ClassVar[str]  # human name, e.g. "blob store"
-    spec_model: ClassVar[type[Spec]]
-    replace_fields: ClassVar[tuple[str, ...]] = ("name",)
-    write_only_fields: ClassVar[tuple[str, ...]] = ()
+    #: Where a create is POSTed; ``{field}`` placeholders come from ``NexusProvider.path_fields``.
+    collection: str = ""
+    #: One object (GET, PUT); ``{collection}`` and ``{id}`` are filled in.
+    item: str = "{collection}/{id}"
+    #: DELETE, when it is not ``item``.
+    delete: str | None = None
+    #: The spec field that names an object: its id, and how messages name it.
+    id_field: str = "name"
+    #: When Nexus makes the id up: its key in the create's answer (else the id is ``id_field``).
+    assigned_id: str | None = None
+    create_ok: tuple[int, ...] = (200, 201, 204)
+    update_ok: tuple[int, ...] = (200, 204)
+
+
+#: Every kind, by its spec model (filled as the kind classes are defined).
+KINDS: dict[type[Spec], type[NexusProvider[Any]]] = {}
+
+
+def provider_for(spec: Spec) -> NexusProvider[Any]:
+    """The provider of the kind whose spec this is."""
+    try:
+        return KINDS[type(spec)]()
+    except KeyError:
+        raise TypeError(f"{type(spec).__name__} is not the spec of a Nexus kind") from None
+
+
+class NexusProvider(OneLineErrors, Generic[SpecT]):
+    """Generic CRUD for one Nexus object kind. Stateless: safe to pickle by reference."""
 
     # ------------------------------------------------------------ what a kind declares
 
-    @abstractmethod
+    kind: ClassVar[str]  # human name, e.g. "blob store"
+    api: ClassVar[Api]
+    #: Fields Nexus cannot change in place: a change replaces the object.
+    replace_fields: ClassVar[tuple[str, ...]] = ("name",)
+    #: Fields Nexus never returns: carried from the inputs, secret in the state.
+    write_only_fields: ClassVar[tuple[str, ...]] = ()
+    #: (words in Nexus's refusal of a DELETE, what the user reads: {label} and {detail} filled in).
+    delete_refusals: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: What provides the API when this server answers 404 to a create (a feature it lacks).
+    missing_api: ClassVar[str] = "this edition of Nexus does not have it"
+    #: False for settings that always exist (nothing to adopt).
+    adoptable: ClassVar[bool] = True
+    # From the class statement, ``class XProvider(NexusProvider[XSpec], mappers=(to_api, from_api))``:
+    spec_model: ClassVar[type[Spec]]
+    resource_type: ClassVar[str]  # the Pulumi type name: the spec's without "Spec" unless declared
+
+    def __init_subclass__(
+        cls, mappers: tuple[Callable[..., Any], Callable[..., Any]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if mappers is None:
+            return  # an abstract layer (SingletonProvider)
+        to_api, from_api = mappers
+        cls.to_api = staticmethod(to_api)  # type: ignore[method-assign]
+        cls.from_api = staticmethod(from_api)  # type: ignore[method-assign]
+        models = [arg for base in cls.__orig_bases__ for arg in get_args(base)]  # type: ignore[attr-defined]
+        cls.spec_model = next(
+            model for model in models if isinstance(model, type) and issubclass(model, Spec)
+        )
+        if "resource_type" not in cls.__dict__:
+            cls.resource_type = cls.spec_model.__name__.removesuffix("Spec")
+        KINDS[cls.spec_model] = cls
+
+    @staticmethod
+    def to_api(spec: Any) -> Any:
+        """The request body of the create (pure); declared by each kind."""
+        raise NotImplementedError
+
+    @staticmethod
+    def from_api(body: Any, previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
+        """Spec fields (snake_case) from a GET body (pure); write-only fields are filled by the base."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ the generic service (hooks)
+
+    def path_fields(self, source: Mapping[str, Any]) -> dict[str, str]:
+        """Values of the ``{field}`` placeholders of the paths other than ``{id}``, from the spec
+        or the recorded properties."""
+        return {}
+
+    def path(self, template: str, source: Mapping[str, Any], object_id: str = "") -> str:
+        fields = self.path_fields(source)
+        return template.format(collection=self.api.collection.format(**fields), id=object_id, **fields)
+
     def object_id(self, spec: SpecT) -> str:
-        """The id Pulumi stores; for most kinds the name."""
-
-    @abstractmethod
-    def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
-        """(id, body) of the existing object the spec describes, or None."""
-
-    @abstractmethod
-    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        """The API body of the object with this id, or None when it is gone (404)."""
-
-    @abstractmethod
-    def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
-        """POST; returns the new id when Nexus makes one up (tasks), else None."""
-
-    @abstractmethod
-    def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
-        """PUT the desired state."""
-
-    @abstractmethod
-    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
-        """DELETE; 404 is success."""
-
-    @abstractmethod
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        """Spec fields (snake_case) from an API body; write-only fields are filled by the base."""
+        """The id Pulumi stores: the ``id_field`` unless Nexus makes one up."""
+        if self.api.assigned_id:
+            raise ProviderError(f"{self.label(spec)}: Nexus did not answer the create with its id")
+        return str(getattr(spec, self.api.id_field))
 
     def label(self, spec_or_props: SpecT | Mapping[str, Any]) -> str:
-        name = (
-            spec_or_props.get("name")
+        value = (
+            spec_or_props.get(self.api.id_field)
             if isinstance(spec_or_props, Mapping)
-            else getattr(spec_or_props, "name", None)
+            else getattr(spec_or_props, self.api.id_field, None)
         )
-        return f"{self.kind} '{name}'"
+        return f"{self.kind} '{value}'"
+
+    def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
+        """(id, body) of the existing object the spec describes, or None."""
+        object_id = self.object_id(spec)
+        body = self.fetch(client, object_id, spec.model_dump())
+        return (object_id, body) if body is not None else None
+
+    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
+        """The API body of the object with this id, or None when it is gone (404)."""
+        return client.get_optional(self.path(self.api.item, previous, object_id))
+
+    def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
+        """POST; returns the new id when Nexus makes one up (tasks), else None."""
+        fields = spec.model_dump()
+        created = client.post(
+            self.path(self.api.collection, fields), self.to_api(spec), ok=self.api.create_ok
+        )
+        if self.api.assigned_id and isinstance(created, Mapping) and created.get(self.api.assigned_id):
+            return str(created[self.api.assigned_id])
+        return None
+
+    def update_body(self, client: NexusClient, object_id: str, spec: SpecT) -> Any:
+        """The PUT body: the create's, unless the API wants another."""
+        return self.to_api(spec)
+
+    def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
+        """PUT the desired state."""
+        body = self.update_body(client, object_id, spec)
+        client.put(self.path(self.api.item, spec.model_dump(), object_id), body, ok=self.api.update_ok)
+
+    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
+        """DELETE; 404 is success."""
+        client.delete(self.path(self.api.delete or self.api.item, props, object_id))
 
     def validate_extra(self, spec: SpecT) -> list[tuple[str, str]]:
         """Cross-field rules a kind may add; (property, reason) pairs."""
         return []
 
     def describe_delete_error(self, error: NexusError, props: Mapping[str, Any]) -> str | None:
+        for words, message in self.delete_refusals:
+            if words in error.detail:
+                return message.format(label=self.label(props), detail=error.detail)
         return None
 
     def ensure_supported(self, client: NexusClient) -> None:
         """Fail before any write when this Nexus cannot hold the kind (e.g. a Pro-only API)."""
 
     def missing_api_hint(self, spec: SpecT) -> str:
-        """What provides the API when this server answers 404 to a create (a feature it lacks)."""
-        return "this edition of Nexus does not have it"
+        return self.missing_api
 
     def _missing_api(self, client: NexusClient, spec: SpecT, error: NotFoundError) -> ProviderError:
         # Nexus answers a path it has no resource for with 404 and an empty body: on a create
@@ -198,24 +312,24 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
 
     # ------------------------------------------------------------ the engine's calls
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures: list[CheckFailure] = []
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        failures: list[dynamic.CheckFailure] = []
         if not isinstance(news.get("connection"), Mapping) and not _contains_unknown(news.get("connection")):
-            failures.append(CheckFailure("connection", "is required (url, username, password)"))
+            failures.append(dynamic.CheckFailure("connection", "is required (url, username, password)"))
         if _contains_unknown({k: v for k, v in news.items() if k not in CONTROL_FIELDS}):
-            return CheckResult(news, failures)  # preview with unknown inputs: validated at `up`
+            return dynamic.CheckResult(news, failures)  # preview with unknown inputs: validated at `up`
         try:
             spec = self.parse(news)
         except pydantic.ValidationError as error:
-            return CheckResult(news, failures + check_failures(error))
-        failures.extend(CheckFailure(prop, reason) for prop, reason in self.validate_extra(spec))
+            return dynamic.CheckResult(news, failures + check_failures(error))
+        failures.extend(dynamic.CheckFailure(prop, reason) for prop, reason in self.validate_extra(spec))
         normalised = {**{k: v for k, v in news.items() if k in CONTROL_FIELDS or k.startswith("__")}}
         normalised.update(spec.model_dump())
-        return CheckResult(normalised, failures)
+        return dynamic.CheckResult(normalised, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         if _contains_unknown({k: v for k, v in news.items() if k not in CONTROL_FIELDS}):
-            return DiffResult(changes=True)
+            return dynamic.DiffResult(changes=True)
         new_spec = self.parse(news).model_dump()
         try:
             old_spec = self.parse(
@@ -228,13 +342,13 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
         # New credentials are stored without any API write (see update), so later reads use them.
         if olds.get("connection") != news.get("connection") and not _contains_unknown(news.get("connection")):
             changed.append("connection")
-        return DiffResult(
+        return dynamic.DiffResult(
             changes=bool(changed),
             replaces=replaces,
             delete_before_replace=bool(replaces),
         )
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
+    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         spec: SpecT = self.parse(props)
         with self.client(props) as client:
             self.ensure_supported(client)
@@ -268,7 +382,7 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
             body = self.fetch(client, object_id, props)
             if body is None:
                 raise ProviderError(f"{self.label(spec)} was created but Nexus does not return it")
-            return CreateResult(object_id, self.outputs(self.observed(body, props), props))
+            return dynamic.CreateResult(object_id, self.outputs(self.observed(body, props), props))
 
     def _check_adoptable(self, spec: SpecT, body: Any, props: Mapping[str, Any]) -> None:
         """Refuse, before any write, to adopt an object whose fixed fields differ from the spec."""
@@ -290,17 +404,17 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
                 "config, or give the object another name; nothing was changed."
             )
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         with self.client(props) as client:
             body = self.fetch(client, id_, props)
             if body is None:
-                return ReadResult(None, {})  # gone: refresh drops it, the next `up` recreates it
+                return dynamic.ReadResult(None, {})  # gone: refresh drops it, the next `up` recreates it
             fields = self.observed(body, props)
             outs = self.outputs(fields, props)
             inputs = {k: outs[k] for k in outs if k in self.spec_model.model_fields or k in CONTROL_FIELDS}
-            return ReadResult(id_, outs, inputs)
+            return dynamic.ReadResult(id_, outs, inputs)
 
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         spec: SpecT = self.parse(news)
         old_fields = {k: v for k, v in olds.items() if k in self.spec_model.model_fields}
         gone = ProviderError(
@@ -320,7 +434,7 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
             if body is None:
                 raise gone
             carried = {**news, ADOPTED: True} if olds.get(ADOPTED) else news
-            return UpdateResult(self.outputs(self.observed(body, news), carried))
+            return dynamic.UpdateResult(self.outputs(self.observed(body, news), carried))
 
     def _matches(self, fields: Mapping[str, Any], spec: SpecT) -> bool:
         """Whether recorded fields already equal the spec (then only credentials changed)."""
@@ -351,19 +465,18 @@ class NexusProvider(OneLineErrors, ABC, Generic[SpecT]):
 
 
 class SingletonProvider(NexusProvider[SpecT]):
-    """A setting that always exists in Nexus (active realms, anonymous access).
+    """A setting that always exists in Nexus (active realms, anonymous access) at :attr:`item`.
 
     There is nothing to find or adopt: create writes the desired state over whatever Nexus has,
-    and delete puts back the setting Nexus starts with (see each kind's ``restore_default``), so
-    `pulumi destroy` leaves a working server.
+    and delete puts back the setting Nexus starts with (:attr:`default`), so `pulumi destroy`
+    leaves a working server.
     """
 
     singleton_id: ClassVar[str]
+    #: The setting Nexus starts with.
+    default: ClassVar[Spec]
     replace_fields: ClassVar[tuple[str, ...]] = ()
-
-    @abstractmethod
-    def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:
-        """Write Nexus's default value of the setting back."""
+    adoptable: ClassVar[bool] = False
 
     def label(self, spec_or_props: SpecT | Mapping[str, Any]) -> str:
         return self.kind
@@ -374,9 +487,54 @@ class SingletonProvider(NexusProvider[SpecT]):
     def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
         return None  # always present: create is a write of the desired state, never an adoption
 
+    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
+        return client.get_json(self.api.item)
+
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         self.update_object(client, self.singleton_id, spec)
         return None
 
+    def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
+        client.put(self.api.item, self.update_body(client, object_id, spec), ok=self.api.update_ok)
+
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         self.restore_default(client, props)
+
+    def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:
+        """Write Nexus's default value of the setting back."""
+        self.update_object(client, self.singleton_id, self.default)  # type: ignore[arg-type]
+
+
+class NexusResource(dynamic.Resource):
+    """A Nexus object of any kind, as a Pulumi resource; the spec's type says which kind.
+
+    The one resource class: its type token is the kind's (``pulumi-python:dynamic/nexus:<type>``)
+    and every write-only field of the kind is a secret, in the inputs and in the outputs.
+    Each kind module names it after its kind (``Repository``, ``Role``, ...).
+    """
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        connection: pulumi.Input[Mapping[str, Any]],
+        spec: Spec,
+        adopt: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        provider = provider_for(spec)
+        props: dict[str, Any] = {**spec.model_dump(), "connection": connection}
+        if provider.adoptable:
+            props["adopt"] = adopt
+        elif adopt:
+            raise ValueError(f"{provider.kind} always exists in Nexus: there is nothing to adopt")
+        for name in provider.write_only_fields:
+            if props.get(name) is not None:
+                props[name] = pulumi.Output.secret(props[name])
+        if provider.write_only_fields:
+            # The outputs of the same keys are re-marked secret by the engine; said explicitly too.
+            secret = pulumi.ResourceOptions(additional_secret_outputs=list(provider.write_only_fields))
+            opts = pulumi.ResourceOptions.merge(opts, secret)
+        # The type token is per kind: dynamic.Resource reads it from the instance.
+        self._resource_type_name = f"dynamic/{RESOURCE_MODULE}:{provider.resource_type}"  # type: ignore[misc]
+        super().__init__(provider, resource_name, props, opts)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import pulumi
 import pydantic
-from pulumi.dynamic import Resource
 
-from dynamic_providers.base import NexusProvider, Spec
-from dynamic_providers.client import NexusClient, NexusError
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, ProviderError, Spec
+from dynamic_providers.client import NexusClient
 from dynamic_providers.names import check_name
 
 # Inside the official image the data directory is /nexus-data; Nexus reports an absolute path
@@ -51,84 +49,56 @@ class FileBlobStoreSpec(Spec):
         return self
 
 
-class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec]):
+def to_api(spec: FileBlobStoreSpec) -> dict[str, Any]:
+    quota = (
+        {"type": spec.soft_quota_type, "limit": spec.soft_quota_limit_bytes} if spec.soft_quota_type else None
+    )
+    return {"name": spec.name, "path": spec.path, "softQuota": quota}
+
+
+def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
+    quota = body.get("softQuota") or {}
+    # GET /v1/blobstores/file/{name} has no name: it is the id.
+    return {
+        "name": body.get("name") or previous.get("name"),
+        "path": same_location(str(body.get("path") or ""), str(previous.get("path") or "")),
+        "soft_quota_type": quota.get("type"),
+        "soft_quota_limit_bytes": quota.get("limit"),
+    }
+
+
+class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec], mappers=(to_api, from_api)):
     kind = "blob store"
-    spec_model = FileBlobStoreSpec
+    api = Api("/v1/blobstores/file", delete="/v1/blobstores/{id}", create_ok=(201, 204))
     replace_fields = ("name",)
-
-    def object_id(self, spec: FileBlobStoreSpec) -> str:
-        return spec.name
-
-    def to_api(self, spec: FileBlobStoreSpec) -> dict[str, Any]:
-        quota = (
-            {"type": spec.soft_quota_type, "limit": spec.soft_quota_limit_bytes}
-            if spec.soft_quota_type
-            else None
-        )
-        return {"name": spec.name, "path": spec.path, "softQuota": quota}
-
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        quota = body.get("softQuota") or {}
-        # GET /v1/blobstores/file/{name} has no name: it is the id.
-        return {
-            "name": body.get("name") or previous.get("name"),
-            "path": same_location(str(body.get("path") or ""), str(previous.get("path") or "")),
-            "soft_quota_type": quota.get("type"),
-            "soft_quota_limit_bytes": quota.get("limit"),
-        }
+    delete_refusals = (
+        (
+            "in use",
+            "{label} is still used by a repository and cannot be deleted: delete the "
+            "repositories that store their content in it first (Nexus said: {detail})",
+        ),
+    )
 
     def find(self, client: NexusClient, spec: FileBlobStoreSpec) -> tuple[str, Any] | None:
         # Names are unique ignoring case: a store named differently in case blocks ours too.
         for store in client.get_json("/v1/blobstores") or []:
             if str(store.get("name", "")).lower() == spec.name.lower():
                 if store.get("type") != "File":
-                    raise NexusError(
-                        f"a {store.get('type')} blob store named '{store['name']}' already exists"
+                    raise ProviderError(
+                        f"{self.label(spec)}: a {store.get('type')} blob store named '{store['name']}' "
+                        "already exists (names are unique ignoring case): give the store another name; "
+                        "nothing was changed"
                     )
                 body = self.fetch(client, store["name"], {"name": store["name"]})
                 return (store["name"], body) if body is not None else None
         return None
 
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        body = client.get_optional(f"/v1/blobstores/file/{object_id}")
+        body = super().fetch(client, object_id, previous)
         return None if body is None else {**body, "name": object_id}
 
-    def create_object(self, client: NexusClient, spec: FileBlobStoreSpec) -> str | None:
-        client.post("/v1/blobstores/file", self.to_api(spec), ok=(201, 204))
-        return None
-
-    def update_object(self, client: NexusClient, object_id: str, spec: FileBlobStoreSpec) -> None:
-        body = self.to_api(spec)
-        del body["name"]  # the name comes from the URL
-        client.put(f"/v1/blobstores/file/{object_id}", body)
-
-    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
-        client.delete(f"/v1/blobstores/{object_id}")
-
-    def describe_delete_error(self, error: NexusError, props: Mapping[str, Any]) -> str | None:
-        if "in use" in error.detail:
-            return (
-                f"blob store '{props.get('name')}' is still used by a repository and cannot be deleted: "
-                "delete the repositories that store their content in it first "
-                f"(Nexus said: {error.detail})"
-            )
-        return None
+    def update_body(self, client: NexusClient, object_id: str, spec: FileBlobStoreSpec) -> Any:
+        return {key: value for key, value in to_api(spec).items() if key != "name"}  # it is in the URL
 
 
-class FileBlobStore(Resource, module="nexus", name="FileBlobStore"):
-    """A Nexus file blob store."""
-
-    name: pulumi.Output[str]
-    path: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        connection: pulumi.Input[Mapping[str, Any]],
-        spec: FileBlobStoreSpec,
-        adopt: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {**spec.model_dump(), "connection": connection, "adopt": adopt}
-        super().__init__(FileBlobStoreProvider(), resource_name, props, opts)
+FileBlobStore = NexusResource

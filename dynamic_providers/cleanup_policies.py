@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import pulumi
 import pydantic
-from pulumi.dynamic import Resource
 
-from dynamic_providers.base import NexusProvider, ProviderError, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, ProviderError, Spec
 from dynamic_providers.client import NexusClient
 from dynamic_providers.names import check_name
 
@@ -71,7 +69,7 @@ def to_api(spec: CleanupPolicySpec) -> dict[str, Any]:
     return {api: getattr(spec, field) for field, api in _API.items()}
 
 
-def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
+def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
     fields = {field: body.get(api) for field, api in _API.items()}
     fields["notes"] = fields["notes"] or ""
     if fields["format"] == "ALL_FORMATS":  # "*" is stored under this name [?]
@@ -79,9 +77,9 @@ def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-class CleanupPolicyProvider(NexusProvider[CleanupPolicySpec]):
+class CleanupPolicyProvider(NexusProvider[CleanupPolicySpec], mappers=(to_api, from_api)):
     kind = "cleanup policy"
-    spec_model = CleanupPolicySpec
+    api = Api("/v1/cleanup-policies")
     replace_fields = ("name", "format")
 
     def ensure_supported(self, client: NexusClient) -> None:
@@ -95,43 +93,5 @@ class CleanupPolicyProvider(NexusProvider[CleanupPolicySpec]):
                 )
             )
 
-    def object_id(self, spec: CleanupPolicySpec) -> str:
-        return spec.name
 
-    def find(self, client: NexusClient, spec: CleanupPolicySpec) -> tuple[str, Any] | None:
-        body = self.fetch(client, spec.name, {})
-        return (spec.name, body) if body is not None else None
-
-    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        return client.get_optional(f"/v1/cleanup-policies/{object_id}")
-
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        return from_api(body)
-
-    def create_object(self, client: NexusClient, spec: CleanupPolicySpec) -> str | None:
-        client.post("/v1/cleanup-policies", to_api(spec), ok=(200, 201, 204))
-        return None
-
-    def update_object(self, client: NexusClient, object_id: str, spec: CleanupPolicySpec) -> None:
-        client.put(f"/v1/cleanup-policies/{object_id}", to_api(spec))
-
-    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
-        client.delete(f"/v1/cleanup-policies/{object_id}")
-
-
-class CleanupPolicy(Resource, module="nexus", name="CleanupPolicy"):
-    """A Nexus Pro cleanup policy."""
-
-    name: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        connection: pulumi.Input[Mapping[str, Any]],
-        spec: CleanupPolicySpec,
-        adopt: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {**spec.model_dump(), "connection": connection, "adopt": adopt}
-        super().__init__(CleanupPolicyProvider(), resource_name, props, opts)
+CleanupPolicy = NexusResource

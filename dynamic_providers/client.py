@@ -21,6 +21,35 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from dynamic_providers.exceptions import (
+    ConflictError,
+    ForbiddenError,
+    MethodNotAllowedError,
+    NexusConnectionError,
+    NexusError,
+    NotFoundError,
+    RefusedError,
+    ServerError,
+    UnauthorizedError,
+    error_class,
+)
+
+# Raised by the client; importable from here as from exceptions.py.
+__all__ = [
+    "ConflictError",
+    "Connection",
+    "ForbiddenError",
+    "MethodNotAllowedError",
+    "NexusClient",
+    "NexusConnectionError",
+    "NexusError",
+    "NotFoundError",
+    "RefusedError",
+    "ServerError",
+    "ServerInfo",
+    "UnauthorizedError",
+]
+
 DEFAULT_TIMEOUT_SECONDS = 30.0
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -68,76 +97,7 @@ class Connection:
         }
 
 
-# ---------------------------------------------------------------- errors
-
-
-class NexusError(Exception):
-    """A failed Nexus call; the message names the resource and, when Nexus says, the field."""
-
-    status: int | None = None
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        resource: str | None = None,
-        field: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-    ) -> None:
-        self.status = status
-        self.resource = resource
-        self.field = field
-        self.detail = message
-        self.method = method
-        self.path = path
-        where = f"{resource}: " if resource else ""
-        what = f"field '{field}': " if field and field != "*" else ""
-        call = f" ({method} {path} -> {status})" if method and path else ""
-        super().__init__(f"{where}{what}{message}{call}")
-
-
-class UnauthorizedError(NexusError):
-    """401: the credentials were refused."""
-
-
-class ForbiddenError(NexusError):
-    """403: the user lacks a privilege."""
-
-
-class NotFoundError(NexusError):
-    """404."""
-
-
-class ValidationError(NexusError):
-    """400/409/415: Nexus refused the request as invalid or conflicting."""
-
-
-class MethodNotAllowedError(NexusError):
-    """405: this server has the path but not the method (the open-source core's task create)."""
-
-
-class ServerError(NexusError):
-    """5xx."""
-
-
-class NexusConnectionError(NexusError):
-    """No (complete) answer: refused, reset, timed out. A write may or may not have been applied."""
-
-
-def _error_class(status: int) -> type[NexusError]:
-    if status == 401:
-        return UnauthorizedError
-    if status == 403:
-        return ForbiddenError
-    if status == 404:
-        return NotFoundError
-    if status == 405:
-        return MethodNotAllowedError
-    if status >= 500:
-        return ServerError
-    return ValidationError
+# ---------------------------------------------------------------- errors (defined in exceptions.py)
 
 
 def _unquote(message: str) -> str:
@@ -202,7 +162,7 @@ def error_from_response(response: requests.Response, resource: str | None = None
             405: "this Nexus does not allow this method on this path",
         }.get(status, f"HTTP {status} {response.reason or ''}".strip())
     request = response.request
-    return _error_class(status)(
+    return error_class(status)(
         message,
         status=status,
         resource=resource,
@@ -377,20 +337,8 @@ class NexusClient:
                 timeout=self.connection.timeout,
                 verify=self.verify,
             )
-        except requests.exceptions.RetryError as error:
-            raise ServerError(
-                f"Nexus kept answering with a retryable error; gave up after retries ({error})",
-                resource=self.resource,
-                method=method,
-                path=path,
-            ) from None
         except requests.exceptions.RequestException as error:
-            raise NexusConnectionError(
-                f"no answer from Nexus at {self.connection.url}: {type(error).__name__}: {error}",
-                resource=self.resource,
-                method=method,
-                path=path,
-            ) from None
+            raise self._no_answer(error, method, path) from None
         self.server = (
             parse_server_header(response.headers.get("Server"))
             if "Server" in response.headers
@@ -399,6 +347,21 @@ class NexusClient:
         if response.status_code not in ok:
             raise error_from_response(response, self.resource)
         return response
+
+    def _no_answer(self, error: requests.exceptions.RequestException, method: str, path: str) -> NexusError:
+        if isinstance(error, requests.exceptions.RetryError):
+            return ServerError(
+                f"Nexus kept answering with a retryable error; gave up after retries ({error})",
+                resource=self.resource,
+                method=method,
+                path=path,
+            )
+        return NexusConnectionError(
+            f"no answer from Nexus at {self.connection.url}: {type(error).__name__}: {error}",
+            resource=self.resource,
+            method=method,
+            path=path,
+        )
 
     def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         response = self.request("GET", path, params=params, ok=(200,))

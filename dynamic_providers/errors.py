@@ -22,15 +22,19 @@ from typing import Any, TypeVar
 
 from pulumi.dynamic import ResourceProvider
 
-from dynamic_providers.client import (
+from dynamic_providers.exceptions import (
     ForbiddenError,
     NexusConnectionError,
     NexusError,
+    NexusPlatformError,
     NotFoundError,
+    ProviderError,
+    RefusedError,
     ServerError,
     UnauthorizedError,
-    ValidationError,
 )
+
+__all__ = ["OneLineError", "OneLineErrors", "ProviderError", "one_line"]
 
 DEBUG_ENV = "NEXUS_PLATFORM_DEBUG"
 #: The engine's calls a provider answers.
@@ -40,11 +44,7 @@ PROVIDER_HOST_MODULE = "pulumi.dynamic.__main__"
 _LOGS = "`docker logs --tail 50 nexus` or <dataDir>/log/nexus.log"
 
 
-class ProviderError(Exception):
-    """A provider failure with a message meant for the person running `pulumi up`."""
-
-
-class OneLineError(Exception):
+class OneLineError(NexusPlatformError):
     """A provider error as the user reads it: one line."""
 
     # Printed by the provider host as "<module>.<name>: <message>": keep the prefix short.
@@ -70,7 +70,7 @@ def what_to_do(error: BaseException) -> str:
         return "the admin user lacks a privilege for this call: give it nx-admin"
     if isinstance(error, NotFoundError):
         return "Nexus no longer has it: run `pulumi refresh`, then `pulumi up`"
-    if isinstance(error, ValidationError):
+    if isinstance(error, RefusedError):
         return "Nexus refused the values: correct them in the stack config and run `pulumi up` again"
     if isinstance(error, NexusError):
         return "run `pulumi up` again once Nexus is fixed"

@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import pulumi
 import pydantic
-from pulumi.dynamic import Resource
 
-from dynamic_providers.base import NexusProvider, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec
 from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 
@@ -134,70 +132,32 @@ def to_api(spec: LdapServerSpec) -> dict[str, Any]:
     return body
 
 
-def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
+def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
     fields = {field: body.get(api) for field, api in API_FIELDS.items()}
     for name in ("user_base_dn", "user_ldap_filter"):
         fields[name] = fields[name] or ""
     return {key: value for key, value in fields.items() if value is not None}
 
 
-class LdapServerProvider(NexusProvider[LdapServerSpec]):
+class LdapServerProvider(NexusProvider[LdapServerSpec], mappers=(to_api, from_api)):
     kind = "LDAP server"
-    spec_model = LdapServerSpec
+    api = Api("/v1/security/ldap")
     replace_fields = ("name",)
     write_only_fields = ("auth_password",)
-
-    def object_id(self, spec: LdapServerSpec) -> str:
-        return spec.name
-
-    def missing_api_hint(self, spec: LdapServerSpec) -> str:
-        return PROVIDED_BY["ldap"]
+    missing_api = PROVIDED_BY["ldap"]
 
     def find(self, client: NexusClient, spec: LdapServerSpec) -> tuple[str, Any] | None:
-        for server in client.get_json("/v1/security/ldap") or []:
+        for server in client.get_json(self.api.collection) or []:
             if server.get("name") == spec.name:
                 return spec.name, server
         return None
 
-    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        return client.get_optional(f"/v1/security/ldap/{object_id}")
-
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        return from_api(body)
-
-    def create_object(self, client: NexusClient, spec: LdapServerSpec) -> str | None:
-        client.post("/v1/security/ldap", to_api(spec), ok=(200, 201, 204))
-        return None
-
-    def update_object(self, client: NexusClient, object_id: str, spec: LdapServerSpec) -> None:
+    def update_body(self, client: NexusClient, object_id: str, spec: LdapServerSpec) -> Any:
         body = to_api(spec)
-        current = self.fetch(client, object_id, {})
+        current = self.fetch(client, object_id, NOTHING)
         if current and current.get("id"):
             body["id"] = current["id"]  # the update schema carries Nexus's own id
-        client.put(f"/v1/security/ldap/{object_id}", body)
-
-    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
-        client.delete(f"/v1/security/ldap/{object_id}")
+        return body
 
 
-class LdapServer(Resource, module="nexus", name="LdapServer"):
-    """A Nexus LDAP server connection."""
-
-    name: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        connection: pulumi.Input[Mapping[str, Any]],
-        spec: LdapServerSpec,
-        adopt: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {**spec.model_dump(), "connection": connection, "adopt": adopt}
-        if spec.auth_password is not None:
-            props["auth_password"] = pulumi.Output.secret(spec.auth_password)
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(additional_secret_outputs=["auth_password"])
-        )
-        super().__init__(LdapServerProvider(), resource_name, props, opts)
+LdapServer = NexusResource

@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
 import pydantic
-from pulumi.dynamic import Resource
 
-from dynamic_providers.base import SingletonProvider, Spec
-from dynamic_providers.client import NexusClient
+from dynamic_providers.base import NOTHING, Api, NexusResource, SingletonProvider, Spec
 
 LOCAL_REALM = "NexusAuthenticatingRealm"
 DOCKER_TOKEN_REALM = "DockerToken"
@@ -43,36 +40,20 @@ class RealmsSpec(Spec):
         return value
 
 
-class RealmsProvider(SingletonProvider[RealmsSpec]):
+def to_api(spec: RealmsSpec) -> list[str]:
+    return list(spec.realms)
+
+
+def from_api(body: Any, previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
+    return {"realms": tuple(body or ())}
+
+
+class RealmsProvider(SingletonProvider[RealmsSpec], mappers=(to_api, from_api)):
     kind = "active security realms"
-    spec_model = RealmsSpec
+    resource_type = "ActiveRealms"
+    api = Api(item="/v1/security/realms/active")
     singleton_id = "active-realms"
-
-    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        return client.get_json("/v1/security/realms/active")
-
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        return {"realms": tuple(body or ())}
-
-    def update_object(self, client: NexusClient, object_id: str, spec: RealmsSpec) -> None:
-        client.put("/v1/security/realms/active", list(spec.realms))
-
-    def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:
-        client.put("/v1/security/realms/active", list(DEFAULT_REALMS))
+    default = RealmsSpec(realms=DEFAULT_REALMS)
 
 
-class ActiveRealms(Resource, module="nexus", name="ActiveRealms"):
-    """The active security realms of Nexus, in order."""
-
-    realms: pulumi.Output[list[str]]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        connection: pulumi.Input[Mapping[str, Any]],
-        spec: RealmsSpec,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {**spec.model_dump(), "connection": connection}
-        super().__init__(RealmsProvider(), resource_name, props, opts)
+ActiveRealms = NexusResource

@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import pulumi
 import pydantic
-from pulumi.dynamic import Resource
 
-from dynamic_providers.base import NexusProvider, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, SortedNames, Spec
 from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 from dynamic_providers.names import check_name
@@ -36,7 +34,7 @@ class RepositorySpec(Spec):
     online: bool = True
     blob_store: str = "default"
     strict_content_validation: bool = True
-    cleanup_policies: tuple[str, ...] = ()
+    cleanup_policies: SortedNames = ()  # a set in Nexus
     # hosted
     write_policy: WritePolicy | None = None
     # proxy
@@ -48,7 +46,7 @@ class RepositorySpec(Spec):
     auto_block: bool = True
     blocked: bool = False
     remote_username: str | None = None
-    remote_password: str | None = None  # write-only: Nexus never returns it
+    remote_password: str | None = pydantic.Field(None, repr=False)  # write-only: Nexus never returns it
     # group: members in order (order is resolution order and is kept)
     members: tuple[str, ...] = ()
     # docker
@@ -71,12 +69,6 @@ class RepositorySpec(Spec):
     def _upper(cls, value: Any) -> Any:
         # Nexus accepts enums in any case and echoes them as sent: compare uppercase.
         return value.upper() if isinstance(value, str) else value
-
-    @pydantic.field_validator("cleanup_policies", mode="before")
-    @classmethod
-    def _sorted(cls, value: Any) -> Any:
-        # A set in Nexus: order does not matter, so it must not show as a change.
-        return tuple(sorted(value)) if isinstance(value, list | tuple) else value
 
     @pydantic.model_validator(mode="after")
     def _consistent(self) -> RepositorySpec:
@@ -166,7 +158,7 @@ def to_api(spec: RepositorySpec) -> dict[str, Any]:
     return body
 
 
-def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
+def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
     """Spec fields from a GET body (pure); remote_password is never returned by Nexus."""
     storage = body.get("storage") or {}
     proxy = body.get("proxy") or {}
@@ -220,22 +212,15 @@ def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
-class RepositoryProvider(NexusProvider[RepositorySpec]):
+class RepositoryProvider(NexusProvider[RepositorySpec], mappers=(to_api, from_api)):
     kind = "repository"
-    spec_model = RepositorySpec
+    api = Api("/v1/repositories/{api_format}/{type}", delete="/v1/repositories/{id}")
     # Nexus cannot rename, change format or type, or move a repository to another blob store.
     replace_fields = ("name", "format", "type", "blob_store")
     write_only_fields = ("remote_password",)
 
-    def object_id(self, spec: RepositorySpec) -> str:
-        return spec.name
-
-    def _path(self, spec_or_props: RepositorySpec | Mapping[str, Any]) -> str:
-        if isinstance(spec_or_props, Mapping):
-            fmt, repo_type = str(spec_or_props.get("format")), str(spec_or_props.get("type"))
-        else:
-            fmt, repo_type = spec_or_props.format, spec_or_props.type
-        return f"/v1/repositories/{API_FORMAT[fmt]}/{repo_type}"
+    def path_fields(self, source: Mapping[str, Any]) -> dict[str, str]:
+        return {"api_format": API_FORMAT.get(str(source.get("format")), ""), "type": str(source.get("type"))}
 
     def missing_api_hint(self, spec: RepositorySpec) -> str:
         if spec.format == "docker":
@@ -249,43 +234,8 @@ class RepositoryProvider(NexusProvider[RepositorySpec]):
             return None
         if (short.get("format"), short.get("type")) != (spec.format, spec.type):
             return short["name"], short  # exists as another kind: adopt fails clearly on update
-        body = client.get_optional(f"{self._path(spec)}/{short['name']}")
+        body = self.fetch(client, short["name"], spec.model_dump())
         return (short["name"], body) if body is not None else None
 
-    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        return client.get_optional(f"{self._path(previous)}/{object_id}")
 
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        return from_api(body)
-
-    def create_object(self, client: NexusClient, spec: RepositorySpec) -> str | None:
-        client.post(self._path(spec), to_api(spec), ok=(200, 201, 204))
-        return None
-
-    def update_object(self, client: NexusClient, object_id: str, spec: RepositorySpec) -> None:
-        client.put(f"{self._path(spec)}/{object_id}", to_api(spec))
-
-    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
-        client.delete(f"/v1/repositories/{object_id}")
-
-
-class Repository(Resource, module="nexus", name="Repository"):
-    """A Nexus repository (any supported format and type)."""
-
-    name: pulumi.Output[str]
-    format: pulumi.Output[str]
-    type: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        connection: pulumi.Input[Mapping[str, Any]],
-        spec: RepositorySpec,
-        adopt: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {**spec.model_dump(), "connection": connection, "adopt": adopt}
-        if spec.remote_password is not None:
-            props["remote_password"] = pulumi.Output.secret(spec.remote_password)
-        super().__init__(RepositoryProvider(), resource_name, props, opts)
+Repository = NexusResource

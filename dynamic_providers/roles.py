@@ -11,12 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
 import pydantic
-from pulumi.dynamic import Resource
 
-from dynamic_providers.base import NexusProvider, Spec
-from dynamic_providers.client import NexusClient, NexusError
+from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, Spec
 
 # Role ids travel in URLs (/v1/security/roles/{id}): no spaces or slashes.
 _ROLE_ID = re.compile(r"^[^\s/\\]{1,255}$")
@@ -53,8 +50,8 @@ class RoleSpec(Spec):
     role_id: str
     name: str = ""
     description: str = ""
-    privileges: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()
+    privileges: NameSet = ()  # sets in Nexus (and sorted in its answers)
+    roles: NameSet = ()
 
     @pydantic.field_validator("role_id")
     @classmethod
@@ -64,12 +61,6 @@ class RoleSpec(Spec):
         if value.startswith("nx-"):
             raise ValueError(f"'{value}': ids starting with nx- are Nexus's built-in roles")
         return value
-
-    @pydantic.field_validator("privileges", "roles", mode="before")
-    @classmethod
-    def _sorted(cls, value: Any) -> Any:
-        # Sets in Nexus (and sorted in its answers): order must not show as a change.
-        return tuple(sorted(set(value))) if isinstance(value, list | tuple) else value
 
     @pydantic.model_validator(mode="after")
     def _defaults(self) -> RoleSpec:
@@ -90,7 +81,7 @@ def to_api(spec: RoleSpec) -> dict[str, Any]:
     }
 
 
-def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
+def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
     return {
         "role_id": body.get("id"),
         "name": body.get("name") or "",
@@ -100,59 +91,11 @@ def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class RoleProvider(NexusProvider[RoleSpec]):
+class RoleProvider(NexusProvider[RoleSpec], mappers=(to_api, from_api)):
     kind = "role"
-    spec_model = RoleSpec
+    api = Api("/v1/security/roles", id_field="role_id", create_ok=(200, 201))
     replace_fields = ("role_id",)
-
-    def label(self, spec_or_props: RoleSpec | Mapping[str, Any]) -> str:
-        role_id = (
-            spec_or_props.get("role_id") if isinstance(spec_or_props, Mapping) else spec_or_props.role_id
-        )
-        return f"role '{role_id}'"
-
-    def object_id(self, spec: RoleSpec) -> str:
-        return spec.role_id
-
-    def find(self, client: NexusClient, spec: RoleSpec) -> tuple[str, Any] | None:
-        body = self.fetch(client, spec.role_id, {})
-        return (spec.role_id, body) if body is not None else None
-
-    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        return client.get_optional(f"/v1/security/roles/{object_id}")
-
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        return from_api(body)
-
-    def create_object(self, client: NexusClient, spec: RoleSpec) -> str | None:
-        client.post("/v1/security/roles", to_api(spec), ok=(200, 201))
-        return None
-
-    def update_object(self, client: NexusClient, object_id: str, spec: RoleSpec) -> None:
-        client.put(f"/v1/security/roles/{object_id}", to_api(spec))
-
-    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
-        client.delete(f"/v1/security/roles/{object_id}")
-
-    def describe_delete_error(self, error: NexusError, props: Mapping[str, Any]) -> str | None:
-        if "internal" in error.detail:
-            return f"role '{props.get('role_id')}' is built into Nexus and cannot be deleted ({error.detail})"
-        return None
+    delete_refusals = (("internal", "{label} is built into Nexus and cannot be deleted ({detail})"),)
 
 
-class Role(Resource, module="nexus", name="Role"):
-    """A Nexus security role."""
-
-    role_id: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        connection: pulumi.Input[Mapping[str, Any]],
-        spec: RoleSpec,
-        adopt: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {**spec.model_dump(), "connection": connection, "adopt": adopt}
-        super().__init__(RoleProvider(), resource_name, props, opts)
+Role = NexusResource

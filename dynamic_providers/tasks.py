@@ -12,11 +12,17 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
-import pulumi
 import pydantic
-from pulumi.dynamic import Resource
 
-from dynamic_providers.base import NexusProvider, ProviderError, Spec, report_to_stderr
+from dynamic_providers.base import (
+    NOTHING,
+    Api,
+    NexusProvider,
+    NexusResource,
+    ProviderError,
+    Spec,
+    report_to_stderr,
+)
 from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import MethodNotAllowedError, NexusClient, NexusError, ServerInfo
 
@@ -132,7 +138,7 @@ SCHEDULE_FIELDS = (
 )
 
 
-def from_api(body: Mapping[str, Any], previous: Mapping[str, Any]) -> dict[str, Any]:
+def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
     fields: dict[str, Any] = {"name": body.get("name"), "type": body.get("type")}
     if "schedule" not in body and "frequency" not in body:
         # This Nexus does not return the schedule (before 3.92): carry what was set, never invent
@@ -167,43 +173,35 @@ def no_task_api(task: str, server: ServerInfo, error: NexusError) -> ProviderErr
     )
 
 
-class TaskProvider(NexusProvider[TaskSpec]):
+class TaskProvider(NexusProvider[TaskSpec], mappers=(to_api, from_api)):
     kind = "task"
-    spec_model = TaskSpec
+    # Nexus makes the id up: a task is found by name and type.
+    api = Api("/v1/tasks", assigned_id="id", create_ok=(200, 201))
     replace_fields = ("type",)  # a task's type cannot change; its name can
 
-    def object_id(self, spec: TaskSpec) -> str:
-        raise NotImplementedError("Nexus assigns task ids")
-
     def find(self, client: NexusClient, spec: TaskSpec) -> tuple[str, Any] | None:
-        page = client.get_json("/v1/tasks", params={"type": spec.type}) or {}
+        page = client.get_json(self.api.collection, params={"type": spec.type}) or {}
         for item in page.get("items") or []:
             if item.get("name") == spec.name and item.get("type") == spec.type:
                 return item["id"], item
         return None
 
-    def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        return client.get_optional(f"/v1/tasks/{object_id}")
-
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        return from_api(body, previous)
-
+    # The open-source core has GET but not POST/PUT/DELETE on tasks (405).
     def create_object(self, client: NexusClient, spec: TaskSpec) -> str | None:
         try:
-            created = client.post("/v1/tasks", to_api(spec), ok=(200, 201))
+            return super().create_object(client, spec)
         except MethodNotAllowedError as error:
             raise no_task_api(spec.name, client.server, error) from None
-        return str(created["id"]) if created and created.get("id") else None
 
     def update_object(self, client: NexusClient, object_id: str, spec: TaskSpec) -> None:
         try:
-            client.put(f"/v1/tasks/{object_id}", to_api(spec), ok=(200, 204))
+            super().update_object(client, object_id, spec)
         except MethodNotAllowedError as error:
             raise no_task_api(spec.name, client.server, error) from None
 
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         try:
-            client.delete(f"/v1/tasks/{object_id}")
+            super().delete_object(client, object_id, props)
         except MethodNotAllowedError:
             # This Nexus cannot delete tasks over REST: the stack lets go of it, and says so.
             report_to_stderr(
@@ -213,19 +211,4 @@ class TaskProvider(NexusProvider[TaskSpec]):
             )
 
 
-class Task(Resource, module="nexus", name="Task"):
-    """A Nexus scheduled task."""
-
-    name: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        connection: pulumi.Input[Mapping[str, Any]],
-        spec: TaskSpec,
-        adopt: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {**spec.model_dump(), "connection": connection, "adopt": adopt}
-        super().__init__(TaskProvider(), resource_name, props, opts)
+Task = NexusResource

@@ -11,17 +11,16 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import pulumi
 import pydantic
-from pulumi.dynamic import Resource, UpdateResult
+from pulumi.dynamic import UpdateResult
 
-from dynamic_providers.anonymous import find_user
-from dynamic_providers.base import NexusProvider, ProviderError, Spec
-from dynamic_providers.client import NexusClient, NexusError
+from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, ProviderError, Spec
+from dynamic_providers.client import NexusClient
 
 _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
 # Accounts Nexus creates itself: managed elsewhere (first run, anonymous access), never here.
 RESERVED_USERS = ("admin", "anonymous")
+USERS = "/v1/security/users"
 
 
 class UserSpec(Spec):
@@ -33,7 +32,7 @@ class UserSpec(Spec):
     # locked and changepassword are states Nexus puts a user in; declaring active puts it back.
     status: Literal["active", "disabled", "locked", "changepassword"] = "active"
     # Nexus refuses a user without roles ("PARAMETER roles: must not be empty"): said at check.
-    roles: tuple[str, ...] = pydantic.Field((), min_length=1, validate_default=True)
+    roles: NameSet = pydantic.Field((), min_length=1, validate_default=True)
 
     @pydantic.field_validator("user_id")
     @classmethod
@@ -44,11 +43,6 @@ class UserSpec(Spec):
             raise ValueError(f"'{value}' is created by Nexus itself and is not managed as a user resource")
         return value
 
-    @pydantic.field_validator("roles", mode="before")
-    @classmethod
-    def _sorted(cls, value: Any) -> Any:
-        return tuple(sorted(set(value))) if isinstance(value, list | tuple) else value
-
     @pydantic.field_validator("email_address")
     @classmethod
     def _email(cls, value: str) -> str:
@@ -57,7 +51,14 @@ class UserSpec(Spec):
         return value
 
 
-def to_api(spec: UserSpec, *, with_password: bool) -> dict[str, Any]:
+def find_user(client: NexusClient, user_id: str) -> dict[str, Any] | None:
+    """The local user with exactly this id (the API's ``userId`` filter is a prefix match)."""
+    users = client.get_json(USERS, params={"userId": user_id, "source": "default"}) or []
+    return next((u for u in users if u.get("userId") == user_id), None)
+
+
+def to_api(spec: UserSpec, *, with_password: bool = True) -> dict[str, Any]:
+    """The create's body (with the password); the update's has none (it is changed apart)."""
     body: dict[str, Any] = {
         "userId": spec.user_id,
         "firstName": spec.first_name,
@@ -73,7 +74,7 @@ def to_api(spec: UserSpec, *, with_password: bool) -> dict[str, Any]:
     return body
 
 
-def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
+def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
     return {
         "user_id": body.get("userId"),
         "first_name": body.get("firstName") or "",
@@ -84,30 +85,17 @@ def from_api(body: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class UserProvider(NexusProvider[UserSpec]):
+class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
     kind = "user"
-    spec_model = UserSpec
+    api = Api(USERS, id_field="user_id", create_ok=(200, 201))  # GET is the list, filtered
     replace_fields = ("user_id",)
     write_only_fields = ("password",)
-
-    def label(self, spec_or_props: UserSpec | Mapping[str, Any]) -> str:
-        user_id = (
-            spec_or_props.get("user_id") if isinstance(spec_or_props, Mapping) else spec_or_props.user_id
-        )
-        return f"user '{user_id}'"
-
-    def object_id(self, spec: UserSpec) -> str:
-        return spec.user_id
-
-    def find(self, client: NexusClient, spec: UserSpec) -> tuple[str, Any] | None:
-        user = find_user(client, spec.user_id)
-        return (spec.user_id, user) if user is not None else None
+    delete_refusals = (
+        ("signed in", "{label} is the one these providers log in as and cannot delete itself"),
+    )
 
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        return find_user(client, object_id)
-
-    def from_api(self, body: Any, previous: Mapping[str, Any]) -> dict[str, Any]:
-        return from_api(body)
+        return find_user(client, object_id)  # GET /v1/security/users/{id} does not exist
 
     def check_roles_exist(self, client: NexusClient, spec: UserSpec) -> None:
         """Nexus accepts unknown role ids on a user silently (the user then has no such grant):
@@ -123,15 +111,15 @@ class UserProvider(NexusProvider[UserSpec]):
 
     def create_object(self, client: NexusClient, spec: UserSpec) -> str | None:
         self.check_roles_exist(client, spec)
-        client.post("/v1/security/users", to_api(spec, with_password=True), ok=(200, 201))
-        return None
+        return super().create_object(client, spec)
 
-    def update_object(self, client: NexusClient, object_id: str, spec: UserSpec) -> None:
+    def update_body(self, client: NexusClient, object_id: str, spec: UserSpec) -> Any:
         self.check_roles_exist(client, spec)
-        client.put(f"/v1/security/users/{object_id}", to_api(spec, with_password=False))
+        return to_api(spec, with_password=False)
 
+    # The password is write-only and changed through its own text/plain call.
     def set_password(self, client: NexusClient, user_id: str, password: str) -> None:
-        client.request("PUT", f"/v1/security/users/{user_id}/change-password", text_body=password, ok=(204,))
+        client.request("PUT", f"{USERS}/{user_id}/change-password", text_body=password, ok=(204,))
 
     def create(self, props: dict[str, Any]) -> Any:
         result = super().create(props)
@@ -148,40 +136,5 @@ class UserProvider(NexusProvider[UserSpec]):
                 self.set_password(client, id_, str(news["password"]))
         return result
 
-    def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
-        client.delete(f"/v1/security/users/{object_id}")
 
-    def describe_delete_error(self, error: NexusError, props: Mapping[str, Any]) -> str | None:
-        if "signed in" in error.detail:
-            return (
-                f"user '{props.get('user_id')}' is the one these providers log in as and cannot delete itself"
-            )
-        return None
-
-
-class User(Resource, module="nexus", name="User"):
-    """A local Nexus user."""
-
-    user_id: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        connection: pulumi.Input[Mapping[str, Any]],
-        spec: UserSpec,
-        adopt: bool = False,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            **spec.model_dump(),
-            # A secret input: ciphertext in the state's inputs, and the output of the same key is
-            # re-marked secret by the engine (additional_secret_outputs says so explicitly too).
-            "password": pulumi.Output.secret(spec.password),
-            "connection": connection,
-            "adopt": adopt,
-        }
-        opts = pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(additional_secret_outputs=["password"])
-        )
-        super().__init__(UserProvider(), resource_name, props, opts)
+User = NexusResource

@@ -12,10 +12,11 @@ from components.access import PULL_ROLE, AccessControl, access_plan, team_role
 from components.first_run import FirstRun
 from components.layout_policy import LATEST_POLICY, RELEASE_POLICY, RetentionPolicies, retention_policies
 from components.registry import PULL_GROUP, registry_layout
-from dynamic_providers.anonymous import AnonymousAccessProvider, AnonymousLockdown
+from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.base import NexusProvider, ProviderError
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.ldap import LdapServerProvider
+from dynamic_providers.lockdown import AnonymousLockdown
 from dynamic_providers.realms import ActiveRealms, RealmsProvider
 from dynamic_providers.roles import RoleProvider
 from dynamic_providers.users import UserProvider

@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from dynamic_providers import client as nx
+from dynamic_providers.exceptions import NexusPlatformError
 
 
 def response(status: int, body: str, content_type: str = "application/json") -> requests.Response:
@@ -61,7 +62,7 @@ def response(status: int, body: str, content_type: str = "application/json") -> 
 )
 def test_each_error_shape_is_parsed(body: str, content_type: str, field: str | None, message: str) -> None:
     error = nx.error_from_response(response(400, body, content_type), resource="repository 'docker-a'")
-    assert isinstance(error, nx.ValidationError)
+    assert isinstance(error, nx.RefusedError)
     assert error.field == field
     assert message in error.detail
     assert '"' + message not in error.detail  # the literal quotes are gone
@@ -77,7 +78,10 @@ def test_each_error_shape_is_parsed(body: str, content_type: str, field: str | N
         (401, nx.UnauthorizedError),
         (403, nx.ForbiddenError),
         (404, nx.NotFoundError),
-        (409, nx.ValidationError),
+        (400, nx.RefusedError),
+        (415, nx.RefusedError),
+        (405, nx.MethodNotAllowedError),
+        (409, nx.ConflictError),
         (500, nx.ServerError),
         (503, nx.ServerError),
     ],
@@ -87,6 +91,11 @@ def test_status_maps_to_error_class(status: int, kind: type[nx.NexusError]) -> N
     assert type(error) is kind
     assert isinstance(error, nx.NexusError)
     assert error.status == status
+    assert isinstance(error, NexusPlatformError)  # the project's one root
+
+
+def test_a_conflict_is_a_refusal() -> None:
+    assert issubclass(nx.ConflictError, nx.RefusedError)
 
 
 def test_empty_401_says_what_to_check() -> None:

@@ -19,7 +19,7 @@ from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.capabilities import read_capabilities
-from dynamic_providers.client import Connection, NexusClient, UnauthorizedError, ValidationError
+from dynamic_providers.client import Connection, NexusClient, RefusedError, UnauthorizedError
 from dynamic_providers.first_run import FirstRunProvider
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.realms import DOCKER_TOKEN_REALM, RealmsProvider, active_realms
@@ -215,7 +215,7 @@ def test_raw_group_of_hosted_and_proxy_in_order(nexus: Backend, unique: str) -> 
 
 
 def test_refusal_names_the_resource(nexus: Backend, unique: str) -> None:
-    with pytest.raises(ValidationError, match=rf"repository 'raw-{unique}'.*[Bb]lob ?[Ss]tore"):
+    with pytest.raises(RefusedError, match=rf"repository 'raw-{unique}'.*[Bb]lob ?[Ss]tore"):
         create(
             RepositoryProvider(),
             props(nexus, name=f"raw-{unique}", format="raw", type="hosted", blob_store=f"none-{unique}"),
@@ -369,7 +369,7 @@ def test_docker_token_realm_only_with_docker(nexus: Backend) -> None:
         create(RealmsProvider(), props(nexus, realms=realms))
         assert nexus.get("/v1/security/realms/active") == realms
         return
-    with pytest.raises(ValidationError, match=r"Unknown realmIds: \[DockerToken\]"):
+    with pytest.raises(RefusedError, match=r"Unknown realmIds: \[DockerToken\]"):
         create(RealmsProvider(), props(nexus, realms=realms))
 
 

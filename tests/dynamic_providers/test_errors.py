@@ -16,7 +16,7 @@ import pytest
 from dynamic_providers import errors
 from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
-from dynamic_providers.client import NexusConnectionError, ServerError, ValidationError
+from dynamic_providers.client import NexusConnectionError, RefusedError, ServerError
 from dynamic_providers.errors import DEBUG_ENV, OneLineError, OneLineErrors, one_line
 
 SERVER = ServerError(
@@ -51,7 +51,7 @@ def test_one_line_names_the_object_the_call_and_what_to_do() -> None:
         "(POST /v1/repositories/docker/hosted -> 503)."
     )
     assert "docker logs --tail 50 nexus" in line and "\n" not in line
-    refused = ValidationError("bad port", status=400, resource="repository 'x'", method="PUT", path="/v1/r")
+    refused = RefusedError("bad port", status=400, resource="repository 'x'", method="PUT", path="/v1/r")
     assert "correct them in the stack config" in one_line(refused, "update")
     assert "check that it runs" in one_line(NexusConnectionError("refused", resource="realms"), "read")
     assert one_line(ProviderError("blob store 'x' already exists.\nSet adopt"), "create") == (

@@ -10,7 +10,7 @@ from pulumi.dynamic import ResourceProvider
 from dynamic_providers import base
 from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
-from dynamic_providers.client import NexusConnectionError, ServerError, UnauthorizedError, ValidationError
+from dynamic_providers.client import NexusConnectionError, RefusedError, ServerError, UnauthorizedError
 from dynamic_providers.repositories import RepositoryProvider, RepositorySpec, to_api
 from dynamic_providers.tasks import TaskProvider
 from tests.dynamic_providers.drive import apply, checked, connection, create
@@ -337,14 +337,14 @@ def test_nexus_refusals_name_the_resource(
     nexus_emulator: NexusEmulator, fields: dict[str, Any], words: str
 ) -> None:
     create(FileBlobStoreProvider(), blob_store(nexus_emulator))
-    with pytest.raises(ValidationError, match=rf"repository 'docker-a-release'.*({words})"):
+    with pytest.raises(RefusedError, match=rf"repository 'docker-a-release'.*({words})"):
         create(RepositoryProvider(), hosted(nexus_emulator, **fields))
 
 
 def test_connector_port_clash_is_refused(nexus_emulator: NexusEmulator) -> None:
     create(FileBlobStoreProvider(), blob_store(nexus_emulator))
     create(RepositoryProvider(), hosted(nexus_emulator))
-    with pytest.raises(ValidationError, match="repository 'docker-a-latest'"):
+    with pytest.raises(RefusedError, match="repository 'docker-a-latest'"):
         create(RepositoryProvider(), hosted(nexus_emulator, name="docker-a-latest"))
 
 

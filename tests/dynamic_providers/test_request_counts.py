@@ -75,9 +75,7 @@ def _calls(emulator: NexusEmulator) -> list[tuple[str, int]]:
 
 
 @pytest.mark.parametrize("kind", [name for name, _ in CHAIN])
-def test_new_object_costs_a_lookup_one_write_and_one_read(
-    nexus_emulator: NexusEmulator, kind: str
-) -> None:
+def test_new_object_costs_a_lookup_one_write_and_one_read(nexus_emulator: NexusEmulator, kind: str) -> None:
     provider, props = _prepare(nexus_emulator, kind)
     nexus_emulator.clear_log()
     create(provider, props(nexus_emulator))

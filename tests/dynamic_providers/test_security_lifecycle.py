@@ -13,17 +13,19 @@ import requests
 from pulumi.dynamic import ResourceProvider
 from pulumi.output import Unknown
 
-from dynamic_providers.anonymous import AnonymousAccessProvider, AnonymousLockdownProvider
+from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
-from dynamic_providers.client import ValidationError
+from dynamic_providers.client import RefusedError
 from dynamic_providers.ldap import LdapServerProvider
+from dynamic_providers.lockdown import AnonymousLockdownProvider
 from dynamic_providers.realms import RealmsProvider
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
 from dynamic_providers.users import UserProvider
 from tests.dynamic_providers.drive import apply, checked, connection, create
+from tests.dynamic_providers.kinds import EXAMPLES
 from tests.nexus_emulator import NexusEmulator
 
 PULL = repository_view_privileges("docker", "docker-a-release", ("browse", "read"))
@@ -93,7 +95,7 @@ def test_realms_bad_input(nexus_emulator: NexusEmulator) -> None:
     assert "admin account cannot log in" in failures[0].reason
     repeated = provider.check({}, props(nexus_emulator, realms=["NexusAuthenticatingRealm"] * 2)).failures
     assert "once" in repeated[0].reason
-    with pytest.raises(ValidationError, match=r"active security realms: .*Unknown realmIds: \[Kerberos\]"):
+    with pytest.raises(RefusedError, match=r"active security realms: .*Unknown realmIds: \[Kerberos\]"):
         provider.create(
             checked(provider, props(nexus_emulator, realms=["NexusAuthenticatingRealm", "Kerberos"]))
         )
@@ -144,7 +146,7 @@ def test_anonymous_access_bad_input(nexus_emulator: NexusEmulator) -> None:
         f.property for f in provider.check({}, props(nexus_emulator, enabled=True, roles=[])).failures
     } == {"roles"}
     with pytest.raises(
-        ValidationError, match=r"anonymous access: field 'roles': Unable to locate roleId: ghost"
+        RefusedError, match=r"anonymous access: field 'roles': Unable to locate roleId: ghost"
     ):
         provider.create(checked(provider, props(nexus_emulator, enabled=True, roles=["ghost"])))
     assert nexus_get(nexus_emulator, "/v1/security/anonymous")["enabled"] is True  # untouched (default)
@@ -154,23 +156,8 @@ def test_anonymous_access_bad_input(nexus_emulator: NexusEmulator) -> None:
 
 
 def ldap(emulator: NexusEmulator, **fields: Any) -> dict[str, Any]:
-    base = {
-        "name": "corp",
-        "protocol": "ldaps",
-        "host": "ldap.example.com",
-        "port": 636,
-        "search_base": "dc=example,dc=com",
-        "auth_scheme": "SIMPLE",
-        "auth_username": "uid=nexus,ou=services,dc=example,dc=com",
-        "auth_password": "bind-secret-1",
-        "user_base_dn": "ou=people",
-        "group_base_dn": "ou=groups",
-        "group_object_class": "groupOfNames",
-        "group_id_attribute": "cn",
-        "group_member_attribute": "member",
-        "group_member_format": "${dn}",
-        "adopt": False,
-    }
+    # The contract's example, named as these tests expect (its defaults: ldaps on 636, SIMPLE bind).
+    base = {**EXAMPLES["LDAP server"].fields, "name": "corp", "adopt": False}
     return props(emulator, **{**base, **fields})
 
 
@@ -268,7 +255,7 @@ def test_role_bad_input(nexus_emulator: NexusEmulator) -> None:
     assert provider.check({}, props(nexus_emulator, role_id="a b")).failures[0].property == "role_id"
     # The real core's answer (400, id "*"): no field, the privilege and the role named in the message.
     with pytest.raises(
-        ValidationError, match=r"role 'r1': Privilege 'nx-ghost' contained in role 'r1' not found"
+        RefusedError, match=r"role 'r1': Privilege 'nx-ghost' contained in role 'r1' not found"
     ):
         provider.create(
             checked(provider, props(nexus_emulator, role_id="r1", privileges=["nx-ghost"], adopt=False))

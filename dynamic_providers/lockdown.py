@@ -1,0 +1,75 @@
+"""Anonymous access switched off once, right after the first run: a one-time step, not a kind.
+
+The anonymous user's roles are the stack's own (created after the repositories whose privileges
+they grant), so :class:`AnonymousLockdown` switches anonymous access off once, right after the
+first run and before any repository (a fresh Nexus has it on), and never again: a failure in
+between must not leave the server open. When the stack wants anonymous access on, it leaves it on
+if the anonymous user already has exactly the stack's roles (the stack switched it on before). It
+keeps no state of its own and deleting it changes nothing. ``anonymous.py`` manages the setting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource
+
+from dynamic_providers.anonymous import ANONYMOUS_REALM, ANONYMOUS_USER, SETTINGS_PATH
+from dynamic_providers.client import Connection, NexusClient
+from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.users import find_user
+
+
+class AnonymousLockdownProvider(OneLineErrors):
+    """Create: anonymous access off if it is on (one GET, at most one PUT). Nothing else, ever."""
+
+    lockdown_id = "anonymous-lockdown"
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = NexusClient(Connection.from_props(props), resource="anonymous access (lockdown)")
+        try:
+            settings = client.get_json(SETTINGS_PATH) or {}
+            user_id = str(settings.get("userId") or ANONYMOUS_USER)
+            if settings.get("enabled") and not self._set_by_the_stack(
+                client, user_id, props.get("keep_roles")
+            ):
+                body = {
+                    "enabled": False,
+                    "userId": user_id,
+                    "realmName": settings.get("realmName") or ANONYMOUS_REALM,
+                }
+                client.put(SETTINGS_PATH, body, ok=(200, 204))
+        finally:
+            client.close()
+        return CreateResult(self.lockdown_id, {})
+
+    @staticmethod
+    def _set_by_the_stack(client: NexusClient, user_id: str, keep_roles: Any) -> bool:
+        if not keep_roles:
+            return False
+        user = find_user(client, user_id) or {}
+        return sorted(user.get("roles") or ()) == sorted(keep_roles)
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=False)  # a one-time step: AnonymousAccess manages the setting
+
+    def read(self, id_: str, _props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, {})
+
+
+class AnonymousLockdown(Resource, module="nexus", name="AnonymousLockdown"):
+    """Anonymous access switched off right after the first run (see the module docstring)."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        connection: pulumi.Input[Mapping[str, Any]],
+        keep_roles: tuple[str, ...] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """``keep_roles``: leave anonymous access on when its user has exactly these roles."""
+        props = {"connection": connection, "keep_roles": list(keep_roles)}
+        super().__init__(AnonymousLockdownProvider(), resource_name, props, opts)

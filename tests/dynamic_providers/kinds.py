@@ -1,0 +1,166 @@
+"""One worked example per Nexus kind, for the contract every kind must pass (test_kind_contract.py).
+
+A meta-test (test_kind_conventions.py) fails when a kind has no example here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dynamic_providers.anonymous import AnonymousAccessProvider
+from dynamic_providers.base import NexusProvider, Spec
+from dynamic_providers.blob_stores import FileBlobStoreProvider
+from dynamic_providers.cleanup_policies import CleanupPolicyProvider
+from dynamic_providers.ldap import LdapServerProvider
+from dynamic_providers.realms import RealmsProvider
+from dynamic_providers.repositories import RepositoryProvider
+from dynamic_providers.roles import RoleProvider
+from dynamic_providers.tasks import TaskProvider
+from dynamic_providers.users import UserProvider
+
+
+def _same(body: Any, _spec: Any) -> Any:
+    return body
+
+
+@dataclass(frozen=True)
+class Example:
+    """A valid spec of a kind, what changes in place, and one other value per replace field."""
+
+    provider: type[NexusProvider[Any]]
+    fields: dict[str, Any]
+    #: Fields changed in place (an update).
+    change: dict[str, Any]
+    #: Replace field -> the fields to change so that it differs (and the spec stays valid).
+    replace: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Names of the examples that must exist first (in this order).
+    needs: tuple[str, ...] = ()
+    #: What Nexus's GET answers for the create's body (its echo), for the pure round trip.
+    echo: Callable[[Any, Spec], Any] = _same
+
+
+def _repository_echo(body: Mapping[str, Any], spec: Spec) -> Any:
+    return {**body, "format": getattr(spec, "format"), "type": getattr(spec, "type")}  # noqa: B009
+
+
+def _task_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
+    # GET answers the schedule at top level (3.92 and later), with an id Nexus made up.
+    return {"id": "t1", **{k: v for k, v in body.items() if k != "frequency"}, **body["frequency"]}
+
+
+def _anonymous_echo(body: Mapping[str, Any], spec: Spec) -> Any:
+    return {"settings": body, "user": {"userId": body["userId"], "roles": list(getattr(spec, "roles"))}}  # noqa: B009
+
+
+def _user_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
+    return {k: v for k, v in body.items() if k != "password"}  # never returned
+
+
+def _ldap_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
+    return {"id": "ldap-1", "order": 1, **{k: v for k, v in body.items() if k != "authPassword"}}
+
+
+EXAMPLES: dict[str, Example] = {
+    "blob store": Example(
+        FileBlobStoreProvider,
+        {"name": "contract-store"},
+        change={"soft_quota_type": "spaceUsedQuota", "soft_quota_limit_bytes": 10_000_000},
+        replace={"name": {"name": "contract-store-2"}},
+    ),
+    "repository": Example(
+        RepositoryProvider,
+        {
+            "name": "contract-raw-proxy",
+            "format": "raw",
+            "type": "proxy",
+            "blob_store": "contract-store",
+            "remote_url": "https://downloads.example.com/raw/",
+            "remote_username": "mirror",
+            "remote_password": "mirror-secret-1",
+        },
+        change={"online": False, "metadata_max_age": 60},
+        replace={
+            "name": {"name": "contract-raw-proxy-2"},
+            "format": {"format": "maven2"},
+            "type": {"type": "hosted", "remote_url": None, "remote_username": None, "remote_password": None},
+            "blob_store": {"blob_store": "default"},
+        },
+        needs=("blob store",),
+        echo=_repository_echo,
+    ),
+    "cleanup policy": Example(
+        CleanupPolicyProvider,
+        {"name": "contract-policy", "format": "docker", "criteria_last_blob_updated": 30},
+        change={"notes": "kept 30 days", "criteria_last_downloaded": 60},
+        replace={"name": {"name": "contract-policy-2"}, "format": {"format": "raw"}},
+        # GET answers the same fields as the create's body.
+    ),
+    "task": Example(
+        TaskProvider,
+        {
+            "name": "Compact contract-store",
+            "type": "blobstore.compact",
+            "schedule": "weekly",
+            "recurring_days": [1],
+            "start_time": "02:30",
+            "properties": {"blobstoreName": "contract-store"},
+        },
+        change={"start_time": "03:45", "recurring_days": [1, 4]},
+        replace={"type": {"type": "repository.docker.upload-purge", "properties": {}}},
+        needs=("blob store",),
+        echo=_task_echo,
+    ),
+    "active security realms": Example(
+        RealmsProvider,
+        {"realms": ["NexusAuthenticatingRealm", "DockerToken"]},
+        change={"realms": ["NexusAuthenticatingRealm"]},
+    ),
+    "anonymous access": Example(
+        AnonymousAccessProvider,
+        {"enabled": False, "roles": ["nx-anonymous"]},
+        change={"enabled": True},
+        echo=_anonymous_echo,
+    ),
+    "LDAP server": Example(
+        LdapServerProvider,
+        {
+            "name": "contract-ldap",
+            "host": "ldap.example.com",
+            "search_base": "dc=example,dc=com",
+            "auth_username": "uid=nexus,ou=services,dc=example,dc=com",
+            "auth_password": "bind-secret-1",
+            "user_base_dn": "ou=people",
+            "group_base_dn": "ou=groups",
+            "group_object_class": "groupOfNames",
+            "group_id_attribute": "cn",
+            "group_member_attribute": "member",
+            "group_member_format": "${dn}",
+        },
+        change={"port": 389, "protocol": "ldap", "connection_timeout_seconds": 10},
+        replace={"name": {"name": "contract-ldap-2"}},
+        echo=_ldap_echo,
+    ),
+    "role": Example(
+        RoleProvider,
+        {"role_id": "contract-role", "description": "reads", "privileges": ["nx-search-read"]},
+        change={"description": "reads and more", "roles": ["nx-anonymous"]},
+        replace={"role_id": {"role_id": "contract-role-2"}},
+    ),
+    "user": Example(
+        UserProvider,
+        {
+            "user_id": "contract-robot",
+            "first_name": "contract",
+            "last_name": "robot",
+            "email_address": "contract-robot@example.com",
+            "password": "robot-secret-1",
+            "roles": ["contract-role"],
+        },
+        change={"last_name": "bot", "status": "disabled"},
+        replace={"user_id": {"user_id": "contract-robot-2"}},
+        needs=("role",),
+        echo=_user_echo,
+    ),
+}

@@ -1,0 +1,135 @@
+"""Meta-tests: the conventions every Nexus kind follows, checked rather than hoped for.
+
+A kind module declares one kind: its spec model, two pure module-level mappers and a few
+declared lines over the generic service in ``base.py``; it defines no resource class of its own
+(the one :class:`NexusResource` serves every kind), has a contract example and a generated page.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.dynamic import Resource, ResourceProvider
+
+import dynamic_providers
+from dynamic_providers import exceptions
+from dynamic_providers.base import KINDS, Api, NexusProvider, NexusResource, SingletonProvider, Spec
+from dynamic_providers.kinds import KIND_MODULES, kind_of
+from tests.dynamic_providers.kinds import EXAMPLES
+
+ROOT = Path(__file__).resolve().parents[2]
+ALL_MODULES = [
+    importlib.import_module(f"dynamic_providers.{info.name}")
+    for info in pkgutil.iter_modules(dynamic_providers.__path__)
+]
+KIND_PROVIDERS = [kind_of(module) for module in KIND_MODULES]
+ids = [kind.kind for kind in KIND_PROVIDERS]
+
+
+def defined_in(module: types.ModuleType) -> list[type[Any]]:
+    return [
+        obj for obj in vars(module).values() if inspect.isclass(obj) and obj.__module__ == module.__name__
+    ]
+
+
+def test_every_module_that_declares_a_kind_is_listed() -> None:
+    declaring = {
+        module.__name__
+        for module in ALL_MODULES
+        if any(
+            issubclass(cls, NexusProvider) and cls not in (NexusProvider, SingletonProvider)
+            for cls in defined_in(module)
+        )
+    }
+    assert declaring == {module.__name__ for module in KIND_MODULES}
+    assert sorted(KINDS.values(), key=id) == sorted(KIND_PROVIDERS, key=id)  # one kind per module
+
+
+@pytest.mark.parametrize("kind", KIND_PROVIDERS, ids=ids)
+def test_a_kind_declares_its_spec_mappers_and_api(kind: type[NexusProvider[Any]]) -> None:
+    module = inspect.getmodule(kind)
+    assert module is not None
+    assert isinstance(kind.__dict__.get("kind"), str) and kind.kind
+    assert isinstance(kind.__dict__.get("api"), Api)
+    assert issubclass(kind.spec_model, Spec) and kind.spec_model.__module__ == module.__name__
+    # The mappers are the module's own pure functions, named to_api and from_api.
+    assert kind.to_api is module.to_api and kind.from_api is module.from_api
+    assert list(inspect.signature(module.from_api).parameters) == ["body", "previous"]
+
+
+@pytest.mark.parametrize("kind", KIND_PROVIDERS, ids=ids)
+def test_declared_fields_are_spec_fields(kind: type[NexusProvider[Any]]) -> None:
+    fields = kind.spec_model.model_fields
+    assert set(kind.replace_fields) <= set(fields)
+    assert set(kind.write_only_fields) <= set(fields)
+    if not issubclass(kind, SingletonProvider):
+        assert kind.api.id_field in fields
+        assert "{id}" in kind.api.item and "{id}" in (kind.api.delete or kind.api.item)
+
+
+@pytest.mark.parametrize("kind", KIND_PROVIDERS, ids=ids)
+def test_secrets_are_write_only_and_hidden(kind: type[NexusProvider[Any]]) -> None:
+    """A password field is declared write-only (so it is carried and secret), and never printed."""
+    for name in kind.spec_model.model_fields:
+        if "password" in name:
+            assert name in kind.write_only_fields, f"{kind.kind}: {name} is not declared write-only"
+    for name in kind.write_only_fields:
+        assert kind.spec_model.model_fields[name].repr is False, f"{kind.kind}: {name} shows in repr"
+
+
+@pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
+def test_no_kind_module_defines_a_resource_or_a_provider_of_its_own(module: types.ModuleType) -> None:
+    classes = defined_in(module)
+    assert not [cls for cls in classes if issubclass(cls, Resource)], "use NexusResource"
+    assert [cls for cls in classes if issubclass(cls, ResourceProvider)] == [kind_of(module)]
+    # The names components use are the generic resource.
+    assert all(
+        obj is NexusResource
+        for obj in vars(module).values()
+        if inspect.isclass(obj) and issubclass(obj, Resource)
+    )
+
+
+@pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
+def test_no_kind_module_writes_a_path_twice(module: types.ModuleType) -> None:
+    """Paths are declared once (in the kind's Api); a literal REST path appears at most once."""
+    literals = [
+        node.value
+        for node in ast.walk(ast.parse(inspect.getsource(module)))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("/v1/")
+    ]
+    assert len(literals) == len(set(literals)), literals
+
+
+def test_every_kind_has_a_contract_example() -> None:
+    assert {example.provider for example in EXAMPLES.values()} == set(KIND_PROVIDERS)
+    assert all(EXAMPLES[kind.kind].provider is kind for kind in KIND_PROVIDERS)
+
+
+def test_one_error_root() -> None:
+    """Every exception class of dynamic_providers derives from the project's one root."""
+    for module in ALL_MODULES:
+        for cls in defined_in(module):
+            if issubclass(cls, BaseException):
+                assert issubclass(cls, exceptions.NexusPlatformError), f"{module.__name__}.{cls.__name__}"
+
+
+def test_no_class_is_named_like_pydantics_validation_error() -> None:
+    names = []
+    for path in ROOT.glob("**/*.py"):
+        if ".venv" in path.parts or not path.is_file():
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        names += [
+            f"{path}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and node.name == "ValidationError"
+        ]
+    assert names == []
