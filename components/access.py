@@ -48,15 +48,10 @@ from dynamic_providers.roles import (
     repository_view_privileges,
 )
 from dynamic_providers.users import User, UserSpec
-from settings import LdapSettings, SettingsError, SettingsIssue, StackSettings
+from settings import PULL_ROLE, LdapSettings, StackSettings, team_role
 
-PULL_ROLE = "docker-pull"
 ADMIN_ROLE = "nx-admin"
 NEXUS_ANONYMOUS_ROLE = "nx-anonymous"  # Nexus's own; the anonymous user's role without Docker
-
-
-def team_role(team: str) -> str:
-    return f"docker-{team}-push"
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,7 @@ def platform_roles(settings: StackSettings) -> list[RoleSpec]:
         ]
         roles.append(
             RoleSpec(
-                role_id=team_role(team.name),
+                role_id=team.push_role,
                 description=f"Push to and pull from {team.release_repository} and {team.latest_repository}; "
                 f"pull from {PULL_GROUP}",
                 privileges=tuple(privileges),
@@ -129,32 +124,23 @@ def platform_roles(settings: StackSettings) -> list[RoleSpec]:
     return roles
 
 
-def ldap_group_roles(settings: StackSettings, taken: set[str]) -> list[RoleSpec]:
-    """One role per LDAP group named in the config, id = the group's name."""
+def ldap_group_roles(settings: StackSettings) -> list[RoleSpec]:
+    """One role per LDAP group named in the config, id = the group's name (settings refuse a
+    group that takes the id of one of the stack's or Nexus's roles)."""
     granted: dict[str, set[str]] = {}
     keys: dict[str, str] = {}
     sources = [
         *(
-            (f"teams[{i}].ldapGroups", team.ldap_groups, team_role(team.name))
+            (f"teams[{i}].ldapGroups", team.ldap_groups, team.push_role)
             for i, team in enumerate(settings.teams)
         ),
         ("access.pullLdapGroups", settings.access.pull_ldap_groups, PULL_ROLE),
         ("access.adminLdapGroups", settings.access.admin_ldap_groups, ADMIN_ROLE),
     ]
-    issues: list[SettingsIssue] = []
     for key, groups, role in sources:
         for group in groups:
-            if group in taken or group.startswith("nx-"):
-                issues.append(
-                    SettingsIssue(
-                        key, f"LDAP group '{group}' has the id of a role this stack or Nexus defines"
-                    )
-                )
-                continue
             granted.setdefault(group, set()).add(role)
             keys.setdefault(group, key)
-    if issues:
-        raise SettingsError(issues)
     return [
         RoleSpec(
             role_id=group,
@@ -186,8 +172,7 @@ def robot_users(settings: StackSettings) -> list[UserSpec]:
 
 
 def access_plan(settings: StackSettings) -> AccessPlan:
-    roles = platform_roles(settings)
-    roles += ldap_group_roles(settings, {role.role_id for role in roles})
+    roles = platform_roles(settings) + ldap_group_roles(settings)
     return AccessPlan(
         realms=RealmsSpec(
             realms=active_realms(ldap=settings.ldap is not None, docker=settings.docker.enabled)
@@ -200,6 +185,18 @@ def access_plan(settings: StackSettings) -> AccessPlan:
         roles=roles,
         users=robot_users(settings),
     )
+
+
+@dataclass(frozen=True)
+class AccessArgs:
+    """The access plan and whether existing objects are adopted."""
+
+    plan: AccessPlan
+    adopt: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings) -> AccessArgs:
+        return cls(plan=access_plan(settings), adopt=settings.nexus.adopt_existing)
 
 
 def _slug(name: str) -> str:
@@ -221,13 +218,13 @@ class AccessControl(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: StackSettings,
+        args: AccessArgs,
         connection: pulumi.Input[Mapping[str, Any]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:AccessControl", name, None, opts)
-        self._plan = access_plan(settings)
-        self._adopt = settings.nexus.adopt_existing
+        self._plan = args.plan
+        self._adopt = args.adopt
         self._connection = connection
         self._opts = opts
         plan = self._plan

@@ -87,6 +87,25 @@ def backup_plan(version: str, database: Database = "auto", location: str = BACKU
     )
 
 
+@dataclass(frozen=True)
+class DatabaseBackupArgs:
+    """The backup plan of the stack's Nexus version and whether an existing task is adopted."""
+
+    plan: BackupPlan
+    adopt: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings, database: Database = "auto") -> DatabaseBackupArgs:
+        plan = backup_plan(settings.nexus.version, database)
+        if not settings.nexus.manage_tasks:
+            plan = BackupPlan(
+                plan.database,
+                None,
+                f"nexus.manageTasks is false: schedule the database backup ({plan.note}) in the Nexus UI",
+            )
+        return cls(plan=plan, adopt=settings.nexus.adopt_existing)
+
+
 class DatabaseBackup(pulumi.ComponentResource):
     """The weekly database backup task in Nexus (nothing for PostgreSQL)."""
 
@@ -96,21 +115,13 @@ class DatabaseBackup(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: StackSettings,
+        args: DatabaseBackupArgs,
         connection: pulumi.Input[Mapping[str, Any]],
-        *,
-        database: Database = "auto",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:DatabaseBackup", name, None, opts)
-        plan = backup_plan(settings.nexus.version, database)
+        plan = args.plan
         self.task = None
-        if not settings.nexus.manage_tasks:
-            plan = BackupPlan(
-                plan.database,
-                None,
-                f"nexus.manageTasks is false: schedule the database backup ({plan.note}) in the Nexus UI",
-            )
         if plan.task is None:
             pulumi.log.warn(plan.note, resource=self)
         else:
@@ -118,7 +129,7 @@ class DatabaseBackup(pulumi.ComponentResource):
                 f"{name}-task",
                 connection=connection,
                 spec=plan.task,
-                adopt=settings.nexus.adopt_existing,
+                adopt=args.adopt,
                 opts=child_options(self, opts),
             )
         self.summary = pulumi.Output.from_input(plan.note)

@@ -1,7 +1,8 @@
 """What the access and retention settings change in the registry layout, and the retention policies.
 
 Kept apart from :mod:`components.registry` so the seed's layout stays readable; ``registry_layout``
-passes its result through :func:`apply_layout_policies` as its last step:
+passes its repositories through :func:`apply_layout_policies` as its last step (this module knows
+repositories, not the registry layout: the dependency goes one way):
 
 * Retention: release repositories keep everything unless ``retention.releaseDays`` is set; latest
   repositories keep what was downloaded within ``retention.latestDays`` when set. Both are cleanup
@@ -17,9 +18,9 @@ silently ignores a policy name it does not know when a repository names it.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -27,9 +28,6 @@ from components.options import child_options
 from dynamic_providers.cleanup_policies import CleanupPolicy, CleanupPolicySpec
 from dynamic_providers.repositories import RepositorySpec
 from settings import StackSettings
-
-if TYPE_CHECKING:
-    from components.registry import RegistryLayout
 
 RELEASE_POLICY = "docker-release-retention"
 LATEST_POLICY = "docker-latest-retention"
@@ -59,22 +57,38 @@ def retention_policies(settings: StackSettings) -> list[tuple[CleanupPolicySpec,
 
 
 def apply_layout_policies(
-    layout: RegistryLayout, settings: StackSettings, *, pull_group: str
-) -> RegistryLayout:
-    """The layout with cleanup policies attached and anonymous pull allowed on the pull group."""
+    repositories: Sequence[tuple[RepositorySpec, bool]], settings: StackSettings, *, pull_group: str
+) -> list[tuple[RepositorySpec, bool]]:
+    """The layout's (repository, protect) pairs with cleanup policies attached and anonymous pull
+    allowed on the pull group."""
     attached: dict[str, set[str]] = {}
     for policy, names in retention_policies(settings):
         for repository in names:
             attached.setdefault(repository, set()).add(policy.name)
-    repositories: list[tuple[RepositorySpec, bool]] = []
-    for spec, protect in layout.repositories:
+    changed: list[tuple[RepositorySpec, bool]] = []
+    for spec, protect in repositories:
         changes: dict[str, Any] = {}
         if spec.name in attached:
             changes["cleanup_policies"] = tuple(sorted(attached[spec.name] | set(spec.cleanup_policies)))
         if spec.name == pull_group and settings.access.anonymous_pull:
             changes["force_basic_auth"] = False
-        repositories.append((spec.model_copy(update=changes) if changes else spec, protect))
-    return dataclasses.replace(layout, repositories=repositories)
+        changed.append((spec.model_copy(update=changes) if changes else spec, protect))
+    return changed
+
+
+@dataclass(frozen=True)
+class RetentionArgs:
+    """The cleanup policies to create and whether existing ones are adopted."""
+
+    policies: tuple[CleanupPolicySpec, ...] = ()
+    adopt: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings) -> RetentionArgs:
+        return cls(
+            policies=tuple(spec for spec, _ in retention_policies(settings)),
+            adopt=settings.nexus.adopt_existing,
+        )
 
 
 class RetentionPolicies(pulumi.ComponentResource):
@@ -83,18 +97,18 @@ class RetentionPolicies(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: StackSettings,
+        args: RetentionArgs,
         connection: pulumi.Input[Mapping[str, Any]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:RetentionPolicies", name, None, opts)
         names: list[str] = []
-        for spec, _ in retention_policies(settings):
+        for spec in args.policies:
             CleanupPolicy(
                 f"cleanup-{spec.name}",
                 connection=connection,
                 spec=spec,
-                adopt=settings.nexus.adopt_existing,
+                adopt=args.adopt,
                 opts=child_options(self, opts),
             )
             names.append(spec.name)

@@ -11,6 +11,7 @@ The layout itself is a pure function (:func:`registry_layout`) so it is tested w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,7 +70,8 @@ def registry_layout(settings: StackSettings) -> RegistryLayout:
     if settings.nexus.manage_tasks:
         _add_tasks(layout, settings)
     # Retention policies and anonymous pull (see components/layout_policy.py).
-    return apply_layout_policies(layout, settings, pull_group=PULL_GROUP)
+    repositories = apply_layout_policies(layout.repositories, settings, pull_group=PULL_GROUP)
+    return dataclasses.replace(layout, repositories=repositories)
 
 
 def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
@@ -183,19 +185,30 @@ def resource_name(kind: str, name: str) -> str:
     return f"{kind}-{slug}"
 
 
+@dataclass(frozen=True)
+class DockerRegistryArgs:
+    """The registry layout and whether existing objects are adopted."""
+
+    layout: RegistryLayout
+    adopt: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings) -> DockerRegistryArgs:
+        return cls(layout=registry_layout(settings), adopt=settings.nexus.adopt_existing)
+
+
 class DockerRegistry(pulumi.ComponentResource):
     """Blob stores, repositories and tasks of the Docker registry, as Nexus objects."""
 
     def __init__(
         self,
         name: str,
-        settings: StackSettings,
+        args: DockerRegistryArgs,
         connection: pulumi.Input[Mapping[str, Any]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:DockerRegistry", name, None, opts)
-        layout = registry_layout(settings)
-        adopt = settings.nexus.adopt_existing
+        layout, adopt = args.layout, args.adopt
         stores: dict[str, FileBlobStore] = {}
         for store_spec, protect in layout.blob_stores:
             stores[store_spec.name] = FileBlobStore(
