@@ -245,11 +245,6 @@ def test_retention_on_pro_and_on_community(
 # ---------------------------------------------------------------- the components under mocks
 
 
-@pytest.fixture
-def mocks() -> m.RecordingMocks:
-    return m.install()
-
-
 def test_access_control_component(mocks: m.RecordingMocks) -> None:
     settings = settings_of()
     conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}

@@ -63,8 +63,7 @@ def _settings() -> Any:
     return parse_settings({"domain": "example.com", "nexus": {"version": "3.77.1"}})
 
 
-def test_component_registers_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
-    mocks = m.install()
+def test_component_registers_the_task(mocks: m.RecordingMocks) -> None:
     _, out = m.deploy(
         lambda: DatabaseBackup(
             "backup", DatabaseBackupArgs.from_settings(_settings()), {"url": "http://127.0.0.1:8081"}
@@ -77,10 +76,9 @@ def test_component_registers_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "h2.backup.task" in out.values["summary"]
 
 
-def test_component_warns_for_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_component_warns_for_postgresql(mocks: m.RecordingMocks, monkeypatch: pytest.MonkeyPatch) -> None:
     messages: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: messages.append(message))
-    mocks = m.install()
     m.deploy(
         lambda: DatabaseBackup("backup", DatabaseBackupArgs.from_settings(_settings(), "postgresql"), {})
     )

@@ -51,11 +51,6 @@ LEAF = m.fake_pem("CERTIFICATE", "cert:pki-server-cert")
 LEAF_KEY = m.fake_pem("EC PRIVATE KEY", "key:pki-server-key")
 
 
-@pytest.fixture
-def mocks() -> m.RecordingMocks:
-    return m.install()
-
-
 def stack(settings: StackSettings) -> tuple[Pki, NexusServer, Haproxy]:
     """The wiring of the program: Pki and NexusServer feed Haproxy."""
     pki = Pki("pki", PkiArgs.from_settings(settings))
