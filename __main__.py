@@ -13,6 +13,7 @@ from components.backup import DatabaseBackup, DatabaseBackupArgs
 from components.endpoints import docker_trust_commands, registry_endpoints
 from components.first_run import FirstRun, FirstRunArgs
 from components.layout_policy import RetentionArgs, RetentionPolicies
+from components.outputs import export
 from components.registry import DockerRegistry, DockerRegistryArgs
 from settings import load_from_pulumi
 
@@ -35,16 +36,16 @@ if settings.nexus.manage_server:
     ca_pem = pki.ca_pem
     server_revision = nexus.container_id  # a new container (upgrade) is waited for again
     depends_on = [nexus, haproxy]
-    pulumi.export("caPem", pki.ca_pem)
-    pulumi.export("nexusImage", nexus.repo_digest)
-    pulumi.export("haproxyConfigPath", haproxy.config_path)
+    export("caPem", pki.ca_pem)
+    export("nexusImage", nexus.repo_digest)
+    export("haproxyConfigPath", haproxy.config_path)
     # The stats page's password (generated unless haproxy.statsPassword is set): a secret output,
     # read with `pulumi stack output haproxyStatsPassword --show-secrets`.
-    pulumi.export("haproxyStatsPassword", haproxy.stats_password)
+    export("haproxyStatsPassword", haproxy.stats_password)
     # Read by scripts/upgrade and scripts/rollback: what runs now, and the data taken before it.
-    pulumi.export("deployedVersion", nexus.deployed_version)
-    pulumi.export("lastSnapshot", nexus.last_snapshot)
-    pulumi.export("snapshotDir", settings.nexus.backup_dir)
+    export("deployedVersion", nexus.deployed_version)
+    export("lastSnapshot", nexus.last_snapshot)
+    export("snapshotDir", settings.nexus.backup_dir)
 
 # The directory agrees with the ldap settings before anything is written to Nexus (ldap.verify).
 if settings.ldap is not None and settings.ldap.verify != "skip":
@@ -74,13 +75,13 @@ registry = DockerRegistry(
 access.grant(registry.repositories)  # roles grant the repositories' privileges; users get the roles
 backup = DatabaseBackup("backup", DatabaseBackupArgs.from_settings(settings), connection)  # first run only
 
-pulumi.export("nexusVersion", settings.nexus.version)
-pulumi.export("nexusEdition", first_run.edition)
+export("nexusVersion", settings.nexus.version)
+export("nexusEdition", first_run.edition)
 if settings.nexus.accept_eula:  # only where the operator decided it (no `[unknown]` otherwise)
-    pulumi.export("eulaAccepted", first_run.eula_accepted)
-pulumi.export("uiUrl", settings.ui_url)
-pulumi.export("apiUrl", settings.nexus_url)
-pulumi.export("registryEndpoints", registry_endpoints(settings))
-pulumi.export("dockerTrustCommands", docker_trust_commands(settings))
-pulumi.export("repositories", registry.repository_names)
-pulumi.export("databaseBackup", backup.summary)
+    export("eulaAccepted", first_run.eula_accepted)
+export("uiUrl", settings.ui_url)
+export("apiUrl", settings.nexus_url)
+export("registryEndpoints", registry_endpoints(settings))
+export("dockerTrustCommands", docker_trust_commands(settings))
+export("repositories", registry.repository_names)
+export("databaseBackup", backup.summary)
