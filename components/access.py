@@ -30,11 +30,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 
-from components.options import child_options
+from components.options import NexusConnection, PlanArgs, child_options, connection_input
 from components.registry import PULL_GROUP
 from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec, AnonymousLockdown
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
@@ -187,12 +186,8 @@ def access_plan(settings: StackSettings) -> AccessPlan:
     )
 
 
-@dataclass(frozen=True)
-class AccessArgs:
+class AccessArgs(PlanArgs[AccessPlan]):
     """The access plan and whether existing objects are adopted."""
-
-    plan: AccessPlan
-    adopt: bool = False
 
     @classmethod
     def from_settings(cls, settings: StackSettings) -> AccessArgs:
@@ -219,13 +214,13 @@ class AccessControl(pulumi.ComponentResource):
         self,
         name: str,
         args: AccessArgs,
-        connection: pulumi.Input[Mapping[str, Any]],
+        connection: NexusConnection,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:AccessControl", name, None, opts)
         self._plan = args.plan
         self._adopt = args.adopt
-        self._connection = connection
+        self._connection = props = connection_input(connection)
         self._opts = opts
         plan = self._plan
 
@@ -233,7 +228,7 @@ class AccessControl(pulumi.ComponentResource):
         if plan.ldap is not None:
             ldap = LdapServer(
                 f"ldap-{_slug(plan.ldap.name)}",
-                connection=connection,
+                connection=props,
                 spec=plan.ldap,
                 adopt=self._adopt,
                 opts=child_options(self, opts),
@@ -241,14 +236,14 @@ class AccessControl(pulumi.ComponentResource):
         # After the LDAP server: the realm is only useful once there is a directory to ask.
         self._realms = ActiveRealms(
             "realms",
-            connection=connection,
+            connection=props,
             spec=plan.realms,
             opts=child_options(self, opts, [ldap]),
         )
         # Off before anything else; when the stack wants it on, left on if the stack set it up.
         keep = plan.anonymous.roles if plan.anonymous.enabled else ()
         lockdown = AnonymousLockdown(
-            "anonymous-lockdown", connection=connection, keep_roles=keep, opts=child_options(self, opts)
+            "anonymous-lockdown", connection=props, keep_roles=keep, opts=child_options(self, opts)
         )
         self.baseline = [self._realms, lockdown]
 

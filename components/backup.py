@@ -24,13 +24,12 @@ the "disk use high" runbook covers removing old ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import pulumi
 
-from components.options import child_options
+from components.options import NexusConnection, PlanArgs, child_options, connection_input
 from dynamic_providers.tasks import Task, TaskSpec
 from operations.versions import compare
 from settings import StackSettings
@@ -87,12 +86,8 @@ def backup_plan(version: str, database: Database = "auto", location: str = BACKU
     )
 
 
-@dataclass(frozen=True)
-class DatabaseBackupArgs:
+class DatabaseBackupArgs(PlanArgs[BackupPlan]):
     """The backup plan of the stack's Nexus version and whether an existing task is adopted."""
-
-    plan: BackupPlan
-    adopt: bool = False
 
     @classmethod
     def from_settings(cls, settings: StackSettings, database: Database = "auto") -> DatabaseBackupArgs:
@@ -116,7 +111,7 @@ class DatabaseBackup(pulumi.ComponentResource):
         self,
         name: str,
         args: DatabaseBackupArgs,
-        connection: pulumi.Input[Mapping[str, Any]],
+        connection: NexusConnection,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:DatabaseBackup", name, None, opts)
@@ -127,7 +122,7 @@ class DatabaseBackup(pulumi.ComponentResource):
         else:
             self.task = Task(
                 f"{name}-task",
-                connection=connection,
+                connection=connection_input(connection),
                 spec=plan.task,
                 adopt=args.adopt,
                 opts=child_options(self, opts),

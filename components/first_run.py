@@ -8,11 +8,10 @@ so nothing talks to Nexus before it is writable and owned by the stack's ``admin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 
-from components.options import child_options
+from components.options import NexusConnection, child_options, connection_output
 from components.ssh import parse_ssh_host
 from dynamic_providers.first_run import NexusFirstRun, SshSource
 from settings import StackSettings
@@ -59,7 +58,8 @@ class FirstRun(pulumi.ComponentResource):
     over HTTPS through HAProxy with the stack's private CA.
     """
 
-    connection: pulumi.Output[dict[str, Any]]
+    #: How every other Nexus component reaches Nexus (secret; it waits for the takeover).
+    connection: NexusConnection
 
     def __init__(
         self,
@@ -86,7 +86,7 @@ class FirstRun(pulumi.ComponentResource):
             opts=child_options(self, opts),
         )
         # Derived from the resource's output: whatever takes it depends on the takeover.
-        self.connection = pulumi.Output.secret(self.resource.connection)
+        self.connection = connection_output(self.resource.connection)
         self.edition = self.resource.edition
         self.version = self.resource.version
         self.eula_accepted = self.resource.eula_accepted

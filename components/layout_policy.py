@@ -18,13 +18,12 @@ silently ignores a policy name it does not know when a repository names it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 
-from components.options import child_options
+from components.options import NexusConnection, PlanArgs, child_options, connection_input
 from dynamic_providers.cleanup_policies import CleanupPolicy, CleanupPolicySpec
 from dynamic_providers.repositories import RepositorySpec
 from settings import StackSettings
@@ -76,17 +75,13 @@ def apply_layout_policies(
     return changed
 
 
-@dataclass(frozen=True)
-class RetentionArgs:
+class RetentionArgs(PlanArgs[tuple[CleanupPolicySpec, ...]]):
     """The cleanup policies to create and whether existing ones are adopted."""
-
-    policies: tuple[CleanupPolicySpec, ...] = ()
-    adopt: bool = False
 
     @classmethod
     def from_settings(cls, settings: StackSettings) -> RetentionArgs:
         return cls(
-            policies=tuple(spec for spec, _ in retention_policies(settings)),
+            plan=tuple(spec for spec, _ in retention_policies(settings)),
             adopt=settings.nexus.adopt_existing,
         )
 
@@ -98,15 +93,16 @@ class RetentionPolicies(pulumi.ComponentResource):
         self,
         name: str,
         args: RetentionArgs,
-        connection: pulumi.Input[Mapping[str, Any]],
+        connection: NexusConnection,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:RetentionPolicies", name, None, opts)
         names: list[str] = []
-        for spec in args.policies:
+        props = connection_input(connection)
+        for spec in args.plan:
             CleanupPolicy(
                 f"cleanup-{spec.name}",
-                connection=connection,
+                connection=props,
                 spec=spec,
                 adopt=args.adopt,
                 opts=child_options(self, opts),

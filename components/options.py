@@ -1,11 +1,41 @@
-"""Resource options shared by every component."""
+"""What every component shares: resource options, the typed connection to Nexus, plan arguments."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import pulumi
+
+from dynamic_providers.client import Connection
+
+P = TypeVar("P")
+
+#: How the Nexus components reach Nexus: the first run's (secret) output, so that whatever takes
+#: it waits for Nexus to be writable and owned by the stack's admin password.
+NexusConnection = pulumi.Output[Connection]
+
+
+def connection_input(connection: NexusConnection) -> pulumi.Output[Mapping[str, Any]]:
+    """The ``connection`` input of a Nexus resource (secret, dependencies kept)."""
+    return pulumi.Output.secret(connection.apply(lambda value: value.as_props()))
+
+
+def connection_output(props: pulumi.Input[Mapping[str, Any]]) -> NexusConnection:
+    """A resource's ``connection`` mapping (:meth:`Connection.as_props`) as a typed connection."""
+    return pulumi.Output.secret(
+        pulumi.Output.from_input(props).apply(lambda value: Connection.from_props({"connection": value}))
+    )
+
+
+@dataclass(frozen=True)
+class PlanArgs(Generic[P]):
+    """A Nexus component's arguments: its plan (pure, made from the settings by ``from_settings``)
+    and whether objects that already exist in Nexus are adopted (``nexus.adoptExisting``)."""
+
+    plan: P
+    adopt: bool = False
 
 
 def child_options(

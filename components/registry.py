@@ -14,12 +14,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 
 from components.layout_policy import apply_layout_policies
-from components.options import child_options
+from components.options import NexusConnection, PlanArgs, child_options, connection_input
 from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
 from dynamic_providers.repositories import Repository, RepositorySpec
 from dynamic_providers.tasks import Task, TaskSpec
@@ -185,16 +184,12 @@ def resource_name(kind: str, name: str) -> str:
     return f"{kind}-{slug}"
 
 
-@dataclass(frozen=True)
-class DockerRegistryArgs:
+class DockerRegistryArgs(PlanArgs[RegistryLayout]):
     """The registry layout and whether existing objects are adopted."""
-
-    layout: RegistryLayout
-    adopt: bool = False
 
     @classmethod
     def from_settings(cls, settings: StackSettings) -> DockerRegistryArgs:
-        return cls(layout=registry_layout(settings), adopt=settings.nexus.adopt_existing)
+        return cls(plan=registry_layout(settings), adopt=settings.nexus.adopt_existing)
 
 
 class DockerRegistry(pulumi.ComponentResource):
@@ -204,16 +199,16 @@ class DockerRegistry(pulumi.ComponentResource):
         self,
         name: str,
         args: DockerRegistryArgs,
-        connection: pulumi.Input[Mapping[str, Any]],
+        connection: NexusConnection,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:DockerRegistry", name, None, opts)
-        layout, adopt = args.layout, args.adopt
+        layout, adopt, props = args.plan, args.adopt, connection_input(connection)
         stores: dict[str, FileBlobStore] = {}
         for store_spec, protect in layout.blob_stores:
             stores[store_spec.name] = FileBlobStore(
                 resource_name("blobstore", store_spec.name),
-                connection=connection,
+                connection=props,
                 spec=store_spec,
                 adopt=adopt,
                 opts=child_options(self, opts, protect=protect),
@@ -224,7 +219,7 @@ class DockerRegistry(pulumi.ComponentResource):
             depends += [repositories[member] for member in spec.members]
             repositories[spec.name] = Repository(
                 resource_name("repo", spec.name),
-                connection=connection,
+                connection=props,
                 spec=spec,
                 adopt=adopt or spec.name in layout.adopted,
                 opts=child_options(self, opts, depends, protect=protect),
@@ -233,7 +228,7 @@ class DockerRegistry(pulumi.ComponentResource):
             store = task.properties.get("blobstoreName")
             Task(
                 resource_name("task", task.name),
-                connection=connection,
+                connection=props,
                 spec=task,
                 adopt=adopt,
                 opts=child_options(self, opts, [stores[store]] if store else list(repositories.values())),

@@ -263,19 +263,25 @@ def _repository_issues(settings: StackSettings) -> list[SettingsIssue]:
     return issues
 
 
+def _repeated(key: str, field: str, values: list[str], what: str = "") -> list[SettingsIssue]:
+    """``{key}[i].{field}`` for every value an earlier item of the list already has."""
+    issues: list[SettingsIssue] = []
+    first: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value in first:
+            issues.append(
+                SettingsIssue(
+                    f"{key}[{index}].{field}", f"{what}'{value}' is already defined by {key}[{first[value]}]"
+                )
+            )
+        first.setdefault(value, index)
+    return issues
+
+
 def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
     """Rules that span several keys: unique names, unique ports, connector limits."""
     issues: list[SettingsIssue] = _repository_issues(settings)
-    seen_names: dict[str, int] = {}
-    for index, team in enumerate(settings.teams):
-        if team.name in seen_names:
-            issues.append(
-                SettingsIssue(
-                    f"teams[{index}].name",
-                    f"team '{team.name}' is already defined by teams[{seen_names[team.name]}]",
-                )
-            )
-        seen_names.setdefault(team.name, index)
+    issues += _repeated("teams", "name", [team.name for team in settings.teams], what="team ")
 
     reserved = {
         settings.haproxy.http_port: "haproxy.httpPort",
@@ -403,17 +409,9 @@ def _access_checks(settings: StackSettings) -> list[SettingsIssue]:
             if group in role_ids or group.startswith(NEXUS_ROLE_PREFIX)
         )
     team_names = {team.name for team in settings.teams}
-    seen: dict[str, int] = {}
+    issues += _repeated("access.robots", "userId", [robot.user_id for robot in settings.access.robots])
     for index, robot in enumerate(settings.access.robots):
         key = f"access.robots[{index}]"
-        if robot.user_id in seen:
-            issues.append(
-                SettingsIssue(
-                    f"{key}.userId",
-                    f"'{robot.user_id}' is already defined by access.robots[{seen[robot.user_id]}]",
-                )
-            )
-        seen.setdefault(robot.user_id, index)
         issues.extend(
             SettingsIssue(f"{key}.teams", f"'{team}' is not a team defined under teams")
             for team in robot.teams

@@ -22,6 +22,8 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
+from dynamic_providers.client import Connection
+
 PROJECT = "nexus-platform"
 STACK = "test"
 
@@ -138,6 +140,13 @@ def install(mocks: RecordingMocks | None = None) -> RecordingMocks:
         mocks, project=PROJECT, stack=STACK, preview=False, monitor=RecordingMonitor(mocks)
     )
     return mocks
+
+
+def connection(
+    password: str = "admin-secret", url: str = "http://127.0.0.1:8081"
+) -> pulumi.Output[Connection]:
+    """What the first run hands every Nexus component (call it while deploying: it is an Output)."""
+    return pulumi.Output.from_input(Connection(url=url, username="admin", password=password))
 
 
 def is_secret(value: Any) -> bool:

@@ -247,10 +247,9 @@ def test_retention_on_pro_and_on_community(
 
 def test_access_control_component(mocks: m.RecordingMocks) -> None:
     settings = settings_of()
-    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
 
     def build() -> None:
-        AccessControl("access", AccessArgs.from_settings(settings), connection=conn).grant()
+        AccessControl("access", AccessArgs.from_settings(settings), connection=m.connection()).grant()
 
     m.deploy(build)
     assert {r.name for r in mocks.of_type(T_ROLE)} >= {
@@ -280,12 +279,11 @@ T_LOCKDOWN = "pulumi-python:dynamic/nexus:AnonymousLockdown"
 
 def test_anonymous_pull_waits_for_the_pull_role_it_grants(mocks: m.RecordingMocks) -> None:
     settings = settings_of(access={"anonymousPull": True})
-    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
     built: dict[str, AccessControl] = {}
 
     def build() -> None:
         access = built["access"] = AccessControl(
-            "access", AccessArgs.from_settings(settings), connection=conn
+            "access", AccessArgs.from_settings(settings), connection=m.connection()
         )
         access.grant()
 
@@ -327,16 +325,17 @@ def test_first_run_component(mocks: m.RecordingMocks) -> None:
 
 
 def test_retention_component_creates_nothing_by_default(mocks: m.RecordingMocks) -> None:
-    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "x"}
     m.deploy(
-        lambda: RetentionPolicies("retention", RetentionArgs.from_settings(settings_of()), connection=conn)
+        lambda: RetentionPolicies(
+            "retention", RetentionArgs.from_settings(settings_of()), connection=m.connection()
+        )
     )
     assert mocks.of_type(T_POLICY) == []
     m.deploy(
         lambda: RetentionPolicies(
             "retention2",
             RetentionArgs.from_settings(settings_of(retention={"latestDays": 14})),
-            connection=conn,
+            connection=m.connection(),
         )
     )
     assert [r.inputs["name"] for r in mocks.of_type(T_POLICY)] == [LATEST_POLICY]

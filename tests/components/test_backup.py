@@ -65,9 +65,7 @@ def _settings() -> Any:
 
 def test_component_registers_the_task(mocks: m.RecordingMocks) -> None:
     _, out = m.deploy(
-        lambda: DatabaseBackup(
-            "backup", DatabaseBackupArgs.from_settings(_settings()), {"url": "http://127.0.0.1:8081"}
-        ),
+        lambda: DatabaseBackup("backup", DatabaseBackupArgs.from_settings(_settings()), m.connection()),
         lambda c: {"summary": c.summary},
     )
     task = mocks.one(T_TASK, "backup-task")
@@ -80,7 +78,9 @@ def test_component_warns_for_postgresql(mocks: m.RecordingMocks, monkeypatch: py
     messages: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: messages.append(message))
     m.deploy(
-        lambda: DatabaseBackup("backup", DatabaseBackupArgs.from_settings(_settings(), "postgresql"), {})
+        lambda: DatabaseBackup(
+            "backup", DatabaseBackupArgs.from_settings(_settings(), "postgresql"), m.connection()
+        )
     )
     assert mocks.of_type(T_TASK) == []
     assert any("pg_dump" in message for message in messages)
