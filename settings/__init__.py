@@ -32,6 +32,7 @@ from settings.model import (
     NEXUS_DEFAULT_REPOSITORIES,
     NEXUS_UI_PORT,
     PULL_ROLE,
+    SAFE_PATH,
     STATS_USER,
     AccessSettings,
     CertificateSettings,
@@ -43,6 +44,7 @@ from settings.model import (
     RetentionSettings,
     RobotUserSettings,
     TeamSettings,
+    is_host,
     team_role,
 )
 from settings.reference import config_reference, config_reference_markdown
@@ -61,6 +63,7 @@ __all__ = [
     "NEXUS_UI_PORT",
     "PROJECT",
     "PULL_ROLE",
+    "SAFE_PATH",
     "STATS_USER",
     "AccessSettings",
     "CertificateSettings",
@@ -79,6 +82,7 @@ __all__ = [
     "config_reference",
     "config_reference_markdown",
     "derive_stats_password",
+    "is_host",
     "load_from_pulumi",
     "load_stack_file",
     "namespace_config",

@@ -7,6 +7,7 @@ files (``nexus.dataDir``), snake_case in Python; unknown keys are refused.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Literal
 
@@ -45,10 +46,23 @@ _HEAP = re.compile(r"^\d+[mMgG]$")
 _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
 # An LDAP group name becomes a Nexus role id: no spaces or slashes (they break the role URL).
 LDAP_GROUP = re.compile(r"^[^\s/\\]{1,255}$")
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
+# A host path written into haproxy.cfg and shell commands: no spaces, quotes or dot segments.
+SAFE_PATH = re.compile(r"^/[A-Za-z0-9._/@+-]+$")
 # The HAProxy stats user: written unquoted into `stats auth user:password`.
 STATS_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def is_host(value: str) -> bool:
+    """A DNS name or an IP address (what HAProxy and certificates accept as a host)."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return bool(HOST_NAME.match(value))
+    return True
 
 
 class _Model(BaseModel):
@@ -244,6 +258,15 @@ class HaproxySettings(_Model):
             raise ValueError(
                 f"'{value}' is not a usable stats user: letters, digits, '.', '_' and '-', starting with "
                 "a letter or digit, at most 64 characters"
+            )
+        return value
+
+    @field_validator("config_dir")
+    @classmethod
+    def _safe_dir(cls, value: str) -> str:
+        if not SAFE_PATH.match(value) or "/../" in f"{value}/" or value.rstrip("/") == "":
+            raise ValueError(
+                f"'{value}' must be an absolute path other than / without spaces, quotes or '..'"
             )
         return value
 

@@ -34,6 +34,7 @@ from settings.model import (
     RetentionSettings,
     TeamSettings,
     _Model,
+    is_host,
 )
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
@@ -96,6 +97,13 @@ class StackSettings(_Model):
     def _domain(cls, value: str) -> str:
         if not _DOMAIN.match(value):
             raise ValueError(f"'{value}' is not a lowercase DNS domain such as example.com")
+        return value
+
+    @field_validator("ui_host")
+    @classmethod
+    def _ui_host(cls, value: str | None) -> str | None:
+        if value is not None and not is_host(value):
+            raise ValueError(f"'{value}' is not a DNS name or an IP address")
         return value
 
     @field_validator("docker_host")
@@ -283,13 +291,15 @@ def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
     issues: list[SettingsIssue] = _repository_issues(settings)
     issues += _repeated("teams", "name", [team.name for team in settings.teams], what="team ")
 
-    reserved = {
-        settings.haproxy.http_port: "haproxy.httpPort",
-        settings.haproxy.https_port: "haproxy.httpsPort",
-        NEXUS_UI_PORT: "the Nexus UI port 8081",
-        settings.haproxy.stats_port: "haproxy.statsPort",
-    }
-    taken: dict[int, str] = dict(reserved)
+    taken: dict[int, str] = {NEXUS_UI_PORT: "the Nexus UI port 8081"}
+    for key, port in (
+        ("haproxy.httpPort", settings.haproxy.http_port),
+        ("haproxy.httpsPort", settings.haproxy.https_port),
+        ("haproxy.statsPort", settings.haproxy.stats_port),
+    ):
+        if port in taken:
+            issues.append(SettingsIssue(key, f"port {port} is already used by {taken[port]}"))
+        taken.setdefault(port, key)
     connectors = settings.connectors
     for connector in connectors:
         for port, what in (

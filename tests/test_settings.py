@@ -364,6 +364,13 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     ("docker-enabled-not-bool", config(**{"docker.enabled": "perhaps"}), "docker.enabled", "boolean"),
     # Rules that used to be checked by the components, after other resources were registered:
+    ("ui-host-with-space", config(uiHost="nexus example"), "uiHost", "not a DNS name or an IP address"),
+    ("config-dir-relative", config(**{"haproxy.configDir": "etc/haproxy"}), "haproxy.configDir", "absolute"),
+    ("config-dir-space", config(**{"haproxy.configDir": "/etc/my haproxy"}), "haproxy.configDir", "spaces"),
+    ("config-dir-dots", config(**{"haproxy.configDir": "/etc/haproxy/.."}), "haproxy.configDir", ".."),
+    ("stats-port-is-https", config(**{"haproxy.statsPort": 443}), "haproxy.statsPort", "haproxy.httpsPort"),
+    ("https-port-is-http", config(**{"haproxy.httpsPort": 80}), "haproxy.httpsPort", "haproxy.httpPort"),
+    ("http-port-is-nexus", config(**{"haproxy.httpPort": 8081}), "haproxy.httpPort", "the Nexus UI port"),
     (
         "ldap-group-takes-a-team-role",
         config(ldap=LDAP, **{"access.pullLdapGroups": ["docker-platform-push"]}),
