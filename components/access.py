@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components.options import NexusConnection, PlanArgs, child_options, connection_input
+from components.options import NexusComponent, PlanArgs
 from components.registry import PULL_GROUP
 from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec, AnonymousLockdown
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
@@ -198,7 +198,7 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in name.lower()).strip("-")
 
 
-class AccessControl(pulumi.ComponentResource):
+class AccessControl(NexusComponent[AccessArgs]):
     """Realms, LDAP server, roles (with LDAP group mappings), robot users and anonymous access.
 
     Two steps (see the module docstring): the constructor applies the security baseline (LDAP
@@ -210,20 +210,12 @@ class AccessControl(pulumi.ComponentResource):
     #: What must be in place before any repository: realms (after LDAP), anonymous access off.
     baseline: list[pulumi.Resource]
 
-    def __init__(
-        self,
-        name: str,
-        args: AccessArgs,
-        connection: NexusConnection,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("nexus-platform:components:AccessControl", name, None, opts)
-        self._plan = args.plan
-        self._adopt = args.adopt
-        self._connection = props = connection_input(connection)
-        self._opts = opts
-        plan = self._plan
+    TYPE_TOKEN = "nexus-platform:components:AccessControl"
 
+    def build(self, name: str, args: AccessArgs) -> None:
+        self._plan = plan = args.plan
+        self._adopt = args.adopt
+        props = self._connection
         ldap: LdapServer | None = None
         if plan.ldap is not None:
             ldap = LdapServer(
@@ -231,19 +223,19 @@ class AccessControl(pulumi.ComponentResource):
                 connection=props,
                 spec=plan.ldap,
                 adopt=self._adopt,
-                opts=child_options(self, opts),
+                opts=self.child(),
             )
         # After the LDAP server: the realm is only useful once there is a directory to ask.
         self._realms = ActiveRealms(
             "realms",
             connection=props,
             spec=plan.realms,
-            opts=child_options(self, opts, [ldap]),
+            opts=self.child([ldap]),
         )
         # Off before anything else; when the stack wants it on, left on if the stack set it up.
         keep = plan.anonymous.roles if plan.anonymous.enabled else ()
         lockdown = AnonymousLockdown(
-            "anonymous-lockdown", connection=props, keep_roles=keep, opts=child_options(self, opts)
+            "anonymous-lockdown", connection=props, keep_roles=keep, opts=self.child()
         )
         self.baseline = [self._realms, lockdown]
 
@@ -266,7 +258,7 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=child_options(self, self._opts, [*granted_repositories, *contained]),
+                opts=self.child([*granted_repositories, *contained]),
             )
         users = [
             User(
@@ -274,7 +266,7 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=child_options(self, self._opts, [roles[r] for r in spec.roles if r in roles]),
+                opts=self.child([roles[r] for r in spec.roles if r in roles]),
             )
             for spec in plan.users
         ]
@@ -283,7 +275,7 @@ class AccessControl(pulumi.ComponentResource):
             "anonymous-access",
             connection=connection,
             spec=plan.anonymous,
-            opts=child_options(self, self._opts, [*granted, self._realms]),
+            opts=self.child([*granted, self._realms]),
         )
         self.realms = pulumi.Output.from_input(list(plan.realms.realms))
         self.role_ids = pulumi.Output.from_input(sorted(roles))

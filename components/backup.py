@@ -29,7 +29,7 @@ from typing import Literal
 
 import pulumi
 
-from components.options import NexusConnection, PlanArgs, child_options, connection_input
+from components.options import NexusComponent, PlanArgs
 from dynamic_providers.tasks import Task, TaskSpec
 from operations.versions import compare
 from settings import StackSettings
@@ -101,20 +101,15 @@ class DatabaseBackupArgs(PlanArgs[BackupPlan]):
         return cls(plan=plan, adopt=settings.nexus.adopt_existing)
 
 
-class DatabaseBackup(pulumi.ComponentResource):
+class DatabaseBackup(NexusComponent[DatabaseBackupArgs]):
     """The weekly database backup task in Nexus (nothing for PostgreSQL)."""
 
     summary: pulumi.Output[str]
     task: Task | None
 
-    def __init__(
-        self,
-        name: str,
-        args: DatabaseBackupArgs,
-        connection: NexusConnection,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("nexus-platform:components:DatabaseBackup", name, None, opts)
+    TYPE_TOKEN = "nexus-platform:components:DatabaseBackup"
+
+    def build(self, name: str, args: DatabaseBackupArgs) -> None:
         plan = args.plan
         self.task = None
         if plan.task is None:
@@ -122,10 +117,10 @@ class DatabaseBackup(pulumi.ComponentResource):
         else:
             self.task = Task(
                 f"{name}-task",
-                connection=connection_input(connection),
+                connection=self._connection,
                 spec=plan.task,
                 adopt=args.adopt,
-                opts=child_options(self, opts),
+                opts=self.child(),
             )
         self.summary = pulumi.Output.from_input(plan.note)
         self.register_outputs({"summary": self.summary})

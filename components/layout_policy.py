@@ -23,7 +23,7 @@ from typing import Any
 
 import pulumi
 
-from components.options import NexusConnection, PlanArgs, child_options, connection_input
+from components.options import NexusComponent, PlanArgs
 from dynamic_providers.cleanup_policies import CleanupPolicy, CleanupPolicySpec
 from dynamic_providers.repositories import RepositorySpec
 from settings import StackSettings
@@ -86,27 +86,19 @@ class RetentionArgs(PlanArgs[tuple[CleanupPolicySpec, ...]]):
         )
 
 
-class RetentionPolicies(pulumi.ComponentResource):
+class RetentionPolicies(NexusComponent[RetentionArgs]):
     """The cleanup policies of ``retention`` (Nexus Pro). Nothing is created when none is set."""
 
-    def __init__(
-        self,
-        name: str,
-        args: RetentionArgs,
-        connection: NexusConnection,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("nexus-platform:components:RetentionPolicies", name, None, opts)
-        names: list[str] = []
-        props = connection_input(connection)
+    TYPE_TOKEN = "nexus-platform:components:RetentionPolicies"
+
+    def build(self, name: str, args: RetentionArgs) -> None:
         for spec in args.plan:
             CleanupPolicy(
                 f"cleanup-{spec.name}",
-                connection=props,
+                connection=self._connection,
                 spec=spec,
                 adopt=args.adopt,
-                opts=child_options(self, opts),
+                opts=self.child(),
             )
-            names.append(spec.name)
-        self.policy_names = pulumi.Output.from_input(names)
+        self.policy_names = pulumi.Output.from_input([spec.name for spec in args.plan])
         self.register_outputs({"policyNames": self.policy_names})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import pulumi
 
 from dynamic_providers.client import Connection
 
 P = TypeVar("P")
+A = TypeVar("A")
 
 #: How the Nexus components reach Nexus: the first run's (secret) output, so that whatever takes
 #: it waits for Nexus to be writable and owned by the stack's admin password.
@@ -58,3 +59,33 @@ def child_options(
         inherited_list = [inherited]
     own = [resource for resource in depends_on if resource is not None]
     return pulumi.ResourceOptions(parent=parent, depends_on=[*inherited_list, *own], **extra)
+
+
+class NexusComponent(pulumi.ComponentResource, Generic[A]):
+    """A component of Nexus objects: built by :meth:`build` from its typed args, every object
+    reaching Nexus through the first run's connection (so after it)."""
+
+    #: The component's type in the URN (never change it: every child's URN derives from it).
+    TYPE_TOKEN: ClassVar[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: A,
+        connection: NexusConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
+        self._opts = opts
+        #: The ``connection`` input of every Nexus resource of the component.
+        self._connection = connection_input(connection)
+        self.build(name, args)
+
+    def build(self, name: str, args: A) -> None:
+        raise NotImplementedError
+
+    def child(
+        self, depends_on: Sequence[pulumi.Resource | None] = (), **extra: Any
+    ) -> pulumi.ResourceOptions:
+        """Options of a child (see :func:`child_options`)."""
+        return child_options(self, self._opts, depends_on, **extra)

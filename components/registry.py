@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components.layout_policy import apply_layout_policies
-from components.options import NexusConnection, PlanArgs, child_options, connection_input
+from components.options import NexusComponent, PlanArgs
 from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
 from dynamic_providers.repositories import Repository, RepositorySpec
 from dynamic_providers.tasks import Task, TaskSpec
@@ -192,18 +192,13 @@ class DockerRegistryArgs(PlanArgs[RegistryLayout]):
         return cls(plan=registry_layout(settings), adopt=settings.nexus.adopt_existing)
 
 
-class DockerRegistry(pulumi.ComponentResource):
+class DockerRegistry(NexusComponent[DockerRegistryArgs]):
     """Blob stores, repositories and tasks of the Docker registry, as Nexus objects."""
 
-    def __init__(
-        self,
-        name: str,
-        args: DockerRegistryArgs,
-        connection: NexusConnection,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("nexus-platform:components:DockerRegistry", name, None, opts)
-        layout, adopt, props = args.plan, args.adopt, connection_input(connection)
+    TYPE_TOKEN = "nexus-platform:components:DockerRegistry"
+
+    def build(self, name: str, args: DockerRegistryArgs) -> None:
+        layout, adopt, props = args.plan, args.adopt, self._connection
         stores: dict[str, FileBlobStore] = {}
         for store_spec, protect in layout.blob_stores:
             stores[store_spec.name] = FileBlobStore(
@@ -211,7 +206,7 @@ class DockerRegistry(pulumi.ComponentResource):
                 connection=props,
                 spec=store_spec,
                 adopt=adopt,
-                opts=child_options(self, opts, protect=protect),
+                opts=self.child(protect=protect),
             )
         repositories: dict[str, Repository] = {}
         for spec, protect in layout.repositories:
@@ -222,7 +217,7 @@ class DockerRegistry(pulumi.ComponentResource):
                 connection=props,
                 spec=spec,
                 adopt=adopt or spec.name in layout.adopted,
-                opts=child_options(self, opts, depends, protect=protect),
+                opts=self.child(depends, protect=protect),
             )
         for task in layout.tasks:
             store = task.properties.get("blobstoreName")
@@ -231,7 +226,7 @@ class DockerRegistry(pulumi.ComponentResource):
                 connection=props,
                 spec=task,
                 adopt=adopt,
-                opts=child_options(self, opts, [stores[store]] if store else list(repositories.values())),
+                opts=self.child([stores[store]] if store else list(repositories.values())),
             )
         self.repositories: dict[str, Repository] = repositories  # by name, for what depends on one
         self.repository_names = pulumi.Output.from_input(sorted(repositories))

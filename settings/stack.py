@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
+from settings import model as sections
 from settings.errors import SettingsError, SettingsIssue, validation_issues
 from settings.model import (
     BACKEND_PORT_OFFSET,
@@ -24,15 +25,6 @@ from settings.model import (
     NEXUS_ROLE_PREFIX,
     NEXUS_UI_PORT,
     PULL_ROLE,
-    AccessSettings,
-    CertificateSettings,
-    DockerSettings,
-    HaproxySettings,
-    LdapSettings,
-    NexusSettings,
-    RepositorySettings,
-    RetentionSettings,
-    TeamSettings,
     _Model,
     is_host,
 )
@@ -72,23 +64,31 @@ class StackSettings(_Model):
         description="Private key for ssh:// docker hosts and host-mode HAProxy (secret); "
         "when unset, the SSH agent (SSH_AUTH_SOCK) is used.",
     )
-    nexus: NexusSettings = Field(description="The Nexus server: image, data, JVM, or an existing Nexus.")
-    docker: DockerSettings = Field(
-        default_factory=DockerSettings, description="The Docker registry: pull port, Docker Hub, routing."
+    nexus: sections.NexusSettings = Field(
+        description="The Nexus server: image, data, JVM, or an existing Nexus."
     )
-    teams: list[TeamSettings] = Field(default_factory=list, description="Teams with their push ports.")
-    haproxy: HaproxySettings = Field(default_factory=HaproxySettings, description="TLS front end.")
-    certificate: CertificateSettings = Field(
-        default_factory=CertificateSettings, description="Server certificate: generated PKI or your own."
+    docker: sections.DockerSettings = Field(
+        default_factory=sections.DockerSettings,
+        description="The Docker registry: pull port, Docker Hub, routing.",
     )
-    ldap: LdapSettings | None = Field(None, description="LDAP server; unset = local users only.")
-    access: AccessSettings = Field(
-        default_factory=AccessSettings, description="Anonymous pull, LDAP groups and robot users."
+    teams: list[sections.TeamSettings] = Field(
+        default_factory=list, description="Teams with their push ports."
     )
-    retention: RetentionSettings = Field(
-        default_factory=RetentionSettings, description="How long images are kept."
+    haproxy: sections.HaproxySettings = Field(
+        default_factory=sections.HaproxySettings, description="TLS front end."
     )
-    repositories: list[RepositorySettings] = Field(
+    certificate: sections.CertificateSettings = Field(
+        default_factory=sections.CertificateSettings,
+        description="Server certificate: generated PKI or your own.",
+    )
+    ldap: sections.LdapSettings | None = Field(None, description="LDAP server; unset = local users only.")
+    access: sections.AccessSettings = Field(
+        default_factory=sections.AccessSettings, description="Anonymous pull, LDAP groups and robot users."
+    )
+    retention: sections.RetentionSettings = Field(
+        default_factory=sections.RetentionSettings, description="How long images are kept."
+    )
+    repositories: list[sections.RepositorySettings] = Field(
         default_factory=list, description="Maven, npm, PyPI and raw repositories besides the Docker ones."
     )
 
