@@ -18,7 +18,7 @@ from components.registry import DockerRegistry, DockerRegistryArgs
 from settings import load_from_pulumi
 
 # Every config rule runs here: a config error names each bad key before anything is created.
-settings = load_from_pulumi()
+settings = load_from_pulumi(deployment=True)
 
 ca_pem: pulumi.Output[str] | None = None
 server_revision: pulumi.Output[str] | None = None

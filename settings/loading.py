@@ -65,14 +65,17 @@ def load_stack_file(path: Path) -> StackSettings:
     return parse_settings(_replace_secure(namespace_config(config)))
 
 
-def load_from_pulumi() -> StackSettings:
-    """Read the stack's config through the Pulumi runtime (inside `pulumi up`/`preview`): a valid
-    config with what a deployment needs (the admin password)."""
+def load_from_pulumi(*, deployment: bool = False) -> StackSettings:
+    """Read the stack's config through the Pulumi runtime (inside `pulumi up`/`preview`).
+
+    ``deployment``: the whole program runs, so also what configuring Nexus needs (the admin
+    password) is required now, before anything is registered.
+    """
     raw: dict[str, Any] = {}
     raw.update(runtime_config.get_config_env())
     raw.update(runtime_config.CONFIG.get())
     settings = parse_settings(namespace_config(raw))
-    issues = settings.deployment_issues()
+    issues = settings.deployment_issues() if deployment else []
     if issues:
         raise SettingsError(issues)
     return settings
