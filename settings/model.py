@@ -42,16 +42,16 @@ _TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 # A pinned release tag such as 3.77.1 or 3.77.1-01 (optionally with a suffix like -java17).
 _PINNED_TAG = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z][0-9A-Za-z.]*)*$")
 _HEAP = re.compile(r"^\d+[mMgG]$")
-# Local (robot) user ids: what `docker login -u` accepts without quoting surprises.
-_USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
+# Local (robot) user ids: what `docker login -u` accepts without quoting surprises; the HAProxy
+# stats user follows the same rule (written unquoted into `stats auth user:password`).
+USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # An LDAP group name becomes a Nexus role id: no spaces or slashes (they break the role URL).
 LDAP_GROUP = re.compile(r"^[^\s/\\]{1,255}$")
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 # A host path written into haproxy.cfg and shell commands: no spaces, quotes or dot segments.
 SAFE_PATH = re.compile(r"^/[A-Za-z0-9._/@+-]+$")
-# The HAProxy stats user: written unquoted into `stats auth user:password`.
-STATS_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+STATS_USER = USER_NAME
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -403,7 +403,7 @@ class RobotUserSettings(_Model):
     @field_validator("user_id")
     @classmethod
     def _user_id(cls, value: str) -> str:
-        if not _USER_ID.match(value) or value in {"admin", "anonymous"}:
+        if not USER_NAME.match(value) or value in {"admin", "anonymous"}:
             raise ValueError(
                 f"'{value}' is not a valid robot user id: letters, digits, '.', '_' and '-', starting "
                 "with a letter or digit, at most 64 characters, and not admin or anonymous"

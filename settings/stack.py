@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
-from settings import model as sections
+import settings.model as sections
 from settings.errors import SettingsError, SettingsIssue, validation_issues
 from settings.model import (
     BACKEND_PORT_OFFSET,

@@ -444,6 +444,13 @@ def test_a_valid_model_is_one_that_passed_every_rule() -> None:
         settings.StackSettings.model_validate(config(**{"teams.1.name": "platform"}))
 
 
+def test_config_errors_are_raised_by_settings_only() -> None:
+    """Components and the program get already-valid settings: none of them raises a config error."""
+    sources = [ROOT / "__main__.py", *sorted((ROOT / "components").rglob("*.py"))]
+    raisers = [path.relative_to(ROOT) for path in sources if "SettingsError" in path.read_text()]
+    assert raisers == []
+
+
 def test_python_m_settings_prints_the_reference() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "settings"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
