@@ -433,7 +433,13 @@ def test_a_deployment_needs_the_admin_password_a_file_does_not() -> None:
 def test_stats_password_is_configured_or_derived_or_named() -> None:
     assert parse_settings(config(**{"haproxy.statsPassword": "given"})).haproxy_stats_password() == "given"
     derived = parse_settings(BASE).haproxy_stats_password()
-    assert derived == settings.derive_stats_password("s3cret-admin") and len(derived) == 32
+    assert (
+        derived
+        == settings.derive_stats_password("s3cret-admin")
+        == parse_settings(BASE).haproxy_stats_password()
+    )
+    assert len(derived) == 32 and derived != "s3cret-admin"
+    assert settings.derive_stats_password("other-admin") != derived
     with pytest.raises(SettingsError, match=r"nexus-platform:haproxy\.statsPassword: is required when"):
         parse_settings(config(adminPassword=_DELETE)).haproxy_stats_password()
 

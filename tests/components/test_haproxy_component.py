@@ -116,25 +116,6 @@ def test_spec_host_mode_and_path_routing() -> None:
     assert all(c.backend_port is None for c in spec.connectors)
 
 
-# -- stats password --------------------------------------------------------------------------------
-
-
-def test_stats_password_is_configured_or_derived_deterministically() -> None:
-    assert parse_settings(HOST).haproxy_stats_password() == "stats-secret"
-    derived = parse_settings(CONTAINER).haproxy_stats_password()
-    assert (
-        derived == derive_stats_password("admin-secret") == parse_settings(CONTAINER).haproxy_stats_password()
-    )
-    assert len(derived) == 32 and derived != "admin-secret"
-    assert derive_stats_password("other-admin") != derived
-
-
-def test_stats_password_missing_names_the_key() -> None:
-    raw = {key: value for key, value in CONTAINER.items() if key != "adminPassword"}
-    with pytest.raises(SettingsError, match=r"haproxy\.statsPassword"):
-        parse_settings(raw).haproxy_stats_password()
-
-
 # -- container mode --------------------------------------------------------------------------------
 
 
