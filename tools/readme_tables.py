@@ -26,11 +26,17 @@ def _names(directory: str, pattern: str, exclude: tuple[str, ...] = ("__init__.p
     return ", ".join(f"`{name}`" for name in found)
 
 
+def _title(page: Path) -> str:
+    return page.read_text().splitlines()[0].lstrip("# ").strip()
+
+
 def _doc_titles() -> str:
-    titles = []
-    for page in sorted((ROOT / "docs").glob("*.md")):
-        title = page.read_text().splitlines()[0].lstrip("# ").strip()
-        titles.append(f"`{page.name}` ({title})")
+    """Each page of docs/ with its title; each folder with the title of its README.md."""
+    docs = ROOT / "docs"
+    titles = [f"`{page.name}` ({_title(page)})" for page in sorted(docs.glob("*.md"))]
+    for folder in sorted(path for path in docs.iterdir() if path.is_dir()):
+        readme = folder / "README.md"
+        titles.append(f"`{folder.name}/`" + (f" ({_title(readme)})" if readme.is_file() else ""))
     return "; ".join(titles)
 
 
