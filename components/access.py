@@ -30,11 +30,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 
-from components.options import child_options
+from components.options import NexusComponent, PlanArgs
 from components.registry import PULL_GROUP
 from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
@@ -49,15 +48,10 @@ from dynamic_providers.roles import (
     repository_view_privileges,
 )
 from dynamic_providers.users import User, UserSpec
-from settings import LdapSettings, SettingsError, SettingsIssue, StackSettings
+from settings import PULL_ROLE, LdapSettings, StackSettings, team_role
 
-PULL_ROLE = "docker-pull"
 ADMIN_ROLE = "nx-admin"
 NEXUS_ANONYMOUS_ROLE = "nx-anonymous"  # Nexus's own; the anonymous user's role without Docker
-
-
-def team_role(team: str) -> str:
-    return f"docker-{team}-push"
 
 
 @dataclass(frozen=True)
@@ -120,7 +114,7 @@ def platform_roles(settings: StackSettings) -> list[RoleSpec]:
         ]
         roles.append(
             RoleSpec(
-                role_id=team_role(team.name),
+                role_id=team.push_role,
                 description=f"Push to and pull from {team.release_repository} and {team.latest_repository}; "
                 f"pull from {PULL_GROUP}",
                 privileges=tuple(privileges),
@@ -130,32 +124,23 @@ def platform_roles(settings: StackSettings) -> list[RoleSpec]:
     return roles
 
 
-def ldap_group_roles(settings: StackSettings, taken: set[str]) -> list[RoleSpec]:
-    """One role per LDAP group named in the config, id = the group's name."""
+def ldap_group_roles(settings: StackSettings) -> list[RoleSpec]:
+    """One role per LDAP group named in the config, id = the group's name (settings refuse a
+    group that takes the id of one of the stack's or Nexus's roles)."""
     granted: dict[str, set[str]] = {}
     keys: dict[str, str] = {}
     sources = [
         *(
-            (f"teams[{i}].ldapGroups", team.ldap_groups, team_role(team.name))
+            (f"teams[{i}].ldapGroups", team.ldap_groups, team.push_role)
             for i, team in enumerate(settings.teams)
         ),
         ("access.pullLdapGroups", settings.access.pull_ldap_groups, PULL_ROLE),
         ("access.adminLdapGroups", settings.access.admin_ldap_groups, ADMIN_ROLE),
     ]
-    issues: list[SettingsIssue] = []
     for key, groups, role in sources:
         for group in groups:
-            if group in taken or group.startswith("nx-"):
-                issues.append(
-                    SettingsIssue(
-                        key, f"LDAP group '{group}' has the id of a role this stack or Nexus defines"
-                    )
-                )
-                continue
             granted.setdefault(group, set()).add(role)
             keys.setdefault(group, key)
-    if issues:
-        raise SettingsError(issues)
     return [
         RoleSpec(
             role_id=group,
@@ -187,8 +172,7 @@ def robot_users(settings: StackSettings) -> list[UserSpec]:
 
 
 def access_plan(settings: StackSettings) -> AccessPlan:
-    roles = platform_roles(settings)
-    roles += ldap_group_roles(settings, {role.role_id for role in roles})
+    roles = platform_roles(settings) + ldap_group_roles(settings)
     return AccessPlan(
         realms=RealmsSpec(
             realms=active_realms(ldap=settings.ldap is not None, docker=settings.docker.enabled)
@@ -203,11 +187,19 @@ def access_plan(settings: StackSettings) -> AccessPlan:
     )
 
 
+class AccessArgs(PlanArgs[AccessPlan]):
+    """The access plan and whether existing objects are adopted."""
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings) -> AccessArgs:
+        return cls(plan=access_plan(settings), adopt=settings.nexus.adopt_existing)
+
+
 def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in name.lower()).strip("-")
 
 
-class AccessControl(pulumi.ComponentResource):
+class AccessControl(NexusComponent[AccessArgs]):
     """Realms, LDAP server, roles (with LDAP group mappings), robot users and anonymous access.
 
     Two steps (see the module docstring): the constructor applies the security baseline (LDAP
@@ -219,40 +211,32 @@ class AccessControl(pulumi.ComponentResource):
     #: What must be in place before any repository: realms (after LDAP), anonymous access off.
     baseline: list[pulumi.Resource]
 
-    def __init__(
-        self,
-        name: str,
-        settings: StackSettings,
-        connection: pulumi.Input[Mapping[str, Any]],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("nexus-platform:components:AccessControl", name, None, opts)
-        self._plan = access_plan(settings)
-        self._adopt = settings.nexus.adopt_existing
-        self._connection = connection
-        self._opts = opts
-        plan = self._plan
+    TYPE_TOKEN = "nexus-platform:components:AccessControl"
 
+    def build(self, name: str, args: AccessArgs) -> None:
+        self._plan = plan = args.plan
+        self._adopt = args.adopt
+        props = self._connection
         ldap: LdapServer | None = None
         if plan.ldap is not None:
             ldap = LdapServer(
                 f"ldap-{_slug(plan.ldap.name)}",
-                connection=connection,
+                connection=props,
                 spec=plan.ldap,
                 adopt=self._adopt,
-                opts=child_options(self, opts),
+                opts=self.child(),
             )
         # After the LDAP server: the realm is only useful once there is a directory to ask.
         self._realms = ActiveRealms(
             "realms",
-            connection=connection,
+            connection=props,
             spec=plan.realms,
-            opts=child_options(self, opts, [ldap]),
+            opts=self.child([ldap]),
         )
         # Off before anything else; when the stack wants it on, left on if the stack set it up.
         keep = plan.anonymous.roles if plan.anonymous.enabled else ()
         lockdown = AnonymousLockdown(
-            "anonymous-lockdown", connection=connection, keep_roles=keep, opts=child_options(self, opts)
+            "anonymous-lockdown", connection=props, keep_roles=keep, opts=self.child()
         )
         self.baseline = [self._realms, lockdown]
 
@@ -275,7 +259,7 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=child_options(self, self._opts, [*granted_repositories, *contained]),
+                opts=self.child([*granted_repositories, *contained]),
             )
         users = [
             User(
@@ -283,7 +267,7 @@ class AccessControl(pulumi.ComponentResource):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=child_options(self, self._opts, [roles[r] for r in spec.roles if r in roles]),
+                opts=self.child([roles[r] for r in spec.roles if r in roles]),
             )
             for spec in plan.users
         ]
@@ -292,7 +276,7 @@ class AccessControl(pulumi.ComponentResource):
             "anonymous-access",
             connection=connection,
             spec=plan.anonymous,
-            opts=child_options(self, self._opts, [*granted, self._realms]),
+            opts=self.child([*granted, self._realms]),
         )
         self.realms = pulumi.Output.from_input(list(plan.realms.realms))
         self.role_ids = pulumi.Output.from_input(sorted(roles))

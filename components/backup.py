@@ -24,13 +24,12 @@ the "disk use high" runbook covers removing old ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import pulumi
 
-from components.options import child_options
+from components.options import NexusComponent, PlanArgs
 from dynamic_providers.tasks import Task, TaskSpec
 from operations.versions import compare
 from settings import StackSettings
@@ -87,39 +86,41 @@ def backup_plan(version: str, database: Database = "auto", location: str = BACKU
     )
 
 
-class DatabaseBackup(pulumi.ComponentResource):
-    """The weekly database backup task in Nexus (nothing for PostgreSQL)."""
+class DatabaseBackupArgs(PlanArgs[BackupPlan]):
+    """The backup plan of the stack's Nexus version and whether an existing task is adopted."""
 
-    summary: pulumi.Output[str]
-    task: Task | None
-
-    def __init__(
-        self,
-        name: str,
-        settings: StackSettings,
-        connection: pulumi.Input[Mapping[str, Any]],
-        *,
-        database: Database = "auto",
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("nexus-platform:components:DatabaseBackup", name, None, opts)
+    @classmethod
+    def from_settings(cls, settings: StackSettings, database: Database = "auto") -> DatabaseBackupArgs:
         plan = backup_plan(settings.nexus.version, database)
-        self.task = None
         if not settings.nexus.manage_tasks:
             plan = BackupPlan(
                 plan.database,
                 None,
                 f"nexus.manageTasks is false: schedule the database backup ({plan.note}) in the Nexus UI",
             )
+        return cls(plan=plan, adopt=settings.nexus.adopt_existing)
+
+
+class DatabaseBackup(NexusComponent[DatabaseBackupArgs]):
+    """The weekly database backup task in Nexus (nothing for PostgreSQL)."""
+
+    summary: pulumi.Output[str]
+    task: Task | None
+
+    TYPE_TOKEN = "nexus-platform:components:DatabaseBackup"
+
+    def build(self, name: str, args: DatabaseBackupArgs) -> None:
+        plan = args.plan
+        self.task = None
         if plan.task is None:
             pulumi.log.warn(plan.note, resource=self)
         else:
             self.task = Task(
                 f"{name}-task",
-                connection=connection,
+                connection=self._connection,
                 spec=plan.task,
-                adopt=settings.nexus.adopt_existing,
-                opts=child_options(self, opts),
+                adopt=args.adopt,
+                opts=self.child(),
             )
         self.summary = pulumi.Output.from_input(plan.note)
         self.register_outputs({"summary": self.summary})

@@ -7,16 +7,47 @@ so nothing talks to Nexus before it is writable and owned by the stack's ``admin
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import pulumi
 
-from components.options import child_options
+from components.options import NexusConnection, child_options, connection_output
 from components.ssh import parse_ssh_host
 from dynamic_providers.first_run import NexusFirstRun, SshSource
-from settings import SettingsError, SettingsIssue, StackSettings
+from settings import StackSettings
 
 DEFAULT_WAIT_SECONDS = 600  # Nexus takes 2-3 minutes on a first start; slow hosts more
+
+
+@dataclass(frozen=True)
+class FirstRunArgs:
+    """What the first run needs: where Nexus is, the admin password, how to read its first one."""
+
+    url: str
+    admin_password: str
+    data_dir: str
+    #: The Docker host over SSH, where the generated admin.password is read (None: local).
+    ssh: SshSource | None = None
+    ssh_private_key: str | None = None
+    accept_eula: bool = False
+    #: Server features this stack needs, each with the config key that asks for it.
+    required_features: dict[str, str] | None = None
+    wait_timeout_seconds: int = DEFAULT_WAIT_SECONDS
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings) -> FirstRunArgs:
+        target = parse_ssh_host(settings.docker_host)
+        ssh = SshSource(target.user, target.host, target.port) if target else None
+        key = settings.ssh_private_key
+        return cls(
+            url=settings.nexus_url,
+            admin_password=settings.require_admin_password(),
+            data_dir=settings.nexus.data_dir,
+            ssh=ssh,
+            ssh_private_key=key.get_secret_value() if key is not None and ssh else None,
+            accept_eula=settings.nexus.accept_eula,
+            required_features=settings.server_features(),
+        )
 
 
 class FirstRun(pulumi.ComponentResource):
@@ -27,40 +58,35 @@ class FirstRun(pulumi.ComponentResource):
     over HTTPS through HAProxy with the stack's private CA.
     """
 
-    connection: pulumi.Output[dict[str, Any]]
+    #: How every other Nexus component reaches Nexus (secret; it waits for the takeover).
+    connection: NexusConnection
 
     def __init__(
         self,
         name: str,
-        settings: StackSettings,
+        args: FirstRunArgs,
         *,
         server_revision: pulumi.Input[str] | None = None,
         ca_pem: pulumi.Input[str] | None = None,
-        wait_timeout_seconds: int = DEFAULT_WAIT_SECONDS,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nexus-platform:components:FirstRun", name, None, opts)
-        if settings.admin_password is None:
-            raise SettingsError([SettingsIssue("adminPassword", "is required to configure Nexus")])
-        target = parse_ssh_host(settings.docker_host)
-        ssh = SshSource(target.user, target.host, target.port) if target else None
-        key = settings.ssh_private_key
         self.resource = NexusFirstRun(
             "nexus-first-run",
-            url=settings.nexus_url,
-            admin_password=settings.admin_password.get_secret_value(),
-            data_dir=settings.nexus.data_dir,
-            ssh=ssh,
-            ssh_private_key=key.get_secret_value() if key is not None and ssh else None,
-            accept_eula=settings.nexus.accept_eula,
-            required_features=settings.server_features(),
-            wait_timeout_seconds=wait_timeout_seconds,
+            url=args.url,
+            admin_password=args.admin_password,
+            data_dir=args.data_dir,
+            ssh=args.ssh,
+            ssh_private_key=args.ssh_private_key,
+            accept_eula=args.accept_eula,
+            required_features=args.required_features,
+            wait_timeout_seconds=args.wait_timeout_seconds,
             server_revision=server_revision,
             ca_pem=ca_pem,
             opts=child_options(self, opts),
         )
         # Derived from the resource's output: whatever takes it depends on the takeover.
-        self.connection = pulumi.Output.secret(self.resource.connection)
+        self.connection = connection_output(self.resource.connection)
         self.edition = self.resource.edition
         self.version = self.resource.version
         self.eula_accepted = self.resource.eula_accepted

@@ -62,8 +62,6 @@ read it with ``pulumi stack output haproxyStatsPassword --show-secrets`` (a secr
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import shlex
 import sys
 from collections.abc import Sequence
@@ -90,7 +88,7 @@ from components.nexus_server import (
     docker_cli_prefix,
 )
 from components.pki import Pki
-from settings import NEXUS_UI_PORT, SettingsError, SettingsIssue, StackSettings, load_stack_file
+from settings import NEXUS_UI_PORT, StackSettings, load_stack_file
 
 TYPE_TOKEN = "nexus-platform:components:Haproxy"
 
@@ -108,7 +106,6 @@ PUBLIC = "0.0.0.0"
 #: Host mode: the environment file of Debian's haproxy.service (EnvironmentFile=-/etc/default/haproxy).
 HOST_ENVIRONMENT_FILE = "/etc/default/haproxy"
 HOST_CERTIFICATE_NAME = "certs/nexus.pem"
-STATS_PASSWORD_CONTEXT = b"nexus-platform/haproxy/stats-password/v1"
 #: Separates the PEM bundle from haproxy.cfg in the deploy command's stdin.
 CONFIG_MARK = "#--- nexus-platform: haproxy.cfg follows ---"
 #: Host mode: seconds a new HAProxy worker has to appear after a reload, start or restart.
@@ -165,30 +162,6 @@ def haproxy_spec_from_settings(settings: StackSettings) -> HaproxySpec:
         bind_address="",
         stats_port=settings.haproxy.stats_port,
         stats_user=settings.haproxy.stats_user,
-    )
-
-
-def derive_stats_password(admin_password: str) -> str:
-    """Deterministic stats password: HMAC-SHA256(admin password, context), 32 hex digits."""
-    return hmac.new(admin_password.encode("utf-8"), STATS_PASSWORD_CONTEXT, hashlib.sha256).hexdigest()[:32]
-
-
-def stats_password(settings: StackSettings) -> str:
-    """haproxy.statsPassword, or the value derived from adminPassword (stable across runs)."""
-    if settings.haproxy.stats_password is not None:
-        value = settings.haproxy.stats_password.get_secret_value()
-        if not value or "\n" in value or "\r" in value:
-            raise SettingsError([SettingsIssue("haproxy.statsPassword", "must be a non-empty single line")])
-        return value
-    if settings.admin_password is not None:
-        return derive_stats_password(settings.admin_password.get_secret_value())
-    raise SettingsError(
-        [
-            SettingsIssue(
-                "haproxy.statsPassword",
-                "is required when adminPassword is not set (otherwise it is derived from adminPassword)",
-            )
-        ]
     )
 
 
@@ -437,12 +410,20 @@ def container_healthcheck(https_port: int) -> docker.ContainerHealthcheckArgs:
 
 @dataclass(frozen=True)
 class HaproxyArgs:
-    """The settings, the certificate material (Pki outputs) and, in container mode, the engine."""
+    """What HAProxy deploys (spec, paths, stats password), where (the host), the certificate
+    material (Pki outputs) and, in container mode, the engine."""
 
-    settings: StackSettings
+    spec: HaproxySpec
+    #: Container mode: the pinned image.
+    image: str
+    config_path: str
+    stats_password: str
+    host: HostAccess
     certificate_pem: pulumi.Input[str]
     chain_pem: pulumi.Input[str]
     private_key_pem: pulumi.Input[str]
+    #: Host mode: ``destroy`` removes HAProxy's files from the host.
+    remove_on_destroy: bool = False
     #: Container mode: the docker Provider and network of the NexusServer component.
     docker_provider: docker.Provider | None = None
     network_name: pulumi.Input[str] | None = None
@@ -450,10 +431,37 @@ class HaproxyArgs:
     depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
     @classmethod
+    def from_settings(
+        cls,
+        settings: StackSettings,
+        *,
+        certificate_pem: pulumi.Input[str],
+        chain_pem: pulumi.Input[str],
+        private_key_pem: pulumi.Input[str],
+        docker_provider: docker.Provider | None = None,
+        network_name: pulumi.Input[str] | None = None,
+        depends_on: Sequence[pulumi.Resource] = (),
+    ) -> HaproxyArgs:
+        return cls(
+            spec=haproxy_spec_from_settings(settings),
+            image=settings.haproxy.image,
+            config_path=config_path(settings),
+            stats_password=settings.haproxy_stats_password(),
+            host=HostAccess.from_settings(settings),
+            certificate_pem=certificate_pem,
+            chain_pem=chain_pem,
+            private_key_pem=private_key_pem,
+            remove_on_destroy=settings.haproxy.remove_on_destroy,
+            docker_provider=docker_provider,
+            network_name=network_name,
+            depends_on=tuple(depends_on),
+        )
+
+    @classmethod
     def from_components(cls, settings: StackSettings, pki: Pki, nexus: NexusServer) -> HaproxyArgs:
         """The usual wiring: certificate from the Pki, engine and network from the NexusServer."""
-        return cls(
-            settings=settings,
+        return cls.from_settings(
+            settings,
             certificate_pem=pki.certificate_pem,
             chain_pem=pki.chain_pem,
             private_key_pem=pki.private_key_pem,
@@ -484,27 +492,26 @@ class Haproxy(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: HaproxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
-        settings = args.settings
-        spec = haproxy_spec_from_settings(settings)
+        spec = args.spec
         config_text = render_haproxy_config(spec)
 
-        self.mode = settings.haproxy.mode
+        self.mode = spec.mode
         self.config = pulumi.Output.from_input(config_text)
-        self.config_path = pulumi.Output.from_input(config_path(settings))
+        self.config_path = pulumi.Output.from_input(args.config_path)
         self.certificate_path = pulumi.Output.from_input(spec.certificate_path)
         self.pem_bundle = pulumi.Output.secret(
             pulumi.Output.all(args.certificate_pem, args.chain_pem, args.private_key_pem).apply(
                 lambda parts: build_pem_bundle(parts[0], parts[1] or "", parts[2])
             )
         )
-        password = stats_password(settings)
+        password = args.stats_password
         self.stats_password = pulumi.Output.secret(password)
         self.container = None
         self.container_id = None
         self.deploy_command = None
         self.config_check = None
 
-        if settings.haproxy.mode == "container":
+        if spec.mode == "container":
             self._container(name, args, spec, config_text, password)
         else:
             self._host(name, args, config_text, password)
@@ -526,21 +533,19 @@ class Haproxy(pulumi.ComponentResource):
         if args.docker_provider is None or args.network_name is None:
             raise ValueError("container-mode HAProxy needs the docker provider and network of NexusServer")
         on_engine = pulumi.ResourceOptions(parent=self, provider=args.docker_provider)
-        image = docker.RemoteImage(
-            f"{name}-image", name=args.settings.haproxy.image, keep_locally=True, opts=on_engine
-        )
+        image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=on_engine)
         public = [spec.http_port, spec.https_port, *(c.external_port for c in spec.connectors)]
         ports = [docker.ContainerPortArgs(internal=port, external=port, ip=PUBLIC) for port in public]
         ports.append(
             docker.ContainerPortArgs(internal=spec.stats_port, external=spec.stats_port, ip=LOOPBACK)
         )
         depends_on = list(args.depends_on)
-        host = HostAccess.from_settings(args.settings)
+        host = args.host
         self.config_check = None
         if host.can_run_commands:
             self.config_check = host.run(
                 f"{name}-config-check",
-                container_check_script(args.settings.haproxy.image, config_text, docker_cli_prefix(host)),
+                container_check_script(args.image, config_text, docker_cli_prefix(host)),
                 stdin=pulumi.Output.secret(self.pem_bundle.apply(lambda pem: f"{password}\n{pem}")),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[image]),
             )
@@ -591,19 +596,9 @@ class Haproxy(pulumi.ComponentResource):
         self.container_id = self.container.id
 
     def _host(self, name: str, args: HaproxyArgs, config_text: str, password: str) -> None:
-        settings = args.settings
-        host = HostAccess.from_settings(settings)
-        if not host.can_run_commands:
-            raise SettingsError(
-                [
-                    SettingsIssue(
-                        "haproxy.mode",
-                        f"'host' needs a dockerHost reachable with a shell (unix:// or ssh://), "
-                        f"got {settings.docker_host}; use 'container'",
-                    )
-                ]
-            )
-        cfg_path, pem_path = config_path(settings), certificate_path(settings)
+        # settings refuse host mode on a Docker host without a shell (haproxy.mode)
+        host = args.host
+        cfg_path, pem_path = args.config_path, args.spec.certificate_path
         environment = environment_file_lines(password, cfg_path)
         deploy = as_root(deploy_script(cfg_path, pem_path))
         self.deploy_command = host.run(
@@ -612,7 +607,7 @@ class Haproxy(pulumi.ComponentResource):
             # Every change (configuration, certificate, password) runs the same transaction; the
             # resource is never replaced, so its delete runs only on destroy.
             update=deploy,
-            delete=as_root(teardown_script(cfg_path, pem_path, settings.haproxy.remove_on_destroy)),
+            delete=as_root(teardown_script(cfg_path, pem_path, args.remove_on_destroy)),
             stdin=pulumi.Output.secret(
                 self.pem_bundle.apply(lambda pem: deploy_stdin(environment, pem, config_text))
             ),
@@ -636,14 +631,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 def render_stack_file(path: Path) -> str:
     """The haproxy.cfg the stack file would deploy (no engine, no secrets needed)."""
     settings = load_stack_file(path)
-    if not settings.nexus.manage_server:
-        raise SettingsError(
-            [
-                SettingsIssue(
-                    "nexus.manageServer", "is false: this stack deploys no HAProxy (nothing to render)"
-                )
-            ]
-        )
+    settings.require_managed_server("this stack deploys no HAProxy (nothing to render)")
     return render_haproxy_config(haproxy_spec_from_settings(settings))
 
 
@@ -667,10 +655,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         text = render_stack_file(path)
-    except SettingsError as error:
-        print(f"render-haproxy: {path.name}: {error}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError, yaml.YAMLError) as error:  # unreadable file, bad YAML, spec checks
+    except (ValueError, OSError, yaml.YAMLError) as error:  # config (naming its keys), file, YAML, spec
         print(f"render-haproxy: {path.name}: {error}", file=sys.stderr)
         return 2
     sys.stdout.write(text)

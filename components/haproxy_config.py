@@ -1,8 +1,9 @@
 """HAProxy in front of Nexus: what it fronts (plain data) and the rendered ``haproxy.cfg``.
 
 Pure logic: no Pulumi, no network, no file I/O except reading ``templates/haproxy.cfg.j2``.
-The stack configuration model is mapped onto :class:`HaproxySpec` elsewhere; this module only
-knows what HAProxy needs.
+The stack configuration model is mapped onto :class:`HaproxySpec` elsewhere (and checked there, by
+settings: names, ports and their clashes, mode, routing, the stats user); this module only knows
+what HAProxy needs, and checks only what the code itself supplies and the template trusts.
 
 * :func:`render_haproxy_config` renders HAProxy 2.6+ syntax (Debian 12's 2.6 and the 2.8/3.x
   images). The rendered text holds no secret: the stats password is read by HAProxy from the
@@ -26,7 +27,12 @@ from typing import Any, Literal
 
 import jinja2
 
-from settings import BACKEND_PORT_OFFSET, NEXUS_UI_PORT, STATS_USER  # the convention lives with the config
+from settings import (  # the conventions live with the config
+    BACKEND_PORT_OFFSET,
+    NEXUS_UI_PORT,
+    SAFE_PATH,
+    is_host,
+)
 
 Mode = Literal["container", "host"]
 Routing = Literal["connector", "path"]
@@ -61,21 +67,10 @@ DEFAULT_TLS_CURVES = "X25519:prime256v1:secp384r1"
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAME = "haproxy.cfg.j2"
 
-# Nexus repository names: letters, digits, '.', '_' and '-', not starting with '.' or '_'. The name
-# ends up in HAProxy section names and, for path routing, in a URL path: nothing else is allowed.
-_REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
 # nexus_address may also be a Docker container name, which allows '_'.
 _CONTAINER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$")
 _DURATION = re.compile(r"^[1-9][0-9]*(us|ms|s|m|h|d)?$")
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
-_SAFE_FILE_PATH = re.compile(r"^/[A-Za-z0-9._/@+-]+$")
-
-
-def _check_port(name: str, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise ValueError(f"{name} must be a TCP port between 1 and 65535, got {value!r}")
 
 
 def _check_duration(name: str, value: str) -> None:
@@ -99,25 +94,6 @@ class DockerConnector:
     external_port: int
     backend_port: int | None = None
     routing: Routing = "connector"
-
-    def __post_init__(self) -> None:
-        if not _REPOSITORY.match(self.repository):
-            raise ValueError(
-                f"repository {self.repository!r} is not a Nexus repository name "
-                "(letters, digits, '.', '_', '-'; starting with a letter or digit)"
-            )
-        _check_port(f"{self.repository}: external_port", self.external_port)
-        if self.backend_port is not None:
-            _check_port(f"{self.repository}: backend_port", self.backend_port)
-        if self.routing not in ("connector", "path"):
-            raise ValueError(
-                f"{self.repository}: routing must be 'connector' or 'path', not {self.routing!r}"
-            )
-        if self.routing == "connector":
-            _check_port(
-                f"{self.repository}: backend_port (external_port + {BACKEND_PORT_OFFSET})",
-                self.nexus_connector_port,
-            )
 
     @property
     def nexus_connector_port(self) -> int:
@@ -180,17 +156,13 @@ class HaproxySpec:
     check_interval: str = "5s"
 
     def __post_init__(self) -> None:
-        if self.mode not in ("container", "host"):
-            raise ValueError(f"mode must be 'container' or 'host', got {self.mode!r}")
-        for name in ("domain", "ui_host"):
-            value = getattr(self, name)
-            if not _is_host(value):
-                raise ValueError(f"{name} must be a DNS name or an IP address, got {value!r}")
-        if not (_is_host(self.nexus_address) or _CONTAINER_NAME.match(self.nexus_address)):
+        # What comes from the stack config (names, ports, mode, routing, the stats user) was checked
+        # by settings; these are the values the code itself supplies, which the template trusts.
+        if not (is_host(self.nexus_address) or _CONTAINER_NAME.match(self.nexus_address)):
             raise ValueError(
                 f"nexus_address must be a DNS name, container name or IP address, got {self.nexus_address!r}"
             )
-        if not _SAFE_FILE_PATH.match(self.certificate_path) or "/../" in self.certificate_path:
+        if not SAFE_PATH.match(self.certificate_path) or "/../" in self.certificate_path:
             raise ValueError(
                 "certificate_path must be an absolute path without spaces or quotes, "
                 f"got {self.certificate_path!r}"
@@ -202,8 +174,6 @@ class HaproxySpec:
                 raise ValueError(
                     f"bind_address must be an IP address or '' (all addresses), got {self.bind_address!r}"
                 ) from None
-        if not STATS_USER.match(self.stats_user):
-            raise ValueError(f"stats_user must match {STATS_USER.pattern}, got {self.stats_user!r}")
         if not isinstance(self.hsts_max_age, int) or self.hsts_max_age < 0:
             raise ValueError(f"hsts_max_age must be a non-negative integer, got {self.hsts_max_age!r}")
         if not re.match(r"^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$", self.tls_curves):
@@ -217,40 +187,11 @@ class HaproxySpec:
                 raise ValueError(f"blocked path {path!r} must look like /service/metrics (no empty segments)")
             if any(s in (".", "..") for s in segments):
                 raise ValueError(f"blocked path {path!r} must not contain dot segments")
-        self._check_ports()
-
-    def _check_ports(self) -> None:
-        _check_port("ui_port", self.ui_port)
-        taken: dict[int, str] = {}
-
-        def claim(port: int, owner: str) -> None:
-            _check_port(owner, port)
-            if port in taken:
-                raise ValueError(f"port {port} is used twice: by {taken[port]} and by {owner}")
-            taken[port] = owner
-
-        claim(self.http_port, "http_port")
-        claim(self.https_port, "https_port")
-        claim(self.stats_port, "stats_port")
-        repositories: set[str] = set()
-        for connector in self.connectors:
-            claim(connector.external_port, f"the Docker port of {connector.repository}")
-            if connector.repository in repositories:
-                raise ValueError(f"repository {connector.repository!r} is published twice")
-            repositories.add(connector.repository)
 
     @property
     def log_target(self) -> str:
         """Where HAProxy logs: stdout for ``docker logs``; the host's syslog socket otherwise."""
         return "stdout" if self.mode == "container" else "/dev/log"
-
-
-def _is_host(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return bool(_HOSTNAME.match(value))
-    return True
 
 
 def _address(host: str, port: int) -> str:

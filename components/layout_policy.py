@@ -1,7 +1,8 @@
 """What the access and retention settings change in the registry layout, and the retention policies.
 
 Kept apart from :mod:`components.registry` so the seed's layout stays readable; ``registry_layout``
-passes its result through :func:`apply_layout_policies` as its last step:
+passes its repositories through :func:`apply_layout_policies` as its last step (this module knows
+repositories, not the registry layout: the dependency goes one way):
 
 * Retention: release repositories keep everything unless ``retention.releaseDays`` is set; latest
   repositories keep what was downloaded within ``retention.latestDays`` when set. Both are cleanup
@@ -17,19 +18,15 @@ silently ignores a policy name it does not know when a repository names it.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 
-from components.options import child_options
+from components.options import NexusComponent, PlanArgs
 from dynamic_providers.cleanup_policies import CleanupPolicy, CleanupPolicySpec
 from dynamic_providers.repositories import RepositorySpec
 from settings import StackSettings
-
-if TYPE_CHECKING:
-    from components.registry import RegistryLayout
 
 RELEASE_POLICY = "docker-release-retention"
 LATEST_POLICY = "docker-latest-retention"
@@ -59,44 +56,49 @@ def retention_policies(settings: StackSettings) -> list[tuple[CleanupPolicySpec,
 
 
 def apply_layout_policies(
-    layout: RegistryLayout, settings: StackSettings, *, pull_group: str
-) -> RegistryLayout:
-    """The layout with cleanup policies attached and anonymous pull allowed on the pull group."""
+    repositories: Sequence[tuple[RepositorySpec, bool]], settings: StackSettings, *, pull_group: str
+) -> list[tuple[RepositorySpec, bool]]:
+    """The layout's (repository, protect) pairs with cleanup policies attached and anonymous pull
+    allowed on the pull group."""
     attached: dict[str, set[str]] = {}
     for policy, names in retention_policies(settings):
         for repository in names:
             attached.setdefault(repository, set()).add(policy.name)
-    repositories: list[tuple[RepositorySpec, bool]] = []
-    for spec, protect in layout.repositories:
+    changed: list[tuple[RepositorySpec, bool]] = []
+    for spec, protect in repositories:
         changes: dict[str, Any] = {}
         if spec.name in attached:
             changes["cleanup_policies"] = tuple(sorted(attached[spec.name] | set(spec.cleanup_policies)))
         if spec.name == pull_group and settings.access.anonymous_pull:
             changes["force_basic_auth"] = False
-        repositories.append((spec.model_copy(update=changes) if changes else spec, protect))
-    return dataclasses.replace(layout, repositories=repositories)
+        changed.append((spec.model_copy(update=changes) if changes else spec, protect))
+    return changed
 
 
-class RetentionPolicies(pulumi.ComponentResource):
+class RetentionArgs(PlanArgs[tuple[CleanupPolicySpec, ...]]):
+    """The cleanup policies to create and whether existing ones are adopted."""
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings) -> RetentionArgs:
+        return cls(
+            plan=tuple(spec for spec, _ in retention_policies(settings)),
+            adopt=settings.nexus.adopt_existing,
+        )
+
+
+class RetentionPolicies(NexusComponent[RetentionArgs]):
     """The cleanup policies of ``retention`` (Nexus Pro). Nothing is created when none is set."""
 
-    def __init__(
-        self,
-        name: str,
-        settings: StackSettings,
-        connection: pulumi.Input[Mapping[str, Any]],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("nexus-platform:components:RetentionPolicies", name, None, opts)
-        names: list[str] = []
-        for spec, _ in retention_policies(settings):
+    TYPE_TOKEN = "nexus-platform:components:RetentionPolicies"
+
+    def build(self, name: str, args: RetentionArgs) -> None:
+        for spec in args.plan:
             CleanupPolicy(
                 f"cleanup-{spec.name}",
-                connection=connection,
+                connection=self._connection,
                 spec=spec,
-                adopt=settings.nexus.adopt_existing,
-                opts=child_options(self, opts),
+                adopt=args.adopt,
+                opts=self.child(),
             )
-            names.append(spec.name)
-        self.policy_names = pulumi.Output.from_input(names)
+        self.policy_names = pulumi.Output.from_input([spec.name for spec in args.plan])
         self.register_outputs({"policyNames": self.policy_names})

@@ -76,7 +76,6 @@ CONTAINER_NAME = "nexus"
 NETWORK_NAME = "nexus-platform"
 DATA_MOUNT = "/nexus-data"
 NEXUS_UID = 200
-MIN_STOP_GRACE_SECONDS = 120
 LOOPBACK = "127.0.0.1"
 #: Nexus answers 200 here once it can serve reads (503 before).
 HEALTH_URL = f"http://127.0.0.1:{NEXUS_UI_PORT}/service/rest/v1/status"
@@ -213,7 +212,7 @@ def snapshot_paths(args: NexusServerArgs) -> HostPaths:
         data_dir=args.nexus.data_dir,
         backup_dir=args.nexus.backup_dir,
         container=CONTAINER_NAME,
-        stop_grace_seconds=args.stop_grace_seconds,
+        stop_grace_seconds=args.nexus.stop_grace_seconds,
     )
 
 
@@ -269,10 +268,6 @@ class NexusServerArgs:
         )
 
     @property
-    def stop_grace_seconds(self) -> int:
-        return max(MIN_STOP_GRACE_SECONDS, self.nexus.stop_grace_seconds)
-
-    @property
     def image_name(self) -> str:
         return f"{self.nexus.image}:{self.nexus.version}"
 
@@ -301,74 +296,113 @@ class NexusServer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NexusServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-
         self.docker_provider = docker.Provider(
-            f"{name}-docker", **docker_provider_args(args.host.docker_host), opts=child
+            f"{name}-docker",
+            **docker_provider_args(args.host.docker_host),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         on_engine = pulumi.ResourceOptions(parent=self, provider=self.docker_provider)
-
         image = docker.RemoteImage(f"{name}-image", name=args.image_name, keep_locally=True, opts=on_engine)
+        prepared = self._prepare_host(name, args, image)
+        networks = self._network(name, args, on_engine)
+        self.container = self._container(name, args, image, networks, prepared)
 
-        depends_on: list[pulumi.Resource] = []
-        self.snapshot_command = None
-        if args.host.can_run_commands:
-            data_dir = args.host.run(
-                f"{name}-data-dir",
-                data_dir_command(args.nexus.data_dir, args.nexus.backup_dir),
-                triggers=[args.nexus.data_dir, args.nexus.backup_dir],
-                opts=child,
-            )
-            # Looks at the data directory in preview and at the start of `up`: a version that
-            # cannot open it is refused before the snapshot command stops Nexus.
-            door = OneWayDoorCheck(
-                f"{name}-one-way-door",
-                version=args.nexus.version,
-                docker_host=args.host.docker_host,
-                paths=snapshot_paths(args),
-                ssh_private_key=args.host.ssh_private_key_value,
-                opts=child,
-            )
-            create, update = snapshot_commands(args)
-            self.snapshot_command = args.host.run(
-                f"{name}-snapshot",
-                create,
-                update=update,
-                previous_output_in_env=True,  # the update prints the previous record
-                triggers=[args.image_name],
-                # after the pull: a failed pull must not leave Nexus stopped
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[data_dir, image, door], replace_on_changes=["triggers"]
-                ),
-            )
-            depends_on += [data_dir, self.snapshot_command]
+        self.container_id = self.container.id
+        self.container_name = self.container.name
+        self.image_id = image.image_id
+        self.repo_digest = image.repo_digest
+        self.version = pulumi.Output.from_input(args.nexus.version)
+        self.url = pulumi.Output.from_input(args.url)
+        if self.snapshot_command is not None:
+            stdout: pulumi.Output[str] = self.snapshot_command.stdout  # type: ignore[attr-defined]
+            self.last_snapshot = stdout.apply(snapshot_output)
         else:
+            self.last_snapshot = pulumi.Output.from_input(None)
+        self._track_deployed_version(name, args.nexus.version)
+        outputs: Mapping[str, Any] = {
+            "containerId": self.container_id,
+            "containerName": self.container_name,
+            "imageId": self.image_id,
+            "repoDigest": self.repo_digest,
+            "version": self.version,
+            "url": self.url,
+            "networkName": self.network_name,
+            "lastSnapshot": self.last_snapshot,
+            "deployedVersion": self.deployed_version,
+        }
+        self.register_outputs(dict(outputs))
+
+    def _prepare_host(
+        self, name: str, args: NexusServerArgs, image: docker.RemoteImage
+    ) -> list[pulumi.Resource]:
+        """The data and backup directories, and the snapshot before a version change: what the
+        container waits for. Nothing (and a warning) when the Docker host offers no shell."""
+        self.snapshot_command = None
+        if not args.host.can_run_commands:
             pulumi.log.warn(
                 f"dockerHost {args.host.docker_host} offers no shell: {args.nexus.data_dir} must exist "
                 f"and be owned by UID {NEXUS_UID} before the nexus container starts; no snapshot of it "
                 "is taken before a version change (take one by hand)",
                 resource=self,
             )
+            return []
+        data_dir = args.host.run(
+            f"{name}-data-dir",
+            data_dir_command(args.nexus.data_dir, args.nexus.backup_dir),
+            triggers=[args.nexus.data_dir, args.nexus.backup_dir],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Looks at the data directory in preview and at the start of `up`: a version that
+        # cannot open it is refused before the snapshot command stops Nexus.
+        door = OneWayDoorCheck(
+            f"{name}-one-way-door",
+            version=args.nexus.version,
+            docker_host=args.host.docker_host,
+            paths=snapshot_paths(args),
+            ssh_private_key=args.host.ssh_private_key_value,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        create, update = snapshot_commands(args)
+        self.snapshot_command = args.host.run(
+            f"{name}-snapshot",
+            create,
+            update=update,
+            previous_output_in_env=True,  # the update prints the previous record
+            triggers=[args.image_name],
+            # after the pull: a failed pull must not leave Nexus stopped
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[data_dir, image, door], replace_on_changes=["triggers"]
+            ),
+        )
+        return [data_dir, self.snapshot_command]
 
+    def _network(
+        self, name: str, args: NexusServerArgs, on_engine: pulumi.ResourceOptions
+    ) -> list[docker.ContainerNetworksAdvancedArgs] | None:
+        """Container-mode HAProxy: the network it shares with Nexus (None in host mode)."""
         self.network = None
         self.network_name = None
-        networks: list[docker.ContainerNetworksAdvancedArgs] | None = None
-        if args.haproxy_mode == "container":
-            self.network = docker.Network(
-                f"{name}-network", name=NETWORK_NAME, driver="bridge", opts=on_engine
-            )
-            self.network_name = self.network.name
-            networks = [
-                docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[CONTAINER_NAME])
-            ]
+        if args.haproxy_mode != "container":
+            return None
+        self.network = docker.Network(f"{name}-network", name=NETWORK_NAME, driver="bridge", opts=on_engine)
+        self.network_name = self.network.name
+        return [docker.ContainerNetworksAdvancedArgs(name=self.network.name, aliases=[CONTAINER_NAME])]
 
+    def _container(
+        self,
+        name: str,
+        args: NexusServerArgs,
+        image: docker.RemoteImage,
+        networks: list[docker.ContainerNetworksAdvancedArgs] | None,
+        depends_on: list[pulumi.Resource],
+    ) -> docker.Container:
         ports = [docker.ContainerPortArgs(internal=NEXUS_UI_PORT, external=NEXUS_UI_PORT, ip=LOOPBACK)]
         ports += [
             docker.ContainerPortArgs(internal=port, external=port, ip=LOOPBACK)
             for port in args.connector_ports
         ]
-        grace = args.stop_grace_seconds
-        self.container = docker.Container(
+        grace = args.nexus.stop_grace_seconds
+        return docker.Container(
             f"{name}-container",
             name=CONTAINER_NAME,
             image=image.image_id,
@@ -399,25 +433,14 @@ class NexusServer(pulumi.ComponentResource):
             ),
         )
 
-        self.container_id = self.container.id
-        self.container_name = self.container.name
-        self.image_id = image.image_id
-        self.repo_digest = image.repo_digest
-        self.version = pulumi.Output.from_input(args.nexus.version)
-        self.url = pulumi.Output.from_input(args.url)
-        if self.snapshot_command is not None:
-            stdout: pulumi.Output[str] = self.snapshot_command.stdout  # type: ignore[attr-defined]
-            self.last_snapshot = stdout.apply(snapshot_output)
-        else:
-            self.last_snapshot = pulumi.Output.from_input(None)
-
+    def _track_deployed_version(self, name: str, configured: str) -> None:
+        """What the last ``up`` deployed, with a warning when ``configured`` is a downgrade."""
         self.deployed = DeployedVersion(
             f"{name}-deployed-version",
-            args.nexus.version,
+            configured,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container]),
         )
         self.deployed_version = self.deployed.deployed_version
-        configured = args.nexus.version
 
         def _warn_on_downgrade(deployed: str | None) -> str | None:
             message = downgrade_warning(configured, deployed)
@@ -426,15 +449,3 @@ class NexusServer(pulumi.ComponentResource):
             return deployed
 
         self.deployed_version.apply(_warn_on_downgrade)
-        outputs: Mapping[str, Any] = {
-            "containerId": self.container_id,
-            "containerName": self.container_name,
-            "imageId": self.image_id,
-            "repoDigest": self.repo_digest,
-            "version": self.version,
-            "url": self.url,
-            "networkName": self.network_name,
-            "lastSnapshot": self.last_snapshot,
-            "deployedVersion": self.deployed_version,
-        }
-        self.register_outputs(dict(outputs))

@@ -52,17 +52,45 @@ def server_dns_names(domain: str, ui_host: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class OwnCertificate:
+    """A certificate brought from the stack config (``certificate.certificatePem`` and friends)."""
+
+    certificate_pem: str
+    private_key_pem: str
+    chain_pem: str = ""
+    ca_pem: str = ""
+
+    @classmethod
+    def from_settings(cls, certificate: CertificateSettings) -> OwnCertificate | None:
+        """None unless both PEMs are set (settings refuse one without the other)."""
+        if certificate.certificate_pem is None or certificate.private_key_pem is None:
+            return None
+        chain = certificate.chain_pem
+        return cls(
+            certificate_pem=certificate.certificate_pem.get_secret_value(),
+            private_key_pem=certificate.private_key_pem.get_secret_value(),
+            chain_pem=chain.get_secret_value() if chain is not None else "",
+            ca_pem=certificate.ca_pem or "",
+        )
+
+
+@dataclass(frozen=True)
 class PkiArgs:
-    """What the PKI needs: the names to cover and the certificate settings."""
+    """What the PKI needs: the names to cover, the certificate settings, or the certificate itself."""
 
     domain: str
     ui_host: str
     certificate: CertificateSettings
+    #: Bring your own: no TLS resources, these PEMs are passed through.
+    own: OwnCertificate | None = None
 
     @classmethod
     def from_settings(cls, settings: StackSettings) -> PkiArgs:
         return cls(
-            domain=settings.domain, ui_host=settings.resolved_ui_host, certificate=settings.certificate
+            domain=settings.domain,
+            ui_host=settings.resolved_ui_host,
+            certificate=settings.certificate,
+            own=OwnCertificate.from_settings(settings.certificate),
         )
 
 
@@ -78,19 +106,13 @@ class Pki(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PkiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE_TOKEN, name, None, opts)
-        cert = args.certificate
-        self.bring_your_own = cert.bring_your_own
-        if cert.bring_your_own:
-            if cert.certificate_pem is None or cert.private_key_pem is None:
-                raise ValueError(
-                    "bring-your-own needs both certificate.certificatePem and certificate.privateKeyPem"
-                )
-            self.ca_pem = pulumi.Output.from_input(cert.ca_pem or "")
-            self.certificate_pem = pulumi.Output.from_input(cert.certificate_pem.get_secret_value())
-            self.chain_pem = pulumi.Output.from_input(
-                cert.chain_pem.get_secret_value() if cert.chain_pem is not None else ""
-            )
-            self.private_key_pem = pulumi.Output.secret(cert.private_key_pem.get_secret_value())
+        own = args.own
+        self.bring_your_own = own is not None
+        if own is not None:
+            self.ca_pem = pulumi.Output.from_input(own.ca_pem)
+            self.certificate_pem = pulumi.Output.from_input(own.certificate_pem)
+            self.chain_pem = pulumi.Output.from_input(own.chain_pem)
+            self.private_key_pem = pulumi.Output.secret(own.private_key_pem)
         else:
             self._generate(name, args)
         self.register_outputs(

@@ -11,14 +11,14 @@ The layout itself is a pure function (:func:`registry_layout`) so it is tested w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 
 from components.layout_policy import apply_layout_policies
-from components.options import child_options
+from components.options import NexusComponent, PlanArgs
 from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
 from dynamic_providers.repositories import Repository, RepositorySpec
 from dynamic_providers.tasks import Task, TaskSpec
@@ -69,7 +69,8 @@ def registry_layout(settings: StackSettings) -> RegistryLayout:
     if settings.nexus.manage_tasks:
         _add_tasks(layout, settings)
     # Retention policies and anonymous pull (see components/layout_policy.py).
-    return apply_layout_policies(layout, settings, pull_group=PULL_GROUP)
+    repositories = apply_layout_policies(layout.repositories, settings, pull_group=PULL_GROUP)
+    return dataclasses.replace(layout, repositories=repositories)
 
 
 def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
@@ -183,27 +184,29 @@ def resource_name(kind: str, name: str) -> str:
     return f"{kind}-{slug}"
 
 
-class DockerRegistry(pulumi.ComponentResource):
+class DockerRegistryArgs(PlanArgs[RegistryLayout]):
+    """The registry layout and whether existing objects are adopted."""
+
+    @classmethod
+    def from_settings(cls, settings: StackSettings) -> DockerRegistryArgs:
+        return cls(plan=registry_layout(settings), adopt=settings.nexus.adopt_existing)
+
+
+class DockerRegistry(NexusComponent[DockerRegistryArgs]):
     """Blob stores, repositories and tasks of the Docker registry, as Nexus objects."""
 
-    def __init__(
-        self,
-        name: str,
-        settings: StackSettings,
-        connection: pulumi.Input[Mapping[str, Any]],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("nexus-platform:components:DockerRegistry", name, None, opts)
-        layout = registry_layout(settings)
-        adopt = settings.nexus.adopt_existing
+    TYPE_TOKEN = "nexus-platform:components:DockerRegistry"
+
+    def build(self, name: str, args: DockerRegistryArgs) -> None:
+        layout, adopt, props = args.plan, args.adopt, self._connection
         stores: dict[str, FileBlobStore] = {}
         for store_spec, protect in layout.blob_stores:
             stores[store_spec.name] = FileBlobStore(
                 resource_name("blobstore", store_spec.name),
-                connection=connection,
+                connection=props,
                 spec=store_spec,
                 adopt=adopt,
-                opts=child_options(self, opts, protect=protect),
+                opts=self.child(protect=protect),
             )
         repositories: dict[str, Repository] = {}
         for spec, protect in layout.repositories:
@@ -211,19 +214,19 @@ class DockerRegistry(pulumi.ComponentResource):
             depends += [repositories[member] for member in spec.members]
             repositories[spec.name] = Repository(
                 resource_name("repo", spec.name),
-                connection=connection,
+                connection=props,
                 spec=spec,
                 adopt=adopt or spec.name in layout.adopted,
-                opts=child_options(self, opts, depends, protect=protect),
+                opts=self.child(depends, protect=protect),
             )
         for task in layout.tasks:
             store = task.properties.get("blobstoreName")
             Task(
                 resource_name("task", task.name),
-                connection=connection,
+                connection=props,
                 spec=task,
                 adopt=adopt,
-                opts=child_options(self, opts, [stores[store]] if store else list(repositories.values())),
+                opts=self.child([stores[store]] if store else list(repositories.values())),
             )
         self.repositories: dict[str, Repository] = repositories  # by name, for what depends on one
         self.repository_names = pulumi.Output.from_input(sorted(repositories))

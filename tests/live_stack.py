@@ -262,8 +262,8 @@ def declare(settings: StackSettings, pki: TestPki) -> m.RecordingMocks:
         nexus = NexusServer("nexus", NexusServerArgs.from_settings(settings))
         haproxy = Haproxy(
             "haproxy",
-            HaproxyArgs(
-                settings=settings,
+            HaproxyArgs.from_settings(
+                settings,
                 certificate_pem=pki.certificate_pem,
                 chain_pem="",
                 private_key_pem=pki.private_key_pem,

@@ -13,9 +13,8 @@ import pulumi
 import pytest
 import yaml
 
-from components.haproxy import derive_stats_password
 from dynamic_providers.roles import privilege_repositories
-from settings import SettingsError, load_stack_file
+from settings import SettingsError, derive_stats_password, load_stack_file
 from tests.components import mocks as m
 
 ROOT = Path(__file__).resolve().parent.parent

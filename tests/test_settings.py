@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -361,6 +363,39 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "Docker image retention",
     ),
     ("docker-enabled-not-bool", config(**{"docker.enabled": "perhaps"}), "docker.enabled", "boolean"),
+    # Rules that used to be checked by the components, after other resources were registered:
+    ("ui-host-with-space", config(uiHost="nexus example"), "uiHost", "not a DNS name or an IP address"),
+    ("config-dir-relative", config(**{"haproxy.configDir": "etc/haproxy"}), "haproxy.configDir", "absolute"),
+    ("config-dir-space", config(**{"haproxy.configDir": "/etc/my haproxy"}), "haproxy.configDir", "spaces"),
+    ("config-dir-dots", config(**{"haproxy.configDir": "/etc/haproxy/.."}), "haproxy.configDir", ".."),
+    ("stats-port-is-https", config(**{"haproxy.statsPort": 443}), "haproxy.statsPort", "haproxy.httpsPort"),
+    ("https-port-is-http", config(**{"haproxy.httpsPort": 80}), "haproxy.httpsPort", "haproxy.httpPort"),
+    ("http-port-is-nexus", config(**{"haproxy.httpPort": 8081}), "haproxy.httpPort", "the Nexus UI port"),
+    (
+        "ldap-group-takes-a-team-role",
+        config(ldap=LDAP, **{"access.pullLdapGroups": ["docker-platform-push"]}),
+        "access.pullLdapGroups",
+        "LDAP group 'docker-platform-push' has the id of a role",
+    ),
+    (
+        "ldap-group-takes-a-nexus-role",
+        config(ldap=LDAP, **{"teams.0.ldapGroups": ["nx-admin"]}),
+        "teams[0].ldapGroups",
+        "has the id of a role this stack or Nexus defines",
+    ),
+    (
+        "stats-password-two-lines",
+        config(**{"haproxy.statsPassword": "one\ntwo"}),
+        "haproxy.statsPassword",
+        "must be a non-empty single line",
+    ),
+    ("stats-password-empty", config(**{"haproxy.statsPassword": ""}), "haproxy.statsPassword", "single line"),
+    (
+        "host-mode-without-a-shell",
+        config(dockerHost="tcp://10.0.0.5:2376", **{"haproxy.mode": "host"}),
+        "haproxy.mode",
+        "'host' needs a dockerHost reachable with a shell",
+    ),
 ]
 
 
@@ -372,6 +407,61 @@ def test_invalid_config_names_the_key(raw: dict[str, Any], key: str, words: str)
     assert matching, f"no problem reported for {key}: {caught.value}"
     assert any(words in issue.message for issue in matching), str(caught.value)
     assert f"nexus-platform:{key}: " in str(caught.value)
+
+
+def test_an_ldap_group_named_like_a_team_role_is_fine_without_docker() -> None:
+    raw = config(ldap=LDAP, teams=[], **{"docker.enabled": False, "access.adminLdapGroups": ["docker-pull"]})
+    assert parse_settings(raw).role_ids == set()
+
+
+def test_host_mode_on_an_existing_nexus_deploys_nothing_to_refuse() -> None:
+    raw = config(dockerHost="tcp://10.0.0.5:2376", **{"haproxy.mode": "host", "nexus.manageServer": False})
+    raw["nexus"]["url"] = "https://nexus.example.com"
+    assert parse_settings(raw).haproxy.mode == "host"
+
+
+def test_a_deployment_needs_the_admin_password_a_file_does_not() -> None:
+    parsed = parse_settings(config(adminPassword=_DELETE))
+    assert [str(issue) for issue in parsed.deployment_issues()] == [
+        "nexus-platform:adminPassword: is required: pulumi config set --secret nexus-platform:adminPassword"
+    ]
+    with pytest.raises(SettingsError, match=r"nexus-platform:adminPassword: is required"):
+        parsed.require_admin_password()
+    assert parse_settings(BASE).require_admin_password() == "s3cret-admin"
+
+
+def test_stats_password_is_configured_or_derived_or_named() -> None:
+    assert parse_settings(config(**{"haproxy.statsPassword": "given"})).haproxy_stats_password() == "given"
+    derived = parse_settings(BASE).haproxy_stats_password()
+    assert (
+        derived
+        == settings.derive_stats_password("s3cret-admin")
+        == parse_settings(BASE).haproxy_stats_password()
+    )
+    assert len(derived) == 32 and derived != "s3cret-admin"
+    assert settings.derive_stats_password("other-admin") != derived
+    with pytest.raises(SettingsError, match=r"nexus-platform:haproxy\.statsPassword: is required when"):
+        parse_settings(config(adminPassword=_DELETE)).haproxy_stats_password()
+
+
+def test_a_valid_model_is_one_that_passed_every_rule() -> None:
+    """The rules across keys are the model's own validators: no way round them."""
+    with pytest.raises(ValueError, match=r"teams\[1\]\.name: team 'platform' is already defined"):
+        settings.StackSettings.model_validate(config(**{"teams.1.name": "platform"}))
+
+
+def test_config_errors_are_raised_by_settings_only() -> None:
+    """Components and the program get already-valid settings: none of them raises a config error."""
+    sources = [ROOT / "__main__.py", *sorted((ROOT / "components").rglob("*.py"))]
+    raisers = [path.relative_to(ROOT) for path in sources if "SettingsError" in path.read_text()]
+    assert raisers == []
+
+
+def test_python_m_settings_prints_the_reference() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "settings"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout == settings.config_reference_markdown()
 
 
 def test_there_are_at_least_25_invalid_cases() -> None:

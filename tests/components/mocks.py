@@ -1,8 +1,9 @@
 """Pulumi mocks shared by the component tests.
 
-``set_mocks`` is process-global, so every test installs a fresh :class:`RecordingMocks` (see the
-``mocks`` fixture in each test module) and builds its components inside :func:`deploy`, which runs
-them under ``pulumi.runtime.test`` and returns once every registration has completed.
+``set_mocks`` is process-global, so every test installs a fresh :class:`RecordingMocks` (the
+``mocks`` fixture of ``tests/components/conftest.py``) and builds its components inside
+:func:`deploy`, which runs them under ``pulumi.runtime.test`` and returns once every
+registration has completed.
 
 The mocks echo the inputs back as outputs and add plausible values for what the real providers
 compute (PEM text for the tls resources, image ids and digests for docker), so code that
@@ -20,6 +21,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
+
+from dynamic_providers.client import Connection
 
 PROJECT = "nexus-platform"
 STACK = "test"
@@ -130,12 +133,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return self.options[(resource.typ, resource.name)]
 
 
-def install() -> RecordingMocks:
-    mocks = RecordingMocks()
+def install(mocks: RecordingMocks | None = None) -> RecordingMocks:
+    """Install ``mocks`` (default: fresh :class:`RecordingMocks`) as the process's Pulumi mocks."""
+    mocks = mocks if mocks is not None else RecordingMocks()
     pulumi.runtime.set_mocks(
         mocks, project=PROJECT, stack=STACK, preview=False, monitor=RecordingMonitor(mocks)
     )
     return mocks
+
+
+def connection(
+    password: str = "admin-secret", url: str = "http://127.0.0.1:8081"
+) -> pulumi.Output[Connection]:
+    """What the first run hands every Nexus component (call it while deploying: it is an Output)."""
+    return pulumi.Output.from_input(Connection(url=url, username="admin", password=password))
 
 
 def is_secret(value: Any) -> bool:

@@ -8,9 +8,15 @@ from typing import Any
 import pydantic
 import pytest
 
-from components.access import PULL_ROLE, AccessControl, access_plan, team_role
-from components.first_run import FirstRun
-from components.layout_policy import LATEST_POLICY, RELEASE_POLICY, RetentionPolicies, retention_policies
+from components.access import AccessArgs, AccessControl, access_plan
+from components.first_run import FirstRun, FirstRunArgs
+from components.layout_policy import (
+    LATEST_POLICY,
+    RELEASE_POLICY,
+    RetentionArgs,
+    RetentionPolicies,
+    retention_policies,
+)
 from components.registry import PULL_GROUP, registry_layout
 from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.base import NexusProvider, ProviderError
@@ -20,7 +26,7 @@ from dynamic_providers.lockdown import AnonymousLockdown
 from dynamic_providers.realms import ActiveRealms, RealmsProvider
 from dynamic_providers.roles import RoleProvider
 from dynamic_providers.users import UserProvider
-from settings import SettingsError, StackSettings, parse_settings
+from settings import PULL_ROLE, SettingsError, StackSettings, parse_settings, team_role
 from tests.components import mocks as m
 from tests.components.test_registry import up as registry_up
 from tests.dynamic_providers.drive import apply, checked, connection, create
@@ -240,17 +246,11 @@ def test_retention_on_pro_and_on_community(
 # ---------------------------------------------------------------- the components under mocks
 
 
-@pytest.fixture
-def mocks() -> m.RecordingMocks:
-    return m.install()
-
-
 def test_access_control_component(mocks: m.RecordingMocks) -> None:
     settings = settings_of()
-    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
 
     def build() -> None:
-        AccessControl("access", settings, connection=conn).grant()
+        AccessControl("access", AccessArgs.from_settings(settings), connection=m.connection()).grant()
 
     m.deploy(build)
     assert {r.name for r in mocks.of_type(T_ROLE)} >= {
@@ -280,11 +280,12 @@ T_LOCKDOWN = "pulumi-python:dynamic/nexus:AnonymousLockdown"
 
 def test_anonymous_pull_waits_for_the_pull_role_it_grants(mocks: m.RecordingMocks) -> None:
     settings = settings_of(access={"anonymousPull": True})
-    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "admin-secret"}
     built: dict[str, AccessControl] = {}
 
     def build() -> None:
-        access = built["access"] = AccessControl("access", settings, connection=conn)
+        access = built["access"] = AccessControl(
+            "access", AccessArgs.from_settings(settings), connection=m.connection()
+        )
         access.grant()
 
     m.deploy(build)
@@ -306,7 +307,7 @@ def test_first_run_component(mocks: m.RecordingMocks) -> None:
         }
     )
     _, resolved = m.deploy(
-        lambda: FirstRun("first-run", settings, server_revision="container-1"),
+        lambda: FirstRun("first-run", FirstRunArgs.from_settings(settings), server_revision="container-1"),
         lambda run: {"connection": run.connection},
     )
     resource = mocks.one(T_FIRST_RUN)
@@ -325,11 +326,18 @@ def test_first_run_component(mocks: m.RecordingMocks) -> None:
 
 
 def test_retention_component_creates_nothing_by_default(mocks: m.RecordingMocks) -> None:
-    conn = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "x"}
-    m.deploy(lambda: RetentionPolicies("retention", settings_of(), connection=conn))
+    m.deploy(
+        lambda: RetentionPolicies(
+            "retention", RetentionArgs.from_settings(settings_of()), connection=m.connection()
+        )
+    )
     assert mocks.of_type(T_POLICY) == []
     m.deploy(
-        lambda: RetentionPolicies("retention2", settings_of(retention={"latestDays": 14}), connection=conn)
+        lambda: RetentionPolicies(
+            "retention2",
+            RetentionArgs.from_settings(settings_of(retention={"latestDays": 14})),
+            connection=m.connection(),
+        )
     )
     assert [r.inputs["name"] for r in mocks.of_type(T_POLICY)] == [LATEST_POLICY]
 
@@ -341,9 +349,7 @@ def test_without_docker_no_docker_realm_or_roles() -> None:
             "adminPassword": "pw",
             "nexus": {"version": "3.71.0-06"},
             "docker": {"enabled": False},
-            "access": {
-                "robots": [{"userId": "ci-maven", "password": "robot-pw", "roles": ["nx-admin"]}]
-            },
+            "access": {"robots": [{"userId": "ci-maven", "password": "robot-pw", "roles": ["nx-admin"]}]},
         }
     )
     plan = access_plan(stack)

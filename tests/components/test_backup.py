@@ -7,7 +7,13 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.backup import BACKUP_LOCATION, DatabaseBackup, backup_plan, resolve_database
+from components.backup import (
+    BACKUP_LOCATION,
+    DatabaseBackup,
+    DatabaseBackupArgs,
+    backup_plan,
+    resolve_database,
+)
 from dynamic_providers.tasks import to_api
 from settings import parse_settings
 from tests.components import mocks as m
@@ -57,10 +63,9 @@ def _settings() -> Any:
     return parse_settings({"domain": "example.com", "nexus": {"version": "3.77.1"}})
 
 
-def test_component_registers_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
-    mocks = m.install()
+def test_component_registers_the_task(mocks: m.RecordingMocks) -> None:
     _, out = m.deploy(
-        lambda: DatabaseBackup("backup", _settings(), {"url": "http://127.0.0.1:8081"}),
+        lambda: DatabaseBackup("backup", DatabaseBackupArgs.from_settings(_settings()), m.connection()),
         lambda c: {"summary": c.summary},
     )
     task = mocks.one(T_TASK, "backup-task")
@@ -69,10 +74,13 @@ def test_component_registers_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "h2.backup.task" in out.values["summary"]
 
 
-def test_component_warns_for_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_component_warns_for_postgresql(mocks: m.RecordingMocks, monkeypatch: pytest.MonkeyPatch) -> None:
     messages: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: messages.append(message))
-    mocks = m.install()
-    m.deploy(lambda: DatabaseBackup("backup", _settings(), {}, database="postgresql"))
+    m.deploy(
+        lambda: DatabaseBackup(
+            "backup", DatabaseBackupArgs.from_settings(_settings(), "postgresql"), m.connection()
+        )
+    )
     assert mocks.of_type(T_TASK) == []
     assert any("pg_dump" in message for message in messages)

@@ -17,15 +17,13 @@ from components.haproxy import (
     Haproxy,
     HaproxyArgs,
     as_root,
-    derive_stats_password,
     haproxy_spec_from_settings,
-    stats_password,
 )
 from components.haproxy_config import STATS_PASSWORD_ENV, build_pem_bundle, render_haproxy_config
 from components.nexus_server import HEALTH_WAIT_SECONDS as NEXUS_HEALTH_WAIT_SECONDS
 from components.nexus_server import NexusServer, NexusServerArgs
 from components.pki import Pki, PkiArgs
-from settings import SettingsError, StackSettings, parse_settings
+from settings import SettingsError, StackSettings, derive_stats_password, parse_settings
 from tests.components import mocks as m
 
 # pulumi_command's own deprecated CopyFile class warns when the SDK inspects the remote module.
@@ -51,11 +49,6 @@ HOST: dict[str, Any] = {
 PUBLIC_PORTS = {80, 443, 16000, 16001, 16002, 16003, 16004}
 LEAF = m.fake_pem("CERTIFICATE", "cert:pki-server-cert")
 LEAF_KEY = m.fake_pem("EC PRIVATE KEY", "key:pki-server-key")
-
-
-@pytest.fixture
-def mocks() -> m.RecordingMocks:
-    return m.install()
 
 
 def stack(settings: StackSettings) -> tuple[Pki, NexusServer, Haproxy]:
@@ -121,23 +114,6 @@ def test_spec_host_mode_and_path_routing() -> None:
     assert spec.ui_host == "registry.example.com"
     assert {c.routing for c in spec.connectors} == {"path"}
     assert all(c.backend_port is None for c in spec.connectors)
-
-
-# -- stats password --------------------------------------------------------------------------------
-
-
-def test_stats_password_is_configured_or_derived_deterministically() -> None:
-    assert stats_password(parse_settings(HOST)) == "stats-secret"
-    derived = stats_password(parse_settings(CONTAINER))
-    assert derived == derive_stats_password("admin-secret") == stats_password(parse_settings(CONTAINER))
-    assert len(derived) == 32 and derived != "admin-secret"
-    assert derive_stats_password("other-admin") != derived
-
-
-def test_stats_password_missing_names_the_key() -> None:
-    raw = {key: value for key, value in CONTAINER.items() if key != "adminPassword"}
-    with pytest.raises(SettingsError, match=r"haproxy\.statsPassword"):
-        stats_password(parse_settings(raw))
 
 
 # -- container mode --------------------------------------------------------------------------------
@@ -256,7 +232,9 @@ def test_container_mode_needs_the_engine() -> None:
         m.deploy(
             lambda: Haproxy(
                 "haproxy",
-                HaproxyArgs(settings=settings, certificate_pem=LEAF, chain_pem="", private_key_pem=LEAF_KEY),
+                HaproxyArgs.from_settings(
+                    settings, certificate_pem=LEAF, chain_pem="", private_key_pem=LEAF_KEY
+                ),
             )
         )
 
@@ -353,15 +331,16 @@ def test_host_mode_on_a_local_engine_uses_local_commands(mocks: m.RecordingMocks
 
 
 def test_host_mode_refuses_a_tcp_engine() -> None:
-    settings = parse_settings({**HOST, "dockerHost": "tcp://10.0.0.5:2376"})
-    m.install()
-    with pytest.raises(SettingsError, match=r"haproxy\.mode"):
-        m.deploy(
-            lambda: Haproxy(
-                "haproxy",
-                HaproxyArgs(settings=settings, certificate_pem=LEAF, chain_pem="", private_key_pem=LEAF_KEY),
-            )
-        )
+    with pytest.raises(SettingsError, match=r"nexus-platform:haproxy\.mode: 'host' needs a dockerHost"):
+        parse_settings({**HOST, "dockerHost": "tcp://10.0.0.5:2376"})
+    # no server of its own: no HAProxy either, so nothing to refuse
+    parse_settings(
+        {
+            **HOST,
+            "dockerHost": "tcp://10.0.0.5:2376",
+            "nexus": {**HOST["nexus"], "manageServer": False, "url": "https://nexus.example.com"},
+        }
+    )
 
 
 def test_bring_your_own_certificate_reaches_haproxy(mocks: m.RecordingMocks) -> None:

@@ -324,19 +324,13 @@ def test_rendering_is_deterministic_and_secret_free(rendered: str) -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"https_port": 16000}, "port 16000 is used twice"),
-        ({"stats_port": 80}, "port 80 is used twice"),
-        ({"connectors": (DockerConnector("a", 16000), DockerConnector("a", 16001))}, "published twice"),
         ({"certificate_path": "certs/nexus.pem"}, "certificate_path"),
         ({"certificate_path": "/etc/haproxy/my cert.pem"}, "certificate_path"),
         ({"bind_address": "localhost"}, "bind_address"),
-        ({"ui_host": "nexus example"}, "ui_host"),
         ({"nexus_address": "nexus;rm"}, "nexus_address"),
-        ({"stats_user": "a:b"}, "stats_user"),
         ({"blocked_paths": ("service/metrics",)}, "blocked path"),
         ({"blocked_paths": ("/service/../x",)}, "blocked path"),
         ({"blocked_paths": ["/service/metrics"]}, "tuples"),
-        ({"mode": "k8s"}, "mode"),
         ({"check_interval": "soon"}, "check_interval"),
         ({"tls_curves": "X25519 prime256v1"}, "tls_curves"),
     ],
@@ -344,21 +338,6 @@ def test_rendering_is_deterministic_and_secret_free(rendered: str) -> None:
 def test_spec_validation(overrides: dict[str, object], message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=re.escape(message)):
         make_spec(**overrides)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"repository": "docker all", "external_port": 16000}, "not a Nexus repository name"),
-        ({"repository": "../x", "external_port": 16000}, "not a Nexus repository name"),
-        ({"repository": "a", "external_port": 0}, "external_port"),
-        ({"repository": "a", "external_port": 64000}, "external_port + 2000"),
-        ({"repository": "a", "external_port": 16000, "routing": "host"}, "routing"),
-    ],
-)
-def test_connector_validation(kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
-        DockerConnector(**kwargs)  # type: ignore[arg-type]
 
 
 def test_connector_defaults() -> None:

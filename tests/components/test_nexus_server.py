@@ -47,11 +47,6 @@ def remote(**extra: Any) -> dict[str, Any]:
     return raw
 
 
-@pytest.fixture
-def mocks() -> m.RecordingMocks:
-    return m.install()
-
-
 def _outputs(server: NexusServer) -> dict[str, Any]:
     return {
         "container_id": server.container_id,

@@ -54,16 +54,10 @@ class StackMocks(m.RecordingMocks):
         return resource_id, outputs
 
 
-def install(mocks: m.RecordingMocks) -> m.RecordingMocks:
-    pulumi.runtime.set_mocks(
-        mocks, project=m.PROJECT, stack=m.STACK, preview=False, monitor=m.RecordingMonitor(mocks)
-    )
-    return mocks
-
-
 @pytest.fixture
 def mocks() -> m.RecordingMocks:
-    return install(StackMocks())
+    """Overrides the shared fixture (tests/components/conftest.py): mocks with a previous deployment."""
+    return m.install(StackMocks())
 
 
 def build(raw: dict[str, Any]) -> tuple[NexusServer, m.Resolved]:
@@ -104,7 +98,7 @@ def test_a_version_change_replaces_the_snapshot_command(mocks: m.RecordingMocks)
     # a trigger change replaces the command, so `create` runs (the preview shows the replacement),
     # not `update` (which never stops Nexus); pulumi_command adds triggers[*] itself, we say it too
     assert "triggers" in mocks.options_of(first).replace_on_changes
-    upgraded = install(StackMocks())
+    upgraded = m.install(StackMocks())
     build(with_nexus(version="3.80.0"))
     second = upgraded.one(m.T_LOCAL_COMMAND, "nexus-snapshot")
     assert second.inputs["triggers"] == ["sonatype/nexus3:3.80.0"]
@@ -141,10 +135,10 @@ def test_tcp_engine_has_no_snapshot_step(mocks: m.RecordingMocks) -> None:
 
 
 def test_last_snapshot_output_is_the_printed_record() -> None:
-    install(StackMocks(snapshot_stdout="stopping nexus\n" + json.dumps(RECORD) + "\n"))
+    m.install(StackMocks(snapshot_stdout="stopping nexus\n" + json.dumps(RECORD) + "\n"))
     _, out = build(LOCAL)
     assert out.values["last"] == RECORD
-    install(StackMocks(snapshot_stdout=""))
+    m.install(StackMocks(snapshot_stdout=""))
     _, out = build(LOCAL)
     assert out.values["last"] is None
     assert snapshot_output(None) is None
@@ -158,7 +152,7 @@ def test_preview_warns_when_the_configured_version_is_older(
 ) -> None:
     messages: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *a, **k: messages.append(message))
-    install(StackMocks(deployed=deployed))
+    m.install(StackMocks(deployed=deployed))
     _, out = build(LOCAL)  # configures 3.77.1
     assert out.values["deployed"] == deployed
     downgrade = [text for text in messages if "older than the deployed" in text]

@@ -18,11 +18,6 @@ BASE: dict[str, Any] = {
 }
 
 
-@pytest.fixture
-def mocks() -> m.RecordingMocks:
-    return m.install()
-
-
 def _outputs(pki: Pki) -> dict[str, Any]:
     return {
         "ca_pem": pki.ca_pem,

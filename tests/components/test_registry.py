@@ -284,6 +284,8 @@ def test_without_docker_only_the_other_formats_are_laid_out() -> None:
 
 def test_tasks_left_to_the_ui_when_not_managed() -> None:
     assert registry_layout(maven_only(manage_tasks=False)).tasks == []
+
+
 PROD = Path(__file__).resolve().parents[2] / "Pulumi.prod.yaml"
 
 

@@ -103,9 +103,8 @@ print(json.dumps(results))
 def test_automation_stack_pin_and_downgrade_warning(tmp_path: Path, engine_bin: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    for package in ("operations", "dynamic_providers"):
+    for package in ("operations", "dynamic_providers", "settings"):
         shutil.copytree(REPO_ROOT / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(REPO_ROOT / "settings.py", project / "settings.py")
     (project / "tools").mkdir()
     shutil.copy2(REPO_ROOT / "tools" / "language_host.py", project / "tools" / "language_host.py")
     (project / "Pulumi.yaml").write_text("name: nexus-platform\nruntime:\n  name: python\n")

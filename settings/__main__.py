@@ -1,0 +1,5 @@
+"""``python -m settings``: print the configuration reference (the README's table) as Markdown."""
+
+from settings.reference import config_reference_markdown
+
+print(config_reference_markdown(), end="")

@@ -1,0 +1,489 @@
+"""The parts of the stack configuration: one pydantic model per config section.
+
+Each model carries the rules of its own keys (``field_validator``/``model_validator``); the rules
+that span sections live on :class:`settings.stack.StackSettings`. Keys are camelCase in the stack
+files (``nexus.dataDir``), snake_case in Python; unknown keys are refused.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from dynamic_providers.repositories import RepositorySpec
+
+# Sonatype documents 20 Docker connectors per instance as the supported maximum; above it,
+# path-based routing (one Nexus port, HAProxy rewrites to /repository/<name>/) is the alternative.
+MAX_DOCKER_CONNECTORS = 20
+# The Nexus connector port of a Docker repository is its external (HAProxy) port + 2000, as in the seed.
+BACKEND_PORT_OFFSET = 2000
+NEXUS_UI_PORT = 8081
+#: Sonatype's documented minimum open-file limit for the Nexus process.
+DEFAULT_NOFILE_LIMIT = 65536
+HTTP_PORT = 80
+HTTPS_PORT = 443
+# Nexus creates these on its first start (all in the blob store `default`).
+NEXUS_DEFAULT_REPOSITORIES = ("maven-central", "maven-public", "maven-releases", "maven-snapshots")
+NEXUS_DEFAULT_BLOB_STORE = "default"
+#: Docker's stop timeout below which Nexus may be killed before its database is closed.
+MIN_STOP_GRACE_SECONDS = 120
+#: Role ids this stack defines: pull from docker-all, and per team push (see TeamSettings.push_role).
+PULL_ROLE = "docker-pull"
+#: Prefix of the role ids Nexus itself defines (nx-admin, nx-anonymous, ...).
+NEXUS_ROLE_PREFIX = "nx-"
+
+# Nexus's name rule for repositories and blob stores, narrowed to lowercase because Docker
+# repository names must be lowercase since Nexus 3.89 (and a team name becomes part of them).
+_TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+# A pinned release tag such as 3.77.1 or 3.77.1-01 (optionally with a suffix like -java17).
+_PINNED_TAG = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z][0-9A-Za-z.]*)*$")
+_HEAP = re.compile(r"^\d+[mMgG]$")
+# Local (robot) user ids: what `docker login -u` accepts without quoting surprises; the HAProxy
+# stats user follows the same rule (written unquoted into `stats auth user:password`).
+USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# An LDAP group name becomes a Nexus role id: no spaces or slashes (they break the role URL).
+LDAP_GROUP = re.compile(r"^[^\s/\\]{1,255}$")
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
+# A host path written into haproxy.cfg and shell commands: no spaces, quotes or dot segments.
+SAFE_PATH = re.compile(r"^/[A-Za-z0-9._/@+-]+$")
+STATS_USER = USER_NAME
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def is_host(value: str) -> bool:
+    """A DNS name or an IP address (what HAProxy and certificates accept as a host)."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return bool(HOST_NAME.match(value))
+    return True
+
+
+class _Model(BaseModel):
+    """Base: camelCase keys, unknown keys rejected (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
+
+
+class NexusSettings(_Model):
+    version: str = Field(
+        description="Pinned sonatype/nexus3 image tag, e.g. 3.77.1. 'latest' is refused: a versioned "
+        "release is what makes a rollback possible."
+    )
+    image: str = Field("sonatype/nexus3", description="Image repository of Nexus.")
+    data_dir: str = Field(
+        "/data/nexus-data",
+        description="Host directory bind-mounted at /nexus-data; owned by UID 200. The unit of backup.",
+    )
+    heap: str = Field("2703m", description="JVM heap (-Xms and -Xmx), e.g. 2703m or 4g.")
+    max_direct_memory: str = Field("2703m", description="JVM -XX:MaxDirectMemorySize.")
+    extra_vm_params: str = Field("", description="Appended to INSTALL4J_ADD_VM_PARAMS.")
+    url: str | None = Field(
+        None,
+        description="Base URL the providers use to reach Nexus. Required when manageServer is false; "
+        "defaults to http://127.0.0.1:8081 for a local Docker engine, https://<uiHost>[:<haproxy.httpsPort>] "
+        "otherwise.",
+    )
+    manage_server: bool = Field(
+        True,
+        description="false = configure an existing Nexus at `url`: no container, certificate or HAProxy.",
+    )
+    accept_eula: bool = Field(
+        False,
+        description="Community Edition: accept Sonatype's EULA with the text Nexus returns. "
+        "The operator's decision; uploads and downloads stay blocked until it is accepted.",
+    )
+    adopt_existing: bool = Field(
+        False,
+        description="Manage objects that already exist in Nexus (same name) instead of failing on create.",
+    )
+    stop_grace_seconds: int = Field(
+        MIN_STOP_GRACE_SECONDS,
+        ge=MIN_STOP_GRACE_SECONDS,
+        description="Seconds Docker waits for Nexus to stop cleanly (at least 120).",
+    )
+    backup_dir: str = Field(
+        "/data/nexus-backups", description="Where data-directory snapshots are written before an upgrade."
+    )
+    keep_snapshots: int = Field(3, ge=1, le=100, description="Snapshots kept; older ones are pruned.")
+    manage_tasks: bool = Field(
+        True,
+        description="Manage the scheduled tasks (blob store compaction, Docker clean-up, database "
+        "backup). false = leave tasks to the Nexus UI: the open-source core cannot create tasks over REST.",
+    )
+    nofile_limit: int = Field(
+        DEFAULT_NOFILE_LIMIT,
+        ge=1024,
+        description="Open-file limit (ulimit nofile) of the Nexus container; 65536 is Sonatype's minimum. "
+        "A Docker Engine whose own limit is lower cannot start the container (`error setting rlimit "
+        "type 7`): lower it there (sandboxes, some CI runners), never in production.",
+    )
+
+    @field_validator("version")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        if not value or value.strip().lower() == "latest":
+            raise ValueError("must be a pinned release tag such as 3.77.1, not 'latest' or empty")
+        if not _PINNED_TAG.match(value):
+            raise ValueError(f"'{value}' is not a pinned release tag such as 3.77.1 or 3.77.1-01")
+        return value
+
+    @field_validator("heap", "max_direct_memory")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not _HEAP.match(value):
+            raise ValueError(f"'{value}' is not a JVM memory size such as 2703m or 4g")
+        return value
+
+    @field_validator("data_dir", "backup_dir")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/") or value.rstrip("/") == "":
+            raise ValueError(f"'{value}' must be an absolute path other than /")
+        return value.rstrip("/")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError(f"'{value}' is not an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @property
+    def vm_params(self) -> str:
+        params = [
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
+            f"-XX:MaxDirectMemorySize={self.max_direct_memory}",
+            "-Djava.util.prefs.userRoot=/nexus-data/javaprefs",
+        ]
+        if self.extra_vm_params:
+            params.append(self.extra_vm_params)
+        return " ".join(params)
+
+
+class DockerSettings(_Model):
+    enabled: bool = Field(
+        True,
+        description="false = a Maven/raw/npm/PyPI-only Nexus: no Docker repositories, connectors, "
+        "DockerToken realm or Docker roles (teams must then be empty). The open-source Nexus core "
+        "has no Docker format.",
+    )
+    pull_port: Port = Field(16000, description="External TLS port of the docker-all group (pull).")
+    hub_url: str = Field(
+        "https://registry-1.docker.io", description="Remote URL of the docker-hub proxy repository."
+    )
+    routing: Literal["connector", "path"] = Field(
+        "connector",
+        description="connector = one Nexus Docker connector per repository (the seed's way); path = "
+        "HAProxy routes each external port to /repository/<name>/ on 8081, for more than 20 repositories.",
+    )
+
+
+def team_role(team: str) -> str:
+    return f"docker-{team}-push"
+
+
+class TeamSettings(_Model):
+    name: str = Field(description="Team name; part of repository, blob store and role names (lowercase).")
+    release_port: Port = Field(description="External TLS port of docker-<team>-release (push releases).")
+    latest_port: Port = Field(description="External TLS port of docker-<team>-latest (push latest builds).")
+    deletion_protection: bool = Field(
+        True,
+        description="Protect the team's hosted repositories and blob store: removing the team then "
+        "fails the preview. Set false and run `pulumi up` first to really delete them.",
+    )
+    ldap_groups: list[str] = Field(
+        default_factory=list,
+        description="LDAP groups whose members may push to and pull from this team's repositories "
+        "(and pull from docker-all). Staff rotation is then a change in the directory, not here.",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _TEAM_NAME.match(value):
+            raise ValueError(
+                f"'{value}' is not a valid team name: lowercase letters, digits and hyphens, starting "
+                "with a letter or digit, at most 40 characters (Docker repository names must be "
+                "lowercase since Nexus 3.89)"
+            )
+        return value
+
+    @property
+    def release_repository(self) -> str:
+        return f"docker-{self.name}-release"
+
+    @property
+    def latest_repository(self) -> str:
+        return f"docker-{self.name}-latest"
+
+    @property
+    def push_role(self) -> str:
+        """The role that may push to and pull from the team's repositories."""
+        return team_role(self.name)
+
+
+class HaproxySettings(_Model):
+    mode: Literal["container", "host"] = Field(
+        "container",
+        description="container = official haproxy image next to Nexus; host = the seed's way, HAProxy "
+        "installed on the host, files written and reloaded with commands (locally or over SSH).",
+    )
+    image: str = Field("haproxy:2.8.16", description="Pinned HAProxy image for container mode.")
+    config_dir: str = Field("/etc/haproxy", description="Host mode: directory of haproxy.cfg and the PEM.")
+    http_port: Port = Field(HTTP_PORT, description="Public HTTP port (redirects to HTTPS).")
+    https_port: Port = Field(HTTPS_PORT, description="Public HTTPS port of the Nexus UI.")
+    stats_port: Port = Field(8404, description="Stats page port, bound to 127.0.0.1 only.")
+    stats_user: str = Field("haproxy-stats", description="Stats page user (its password is a secret).")
+    stats_password: SecretStr | None = Field(
+        None, description="Stats page password (secret). Generated when unset."
+    )
+    remove_on_destroy: bool = Field(
+        False,
+        description="Host mode: `destroy` stops and disables HAProxy and deletes the stack's haproxy.cfg, "
+        "PEM (private key) and stats password from the host. false: `destroy` leaves them and says so.",
+    )
+
+    @field_validator("stats_user")
+    @classmethod
+    def _stats_user(cls, value: str) -> str:
+        if not STATS_USER.match(value):
+            raise ValueError(
+                f"'{value}' is not a usable stats user: letters, digits, '.', '_' and '-', starting with "
+                "a letter or digit, at most 64 characters"
+            )
+        return value
+
+    @field_validator("config_dir")
+    @classmethod
+    def _safe_dir(cls, value: str) -> str:
+        if not SAFE_PATH.match(value) or "/../" in f"{value}/" or value.rstrip("/") == "":
+            raise ValueError(
+                f"'{value}' must be an absolute path other than / without spaces, quotes or '..'"
+            )
+        return value
+
+    @field_validator("stats_password")
+    @classmethod
+    def _single_line(cls, value: SecretStr | None) -> SecretStr | None:
+        text = value.get_secret_value() if value is not None else None
+        if text is not None and (not text or "\n" in text or "\r" in text):
+            raise ValueError("must be a non-empty single line")
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _pinned_image(cls, value: str) -> str:
+        tag = value.rsplit(":", 1)[1] if ":" in value.rsplit("/", 1)[-1] else ""
+        if not tag or tag == "latest":
+            raise ValueError(f"'{value}' must name a pinned tag, e.g. haproxy:2.8.16")
+        return value
+
+
+class CertificateSettings(_Model):
+    validity_days: int = Field(
+        825,
+        ge=1,
+        le=3650,
+        description="Server certificate validity. 825 days: Apple clients reject longer server "
+        "certificates even under a private CA.",
+    )
+    early_renewal_days: int = Field(
+        30, ge=1, description="`pulumi up` renews the server certificate this many days before expiry."
+    )
+    organization: str = Field("nexus-platform", description="Organization in the CA and server subject.")
+    certificate_pem: SecretStr | None = Field(
+        None, description="Bring your own: server certificate PEM (skips the generated PKI)."
+    )
+    chain_pem: SecretStr | None = Field(None, description="Bring your own: intermediate chain PEM.")
+    private_key_pem: SecretStr | None = Field(None, description="Bring your own: server private key PEM.")
+    ca_pem: str | None = Field(
+        None, description="Bring your own: the CA that clients must trust (exported as caPem)."
+    )
+
+    @model_validator(mode="after")
+    def _early_renewal_within_validity(self) -> CertificateSettings:
+        if self.early_renewal_days >= self.validity_days:
+            raise ValueError("earlyRenewalDays must be smaller than validityDays")
+        return self
+
+    @property
+    def bring_your_own(self) -> bool:
+        return self.certificate_pem is not None or self.private_key_pem is not None
+
+
+class LdapSettings(_Model):
+    """The directory Nexus authenticates people against (the seed's LDAP dialog, as config)."""
+
+    name: str = Field("ldap", description="Name of the LDAP connection in Nexus.")
+    protocol: Literal["ldap", "ldaps"] = Field("ldaps", description="ldaps (TLS) or ldap.")
+    host: str = Field(description="LDAP server host name, e.g. ldap.example.com.")
+    port: Port | None = Field(None, description="LDAP port; default 636 for ldaps, 389 for ldap.")
+    search_base: str = Field(description="Search base DN, e.g. dc=example,dc=com.")
+    auth_scheme: Literal["NONE", "SIMPLE", "DIGEST_MD5", "CRAM_MD5"] = Field(
+        "SIMPLE", description="How Nexus binds: SIMPLE with bindDn and bindPassword, or NONE (anonymous)."
+    )
+    bind_dn: str | None = Field(None, description="Bind DN, e.g. uid=nexus,ou=services,dc=example,dc=com.")
+    bind_password: SecretStr | None = Field(
+        None, description="Bind password (secret; write-only in Nexus). Required unless authScheme is NONE."
+    )
+    auth_realm: str | None = Field(None, description="SASL realm, for DIGEST_MD5 and CRAM_MD5 only.")
+    use_trust_store: bool = Field(
+        False,
+        description="true = trust the certificates in Nexus's own trust store (add a private CA there); "
+        "false = the JVM's default trust store.",
+    )
+    connection_timeout_seconds: int = Field(30, ge=1, le=3600, description="LDAP connection timeout.")
+    connection_retry_delay_seconds: int = Field(
+        300, ge=0, description="Wait before retrying a failed server."
+    )
+    max_incidents_count: int = Field(3, ge=0, description="Retries before the server is blacklisted.")
+    user_base_dn: str = Field("ou=people", description="Users' DN relative to searchBase.")
+    user_subtree: bool = Field(False, description="Users may be below userBaseDn.")
+    user_object_class: str = Field("inetOrgPerson", description="Object class of users.")
+    user_ldap_filter: str = Field("", description="Extra LDAP filter for users, e.g. (memberOf=...).")
+    user_id_attribute: str = Field("uid", description="Attribute holding the login name.")
+    user_real_name_attribute: str = Field("cn", description="Attribute holding the full name.")
+    user_email_address_attribute: str = Field("mail", description="Attribute holding the e-mail address.")
+    group_type: Literal["static", "dynamic"] = Field(
+        "static",
+        description="static = groups list their members (groupOfNames); dynamic = users list their "
+        "groups (memberOf).",
+    )
+    group_base_dn: str = Field("ou=groups", description="Groups' DN relative to searchBase (static).")
+    group_subtree: bool = Field(False, description="Groups may be below groupBaseDn (static).")
+    group_object_class: str = Field("groupOfNames", description="Object class of groups (static).")
+    group_id_attribute: str = Field("cn", description="Attribute holding the group name (static).")
+    group_member_attribute: str = Field("member", description="Attribute listing members (static).")
+    group_member_format: str = Field(
+        "${dn}", description="How members are written: ${dn} or ${username} (static)."
+    )
+    user_member_of_attribute: str = Field(
+        "memberOf", description="Attribute listing a user's groups (dynamic)."
+    )
+    ca_pem: str | None = Field(
+        None,
+        description="ldaps: the CA that signed the directory's certificate, trusted by the directory "
+        "check (default: the system's CAs). Nexus itself trusts its own trust store (useTrustStore).",
+    )
+    verify: Literal["local", "ssh", "skip"] = Field(
+        "local",
+        description="Where `pulumi up` checks these settings against the directory before Nexus gets "
+        "them: local = from where `up` runs; ssh = through the dockerHost ssh:// target (a directory "
+        "reachable only from the Nexus host); skip = not checked (see the README's LDAP section).",
+    )
+
+    @property
+    def resolved_port(self) -> int:
+        return self.port or (636 if self.protocol == "ldaps" else 389)
+
+
+class RobotUserSettings(_Model):
+    """A local Nexus user for machines (CI), with a password kept as a stack secret."""
+
+    user_id: str = Field(description="Login name, e.g. ci-platform.")
+    password: SecretStr = Field(description="Password (secret).")
+    first_name: str | None = Field(None, description="First name shown in Nexus; default the user id.")
+    last_name: str = Field("robot", description="Last name shown in Nexus.")
+    email_address: str | None = Field(None, description="E-mail; default <userId>@<domain>.")
+    teams: list[str] = Field(
+        default_factory=list, description="Teams whose repositories it may push to (and pull from)."
+    )
+    pull: bool = Field(False, description="May pull from docker-all (implied by teams).")
+    roles: list[str] = Field(default_factory=list, description="Other Nexus role ids to grant.")
+    enabled: bool = Field(True, description="false = the user exists but is disabled.")
+
+    @field_validator("user_id")
+    @classmethod
+    def _user_id(cls, value: str) -> str:
+        if not USER_NAME.match(value) or value in {"admin", "anonymous"}:
+            raise ValueError(
+                f"'{value}' is not a valid robot user id: letters, digits, '.', '_' and '-', starting "
+                "with a letter or digit, at most 64 characters, and not admin or anonymous"
+            )
+        return value
+
+
+class AccessSettings(_Model):
+    """Who may pull and push: anonymous access, LDAP groups and robot users."""
+
+    anonymous_pull: bool = Field(
+        False,
+        description="true = anyone may pull from docker-all without logging in (and nothing else); "
+        "false (default) = anonymous access is off.",
+    )
+    pull_ldap_groups: list[str] = Field(
+        default_factory=list, description="LDAP groups whose members may pull from docker-all."
+    )
+    admin_ldap_groups: list[str] = Field(
+        default_factory=list, description="LDAP groups whose members are Nexus administrators (nx-admin)."
+    )
+    robots: list[RobotUserSettings] = Field(
+        default_factory=list, description="Local users for machines, e.g. CI pushing images."
+    )
+
+
+class RetentionSettings(_Model):
+    """How long images are kept. The Docker clean-up tasks run on every edition regardless."""
+
+    release_days: int | None = Field(
+        None,
+        ge=1,
+        description="Release repositories keep everything by default; a number of days removes "
+        "release images published longer ago. Needs Nexus Pro (cleanup policy REST API).",
+    )
+    latest_days: int | None = Field(
+        None,
+        ge=1,
+        description="Remove images from latest repositories not downloaded for this many days. "
+        "Needs Nexus Pro (cleanup policy REST API).",
+    )
+
+
+class RepositorySettings(_Model):
+    """A Maven, npm, PyPI or raw repository: the other reasons to run Nexus."""
+
+    name: str = Field(description="Repository name, e.g. maven-central.")
+    format: Literal["maven2", "npm", "pypi", "raw"] = Field(description="Repository format.")
+    type: Literal["hosted", "proxy", "group"] = Field(description="hosted, proxy or group.")
+    blob_store: str = Field(
+        "default", description="File blob store (created unless `default`, which Nexus has)."
+    )
+    remote_url: str | None = Field(None, description="Proxy: the remote repository URL.")
+    members: list[str] = Field(
+        default_factory=list, description="Group: member repositories, in resolution order."
+    )
+    write_policy: Literal["ALLOW", "ALLOW_ONCE", "DENY"] | None = Field(
+        None, description="Hosted: ALLOW (redeploy), ALLOW_ONCE (default: no redeploy) or DENY."
+    )
+    version_policy: Literal["RELEASE", "SNAPSHOT", "MIXED"] | None = Field(
+        None, description="Maven: RELEASE (default), SNAPSHOT or MIXED."
+    )
+    deletion_protection: bool = Field(
+        True, description="Hosted repositories are protected: removing one fails the preview."
+    )
+    adopt: bool = Field(
+        False,
+        description="The repository already exists in Nexus (e.g. Nexus's own maven-releases): manage it "
+        "instead of failing. Its blobStore must be the one it has (Nexus cannot move a repository); "
+        "`destroy` leaves it in Nexus.",
+    )
+
+    def to_spec(self) -> RepositorySpec:
+        return RepositorySpec(
+            name=self.name,
+            format=self.format,
+            type=self.type,
+            blob_store=self.blob_store,
+            remote_url=self.remote_url,
+            members=tuple(self.members),
+            write_policy=self.write_policy,
+            version_policy=self.version_policy,
+        )
