@@ -32,7 +32,7 @@ import pulumi
 
 from components.options import child_options
 from dynamic_providers.tasks import Task, TaskSpec
-from operations.versions import compare
+from reach.versions import compare
 from settings import StackSettings
 
 Database = Literal["auto", "h2", "orientdb", "postgresql"]

@@ -12,8 +12,8 @@ from typing import Any
 import pulumi
 
 from components.options import child_options
-from components.ssh import parse_ssh_host
-from dynamic_providers.first_run import NexusFirstRun, SshSource
+from dynamic_providers.first_run import NexusFirstRun
+from reach.host import parse_ssh_host
 from settings import SettingsError, SettingsIssue, StackSettings
 
 DEFAULT_WAIT_SECONDS = 600  # Nexus takes 2-3 minutes on a first start; slow hosts more
@@ -42,8 +42,7 @@ class FirstRun(pulumi.ComponentResource):
         super().__init__("nexus-platform:components:FirstRun", name, None, opts)
         if settings.admin_password is None:
             raise SettingsError([SettingsIssue("adminPassword", "is required to configure Nexus")])
-        target = parse_ssh_host(settings.docker_host)
-        ssh = SshSource(target.user, target.host, target.port) if target else None
+        ssh = parse_ssh_host(settings.docker_host)
         key = settings.ssh_private_key
         self.resource = NexusFirstRun(
             "nexus-first-run",

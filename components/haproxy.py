@@ -82,7 +82,6 @@ from components.haproxy_config import (
     render_haproxy_config,
 )
 from components.nexus_server import (
-    AS_ROOT_PREFIX,
     CONTAINER_NAME,
     LOOPBACK,
     HostAccess,
@@ -90,6 +89,7 @@ from components.nexus_server import (
     docker_cli_prefix,
 )
 from components.pki import Pki
+from reach.host import as_root
 from settings import NEXUS_UI_PORT, SettingsError, SettingsIssue, StackSettings, load_stack_file
 
 TYPE_TOKEN = "nexus-platform:components:Haproxy"
@@ -206,11 +206,6 @@ def _double_quoted(value: str) -> str:
 def environment_file_lines(password: str, haproxy_config_path: str) -> str:
     """The two managed lines of /etc/default/haproxy (they start the deploy command's stdin)."""
     return f"{STATS_PASSWORD_ENV}={_double_quoted(password)}\nCONFIG={_double_quoted(haproxy_config_path)}\n"
-
-
-def as_root(script: str) -> str:
-    """Run ``script`` with ``sh -c`` as root (directly, or through ``sudo -n``); stdin passes through."""
-    return f"{AS_ROOT_PREFIX}exec $S sh -c {shlex.quote(script)}"
 
 
 def deploy_stdin(environment_lines: str, pem_bundle: str, config_text: str) -> str:

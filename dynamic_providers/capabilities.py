@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynamic_providers.client import NexusClient, NexusError, NotFoundError, ServerInfo, version_tuple
+from dynamic_providers.client import NexusClient, NexusError, NotFoundError
+from reach.nexus import ServerInfo, version_tuple
 
 DOCKER_TOKEN_REALM = "DockerToken"
 LDAP_REALM = "LdapRealm"

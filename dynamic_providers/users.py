@@ -24,6 +24,11 @@ _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
 RESERVED_USERS = ("admin", "anonymous")
 
 
+
+def change_password(client: NexusClient, user_id: str, password: str) -> None:
+    """The text/plain change-password call (the first run's admin takeover uses it too)."""
+    client.request("PUT", f"/v1/security/users/{user_id}/change-password", text_body=password, ok=(204,))
+
 class UserSpec(Spec):
     user_id: str
     first_name: str
@@ -131,7 +136,7 @@ class UserProvider(NexusProvider[UserSpec]):
         client.put(f"/v1/security/users/{object_id}", to_api(spec, with_password=False))
 
     def set_password(self, client: NexusClient, user_id: str, password: str) -> None:
-        client.request("PUT", f"/v1/security/users/{user_id}/change-password", text_body=password, ok=(204,))
+        change_password(client, user_id, password)
 
     def create(self, props: dict[str, Any]) -> Any:
         result = super().create(props)

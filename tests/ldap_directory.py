@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from operations.host import stop_process
+from reach.host import stop_process
 from tests.components.haproxy_helpers import free_ports, make_test_pki
 
 BASE = "dc=example,dc=com"

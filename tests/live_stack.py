@@ -35,7 +35,7 @@ import requests
 
 from components.haproxy import Haproxy, HaproxyArgs
 from components.nexus_server import NexusServer, NexusServerArgs
-from operations.host import LocalShell
+from reach.host import LocalShell
 from settings import StackSettings, parse_settings
 from tests.components import declared_containers as dc
 from tests.components import mocks as m

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 PROGRAM = """\
 import pulumi
 from dynamic_providers.deployed_version import DeployedVersion
-from operations.versions import downgrade_warning
+from reach.versions import downgrade_warning
 
 version = pulumi.Config("nexus-platform").require_object("nexus")["version"]
 deployed = DeployedVersion("nexus-deployed-version", version)

@@ -47,10 +47,10 @@ from components.nexus_server import (
     snapshot_commands,
 )
 from operations import cli
-from operations.host import LocalShell
 from operations.smoke import Check, NexusEndpoint, SmokeReport
-from operations.snapshots import RESTORED_MARKER, last_record, restore_script
 from operations.stack import StackSteps
+from reach.host import LocalShell
+from reach.snapshots import RESTORED_MARKER, last_record, restore_script
 from settings import DEFAULT_NOFILE_LIMIT, StackSettings, parse_settings
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine, unavailable
 from tests.operations.cli_steps import cli_on

@@ -35,10 +35,10 @@ import requests
 import yaml
 
 from operations import cli
-from operations.host import LocalShell
 from operations.smoke import NexusEndpoint, SmokeReport
 from operations.stack import StackSteps
 from operations.upgrade import Preview
+from reach.host import LocalShell
 from settings import PROJECT, load_stack_file
 from tests.components import mocks as m
 from tests.live_stack import LABEL_KEY, LABEL_VALUE, LiveStack, declare

@@ -34,9 +34,9 @@ import pytest
 import requests
 
 from operations import cli
-from operations.host import LocalShell
 from operations.smoke import NexusEndpoint, SmokeReport
-from operations.versions import Database
+from reach.host import LocalShell
+from reach.versions import Database
 from settings import load_stack_file
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine, unavailable
 from tests.live_stack import ADMIN_PASSWORD, LiveStack, PlatformImages, running_stack

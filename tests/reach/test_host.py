@@ -5,11 +5,23 @@ from __future__ import annotations
 import os
 import shlex
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from operations.host import LocalShell, ShellError, SshShell, private_key_file, run_checked, shell_for
+from reach.host import (
+    LocalShell,
+    ShellError,
+    SshShell,
+    SshTarget,
+    as_root,
+    parse_ssh_host,
+    pem_file,
+    private_key_file,
+    run_checked,
+    shell_for,
+)
 
 
 def test_local_engine_runs_sh_with_the_docker_host() -> None:
@@ -57,3 +69,37 @@ def test_private_key_file_is_private_and_removed() -> None:
 def test_failures_carry_the_stderr_tail() -> None:
     with pytest.raises(ShellError, match="boom"):
         run_checked(LocalShell(), "echo boom >&2; exit 3", "thing")
+
+
+def test_as_root_wraps_the_script_for_sudo() -> None:
+    wrapped = as_root("echo 'it''s'")
+    assert wrapped.startswith('S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; exec $S sh -c ')
+    result = subprocess.run(["/bin/sh", "-c", wrapped.replace("exec $S ", "exec ")], capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    assert result.stdout == "its\n"
+
+
+@pytest.mark.parametrize(
+    ("docker_host", "target"),
+    [
+        ("ssh://ops@docker.example.test", SshTarget("ops", "docker.example.test", 22)),
+        ("ssh://ops@10.0.0.5:2222", SshTarget("ops", "10.0.0.5", 2222)),
+        ("unix:///var/run/docker.sock", None),
+        ("tcp://docker.example.test:2376", None),
+        ("ssh://docker.example.test", None),  # no user: not a target the scripts can use
+        ("ssh://ops@host/path", None),
+    ],
+)
+def test_parse_ssh_host(docker_host: str, target: SshTarget | None) -> None:
+    assert parse_ssh_host(docker_host) == target
+
+
+def test_pem_file_holds_the_certificate_until_the_block_ends() -> None:
+    pem = "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n"
+    with pem_file(pem) as path:
+        assert path is not None and path.endswith(".pem")
+        assert Path(path).read_text() == pem
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert not Path(path).exists()
+    with pem_file(None) as none:
+        assert none is None

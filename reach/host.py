@@ -1,9 +1,12 @@
-"""Run the operations' shell scripts on the Docker host: locally, or over SSH.
+"""Reaching the Docker host: the one place for how the project gets a shell there.
 
-The same idea as the components' ``HostAccess``: a ``unix://`` Docker host is this machine, an
-``ssh://user@host[:port]`` one is reached with the system ``ssh`` client (``BatchMode=yes``: it fails
-instead of prompting; the key from the stack's ``sshPrivateKey`` or the SSH agent). The script is
-sent as one argument of ``sh -c`` so the remote login shell never parses it.
+A ``unix://`` Docker host is this machine; an ``ssh://user@host[:port]`` one (:func:`parse_ssh_host`)
+is reached with the system ``ssh`` client (``BatchMode=yes``: it fails instead of prompting; the key
+from the stack's ``sshPrivateKey`` in a 0600 temporary file, :func:`secret_file`, or the SSH agent).
+A script is sent as one argument of ``sh -c`` so the remote login shell never parses it; what must
+run as root starts with :data:`AS_ROOT_PREFIX` (root directly, else ``sudo -n``: fails, never
+prompts). Used by the first run (reading ``admin.password``), the components' command resources and
+the operations alike; the scripts themselves are templates (:mod:`reach.templates`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,35 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 _SSH_HOST = re.compile(r"^ssh://(?P<user>[^@\s/]+)@(?P<host>[^\s/:]+)(:(?P<port>\d+))?$")
+
+#: Run the rest of a shell command as root: directly when already root, else through `sudo -n`
+#: (fails instead of prompting). Use ``$S`` before each command that needs root.
+AS_ROOT_PREFIX = 'S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; '
+#: The same ``$S`` for a host whose files the operator owns (no root needed).
+NOT_AS_ROOT_PREFIX = "S=; "
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    user: str
+    host: str
+    port: int = 22
+
+    def __str__(self) -> str:
+        return f"{self.user}@{self.host}"
+
+
+def parse_ssh_host(docker_host: str) -> SshTarget | None:
+    """``ssh://user@host[:port]`` -> :class:`SshTarget`; None for anything else."""
+    match = _SSH_HOST.match(docker_host)
+    if not match:
+        return None
+    return SshTarget(match["user"], match["host"], int(match["port"] or 22))
+
+
+def as_root(script: str) -> str:
+    """Run ``script`` with ``sh -c`` as root (directly, or through ``sudo -n``); stdin passes through."""
+    return f"{AS_ROOT_PREFIX}exec $S sh -c {shlex.quote(script)}"
 
 
 @dataclass(frozen=True)
@@ -99,14 +131,26 @@ def shell_for(docker_host: str, *, identity_file: str | None = None, stream: boo
     """The shell that reaches ``docker_host``; tcp:// engines offer none (an error that says so)."""
     if docker_host.startswith("unix://"):
         return LocalShell(env={"DOCKER_HOST": docker_host}, stream=stream)
-    match = _SSH_HOST.match(docker_host)
-    if match:
-        return SshShell(
-            match["user"], match["host"], int(match["port"] or 22), identity_file=identity_file, stream=stream
-        )
+    target = parse_ssh_host(docker_host)
+    if target:
+        return SshShell(target.user, target.host, target.port, identity_file=identity_file, stream=stream)
     raise ValueError(
         f"dockerHost {docker_host} offers no shell: snapshots and restores need unix:// or ssh://user@host"
     )
+
+
+@contextmanager
+def secret_file(content: str, *, prefix: str = "nexus-", suffix: str = "") -> Iterator[str]:
+    """``content`` in a temporary file only its owner may read (0600, written after the chmod),
+    removed on exit; a missing final newline is added (``ssh`` refuses a key without one)."""
+    handle = tempfile.NamedTemporaryFile("w", prefix=prefix, suffix=suffix, delete=False)  # noqa: SIM115
+    try:
+        with handle:
+            os.chmod(handle.name, 0o600)
+            handle.write(content if content.endswith("\n") else content + "\n")
+        yield handle.name
+    finally:
+        os.unlink(handle.name)
 
 
 @contextmanager
@@ -115,14 +159,18 @@ def private_key_file(key: str | None) -> Iterator[str | None]:
     if not key:
         yield None
         return
-    handle = tempfile.NamedTemporaryFile("w", prefix="nexus-ssh-", delete=False)  # noqa: SIM115
-    try:
-        os.chmod(handle.name, 0o600)
-        with handle:
-            handle.write(key if key.endswith("\n") else key + "\n")
-        yield handle.name
-    finally:
-        os.unlink(handle.name)
+    with secret_file(key, prefix="nexus-ssh-") as path:
+        yield path
+
+
+@contextmanager
+def pem_file(pem: str | None) -> Iterator[str | None]:
+    """A CA certificate (PEM) in a temporary file for ``verify=``/``--cacert`` (None: none given)."""
+    if not pem:
+        yield None
+        return
+    with secret_file(pem, suffix=".pem") as path:
+        yield path
 
 
 def run_checked(shell: Shell, script: str, what: str, *, timeout: float | None = None) -> str:
@@ -137,10 +185,16 @@ def quote_argv(argv: Sequence[str]) -> str:
 
 
 def ssh_argv(
-    user: str, host: str, port: int = 22, identity_file: str | None = None, *options: str
+    user: str,
+    host: str,
+    port: int = 22,
+    identity_file: str | None = None,
+    *options: str,
+    connect_timeout: int = 30,
 ) -> list[str]:
-    """``ssh`` to ``user@host`` as the operations run it (batch mode, the stack's key if any)."""
-    argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-p", str(port), *options]
+    """``ssh`` to ``user@host`` without prompts (batch mode), with the stack's key if any."""
+    argv = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={connect_timeout}", "-p", str(port)]
+    argv += options
     if identity_file:
         argv += ["-i", identity_file, "-o", "IdentitiesOnly=yes"]
     return [*argv, f"{user}@{host}"]
@@ -157,15 +211,15 @@ def ssh_tunnel(
 ) -> Iterator[tuple[str, int]]:
     """A local port forwarded through the ``ssh://`` Docker host to ``target_host:target_port``, so
     a connection starts from that host (``ssh -N -L``); yields the local (host, port)."""
-    match = _SSH_HOST.match(docker_host)
-    if not match:
+    target = parse_ssh_host(docker_host)
+    if target is None:
         raise ValueError(f"dockerHost {docker_host} is not ssh://user@host[:port]: no host to tunnel through")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         local_port = probe.getsockname()[1]
     with private_key_file(private_key) as identity:
         argv = ssh_argv(
-            match["user"], match["host"], int(match["port"] or 22), identity,
+            target.user, target.host, target.port, identity,
             "-N", "-o", "ExitOnForwardFailure=yes",
             "-L", f"127.0.0.1:{local_port}:{target_host}:{target_port}",
         )  # fmt: skip

@@ -18,7 +18,7 @@ looks for a snapshot of X. The archive is written as ``.tar.partial`` and rename
 record is written last, so a listing only ever sees finished snapshots.
 
 Everything that touches the host is a POSIX shell script built here and run by
-:mod:`operations.host` locally or over SSH; the NexusServer component runs the same
+:mod:`reach.host` locally or over SSH; the NexusServer component runs the same
 :func:`snapshot_script` as a pulumi-command ``Command`` before the container is replaced.
 """
 
@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from operations.versions import same_release
+from reach.host import AS_ROOT_PREFIX, NOT_AS_ROOT_PREFIX
+from reach.versions import same_release
 
 PREFIX = "nexus-data-"
 ARCHIVE_SUFFIX = ".tar"
@@ -42,10 +43,6 @@ RECORD_SUFFIX = ".json"
 RESTORED_MARKER = ".restored.json"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 CONTAINER = "nexus"
-
-#: Run the rest as root: directly when already root, else through `sudo -n` (fails, never prompts).
-AS_ROOT_PREFIX = 'S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; '
-NOT_AS_ROOT_PREFIX = "S=; "
 
 _NAME = re.compile(r"^nexus-data-(?P<version>[0-9A-Za-z][0-9A-Za-z.\-]*)-(?P<stamp>\d{8}T\d{6}Z)$")
 _SAFE_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]*$")
@@ -403,7 +400,7 @@ def database_files_script(paths: HostPaths) -> str:
     """The database files under ``<dataDir>/db`` (two levels deep), one relative path a line.
 
     Enough to tell OrientDB (``config/database.ocf``, ``*.pcl``, ``*.cpm``) from H2 (``nexus.mv.db``):
-    :func:`operations.versions.database_of`. Prints nothing for a missing or empty ``db/``.
+    :func:`reach.versions.database_of`. Prints nothing for a missing or empty ``db/``.
     """
     return paths.preamble() + (
         r"""$S test -d "$data/db" || exit 0
@@ -522,10 +519,3 @@ done
 """
     )
 
-
-if __name__ == "__main__":
-    import sys
-
-    from operations.cli import snapshots_main
-
-    sys.exit(snapshots_main())
