@@ -18,11 +18,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from .conftest import REPO_ROOT
-
-pytestmark = pytest.mark.e2e
 
 PROGRAM = """\
 import pulumi
