@@ -11,6 +11,7 @@ the operations alike; the scripts themselves are templates (:mod:`reach.template
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -21,7 +22,12 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
+
+import jinja2
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 _SSH_HOST = re.compile(r"^ssh://(?P<user>[^@\s/]+)@(?P<host>[^\s/:]+)(:(?P<port>\d+))?$")
 
@@ -48,6 +54,33 @@ def parse_ssh_host(docker_host: str) -> SshTarget | None:
     if not match:
         return None
     return SshTarget(match["user"], match["host"], int(match["port"] or 22))
+
+
+@functools.cache
+def _scripts() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    environment.filters["q"] = lambda value: shlex.quote(str(value))
+    return environment
+
+
+def render_script(template: str, **context: Any) -> str:
+    """The shell script ``templates/<template>`` with ``context`` (``{{ x | q }}`` quotes a value for
+    sh; a name the template uses and ``context`` lacks is an error, not an empty string)."""
+    return _scripts().get_template(template).render(**context)
+
+
+@functools.cache
+def script_fragment(name: str) -> str:
+    """A piece of shell kept as is in ``templates/<name>`` (no values in it: the caller sets the
+    shell variables it uses, quoted, before it)."""
+    return (TEMPLATE_DIR / name).read_text(encoding="utf-8")
 
 
 def as_root(script: str) -> str:

@@ -130,4 +130,3 @@ def parse_server_header(value: str | None) -> ServerInfo:
 def version_tuple(version: str) -> tuple[int, ...]:
     """3.77.1-01 -> (3, 77, 1, 1); non-numeric suffixes are ignored."""
     return tuple(int(part) for part in re.findall(r"\d+", version)[:4])
-

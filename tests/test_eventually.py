@@ -63,6 +63,7 @@ def test_consistently_fails_at_the_first_false() -> None:
         consistently(lambda: next(answers), seconds=60, message="restarted", clock=fake_clock(),
                      sleep=no_sleep)  # fmt: skip
     probes: list[int] = []
+
     def probe() -> bool:
         probes.append(1)
         return True

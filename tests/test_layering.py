@@ -176,10 +176,7 @@ def _write(root: Path, files: Mapping[str, str]) -> dict[str, Path]:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return {
-        module_name_in(root, path): path
-        for path in root.rglob("*.py")
-    }
+    return {module_name_in(root, path): path for path in root.rglob("*.py")}
 
 
 def module_name_in(root: Path, path: Path) -> str:

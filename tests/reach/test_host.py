@@ -8,9 +8,11 @@ import stat
 import subprocess
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from reach.host import (
+    TEMPLATE_DIR,
     LocalShell,
     ShellError,
     SshShell,
@@ -19,7 +21,9 @@ from reach.host import (
     parse_ssh_host,
     pem_file,
     private_key_file,
+    render_script,
     run_checked,
+    script_fragment,
     shell_for,
 )
 
@@ -103,3 +107,37 @@ def test_pem_file_holds_the_certificate_until_the_block_ends() -> None:
     assert not Path(path).exists()
     with pem_file(None) as none:
         assert none is None
+
+
+def test_render_script_quotes_values_and_refuses_missing_ones(tmp_path: Path) -> None:
+    script = render_script(
+        "haproxy-teardown.sh.j2",
+        cfg="/etc/haproxy/it's here.cfg", pem="/p.pem", env="/e", remove=False, stats_password_env="X",
+    )  # fmt: skip
+    assert "cfg='/etc/haproxy/it'\"'\"'s here.cfg'" in script
+    result = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True)
+    assert "/etc/haproxy/it's here.cfg" in result.stdout  # the value, as the shell sees it
+    with pytest.raises(jinja2.UndefinedError, match="remove"):
+        render_script("haproxy-teardown.sh.j2", cfg="/c", pem="/p", env="/e", stats_password_env="X")
+
+
+FRAGMENTS = sorted(str(path.relative_to(TEMPLATE_DIR)) for path in TEMPLATE_DIR.rglob("*.sh"))
+
+
+@pytest.mark.parametrize("fragment", FRAGMENTS)
+def test_every_script_fragment_is_valid_sh(fragment: str) -> None:
+    check = subprocess.run(
+        ["/bin/sh", "-n"], input=script_fragment(fragment), capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATE_DIR.glob("*.sh.j2")))
+def test_every_shell_template_renders_to_valid_sh(template: str) -> None:
+    values: dict[str, object] = {
+        "cfg": "/c", "pem": "/p", "env": "/e", "config_mark": "#--- mark", "settle_seconds": 3,
+        "stats_password_env": "STATS", "remove": True,
+    }  # fmt: skip
+    script = render_script(template, **values)
+    check = subprocess.run(["/bin/sh", "-n"], input=script, capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
