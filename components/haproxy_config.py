@@ -21,11 +21,9 @@ import ipaddress
 import re
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-import jinja2
-
+from reach.host import templates
 from settings import BACKEND_PORT_OFFSET, NEXUS_UI_PORT, STATS_USER  # the convention lives with the config
 
 Mode = Literal["container", "host"]
@@ -58,7 +56,6 @@ MOZILLA_INTERMEDIATE_CIPHERSUITES = (
 #: (Debian 12). Prepend it when every target runs OpenSSL >= 3.5.
 DEFAULT_TLS_CURVES = "X25519:prime256v1:secp384r1"
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAME = "haproxy.cfg.j2"
 
 # Nexus repository names: letters, digits, '.', '_' and '-', not starting with '.' or '_'. The name
@@ -272,17 +269,6 @@ def blocked_paths_regex(paths: tuple[str, ...]) -> str:
     return "^/+(" + "|".join(alternatives) + ")(/|$)"
 
 
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-
-
 def render_haproxy_config(spec: HaproxySpec) -> str:
     """Render ``haproxy.cfg`` for ``spec``. Deterministic: same spec, same text."""
     context: dict[str, Any] = {
@@ -312,7 +298,7 @@ def render_haproxy_config(spec: HaproxySpec) -> str:
             for connector in spec.connectors
         ],
     }
-    return _environment().get_template(TEMPLATE_NAME).render(context)
+    return templates().get_template(TEMPLATE_NAME).render(context)
 
 
 # --------------------------------------------------------------------------------------------

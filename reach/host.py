@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -57,7 +57,9 @@ def parse_ssh_host(docker_host: str) -> SshTarget | None:
 
 
 @functools.cache
-def _scripts() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
+    """The project's templates (``templates/``): haproxy.cfg and the host scripts. Strict (an
+    undefined name is an error), blocks trimmed, the final newline kept; ``q`` quotes for sh."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         undefined=jinja2.StrictUndefined,
@@ -73,7 +75,7 @@ def _scripts() -> jinja2.Environment:
 def render_script(template: str, **context: Any) -> str:
     """The shell script ``templates/<template>`` with ``context`` (``{{ x | q }}`` quotes a value for
     sh; a name the template uses and ``context`` lacks is an error, not an empty string)."""
-    return _scripts().get_template(template).render(**context)
+    return templates().get_template(template).render(**context)
 
 
 @functools.cache
@@ -107,6 +109,22 @@ class ShellError(RuntimeError):
         self.result = result
 
 
+def _run(
+    argv: list[str], *, stream: bool, timeout: float | None, env: Mapping[str, str] | None = None
+) -> ShellResult:
+    """Run ``argv``: stdout captured; stderr captured too, or passed to the terminal (``stream``)."""
+    completed = subprocess.run(
+        argv,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=None if stream else subprocess.PIPE,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return ShellResult(completed.returncode, completed.stdout, completed.stderr or "")
+
+
 class Shell(Protocol):
     def run(self, script: str, *, timeout: float | None = None) -> ShellResult: ...
 
@@ -122,16 +140,7 @@ class LocalShell:
         return ["/bin/sh", "-c", script]
 
     def run(self, script: str, *, timeout: float | None = None) -> ShellResult:
-        completed = subprocess.run(
-            self.argv(script),
-            env={**os.environ, **self.env},
-            stdout=subprocess.PIPE,
-            stderr=None if self.stream else subprocess.PIPE,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        return ShellResult(completed.returncode, completed.stdout, completed.stderr or "")
+        return _run(self.argv(script), stream=self.stream, timeout=timeout, env={**os.environ, **self.env})
 
 
 @dataclass(frozen=True)
@@ -149,15 +158,7 @@ class SshShell:
         return [*argv, "--", f"sh -c {shlex.quote(script)}"]
 
     def run(self, script: str, *, timeout: float | None = None) -> ShellResult:
-        completed = subprocess.run(
-            self.argv(script),
-            stdout=subprocess.PIPE,
-            stderr=None if self.stream else subprocess.PIPE,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        return ShellResult(completed.returncode, completed.stdout, completed.stderr or "")
+        return _run(self.argv(script), stream=self.stream, timeout=timeout)
 
 
 def shell_for(docker_host: str, *, identity_file: str | None = None, stream: bool = False) -> Shell:
@@ -173,9 +174,13 @@ def shell_for(docker_host: str, *, identity_file: str | None = None, stream: boo
 
 
 @contextmanager
-def secret_file(content: str, *, prefix: str = "nexus-", suffix: str = "") -> Iterator[str]:
+def secret_file(content: str | None, *, prefix: str = "nexus-", suffix: str = "") -> Iterator[str | None]:
     """``content`` in a temporary file only its owner may read (0600, written after the chmod),
-    removed on exit; a missing final newline is added (``ssh`` refuses a key without one)."""
+    removed on exit; a missing final newline is added (``ssh`` refuses a key without one). No
+    content, no file: None."""
+    if not content:
+        yield None
+        return
     handle = tempfile.NamedTemporaryFile("w", prefix=prefix, suffix=suffix, delete=False)  # noqa: SIM115
     try:
         with handle:
@@ -186,24 +191,14 @@ def secret_file(content: str, *, prefix: str = "nexus-", suffix: str = "") -> It
         os.unlink(handle.name)
 
 
-@contextmanager
-def private_key_file(key: str | None) -> Iterator[str | None]:
+def private_key_file(key: str | None) -> AbstractContextManager[str | None]:
     """The stack's SSH private key in a 0600 temporary file for ``ssh -i`` (None: the agent)."""
-    if not key:
-        yield None
-        return
-    with secret_file(key, prefix="nexus-ssh-") as path:
-        yield path
+    return secret_file(key, prefix="nexus-ssh-")
 
 
-@contextmanager
-def pem_file(pem: str | None) -> Iterator[str | None]:
+def pem_file(pem: str | None) -> AbstractContextManager[str | None]:
     """A CA certificate (PEM) in a temporary file for ``verify=``/``--cacert`` (None: none given)."""
-    if not pem:
-        yield None
-        return
-    with secret_file(pem, suffix=".pem") as path:
-        yield path
+    return secret_file(pem, suffix=".pem")
 
 
 def run_checked(shell: Shell, script: str, what: str, *, timeout: float | None = None) -> str:
