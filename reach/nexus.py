@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import requests
 
+from reach.versions import version_key
+
 STATUS_PATH = "/service/rest/v1/status"
 WRITABLE_PATH = "/service/rest/v1/status/writable"
 #: Readiness is noticed within a second of Nexus turning writable (one status GET each time).
@@ -116,8 +118,9 @@ class ServerInfo:
         """As the server names itself, e.g. ``Nexus/3.71.0-06 (OSS)``."""
         return f"Nexus/{self.version or '?'} ({self.edition or '?'})"
 
-    def version_tuple(self) -> tuple[int, ...]:
-        return version_tuple(self.version or "0")
+    def version_key(self) -> tuple[int, int, int, int]:
+        """The version for ordering (:func:`reach.versions.version_key`; unknown: all zeros)."""
+        return version_key(self.version or "0")
 
 
 def parse_server_header(value: str | None) -> ServerInfo:
@@ -126,7 +129,3 @@ def parse_server_header(value: str | None) -> ServerInfo:
         return ServerInfo(None, None)
     return ServerInfo(match["version"], match["edition"])
 
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    """3.77.1-01 -> (3, 77, 1, 1); non-numeric suffixes are ignored."""
-    return tuple(int(part) for part in re.findall(r"\d+", version)[:4])

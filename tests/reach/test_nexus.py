@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from reach.nexus import WRITABLE_PATH, parse_server_header, version_tuple, wait_until_writable
+from reach.nexus import WRITABLE_PATH, parse_server_header, wait_until_writable
 from tests.nexus_emulator import NexusEmulator
 
 
@@ -25,9 +25,13 @@ def test_server_header(header: str | None, version: str | None, edition: str | N
     assert (info.version, info.edition) == (version, edition)
 
 
-def test_version_tuple_orders_releases() -> None:
-    assert version_tuple("3.77.1-01") < version_tuple("3.77.2")
-    assert version_tuple("3.100.0") > version_tuple("3.99.9-99")
+def test_server_versions_order_as_releases() -> None:
+    def key(header: str) -> tuple[int, int, int, int]:
+        return parse_server_header(header).version_key()
+
+    assert key("Nexus/3.77.1-01 (CORE)") < key("Nexus/3.77.2 (CORE)") < key("Nexus/3.100.0-01 (PRO)")
+    assert key("Nexus/3.99.9-99 (OSS)") < key("Nexus/3.100.0 (OSS)")
+    assert key("Jetty(9.4)") == (0, 0, 0, 0)
 
 
 def test_wait_returns_once_nexus_turns_writable(nexus_emulator: NexusEmulator) -> None:
