@@ -17,7 +17,6 @@ import requests
 
 from reach.versions import version_key
 
-STATUS_PATH = "/service/rest/v1/status"
 WRITABLE_PATH = "/service/rest/v1/status/writable"
 #: Readiness is noticed within a second of Nexus turning writable (one status GET each time).
 WRITABLE_POLL_SECONDS = 0.5

@@ -99,7 +99,7 @@ print(json.dumps(results))
 def test_automation_stack_pin_and_downgrade_warning(tmp_path: Path, engine_bin: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    for package in ("operations", "dynamic_providers"):
+    for package in ("operations", "dynamic_providers", "reach", "templates"):
         shutil.copytree(REPO_ROOT / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(REPO_ROOT / "settings.py", project / "settings.py")
     (project / "tools").mkdir()
