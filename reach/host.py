@@ -6,7 +6,8 @@ from the stack's ``sshPrivateKey`` in a 0600 temporary file, :func:`secret_file`
 A script is sent as one argument of ``sh -c`` so the remote login shell never parses it; what must
 run as root starts with :data:`AS_ROOT_PREFIX` (root directly, else ``sudo -n``: fails, never
 prompts). Used by the first run (reading ``admin.password``), the components' command resources and
-the operations alike; the scripts themselves are templates (:mod:`reach.templates`).
+the operations alike; the scripts come from ``templates/`` (:func:`render_script` for a Jinja
+template with values, :func:`script_fragment` for a piece of shell used as is).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -44,9 +46,6 @@ class SshTarget:
     host: str
     port: int = 22
 
-    def __str__(self) -> str:
-        return f"{self.user}@{self.host}"
-
 
 def parse_ssh_host(docker_host: str) -> SshTarget | None:
     """``ssh://user@host[:port]`` -> :class:`SshTarget`; None for anything else."""
@@ -59,7 +58,10 @@ def parse_ssh_host(docker_host: str) -> SshTarget | None:
 @functools.cache
 def templates() -> jinja2.Environment:
     """The project's templates (``templates/``): haproxy.cfg and the host scripts. Strict (an
-    undefined name is an error), blocks trimmed, the final newline kept; ``q`` quotes for sh."""
+    undefined name is an error), blocks trimmed, the final newline kept; ``q`` quotes for sh.
+    Jinja is imported here: the first run, which only needs an SSH target, does not load it."""
+    import jinja2  # noqa: PLC0415
+
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         undefined=jinja2.StrictUndefined,

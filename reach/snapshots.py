@@ -201,15 +201,18 @@ def _clean(text: str) -> str:
     return _UNSAFE_IN_JSON.sub(" ", text)[:200]
 
 
-# Refuses (before stopping anything) while another running container has the data directory
-# mounted, e.g. a Nexus started by hand under another name: a copy or a restore now would be of a
-# live database. Then stops the container cleanly if it runs; remembers whether it did (for a
-# restart on failure). `docker inspect` of a missing container prints an empty line on stdout
-# before failing, so the failure replaces the output ("missing") instead of being appended to it.
-_STOP = script_fragment("snapshots/stop.sh")
+def _stop() -> str:
+    """Refuses (before stopping anything) while another running container has the data directory
+    mounted, e.g. a Nexus started by hand under another name: a copy or a restore now would be of
+    a live database. Then stops the container cleanly if it runs; remembers whether it did (for a
+    restart on failure). ``docker inspect`` of a missing container prints an empty line on stdout
+    before failing, so the failure replaces the output ("missing") instead of being appended."""
+    return script_fragment("snapshots/stop.sh")
 
-# Keeps the newest $keep snapshots (by the timestamp in the name), deletes the others.
-_PRUNE = script_fragment("snapshots/prune.sh")
+
+def _prune() -> str:
+    """Keeps the newest $keep snapshots (by the timestamp in the name), deletes the others."""
+    return script_fragment("snapshots/prune.sh")
 
 
 def snapshot_script(
@@ -251,9 +254,9 @@ def snapshot_script(
         lines.append(
             f"want={q(skip_if_running_image)}\n" + script_fragment("snapshots/snapshot-skip-if-running.sh")
         )
-    lines.append(_STOP)
+    lines.append(_stop())
     lines.append(script_fragment("snapshots/snapshot.sh"))
-    lines.append(_PRUNE)
+    lines.append(_prune())
     if restart:
         lines.append(
             'if [ "$was_running" = true ]; then\n'
@@ -273,7 +276,10 @@ def keep_last_output_script(paths: HostPaths, *, keep: int) -> str:
     if keep < 1:
         raise ValueError("keep must be at least 1: the newest snapshot is never pruned")
     return (
-        paths.preamble() + f"keep={int(keep)}\n" + _PRUNE + "printf '%s\\n' \"${PULUMI_COMMAND_STDOUT:-}\"\n"
+        paths.preamble()
+        + f"keep={int(keep)}\n"
+        + _prune()
+        + "printf '%s\\n' \"${PULUMI_COMMAND_STDOUT:-}\"\n"
     )
 
 
@@ -320,7 +326,7 @@ def restore_script(paths: HostPaths, name: str, *, start: bool, mark_restored: b
     q = shlex.quote
     script = [paths.preamble(), f"name={q(name)}\n"]
     script.append(script_fragment("snapshots/restore-check.sh"))
-    script.append(_STOP)
+    script.append(_stop())
     script.append(script_fragment("snapshots/restore.sh"))
     if mark_restored:
         script.append(script_fragment("snapshots/restore-mark.sh"))
