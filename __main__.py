@@ -49,7 +49,7 @@ if settings.nexus.manage_server:
 
 # The directory agrees with the ldap settings before anything is written to Nexus (ldap.verify).
 if settings.ldap is not None and settings.ldap.verify != "skip":
-    from dynamic_providers.ldap_check import LdapDirectoryCheck  # ldap3: only when it is used
+    from operations.ldap_step import LdapDirectoryCheck  # ldap3: only when it is used
 
     depends_on = [*depends_on, LdapDirectoryCheck("ldap-directory-check", settings)]
 

@@ -31,7 +31,7 @@ import pulumi
 
 from components.options import NexusComponent, PlanArgs
 from dynamic_providers.tasks import Task, TaskSpec
-from operations.versions import compare
+from reach.versions import compare
 from settings import StackSettings
 
 Database = Literal["auto", "h2", "orientdb", "postgresql"]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pulumi
 
 from components.options import NexusConnection, child_options, connection_output
-from components.ssh import parse_ssh_host
-from dynamic_providers.first_run import NexusFirstRun, SshSource
+from dynamic_providers.first_run import NexusFirstRun
+from reach.host import SshTarget, parse_ssh_host
 from settings import StackSettings
 
 DEFAULT_WAIT_SECONDS = 600  # Nexus takes 2-3 minutes on a first start; slow hosts more
@@ -27,7 +27,7 @@ class FirstRunArgs:
     admin_password: str
     data_dir: str
     #: The Docker host over SSH, where the generated admin.password is read (None: local).
-    ssh: SshSource | None = None
+    ssh: SshTarget | None = None
     ssh_private_key: str | None = None
     accept_eula: bool = False
     #: Server features this stack needs, each with the config key that asks for it.
@@ -36,8 +36,7 @@ class FirstRunArgs:
 
     @classmethod
     def from_settings(cls, settings: StackSettings) -> FirstRunArgs:
-        target = parse_ssh_host(settings.docker_host)
-        ssh = SshSource(target.user, target.host, target.port) if target else None
+        ssh = parse_ssh_host(settings.docker_host)
         key = settings.ssh_private_key
         return cls(
             url=settings.nexus_url,

@@ -61,16 +61,12 @@ read it with ``pulumi stack output haproxyStatsPassword --show-secrets`` (a secr
 
 from __future__ import annotations
 
-import argparse
 import shlex
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pulumi
 import pulumi_docker as docker
-import yaml
 
 from components.haproxy_config import (
     STATS_PASSWORD_ENV,
@@ -80,7 +76,6 @@ from components.haproxy_config import (
     render_haproxy_config,
 )
 from components.nexus_server import (
-    AS_ROOT_PREFIX,
     CONTAINER_NAME,
     LOOPBACK,
     HostAccess,
@@ -88,7 +83,8 @@ from components.nexus_server import (
     docker_cli_prefix,
 )
 from components.pki import Pki
-from settings import NEXUS_UI_PORT, StackSettings, load_stack_file
+from reach.host import as_root, render_script
+from settings import NEXUS_UI_PORT, StackSettings
 
 TYPE_TOKEN = "nexus-platform:components:Haproxy"
 
@@ -181,11 +177,6 @@ def environment_file_lines(password: str, haproxy_config_path: str) -> str:
     return f"{STATS_PASSWORD_ENV}={_double_quoted(password)}\nCONFIG={_double_quoted(haproxy_config_path)}\n"
 
 
-def as_root(script: str) -> str:
-    """Run ``script`` with ``sh -c`` as root (directly, or through ``sudo -n``); stdin passes through."""
-    return f"{AS_ROOT_PREFIX}exec $S sh -c {shlex.quote(script)}"
-
-
 def deploy_stdin(environment_lines: str, pem_bundle: str, config_text: str) -> str:
     """The deploy command's stdin (a secret): the two environment lines, the PEM bundle, a marker
     line, then haproxy.cfg. The configuration travels here, not in the command text, so a failure
@@ -194,18 +185,14 @@ def deploy_stdin(environment_lines: str, pem_bundle: str, config_text: str) -> s
     return environment_lines + pem + CONFIG_MARK + "\n" + config_text
 
 
-def _host_preamble(haproxy_config_path: str, pem_path: str, environment_file: str) -> list[str]:
-    cfg, pem, env = shlex.quote(haproxy_config_path), shlex.quote(pem_path), shlex.quote(environment_file)
-    return ["set -eu", "umask 077", f"cfg={cfg}", f"pem={pem}", f"env={env}"]
-
-
 def deploy_script(
     haproxy_config_path: str,
     pem_path: str,
     environment_file: str = HOST_ENVIRONMENT_FILE,
     settle_seconds: int = RELOAD_SETTLE_SECONDS,
 ) -> str:
-    """One transaction on the host; stdin as built by :func:`deploy_stdin`.
+    """One transaction on the host (``templates/haproxy-deploy.sh.j2``); stdin as built by
+    :func:`deploy_stdin`.
 
     Everything is staged first (``umask 077``); ``haproxy -c -f`` checks the staged configuration
     with the staged environment and the new PEM in place; only then are the environment file and
@@ -217,106 +204,15 @@ def deploy_script(
     file are put back, so the files on disk are the ones serving, and the script fails saying so.
     A failed check changes nothing.
     """
-    check = 'haproxy -c -f "$stage/haproxy.cfg" >"$stage/check.log" 2>&1'
-    lines = [
-        *_host_preamble(haproxy_config_path, pem_path, environment_file),
-        f"mark={shlex.quote(CONFIG_MARK)}",
-        f"settle={int(settle_seconds)}",
-        "if ! command -v haproxy >/dev/null; then",
-        "  echo 'haproxy is not installed on this host (apt-get install haproxy)' >&2; exit 1",
-        "fi",
-        'mkdir -p "$(dirname "$cfg")" "$(dirname "$pem")" "$(dirname "$env")"',
-        'stage=$(mktemp -d "$(dirname "$cfg")/.nexus-platform.XXXXXX")',
-        "trap 'rm -rf \"$stage\"' EXIT",
-        "# stdin: the stats password and CONFIG lines, the PEM bundle, a marker line, haproxy.cfg.",
-        'cat > "$stage/input"',
-        'awk -v mark="$mark" -v d="$stage" \'NR <= 2 { print > (d "/managed"); next }'
-        ' !cfg && $0 == mark { cfg = 1; next } !cfg { print > (d "/nexus.pem"); next }'
-        ' { print > (d "/haproxy.cfg") }\' "$stage/input"',
-        'rm -f "$stage/input"',
-        "{",
-        f"  if [ -f \"$env\" ]; then grep -v -e '^{STATS_PASSWORD_ENV}=' -e '^CONFIG=' \"$env\" || true; fi",
-        '  cat "$stage/managed"',
-        '} > "$stage/environment"',
-        'chmod 0644 "$stage/haproxy.cfg"',
-        "# What is installed now, to put back if the new configuration does not load.",
-        "for f in cfg pem env; do",
-        '  eval "p=\\$$f"; if [ -f "$p" ]; then cp -p "$p" "$stage/previous.$f"; fi',
-        "done",
-        "put_back() {",
-        '  for f in cfg pem env; do eval "p=\\$$f"',
-        '    if [ -f "$stage/previous.$f" ]; then mv -f "$stage/previous.$f" "$p"; else rm -f "$p"; fi',
-        "  done",
-        "}",
-        "# The configuration names the installed PEM path: the check needs the new PEM there.",
-        'mv -f "$stage/nexus.pem" "$pem"',
-        f'if ! (set -a; . "$stage/environment"; set +a; {check}); then',
-        '  cat "$stage/check.log" >&2',
-        "  put_back",
-        "  echo 'haproxy -c rejected the new configuration (above); nothing was changed, the running'"
-        " 'HAProxy is untouched' >&2",
-        "  exit 1",
-        "fi",
-        "restart=0",
-        'if [ ! -f "$env" ] || ! cmp -s "$stage/environment" "$env"; then',
-        '  chmod 0600 "$stage/environment"; mv -f "$stage/environment" "$env"; restart=1',
-        "fi",
-        'mv -f "$stage/haproxy.cfg" "$cfg"',
-        "master() { systemctl show --property MainPID --value haproxy 2>/dev/null || echo 0; }",
-        "# The master's workers (children named haproxy); Debian's unit runs master-worker mode.",
-        "workers() {",
-        "  cat /proc/[0-9]*/stat 2>/dev/null \\",
-        '    | awk -v m="$1" \'$2 == "(haproxy)" && $4 == m { print $1 }\' | sort',
-        "}",
-        "serving_new() {  # a worker that was not there before, still alive after a second",
-        "  i=0",
-        '  while [ "$i" -lt "$settle" ]; do',
-        '    m=$(master); new=$(workers "$m" | grep -v -x -F "$before" || true)',
-        '    if [ "$m" != 0 ] && [ -n "$new" ]; then',
-        "      sleep 1",
-        '      for w in $new; do [ -d "/proc/$w" ] && return 0; done',
-        "    fi",
-        "    sleep 1; i=$((i + 1))",
-        "  done",
-        "  return 1",
-        "}",
-        'before=$(workers "$(master)")',
-        '[ -n "$before" ] || before=none',
-        "if ! systemctl is-active --quiet haproxy; then action=start",
-        "# A reload keeps the environment the master started with: a new one needs a restart.",
-        'elif [ "$restart" = 1 ]; then action=restart',
-        "else action=reload  # graceful: established connections finish on the old worker",
-        "fi",
-        'case "$action" in',
-        "  start) systemctl enable --now haproxy && serving_new && exit 0 ;;",
-        "  restart) systemctl restart haproxy && serving_new && exit 0 ;;",
-        "  reload) systemctl reload haproxy && serving_new && exit 0 ;;",
-        "esac",
-        "put_back",
-        'if [ "$action" = reload ]; then',
-        '  echo "HAProxy did not load the new configuration: the reload failed and its previous worker'
-        " keeps"
-        ' serving the previous configuration." >&2',
-        "else",
-        "  # It ran before a restart: bring the previous configuration back; a start leaves it stopped.",
-        '  if [ "$action" = restart ] && [ -f "$cfg" ]; then',
-        "    systemctl restart haproxy >/dev/null 2>&1 || true",
-        "  fi",
-        "  if systemctl is-active --quiet haproxy; then",
-        "    state='HAProxy runs the previous configuration again.'",
-        "  else state='HAProxy is NOT running.'; fi",
-        '  echo "HAProxy did not start with the new configuration ($action failed). $state" >&2',
-        "fi",
-        'echo "The previous $cfg, $pem and $env were put back: the files on disk are what HAProxy serves'
-        " (or would start with). Find the cause with journalctl -u haproxy (often a port already in use:"
-        ' haproxy -c does not bind), fix it and run pulumi up again." >&2',
-        "if command -v journalctl >/dev/null; then",
-        "  journalctl -u haproxy -n 50 --no-pager -o cat 2>/dev/null \\",
-        "    | grep -e ALERT -e 'cannot bind' | tail -n 5 >&2 || true",
-        "fi",
-        "exit 1",
-    ]
-    return "\n".join(lines) + "\n"
+    return render_script(
+        "haproxy-deploy.sh.j2",
+        cfg=haproxy_config_path,
+        pem=pem_path,
+        env=environment_file,
+        config_mark=CONFIG_MARK,
+        settle_seconds=settle_seconds,
+        stats_password_env=STATS_PASSWORD_ENV,
+    )
 
 
 def teardown_script(
@@ -325,38 +221,22 @@ def teardown_script(
     remove: bool,
     environment_file: str = HOST_ENVIRONMENT_FILE,
 ) -> str:
-    """``destroy`` of host mode: remove what the stack put on the host, or say what it leaves.
+    """``destroy`` of host mode (``templates/haproxy-teardown.sh.j2``): remove what the stack put on
+    the host, or say what it leaves.
 
     remove=True (``haproxy.removeOnDestroy``): HAProxy stopped and disabled, the stack's
     haproxy.cfg and PEM (the server's private key) deleted, the two managed lines of the
     environment file (the stats password) removed. remove=False: nothing is touched and the
     output lists what stays on the host.
     """
-    lines = [*_host_preamble(haproxy_config_path, pem_path, environment_file)]
-    if not remove:
-        lines += [
-            'echo "nexus-platform leaves HAProxy on this host as it is (haproxy.removeOnDestroy is false):'
-            " the haproxy service keeps running and enabled with $cfg, the server certificate and private"
-            f" key in $pem and the stats password ({STATS_PASSWORD_ENV}) in $env. Set"
-            ' haproxy.removeOnDestroy: true and run pulumi up before destroy to have them removed."',
-        ]
-        return "\n".join(lines) + "\n"
-    lines += [
-        "if command -v systemctl >/dev/null && systemctl is-active --quiet haproxy; then",
-        "  systemctl stop haproxy",
-        "fi",
-        "if command -v systemctl >/dev/null; then systemctl disable haproxy >/dev/null 2>&1 || true; fi",
-        'rm -f "$cfg" "$pem"',
-        'if [ -f "$env" ]; then',
-        f"  grep -v -e '^{STATS_PASSWORD_ENV}=' -e '^CONFIG=' \"$env\" > \"$env.nexus-platform\" || true",
-        '  mv -f "$env.nexus-platform" "$env"',
-        "fi",
-        "echo \"nexus-platform removed HAProxy's configuration from this host: the haproxy service is"
-        " stopped"
-        f" and disabled, $cfg and $pem are deleted and {STATS_PASSWORD_ENV} is removed from $env"
-        ' (the haproxy package stays installed)."',
-    ]
-    return "\n".join(lines) + "\n"
+    return render_script(
+        "haproxy-teardown.sh.j2",
+        cfg=haproxy_config_path,
+        pem=pem_path,
+        env=environment_file,
+        remove=remove,
+        stats_password_env=STATS_PASSWORD_ENV,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -619,48 +499,3 @@ class Haproxy(pulumi.ComponentResource):
                 parent=self, depends_on=list(args.depends_on), delete_before_replace=True
             ),
         )
-
-
-# ------------------------------------------------------------------------------------------------
-# scripts/render-haproxy
-# ------------------------------------------------------------------------------------------------
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-
-def render_stack_file(path: Path) -> str:
-    """The haproxy.cfg the stack file would deploy (no engine, no secrets needed)."""
-    settings = load_stack_file(path)
-    settings.require_managed_server("this stack deploys no HAProxy (nothing to render)")
-    return render_haproxy_config(haproxy_spec_from_settings(settings))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="render-haproxy",
-        description="Print the haproxy.cfg that Pulumi.STACK.yaml would deploy (no engine, no secrets).",
-    )
-    target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("stack", nargs="?", help="stack name: reads Pulumi.<stack>.yaml of the project")
-    target.add_argument("--stack-file", type=Path, help="path of a Pulumi.<stack>.yaml to read instead")
-    options = parser.parse_args(argv)
-
-    path: Path = options.stack_file or PROJECT_DIR / f"Pulumi.{options.stack}.yaml"
-    if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
-        print(
-            f"render-haproxy: no stack file {path} (known stacks: {', '.join(known) or 'none'})",
-            file=sys.stderr,
-        )
-        return 2
-    try:
-        text = render_stack_file(path)
-    except (ValueError, OSError, yaml.YAMLError) as error:  # config (naming its keys), file, YAML, spec
-        print(f"render-haproxy: {path.name}: {error}", file=sys.stderr)
-        return 2
-    sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,11 +22,9 @@ import ipaddress
 import re
 import textwrap
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
-import jinja2
-
+from reach.host import templates
 from settings import (  # the conventions live with the config
     BACKEND_PORT_OFFSET,
     NEXUS_UI_PORT,
@@ -64,7 +62,6 @@ MOZILLA_INTERMEDIATE_CIPHERSUITES = (
 #: (Debian 12). Prepend it when every target runs OpenSSL >= 3.5.
 DEFAULT_TLS_CURVES = "X25519:prime256v1:secp384r1"
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 TEMPLATE_NAME = "haproxy.cfg.j2"
 
 # nexus_address may also be a Docker container name, which allows '_'.
@@ -213,17 +210,6 @@ def blocked_paths_regex(paths: tuple[str, ...]) -> str:
     return "^/+(" + "|".join(alternatives) + ")(/|$)"
 
 
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-
-
 def render_haproxy_config(spec: HaproxySpec) -> str:
     """Render ``haproxy.cfg`` for ``spec``. Deterministic: same spec, same text."""
     context: dict[str, Any] = {
@@ -253,7 +239,7 @@ def render_haproxy_config(spec: HaproxySpec) -> str:
             for connector in spec.connectors
         ],
     }
-    return _environment().get_template(TEMPLATE_NAME).render(context)
+    return templates().get_template(TEMPLATE_NAME).render(context)
 
 
 # --------------------------------------------------------------------------------------------

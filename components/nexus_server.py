@@ -63,11 +63,11 @@ import pulumi_command as command
 import pulumi_docker as docker
 from pydantic import SecretStr
 
-from components.ssh import SshTarget, parse_ssh_host
 from dynamic_providers.deployed_version import DeployedVersion
 from dynamic_providers.one_way_door import OneWayDoorCheck
-from operations.snapshots import HostPaths, keep_last_output_script, last_record, snapshot_script
-from operations.versions import downgrade_warning
+from reach.host import AS_ROOT_PREFIX, SshTarget, parse_ssh_host
+from reach.snapshots import HostPaths, keep_last_output_script, last_record, snapshot_script
+from reach.versions import downgrade_warning
 from settings import NEXUS_UI_PORT, NexusSettings, StackSettings
 
 TYPE_TOKEN = "nexus-platform:components:NexusServer"
@@ -84,10 +84,6 @@ HEALTH_URL = f"http://127.0.0.1:{NEXUS_UI_PORT}/service/rest/v1/status"
 HEALTH_WAIT_SECONDS = 900
 #: Console output of Nexus (its own logs live in <dataDir>/log): rotated by Docker, 150 MB at most.
 LOG_OPTS = {"max-size": "50m", "max-file": "3"}
-
-#: Run the rest of a shell command as root: directly when already root, else through `sudo -n`
-#: (non-interactive: fails at once instead of waiting for a password).
-AS_ROOT_PREFIX = 'S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; '
 
 
 @dataclass(frozen=True)

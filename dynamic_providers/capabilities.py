@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynamic_providers.client import NexusClient, NexusError, NotFoundError, ServerInfo, version_tuple
+from dynamic_providers.client import NexusClient, NexusError, NotFoundError
+from reach.nexus import ServerInfo
 
 DOCKER_TOKEN_REALM = "DockerToken"
 LDAP_REALM = "LdapRealm"
@@ -110,7 +111,7 @@ def read_capabilities(client: NexusClient) -> Capabilities:
     except NexusError as error:  # e.g. 403/402-style refusals of an edition without the feature
         if error.status is None or error.status >= 500:
             raise
-    if version_tuple(server.version or "0")[:2] >= TASK_SCHEDULE_IN_GET_SINCE:
+    if server.version_key()[:2] >= TASK_SCHEDULE_IN_GET_SINCE:
         features.add("task-schedules-in-get")
     return Capabilities(server, frozenset(features))
 

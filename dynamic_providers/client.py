@@ -33,6 +33,7 @@ from dynamic_providers.exceptions import (
     UnauthorizedError,
     error_class,
 )
+from reach.nexus import ServerInfo, parse_server_header
 
 # Raised by the client; importable from here as from exceptions.py.
 __all__ = [
@@ -55,7 +56,6 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 USER_AGENT = "nexus-platform (pulumi dynamic provider)"
 
-_SERVER_HEADER = re.compile(r"^Nexus/(?P<version>\S+)\s+\((?P<edition>[A-Z]+)\)")
 _PLAIN_VALIDATION = re.compile(r"ValidationErrorXO\{id='(?P<id>[^']*)', message='(?P<message>.*)'\}", re.S)
 _UNEXPECTED = re.compile(r"^ERROR: \(ID [^)]*\) (?:[\w.$]+: )?(?P<message>.*)$", re.S)
 
@@ -174,60 +174,6 @@ def error_from_response(response: requests.Response, resource: str | None = None
 
 def _path_of(url: str) -> str:
     return "/" + url.split("/service/rest/", 1)[-1] if "/service/rest/" in url else url
-
-
-# ---------------------------------------------------------------- server identity
-
-
-OPEN_SOURCE_EDITIONS = frozenset({"OSS", "CORE"})
-EDITION_NAMES = {
-    "OSS": "the open-source Nexus core",
-    "CORE": "the open-source Nexus core",
-    "COMMUNITY": "Nexus Community Edition",
-    "PRO": "Nexus Pro",
-}
-
-
-@dataclass(frozen=True)
-class ServerInfo:
-    version: str | None
-    edition: str | None
-
-    @property
-    def is_pro(self) -> bool:
-        return self.edition == "PRO"
-
-    @property
-    def is_community(self) -> bool:
-        return self.edition == "COMMUNITY"
-
-    @property
-    def is_open_source(self) -> bool:
-        """The open-source core: ``OSS`` up to 3.76, ``CORE`` from 3.77."""
-        return self.edition in OPEN_SOURCE_EDITIONS
-
-    @property
-    def edition_name(self) -> str:
-        return EDITION_NAMES.get(self.edition or "", self.edition or "an unknown edition")
-
-    def describe(self) -> str:
-        """As the server names itself, e.g. ``Nexus/3.71.0-06 (OSS)``."""
-        return f"Nexus/{self.version or '?'} ({self.edition or '?'})"
-
-    def version_tuple(self) -> tuple[int, ...]:
-        return version_tuple(self.version or "0")
-
-
-def parse_server_header(value: str | None) -> ServerInfo:
-    match = _SERVER_HEADER.match(value or "")
-    if not match:
-        return ServerInfo(None, None)
-    return ServerInfo(match["version"], match["edition"])
-
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    """3.77.1-01 -> (3, 77, 1, 1); non-numeric suffixes are ignored."""
-    return tuple(int(part) for part in re.findall(r"\d+", version)[:4])
 
 
 # ---------------------------------------------------------------- retries

@@ -20,17 +20,13 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
 import pulumi
 import pydantic
-import requests
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -45,13 +41,14 @@ from dynamic_providers.base import ProviderError, Spec, _contains_unknown, check
 from dynamic_providers.capabilities import missing_features, read_capabilities
 from dynamic_providers.client import Connection, NexusClient, UnauthorizedError
 from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.users import change_password
+from reach import nexus
+from reach.host import SshTarget, pem_file, private_key_file, ssh_argv
 
 ADMIN_USER = "admin"
 PASSWORD_FILE = "admin.password"
-WRITABLE_PATH = "/service/rest/v1/status/writable"
 # The remote read exits with this when the file does not exist (as opposed to ssh failing: 255).
 FILE_ABSENT_EXIT = 3
-PROGRESS_EVERY_SECONDS = 15.0
 
 Report = Callable[[str], None]
 
@@ -95,82 +92,46 @@ class FirstRunSpec(Spec):
 # ---------------------------------------------------------------- waiting
 
 
-@contextmanager
-def _verify(ca_pem: str | None) -> Iterator[str | bool]:
-    if not ca_pem:
-        yield True
-        return
-    handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115
-    with handle:
-        handle.write(ca_pem)
-    try:
-        yield handle.name
-    finally:
-        os.unlink(handle.name)
-
-
-# A first `up` notices a writable Nexus within this of it turning writable (issue 12: within 1 s);
-# one status GET on loopback or the stack's own proxy each time.
-WRITABLE_POLL_SECONDS = 0.5
-
-
 def wait_until_writable(
     url: str,
     timeout_seconds: float,
     *,
     ca_pem: str | None = None,
-    interval_seconds: float = WRITABLE_POLL_SECONDS,
+    interval_seconds: float = nexus.WRITABLE_POLL_SECONDS,
     report: Report = report_to_stderr,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> float:
     """Poll until the writable status answers 200; the seconds it took. Nexus takes 2-3 minutes
     on a first start: connection refused, then 503 on every path, then 200."""
-    target = url.rstrip("/") + WRITABLE_PATH
-    start = clock()
-    last = "no answer yet"
-    next_report = start + PROGRESS_EVERY_SECONDS
-    with _verify(ca_pem) as verify, requests.Session() as session:
-        while True:
-            try:
-                response = session.get(target, timeout=min(10.0, max(1.0, timeout_seconds)), verify=verify)
-                if response.status_code == 200:
-                    return clock() - start
-                last = f"HTTP {response.status_code}"
-            except requests.exceptions.RequestException as error:
-                last = f"{type(error).__name__}"
-            now = clock()
-            if now - start >= timeout_seconds:
-                raise ProviderError(
-                    f"Nexus at {target} did not answer 200 within {timeout_seconds:.0f} s; last answer: "
-                    f"{last}. Check the container's log (docker logs nexus); a first start takes 2-3 "
-                    "minutes, raise FirstRun's wait_timeout_seconds if the host is slow."
-                )
-            if now >= next_report:
-                report(f"waiting for Nexus at {target}: {last} after {now - start:.0f} s")
-                next_report = now + PROGRESS_EVERY_SECONDS
-            sleep(interval_seconds)
+    with pem_file(ca_pem) as ca_file:
+        ready = nexus.wait_until_writable(
+            url,
+            timeout_seconds,
+            verify=ca_file or True,
+            interval_seconds=interval_seconds,
+            progress=report,
+            clock=clock,
+            sleep=sleep,
+        )
+    if not ready.ok:
+        raise ProviderError(
+            f"Nexus at {ready.url} did not answer 200 within {timeout_seconds:.0f} s; last answer: "
+            f"{ready.last}. Check the container's log (docker logs nexus); a first start takes 2-3 "
+            "minutes, raise FirstRun's wait_timeout_seconds if the host is slow."
+        )
+    return ready.seconds
 
 
 # ---------------------------------------------------------------- the generated password
 
 
-@dataclass(frozen=True)
-class SshSource:
-    user: str
-    host: str
-    port: int = 22
-
-
-def ssh_command(source: SshSource, remote: str, identity_file: str | None = None) -> list[str]:
+def ssh_command(source: SshTarget, remote: str, identity_file: str | None = None) -> list[str]:
     """``ssh user@host REMOTE`` without prompts."""
-    command = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=15", "-p", str(source.port)]
-    if identity_file:
-        command += ["-o", "IdentitiesOnly=yes", "-i", identity_file]
-    return [*command, f"{source.user}@{source.host}", remote]
+    return [*ssh_argv(source.user, source.host, source.port, identity_file, connect_timeout=15), remote]
 
 
-def ssh_read_command(source: SshSource, path: str, identity_file: str | None = None) -> list[str]:
+def ssh_read_command(source: SshTarget, path: str, identity_file: str | None = None) -> list[str]:
     """``ssh user@host`` printing the file, or exiting with FILE_ABSENT_EXIT when it is missing."""
     quoted = shlex.quote(path)
     remote = f"if [ -e {quoted} ]; then cat -- {quoted}; else exit {FILE_ABSENT_EXIT}; fi"
@@ -190,28 +151,13 @@ def read_local_password_file(path: str) -> str | None:
         ) from None
 
 
-@contextmanager
-def _identity_file(private_key: str | None) -> Iterator[str | None]:
-    if not private_key:
-        yield None
-        return
-    handle = tempfile.NamedTemporaryFile("w", delete=False)  # noqa: SIM115
-    try:
-        with handle:
-            os.chmod(handle.name, 0o600)
-            handle.write(private_key if private_key.endswith("\n") else private_key + "\n")
-        yield handle.name
-    finally:
-        os.unlink(handle.name)
-
-
 def read_remote_password_file(
-    source: SshSource,
+    source: SshTarget,
     path: str,
     private_key: str | None = None,
     run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
 ) -> str | None:
-    with _identity_file(private_key) as key_file:
+    with private_key_file(private_key) as key_file:
         result = run(ssh_read_command(source, path, key_file), capture_output=True, text=True, timeout=60)
     if result.returncode == FILE_ABSENT_EXIT:
         return None
@@ -225,7 +171,7 @@ def read_remote_password_file(
 
 def read_generated_password(spec: FirstRunSpec) -> str | None:
     if spec.ssh_host and spec.ssh_user:
-        source = SshSource(spec.ssh_user, spec.ssh_host, spec.ssh_port)
+        source = SshTarget(spec.ssh_user, spec.ssh_host, spec.ssh_port)
         return read_remote_password_file(source, spec.password_file, spec.ssh_private_key)
     return read_local_password_file(spec.password_file)
 
@@ -249,8 +195,8 @@ def remove_stale_password_file(
         return "left"  # it is the admin password (set by hand): not stale
     where = spec.password_file
     if spec.ssh_host and spec.ssh_user:
-        source = SshSource(spec.ssh_user, spec.ssh_host, spec.ssh_port)
-        with _identity_file(spec.ssh_private_key) as key_file:
+        source = SshTarget(spec.ssh_user, spec.ssh_host, spec.ssh_port)
+        with private_key_file(spec.ssh_private_key) as key_file:
             command = ssh_command(source, f"rm -f -- {shlex.quote(where)}", key_file)
             result = run(command, capture_output=True, text=True, timeout=60)
         failed = result.stderr.strip()[:200] if result.returncode != 0 else ""
@@ -284,9 +230,7 @@ def password_works(connection: Connection) -> bool:
 
 def change_admin_password(current: Connection, new_password: str) -> None:
     with NexusClient(current, resource="admin account") as client:
-        client.request(
-            "PUT", f"/v1/security/users/{ADMIN_USER}/change-password", text_body=new_password, ok=(204,)
-        )
+        change_password(client, ADMIN_USER, new_password)
 
 
 def find_admin_password(
@@ -474,7 +418,7 @@ class NexusFirstRun(Resource, module="nexus", name="FirstRun"):
         url: pulumi.Input[str],
         admin_password: pulumi.Input[str],
         data_dir: str,
-        ssh: SshSource | None = None,
+        ssh: SshTarget | None = None,
         ssh_private_key: pulumi.Input[str] | None = None,
         accept_eula: bool = False,
         required_features: Mapping[str, str] | None = None,

@@ -4,7 +4,7 @@ Not an object in Nexus: a look at the data directory on the Docker host, made in
 the engine calls in a preview and at the start of each ``up``). The snapshot command, and through
 it the container, depend on this resource, so when ``check`` refuses, nothing has been stopped.
 
-The known one-way door (:func:`operations.versions.one_way_door`): OrientDB data under Nexus 3.71
+The known one-way door (:func:`reach.versions.one_way_door`): OrientDB data under Nexus 3.71
 or later, which exits at start. Below 3.71 nothing is looked at. Once the directory was seen
 holding H2 it is not looked at again (no release goes back from H2 to OrientDB; a rollback to an
 OrientDB snapshot pins a release before 3.71, which resets this). The operator who knows better
@@ -23,9 +23,9 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from dynamic_providers.base import _contains_unknown
 from dynamic_providers.errors import OneLineErrors, ProviderError
-from operations.host import private_key_file, run_checked, shell_for
-from operations.snapshots import HostPaths, database_files_script
-from operations.versions import (
+from reach.host import private_key_file, run_checked, shell_for
+from reach.snapshots import HostPaths, database_files_script
+from reach.versions import (
     FORCE_ONE_WAY_ENV,
     NO_ORIENTDB_FROM,
     Database,

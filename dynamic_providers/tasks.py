@@ -24,7 +24,8 @@ from dynamic_providers.base import (
     report_to_stderr,
 )
 from dynamic_providers.capabilities import PROVIDED_BY
-from dynamic_providers.client import MethodNotAllowedError, NexusClient, NexusError, ServerInfo
+from dynamic_providers.client import MethodNotAllowedError, NexusClient, NexusError
+from reach.nexus import ServerInfo
 
 Schedule = Literal["manual", "hourly", "daily", "weekly", "monthly", "cron"]
 WEEKDAYS = {"sunday": 1, "monday": 2, "tuesday": 3, "wednesday": 4, "thursday": 5, "friday": 6, "saturday": 7}

@@ -23,6 +23,11 @@ RESERVED_USERS = ("admin", "anonymous")
 USERS = "/v1/security/users"
 
 
+def change_password(client: NexusClient, user_id: str, password: str) -> None:
+    """The text/plain change-password call (the first run's admin takeover uses it too)."""
+    client.request("PUT", f"{USERS}/{user_id}/change-password", text_body=password, ok=(204,))
+
+
 class UserSpec(Spec):
     user_id: str
     first_name: str
@@ -119,7 +124,7 @@ class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
 
     # The password is write-only and changed through its own text/plain call.
     def set_password(self, client: NexusClient, user_id: str, password: str) -> None:
-        client.request("PUT", f"{USERS}/{user_id}/change-password", text_body=password, ok=(204,))
+        change_password(client, user_id, password)
 
     def create(self, props: dict[str, Any]) -> Any:
         result = super().create(props)

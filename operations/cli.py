@@ -1,5 +1,7 @@
 """Command-line entry points behind ``scripts/upgrade``, ``scripts/rollback``, ``scripts/restore`` and
-``scripts/snapshots`` (run with the project's .venv Python; see those scripts for the environment).
+``scripts/snapshots``: ``python -m operations.cli TOOL ARGS`` (run with the project's .venv Python;
+see those scripts for the environment). The one entry module: the modules it runs are imported,
+never run as ``__main__`` themselves (which would load them twice, with two of each class).
 
 Exit codes: 0 done; 1 the upgrade failed and was rolled back; 2 refused (explained); 3 cancelled;
 4 failed (what to do by hand is printed).
@@ -14,11 +16,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from operations.host import run_checked
-from operations.snapshots import delete_script, oldest_first, prune_plan, usage_script
 from operations.stack import PROJECT_DIR, StackSteps, stack_steps
 from operations.upgrade import Report, restore, rollback, upgrade
-from operations.versions import FORCE_ONE_WAY_ENV
+from reach.host import run_checked
+from reach.snapshots import delete_script, oldest_first, prune_plan, usage_script
+from reach.versions import FORCE_ONE_WAY_ENV
 
 
 def _parser(prog: str, description: str, *, confirm: bool = False) -> argparse.ArgumentParser:
@@ -151,3 +153,23 @@ def _snapshots(args: argparse.Namespace) -> int:
             return 0
         print(run_checked(steps.shell, usage_script(paths), "disk use"), end="")
         return 0
+
+
+TOOLS: dict[str, Callable[[Sequence[str] | None], int]] = {
+    "upgrade": upgrade_main,
+    "rollback": rollback_main,
+    "restore": restore_main,
+    "snapshots": snapshots_main,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in TOOLS:
+        print(f"usage: python -m operations.cli {{{','.join(TOOLS)}}} ARGS", file=sys.stderr)
+        return 2
+    return TOOLS[args[0]](args[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -35,7 +35,7 @@ from ldap3.core import exceptions as ldap_errors
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
 
-from operations.host import ssh_tunnel
+from reach.host import ssh_tunnel
 from settings import ENCRYPTED, PROJECT, LdapSettings, SettingsError, StackSettings, load_stack_file
 
 SAMPLE_SIZE = 3
@@ -331,6 +331,14 @@ def _values(entry: dict[str, Any], attribute: str) -> list[str]:
     return []
 
 
+def _first_values(entries: list[dict[str, Any]], attribute: str, what: str, key: str, fix: str) -> list[str]:
+    """Each entry's first ``attribute`` value; stop at ``key`` when none of the entries has one."""
+    values = [value for entry in entries for value in _values(entry, attribute)[:1]]
+    if not values:
+        raise _stop(key, f"none of the {len(entries)} {what} has the attribute {attribute}", fix)
+    return values
+
+
 def _check_base(conn: Any, ldap: LdapSettings, key: str, relative: str, what: str) -> str:
     base = join_dn(relative, ldap.search_base)
     if _exists(conn, ldap.search_base) is False:
@@ -394,13 +402,13 @@ def _users(conn: Any, ldap: LdapSettings, report: DirectoryReport) -> list[dict[
             + (f" (its entries are of class {_listing(classes)})" if classes else " (it is empty)"),
             "set ldap.userObjectClass (and userBaseDn) to where the directory keeps people",
         )
-    ids = [value for entry in users for value in _values(entry, ldap.user_id_attribute)[:1]]
-    if not ids:
-        raise _stop(
-            "ldap.userIdAttribute",
-            f"none of the {len(users)} users under {base} has the attribute {ldap.user_id_attribute}",
-            "set ldap.userIdAttribute to the attribute holding the login name (uid, sAMAccountName)",
-        )
+    ids = _first_values(
+        users,
+        ldap.user_id_attribute,
+        f"users under {base}",
+        "ldap.userIdAttribute",
+        "set ldap.userIdAttribute to the attribute holding the login name (uid, sAMAccountName)",
+    )
     report.users_found = len(users)
     report.sample_ids = sorted(ids)[:SAMPLE_SIZE]
     return users
@@ -443,13 +451,10 @@ def _static_groups(
             f"no {ldap.group_object_class} entries under {base}",
             "set ldap.groupBaseDn and ldap.groupObjectClass to where and what the directory's groups are",
         )
-    names = [value for group in groups for value in _values(group, ldap.group_id_attribute)[:1]]
-    if not names:
-        raise _stop(
-            "ldap.groupIdAttribute",
-            f"none of the {len(groups)} groups under {base} has {ldap.group_id_attribute}",
-            "set ldap.groupIdAttribute (usually cn)",
-        )
+    names = _first_values(
+        groups, ldap.group_id_attribute, f"groups under {base}", "ldap.groupIdAttribute",
+        "set ldap.groupIdAttribute (usually cn)",
+    )  # fmt: skip
     # One user's groups, as Nexus asks: groups whose member attribute holds the user's DN or id.
     members = {v.lower() for group in groups for v in _values(group, ldap.group_member_attribute)}
     if not members:

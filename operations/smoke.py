@@ -15,7 +15,8 @@ from typing import Any
 
 import requests
 
-from operations.versions import same_release
+from reach.nexus import parse_server_header, wait_until_writable
+from reach.versions import same_release
 
 DEFAULT_WAIT_SECONDS = 900.0
 POLL_SECONDS = 5.0
@@ -85,22 +86,19 @@ def wait_writable(
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[str], None] | None = None,
 ) -> Check:
-    session = _session(endpoint)
-    deadline = clock() + timeout
-    last = "no answer yet"
-    while True:
-        try:
-            response = session.get(endpoint.api + "/v1/status/writable", timeout=REQUEST_TIMEOUT)
-            if response.status_code == 200:
-                return Check("writable", True, "/v1/status/writable answered 200")
-            last = f"HTTP {response.status_code}"
-        except requests.RequestException as error:
-            last = type(error).__name__
-        if clock() >= deadline:
-            return Check("writable", False, f"not writable after {timeout:.0f} s (last: {last})")
-        if progress:
-            progress(f"waiting for Nexus to be writable ({last})")
-        sleep(interval)
+    ready = wait_until_writable(
+        endpoint.url,
+        timeout,
+        verify=endpoint.ca_file or True,
+        interval_seconds=interval,
+        progress=progress,
+        progress_every_seconds=interval,
+        clock=clock,
+        sleep=sleep,
+    )
+    if ready.ok:
+        return Check("writable", True, "/v1/status/writable answered 200")
+    return Check("writable", False, f"not writable after {timeout:.0f} s (last: {ready.last})")
 
 
 def check_version(endpoint: NexusEndpoint, version: str) -> Check:
@@ -109,7 +107,7 @@ def check_version(endpoint: NexusEndpoint, version: str) -> Check:
     except requests.RequestException as error:
         return Check("version", False, f"no answer: {type(error).__name__}")
     header = response.headers.get("Server", "")
-    reported = header.split("/", 1)[1].split(" ", 1)[0] if header.startswith("Nexus/") else ""
+    reported = parse_server_header(header).version
     if not reported:
         return Check("version", False, f"no Nexus version in the Server header ({header!r})")
     if not same_release(version, reported):

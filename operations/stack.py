@@ -22,15 +22,16 @@ import contextlib
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from operations.host import Shell, ShellError, run_checked, shell_for
 from operations.smoke import NexusEndpoint, SmokeReport, smoke_checks
-from operations.snapshots import (
+from operations.stackfile import pin_version, read_version
+from operations.upgrade import PlannedStep, Preview
+from reach.host import Shell, ShellError, pem_file, private_key_file, run_checked, shell_for
+from reach.snapshots import (
     HostPaths,
     Snapshot,
     database_files_script,
@@ -40,9 +41,7 @@ from operations.snapshots import (
     restore_script,
     snapshot_script,
 )
-from operations.stackfile import pin_version, read_version
-from operations.upgrade import PlannedStep, Preview
-from operations.versions import Database, database_of
+from reach.versions import Database, database_of
 from settings import PROJECT, StackSettings, load_stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -265,18 +264,10 @@ def stack_steps(stack_name: str, project_dir: Path = PROJECT_DIR) -> Iterator[St
     password = _secret_config(stack, "adminPassword") or ""
     key = _secret_config(stack, "sshPrivateKey")
     with contextlib.ExitStack() as cleanup:
-        identity = None
-        if key:
-            from operations.host import private_key_file  # noqa: PLC0415
-
-            identity = cleanup.enter_context(private_key_file(key))
-        ca_file = None
+        identity = cleanup.enter_context(private_key_file(key))
         ca = outputs.get("caPem")
-        if settings.nexus_url.startswith("https://") and isinstance(ca, str) and ca:
-            handle = cleanup.enter_context(tempfile.NamedTemporaryFile("w", suffix=".pem"))
-            handle.write(ca)
-            handle.flush()
-            ca_file = handle.name
+        https = settings.nexus_url.startswith("https://") and isinstance(ca, str)
+        ca_file = cleanup.enter_context(pem_file(ca if https else None))
         yield StackSteps(
             project_dir=project_dir,
             stack_name=stack_name,

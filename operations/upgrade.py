@@ -30,8 +30,8 @@ from enum import Enum
 from typing import Protocol
 
 from operations.smoke import SmokeReport
-from operations.snapshots import Snapshot, find_snapshot, matching_snapshot, oldest_first
-from operations.versions import Change, Database, VersionChange, compare, one_way_door
+from reach.snapshots import Snapshot, find_snapshot, matching_snapshot, oldest_first
+from reach.versions import Change, Database, VersionChange, compare, one_way_door
 
 #: What a change of ``nexus.version`` changes by itself (resource names; see the order of a version
 #: change in components/nexus_server.py): the image pulled, the snapshot taken, the container
@@ -412,11 +412,3 @@ def restore(steps: Steps, name: str, *, assume_yes: bool = False) -> Report:
             "(`scripts/pulumi up` creates it)"
         )
     return report
-
-
-if __name__ == "__main__":
-    import sys
-
-    from operations.cli import upgrade_main
-
-    sys.exit(upgrade_main())

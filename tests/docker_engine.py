@@ -26,13 +26,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
 
-import pytest
+from tests.eventually import eventually
 
 #: Seconds the daemon we start gets to answer ``docker info`` (it usually takes one or two).
 START_TIMEOUT = 30.0
@@ -43,14 +41,6 @@ SANDBOX_FLAGS = ("--iptables=false", "--ip6tables=false", "--bridge=none", "--lo
 
 class EngineUnavailableError(RuntimeError):
     """No Docker Engine can be used here; the message says why."""
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip, or fail in CI (``CI`` set): there a missing engine or tool means the suite did not test
-    what it claims to."""
-    if os.environ.get("CI"):
-        pytest.fail(f"CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @dataclass
@@ -191,17 +181,20 @@ def docker_engine(*, use_running: bool = True) -> Iterator[DockerEngine]:
             start_new_session=True,  # a Ctrl-C of the test run reaches it through _stop only
         )
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _answers(cli, engine.host, timeout=5.0):
+
+        def answers() -> bool:
             if process.poll() is not None:
                 raise EngineUnavailableError(
                     f"dockerd exited with {process.returncode} at start:\n{engine.log_tail()}"
                 )
-            if time.monotonic() > deadline:
-                raise EngineUnavailableError(
-                    f"dockerd did not answer within {START_TIMEOUT:.0f}s:\n{engine.log_tail()}"
-                )
-            time.sleep(0.2)
+            return _answers(cli, engine.host, timeout=5.0)
+
+        eventually(
+            answers,
+            timeout=START_TIMEOUT,
+            error=EngineUnavailableError,
+            message=lambda _: f"dockerd did not answer within {START_TIMEOUT:.0f}s:\n{engine.log_tail()}",
+        )
         yield engine
     finally:
         _stop(process)

@@ -20,20 +20,20 @@ Without slapd the tests skip, except under CI (``CI`` set), where they fail.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from operations.host import stop_process
+from reach.host import stop_process
 from tests.components.haproxy_helpers import free_ports, make_test_pki
+from tests.eventually import eventually
+from tests.layers import unavailable
 
 BASE = "dc=example,dc=com"
 STATIC_BASE = "dc=static,dc=example"
@@ -60,10 +60,7 @@ def require_tools() -> tuple[str, str]:
     """(slapd, ldapadd); a skip without them, a failure under CI."""
     slapd, ldapadd = _binary("slapd"), _binary("ldapadd")
     if slapd is None or ldapadd is None:
-        message = "slapd and ldap-utils are not installed (run scripts/install-system-deps as root)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("slapd and ldap-utils are not installed (run scripts/install-system-deps as root)")
     return slapd, ldapadd
 
 
@@ -153,16 +150,19 @@ def _tree(base: str, services: bool, membership: dict[str, list[str]]) -> str:
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"slapd exited with {process.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"slapd did not listen on {port} within {START_TIMEOUT_SECONDS:.0f} s")
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+
+    eventually(
+        listening,
+        timeout=START_TIMEOUT_SECONDS,
+        ignore=(OSError,),
+        error=RuntimeError,
+        message=lambda _: f"slapd did not listen on {port} within {START_TIMEOUT_SECONDS:.0f} s",
+    )
 
 
 @pytest.fixture(scope="session")

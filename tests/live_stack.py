@@ -35,12 +35,15 @@ import requests
 
 from components.haproxy import Haproxy, HaproxyArgs
 from components.nexus_server import NexusServer, NexusServerArgs
-from operations.host import LocalShell
+from reach.host import LocalShell
+from reach.nexus import wait_until_writable
 from settings import StackSettings, parse_settings
 from tests.components import declared_containers as dc
 from tests.components import mocks as m
 from tests.components.haproxy_helpers import TestPki, free_ports, make_test_pki
-from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine, unavailable
+from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
+from tests.eventually import eventually
+from tests.layers import unavailable
 from tools.build_images import Builder, haproxy_image, nexus_image
 
 LABEL_KEY, LABEL_VALUE = "nexus-platform.test", "live-stack"
@@ -193,21 +196,18 @@ class LiveStack:
 
     def wait_for_nexus(self, timeout: float = NEXUS_START_TIMEOUT) -> float:
         """Seconds until ``status/writable`` answered 200 (bounded; fails with the log tail)."""
-        started = time.monotonic()
-        while True:
-            try:
-                if requests.get(f"{self.nexus_url}/service/rest/v1/status/writable", timeout=10).ok:
-                    return time.monotonic() - started
-            except requests.RequestException:
-                pass
+
+        def still_running() -> None:
             state = self.state("nexus")
             if not state["Running"] and not state["Restarting"]:
                 raise AssertionError(f"nexus exited ({state['ExitCode']}):\n{self.logs('nexus')[-3000:]}")
-            if time.monotonic() - started > timeout:
-                raise AssertionError(
-                    f"nexus not writable after {timeout:.0f}s:\n{self.logs('nexus')[-3000:]}"
-                )
-            time.sleep(2)
+
+        ready = wait_until_writable(
+            self.nexus_url, timeout, interval_seconds=2.0, still_running=still_running
+        )
+        if not ready.ok:
+            raise AssertionError(f"nexus not writable after {timeout:.0f}s:\n{self.logs('nexus')[-3000:]}")
+        return ready.seconds
 
     def wait_healthy(self, resource_name: str) -> float:
         """What the docker provider's ``wait`` does for a declared container: seconds until its own
@@ -217,29 +217,32 @@ class LiveStack:
         timeout = float(declared.inputs.get("waitTimeout") or 60)
         name = declared.container_name
         started = time.monotonic()
-        while True:
-            health = (self.state(name).get("Health") or {}).get("Status")
-            if health == "healthy":
-                return time.monotonic() - started
-            if time.monotonic() - started > timeout:
-                raise AssertionError(
-                    f"{name} not healthy after {timeout:.0f}s (health: {health}):\n{self.logs(name)[-3000:]}"
-                )
-            time.sleep(2)
+        eventually(
+            lambda: (self.state(name).get("Health") or {}).get("Status") == "healthy",
+            timeout=timeout,
+            interval=2.0,
+            message=lambda _: (
+                f"{name} not healthy after {timeout:.0f}s (state: {self.state(name)}):\n"
+                f"{self.logs(name)[-3000:]}"
+            ),
+        )
+        return time.monotonic() - started
 
     def wait_for_port(self, port: int, timeout: float = HAPROXY_START_TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.ports[port]), timeout=5):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"nothing answers on declared port {port} (host {self.ports[port]}) "
-                        f"after {timeout:.0f}s:\n{self.logs('haproxy')[-3000:]}"
-                    ) from None
-                time.sleep(0.5)
+        def answers() -> bool:
+            with socket.create_connection(("127.0.0.1", self.ports[port]), timeout=5):
+                return True
+
+        eventually(
+            answers,
+            timeout=timeout,
+            interval=0.5,
+            ignore=(OSError,),
+            message=lambda _: (
+                f"nothing answers on declared port {port} (host {self.ports[port]}) "
+                f"after {timeout:.0f}s:\n{self.logs('haproxy')[-3000:]}"
+            ),
+        )
 
     def set_admin_password(self) -> None:
         """Take the admin account over with the stack's password (what the FirstRun provider does)."""

@@ -66,14 +66,27 @@ def layout_rows() -> list[tuple[tuple[str, ...], str]]:
         (
             ("dynamic_providers/",),
             "the Nexus REST client (`client.py`), the generic CRUD provider (`base.py`) and one module per "
-            "Nexus kind",
+            "Nexus kind (`docs/kinds/`, `docs/adding-a-kind.md`); the stack's own checks (first run, "
+            "one-way door, deployed version)",
         ),
         (
             ("operations/",),
-            "snapshots, upgrade, rollback and restore logic used by `scripts/upgrade`, `scripts/rollback`, "
-            "`scripts/restore`; the LDAP directory check (`scripts/check-ldap`)",
+            "upgrade, rollback and restore logic behind `scripts/upgrade`, `scripts/rollback`, "
+            "`scripts/restore`, `scripts/snapshots` (`operations/cli.py`); the LDAP directory check "
+            "(`scripts/check-ldap`, and as a step of `up`)",
         ),
-        (("templates/",), "files rendered by the code: " + _names("templates", "*")),
+        (
+            ("reach/",),
+            "how the project reaches the Docker host (SSH target, root prefix, temporary secret files, "
+            "shell scripts as templates) and a Nexus (the writable wait, version and edition); the lowest "
+            "layer, imported by the rest and importing none of it",
+        ),
+        (
+            ("templates/",),
+            "files rendered by the code: "
+            + _names("templates", "*.j2")
+            + "; `snapshots/`: the snapshot and restore shell pieces",
+        ),
         (
             ("tests/",),
             "mirrors the layout; `tests/nexus_emulator/` is the spec-checked Nexus emulator; `tests/e2e/` "

@@ -1,5 +1,5 @@
 # Sourced by scripts/upgrade, scripts/rollback, scripts/restore and scripts/snapshots: the same
-# environment scripts/pulumi gives the CLI, then `python -m operations.<tool> ARGS`.
+# environment scripts/pulumi gives the CLI, then `python -m operations.cli <tool> ARGS`.
 #
 # - scripts/bootstrap creates .venv; the Pulumi CLI is the system one when NEXUS_PLATFORM_PULUMI
 #   allows it (see scripts/pulumi), else the project engine from scripts/build-pulumi; its bin dir
@@ -37,5 +37,5 @@ run_operation() {
     export PULUMI_BACKEND_URL="file://$ops_root/.pulumi-state"
   fi
   cd "$ops_root"
-  exec "$ops_root/.venv/bin/python" -m "operations.$tool" "$@"
+  exec "$ops_root/.venv/bin/python" -m operations.cli "$tool" "$@"
 }

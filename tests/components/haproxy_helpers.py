@@ -15,9 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from components.haproxy_config import STATS_PASSWORD_ENV, build_pem_bundle
+from tests.layers import unavailable
 
 # Warnings `haproxy -c` may print that depend on this machine, not on the configuration: a Docker
 # container name (e.g. "nexus") does not resolve outside the Docker network. Every other warning
@@ -48,14 +47,14 @@ def haproxy_binary() -> str | None:
 def require_haproxy() -> str:
     binary = haproxy_binary()
     if binary is None:
-        pytest.skip("haproxy is not installed (run scripts/install-system-deps as root)")
+        unavailable("haproxy is not installed (run scripts/install-system-deps as root)")
     return binary
 
 
 def require_openssl() -> str:
     binary = shutil.which("openssl")
     if binary is None:
-        pytest.skip("openssl is not installed (run scripts/install-system-deps as root)")
+        unavailable("openssl is not installed (run scripts/install-system-deps as root)")
     return binary
 
 

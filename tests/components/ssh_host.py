@@ -29,14 +29,13 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.components.haproxy_helpers import free_ports
+from tests.eventually import eventually
+from tests.layers import unavailable
 
 SSHD = "/usr/sbin/sshd"
 START_TIMEOUT = 30.0
@@ -93,9 +92,7 @@ def require_sshd() -> None:
     elif os.geteuid() != 0:
         reason = "needs root (private mount and network namespaces)"
     if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"host-mode SSH tests: {reason}")
-        pytest.skip(reason)
+        unavailable(f"host-mode SSH tests: {reason}")
 
 
 @dataclass
@@ -215,18 +212,23 @@ def ssh_host() -> Iterator[SshHost]:
         )  # fmt: skip
         host: SshHost | None = None
         try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
+
+            def answering() -> bool:
+                nonlocal host
                 pid_file = directory / "ns.pid"
                 if pid_file.exists() and pid_file.read_text().strip():
                     host = SshHost(directory, int(pid_file.read_text()), port)
                     if host.ssh("true", timeout=30).returncode == 0:
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"sshd did not come up in its namespace: {(directory / 'sshd.log').read_text()}"
-                    )
-                time.sleep(0.3)
+                        return True
+                if process.poll() is not None:
+                    raise AssertionError(failed())
+                return False
+
+            def failed(_: object = None) -> str:
+                return f"sshd did not come up in its namespace: {(directory / 'sshd.log').read_text()}"
+
+            eventually(answering, timeout=START_TIMEOUT, interval=0.3, message=failed)
+            assert host is not None
             yield host
         finally:
             if host is not None:

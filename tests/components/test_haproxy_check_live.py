@@ -24,6 +24,7 @@ from components.nexus_server import HostAccess, docker_cli_prefix
 from settings import parse_settings
 from tests.components.haproxy_helpers import make_test_pki, require_haproxy
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
+from tests.layers import unavailable
 
 pytestmark = pytest.mark.live
 
@@ -37,19 +38,13 @@ SETTINGS = {
 }
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def engine() -> Iterator[DockerEngine]:
     try:
         with docker_engine() as found:
             yield found
     except EngineUnavailableError as error:
-        _unavailable(f"no Docker Engine: {error}")
+        unavailable(f"no Docker Engine: {error}")
 
 
 def _libraries(binary: str) -> list[str]:
@@ -68,7 +63,7 @@ def image(engine: DockerEngine, tmp_path_factory: pytest.TempPathFactory) -> Ite
     haproxy = require_haproxy()
     busybox = shutil.which("busybox")
     if busybox is None:
-        _unavailable("busybox is not installed (Debian package busybox-static: scripts/install-system-deps)")
+        unavailable("busybox is not installed (Debian package busybox-static: scripts/install-system-deps)")
     assert busybox is not None
     work = tmp_path_factory.mktemp("haproxy-image")
     archive = work / "rootfs.tar"

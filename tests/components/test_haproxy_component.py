@@ -4,7 +4,6 @@ host-mode script run for real against a sandbox (live: needs haproxy and openssl
 from __future__ import annotations
 
 import copy
-import subprocess
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from components.haproxy import (
     HEALTH_WAIT_SECONDS,
     Haproxy,
     HaproxyArgs,
-    as_root,
     haproxy_spec_from_settings,
 )
 from components.haproxy_config import STATS_PASSWORD_ENV, build_pem_bundle, render_haproxy_config
@@ -355,11 +353,3 @@ def test_bring_your_own_certificate_reaches_haproxy(mocks: m.RecordingMocks) -> 
 
 
 # -- the host-mode scripts, executed: tests/components/test_haproxy_host_ssh.py (real sshd) -------
-
-
-def test_as_root_wraps_the_script_for_sudo() -> None:
-    wrapped = as_root("echo 'it''s'")
-    assert wrapped.startswith('S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; exec $S sh -c ')
-    result = subprocess.run(["/bin/sh", "-c", wrapped.replace("exec $S ", "exec ")], capture_output=True,
-                            text=True, check=True)  # fmt: skip
-    assert result.stdout == "its\n"

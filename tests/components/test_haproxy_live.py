@@ -19,7 +19,6 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from components.haproxy_config import (
     render_haproxy_config,
 )
 from tests.components.haproxy_helpers import TestPki, free_ports, make_test_pki, require_haproxy
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.live
 
@@ -247,15 +247,17 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], spec: HaproxySpec, password: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
+    def all_up() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"haproxy exited with {process.returncode}:\n{log.read_text()}")
         servers = [row for row in _safe_stats(spec.stats_port, password) if row.get("svname") == "nexus"]
-        if len(servers) == 1 + len(spec.connectors) and all(row["status"] == "UP" for row in servers):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"haproxy backends not all UP within {STARTUP_TIMEOUT}s:\n{log.read_text()}")
+        return len(servers) == 1 + len(spec.connectors) and all(row["status"] == "UP" for row in servers)
+
+    eventually(
+        all_up,
+        timeout=STARTUP_TIMEOUT,
+        message=lambda _: f"haproxy backends not all UP within {STARTUP_TIMEOUT}s:\n{log.read_text()}",
+    )
 
 
 def _safe_stats(port: int, password: str) -> list[dict[str, str]]:
@@ -546,12 +548,17 @@ def test_audit_log_names_user_tls_and_timings(live: Live) -> None:
     docker = live.docker[2]
     credentials = base64.b64encode(b"alice-audit:secret-never-logged").decode()
     https(live, docker.external_port, "/v2/token?scope=x", headers={"Authorization": f"Basic {credentials}"})
-    deadline = time.monotonic() + 5
-    line = ""
-    while time.monotonic() < deadline and not line:
-        line = next((entry for entry in live.log_file.read_text().splitlines() if "alice-audit" in entry), "")
-        time.sleep(0.1)
-    assert line, live.log_file.read_text()
+
+    def audit_line() -> str | None:
+        lines = live.log_file.read_text().splitlines()
+        return next((entry for entry in lines if "alice-audit" in entry), None)
+
+    line = eventually(
+        audit_line,
+        timeout=30,
+        interval=0.1,
+        message=lambda _: live.log_file.read_text(),
+    )
     assert f"fe_docker_{docker.repository}_{docker.external_port}" in line
     assert '"GET /v2/token?scope=x HTTP/1.1"' in line
     assert re.search(r"TLSv1\.[23]/", line)

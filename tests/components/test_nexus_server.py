@@ -13,7 +13,7 @@ from components.nexus_server import (
     NexusServerArgs,
     data_dir_command,
 )
-from components.ssh import SshTarget, parse_ssh_host
+from reach.host import SshTarget, parse_ssh_host
 from settings import StackSettings, parse_settings
 from tests.components import mocks as m
 

@@ -15,7 +15,8 @@ import pulumi
 import pytest
 
 from components.nexus_server import NexusServer, NexusServerArgs, snapshot_output
-from operations.snapshots import AS_ROOT_PREFIX, NOT_AS_ROOT_PREFIX, last_record
+from reach.host import AS_ROOT_PREFIX, NOT_AS_ROOT_PREFIX
+from reach.snapshots import last_record
 from settings import parse_settings
 from tests.components import mocks as m
 from tests.components.test_nexus_server import LOCAL, remote

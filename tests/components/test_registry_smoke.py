@@ -24,7 +24,6 @@ import secrets
 import shutil
 import ssl
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +44,8 @@ from tests.components.registry_smoke_helpers import (
     build_oci_image,
     read_oci_manifest,
 )
+from tests.eventually import eventually
+from tests.layers import unavailable
 
 pytestmark = pytest.mark.live
 
@@ -65,7 +66,7 @@ UNAUTHORIZED = re.compile(r"invalid username/password|unauthorized: authenticati
 def _require(name: str) -> str:
     binary = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin")
     if binary is None:
-        pytest.skip(f"{name} is not installed (run scripts/install-system-deps as root)")
+        unavailable(f"{name} is not installed (run scripts/install-system-deps as root)")
     return binary
 
 
@@ -176,19 +177,18 @@ def _write_registry_files(tmp: Path, port: int, password: str) -> Path:
 
 
 def _wait_for(what: str, probe: Callable[[], bool], process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    last: object = None
-    while time.monotonic() < deadline:
+    def ready() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"{what} exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if probe():
-                return
-        except (OSError, http.client.HTTPException) as error:
-            last = error
-        time.sleep(0.2)
-    raise AssertionError(
-        f"{what} not ready after {STARTUP_TIMEOUT}s (last error: {last}):\n{log.read_text()}"
+        return probe()
+
+    eventually(
+        ready,
+        timeout=STARTUP_TIMEOUT,
+        ignore=(OSError, http.client.HTTPException),
+        message=lambda last: (
+            f"{what} not ready after {STARTUP_TIMEOUT}s (last: {last!r}):\n{log.read_text()}"
+        ),
     )
 
 
@@ -424,9 +424,11 @@ def _haproxy_log_lines(stack: Stack, frontend: str, until: Callable[[list[str]],
 
     A line is written when its stream ends, which can be just after the client got the response.
     """
-    deadline = time.monotonic() + 5
-    while True:
-        lines = [line for line in stack.haproxy_log.read_text().splitlines() if f" {frontend}~ " in line]
-        if until(lines) or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.1)
+
+    def lines() -> list[str]:
+        return [line for line in stack.haproxy_log.read_text().splitlines() if f" {frontend}~ " in line]
+
+    with contextlib.suppress(AssertionError):  # not within the bound: the caller's assertion says what
+        return eventually(lambda: [found] if until(found := lines()) else None, timeout=30, interval=0.1,
+                          message="")[0]  # fmt: skip
+    return lines()

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.haproxy import haproxy_spec_from_settings, main
+from components.haproxy import haproxy_spec_from_settings
 from components.haproxy_config import render_haproxy_config
+from operations.render_haproxy import main
 from settings import load_stack_file
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -102,26 +102,6 @@ def test_empty_401_says_what_to_check() -> None:
     assert "adminPassword" in str(nx.error_from_response(response(401, "")))
 
 
-@pytest.mark.parametrize(
-    ("header", "version", "edition"),
-    [
-        ("Nexus/3.85.0-03 (PRO)", "3.85.0-03", "PRO"),
-        ("Nexus/3.80.0-06 (OSS)", "3.80.0-06", "OSS"),
-        ("Nexus/3.93.2-01 (COMMUNITY)", "3.93.2-01", "COMMUNITY"),
-        ("Jetty(9.4)", None, None),
-        (None, None, None),
-    ],
-)
-def test_server_header(header: str | None, version: str | None, edition: str | None) -> None:
-    info = nx.parse_server_header(header)
-    assert (info.version, info.edition) == (version, edition)
-
-
-def test_version_tuple_orders_releases() -> None:
-    assert nx.version_tuple("3.77.1-01") < nx.version_tuple("3.77.2")
-    assert nx.version_tuple("3.100.0") > nx.version_tuple("3.99.9-99")
-
-
 def test_connection_requires_url_and_user() -> None:
     with pytest.raises(ValueError, match="connection"):
         nx.Connection.from_props({"connection": {"url": "", "username": "admin"}})

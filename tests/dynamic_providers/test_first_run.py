@@ -13,16 +13,16 @@ from dynamic_providers.base import ProviderError
 from dynamic_providers.client import Connection, NexusClient
 from dynamic_providers.first_run import (
     FILE_ABSENT_EXIT,
-    WRITABLE_POLL_SECONDS,
     FirstRunProvider,
     FirstRunSpec,
-    SshSource,
     eula_status,
     read_remote_password_file,
     ssh_read_command,
     take_over_admin,
     wait_until_writable,
 )
+from reach.host import SshTarget
+from reach.nexus import WRITABLE_POLL_SECONDS
 from tests.dynamic_providers.drive import apply, checked, create
 from tests.nexus_emulator import EULA_DISCLAIMER, TEST_ADMIN_PASSWORD, NexusEmulator
 
@@ -218,14 +218,14 @@ def test_wait_timeout_when_nothing_listens() -> None:
 
 
 def test_ssh_read_command() -> None:
-    command = ssh_read_command(SshSource("deploy", "vm.example.com", 2222), "/data/nexus data/admin.password")
+    command = ssh_read_command(SshTarget("deploy", "vm.example.com", 2222), "/data/nexus data/admin.password")
     assert command[:7] == ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=15", "-p", "2222"]
     assert command[-2] == "deploy@vm.example.com"
     assert command[-1] == (
         "if [ -e '/data/nexus data/admin.password' ]; then cat -- '/data/nexus data/admin.password'; "
         f"else exit {FILE_ABSENT_EXIT}; fi"
     )
-    with_key = ssh_read_command(SshSource("deploy", "vm"), "/d/admin.password", "/tmp/key")
+    with_key = ssh_read_command(SshTarget("deploy", "vm"), "/d/admin.password", "/tmp/key")
     assert with_key[with_key.index("-i") + 1] == "/tmp/key" and "IdentitiesOnly=yes" in with_key
 
 
@@ -242,7 +242,7 @@ def test_remote_read_outcomes() -> None:
 
         return run
 
-    source = SshSource("deploy", "vm")
+    source = SshTarget("deploy", "vm")
     assert read_remote_password_file(source, "/d/admin.password", run=runner(0, "uuid-1")) == "uuid-1"
     assert read_remote_password_file(source, "/d/admin.password", run=runner(FILE_ABSENT_EXIT)) is None
     assert read_remote_password_file(source, "/d/admin.password", "KEY", run=runner(0, "u")) == "u"

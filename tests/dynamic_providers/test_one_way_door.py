@@ -15,7 +15,7 @@ import pytest
 
 from dynamic_providers.errors import ProviderError
 from dynamic_providers.one_way_door import OneWayDoorProvider, judge_database
-from operations.versions import FORCE_ONE_WAY_ENV
+from reach.versions import FORCE_ONE_WAY_ENV
 from tests.real_nexus.fixtures import RealNexusSession
 
 REFUSED = r"nexus\.version 3\.71\.0-06: refusing, nothing was stopped.*OrientDB"

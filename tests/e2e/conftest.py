@@ -16,7 +16,6 @@ Fixtures and helpers:
 
 Example:
 
-    @pytest.mark.e2e
     def test_up(project_copy, pulumi_cli):
         cli = pulumi_cli(project_copy)
         cli.stack_init("e2e")

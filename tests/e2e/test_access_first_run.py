@@ -37,8 +37,6 @@ from tests.nexus_emulator import NexusEmulator
 
 from .conftest import PulumiCli, PulumiError, PulumiResult, assert_no_plaintext, copy_project
 
-pytestmark = pytest.mark.e2e
-
 STACK = "e2e"
 NS = "nexus-platform"
 DYNAMIC_PREFIX = "pulumi-python:dynamic/nexus:"

@@ -128,7 +128,6 @@ def write_project(root: Path) -> Path:
     return root
 
 
-@pytest.mark.e2e
 def test_dynamic_provider_lifecycle(tmp_path: Path, pulumi_cli: Callable[..., PulumiCli]) -> None:
     project = write_project(tmp_path / "smoke")
     target = tmp_path / "out" / "managed.txt"

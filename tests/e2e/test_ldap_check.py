@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from operations.ldap_check import PASSWORD_ENV
@@ -21,8 +20,6 @@ from tests.ldap_directory import BIND_PASSWORD, Directory
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 
 from .conftest import REPO_ROOT, PulumiCli, assert_no_plaintext, copy_project
-
-pytestmark = pytest.mark.e2e
 
 NS = "nexus-platform"
 STACK = "ldap"

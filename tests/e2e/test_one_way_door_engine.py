@@ -12,9 +12,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from operations.versions import FORCE_ONE_WAY_ENV
+from reach.versions import FORCE_ONE_WAY_ENV
 
 from .conftest import PulumiCli, copy_project
 
@@ -25,7 +23,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from dynamic_providers.one_way_door import OneWayDoorCheck
-from operations.snapshots import HostPaths
+from reach.snapshots import HostPaths
 
 
 class StopsNexusProvider(ResourceProvider):
@@ -68,7 +66,6 @@ pulumi.export("database", door.database)
 REFUSAL = "nexus.version 3.71.0-06: refusing, nothing was stopped"
 
 
-@pytest.mark.e2e
 def test_preview_and_up_refuse_orientdb_data_for_371(
     tmp_path: Path, pulumi_cli: Callable[..., PulumiCli]
 ) -> None:

@@ -18,16 +18,12 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from .conftest import REPO_ROOT
-
-pytestmark = pytest.mark.e2e
 
 PROGRAM = """\
 import pulumi
 from dynamic_providers.deployed_version import DeployedVersion
-from operations.versions import downgrade_warning
+from reach.versions import downgrade_warning
 
 version = pulumi.Config("nexus-platform").require_object("nexus")["version"]
 deployed = DeployedVersion("nexus-deployed-version", version)
@@ -103,7 +99,7 @@ print(json.dumps(results))
 def test_automation_stack_pin_and_downgrade_warning(tmp_path: Path, engine_bin: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    for package in ("operations", "dynamic_providers", "settings"):
+    for package in ("operations", "dynamic_providers", "settings", "reach", "templates"):
         shutil.copytree(REPO_ROOT / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
     (project / "tools").mkdir()
     shutil.copy2(REPO_ROOT / "tools" / "language_host.py", project / "tools" / "language_host.py")

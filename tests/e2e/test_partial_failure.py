@@ -28,8 +28,6 @@ from tests.nexus_emulator import NexusEmulator
 
 from .conftest import PulumiCli, copy_project
 
-pytestmark = pytest.mark.e2e
-
 STACK = "e2e"
 NS = "nexus-platform"
 API = "/service/rest"

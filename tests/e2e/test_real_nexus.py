@@ -27,7 +27,7 @@ from tests.real_nexus.backend import Backend
 from tests.real_nexus.fixtures import RealNexusSession
 
 # Five engine runs on one real server: minutes each on a loaded 2-core machine.
-pytestmark = [pytest.mark.e2e, pytest.mark.real_nexus, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.real_nexus, pytest.mark.timeout(1800)]
 
 NS = "nexus-platform"
 STACK = "core"

@@ -29,12 +29,31 @@ POST        /__emulator/tasks/{id}/running   ``{"running": bool}``
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from .controls import Controls
 from .errors import Response
+from .state import NexusState
 
-if TYPE_CHECKING:
-    from .app import NexusApp
+
+class NexusApp(Protocol):
+    """What the control API needs of the emulator's app (app.py hands itself in)."""
+
+    state: NexusState
+    controls: Controls
+
+    def reset_state(self) -> None: ...
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        user_id: str = "admin",
+        content_type: str = "application/json",
+        base_url: str = "http://localhost:8081",
+    ) -> Response: ...
 
 
 def _ok(body: Any = None) -> Response:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from operations.host import LocalShell
-from operations.snapshots import HostPaths
+from reach.host import LocalShell
+from reach.snapshots import HostPaths
 
 FAKE_DOCKER = Path(__file__).with_name("fake_docker.py")
 OLD_IMAGE = "sonatype/nexus3:3.77.1"

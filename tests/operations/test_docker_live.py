@@ -31,7 +31,6 @@ import shutil
 import stat
 import subprocess
 import tarfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,12 +46,14 @@ from components.nexus_server import (
     snapshot_commands,
 )
 from operations import cli
-from operations.host import LocalShell
 from operations.smoke import Check, NexusEndpoint, SmokeReport
-from operations.snapshots import RESTORED_MARKER, last_record, restore_script
 from operations.stack import StackSteps
+from reach.host import LocalShell
+from reach.snapshots import RESTORED_MARKER, last_record, restore_script
 from settings import DEFAULT_NOFILE_LIMIT, StackSettings, parse_settings
-from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine, unavailable
+from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
+from tests.eventually import consistently, eventually
+from tests.layers import unavailable
 from tests.operations.cli_steps import cli_on
 
 pytestmark = pytest.mark.live
@@ -216,13 +217,12 @@ class LiveHost:
         return completed.stdout + completed.stderr
 
     def wait_for_log(self, line: str, count: int = 1, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.logs().splitlines().count(line) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"no {line!r} (x{count}) in the logs of {CONTAINER_NAME}:\n{self.logs()}"
-                )
-            time.sleep(0.1)
+        eventually(
+            lambda: self.logs().splitlines().count(line) >= count,
+            timeout=timeout,
+            interval=0.1,
+            message=lambda _: f"no {line!r} (x{count}) in the logs of {CONTAINER_NAME}:\n{self.logs()}",
+        )
 
     def settings(self, version: str = OLD, keep: int = 2) -> StackSettings:
         return parse_settings(
@@ -380,8 +380,9 @@ def test_component_snapshot_step_stops_nexus_cleanly_then_tars(live: LiveHost) -
     assert (private.uid, private.gid, private.mode) == (NEXUS_UID, NEXUS_UID, 0o600)
     assert members["etc/root-note.txt"].uid == 0
     # the step leaves Nexus stopped: the engine replaces the container next
-    time.sleep(1.5)
-    assert not live.state()["Running"]
+    consistently(
+        lambda: not live.state()["Running"], seconds=1.5, message="Nexus was started again after the step"
+    )
 
     # the container is replaced by the new version; the step of a later `up` leaves it alone
     live.remove_nexus()

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import yaml
 
-from operations.host import ShellError
 from operations.ldap_check import (
     PASSWORD_ENV,
     DirectoryReport,
@@ -24,6 +23,7 @@ from operations.ldap_check import (
     named_groups,
     user_filter,
 )
+from reach.host import ShellError
 from settings import LdapSettings, SettingsError, StackSettings, parse_settings
 from tests.e2e.conftest import REPO_ROOT as ROOT
 from tests.ldap_directory import BASE, BIND_PASSWORD, STATIC_BASE, Directory

@@ -35,12 +35,13 @@ import requests
 import yaml
 
 from operations import cli
-from operations.host import LocalShell
 from operations.smoke import NexusEndpoint, SmokeReport
 from operations.stack import StackSteps
 from operations.upgrade import Preview
+from reach.host import LocalShell
 from settings import PROJECT, load_stack_file
 from tests.components import mocks as m
+from tests.eventually import eventually
 from tests.live_stack import LABEL_KEY, LABEL_VALUE, LiveStack, declare
 from tests.operations.cli_steps import cli_on
 
@@ -82,16 +83,17 @@ def download_sha256(live: LiveStack, path: str, target: Path) -> str:
 
 def wait_for_proxy(live: LiveStack, timeout: float = 120.0) -> None:
     """Until HAProxy's health checks see the restarted Nexus again (``rise 2``), it answers 503."""
-    deadline = time.monotonic() + timeout
-    while True:
-        status = live.curl(443, "/service/rest/v1/status/writable", "-o", "/dev/null", "-w", "%{http_code}")
-        if status.stdout == "200":
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"HAProxy still answers {status.stdout} after {timeout:.0f}s: {status.stderr}"
-            )
-        time.sleep(1)
+
+    def status() -> str:
+        answer = live.curl(443, "/service/rest/v1/status/writable", "-o", "/dev/null", "-w", "%{http_code}")
+        return f"{answer.stdout} {answer.stderr}".strip()
+
+    eventually(
+        lambda: status() == "200",
+        timeout=timeout,
+        interval=1.0,
+        message=lambda _: f"HAProxy still answers {status()} after {timeout:.0f}s",
+    )
 
 
 def seed(live: LiveStack) -> Seeded:

@@ -35,11 +35,12 @@ import requests
 
 from dynamic_providers.one_way_door import OneWayDoorProvider
 from operations import cli
-from operations.host import LocalShell
 from operations.smoke import NexusEndpoint, SmokeReport
-from operations.versions import FORCE_ONE_WAY_ENV, Database
+from reach.host import LocalShell
+from reach.versions import FORCE_ONE_WAY_ENV, Database
 from settings import load_stack_file
-from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine, unavailable
+from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
+from tests.layers import unavailable
 from tests.live_stack import ADMIN_PASSWORD, LiveStack, PlatformImages, running_stack
 from tests.operations.cli_steps import cli_on
 from tests.operations.test_nexus_live import RealNexusSteps, api, stack_file_text

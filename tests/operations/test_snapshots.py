@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from operations.host import SshShell, run_checked
-from operations.snapshots import (
+from reach.host import SshShell, run_checked
+from reach.snapshots import (
     HostPaths,
     Snapshot,
     delete_script,

@@ -251,3 +251,14 @@ def test_a_failed_upgrade_prints_the_engine_output_once_and_ends_with_the_summar
         "pulumi up failed: exit 255: E: repository 'docker-beta-release': HTTP 503 "
         "(POST /v1/repositories/docker/hosted -> 503)"
     ) in summary
+
+
+def test_one_entry_module_dispatches_to_each_tool(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2 and cli.main(["downgrade"]) == 2
+    usage = "usage: python -m operations.cli {upgrade,rollback,restore,snapshots} ARGS"
+    assert usage in capsys.readouterr().err
+    for tool in cli.TOOLS:
+        with pytest.raises(SystemExit) as exited:
+            cli.main([tool, "--help"])
+        assert exited.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: scripts/{tool} ")

@@ -19,17 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from operations.host import run_checked
 from operations.smoke import NexusEndpoint, SmokeReport, smoke_checks
-from operations.snapshots import (
-    Snapshot,
-    database_files_script,
-    list_script,
-    parse_records,
-    prune_plan,
-    restore_script,
-    snapshot_script,
-)
 from operations.stackfile import pin_version, read_version
 from operations.upgrade import (
     FOLLOWS_FROM_VERSION,
@@ -42,7 +32,17 @@ from operations.upgrade import (
     unrelated_changes,
     upgrade,
 )
-from operations.versions import Database, compare, database_of
+from reach.host import run_checked
+from reach.snapshots import (
+    Snapshot,
+    database_files_script,
+    list_script,
+    parse_records,
+    prune_plan,
+    restore_script,
+    snapshot_script,
+)
+from reach.versions import Database, compare, database_of
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 from tests.operations.conftest import FakeHost, tree
 

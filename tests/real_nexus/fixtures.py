@@ -17,12 +17,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import requests
 
 from dynamic_providers.first_run import FirstRunProvider
+from tests.layers import unavailable
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 from tests.real_nexus.backend import ADMIN, Backend, emulator_backend, server_features
 from tests.real_nexus.recorder import RecordingProxy
@@ -92,10 +93,8 @@ class RealNexusSession:
         assert answer.status_code == 204, answer.text
 
 
-def unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"a real Nexus is required in CI and could not start: {reason}", pytrace=False)
-    pytest.skip(f"no real Nexus here: {reason}")
+def real_nexus_unavailable(reason: str) -> NoReturn:
+    unavailable(f"no real Nexus here (required in CI): {reason}")
 
 
 # For working on the tests: attach to a real Nexus already running (``http://127.0.0.1:PORT,DATA_DIR``)
@@ -118,8 +117,8 @@ def real_nexus_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rea
     try:
         server = _start_or_attach(tmp_path_factory)
     except RealNexusUnavailableError as error:
-        unavailable(str(error))
-        raise  # unreachable: unavailable() fails or skips
+        real_nexus_unavailable(str(error))
+        raise  # unreachable: real_nexus_unavailable() fails or skips
     try:
         generated = server.generated_password()
         # The project's own first run takes the fresh server over, as `pulumi up` does.

@@ -14,15 +14,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
+from reach.nexus import wait_until_writable
 
 ROOT = Path(__file__).resolve().parents[2]
 FETCH_SCRIPT = ROOT / "scripts" / "fetch-nexus"
-WRITABLE = "/service/rest/v1/status/writable"
 # Measured here: writable 52-64 s after launch on 2 idle cores; a loaded machine needs more.
 START_TIMEOUT_SECONDS = 420.0
 STOP_TIMEOUT_SECONDS = 60.0
@@ -106,34 +104,24 @@ class RealNexus:
         return self
 
     def _wait_writable(self, timeout_seconds: float) -> float:
-        start = time.monotonic()
-        next_report = start + 15
-        last = "no answer yet"
-        while True:
+        def still_running() -> None:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RealNexusUnavailableError(
                     f"Nexus exited with status {self.process.returncode} while starting; "
                     f"last lines of {self.console_log}:\n{self.tail()}"
                 )
-            try:
-                response = requests.get(self.url + WRITABLE, timeout=5)
-                if response.status_code == 200:
-                    return time.monotonic() - start
-                last = f"HTTP {response.status_code}"
-            except requests.RequestException as error:
-                last = type(error).__name__
-            now = time.monotonic()
-            if now - start > timeout_seconds:
-                self.stop()
-                raise RealNexusUnavailableError(
-                    f"Nexus did not become writable within {timeout_seconds:.0f} s (last: {last}); "
-                    f"last lines of its log:\n{self.tail()}"
-                )
-            if now >= next_report:
-                progress(f"waiting for {self.url + WRITABLE}: {last} after {now - start:.0f} s")
-                next_report = now + 15
-            time.sleep(1)
+
+        ready = wait_until_writable(
+            self.url, timeout_seconds, interval_seconds=1.0, progress=progress, still_running=still_running
+        )
+        if not ready.ok:
+            self.stop()
+            raise RealNexusUnavailableError(
+                f"Nexus did not become writable within {timeout_seconds:.0f} s (last: {ready.last}); "
+                f"last lines of its log:\n{self.tail()}"
+            )
+        return ready.seconds
 
     def tail(self, lines: int = 30) -> str:
         for log in (self.data_dir / "log" / "nexus.log", self.console_log):

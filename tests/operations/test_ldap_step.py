@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dynamic_providers.base import ProviderError
-from dynamic_providers.ldap_check import DirectoryCheckProvider, check_inputs
+from operations.ldap_step import DirectoryCheckProvider, check_inputs
 from settings import StackSettings
 from tests.components import mocks as m
 from tests.dynamic_providers.drive import checked

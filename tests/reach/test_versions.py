@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from operations.versions import (
+from reach.versions import (
     Change,
     Database,
     VersionChange,

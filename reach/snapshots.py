@@ -17,8 +17,9 @@ The version is the one whose data it is (the version that ran on it), so a rollb
 looks for a snapshot of X. The archive is written as ``.tar.partial`` and renamed when complete; the
 record is written last, so a listing only ever sees finished snapshots.
 
-Everything that touches the host is a POSIX shell script built here and run by
-:mod:`operations.host` locally or over SSH; the NexusServer component runs the same
+Everything that touches the host is a POSIX shell script put together here from the pieces in
+``templates/snapshots/`` (values set first, quoted, as shell variables) and run by
+:mod:`reach.host` locally or over SSH; the NexusServer component runs the same
 :func:`snapshot_script` as a pulumi-command ``Command`` before the container is replaced.
 """
 
@@ -32,7 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from operations.versions import same_release
+from reach.host import AS_ROOT_PREFIX, NOT_AS_ROOT_PREFIX, script_fragment
+from reach.versions import same_release
 
 PREFIX = "nexus-data-"
 ARCHIVE_SUFFIX = ".tar"
@@ -42,10 +44,6 @@ RECORD_SUFFIX = ".json"
 RESTORED_MARKER = ".restored.json"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 CONTAINER = "nexus"
-
-#: Run the rest as root: directly when already root, else through `sudo -n` (fails, never prompts).
-AS_ROOT_PREFIX = 'S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; '
-NOT_AS_ROOT_PREFIX = "S=; "
 
 _NAME = re.compile(r"^nexus-data-(?P<version>[0-9A-Za-z][0-9A-Za-z.\-]*)-(?P<stamp>\d{8}T\d{6}Z)$")
 _SAFE_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]*$")
@@ -203,44 +201,18 @@ def _clean(text: str) -> str:
     return _UNSAFE_IN_JSON.sub(" ", text)[:200]
 
 
-# Refuses (before stopping anything) while another running container has the data directory
-# mounted, e.g. a Nexus started by hand under another name: a copy or a restore now would be of a
-# live database. Then stops the container cleanly if it runs; remembers whether it did (for a
-# restart on failure). `docker inspect` of a missing container prints an empty line on stdout
-# before failing, so the failure replaces the output ("missing") instead of being appended to it.
-_STOP = r"""
-in_use=
-for other in $(docker ps --format '{{.Names}}'); do
-  [ "$other" = "$container" ] && continue
-  if docker inspect --type container -f '{{range .Mounts}}{{println .Source}}{{end}}' "$other" 2>/dev/null \
-      | grep -qxF "$data"; then
-    in_use="$in_use $other"
-  fi
-done
-if [ -n "$in_use" ]; then
-  log "refusing: $data is in use by the running container(s)$in_use, not by $container; a copy now"
-  log "would be of a live database. Stop it first (docker stop -t $grace NAME), then try again."
-  exit 1
-fi
-was_running=$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null) \
-  || was_running=missing
-if [ "$was_running" = true ]; then
-  log "stopping $container (up to ${grace}s for a clean stop)"
-  docker stop -t "$grace" "$container" >/dev/null
-fi
-"""
+def _stop() -> str:
+    """Refuses (before stopping anything) while another running container has the data directory
+    mounted, e.g. a Nexus started by hand under another name: a copy or a restore now would be of
+    a live database. Then stops the container cleanly if it runs; remembers whether it did (for a
+    restart on failure). ``docker inspect`` of a missing container prints an empty line on stdout
+    before failing, so the failure replaces the output ("missing") instead of being appended."""
+    return script_fragment("snapshots/stop.sh")
 
-# Keeps the newest $keep snapshots (by the timestamp in the name), deletes the others.
-_PRUNE = r"""
-for f in "$backup"/nexus-data-*.json; do
-  [ -f "$f" ] || continue
-  n=${f##*/}; n=${n%.json}
-  printf '%s %s\n' "${n##*-}" "$n"
-done | sort -r | awk -v keep="$keep" 'NR > keep { print $2 }' | while read -r old; do
-  log "pruning snapshot $old (keeping the newest $keep)"
-  $S rm -f "$backup/$old.tar" "$backup/$old.json"
-done
-"""
+
+def _prune() -> str:
+    """Keeps the newest $keep snapshots (by the timestamp in the name), deletes the others."""
+    return script_fragment("snapshots/prune.sh")
 
 
 def snapshot_script(
@@ -277,93 +249,14 @@ def snapshot_script(
     if keep < 1:
         raise ValueError("keep must be at least 1: the newest snapshot is never pruned")
     lines = [paths.preamble(), f"keep={int(keep)}; reason={q(_clean(reason))}; version={q(version or '')}"]
-    lines.append(
-        r"""
-marker="$backup/.restored.json"
-if ! $S test -d "$data" || [ -z "$($S ls -A "$data" 2>/dev/null)" ]; then
-  log "no snapshot: $data is missing or empty (first deployment)"
-  $S rm -f "$marker"
-  exit 0
-fi
-cur=$(docker inspect --type container -f '{{.Image}}' "$container" 2>/dev/null || true)
-"""
-    )
+    lines.append(script_fragment("snapshots/snapshot-guard.sh"))
     if skip_if_running_image:
         lines.append(
-            f"want={q(skip_if_running_image)}\n"
-            + r"""wanted_id=$(docker image inspect -f '{{.Id}}' "$want" 2>/dev/null || true)
-if [ -n "$cur" ] && [ "$cur" = "$wanted_id" ]; then
-  log "no snapshot: $container already runs $want (it is not replaced)"
-  $S rm -f "$marker"
-  if [ "$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null)" != true ]; then
-    log "starting $container: it was left stopped (e.g. by a failed up or a restore)"
-    docker start "$container" >/dev/null
-  fi
-  exit 0
-fi
-"""
+            f"want={q(skip_if_running_image)}\n" + script_fragment("snapshots/snapshot-skip-if-running.sh")
         )
-    lines.append(_STOP)
-    lines.append(
-        r"""
-on_exit() {
-  status=$?
-  $S rm -f "$backup"/nexus-data-*.tar.partial 2>/dev/null || true
-  if [ "$status" -ne 0 ] && [ "$was_running" = true ]; then
-    log "snapshot failed: starting $container again"
-    docker start "$container" >/dev/null || true
-  fi
-}
-trap on_exit EXIT
-if $S test -f "$marker"; then
-  restored=$($S sed -n 's/.*"snapshot": *"\([^"]*\)".*/\1/p' "$marker")
-  if [ -n "$restored" ] && $S test -f "$backup/$restored.json"; then
-    log "no snapshot: $data holds the restored snapshot $restored and nothing has run on it"
-    $S rm -f "$marker"
-    $S cat "$backup/$restored.json"
-    exit 0
-  fi
-  $S rm -f "$marker"
-fi
-if [ -z "$version" ] && [ -n "$cur" ]; then
-  version=$(docker image inspect -f '{{range .RepoTags}}{{println .}}{{end}}' "$cur" 2>/dev/null \
-    | sed -n 's/^.*:\([0-9A-Za-z][0-9A-Za-z.-]*\)$/\1/p' | head -n 1)
-fi
-[ -n "$version" ] || version=unknown
-# Private: the archives hold the database (password hashes) and the node keystore.
-umask 077
-$S mkdir -p "$backup"
-$S chmod 0700 "$backup"
-$S find "$backup" -maxdepth 1 -name 'nexus-data-*' -type f -exec chmod 0600 {} +
-need=$($S du -sk "$data" | awk '{ print $1 }')
-free=$(df -Pk "$backup" | awk 'NR == 2 { print $4 }')
-if [ "$free" -lt "$need" ]; then
-  log "not enough space in $backup for a snapshot of $data: need ${need} KiB, ${free} KiB free."
-  log "Prune old snapshots (scripts/snapshots STACK prune) or give the backup disk more space."
-  exit 1
-fi
-while :; do
-  set -- $(date -u '+%Y%m%dT%H%M%SZ %Y-%m-%dT%H:%M:%SZ')
-  name="nexus-data-$version-$1"; taken=$2
-  $S test -e "$backup/$name.tar" || break
-  sleep 1  # never overwrite a snapshot taken in the same second
-done
-log "snapshot of $data -> $backup/$name.tar"
-# not what a restore onto a mounted data directory put aside in it (the operator deletes that)
-$S tar --numeric-owner --exclude='./.before-restore-*' -C "$data" -cpf "$backup/$name.tar.partial" .
-$S chmod 0600 "$backup/$name.tar.partial"
-$S mv "$backup/$name.tar.partial" "$backup/$name.tar"
-size=$($S stat -c %s "$backup/$name.tar")
-fmt='{"name": "%s", "version": "%s", "takenAt": "%s", "dataDir": "%s", "archive": "%s", '
-fmt=$fmt'"sizeBytes": %s, "reason": "%s"}'
-record=$(printf "$fmt" \
-  "$name" "$version" "$taken" "$data" "$backup/$name.tar" "$size" "$reason")
-printf '%s\n' "$record" | $S tee "$backup/$name.json.partial" >/dev/null
-$S chmod 0600 "$backup/$name.json.partial"
-$S mv "$backup/$name.json.partial" "$backup/$name.json"
-"""
-    )
-    lines.append(_PRUNE)
+    lines.append(_stop())
+    lines.append(script_fragment("snapshots/snapshot.sh"))
+    lines.append(_prune())
     if restart:
         lines.append(
             'if [ "$was_running" = true ]; then\n'
@@ -383,33 +276,25 @@ def keep_last_output_script(paths: HostPaths, *, keep: int) -> str:
     if keep < 1:
         raise ValueError("keep must be at least 1: the newest snapshot is never pruned")
     return (
-        paths.preamble() + f"keep={int(keep)}\n" + _PRUNE + "printf '%s\\n' \"${PULUMI_COMMAND_STDOUT:-}\"\n"
+        paths.preamble()
+        + f"keep={int(keep)}\n"
+        + _prune()
+        + "printf '%s\\n' \"${PULUMI_COMMAND_STDOUT:-}\"\n"
     )
 
 
 def list_script(paths: HostPaths) -> str:
     """One JSON record per line for every complete snapshot in the backup directory."""
-    return paths.preamble() + (
-        r"""for f in "$backup"/nexus-data-*.json; do
-  $S test -f "$f" || continue
-  $S test -f "${f%.json}.tar" || continue
-  $S cat "$f"; echo
-done
-"""
-    )
+    return paths.preamble() + script_fragment("snapshots/list.sh")
 
 
 def database_files_script(paths: HostPaths) -> str:
     """The database files under ``<dataDir>/db`` (two levels deep), one relative path a line.
 
     Enough to tell OrientDB (``config/database.ocf``, ``*.pcl``, ``*.cpm``) from H2 (``nexus.mv.db``):
-    :func:`operations.versions.database_of`. Prints nothing for a missing or empty ``db/``.
+    :func:`reach.versions.database_of`. Prints nothing for a missing or empty ``db/``.
     """
-    return paths.preamble() + (
-        r"""$S test -d "$data/db" || exit 0
-$S sh -c 'cd "$1" && find . -maxdepth 2 -type f' sh "$data/db" | sed 's|^\./||'
-"""
-    )
+    return paths.preamble() + script_fragment("snapshots/database-files.sh")
 
 
 def delete_script(paths: HostPaths, names: Sequence[str]) -> str:
@@ -440,92 +325,17 @@ def restore_script(paths: HostPaths, name: str, *, start: bool, mark_restored: b
         raise ValueError(f"'{name}' is not a snapshot name")
     q = shlex.quote
     script = [paths.preamble(), f"name={q(name)}\n"]
-    script.append(
-        r"""archive="$backup/$name.tar"
-$S test -f "$archive" || { log "no snapshot $name in $backup"; exit 1; }
-$S rm -f "$backup/.restored.json"
-"""
-    )
-    script.append(_STOP)
-    script.append(
-        r"""stamp=$(date -u '+%Y%m%dT%H%M%SZ')
-mount_point=false
-if $S test -d "$data" && [ "$($S stat -c %d "$data")" != "$($S stat -c %d "$data/..")" ]; then
-  mount_point=true
-fi
-if [ "$mount_point" = true ]; then
-  aside="$data/.before-restore-$stamp"
-  $S mkdir "$aside"
-  for entry in $($S ls -A "$data"); do
-    case "$entry" in .before-restore-*) continue ;; esac
-    $S mv "$data/$entry" "$aside/"
-  done
-elif $S test -e "$data"; then
-  aside="$data.before-restore-$stamp"
-  $S mv "$data" "$aside"
-  $S mkdir -p "$data"
-else
-  aside=""
-  $S mkdir -p "$data"
-fi
-undo() {
-  log "restore failed: putting the previous data back"
-  if [ "$mount_point" = true ]; then
-    for entry in $($S ls -A "$data"); do
-      case "$entry" in .before-restore-*) continue ;; esac
-      $S rm -rf "$data/$entry"
-    done
-    for entry in $($S ls -A "$aside"); do $S mv "$aside/$entry" "$data/"; done
-    $S rmdir "$aside"
-  elif [ -n "$aside" ]; then
-    $S rm -rf "$data"; $S mv "$aside" "$data"
-  fi
-  if [ "$was_running" = true ]; then docker start "$container" >/dev/null || true; fi
-}
-log "restoring $name into $data (previous data kept in ${aside:-nowhere: there was none})"
-if ! $S tar --numeric-owner -C "$data" -xpf "$archive"; then undo; exit 1; fi
-"""
-    )
+    script.append(script_fragment("snapshots/restore-check.sh"))
+    script.append(_stop())
+    script.append(script_fragment("snapshots/restore.sh"))
     if mark_restored:
-        script.append(
-            r"""printf '{"snapshot": "%s", "restoredAt": "%s"}\n' "$name" "$stamp" \
-  | $S tee "$backup/.restored.json" >/dev/null
-$S chmod 0600 "$backup/.restored.json"
-"""
-        )
+        script.append(script_fragment("snapshots/restore-mark.sh"))
     if start:
-        script.append(
-            r"""if [ "$was_running" = missing ]; then
-  log "no $container container to start: run scripts/pulumi up"
-else
-  log "starting $container"; docker start "$container" >/dev/null
-fi
-"""
-        )
-    script.append(r"""printf '{"restored": "%s", "previousData": "%s"}\n' "$name" "$aside"
-""")
+        script.append(script_fragment("snapshots/restore-start.sh"))
+    script.append(script_fragment("snapshots/restore-report.sh"))
     return "".join(script)
 
 
 def usage_script(paths: HostPaths) -> str:
     """Disk use of the data and backup directories (the "disk use high" runbook)."""
-    return paths.preamble() + (
-        r"""df -h "$data" "$backup" || true
-echo
-log "largest entries of $data:"
-$S du -sh "$data"/* "$data"/.[!.]* 2>/dev/null | sort -rh | head -n 15 || true
-echo
-$S du -sh "$backup" 2>/dev/null || true
-for d in "$data".before-restore-* "$data"/.before-restore-*; do
-  $S test -d "$d" && echo "left over by a restore (delete once the restore is verified): $d" || true
-done
-"""
-    )
-
-
-if __name__ == "__main__":
-    import sys
-
-    from operations.cli import snapshots_main
-
-    sys.exit(snapshots_main())
+    return paths.preamble() + script_fragment("snapshots/usage.sh")

@@ -1,0 +1,1 @@
+printf '{"restored": "%s", "previousData": "%s"}\n' "$name" "$aside"
