@@ -26,13 +26,13 @@ from dynamic_providers.exceptions import (
     ForbiddenError,
     NexusConnectionError,
     NexusError,
-    NexusPlatformError,
     NotFoundError,
     ProviderError,
     RefusedError,
     ServerError,
     UnauthorizedError,
 )
+from reach.errors import NexusPlatformError
 
 __all__ = ["OneLineError", "OneLineErrors", "ProviderError", "one_line"]
 

@@ -9,14 +9,13 @@ person running it. Below it:
   other 4xx, 5xx, no answer), raised by the HTTP client (``client.py``).
 
 No class here is called ``ValidationError``: that name is pydantic's.
-This module imports nothing else of the project (and no Pulumi): anything may import it.
+This module imports only the root from ``reach.errors`` (and no Pulumi): anything may import it.
 """
 
 from __future__ import annotations
 
-
-class NexusPlatformError(Exception):
-    """The root of the project's errors."""
+# the project's root, in the lowest layer; re-exported for the provider errors' importers
+from reach.errors import NexusPlatformError
 
 
 class ProviderError(NexusPlatformError):

@@ -30,6 +30,7 @@ from typing import Any
 from operations.smoke import NexusEndpoint, SmokeReport, smoke_checks
 from operations.stackfile import pin_version, read_version
 from operations.upgrade import PlannedStep, Preview
+from reach.errors import NexusPlatformError
 from reach.host import Shell, ShellError, pem_file, private_key_file, run_checked, shell_for
 from reach.snapshots import (
     HostPaths,
@@ -50,7 +51,7 @@ _EXIT_CODE = re.compile(r"^\s*code: (?P<code>-?\d+)\s*$", re.M)
 MAX_ERROR_LINES = 5
 
 
-class EngineError(RuntimeError):
+class EngineError(NexusPlatformError, RuntimeError):
     """A failed ``pulumi preview``/``up``: its ``error:`` lines only (the output was shown already)."""
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from reach.errors import NexusPlatformError
+
 NEXUS_KEY = "nexus-platform:nexus"
 _KEY_LINE = re.compile(
     r"^(?P<indent>\s*)(?P<key>\"[^\"]*\"|'[^']*'|[^\s#'\"-][^#]*?)\s*:(?=\s|$)(?P<rest>.*)$"
@@ -22,7 +24,7 @@ _VERSION_LINE = re.compile(
 )
 
 
-class StackFileError(ValueError):
+class StackFileError(NexusPlatformError, ValueError):
     pass
 
 

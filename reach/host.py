@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from reach.errors import NexusPlatformError
+
 if TYPE_CHECKING:
     import jinja2
 
@@ -103,7 +105,7 @@ class ShellResult:
         return self.returncode == 0
 
 
-class ShellError(RuntimeError):
+class ShellError(NexusPlatformError, RuntimeError):
     def __init__(self, what: str, result: ShellResult) -> None:
         detail = result.stderr.strip().splitlines()[-5:] if result.stderr else []
         tail = ("\n  " + "\n  ".join(detail)) if detail else ""

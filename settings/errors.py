@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
 from dynamic_providers.names import key_path
+from reach.errors import NexusPlatformError
 
 PROJECT = "nexus-platform"
 
@@ -26,7 +27,7 @@ class SettingsIssue:
         return f"{PROJECT}:{self.key}: {self.message}"
 
 
-class SettingsError(ValueError):
+class SettingsError(NexusPlatformError, ValueError):
     """Invalid stack configuration; lists every problem with its key."""
 
     def __init__(self, issues: Iterable[SettingsIssue]) -> None:

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from dynamic_providers import client as nx
-from dynamic_providers.exceptions import NexusPlatformError
+from reach.errors import NexusPlatformError
 
 
 def response(status: int, body: str, content_type: str = "application/json") -> requests.Response:

@@ -19,9 +19,9 @@ import pytest
 from pulumi.dynamic import Resource, ResourceProvider
 
 import dynamic_providers
-from dynamic_providers import exceptions
 from dynamic_providers.base import KINDS, Api, NexusProvider, NexusResource, SingletonProvider, Spec
 from dynamic_providers.kinds import KIND_MODULES, kind_of
+from reach.errors import NexusPlatformError
 from tests.dynamic_providers.kinds import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +118,7 @@ def test_one_error_root() -> None:
     for module in ALL_MODULES:
         for cls in defined_in(module):
             if issubclass(cls, BaseException):
-                assert issubclass(cls, exceptions.NexusPlatformError), f"{module.__name__}.{cls.__name__}"
+                assert issubclass(cls, NexusPlatformError), f"{module.__name__}.{cls.__name__}"
 
 
 def test_no_class_is_named_like_pydantics_validation_error() -> None:
