@@ -17,7 +17,7 @@ Which task, by database (the configured version decides when the database is not
   ``database="h2"`` for those.
 * PostgreSQL (Pro): no Nexus task; back the database up with ``pg_dump`` on the database server.
 
-Unconfirmed: ``api-notes.md`` §5 lists neither type; the Task REST API (3.74+) is assumed to accept
+Unconfirmed: the task types we could confirm include neither; the Task REST API (3.74+) is assumed to accept
 them like any exposed task type. Each ``location`` run writes new files that Nexus never deletes;
 the "disk use high" runbook covers removing old ones.
 """

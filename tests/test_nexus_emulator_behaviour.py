@@ -1,4 +1,4 @@
-"""Behaviour tests of the Nexus emulator: api-notes section 8, error shapes, auth, phases, knobs."""
+"""Behaviour tests of the Nexus emulator: the real server's ways it copies, error shapes, auth, knobs."""
 
 from __future__ import annotations
 
@@ -690,7 +690,7 @@ def test_task_required_property_and_start_date_rendering(api: Api) -> None:
     assert created["recurringDays"] == [1, 7] and created["schedule"] == "weekly"
 
 
-# -- 23 and section 0: output format, error shapes, validation, auth
+# -- output format, error shapes, validation, auth
 
 
 def test_pretty_json_and_server_header(nexus_emulator: NexusEmulator, api: Api) -> None:

@@ -19,7 +19,7 @@ from tests.nexus_emulator.spec import NAME_PATTERN, Spec, load_spec
 pytest_plugins = ["tests.nexus_emulator.fixtures"]
 
 SPEC: Spec = load_spec()
-# Success codes Nexus really returns but the generated spec does not list (api-notes sections 5-6).
+# Success codes Nexus really returns but the generated spec does not list.
 UNDOCUMENTED_OK = {
     ("PUT", "/v1/security/roles/{id}", 204),
     ("DELETE", "/v1/security/users/{userId}", 204),
@@ -27,7 +27,7 @@ UNDOCUMENTED_OK = {
     ("GET", "/v1/tasks/templates/{typeId}", 200),
 }
 
-# Operations whose generated spec declares a 200 without a body schema (api-notes sections 5, 7).
+# Operations whose generated spec declares a 200 without a body schema.
 FALLBACK_SCHEMAS: dict[tuple[str, str, int], dict[str, Any]] = {
     ("GET", "/v1/cleanup-policies", 200): {
         "type": "array",
@@ -298,7 +298,7 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
 
 ResponseValidator = validators.extend(OAS30Validator, {"pattern": _pattern})
 
-# Documented deviations of the real server from the generated spec (api-notes section 6):
+# Documented deviations of the real server from the generated spec:
 # LDAP reads never return authPassword although ReadLdapServerXo lists it as required.
 RESPONSE_COMPONENTS = copy.deepcopy(SPEC.components)
 RESPONSE_COMPONENTS["schemas"]["ReadLdapServerXo"]["required"].remove("authPassword")

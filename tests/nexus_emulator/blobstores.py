@@ -1,4 +1,4 @@
-"""Blob stores (api-notes section 3): file and S3 stores, quota status, deletion rules."""
+"""Blob stores: file and S3 stores, quota status, deletion rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cleanup policies (api-notes section 7). The public ``/v1`` API is Pro-only."""
+"""Cleanup policies. The public ``/v1`` API is Pro-only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The error shapes of the Nexus REST API (api-notes section 0).
+"""The error shapes of the Nexus REST API.
 
 Handlers raise one of these exceptions; the server turns them into responses that carry
 ``X-Siesta-FaultId`` like every error mapped by Siesta's ``ExceptionMapperSupport``.

@@ -106,7 +106,7 @@ EDITION_FEATURES: dict[str, frozenset[str]] = {
 # Features that depend on the version only, from the version on (inclusive).
 VERSION_FEATURES: dict[str, tuple[int, int]] = {
     TASK_SCHEDULE_IN_GET: (3, 92),  # 3.71.0-06 has no schedule fields in a task GET (observed)
-    DOCKER_LOWERCASE_NAMES: (3, 89),  # api-notes: Docker names must be lowercase from 3.89.0
+    DOCKER_LOWERCASE_NAMES: (3, 89),  # Docker names must be lowercase from 3.89.0 (release notes)
     REPOSITORY_GET_3_72: (3, 72),  # unconfirmed: the first version after the observed 3.71.0-06 is assumed
 }
 

@@ -1,4 +1,4 @@
-"""Repositories (api-notes section 4 and section-8 behaviours 2-16).
+"""Repositories: formats, types, the group/proxy/hosted bodies and the real server's quirks.
 
 One generic set of handlers serves every ``/v1/repositories/{fmt}/{type}`` operation of the
 supported formats; responses are rendered from the operation's documented GET schema, so the

@@ -1,4 +1,4 @@
-"""Security (api-notes sections 2 and 6): users, roles, privileges, realms, anonymous access,
+"""Security: users, roles, privileges, realms, anonymous access,
 LDAP servers, change-password, plus the Shiro-style permission check used by every route."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Status endpoints (api-notes section 1) and the Community Edition EULA (section 2)."""
+"""Status endpoints and the Community Edition EULA."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scheduled tasks (api-notes section 5)."""
+"""Scheduled tasks."""
 
 from __future__ import annotations
 
