@@ -272,10 +272,11 @@ def test_orientdb_to_371_is_refused_up_front_and_forced_it_rolls_back_by_itself(
     assert f"rolled back: Nexus {NEW} serves the data as it was before the upgrade" in out, out
     # the real refusal of 3.71, seen in its container before the rollback replaced it
     logs, state = REPLACED[-1]
-    assert "This instance is using a legacy Orient database" in logs, logs[-3000:]
-    # It exits 255; the declared restart policy (always) starts it again, so the run the rollback
-    # replaced may also have been killed mid-start (137): either way it never served.
-    assert state["ExitCode"] in (255, 137) or state["Restarting"], state
+    # 3.71 exits (255) at start; the declared restart policy (always) starts it again, so within the
+    # bounded wait it refused more than once. Its last exit code says nothing: the rollback's restore
+    # stops the container, and a run stopped mid-start may exit 0, 137 or 143. It never served.
+    refusals = logs.count("This instance is using a legacy Orient database")
+    assert refusals >= 2, (refusals, state, logs[-3000:])
     assert pinned(upgrades) == NEW and running_image(live).endswith(f":{NEW}")
     assert_serves(live, upgrades.content, NEW)
 
