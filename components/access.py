@@ -48,7 +48,7 @@ from dynamic_providers.roles import (
     repository_view_privileges,
 )
 from dynamic_providers.users import User, UserSpec
-from settings import PULL_ROLE, LdapSettings, StackSettings, team_role
+from settings import PULL_ROLE, LdapSettings, StackSettings, revealed, team_role
 
 ADMIN_ROLE = "nx-admin"
 NEXUS_ANONYMOUS_ROLE = "nx-anonymous"  # Nexus's own; the anonymous user's role without Docker
@@ -72,7 +72,7 @@ def ldap_spec(ldap: LdapSettings) -> LdapServerSpec:
         search_base=ldap.search_base,
         auth_scheme=ldap.auth_scheme,
         auth_username=ldap.bind_dn,
-        auth_password=ldap.bind_password.get_secret_value() if ldap.bind_password is not None else None,
+        auth_password=revealed(ldap.bind_password),
         auth_realm=ldap.auth_realm,
         use_trust_store=ldap.use_trust_store,
         connection_timeout_seconds=ldap.connection_timeout_seconds,

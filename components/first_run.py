@@ -14,7 +14,7 @@ import pulumi
 from components.options import NexusConnection, child_options, connection_output
 from dynamic_providers.first_run import NexusFirstRun
 from reach.host import SshTarget, parse_ssh_host
-from settings import StackSettings
+from settings import StackSettings, revealed
 
 DEFAULT_WAIT_SECONDS = 600  # Nexus takes 2-3 minutes on a first start; slow hosts more
 
@@ -37,13 +37,12 @@ class FirstRunArgs:
     @classmethod
     def from_settings(cls, settings: StackSettings) -> FirstRunArgs:
         ssh = parse_ssh_host(settings.docker_host)
-        key = settings.ssh_private_key
         return cls(
             url=settings.nexus_url,
             admin_password=settings.require_admin_password(),
             data_dir=settings.nexus.data_dir,
             ssh=ssh,
-            ssh_private_key=key.get_secret_value() if key is not None and ssh else None,
+            ssh_private_key=revealed(settings.ssh_private_key) if ssh else None,
             accept_eula=settings.nexus.accept_eula,
             required_features=settings.server_features(),
         )

@@ -68,7 +68,7 @@ from dynamic_providers.one_way_door import OneWayDoorCheck
 from reach.host import AS_ROOT_PREFIX, SshTarget, parse_ssh_host
 from reach.snapshots import HostPaths, keep_last_output_script, last_record, snapshot_script
 from reach.versions import downgrade_warning
-from settings import NEXUS_UI_PORT, NexusSettings, StackSettings
+from settings import NEXUS_UI_PORT, NexusSettings, StackSettings, revealed
 
 TYPE_TOKEN = "nexus-platform:components:NexusServer"
 
@@ -100,10 +100,6 @@ class HostAccess:
     @property
     def ssh(self) -> SshTarget | None:
         return parse_ssh_host(self.docker_host)
-
-    @property
-    def ssh_private_key_value(self) -> str | None:
-        return self.ssh_private_key.get_secret_value() if self.ssh_private_key is not None else None
 
     @property
     def is_local(self) -> bool:
@@ -355,7 +351,7 @@ class NexusServer(pulumi.ComponentResource):
             version=args.nexus.version,
             docker_host=args.host.docker_host,
             paths=snapshot_paths(args),
-            ssh_private_key=args.host.ssh_private_key_value,
+            ssh_private_key=revealed(args.host.ssh_private_key),
             opts=pulumi.ResourceOptions(parent=self),
         )
         create, update = snapshot_commands(args)

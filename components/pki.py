@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_tls as tls
 
-from settings import CertificateSettings, StackSettings
+from settings import CertificateSettings, StackSettings, revealed
 
 TYPE_TOKEN = "nexus-platform:components:Pki"
 
@@ -69,7 +69,7 @@ class OwnCertificate:
         return cls(
             certificate_pem=certificate.certificate_pem.get_secret_value(),
             private_key_pem=certificate.private_key_pem.get_secret_value(),
-            chain_pem=chain.get_secret_value() if chain is not None else "",
+            chain_pem=revealed(chain) or "",
             ca_pem=certificate.ca_pem or "",
         )
 

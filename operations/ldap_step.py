@@ -28,7 +28,7 @@ from pulumi.dynamic import (
 
 from dynamic_providers.base import ProviderError, _contains_unknown, check_failures
 from operations.ldap_check import NamedGroup, check_directory, directory_route, named_groups
-from settings import LdapSettings, StackSettings
+from settings import LdapSettings, StackSettings, revealed
 
 INPUTS = ("ldap", "bind_password", "groups", "docker_host", "ssh_private_key")
 SECRET_INPUTS = ["bind_password", "ssh_private_key"]
@@ -93,13 +93,12 @@ def check_inputs(settings: StackSettings) -> dict[str, Any]:
     ldap = settings.ldap
     if ldap is None:
         raise ValueError("the stack configures no ldap server")
-    key = settings.ssh_private_key
     return {
         "ldap": ldap.model_dump(mode="json", by_alias=True, exclude={"bind_password"}, exclude_none=True),
-        "bind_password": ldap.bind_password.get_secret_value() if ldap.bind_password is not None else None,
+        "bind_password": revealed(ldap.bind_password),
         "groups": [{"key": g.key, "name": g.name} for g in named_groups(settings)],
         "docker_host": settings.docker_host,
-        "ssh_private_key": key.get_secret_value() if key is not None and ldap.verify == "ssh" else None,
+        "ssh_private_key": revealed(settings.ssh_private_key) if ldap.verify == "ssh" else None,
     }
 
 

@@ -45,6 +45,7 @@ from settings.model import (
     RobotUserSettings,
     TeamSettings,
     is_host,
+    revealed,
     team_role,
 )
 from settings.reference import config_reference, config_reference_markdown
@@ -87,5 +88,6 @@ __all__ = [
     "load_stack_file",
     "namespace_config",
     "parse_settings",
+    "revealed",
     "team_role",
 ]

@@ -56,6 +56,11 @@ STATS_USER = USER_NAME
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+def revealed(secret: SecretStr | None) -> str | None:
+    """The plain text of a secret setting (None when unset), for the one place that passes it on."""
+    return secret.get_secret_value() if secret is not None else None
+
+
 def is_host(value: str) -> bool:
     """A DNS name or an IP address (what HAProxy and certificates accept as a host)."""
     try:
