@@ -15,11 +15,8 @@ import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from dynamic_providers.exceptions import (
     ConflictError,
@@ -34,6 +31,16 @@ from dynamic_providers.exceptions import (
     error_class,
 )
 from reach.nexus import ServerInfo, parse_server_header
+
+if TYPE_CHECKING:
+    # Imported when the first request is made, not at import: the program and a preview's
+    # provider process load this module and never make a request (about 0.1 s of start-up).
+    import requests
+    from urllib3.util.retry import Retry
+
+    class BoundedRetry(Retry):  # what _bounded_retry_class() builds, for the type checker
+        max_retry_after: float
+
 
 # Raised by the client; importable from here as from exceptions.py.
 __all__ = [
@@ -179,20 +186,26 @@ def _path_of(url: str) -> str:
 # ---------------------------------------------------------------- retries
 
 
-class BoundedRetry(Retry):
-    """urllib3 Retry whose Retry-After waits are capped, so one call's total wait is bounded."""
+@cache
+def _bounded_retry_class() -> type[BoundedRetry]:
+    from urllib3.util.retry import Retry  # noqa: PLC0415 (see the TYPE_CHECKING import)
 
-    max_retry_after: float = 30.0
+    class Bounded(Retry):
+        """urllib3 Retry whose Retry-After waits are capped, so one call's total wait is bounded."""
 
-    def get_retry_after(self, response: Any) -> float | None:
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, self.max_retry_after)
+        max_retry_after: float = 30.0
+
+        def get_retry_after(self, response: Any) -> float | None:
+            value = super().get_retry_after(response)
+            return None if value is None else min(value, self.max_retry_after)
+
+    return cast("type[BoundedRetry]", Bounded)
 
 
 def make_retry(max_retry_seconds: float) -> BoundedRetry:
     # backoff 0.5, 1, 2, 4, 8 (capped at 8): 5 attempts wait at most ~16 s plus capped Retry-After.
     attempts = 5
-    retry = BoundedRetry(
+    retry = _bounded_retry_class()(
         total=attempts,
         connect=attempts,  # the request never reached the server: safe for every method
         read=2,  # a read timeout may follow an applied write: only idempotent methods
@@ -213,6 +226,12 @@ def make_retry(max_retry_seconds: float) -> BoundedRetry:
 # ---------------------------------------------------------------- the client
 
 
+def _request_exception() -> type[requests.exceptions.RequestException]:
+    from requests.exceptions import RequestException  # noqa: PLC0415 (loaded by the session already)
+
+    return RequestException
+
+
 class NexusClient:
     """Thin JSON client for ``<url>/service/rest``."""
 
@@ -220,6 +239,9 @@ class NexusClient:
         self.connection = connection
         self.resource = resource
         self.base = connection.url.rstrip("/") + "/service/rest"
+        import requests  # noqa: PLC0415 (see the TYPE_CHECKING import)
+        from requests.adapters import HTTPAdapter  # noqa: PLC0415
+
         self.session = requests.Session()
         self.session.auth = (connection.username, connection.password)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
@@ -283,7 +305,7 @@ class NexusClient:
                 timeout=self.connection.timeout,
                 verify=self.verify,
             )
-        except requests.exceptions.RequestException as error:
+        except _request_exception() as error:
             raise self._no_answer(error, method, path) from None
         self.server = (
             parse_server_header(response.headers.get("Server"))
@@ -295,7 +317,9 @@ class NexusClient:
         return response
 
     def _no_answer(self, error: requests.exceptions.RequestException, method: str, path: str) -> NexusError:
-        if isinstance(error, requests.exceptions.RetryError):
+        from requests.exceptions import RetryError  # noqa: PLC0415 (loaded by the request already)
+
+        if isinstance(error, RetryError):
             return ServerError(
                 f"Nexus kept answering with a retryable error; gave up after retries ({error})",
                 resource=self.resource,

@@ -13,8 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import requests
-
 from reach.versions import version_key
 
 WRITABLE_PATH = "/service/rest/v1/status/writable"
@@ -58,6 +56,8 @@ def wait_until_writable(
     start = clock()
     last = "no answer yet"
     next_report = start + progress_every_seconds
+    import requests  # noqa: PLC0415 (only a wait makes requests: not loaded by every importer)
+
     with requests.Session() as session:
         session.headers["User-Agent"] = "nexus-platform"
         while True:

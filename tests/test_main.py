@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import runpy
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -200,3 +203,25 @@ def test_dev_stack_has_a_sensible_host_and_can_be_torn_down(recorder: m.Recordin
     outputs = run_program()["outputs"]
     assert outputs["uiUrl"] == "https://nexus.localtest.me"
     assert outputs["registryEndpoints"]["pull"] == "nexus.localtest.me:16000"
+
+
+def test_program_start_loads_no_library_it_may_not_use() -> None:
+    """What every program start imports (``__main__.py``'s top-level imports, existing-Nexus mode)
+    loads neither the Docker/TLS/command SDKs, ldap3, nor an HTTP client: the program makes no
+    request and those cost start-up time in every `preview` (docs/performance.md)."""
+    tree = ast.parse((ROOT / "__main__.py").read_text())
+    modules = [
+        node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom) and getattr(node, "module", "") != "__future__"
+    ]
+    unwanted = ("pulumi_docker", "pulumi_tls", "pulumi_command", "ldap3", "requests", "urllib3")
+    probe = "\n".join(
+        [
+            "import sys",
+            f"for name in {modules!r}: __import__(name)",
+            f"print([m for m in {unwanted!r} if m in sys.modules])",
+        ]
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "components.access" in modules and run.stdout.strip() == "[]", run.stdout + run.stderr

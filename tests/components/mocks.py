@@ -22,6 +22,7 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
+from dynamic_providers.base import KINDS, RESOURCE_MODULE
 from dynamic_providers.client import Connection
 
 PROJECT = "nexus-platform"
@@ -100,6 +101,25 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResource(request)
 
 
+def checked_inputs(typ: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """What the engine records as a Nexus object's inputs: its kind's ``check`` of what the program
+    sent (the program leaves out fields at their defaults and check fills them in), as in a real run."""
+    for provider in KINDS.values():
+        if typ == f"pulumi-python:dynamic/{RESOURCE_MODULE}:{provider.resource_type}":
+            result = provider().check({}, dict(inputs))
+            return _as_sent(dict(result.inputs)) if not result.failures else inputs
+    return inputs
+
+
+def _as_sent(value: Any) -> Any:
+    """A value as the engine passes it on: tuples are lists on the wire."""
+    if isinstance(value, dict):
+        return {k: _as_sent(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_sent(v) for v in value]
+    return value
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     """Records every registered resource; returns inputs plus plausible computed outputs."""
 
@@ -110,6 +130,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.outputs: dict[tuple[str, str], dict[str, Any]] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        args.inputs = checked_inputs(args.typ, args.inputs)
         self.resources.append(args)
         outputs = dict(args.inputs)
         outputs.update(_computed(args.typ, args.name, args.inputs))

@@ -41,12 +41,19 @@ def props(nexus: Backend, **fields: Any) -> dict[str, Any]:
     return {"connection": nexus.connection(), "adopt": False, **fields}
 
 
-def no_requests_for(
+def settled(
     nexus: Backend, provider: Any, object_id: str, outs: dict[str, Any], wanted: dict[str, Any]
 ) -> None:
+    """Re-applying makes no call, and a refresh reads back exactly what the stack recorded: `create`
+    records the spec Nexus took without reading it back, so this is where that is proven."""
     nexus.clear_log()
     assert apply(provider, object_id, outs, wanted)[0] == "same"
     assert nexus.count_reads() + nexus.count_writes() == 0
+    read = provider.read(object_id, outs)
+    assert read.id == object_id and read.outs is not None
+    fields = provider.spec_model.model_fields
+    recorded = {k: v for k, v in outs.items() if k in fields}
+    assert {k: v for k, v in read.outs.items() if k in fields} == recorded
 
 
 # ---------------------------------------------------------------- what the server offers
@@ -115,7 +122,7 @@ def test_blob_store_lifecycle(nexus: Backend, unique: str) -> None:
     object_id, outs = create(provider, props(nexus, name=name))
     assert object_id == name and outs["path"] == name
     assert nexus.get(f"/v1/blobstores/file/{name}")["path"] == name
-    no_requests_for(nexus, provider, object_id, outs, props(nexus, name=name))
+    settled(nexus, provider, object_id, outs, props(nexus, name=name))
 
     quota = {"soft_quota_type": "spaceUsedQuota", "soft_quota_limit_bytes": 10_000_000}
     step, outs = apply(provider, object_id, outs, props(nexus, name=name, **quota))
@@ -160,7 +167,7 @@ def test_maven_hosted_lifecycle(nexus: Backend, unique: str) -> None:
     object_id, outs = create(provider, props(nexus, **base))
     body = nexus.get(f"/v1/repositories/maven/hosted/{name}")
     assert body["storage"]["writePolicy"] == "ALLOW_ONCE" and body["maven"]["versionPolicy"] == "RELEASE"
-    no_requests_for(nexus, provider, object_id, outs, props(nexus, **base))
+    settled(nexus, provider, object_id, outs, props(nexus, **base))
 
     # drift: redeploy allowed in the UI; read sees it, the next apply puts it back
     body["storage"]["writePolicy"] = "ALLOW"
@@ -199,7 +206,7 @@ def test_raw_group_of_hosted_and_proxy_in_order(nexus: Backend, unique: str) -> 
     assert (
         nexus.get(f"/v1/repositories/raw/group/{group['name']}")["group"]["memberNames"] == group["members"]
     )
-    no_requests_for(nexus, provider, object_id, outs, props(nexus, **group))
+    settled(nexus, provider, object_id, outs, props(nexus, **group))
     reordered = {**group, "members": [proxy["name"], hosted["name"]]}
     step, outs = apply(provider, object_id, outs, props(nexus, **reordered))
     assert step == "update"  # order is resolution order
@@ -280,7 +287,7 @@ def test_role_lifecycle(nexus: Backend, unique: str) -> None:
     }
     object_id, outs = create(provider, props(nexus, **spec))
     assert sorted(nexus.get(f"/v1/security/roles/{object_id}")["privileges"]) == sorted(spec["privileges"])
-    no_requests_for(nexus, provider, object_id, outs, props(nexus, **spec))
+    settled(nexus, provider, object_id, outs, props(nexus, **spec))
     body = nexus.get(f"/v1/security/roles/{object_id}")
     body["description"] = "changed in the UI"
     assert nexus.call("PUT", f"/v1/security/roles/{object_id}", body).status == 204
@@ -306,7 +313,7 @@ def test_user_lifecycle(nexus: Backend, unique: str) -> None:
     }
     object_id, outs = create(provider, props(nexus, **spec))
     assert nexus.get(f"/v1/security/users?userId={user}")[0]["roles"] == ["nx-anonymous"]
-    no_requests_for(nexus, provider, object_id, outs, props(nexus, **spec))
+    settled(nexus, provider, object_id, outs, props(nexus, **spec))
 
     step, outs = apply(provider, object_id, outs, props(nexus, **{**spec, "password": "second-pw"}))
     assert step == "update"
@@ -352,7 +359,7 @@ def test_realms_lifecycle(nexus: Backend) -> None:
     wanted = ["NexusAuthenticatingRealm", "DefaultRole"]
     object_id, outs = create(provider, props(nexus, realms=wanted))
     assert nexus.get("/v1/security/realms/active") == wanted
-    no_requests_for(nexus, provider, object_id, outs, props(nexus, realms=wanted))
+    settled(nexus, provider, object_id, outs, props(nexus, realms=wanted))
     assert nexus.call("PUT", "/v1/security/realms/active", list(reversed(wanted))).status == 204
     read = provider.read(object_id, outs)
     assert read.outs is not None and list(read.outs["realms"]) == list(reversed(wanted))
@@ -382,7 +389,7 @@ def test_anonymous_access_lifecycle(nexus: Backend) -> None:
     assert anonymous.status_code in (200, 401, 403) and (
         anonymous.status_code != 200 or anonymous.json() == []
     )
-    no_requests_for(nexus, provider, object_id, outs, props(nexus, **off))
+    settled(nexus, provider, object_id, outs, props(nexus, **off))
     body = nexus.get("/v1/security/anonymous")
     assert nexus.call("PUT", "/v1/security/anonymous", {**body, "enabled": True}).status == 200
     read = provider.read(object_id, outs)
