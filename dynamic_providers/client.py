@@ -226,12 +226,6 @@ def make_retry(max_retry_seconds: float) -> BoundedRetry:
 # ---------------------------------------------------------------- the client
 
 
-def _request_exception() -> type[requests.exceptions.RequestException]:
-    from requests.exceptions import RequestException  # noqa: PLC0415 (loaded by the session already)
-
-    return RequestException
-
-
 class NexusClient:
     """Thin JSON client for ``<url>/service/rest``."""
 
@@ -295,6 +289,8 @@ class NexusClient:
         elif json_body is not None:
             headers["Content-Type"] = "application/json"
             data = json.dumps(json_body).encode()
+        from requests.exceptions import RequestException  # noqa: PLC0415 (loaded with the session)
+
         try:
             response = self.session.request(
                 method,
@@ -305,7 +301,7 @@ class NexusClient:
                 timeout=self.connection.timeout,
                 verify=self.verify,
             )
-        except _request_exception() as error:
+        except RequestException as error:
             raise self._no_answer(error, method, path) from None
         self.server = (
             parse_server_header(response.headers.get("Server"))
