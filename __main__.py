@@ -70,7 +70,7 @@ registry = DockerRegistry(
     "registry",
     DockerRegistryArgs.from_settings(settings),
     connection,
-    opts=pulumi.ResourceOptions(depends_on=[retention, *access.baseline]),
+    repositories_after=[retention, *access.baseline],
 )
 access.grant(registry.repositories)  # roles grant the repositories' privileges; users get the roles
 backup = DatabaseBackup("backup", DatabaseBackupArgs.from_settings(settings), connection)  # first run only

@@ -169,10 +169,23 @@ def test_security_settings_wait_for_the_first_run_only_and_come_before_any_repos
         assert options.depends_on_name("nexus-first-run"), options.dependencies
         assert not any(options.depends_on_name(name) for name in registry_names), options.dependencies
         assert not any(":Repository::" in urn or ":FileBlobStore::" in urn for urn in options.dependencies)
-    for resource in [*dynamic(recorder, "Repository"), *dynamic(recorder, "FileBlobStore")]:
+    for resource in dynamic(recorder, "Repository"):
         options = recorder.options_of(resource)
         assert options.depends_on_name("realms"), resource.name
         assert options.depends_on_name("anonymous-lockdown"), resource.name
+    # Blob stores and tasks serve nothing: they wait for the first run and their own objects only.
+    for resource in [*dynamic(recorder, "FileBlobStore"), *dynamic(recorder, "Task")]:
+        options = recorder.options_of(resource)
+        assert options.depends_on_name("nexus-first-run"), resource.name
+        assert not options.depends_on_name("realms"), resource.name
+        assert not options.depends_on_name("anonymous-lockdown"), resource.name
+    # The Docker clean-up tasks wait for every repository through the group alone.
+    purge = recorder.one(DYNAMIC + "Task", "task-docker---delete-incomplete-uploads")
+    assert recorder.options_of(purge).depends_on_name("repo-docker-all")
+    assert not any(
+        ":Repository::" in urn and not urn.endswith("::repo-docker-all")
+        for urn in recorder.options_of(purge).dependencies
+    )
     pull = recorder.one(DYNAMIC + "Role", "role-docker-pull")
     assert recorder.options_of(pull).depends_on_name("repo-docker-all")
     (backup,) = [t for t in dynamic(recorder, "Task") if t.name == "backup-task"]

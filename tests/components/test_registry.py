@@ -219,6 +219,21 @@ def test_other_formats_join_the_layout() -> None:
     assert "default" not in {s.name for s, _ in layout.blob_stores}  # Nexus's own, not managed
 
 
+def test_outermost_repositories_are_those_no_group_holds() -> None:
+    """What waits for every repository waits for these: each group comes after its members."""
+    layout = registry_layout(with_other_formats())
+    outermost = layout.outermost_repositories()
+    assert sorted(outermost) == ["docker-all", "maven-group", "npm-proxy", "pypi-all", "raw-files"]
+    members = {spec.name: set(spec.members) for spec, _ in layout.repositories}
+    reached: set[str] = set()
+    pending = list(outermost)
+    while pending:  # the repositories a wait on the outermost ones also waits for
+        name = pending.pop()
+        reached.add(name)
+        pending.extend(members[name] - reached)
+    assert reached == set(members)
+
+
 def test_a_repositories_blob_store_follows_deletion_protection() -> None:
     def stores(*repositories: dict[str, Any]) -> dict[str, bool]:
         settings = parse_settings(
