@@ -122,6 +122,12 @@ def one_line_errors(method: F) -> F:
 class OneLineErrors(ResourceProvider):
     """Base of the project's providers: every engine call they define fails with one line."""
 
+    # A provider is its class, pickled by reference (no instance state, nothing secret), so its
+    # serialized form need not be a secret: one encrypted value less per resource in every
+    # checkpoint of the state (docs/performance.md). The SDK still makes it a secret if it ever
+    # captures a secret Output.
+    serialize_as_secret_always = False
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name in ENGINE_METHODS:

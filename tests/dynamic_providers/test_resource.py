@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+import dill
 import pytest
 
 from dynamic_providers.base import NexusResource
@@ -49,6 +51,18 @@ def test_every_write_only_field_is_secret(mocks: m.RecordingMocks, kind: str, fi
     assert field in mocks.options_of(resource).additional_secret_outputs
     assert resource.inputs["adopt"] is True
     assert not any(m.is_secret(v) for k, v in resource.inputs.items() if k not in (field, "__provider"))
+
+
+def test_the_serialized_provider_is_its_class_in_plain(mocks: m.RecordingMocks) -> None:
+    """Nothing secret is pickled with a provider (its class, by reference), so the engine keeps it
+    unencrypted (the connection, which holds the password, is a secret: tests/test_main.py)."""
+    _register(RoleSpec(role_id="readers"))
+    (resource,) = mocks.resources
+    serialized = resource.inputs["__provider"]
+    assert not m.is_secret(serialized)
+    provider = dill.loads(base64.b64decode(serialized))
+    assert type(provider).__module__ == "dynamic_providers.roles" and vars(provider) == {}
+    assert CONNECTION["password"].encode() not in base64.b64decode(serialized)
 
 
 def test_a_spec_of_no_kind_is_refused() -> None:
