@@ -223,6 +223,47 @@ def make_retry(max_retry_seconds: float) -> BoundedRetry:
     return retry
 
 
+# ---------------------------------------------------------------- the environment
+
+#: What requests reads from the environment for a request to an http(s) URL: the proxies and the
+#: CA bundle that replaces the default trust store.
+REQUEST_ENVIRONMENT = (
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+)
+
+
+@dataclass(frozen=True)
+class RequestEnvironment:
+    """The proxies for one URL and the CA bundle named by the environment (None: the default)."""
+
+    proxies: Mapping[str, str]
+    ca_bundle: str | None
+
+
+def request_environment(url: str) -> RequestEnvironment:
+    """What the environment says for requests to ``url``. requests works it out again on every
+    request (several walks of ``os.environ``: about 1 ms of a provider's CPU per request,
+    docs/performance.md); here it is worked out once per URL and value of the variables."""
+    return _request_environment(url, tuple(os.environ.get(name) for name in REQUEST_ENVIRONMENT))
+
+
+@cache
+def _request_environment(url: str, _variables: tuple[str | None, ...]) -> RequestEnvironment:
+    from requests.utils import get_environ_proxies  # noqa: PLC0415 (see the TYPE_CHECKING import)
+
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+    return RequestEnvironment(dict(get_environ_proxies(url)), bundle)
+
+
 # ---------------------------------------------------------------- the client
 
 
@@ -237,15 +278,19 @@ class NexusClient:
         from requests.adapters import HTTPAdapter  # noqa: PLC0415
 
         self.session = requests.Session()
+        # The environment's proxies and CA bundle are applied here, once (request_environment).
+        self.session.trust_env = False
+        environment = request_environment(self.base)
+        self.session.proxies.update(environment.proxies)
         self.session.auth = (connection.username, connection.password)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         adapter = HTTPAdapter(max_retries=make_retry(connection.max_retry_seconds))
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self._ca_file: str | None = None
-        # Passed with every request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE replace a
-        # session-level verify (merge_environment_settings), never a per-request one.
-        self.verify: str | bool = True
+        # Passed with every request. The stack's CA (below) wins over REQUESTS_CA_BUNDLE and
+        # CURL_CA_BUNDLE, which otherwise replace the default trust store as in requests.
+        self.verify: str | bool = environment.ca_bundle or True
         if connection.ca_pem:
             # requests wants a file; the stack's own CA when Nexus is reached through HAProxy.
             handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115

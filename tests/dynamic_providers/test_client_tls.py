@@ -84,6 +84,16 @@ def test_without_the_stack_ca_the_environment_bundle_applies(https_front: str, o
         client.server_info()
 
 
+def test_an_environment_bundle_naming_the_ca_is_trusted(
+    https_front: str, stack_pki: TestPki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the stack's CA, REQUESTS_CA_BUNDLE replaces the default trust store, as in requests."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(stack_pki.ca_file))
+    connection = Connection(url=https_front, username="admin", password="x", max_retry_seconds=1)
+    with NexusClient(connection) as client:
+        assert client.server_info().version == "3.77.1-01"
+
+
 def test_the_upgrade_smoke_check_also_keeps_the_stack_ca(
     https_front: str, stack_pki: TestPki, other_bundle: Path
 ) -> None:
