@@ -6,28 +6,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
 
 from dynamic_providers.client import REQUEST_ENVIRONMENT, Connection, NexusClient
+from tests.dynamic_providers.test_client_tls import JsonStatus
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(JsonStatus):
     seen: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
         type(self).seen.append(self.path)  # absolute-form through a proxy, origin-form direct
-        body = b"{}"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        pass
+        super().do_GET()
 
 
 @pytest.fixture

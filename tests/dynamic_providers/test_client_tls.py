@@ -21,7 +21,9 @@ from operations.smoke import NexusEndpoint, check_version
 from tests.components.haproxy_helpers import TestPki, make_test_pki
 
 
-class _Status(BaseHTTPRequestHandler):
+class JsonStatus(BaseHTTPRequestHandler):
+    """Answers every GET with an empty JSON object, as a Nexus of this version."""
+
     def version_string(self) -> str:
         return "Nexus/3.77.1-01 (COMMUNITY)"
 
@@ -48,7 +50,7 @@ def https_front(stack_pki: TestPki, tmp_path: Path) -> Iterator[str]:
     chain = tmp_path / "front.pem"
     chain.write_text(stack_pki.certificate_pem + stack_pki.private_key_pem)
     context.load_cert_chain(str(chain))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Status)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), JsonStatus)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
