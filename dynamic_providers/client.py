@@ -13,6 +13,7 @@ import json
 import os
 import re
 import tempfile
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -225,9 +226,8 @@ def make_retry(max_retry_seconds: float) -> BoundedRetry:
 
 # ---------------------------------------------------------------- the environment
 
-#: What requests reads from the environment for a request to an http(s) URL: the proxies and the
-#: CA bundle that replaces the default trust store.
-REQUEST_ENVIRONMENT = (
+#: The variables that decide the proxies of a request to an http(s) URL.
+PROXY_VARIABLES = (
     "http_proxy",
     "https_proxy",
     "all_proxy",
@@ -236,8 +236,6 @@ REQUEST_ENVIRONMENT = (
     "HTTPS_PROXY",
     "ALL_PROXY",
     "NO_PROXY",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
 )
 
 
@@ -250,18 +248,19 @@ class RequestEnvironment:
 
 
 def request_environment(url: str) -> RequestEnvironment:
-    """What the environment says for requests to ``url``. requests works it out again on every
-    request (several walks of ``os.environ``: about 1 ms of a provider's CPU per request,
-    docs/performance.md); here it is worked out once per URL and value of the variables."""
-    return _request_environment(url, tuple(os.environ.get(name) for name in REQUEST_ENVIRONMENT))
+    """What the environment says for requests to ``url``, as requests reads it. requests works the
+    proxies out again on every request (several walks of ``os.environ``: about 1 ms of a provider's
+    CPU per request, docs/performance.md); here once per URL and value of the proxy variables."""
+    proxies = _environ_proxies(url, tuple(os.environ.get(name) for name in PROXY_VARIABLES))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+    return RequestEnvironment(proxies, bundle)
 
 
 @cache
-def _request_environment(url: str, _variables: tuple[str | None, ...]) -> RequestEnvironment:
+def _environ_proxies(url: str, _variables: tuple[str | None, ...]) -> Mapping[str, str]:
     from requests.utils import get_environ_proxies  # noqa: PLC0415 (see the TYPE_CHECKING import)
 
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
-    return RequestEnvironment(dict(get_environ_proxies(url)), bundle)
+    return types.MappingProxyType(dict(get_environ_proxies(url)))
 
 
 # ---------------------------------------------------------------- the client

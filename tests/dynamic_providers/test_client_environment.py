@@ -7,29 +7,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
-from typing import ClassVar
 
 import pytest
 
-from dynamic_providers.client import REQUEST_ENVIRONMENT, Connection, NexusClient
+from dynamic_providers.client import PROXY_VARIABLES, Connection, NexusClient
 from tests.dynamic_providers.test_client_tls import JsonStatus
-
-
-class _Recorder(JsonStatus):
-    seen: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        type(self).seen.append(self.path)  # absolute-form through a proxy, origin-form direct
-        super().do_GET()
 
 
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]]]:
-    for name in REQUEST_ENVIRONMENT:
+    for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     seen: list[str] = []
-    handler = type("Recorder", (_Recorder,), {"seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+
+    class Recorder(JsonStatus):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            seen.append(self.path)  # absolute-form through a proxy, origin-form direct
+            super().do_GET()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
