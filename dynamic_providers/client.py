@@ -1,19 +1,25 @@
 """The one HTTP client every Nexus provider uses.
 
 Built inside provider methods from the resource's connection inputs (nothing unpicklable is kept
-on a provider). Retries are urllib3's and only where they are safe: connection failures (the
-request never reached Nexus) and 429/502/503/504 on idempotent methods, with a bounded backoff
-that honours Retry-After. A POST that may have been applied is never blindly retried: the
-provider layer checks first (see ``base.py``).
+on a provider). Its session, and so its kept-alive connections, outlive it: each thread of a
+provider process keeps the sessions its clients give back (``checkout_session``), so the calls of
+a run share a few connections instead of making one per call. Retries are urllib3's and only
+where they are safe: connection failures (the request never reached Nexus) and 429/502/503/504 on
+idempotent methods, with a bounded backoff that honours Retry-After. A POST that may have been
+applied is never blindly retried: the provider layer checks first (see ``base.py``).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import re
 import tempfile
+import threading
 import types
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -263,6 +269,106 @@ def _environ_proxies(url: str, _variables: tuple[str | None, ...]) -> Mapping[st
     return types.MappingProxyType(dict(get_environ_proxies(url)))
 
 
+# ---------------------------------------------------------------- kept sessions
+
+#: Sessions a thread keeps between clients (distinct servers, users or environments); beyond it,
+#: the least recently used one is closed.
+KEPT_SESSIONS_PER_THREAD = 4
+
+_kept_sessions = threading.local()
+_ca_files: dict[str, str] = {}
+_ca_files_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SessionKey:
+    """What a session is made of: a client may reuse a session only when all of it is the same."""
+
+    connection: Connection
+    proxies: tuple[tuple[str, str], ...]
+    ca_bundle: str | None
+
+
+@dataclass(eq=False)
+class KeptSession:
+    key: SessionKey
+    session: requests.Session
+    #: requests' ``verify``: the stack's CA file, else the environment's bundle, else True.
+    verify: str | bool
+
+
+def checkout_session(connection: Connection, environment: RequestEnvironment) -> KeptSession:
+    """A session for this thread and connection: the one a previous client of the same thread gave
+    back (its connections kept alive: one TCP and TLS handshake per provider thread, not per call),
+    else a new one. Per thread, because a requests session is not meant to be shared between
+    threads, and the engine calls a provider from several."""
+    key = SessionKey(connection, tuple(sorted(environment.proxies.items())), environment.ca_bundle)
+    kept: OrderedDict[SessionKey, KeptSession] | None = getattr(_kept_sessions, "by_key", None)
+    if kept is not None and key in kept:
+        return kept.pop(key)  # checked out: a nested client of the same thread gets its own
+    return KeptSession(key, _new_session(connection, environment), _verify(connection, environment))
+
+
+def checkin_session(session: KeptSession) -> None:
+    kept: OrderedDict[SessionKey, KeptSession] | None = getattr(_kept_sessions, "by_key", None)
+    if kept is None:
+        kept = _kept_sessions.by_key = OrderedDict()
+    previous = kept.pop(session.key, None)
+    if previous is not None:
+        previous.session.close()  # two clients of one key were open at once: keep the later one
+    kept[session.key] = session
+    while len(kept) > KEPT_SESSIONS_PER_THREAD:
+        _, evicted = kept.popitem(last=False)
+        evicted.session.close()
+
+
+def _new_session(connection: Connection, environment: RequestEnvironment) -> requests.Session:
+    import requests  # noqa: PLC0415 (see the TYPE_CHECKING import)
+    from requests.adapters import HTTPAdapter  # noqa: PLC0415
+
+    session = requests.Session()
+    # The environment's proxies and CA bundle are applied here, once (request_environment).
+    session.trust_env = False
+    session.proxies.update(environment.proxies)
+    session.auth = (connection.username, connection.password)
+    session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+    adapter = HTTPAdapter(max_retries=make_retry(connection.max_retry_seconds))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _verify(connection: Connection, environment: RequestEnvironment) -> str | bool:
+    # The stack's CA wins over REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE, which otherwise replace the
+    # default trust store as in requests.
+    if connection.ca_pem:
+        return _ca_file(connection.ca_pem)
+    return environment.ca_bundle or True
+
+
+def _ca_file(ca_pem: str) -> str:
+    """A file holding the stack's CA (requests wants a path), written once per process and
+    removed when it exits: kept sessions open new connections with it at any time."""
+    with _ca_files_lock:
+        path = _ca_files.get(ca_pem)
+        if path is None or not os.path.exists(path):
+            handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115
+            with handle:
+                handle.write(ca_pem)
+            if not _ca_files:
+                atexit.register(_remove_ca_files)
+            path = _ca_files[ca_pem] = handle.name
+        return path
+
+
+def _remove_ca_files() -> None:
+    with _ca_files_lock:
+        for path in _ca_files.values():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        _ca_files.clear()
+
+
 # ---------------------------------------------------------------- the client
 
 
@@ -273,37 +379,17 @@ class NexusClient:
         self.connection = connection
         self.resource = resource
         self.base = connection.url.rstrip("/") + "/service/rest"
-        import requests  # noqa: PLC0415 (see the TYPE_CHECKING import)
-        from requests.adapters import HTTPAdapter  # noqa: PLC0415
-
-        self.session = requests.Session()
-        # The environment's proxies and CA bundle are applied here, once (request_environment).
-        self.session.trust_env = False
-        environment = request_environment(self.base)
-        self.session.proxies.update(environment.proxies)
-        self.session.auth = (connection.username, connection.password)
-        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-        adapter = HTTPAdapter(max_retries=make_retry(connection.max_retry_seconds))
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self._ca_file: str | None = None
-        # Passed with every request. The stack's CA (below) wins over REQUESTS_CA_BUNDLE and
-        # CURL_CA_BUNDLE, which otherwise replace the default trust store as in requests.
-        self.verify: str | bool = environment.ca_bundle or True
-        if connection.ca_pem:
-            # requests wants a file; the stack's own CA when Nexus is reached through HAProxy.
-            handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115
-            with handle:
-                handle.write(connection.ca_pem)
-            self._ca_file = handle.name
-            self.verify = handle.name
+        self._kept: KeptSession | None = checkout_session(connection, request_environment(self.base))
+        self.session = self._kept.session
+        # Passed with every request: the stack's CA, else the environment's bundle, else the default.
+        self.verify = self._kept.verify
         self.server = ServerInfo(None, None)
 
     def close(self) -> None:
-        self.session.close()
-        if self._ca_file:
-            os.unlink(self._ca_file)
-            self._ca_file = None
+        """Gives the session back for the next client of this thread and connection."""
+        if self._kept is not None:
+            checkin_session(self._kept)
+            self._kept = None
 
     def __enter__(self) -> NexusClient:
         return self

@@ -11,7 +11,7 @@ from http.server import ThreadingHTTPServer
 import pytest
 
 from dynamic_providers.client import PROXY_VARIABLES, Connection, NexusClient
-from tests.dynamic_providers.test_client_tls import JsonStatus
+from tests.dynamic_providers.loopback import JsonStatus
 
 
 @pytest.fixture

@@ -8,10 +8,6 @@ the client must pass the stack CA with every request instead.
 
 from __future__ import annotations
 
-import ssl
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,48 +15,6 @@ import pytest
 from dynamic_providers.client import Connection, NexusClient, NexusConnectionError
 from operations.smoke import NexusEndpoint, check_version
 from tests.components.haproxy_helpers import TestPki, make_test_pki
-
-
-class JsonStatus(BaseHTTPRequestHandler):
-    """Answers every GET with an empty JSON object, as a Nexus of this version."""
-
-    def version_string(self) -> str:
-        return "Nexus/3.77.1-01 (COMMUNITY)"
-
-    def do_GET(self) -> None:
-        body = b"{}"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
-@pytest.fixture
-def stack_pki(tmp_path: Path) -> TestPki:
-    return make_test_pki(tmp_path / "stack", domain="localhost")
-
-
-@pytest.fixture
-def https_front(stack_pki: TestPki, tmp_path: Path) -> Iterator[str]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    chain = tmp_path / "front.pem"
-    chain.write_text(stack_pki.certificate_pem + stack_pki.private_key_pem)
-    context.load_cert_chain(str(chain))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), JsonStatus)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        # "localhost" is in the certificate; 127.0.0.1 is where the server listens.
-        yield f"https://localhost:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture
