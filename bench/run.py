@@ -10,6 +10,7 @@ table shows both and the ratio ours / floor.
     .venv/bin/python bench/run.py                      # 1, 20 and 50 teams, path routing
     .venv/bin/python bench/run.py --teams 1,5,9 --routing connector
     .venv/bin/python bench/run.py --emulator-checks    # with the emulator's schema validation
+    .venv/bin/python bench/run.py --teams 20 --by-process   # CPU of engine, program and provider
 
 The emulator runs in its light mode by default (no request-body validation, counts instead of
 request records), so the figures measure the project rather than the test server; the time it
@@ -22,14 +23,16 @@ This prints figures; it is not a test and asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -113,6 +116,74 @@ class Measure:
     #: CPU time of the CLI and every process under it (engine, language host, providers): steadier
     #: than wall time on a shared machine, and the work the project adds, wherever it runs.
     cpu_seconds: float = 0.0
+    #: With --by-process: CPU seconds by role (engine, program, provider, other).
+    cpu_by_role: dict[str, float] = field(default_factory=dict)
+
+
+#: How a process under the CLI is told apart, from its command line (first match wins).
+ROLES = (
+    ("provider", "-m pulumi.dynamic"),
+    ("program", "language_host.py"),  # the language-host shim runs the program in its own process
+    ("engine", "/bin/pulumi"),
+)
+
+
+def _role(cmdline: str) -> str:
+    return next((role for role, mark in ROLES if mark in cmdline), "other")
+
+
+class ProcessCpu:
+    """CPU time of every process under this one while an operation runs, by role, sampled from
+    /proc every 20 ms (a process's CPU is its last sample: at most 20 ms of it can be missed)."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, tuple[str, float]] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._ticks = os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> ProcessCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def by_role(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for role, cpu in self._last.values():
+            totals[role] = totals.get(role, 0.0) + cpu
+        return totals
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._done.wait(0.02):
+            parents: dict[int, int] = {}
+            cpu: dict[int, float] = {}
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit():
+                    continue
+                try:
+                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # gone meanwhile
+                parents[int(entry)] = int(fields[1])
+                cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / self._ticks
+            for pid, seconds in cpu.items():
+                ancestor = parents.get(pid)
+                while ancestor not in (None, 0, 1, me):
+                    ancestor = parents.get(ancestor)
+                if ancestor != me:
+                    continue
+                try:
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+                except OSError:
+                    continue
+                known = self._last.get(pid)
+                # An exited process not yet reaped has an empty command line: its role was seen before.
+                role = _role(cmdline) if cmdline or known is None else known[0]
+                self._last[pid] = (role, seconds)
 
 
 def _children_cpu() -> float:
@@ -136,26 +207,32 @@ class RequestLog(Protocol):
     def count_writes(self, path_prefix: str | None = None) -> int: ...
 
 
-def timed(run: Callable[[], PulumiResult], emulator: RequestLog | None) -> Measure:
+def timed(run: Callable[[], PulumiResult], emulator: RequestLog | None, by_process: bool = False) -> Measure:
     if emulator is not None:
         emulator.clear_log()
+    sampler = ProcessCpu() if by_process else None
     cpu_start = _children_cpu()
     start = time.perf_counter()
-    run()
+    if sampler is None:
+        run()
+    else:
+        with sampler:
+            run()
     seconds = time.perf_counter() - start
     cpu = _children_cpu() - cpu_start
+    roles = sampler.by_role() if sampler is not None else {}
     if emulator is None:
-        return Measure(seconds, 0, 0, cpu_seconds=cpu)
+        return Measure(seconds, 0, 0, cpu_seconds=cpu, cpu_by_role=roles)
     server = float(getattr(emulator, "busy_seconds", 0.0))  # a real Nexus: not known
-    return Measure(seconds, emulator.count_reads(), emulator.count_writes(), server, cpu)
+    return Measure(seconds, emulator.count_reads(), emulator.count_writes(), server, cpu, roles)
 
 
-def operations(cli: PulumiCli, emulator: RequestLog | None) -> dict[str, Measure]:
+def operations(cli: PulumiCli, emulator: RequestLog | None, by_process: bool = False) -> dict[str, Measure]:
     return {
-        "preview": timed(cli.preview, emulator),
-        "up": timed(cli.up, emulator),
-        "preview (no change)": timed(lambda: cli.preview("--expect-no-changes"), emulator),
-        "refresh": timed(lambda: cli.refresh("--skip-preview"), emulator),
+        "preview": timed(cli.preview, emulator, by_process),
+        "up": timed(cli.up, emulator, by_process),
+        "preview (no change)": timed(lambda: cli.preview("--expect-no-changes"), emulator, by_process),
+        "refresh": timed(lambda: cli.refresh("--skip-preview"), emulator, by_process),
     }
 
 
@@ -170,7 +247,9 @@ def teams_config(count: int) -> list[dict[str, Any]]:
     ]
 
 
-def run_ours(work: Path, teams: int, routing: str, checks: bool) -> tuple[int, dict[str, Measure]]:
+def run_ours(
+    work: Path, teams: int, routing: str, checks: bool, by_process: bool = False
+) -> tuple[int, dict[str, Measure]]:
     with NexusEmulator(admin_password=ADMIN_PASSWORD, light=not checks) as emulator:
         project = copy_project(work / "project")
         config = {
@@ -183,7 +262,7 @@ def run_ours(work: Path, teams: int, routing: str, checks: bool) -> tuple[int, d
         cli = PulumiCli(project, work / "pulumi")
         cli.stack_init(STACK)
         cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
-        measures = operations(cli, emulator)
+        measures = operations(cli, emulator, by_process)
         return dynamic_count(cli), measures
 
 
@@ -214,7 +293,7 @@ def real_config(url: str, data_dir: str, count: int) -> dict[str, Any]:
     }
 
 
-def run_real(work: Path, count: int) -> tuple[int, dict[str, Measure], float]:
+def run_real(work: Path, count: int, by_process: bool = False) -> tuple[int, dict[str, Measure], float]:
     """The same operations on the real Nexus core (a fresh one: the stack's first run takes it
     over), its requests counted by a recording proxy. Also returns how long it took to start."""
     server = RealNexus(home=fetch_distribution(), data_dir=work / "real-nexus" / "data").start()
@@ -230,7 +309,7 @@ def run_real(work: Path, count: int) -> tuple[int, dict[str, Measure], float]:
             for i in range(count):
                 key = f"nexus-platform:access.robots[{i}].password"
                 cli.config_set(key, f"{ADMIN_PASSWORD}-{i}", secret=True, path=True)
-            measures = operations(cli, proxy)
+            measures = operations(cli, proxy, by_process)
             return dynamic_count(cli), measures, server.started_seconds
         finally:
             proxy.close()
@@ -238,7 +317,7 @@ def run_real(work: Path, count: int) -> tuple[int, dict[str, Measure], float]:
         server.stop()
 
 
-def run_floor(work: Path, resources: int) -> dict[str, Measure]:
+def run_floor(work: Path, resources: int, by_process: bool = False) -> dict[str, Measure]:
     project = work / "floor"
     (project / "floorprov").mkdir(parents=True)
     (project / "Pulumi.yaml").write_text(FLOOR_PULUMI_YAML)
@@ -248,7 +327,7 @@ def run_floor(work: Path, resources: int) -> dict[str, Measure]:
     cli.stack_init(STACK)
     cli.config_set("count", str(resources))
     cli.config_set("token", ADMIN_PASSWORD, secret=True)
-    measures = operations(cli, None)
+    measures = operations(cli, None, by_process)
     if dynamic_count(cli) != resources:
         raise RuntimeError("the floor project did not create the expected number of resources")
     return measures
@@ -269,6 +348,21 @@ def table(rows: Sequence[Row]) -> str:
                 f"| {ours.cpu_seconds / floor.cpu_seconds:.2f} | {ours.reads / row.resources:.2f} "
                 f"| {ours.writes / row.resources:.2f} | {ours.server_seconds:.2f} |"
             )
+    return "\n".join(lines)
+
+
+def process_table(rows: Sequence[Row]) -> str:
+    """CPU seconds of each role, ours / floor (the roles of ROLES; `other`: `pulumi version`, shells)."""
+    roles = [role for role, _ in ROLES] + ["other"]
+    lines = [
+        "| teams | operation | " + " | ".join(f"{role} ours / floor (s)" for role in roles) + " |",
+        "|---:|---|" + "---:|" * len(roles),
+    ]
+    for row in rows:
+        for op in OPERATIONS:
+            ours, floor = row.ours[op].cpu_by_role, row.floor[op].cpu_by_role
+            cells = [f"{ours.get(role, 0.0):.2f} / {floor.get(role, 0.0):.2f}" for role in roles]
+            lines.append(f"| {row.teams} | {op} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -294,6 +388,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="keep the emulator's request validation and request records (as the tests run it)",
     )
+    parser.add_argument(
+        "--by-process",
+        action="store_true",
+        help="also sample each process's CPU (engine, program, provider) from /proc and print it",
+    )
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.teams.split(",") if c.strip()]
 
@@ -304,17 +403,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.real_nexus:
             work = Path(tmp) / "real"
             print(f"[bench] real Nexus core, {args.real_nexus} of each: ours", file=sys.stderr)
-            resources, ours, started = run_real(work, args.real_nexus)
+            resources, ours, started = run_real(work, args.real_nexus, args.by_process)
             print(f"[bench] real Nexus core: floor ({resources} no-op resources)", file=sys.stderr)
-            real = Row(0, resources, ours, run_floor(work, resources))
+            real = Row(0, resources, ours, run_floor(work, resources, args.by_process))
         for teams in counts:
             runs: list[Row] = []
             for attempt in range(args.repeat):
                 work = Path(tmp) / f"t{teams}-{attempt}"
                 print(f"[bench] {teams} team(s), run {attempt + 1}/{args.repeat}: ours", file=sys.stderr)
-                resources, ours = run_ours(work, teams, args.routing, args.emulator_checks)
+                resources, ours = run_ours(work, teams, args.routing, args.emulator_checks, args.by_process)
                 print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
-                floor = run_floor(work, resources)
+                floor = run_floor(work, resources, args.by_process)
                 runs.append(Row(teams, resources, ours, floor))
             rows.append(median_row(runs))
     print(
@@ -323,6 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "`refresh --skip-preview`"
     )
     print(table(rows))
+    if args.by_process:
+        print(process_table(rows))
     for line in growth(rows):
         print(line)
     if real is not None:
@@ -332,6 +433,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "teams column: 0 (no Docker)"
         )
         print(table([real]))
+        if args.by_process:
+            print(process_table([real]))
     return 0
 
 
@@ -360,6 +463,10 @@ def median_row(runs: Sequence[Row]) -> Row:
             int(statistics.median(m.writes for m in measures)),
             statistics.median(m.server_seconds for m in measures),
             statistics.median(m.cpu_seconds for m in measures),
+            {
+                role: statistics.median(m.cpu_by_role.get(role, 0.0) for m in measures)
+                for role in {role for m in measures for role in m.cpu_by_role}
+            },
         )
 
     first = runs[0]
