@@ -133,16 +133,19 @@ def _role(cmdline: str) -> str:
 
 
 class ProcessCpu:
-    """CPU time of every process under this one while an operation runs, by role, sampled from
-    /proc every 20 ms (a process's CPU is its last sample: at most 20 ms of it can be missed)."""
+    """CPU time of every process started under this one while an operation runs, by role, sampled
+    from /proc every 20 ms (a process's CPU is its last sample: at most 20 ms of it can be missed).
+    Processes already running when it starts (the real Nexus the bench launched) are not counted."""
 
     def __init__(self) -> None:
         self._last: dict[int, tuple[str, float]] = {}
+        self._before: set[int] = set()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._ticks = os.sysconf("SC_CLK_TCK")
 
     def __enter__(self) -> ProcessCpu:
+        self._before = set(self._processes())
         self._thread.start()
         return self
 
@@ -156,25 +159,33 @@ class ProcessCpu:
             totals[role] = totals.get(role, 0.0) + cpu
         return totals
 
-    def _sample(self) -> None:
+    def _processes(self) -> dict[int, float]:
+        """CPU seconds of each process descending from this one."""
         me = os.getpid()
+        parents: dict[int, int] = {}
+        cpu: dict[int, float] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            parents[int(entry)] = int(fields[1])
+            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / self._ticks
+        descendants: dict[int, float] = {}
+        for pid, seconds in cpu.items():
+            ancestor = parents.get(pid)
+            while ancestor not in (None, 0, 1, me):
+                ancestor = parents.get(ancestor)
+            if ancestor == me:
+                descendants[pid] = seconds
+        return descendants
+
+    def _sample(self) -> None:
         while not self._done.wait(0.02):
-            parents: dict[int, int] = {}
-            cpu: dict[int, float] = {}
-            for entry in os.listdir("/proc"):
-                if not entry.isdigit():
-                    continue
-                try:
-                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue  # gone meanwhile
-                parents[int(entry)] = int(fields[1])
-                cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / self._ticks
-            for pid, seconds in cpu.items():
-                ancestor = parents.get(pid)
-                while ancestor not in (None, 0, 1, me):
-                    ancestor = parents.get(ancestor)
-                if ancestor != me:
+            for pid, seconds in self._processes().items():
+                if pid in self._before:
                     continue
                 try:
                     cmdline = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
