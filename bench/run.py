@@ -11,6 +11,7 @@ table shows both and the ratio ours / floor.
     .venv/bin/python bench/run.py --teams 1,5,9 --routing connector
     .venv/bin/python bench/run.py --emulator-checks    # with the emulator's schema validation
     .venv/bin/python bench/run.py --teams 20 --by-process   # CPU of engine, program and provider
+    .venv/bin/python bench/run.py --shaped-floor       # also against no-op resources shaped like ours
 
 The emulator runs in its light mode by default (no request-body validation, counts instead of
 request records), so the figures measure the project rather than the test server; the time it
@@ -45,6 +46,7 @@ from tests.e2e.conftest import PulumiCli, PulumiResult, copy_project  # noqa: E4
 from tests.nexus_emulator import NexusEmulator  # noqa: E402
 from tests.real_nexus.recorder import RecordingProxy  # noqa: E402
 from tests.real_nexus.server import RealNexus, fetch_distribution  # noqa: E402
+from tools import shaped_floor  # noqa: E402
 
 STACK = "bench"
 ADMIN_PASSWORD = "bench-Admin-pw-51c2"
@@ -208,6 +210,10 @@ class Row:
     resources: int
     ours: dict[str, Measure]
     floor: dict[str, Measure]
+    #: With --shaped-floor: the no-op resources shaped like ours (tools/shaped_floor.py).
+    shaped: dict[str, Measure] | None = None
+    #: ... and the custom resources whose recorded inputs differ from ours' (its self-check).
+    shaped_mismatches: list[str] = field(default_factory=list)
 
 
 class RequestLog(Protocol):
@@ -260,7 +266,9 @@ def teams_config(count: int) -> list[dict[str, Any]]:
 
 def run_ours(
     work: Path, teams: int, routing: str, checks: bool, by_process: bool = False
-) -> tuple[int, dict[str, Measure]]:
+) -> tuple[int, dict[str, Measure], dict[str, Any]]:
+    """The operations on a fresh emulator; also returns the stack's state (with its secrets) for
+    the shaped floor."""
     with NexusEmulator(admin_password=ADMIN_PASSWORD, light=not checks) as emulator:
         project = copy_project(work / "project")
         config = {
@@ -274,7 +282,7 @@ def run_ours(
         cli.stack_init(STACK)
         cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
         measures = operations(cli, emulator, by_process)
-        return dynamic_count(cli), measures
+        return dynamic_count(cli), measures, cli.stack_export(show_secrets=True)
 
 
 def real_config(url: str, data_dir: str, count: int) -> dict[str, Any]:
@@ -344,6 +352,26 @@ def run_floor(work: Path, resources: int, by_process: bool = False) -> dict[str,
     return measures
 
 
+def run_shaped(
+    work: Path, state: dict[str, Any], by_process: bool = False
+) -> tuple[dict[str, Measure], list[str]]:
+    """The operations on no-op resources shaped like the stack whose state this is; also returns
+    the resources whose recorded inputs came out different from that stack's."""
+    from dynamic_providers.base import KINDS, RESOURCE_MODULE  # noqa: PLC0415 (only this mode needs them)
+    from dynamic_providers.kinds import KIND_MODULES  # noqa: F401, PLC0415 (registers every kind)
+
+    spec_models = {
+        f"dynamic/{RESOURCE_MODULE}:{kind.resource_type}": kind.spec_model for kind in KINDS.values()
+    }
+    shape = shaped_floor.stack_shape(state, spec_models)
+    project = work / "shaped"
+    shaped_floor.write_project(project, shape)
+    cli = PulumiCli(project, work / "shaped-pulumi")
+    cli.stack_init(STACK)
+    measures = operations(cli, None, by_process)
+    return measures, shaped_floor.input_mismatches(state, cli.stack_export(show_secrets=True))
+
+
 def table(rows: Sequence[Row]) -> str:
     lines = [
         "| teams | dynamic resources | operation | ours (s) | floor (s) | ours / floor "
@@ -362,16 +390,36 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def process_table(rows: Sequence[Row]) -> str:
-    """CPU seconds of each role, ours / floor (the roles of ROLES; `other`: `pulumi version`, shells)."""
+def shaped_table(rows: Sequence[Row]) -> str:
+    """Ours against the shaped floor: what is left is the project's own work."""
+    lines = [
+        "| teams | dynamic resources | operation | ours (s) | shaped floor (s) | ours / shaped "
+        "| CPU ours / shaped (s) | CPU ratio |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        assert row.shaped is not None
+        for op in OPERATIONS:
+            ours, shaped = row.ours[op], row.shaped[op]
+            lines.append(
+                f"| {row.teams} | {row.resources} | {op} | {ours.seconds:.2f} | {shaped.seconds:.2f} "
+                f"| {ours.seconds / shaped.seconds:.2f} | {ours.cpu_seconds:.1f} / {shaped.cpu_seconds:.1f} "
+                f"| {ours.cpu_seconds / shaped.cpu_seconds:.2f} |"
+            )
+    return "\n".join(lines)
+
+
+def process_table(rows: Sequence[Row], side: str = "floor") -> str:
+    """CPU seconds of each role, ours / the floor or the shaped floor (the roles of ROLES; `other`:
+    `pulumi version`, shells)."""
     roles = [role for role, _ in ROLES] + ["other"]
     lines = [
-        "| teams | operation | " + " | ".join(f"{role} ours / floor (s)" for role in roles) + " |",
+        "| teams | operation | " + " | ".join(f"{role} ours / {side} (s)" for role in roles) + " |",
         "|---:|---|" + "---:|" * len(roles),
     ]
     for row in rows:
         for op in OPERATIONS:
-            ours, floor = row.ours[op].cpu_by_role, row.floor[op].cpu_by_role
+            ours, floor = row.ours[op].cpu_by_role, getattr(row, side)[op].cpu_by_role
             cells = [f"{ours.get(role, 0.0):.2f} / {floor.get(role, 0.0):.2f}" for role in roles]
             lines.append(f"| {row.teams} | {op} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -400,6 +448,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="keep the emulator's request validation and request records (as the tests run it)",
     )
     parser.add_argument(
+        "--shaped-floor",
+        action="store_true",
+        help="also run a floor shaped like each stack of ours (same properties, parents, dependencies)",
+    )
+    parser.add_argument(
         "--by-process",
         action="store_true",
         help="also sample each process's CPU (engine, program, provider) from /proc and print it",
@@ -422,10 +475,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             for attempt in range(args.repeat):
                 work = Path(tmp) / f"t{teams}-{attempt}"
                 print(f"[bench] {teams} team(s), run {attempt + 1}/{args.repeat}: ours", file=sys.stderr)
-                resources, ours = run_ours(work, teams, args.routing, args.emulator_checks, args.by_process)
+                resources, ours, state = run_ours(
+                    work, teams, args.routing, args.emulator_checks, args.by_process
+                )
                 print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
-                floor = run_floor(work, resources, args.by_process)
-                runs.append(Row(teams, resources, ours, floor))
+                row = Row(teams, resources, ours, run_floor(work, resources, args.by_process))
+                if args.shaped_floor:
+                    print(f"[bench] {teams} team(s): shaped floor", file=sys.stderr)
+                    row.shaped, row.shaped_mismatches = run_shaped(work, state, args.by_process)
+                runs.append(row)
             rows.append(median_row(runs))
     print(
         f"routing: {args.routing}; emulator {'with' if args.emulator_checks else 'without'} request "
@@ -435,6 +493,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(rows))
     if args.by_process:
         print(process_table(rows))
+    if args.shaped_floor:
+        print("\nagainst the shaped floor (no-op resources with ours' properties, parents and dependencies)")
+        print(shaped_table(rows))
+        if args.by_process:
+            print(process_table(rows, "shaped"))
+        for row in rows:
+            if row.shaped_mismatches:
+                print(f"{row.teams} team(s): the shaped floor recorded other inputs: {row.shaped_mismatches}")
     for line in growth(rows):
         print(line)
     if real is not None:
@@ -486,6 +552,8 @@ def median_row(runs: Sequence[Row]) -> Row:
         first.resources,
         {op: median("ours", op) for op in OPERATIONS},
         {op: median("floor", op) for op in OPERATIONS},
+        {op: median("shaped", op) for op in OPERATIONS} if first.shaped is not None else None,
+        sorted({name for run in runs for name in run.shaped_mismatches}),
     )
 
 

@@ -102,7 +102,8 @@ def layout_rows() -> list[tuple[tuple[str, ...], str]]:
             ("tools/",),
             "how the toolchain and images are made here: the Pulumi CLI and TLS provider from Go modules "
             "(`pulumi-engine/`, `pulumi-tls/`), the local images (`build_images.py`), the Python language "
-            "host (`language_host.py`), these README tables (`readme_tables.py`)",
+            "host (`language_host.py`), these README tables (`readme_tables.py`), the benchmark's floor "
+            "shaped like a stack of the project (`shaped_floor.py`)",
         ),
         (("docs/",), _doc_titles()),
     ]
