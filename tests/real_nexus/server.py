@@ -84,6 +84,14 @@ class RealNexus:
             return None
 
     def start(self, timeout_seconds: float = START_TIMEOUT_SECONDS) -> RealNexus:
+        """Launch and wait until writable."""
+        self.launch()
+        self.started_seconds = self._wait_writable(timeout_seconds)
+        progress(f"writable after {self.started_seconds:.0f} s")
+        return self
+
+    def launch(self) -> RealNexus:
+        """Start the process and return at once (the caller waits as it sees fit)."""
         (self.data_dir / "etc").mkdir(parents=True, exist_ok=True)
         (self.data_dir / "etc" / "nexus.properties").write_text(
             f"application-host=127.0.0.1\napplication-port={self.port}\n", encoding="utf-8"
@@ -99,8 +107,6 @@ class RealNexus:
                 start_new_session=True,
             )
         progress(f"starting Nexus from {self.home.name} on {self.url} (data {self.data_dir})")
-        self.started_seconds = self._wait_writable(timeout_seconds)
-        progress(f"writable after {self.started_seconds:.0f} s")
         return self
 
     def _wait_writable(self, timeout_seconds: float) -> float:
