@@ -212,7 +212,7 @@ class Row:
     floor: dict[str, Measure]
     #: With --shaped-floor: the no-op resources shaped like ours (tools/shaped_floor.py).
     shaped: dict[str, Measure] | None = None
-    #: ... and the custom resources whose recorded inputs differ from ours' (its self-check).
+    #: ... and the custom resources it recorded differently from ours (its self-check).
     shaped_mismatches: list[str] = field(default_factory=list)
 
 
@@ -356,7 +356,7 @@ def run_shaped(
     work: Path, state: dict[str, Any], by_process: bool = False
 ) -> tuple[dict[str, Measure], list[str]]:
     """The operations on no-op resources shaped like the stack whose state this is; also returns
-    the resources whose recorded inputs came out different from that stack's."""
+    the resources it recorded differently from that stack."""
     from dynamic_providers.base import KINDS, RESOURCE_MODULE  # noqa: PLC0415 (only this mode needs them)
     from dynamic_providers.kinds import KIND_MODULES  # noqa: F401, PLC0415 (registers every kind)
 
@@ -369,42 +369,25 @@ def run_shaped(
     cli = PulumiCli(project, work / "shaped-pulumi")
     cli.stack_init(STACK)
     measures = operations(cli, None, by_process)
-    return measures, shaped_floor.input_mismatches(state, cli.stack_export(show_secrets=True))
+    return measures, shaped_floor.shape_mismatches(state, cli.stack_export(show_secrets=True))
 
 
-def table(rows: Sequence[Row]) -> str:
+def table(rows: Sequence[Row], side: str = "floor") -> str:
+    """Ours against the floor, or the shaped floor (``side="shaped"``; what is left against it is
+    the project's own work). Reads, writes and the emulator's time are ours."""
     lines = [
-        "| teams | dynamic resources | operation | ours (s) | floor (s) | ours / floor "
-        "| CPU ours / floor (s) | CPU ratio | reads / resource | writes / resource | emulator (s) |",
+        f"| teams | dynamic resources | operation | ours (s) | {side} (s) | ours / {side} "
+        f"| CPU ours / {side} (s) | CPU ratio | reads / resource | writes / resource | emulator (s) |",
         "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         for op in OPERATIONS:
-            ours, floor = row.ours[op], row.floor[op]
+            ours, floor = row.ours[op], getattr(row, side)[op]
             lines.append(
                 f"| {row.teams} | {row.resources} | {op} | {ours.seconds:.2f} | {floor.seconds:.2f} "
                 f"| {ours.seconds / floor.seconds:.2f} | {ours.cpu_seconds:.1f} / {floor.cpu_seconds:.1f} "
                 f"| {ours.cpu_seconds / floor.cpu_seconds:.2f} | {ours.reads / row.resources:.2f} "
                 f"| {ours.writes / row.resources:.2f} | {ours.server_seconds:.2f} |"
-            )
-    return "\n".join(lines)
-
-
-def shaped_table(rows: Sequence[Row]) -> str:
-    """Ours against the shaped floor: what is left is the project's own work."""
-    lines = [
-        "| teams | dynamic resources | operation | ours (s) | shaped floor (s) | ours / shaped "
-        "| CPU ours / shaped (s) | CPU ratio |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|",
-    ]
-    for row in rows:
-        assert row.shaped is not None
-        for op in OPERATIONS:
-            ours, shaped = row.ours[op], row.shaped[op]
-            lines.append(
-                f"| {row.teams} | {row.resources} | {op} | {ours.seconds:.2f} | {shaped.seconds:.2f} "
-                f"| {ours.seconds / shaped.seconds:.2f} | {ours.cpu_seconds:.1f} / {shaped.cpu_seconds:.1f} "
-                f"| {ours.cpu_seconds / shaped.cpu_seconds:.2f} |"
             )
     return "\n".join(lines)
 
@@ -495,12 +478,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(process_table(rows))
     if args.shaped_floor:
         print("\nagainst the shaped floor (no-op resources with ours' properties, parents and dependencies)")
-        print(shaped_table(rows))
+        print(table(rows, "shaped"))
         if args.by_process:
             print(process_table(rows, "shaped"))
         for row in rows:
             if row.shaped_mismatches:
-                print(f"{row.teams} team(s): the shaped floor recorded other inputs: {row.shaped_mismatches}")
+                print(f"{row.teams} team(s): shaped floor, recorded otherwise: {row.shaped_mismatches}")
     for line in growth(rows):
         print(line)
     if real is not None:

@@ -3,7 +3,8 @@
 The plain floor (``run.py``) is one no-op resource per Nexus object with two properties. The shaped
 floor copies a stack of the project from its state instead: the same components and parents, the
 same dependencies (a property that waited for a resource waits for the same one), the same types
-and URNs, the same properties with the same values and secrets, and the same stack outputs. Its
+and URNs, the same properties with the same values and secrets, the same outputs of each resource
+and the same stack outputs. Its
 program sends what the project's program sends (the fields not at their defaults) and its provider's
 ``check`` fills the rest in, as the kinds do. Its provider makes no HTTP call and has no pydantic.
 
@@ -56,7 +57,31 @@ SHAPE = json.loads((Path(__file__).parent / "shape.json").read_text())
 ID_FIELDS = ("name", "role_id", "user_id", "id")
 
 
+def key(value: Any) -> str:
+    """The same text for the same values, whether a number came back from the engine as a float."""
+
+    def whole(item: Any) -> Any:
+        if isinstance(item, float) and item.is_integer():
+            return int(item)
+        if isinstance(item, dict):
+            return {k: whole(v) for k, v in item.items()}
+        return [whole(v) for v in item] if isinstance(item, list) else item
+
+    return json.dumps(whole(value), sort_keys=True)
+
+
+#: What each resource recorded as outputs, by its checked inputs (a provider is not told its URN).
+RECORDED = {key(entry["checked"]): entry["recorded"] for entry in SHAPE["resources"] if entry["custom"]}
+
+
+def recorded(props: dict[str, Any]) -> dict[str, Any]:
+    inputs = {k: v for k, v in props.items() if k != "__provider"}
+    return dict(RECORDED.get(key(inputs), inputs))
+
+
 class ShapedProvider(ResourceProvider):
+    # As the project's providers (dynamic_providers/errors.py): the serialized provider in plain.
+    serialize_as_secret_always = False
     defaults: dict[str, Any] = {}
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -64,13 +89,13 @@ class ShapedProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         object_id = next((props[f] for f in ID_FIELDS if isinstance(props.get(f), str)), "singleton")
-        return CreateResult(id_=object_id, outs=props)
+        return CreateResult(id_=object_id, outs=recorded(props))
 
     def diff(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=any(olds.get(k) != v for k, v in news.items() if k != "__provider"))
 
     def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=news)
+        return UpdateResult(outs=recorded(news))
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id, props)
@@ -195,6 +220,10 @@ def stack_shape(state: Mapping[str, Any], spec_models: Mapping[str, Any]) -> dic
             entry.update(
                 token=token,
                 sent=sent,
+                checked=full,
+                recorded=plain(
+                    {k: v for k, v in (resource.get("outputs") or {}).items() if k != "__provider"}
+                ),
                 secret=sorted(k for k, v in inputs.items() if is_secret(v)),
                 secret_outputs=list(resource.get("additionalSecretOutputs") or []),
             )
@@ -226,16 +255,23 @@ def write_project(directory: Path, shape: Mapping[str, Any]) -> None:
     (package / "shape.json").write_text(json.dumps(shape))
 
 
-def input_mismatches(ours: Mapping[str, Any], shaped: Mapping[str, Any]) -> list[str]:
-    """URN names of the custom resources whose recorded inputs differ between two exported states
-    (``--show-secrets``; the serialized provider aside): the shaped floor's self-check."""
+def shape_mismatches(ours: Mapping[str, Any], shaped: Mapping[str, Any]) -> list[str]:
+    """URN names of the custom resources recorded differently in two exported states
+    (``--show-secrets``): other input or output values (the serialized provider aside), or other
+    inputs or outputs kept as secrets (the serialized provider included). The shaped floor's
+    self-check."""
 
-    def inputs(state: Mapping[str, Any]) -> dict[str, Any]:
+    def recorded(state: Mapping[str, Any]) -> dict[str, Any]:
         return {
-            r["urn"].rpartition("::")[2]: plain({k: v for k, v in r["inputs"].items() if k != "__provider"})
+            r["urn"].rpartition("::")[2]: (
+                plain({k: v for k, v in r["inputs"].items() if k != "__provider"}),
+                plain({k: v for k, v in (r.get("outputs") or {}).items() if k != "__provider"}),
+                sorted(k for k, v in r["inputs"].items() if is_secret(v)),
+                sorted(k for k, v in (r.get("outputs") or {}).items() if is_secret(v)),
+            )
             for r in state["deployment"]["resources"]
             if r.get("custom") and r["type"].startswith(DYNAMIC_PREFIX + "dynamic/")
         }
 
-    mine, theirs = inputs(ours), inputs(shaped)
+    mine, theirs = recorded(ours), recorded(shaped)
     return sorted(name for name in mine.keys() | theirs.keys() if mine.get(name) != theirs.get(name))

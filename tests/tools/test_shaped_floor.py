@@ -7,7 +7,7 @@ from typing import Any
 import pydantic
 import pytest
 
-from tools.shaped_floor import input_mismatches, plain, project_name, sent_fields, stack_shape
+from tools.shaped_floor import plain, project_name, sent_fields, shape_mismatches, stack_shape
 
 SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 STACK_URN = "urn:pulumi:bench::nexus-platform::pulumi:pulumi:Stack::nexus-platform-bench"
@@ -132,9 +132,35 @@ def test_sent_fields_of_a_spec_keep_the_resource_properties() -> None:
     assert sent == {"name": "a", "online": False, "connection": CONNECTION}
 
 
-def test_input_mismatches_name_the_resources_that_differ_or_are_missing() -> None:
+def test_shape_mismatches_name_the_resources_that_differ_or_are_missing() -> None:
     ours, shaped = state(), state()
-    assert input_mismatches(ours, shaped) == []
+    assert shape_mismatches(ours, shaped) == []
     shaped["deployment"]["resources"][4]["inputs"]["online"] = False
     del shaped["deployment"]["resources"][3]
-    assert input_mismatches(ours, shaped) == ["blobstore-a", "repo-a"]
+    assert shape_mismatches(ours, shaped) == ["blobstore-a", "repo-a"]
+
+
+def test_a_serialized_provider_kept_secret_on_one_side_only_is_a_mismatch() -> None:
+    ours, shaped = state(), state()
+    shaped["deployment"]["resources"][4]["inputs"]["__provider"] = secret("x")
+    assert shape_mismatches(ours, shaped) == ["repo-a"]
+    shaped = state()
+    shaped["deployment"]["resources"][3]["outputs"] = {"__provider": secret("x")}
+    assert shape_mismatches(ours, shaped) == ["blobstore-a"]
+
+
+def test_other_outputs_are_a_mismatch() -> None:
+    ours, shaped = state(), state()
+    ours["deployment"]["resources"][3]["outputs"] = {"__provider": "x", "edition": "PRO"}
+    shaped["deployment"]["resources"][3]["outputs"] = {"__provider": "y", "edition": "PRO"}
+    assert shape_mismatches(ours, shaped) == []
+    shaped["deployment"]["resources"][3]["outputs"] = {"__provider": "x"}
+    assert shape_mismatches(ours, shaped) == ["blobstore-a"]
+
+
+def test_the_shape_carries_each_resources_checked_inputs_and_recorded_outputs() -> None:
+    resources = state()
+    resources["deployment"]["resources"][3]["outputs"] = {"__provider": "x", "edition": secret("PRO")}
+    store = stack_shape(resources, {})["resources"][1]
+    assert store["checked"] == {"name": "a", "connection": CONNECTION}
+    assert store["recorded"] == {"edition": "PRO"}
