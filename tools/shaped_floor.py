@@ -92,7 +92,9 @@ class ShapedProvider(ResourceProvider):
         return CreateResult(id_=object_id, outs=recorded(props))
 
     def diff(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=any(olds.get(k) != v for k, v in news.items() if k != "__provider"))
+        # Changed when the new inputs are not those the old outputs were recorded for.
+        old_outputs = {k: v for k, v in olds.items() if k != "__provider"}
+        return DiffResult(changes=key(recorded(news)) != key(old_outputs))
 
     def update(self, id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs=recorded(news))
