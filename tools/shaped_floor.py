@@ -70,8 +70,10 @@ def key(value: Any) -> str:
     return json.dumps(whole(value), sort_keys=True)
 
 
-#: What each resource recorded as outputs, by its checked inputs (a provider is not told its URN).
+#: What each resource recorded as outputs, by its checked inputs (a provider is not told its URN),
+#: and the other way round for Read, which gives the engine the inputs back as the kinds do.
 RECORDED = {key(entry["checked"]): entry["recorded"] for entry in SHAPE["resources"] if entry["custom"]}
+CHECKED = {key(entry["recorded"]): entry["checked"] for entry in SHAPE["resources"] if entry["custom"]}
 
 
 def recorded(props: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +102,8 @@ class ShapedProvider(ResourceProvider):
         return UpdateResult(outs=recorded(news))
 
     def read(self, id: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id, props)
+        inputs = CHECKED.get(key({k: v for k, v in props.items() if k != "__provider"}))
+        return ReadResult(id, props, dict(inputs) if inputs is not None else None)
 
     def delete(self, id: str, props: dict[str, Any]) -> None:
         return None
