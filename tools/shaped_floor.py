@@ -1,12 +1,12 @@
 """The shaped floor: no-op dynamic resources shaped like a stack the project made.
 
-The plain floor (``run.py``) is one no-op resource per Nexus object with two properties. The shaped
-floor copies a stack of the project from its state instead: the same components and parents, the
-same dependencies (a property that waited for a resource waits for the same one), the same types
+The plain floor (``bench/run.py``) is one no-op resource per Nexus object with two properties. The
+shaped floor copies a stack of the project from its state instead: the same components and parents,
+the same dependencies (a property that waited for a resource waits for the same one), the same types
 and URNs, the same properties with the same values and secrets, the same outputs of each resource
-and the same stack outputs. Its
-program sends what the project's program sends (the fields not at their defaults) and its provider's
-``check`` fills the rest in, as the kinds do. Its provider makes no HTTP call and has no pydantic.
+and the same stack outputs. Its program sends what the project's program sends (the fields not at
+their defaults) and its provider's ``check`` fills the rest in, as the kinds do. Its provider makes
+no HTTP call and has no pydantic.
 
 So the engine and the SDK do the same work for it as for the project: what remains between the two
 is the project's own work (its imports, settings, pydantic models, HTTP calls). Not copied: the
