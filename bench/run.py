@@ -253,8 +253,10 @@ def operations(cli: PulumiCli, emulator: RequestLog | None, by_process: bool = F
     }
 
 
-def dynamic_count(cli: PulumiCli) -> int:
-    return sum(1 for r in cli.resources() if str(r.get("type", "")).startswith(DYNAMIC_PREFIX))
+def dynamic_count(state: dict[str, Any]) -> int:
+    """The dynamic resources in a stack's exported state."""
+    resources = state.get("deployment", {}).get("resources") or []
+    return sum(1 for r in resources if str(r.get("type", "")).startswith(DYNAMIC_PREFIX))
 
 
 def teams_config(count: int) -> list[dict[str, Any]]:
@@ -265,10 +267,10 @@ def teams_config(count: int) -> list[dict[str, Any]]:
 
 
 def run_ours(
-    work: Path, teams: int, routing: str, checks: bool, by_process: bool = False
+    work: Path, teams: int, routing: str, checks: bool, *, by_process: bool = False, secrets: bool = False
 ) -> tuple[int, dict[str, Measure], dict[str, Any]]:
-    """The operations on a fresh emulator; also returns the stack's state (with its secrets) for
-    the shaped floor."""
+    """The operations on a fresh emulator; also returns the stack's state (with its secrets when
+    ``secrets``: the shaped floor is made from it)."""
     with NexusEmulator(admin_password=ADMIN_PASSWORD, light=not checks) as emulator:
         project = copy_project(work / "project")
         config = {
@@ -282,7 +284,8 @@ def run_ours(
         cli.stack_init(STACK)
         cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
         measures = operations(cli, emulator, by_process)
-        return dynamic_count(cli), measures, cli.stack_export(show_secrets=True)
+        state = cli.stack_export(show_secrets=secrets)
+        return dynamic_count(state), measures, state
 
 
 def real_config(url: str, data_dir: str, count: int) -> dict[str, Any]:
@@ -329,7 +332,7 @@ def run_real(work: Path, count: int, by_process: bool = False) -> tuple[int, dic
                 key = f"nexus-platform:access.robots[{i}].password"
                 cli.config_set(key, f"{ADMIN_PASSWORD}-{i}", secret=True, path=True)
             measures = operations(cli, proxy, by_process)
-            return dynamic_count(cli), measures, server.started_seconds
+            return dynamic_count(cli.stack_export()), measures, server.started_seconds
         finally:
             proxy.close()
     finally:
@@ -347,7 +350,7 @@ def run_floor(work: Path, resources: int, by_process: bool = False) -> dict[str,
     cli.config_set("count", str(resources))
     cli.config_set("token", ADMIN_PASSWORD, secret=True)
     measures = operations(cli, None, by_process)
-    if dynamic_count(cli) != resources:
+    if dynamic_count(cli.stack_export()) != resources:
         raise RuntimeError("the floor project did not create the expected number of resources")
     return measures
 
@@ -357,12 +360,10 @@ def run_shaped(
 ) -> tuple[dict[str, Measure], list[str]]:
     """The operations on no-op resources shaped like the stack whose state this is; also returns
     the resources it recorded differently from that stack."""
-    from dynamic_providers.base import KINDS, RESOURCE_MODULE  # noqa: PLC0415 (only this mode needs them)
+    from dynamic_providers.base import KINDS  # noqa: PLC0415 (only this mode needs them)
     from dynamic_providers.kinds import KIND_MODULES  # noqa: F401, PLC0415 (registers every kind)
 
-    spec_models = {
-        f"dynamic/{RESOURCE_MODULE}:{kind.resource_type}": kind.spec_model for kind in KINDS.values()
-    }
+    spec_models = {kind.type_name: kind.spec_model for kind in KINDS.values()}
     shape = shaped_floor.stack_shape(state, spec_models)
     project = work / "shaped"
     shaped_floor.write_project(project, shape)
@@ -459,7 +460,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 work = Path(tmp) / f"t{teams}-{attempt}"
                 print(f"[bench] {teams} team(s), run {attempt + 1}/{args.repeat}: ours", file=sys.stderr)
                 resources, ours, state = run_ours(
-                    work, teams, args.routing, args.emulator_checks, args.by_process
+                    work,
+                    teams,
+                    args.routing,
+                    args.emulator_checks,
+                    by_process=args.by_process,
+                    secrets=args.shaped_floor,
                 )
                 print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
                 row = Row(teams, resources, ours, run_floor(work, resources, args.by_process))

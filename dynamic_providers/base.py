@@ -166,6 +166,8 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
     # From the class statement, ``class XProvider(NexusProvider[XSpec], mappers=(to_api, from_api))``:
     spec_model: ClassVar[type[Spec]]
     resource_type: ClassVar[str]  # the Pulumi type name: the spec's without "Spec" unless declared
+    #: The type token: ``pulumi-python:`` + this (``dynamic/nexus:Repository``), from resource_type.
+    type_name: ClassVar[str]
 
     def __init_subclass__(
         cls, mappers: tuple[Callable[..., Any], Callable[..., Any]] | None = None, **kwargs: Any
@@ -182,6 +184,7 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
         )
         if "resource_type" not in cls.__dict__:
             cls.resource_type = cls.spec_model.__name__.removesuffix("Spec")
+        cls.type_name = f"dynamic/{RESOURCE_MODULE}:{cls.resource_type}"
         KINDS[cls.spec_model] = cls
 
     @staticmethod
@@ -544,5 +547,5 @@ class NexusResource(dynamic.Resource):
             secret = pulumi.ResourceOptions(additional_secret_outputs=list(provider.write_only_fields))
             opts = pulumi.ResourceOptions.merge(opts, secret)
         # The type token is per kind: dynamic.Resource reads it from the instance.
-        self._resource_type_name = f"dynamic/{RESOURCE_MODULE}:{provider.resource_type}"  # type: ignore[misc]
+        self._resource_type_name = provider.type_name  # type: ignore[misc]
         super().__init__(provider, resource_name, props, opts)

@@ -26,7 +26,7 @@ from dynamic_providers import (
     tasks,
     users,
 )
-from dynamic_providers.base import KINDS, RESOURCE_MODULE, NexusProvider, SingletonProvider
+from dynamic_providers.base import KINDS, NexusProvider, SingletonProvider
 
 #: The kind modules, one kind each.
 KIND_MODULES: tuple[types.ModuleType, ...] = (
@@ -89,7 +89,7 @@ def page(kind: type[NexusProvider[Any]]) -> str:
         "",
         "| | |",
         "|---|---|",
-        f"| Pulumi type | `pulumi-python:dynamic/{RESOURCE_MODULE}:{kind.resource_type}` |",
+        f"| Pulumi type | `pulumi-python:{kind.type_name}` |",
         f"| inputs | `{kind.spec_model.__name__}` |",
     ]
     if singleton:

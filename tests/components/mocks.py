@@ -22,7 +22,7 @@ import pulumi
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-from dynamic_providers.base import KINDS, RESOURCE_MODULE
+from dynamic_providers.base import KINDS
 from dynamic_providers.client import Connection
 
 PROJECT = "nexus-platform"
@@ -105,7 +105,7 @@ def checked_inputs(typ: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """What the engine records as a Nexus object's inputs: its kind's ``check`` of what the program
     sent (the program leaves out fields at their defaults and check fills them in), as in a real run."""
     for provider in KINDS.values():
-        if typ == f"pulumi-python:dynamic/{RESOURCE_MODULE}:{provider.resource_type}":
+        if typ == f"pulumi-python:{provider.type_name}":
             result = provider().check({}, dict(inputs))
             return _as_sent(dict(result.inputs)) if not result.failures else inputs
     return inputs
