@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pydantic
 import pytest
 
-from tools.shaped_floor import plain, project_name, sent_fields, shape_mismatches, stack_shape
+from tools.shaped_floor import (
+    SECRET_SIGNATURE,
+    plain,
+    project_name,
+    sent_fields,
+    shape_mismatches,
+    stack_shape,
+)
 
-SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
 STACK_URN = "urn:pulumi:bench::nexus-platform::pulumi:pulumi:Stack::nexus-platform-bench"
 COMPONENT_URN = "urn:pulumi:bench::nexus-platform::nexus-platform:components:DockerRegistry::registry"
 STORE_URN = (
@@ -29,9 +36,9 @@ class RepoSpec(pydantic.BaseModel):
 
 
 def secret(value: Any) -> dict[str, str]:
-    import json  # noqa: PLC0415
-
-    return {**SIG, "plaintext": json.dumps(value)}
+    """A secret as `stack export --show-secrets` writes it."""
+    signature, secret_sig = SECRET_SIGNATURE
+    return {signature: secret_sig, "plaintext": json.dumps(value)}
 
 
 CONNECTION = {"url": "http://nexus", "password": "pw"}
