@@ -12,6 +12,7 @@ table shows both and the ratio ours / floor.
     .venv/bin/python bench/run.py --emulator-checks    # with the emulator's schema validation
     .venv/bin/python bench/run.py --teams 20 --by-process   # CPU of engine, program and provider
     .venv/bin/python bench/run.py --shaped-floor       # also against no-op resources shaped like ours
+    .venv/bin/python bench/run.py --engine-profile /tmp/profiles   # where the engine's CPU goes
 
 The emulator runs in its light mode by default (no request-body validation, counts instead of
 request records), so the figures measure the project rather than the test server; the time it
@@ -46,7 +47,7 @@ from tests.e2e.conftest import PulumiCli, PulumiResult, copy_project  # noqa: E4
 from tests.nexus_emulator import NexusEmulator  # noqa: E402
 from tests.real_nexus.recorder import RecordingProxy  # noqa: E402
 from tests.real_nexus.server import RealNexus, fetch_distribution  # noqa: E402
-from tools import shaped_floor  # noqa: E402
+from tools import engine_profile, shaped_floor  # noqa: E402
 
 STACK = "bench"
 ADMIN_PASSWORD = "bench-Admin-pw-51c2"
@@ -244,12 +245,26 @@ def timed(run: Callable[[], PulumiResult], emulator: RequestLog | None, by_proce
     return Measure(seconds, emulator.count_reads(), emulator.count_writes(), server, cpu, roles)
 
 
-def operations(cli: PulumiCli, emulator: RequestLog | None, by_process: bool = False) -> dict[str, Measure]:
+#: How each operation's engine profile is named (--engine-profile): PREFIX-<slug>.<pid>.cpu.
+PROFILE_SLUGS = {"preview": "preview", "up": "up", "preview (no change)": "no-change", "refresh": "refresh"}
+
+
+def operations(
+    cli: PulumiCli, emulator: RequestLog | None, by_process: bool = False, profile: Path | None = None
+) -> dict[str, Measure]:
+    """The four operations, timed; with ``profile``, the engine writes a CPU profile of each
+    (``pulumi --profiling PROFILE-<slug>``)."""
+
+    def flags(op: str) -> list[str]:
+        return [f"--profiling={profile}-{PROFILE_SLUGS[op]}"] if profile is not None else []
+
     return {
-        "preview": timed(cli.preview, emulator, by_process),
-        "up": timed(cli.up, emulator, by_process),
-        "preview (no change)": timed(lambda: cli.preview("--expect-no-changes"), emulator, by_process),
-        "refresh": timed(lambda: cli.refresh("--skip-preview"), emulator, by_process),
+        "preview": timed(lambda: cli.preview(*flags("preview")), emulator, by_process),
+        "up": timed(lambda: cli.up(*flags("up")), emulator, by_process),
+        "preview (no change)": timed(
+            lambda: cli.preview("--expect-no-changes", *flags("preview (no change)")), emulator, by_process
+        ),
+        "refresh": timed(lambda: cli.refresh("--skip-preview", *flags("refresh")), emulator, by_process),
     }
 
 
@@ -267,7 +282,14 @@ def teams_config(count: int) -> list[dict[str, Any]]:
 
 
 def run_ours(
-    work: Path, teams: int, routing: str, checks: bool, *, by_process: bool = False, secrets: bool = False
+    work: Path,
+    teams: int,
+    routing: str,
+    checks: bool,
+    *,
+    by_process: bool = False,
+    secrets: bool = False,
+    profile: Path | None = None,
 ) -> tuple[int, dict[str, Measure], dict[str, Any]]:
     """The operations on a fresh emulator; also returns the stack's state (with its secrets when
     ``secrets``: the shaped floor is made from it)."""
@@ -283,7 +305,7 @@ def run_ours(
         cli = PulumiCli(project, work / "pulumi")
         cli.stack_init(STACK)
         cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
-        measures = operations(cli, emulator, by_process)
+        measures = operations(cli, emulator, by_process, profile)
         state = cli.stack_export(show_secrets=secrets)
         return dynamic_count(state), measures, state
 
@@ -339,7 +361,9 @@ def run_real(work: Path, count: int, by_process: bool = False) -> tuple[int, dic
         server.stop()
 
 
-def run_floor(work: Path, resources: int, by_process: bool = False) -> dict[str, Measure]:
+def run_floor(
+    work: Path, resources: int, by_process: bool = False, profile: Path | None = None
+) -> dict[str, Measure]:
     project = work / "floor"
     (project / "floorprov").mkdir(parents=True)
     (project / "Pulumi.yaml").write_text(FLOOR_PULUMI_YAML)
@@ -349,14 +373,14 @@ def run_floor(work: Path, resources: int, by_process: bool = False) -> dict[str,
     cli.stack_init(STACK)
     cli.config_set("count", str(resources))
     cli.config_set("token", ADMIN_PASSWORD, secret=True)
-    measures = operations(cli, None, by_process)
+    measures = operations(cli, None, by_process, profile)
     if dynamic_count(cli.stack_export()) != resources:
         raise RuntimeError("the floor project did not create the expected number of resources")
     return measures
 
 
 def run_shaped(
-    work: Path, state: dict[str, Any], by_process: bool = False
+    work: Path, state: dict[str, Any], by_process: bool = False, profile: Path | None = None
 ) -> tuple[dict[str, Measure], list[str]]:
     """The operations on no-op resources shaped like the stack whose state this is; also returns
     the resources it recorded differently from that stack."""
@@ -369,7 +393,7 @@ def run_shaped(
     shaped_floor.write_project(project, shape)
     cli = PulumiCli(project, work / "shaped-pulumi")
     cli.stack_init(STACK)
-    measures = operations(cli, None, by_process)
+    measures = operations(cli, None, by_process, profile)
     return measures, shaped_floor.shape_mismatches(state, cli.stack_export(show_secrets=True))
 
 
@@ -441,8 +465,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also sample each process's CPU (engine, program, provider) from /proc and print it",
     )
+    parser.add_argument(
+        "--engine-profile",
+        type=Path,
+        metavar="DIR",
+        help="write a Go CPU profile of the engine for each operation of each side's first run into "
+        "DIR and print how much of the engine's CPU went into writing checkpoints",
+    )
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.teams.split(",") if c.strip()]
+    profiles: Path | None = args.engine_profile.resolve() if args.engine_profile else None
+    if profiles is not None:
+        profiles.mkdir(parents=True, exist_ok=True)
+
+    def profile(teams: int, attempt: int, side: str) -> Path | None:
+        return profiles / f"t{teams}-{side}" if profiles is not None and attempt == 0 else None
 
     rows: list[Row] = []
     real: Row | None = None
@@ -466,12 +503,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.emulator_checks,
                     by_process=args.by_process,
                     secrets=args.shaped_floor,
+                    profile=profile(teams, attempt, "ours"),
                 )
                 print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
-                row = Row(teams, resources, ours, run_floor(work, resources, args.by_process))
+                floor = run_floor(work, resources, args.by_process, profile(teams, attempt, "floor"))
+                row = Row(teams, resources, ours, floor)
                 if args.shaped_floor:
                     print(f"[bench] {teams} team(s): shaped floor", file=sys.stderr)
-                    row.shaped, row.shaped_mismatches = run_shaped(work, state, args.by_process)
+                    row.shaped, row.shaped_mismatches = run_shaped(
+                        work, state, args.by_process, profile(teams, attempt, "shaped")
+                    )
                 runs.append(row)
             rows.append(median_row(runs))
     print(
@@ -492,6 +533,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{row.teams} team(s): shaped floor, recorded otherwise: {row.shaped_mismatches}")
     for line in growth(rows):
         print(line)
+    if profiles is not None:
+        sides = ("ours", "floor", "shaped") if args.shaped_floor else ("ours", "floor")
+        print(f"\n{engine_profile_table(profiles, counts, sides)}")
     if real is not None:
         print(
             f"\nreal Nexus core 3.71.0-06 (writable {started:.0f} s after launch), {args.real_nexus} Maven + "
@@ -502,6 +546,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.by_process:
             print(process_table([real]))
     return 0
+
+
+def engine_profile_table(directory: Path, counts: Sequence[int], sides: Sequence[str]) -> str:
+    """Per operation: the engine's CPU in its profile and the part spent writing checkpoints."""
+    header = " / ".join(sides)
+    lines = [
+        f"engine CPU in its profiles (first run of each side; {directory})",
+        f"| teams | operation | engine CPU {header} (s) | writing checkpoints {header} (s) "
+        f"| share {header} |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for teams in counts:
+        for op, slug in PROFILE_SLUGS.items():
+            found = [engine_profile.summarize(directory / f"t{teams}-{side}-{slug}") for side in sides]
+            if any(cpu is None for cpu in found):
+                lines.append(f"| {teams} | {op} | no profile, or no `go` on PATH to read it | | |")
+                continue
+            cpus = [cpu for cpu in found if cpu is not None]
+            total = " / ".join(f"{cpu.total_seconds:.2f}" for cpu in cpus)
+            saving = " / ".join(f"{cpu.checkpoint_seconds:.2f}" for cpu in cpus)
+            share = " / ".join(f"{cpu.checkpoint_share:.0%}" for cpu in cpus)
+            lines.append(f"| {teams} | {op} | {total} | {saving} | {share} |")
+    return "\n".join(lines)
 
 
 def growth(rows: Sequence[Row]) -> list[str]:

@@ -103,7 +103,8 @@ def layout_rows() -> list[tuple[tuple[str, ...], str]]:
             "how the toolchain and images are made here: the Pulumi CLI and TLS provider from Go modules "
             "(`pulumi-engine/`, `pulumi-tls/`), the local images (`build_images.py`), the Python language "
             "host (`language_host.py`), these README tables (`readme_tables.py`), the benchmark's floor "
-            "shaped like a stack of the project (`shaped_floor.py`)",
+            "shaped like a stack of the project (`shaped_floor.py`) and its reading of the engine's CPU "
+            "profiles (`engine_profile.py`)",
         ),
         (("docs/",), _doc_titles()),
     ]
