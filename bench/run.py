@@ -479,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         profiles.mkdir(parents=True, exist_ok=True)
 
     def profile(teams: int, attempt: int, side: str) -> Path | None:
-        return profiles / f"t{teams}-{side}" if profiles is not None and attempt == 0 else None
+        return profile_prefix(profiles, teams, side) if profiles is not None and attempt == 0 else None
 
     rows: list[Row] = []
     real: Row | None = None
@@ -548,6 +548,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def profile_prefix(directory: Path, teams: int, side: str) -> Path:
+    """Where one side's engine profiles go; ``operations`` adds ``-<slug>`` per operation."""
+    return directory / f"t{teams}-{side}"
+
+
 def engine_profile_table(directory: Path, counts: Sequence[int], sides: Sequence[str]) -> str:
     """Per operation: the engine's CPU in its profile and the part spent writing checkpoints."""
     header = " / ".join(sides)
@@ -559,7 +564,10 @@ def engine_profile_table(directory: Path, counts: Sequence[int], sides: Sequence
     ]
     for teams in counts:
         for op, slug in PROFILE_SLUGS.items():
-            found = [engine_profile.summarize(directory / f"t{teams}-{side}-{slug}") for side in sides]
+            found = [
+                engine_profile.summarize(Path(f"{profile_prefix(directory, teams, side)}-{slug}"))
+                for side in sides
+            ]
             if any(cpu is None for cpu in found):
                 lines.append(f"| {teams} | {op} | no profile, or no `go` on PATH to read it | | |")
                 continue

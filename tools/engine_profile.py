@@ -56,9 +56,10 @@ def _seconds(value: str, unit: str | None) -> float:
 
 
 def profile_file(prefix: Path) -> Path | None:
-    """The CPU profile the engine wrote for ``--profiling PREFIX`` (it adds its process id)."""
-    found = sorted(prefix.parent.glob(f"{prefix.name}.*.cpu"))
-    return found[-1] if found else None
+    """The CPU profile the engine wrote for ``--profiling PREFIX`` (it adds its process id); the
+    newest when an earlier run left one under the same prefix."""
+    found = list(prefix.parent.glob(f"{prefix.name}.*.cpu"))
+    return max(found, key=lambda path: path.stat().st_mtime_ns) if found else None
 
 
 def summarize(prefix: Path) -> EngineCpu | None:

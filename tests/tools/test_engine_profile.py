@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,7 @@ def test_profile_file_finds_the_file_the_engine_named_with_its_pid(tmp_path: Pat
     (tmp_path / "ours-20-up.4242.cpu").write_text("")
     (tmp_path / "ours-20-upx.4243.cpu").write_text("")  # another operation's prefix
     assert profile_file(prefix) == tmp_path / "ours-20-up.4242.cpu"
+    newer = tmp_path / "ours-20-up.999.cpu"  # a later run in the same directory, a smaller pid
+    newer.write_text("")
+    os.utime(newer, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    assert profile_file(prefix) == newer
