@@ -1,8 +1,9 @@
 """First run of the stack's Nexus under `pulumi up`: readiness, admin takeover, EULA.
 
 Wraps :class:`dynamic_providers.first_run.NexusFirstRun` with the stack config. Its
-:attr:`FirstRun.connection` (a secret Output) is the connection every other Nexus component takes,
-so nothing talks to Nexus before it is writable and owned by the stack's ``adminPassword``.
+:attr:`FirstRun.connection` (an Output, without the password) is the connection every other Nexus
+component takes, so nothing talks to Nexus before it is writable and owned by the stack's
+``adminPassword``.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class FirstRun(pulumi.ComponentResource):
     over HTTPS through HAProxy with the stack's private CA.
     """
 
-    #: How every other Nexus component reaches Nexus (secret; it waits for the takeover).
+    #: How every other Nexus component reaches Nexus (it waits for the takeover).
     connection: NexusConnection
 
     def __init__(

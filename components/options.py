@@ -13,21 +13,20 @@ from dynamic_providers.client import Connection
 P = TypeVar("P")
 A = TypeVar("A")
 
-#: How the Nexus components reach Nexus: the first run's (secret) output, so that whatever takes
-#: it waits for Nexus to be writable and owned by the stack's admin password.
+#: How the Nexus components reach Nexus: the first run's output, so that whatever takes it waits
+#: for Nexus to be writable and owned by the stack's admin password. It holds no password: the
+#: providers read that from the stack config (dynamic_providers/credentials.py).
 NexusConnection = pulumi.Output[Connection]
 
 
 def connection_input(connection: NexusConnection) -> pulumi.Output[Mapping[str, Any]]:
-    """The ``connection`` input of a Nexus resource (secret, dependencies kept)."""
-    return pulumi.Output.secret(connection.apply(lambda value: value.as_props()))
+    """The ``connection`` input of a Nexus resource (dependencies kept)."""
+    return connection.apply(lambda value: value.as_props())
 
 
 def connection_output(props: pulumi.Input[Mapping[str, Any]]) -> NexusConnection:
     """A resource's ``connection`` mapping (:meth:`Connection.as_props`) as a typed connection."""
-    return pulumi.Output.secret(
-        pulumi.Output.from_input(props).apply(lambda value: Connection.from_props({"connection": value}))
-    )
+    return pulumi.Output.from_input(props).apply(lambda value: Connection.from_props({"connection": value}))
 
 
 @dataclass(frozen=True)

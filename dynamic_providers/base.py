@@ -10,7 +10,8 @@ resource, :class:`NexusResource`, registers every kind with the engine. How to a
 ``docs/adding-a-kind.md``; what each kind holds: ``docs/kinds/``.
 
 Resource properties are the spec's fields (snake_case) plus:
-- ``connection``: url/username/password/ca_pem (a secret input, so a secret in the state);
+- ``connection``: url/username/ca_pem/timeouts, where Nexus is and how to trust it (the admin
+  password comes from the stack config: ``credentials.py``);
 - ``adopt``: manage an object that already exists instead of failing on create;
 - ``adopted`` (output only): true when create found the object already there. ``delete`` then
   *releases* it (leaves it in Nexus, as it found it there) instead of deleting it, so a
@@ -32,8 +33,8 @@ import pydantic
 from pulumi import dynamic
 from pulumi.output import Unknown
 
-from dynamic_providers.client import Connection, NexusClient
-from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.client import NexusClient
+from dynamic_providers.credentials import AdminCredentials
 from dynamic_providers.exceptions import (
     NexusConnectionError,
     NexusError,
@@ -146,7 +147,7 @@ def provider_for(spec: Spec) -> NexusProvider[Any]:
         raise TypeError(f"{type(spec).__name__} is not the spec of a Nexus kind") from None
 
 
-class NexusProvider(OneLineErrors, Generic[SpecT]):
+class NexusProvider(AdminCredentials, Generic[SpecT]):
     """Generic CRUD for one Nexus object kind. Stateless: safe to pickle by reference."""
 
     # ------------------------------------------------------------ what a kind declares
@@ -289,7 +290,7 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
 
     @contextmanager
     def client(self, props: Mapping[str, Any]) -> Iterator[NexusClient]:
-        client = NexusClient(Connection.from_props(props), resource=self.label(props))
+        client = NexusClient(self.connection(props), resource=self.label(props))
         try:
             yield client
         finally:
@@ -318,7 +319,7 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
         failures: list[dynamic.CheckFailure] = []
         if not isinstance(news.get("connection"), Mapping) and not _contains_unknown(news.get("connection")):
-            failures.append(dynamic.CheckFailure("connection", "is required (url, username, password)"))
+            failures.append(dynamic.CheckFailure("connection", "is required (url, username)"))
         if _contains_unknown({k: v for k, v in news.items() if k not in CONTROL_FIELDS}):
             return dynamic.CheckResult(news, failures)  # preview with unknown inputs: validated at `up`
         try:
@@ -342,7 +343,7 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
             old_spec = {}
         changed = [name for name in new_spec if old_spec.get(name) != new_spec[name]]
         replaces = [name for name in changed if name in self.replace_fields]
-        # New credentials are stored without any API write (see update), so later reads use them.
+        # A new url or CA is stored without any API write (see update), so later reads use it.
         if olds.get("connection") != news.get("connection") and not _contains_unknown(news.get("connection")):
             changed.append("connection")
         return dynamic.DiffResult(
@@ -445,7 +446,7 @@ class NexusProvider(OneLineErrors, Generic[SpecT]):
             return dynamic.UpdateResult(self.outputs(self.observed(body, news), carried))
 
     def _matches(self, fields: Mapping[str, Any], spec: SpecT) -> bool:
-        """Whether recorded fields already equal the spec (then only credentials changed)."""
+        """Whether recorded fields already equal the spec (then only the connection changed)."""
         try:
             return bool(fields) and self.parse(fields).model_dump() == spec.model_dump()
         except pydantic.ValidationError:

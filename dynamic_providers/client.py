@@ -76,35 +76,38 @@ _UNEXPECTED = re.compile(r"^ERROR: \(ID [^)]*\) (?:[\w.$]+: )?(?P<message>.*)$",
 
 @dataclass(frozen=True)
 class Connection:
-    """How to reach Nexus; travels as a (secret) resource input."""
+    """How to reach Nexus. Travels as a resource input without its password: the providers take
+    the admin password from the stack config (``credentials.py``)."""
 
     url: str
     username: str
-    password: str = field(repr=False)
+    password: str = field(default="", repr=False)
     ca_pem: str | None = None
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     # Upper bound of the time spent in retries of one call (the engine must not hang for ever).
     max_retry_seconds: float = 120.0
 
     @classmethod
-    def from_props(cls, props: Mapping[str, Any]) -> Connection:
+    def from_props(cls, props: Mapping[str, Any], password: str | None = None) -> Connection:
+        """The ``connection`` input of a resource; ``password`` if given, else the one the input
+        carries (connections made by hand, states written before the password left the inputs)."""
         raw = props.get("connection")
         if not isinstance(raw, Mapping) or not raw.get("url") or not raw.get("username"):
-            raise ValueError("connection: url, username and password are required")
+            raise ValueError("connection: url and username are required")
         return cls(
             url=str(raw["url"]).rstrip("/"),
             username=str(raw["username"]),
-            password=str(raw.get("password") or ""),
+            password=password if password is not None else str(raw.get("password") or ""),
             ca_pem=raw.get("ca_pem") or None,
             timeout=float(raw.get("timeout") or DEFAULT_TIMEOUT_SECONDS),
             max_retry_seconds=float(raw.get("max_retry_seconds") or 120.0),
         )
 
     def as_props(self) -> dict[str, Any]:
+        """The resource input: everything but the password."""
         return {
             "url": self.url,
             "username": self.username,
-            "password": self.password,
             "ca_pem": self.ca_pem,
             "timeout": self.timeout,
             "max_retry_seconds": self.max_retry_seconds,

@@ -11,8 +11,9 @@ One resource, run by `pulumi up` before anything else talks to Nexus:
 3. Community Edition: accept the EULA with the exact disclaimer Nexus returned, only when the
    stack says ``acceptEula: true``.
 
-Its ``connection`` output (secret) is what every other Nexus resource takes, so they all depend
-on it. Deleting it changes nothing in Nexus: the admin keeps the stack's password.
+Its ``connection`` output (where Nexus is, without the password: the other providers read that
+from the stack config) is what every other Nexus resource takes, so they all depend on it.
+Deleting it changes nothing in Nexus: the admin keeps the stack's password.
 """
 
 from __future__ import annotations
@@ -397,7 +398,7 @@ class FirstRunProvider(OneLineErrors):  # one line per error (errors.py)
         return None
 
 
-SECRET_OUTPUTS = ["admin_password", "ssh_private_key", "connection"]
+SECRET_OUTPUTS = ["admin_password", "ssh_private_key"]
 
 
 class NexusFirstRun(Resource, module="nexus", name="FirstRun"):

@@ -17,18 +17,18 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource
 
 from dynamic_providers.anonymous import ANONYMOUS_REALM, ANONYMOUS_USER, SETTINGS_PATH
-from dynamic_providers.client import Connection, NexusClient
-from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.client import NexusClient
+from dynamic_providers.credentials import AdminCredentials
 from dynamic_providers.users import find_user
 
 
-class AnonymousLockdownProvider(OneLineErrors):
+class AnonymousLockdownProvider(AdminCredentials):
     """Create: anonymous access off if it is on (one GET, at most one PUT). Nothing else, ever."""
 
     lockdown_id = "anonymous-lockdown"
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = NexusClient(Connection.from_props(props), resource="anonymous access (lockdown)")
+        client = NexusClient(self.connection(props), resource="anonymous access (lockdown)")
         try:
             settings = client.get_json(SETTINGS_PATH) or {}
             user_id = str(settings.get("userId") or ANONYMOUS_USER)

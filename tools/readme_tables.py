@@ -65,7 +65,8 @@ def layout_rows() -> list[tuple[tuple[str, ...], str]]:
         ),
         (
             ("dynamic_providers/",),
-            "the Nexus REST client (`client.py`), the generic CRUD provider (`base.py`) and one module per "
+            "the Nexus REST client (`client.py`), the admin password from the stack config "
+            "(`credentials.py`), the generic CRUD provider (`base.py`) and one module per "
             "Nexus kind (`docs/kinds/`, `docs/adding-a-kind.md`); the stack's own checks (first run, "
             "one-way door, deployed version)",
         ),

@@ -71,7 +71,7 @@ def _computed(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     if typ in (T_LOCAL_COMMAND, T_REMOTE_COMMAND):
         return {"stdout": "", "stderr": ""}
     if typ == T_FIRST_RUN:  # what the provider answers once it has taken the admin account over
-        connection = {"url": inputs.get("url"), "username": "admin", "password": inputs.get("admin_password")}
+        connection = Connection(url=str(inputs.get("url")), username="admin").as_props()
         return {"connection": connection, "edition": "COMMUNITY", "eula_accepted": False}
     return {}
 
@@ -163,11 +163,9 @@ def install(mocks: RecordingMocks | None = None) -> RecordingMocks:
     return mocks
 
 
-def connection(
-    password: str = "admin-secret", url: str = "http://127.0.0.1:8081"
-) -> pulumi.Output[Connection]:
+def connection(url: str = "http://127.0.0.1:8081") -> pulumi.Output[Connection]:
     """What the first run hands every Nexus component (call it while deploying: it is an Output)."""
-    return pulumi.Output.from_input(Connection(url=url, username="admin", password=password))
+    return pulumi.Output.from_input(Connection(url=url, username="admin"))
 
 
 def is_secret(value: Any) -> bool:

@@ -317,12 +317,11 @@ def test_first_run_component(mocks: m.RecordingMocks) -> None:
     assert (inputs["ssh_user"], inputs["ssh_host"], inputs["ssh_port"]) == ("deploy", "vm.example.com", 2222)
     assert inputs["data_dir"] == "/data/nexus-data" and inputs["accept_eula"] is True
     assert inputs["url"] == "https://nexus.example.com"
-    assert set(mocks.options_of(resource).additional_secret_outputs) >= {
-        "admin_password",
-        "connection",
-        "ssh_private_key",
-    }
-    assert resolved.secret["connection"] is True
+    assert set(mocks.options_of(resource).additional_secret_outputs) >= {"admin_password", "ssh_private_key"}
+    # The connection every other resource takes says where Nexus is, not the password.
+    assert resolved.secret["connection"] is False
+    assert resolved.values["connection"].url == "https://nexus.example.com"
+    assert resolved.values["connection"].password == ""
 
 
 def test_retention_component_creates_nothing_by_default(mocks: m.RecordingMocks) -> None:

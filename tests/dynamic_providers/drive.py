@@ -6,15 +6,29 @@ step can be asserted against the emulator's state and request log.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pulumi.dynamic import ResourceProvider
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic.config import Config
 
+from dynamic_providers.credentials import ADMIN_PASSWORD_KEY, AdminCredentials
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 
+P = TypeVar("P", bound=AdminCredentials)
 
-def connection(emulator: NexusEmulator, password: str = TEST_ADMIN_PASSWORD) -> dict[str, Any]:
-    return {"url": emulator.url, "username": "admin", "password": password, "max_retry_seconds": 5}
+
+def connection(emulator: NexusEmulator, password: str | None = TEST_ADMIN_PASSWORD) -> dict[str, Any]:
+    """A resource's ``connection`` input. With a password, as made by hand (the providers called
+    unconfigured use it); ``password=None``: as the program sends it, for a configured provider."""
+    props: dict[str, Any] = {"url": emulator.url, "username": "admin", "max_retry_seconds": 5}
+    return props if password is None else {**props, "password": password}
+
+
+def configured(provider: P, password: str = TEST_ADMIN_PASSWORD) -> P:
+    """The provider as the engine configures it: with the stack's whole config (namespaced keys)."""
+    stack_config = {ADMIN_PASSWORD_KEY: password, "nexus-platform:domain": "example.com"}
+    provider.configure(ConfigureRequest(Config(stack_config, project_name="nexus-platform")))
+    return provider
 
 
 def checked(

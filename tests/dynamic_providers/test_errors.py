@@ -18,6 +18,7 @@ from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.client import NexusConnectionError, RefusedError, ServerError
 from dynamic_providers.errors import DEBUG_ENV, OneLineError, OneLineErrors, one_line
+from tests.dynamic_providers.drive import configured
 
 SERVER = ServerError(
     "HTTP 503 Service Unavailable",
@@ -66,7 +67,7 @@ UNREACHABLE = {"url": "http://127.0.0.1:9", "username": "admin", "max_retry_seco
 
 
 def test_in_the_provider_host_an_error_is_one_line_without_traceback(in_host: None) -> None:
-    provider = FileBlobStoreProvider()
+    provider = configured(FileBlobStoreProvider(), "x")
     props = {"name": "b1", "path": "b1", "connection": UNREACHABLE}
     text = host_format(lambda: provider.create(props))
     lines = text.strip().splitlines()
@@ -77,7 +78,7 @@ def test_in_the_provider_host_an_error_is_one_line_without_traceback(in_host: No
 
 def test_the_debug_switch_keeps_the_traceback(in_host: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(DEBUG_ENV, "1")
-    provider = FileBlobStoreProvider()
+    provider = configured(FileBlobStoreProvider(), "x")
     props = {"name": "b1", "path": "b1", "connection": UNREACHABLE}
     text = host_format(lambda: provider.create(props))
     assert text.startswith("Traceback (most recent call last):") and "NexusConnectionError" in text

@@ -70,10 +70,10 @@ def test_takeover_of_a_fresh_nexus(fresh_nexus: NexusEmulator) -> None:
         method="PUT", path_prefix="/service/rest/v1/security/users/admin/change-password"
     )
     assert len(change) == 1 and change[0].status == 204
+    # Where Nexus is, for every other resource; the password stays in the stack config.
     assert outs["connection"] == {
         "url": fresh_nexus.url,
         "username": "admin",
-        "password": STACK_PASSWORD,
         "ca_pem": None,
         "timeout": 30.0,
         "max_retry_seconds": 120.0,
@@ -97,7 +97,7 @@ def test_rotation_uses_the_previous_password_from_state(fresh_nexus: NexusEmulat
     step, outs = apply(provider, object_id, outs, first_run(fresh_nexus, password="stack-admin-pw-2"))
     assert step == "update" and outs["admin_takeover"] == "rotated"
     assert fresh_nexus.admin_password == "stack-admin-pw-2"
-    assert outs["connection"]["password"] == "stack-admin-pw-2"
+    assert "password" not in outs["connection"]  # so no other resource changes with a rotation
 
 
 def test_password_changed_elsewhere_is_already_done(nexus_emulator: NexusEmulator) -> None:

@@ -401,7 +401,7 @@ def test_outputs_and_providers_imported_from_the_project(world: World) -> None:
             continue
         name = resource_name_of(resource["urn"])
         provider = resource["inputs"]["__provider"]
-        if isinstance(provider, dict):  # a secret (the inputs hold the connection): decrypted
+        if isinstance(provider, dict):  # made a secret (it captured one): decrypted
             provider = json.loads(provider["plaintext"])
         pickled = base64.b64decode(provider)
         assert b"dynamic_providers." in pickled, f"{name}: provider not pickled by reference"
