@@ -20,8 +20,10 @@ NexusConnection = pulumi.Output[Connection]
 
 
 def connection_input(connection: NexusConnection) -> pulumi.Output[Mapping[str, Any]]:
-    """The ``connection`` input of a Nexus resource (dependencies kept)."""
-    return connection.apply(lambda value: value.as_props())
+    """The ``connection`` input of a Nexus resource (dependencies kept). Never a secret: it holds
+    no password, even when the first run's output it comes from is a secret (a state recorded
+    before the password left the connections, until the first run runs again)."""
+    return pulumi.Output.unsecret(connection.apply(lambda value: value.as_props()))
 
 
 def connection_output(props: pulumi.Input[Mapping[str, Any]]) -> NexusConnection:
