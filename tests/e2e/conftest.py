@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PULUMI_SCRIPT = REPO_ROOT / "scripts" / "pulumi"
@@ -279,3 +280,22 @@ def assert_no_plaintext(haystack: Any, needles: Sequence[str]) -> None:
     text = haystack if isinstance(haystack, str) else json.dumps(haystack)
     leaked = [n for n in needles if n in text]
     assert not leaked, f"plaintext secret(s) found: {leaked}"
+
+
+def existing_nexus_stack(
+    work: Path, stack: str, nexus_url: str, admin_password: str, config: Mapping[str, Any]
+) -> tuple[Path, PulumiCli]:
+    """A copy of the project in ``work/project`` with a stack in existing-Nexus mode on
+    ``nexus_url`` (``config``'s keys over the domain and the nexus settings), initialised with
+    its state in ``work/pulumi`` and ``adminPassword`` set."""
+    project = copy_project(work / "project")
+    stack_config = {
+        "nexus-platform:domain": "registry.e2e.test",
+        "nexus-platform:nexus": {"version": "3.77.1", "manageServer": False, "url": nexus_url},
+        **config,
+    }
+    (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": stack_config}, sort_keys=False))
+    cli = PulumiCli(project, work / "pulumi")
+    cli.stack_init(stack)
+    cli.config_set("nexus-platform:adminPassword", admin_password, secret=True)
+    return project, cli

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.nexus_emulator import NexusEmulator
 
-from .conftest import PulumiCli, copy_project
+from .conftest import PulumiCli, existing_nexus_stack
 
 STACK = "e2e"
 NS = "nexus-platform"
@@ -43,16 +42,8 @@ def world(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     work = tmp_path_factory.mktemp("credentials-migration")
     emulator = NexusEmulator(admin_password=ADMIN_PASSWORD).start()
     try:
-        project = copy_project(work / "project")
-        config = {
-            f"{NS}:domain": "registry.e2e.test",
-            f"{NS}:nexus": {"version": "3.77.1", "manageServer": False, "url": emulator.url},
-            f"{NS}:teams": [{"name": "alpha", "releasePort": 16001, "latestPort": 16002}],
-        }
-        (project / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
-        cli = PulumiCli(project, work / "pulumi")
-        cli.stack_init(STACK)
-        cli.config_set(f"{NS}:adminPassword", ADMIN_PASSWORD, secret=True)
+        teams = {f"{NS}:teams": [{"name": "alpha", "releasePort": 16001, "latestPort": 16002}]}
+        _, cli = existing_nexus_stack(work, STACK, emulator.url, ADMIN_PASSWORD, teams)
         yield World(emulator, cli, work)
     finally:
         emulator.stop()
