@@ -253,6 +253,20 @@ class PulumiCli:
         return resources
 
 
+#: The type token prefix of the project's Nexus resources (every kind, the first run, ...).
+NEXUS_TYPE_PREFIX = "pulumi-python:dynamic/nexus:"
+
+
+def dynamic_changes(preview: Mapping[str, Any]) -> dict[str, str]:
+    """resource name -> op of the Nexus resources a `preview --json` would change."""
+    out: dict[str, str] = {}
+    for step in preview.get("steps", []):
+        state = step.get("newState") or step.get("oldState") or {}
+        if str(state.get("type", "")).startswith(NEXUS_TYPE_PREFIX) and step["op"] != "same":
+            out[step["urn"].rsplit("::", 1)[1]] = step["op"]
+    return out
+
+
 def steps_by_op(preview: Mapping[str, Any], *, resource_type: str | None = None) -> dict[str, list[str]]:
     """Groups the URNs of `preview_json()` steps by operation ("create", "same", ...)."""
     out: dict[str, list[str]] = {}

@@ -35,11 +35,19 @@ import yaml
 
 from tests.nexus_emulator import NexusEmulator
 
-from .conftest import PulumiCli, PulumiError, PulumiResult, assert_no_plaintext, copy_project
+from .conftest import (
+    NEXUS_TYPE_PREFIX,
+    PulumiCli,
+    PulumiError,
+    PulumiResult,
+    assert_no_plaintext,
+    copy_project,
+    dynamic_changes,
+)
 
 STACK = "e2e"
 NS = "nexus-platform"
-DYNAMIC_PREFIX = "pulumi-python:dynamic/nexus:"
+DYNAMIC_PREFIX = NEXUS_TYPE_PREFIX
 FIRST_RUN = "nexus-first-run"
 API = "/service/rest"
 
@@ -162,16 +170,6 @@ class World:
             LDAP_BIND_PASSWORD,
             ROBOT_PASSWORD,
         ]
-
-
-def dynamic_changes(preview: dict[str, Any]) -> dict[str, str]:
-    """resource name -> op of the dynamic resources a `preview --json` would change."""
-    out: dict[str, str] = {}
-    for step in preview.get("steps", []):
-        state = step.get("newState") or step.get("oldState") or {}
-        if str(state.get("type", "")).startswith(DYNAMIC_PREFIX) and step["op"] != "same":
-            out[step["urn"].rsplit("::", 1)[1]] = step["op"]
-    return out
 
 
 def backend_texts(cli: PulumiCli) -> dict[str, str]:
