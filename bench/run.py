@@ -12,6 +12,7 @@ table shows both and the ratio ours / floor.
     .venv/bin/python bench/run.py --emulator-checks    # with the emulator's schema validation
     .venv/bin/python bench/run.py --teams 20 --by-process   # CPU of engine, program and provider
     .venv/bin/python bench/run.py --shaped-floor       # also against no-op resources shaped like ours
+    .venv/bin/python bench/run.py --steady 5           # no-change preview and refresh: medians of 5 turns
     .venv/bin/python bench/run.py --engine-profile /tmp/profiles   # where the engine's CPU goes
 
 The emulator runs in its light mode by default (no request-body validation, counts instead of
@@ -25,16 +26,17 @@ This prints figures; it is not a test and asserts nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,6 +50,7 @@ from tests.nexus_emulator import NexusEmulator  # noqa: E402
 from tests.real_nexus.recorder import RecordingProxy  # noqa: E402
 from tests.real_nexus.server import RealNexus, fetch_distribution  # noqa: E402
 from tools import engine_profile, shaped_floor  # noqa: E402
+from tools.bench_figures import STEADY_OPERATIONS, Measure, median_measure, steady_state  # noqa: E402
 
 STACK = "bench"
 ADMIN_PASSWORD = "bench-Admin-pw-51c2"
@@ -108,19 +111,6 @@ token = config.require_secret("token")
 for index in range(config.require_int("count")):
     Noop(f"noop-{index}", value="v1", token=token)
 """
-
-
-@dataclass
-class Measure:
-    seconds: float
-    reads: int
-    writes: int
-    server_seconds: float = 0.0
-    #: CPU time of the CLI and every process under it (engine, language host, providers): steadier
-    #: than wall time on a shared machine, and the work the project adds, wherever it runs.
-    cpu_seconds: float = 0.0
-    #: With --by-process: CPU seconds by role (engine, program, provider, other).
-    cpu_by_role: dict[str, float] = field(default_factory=dict)
 
 
 #: How a process under the CLI is told apart, from its command line (first match wins).
@@ -261,11 +251,36 @@ def operations(
     return {
         "preview": timed(lambda: cli.preview(*flags("preview")), emulator, by_process),
         "up": timed(lambda: cli.up(*flags("up")), emulator, by_process),
-        "preview (no change)": timed(
-            lambda: cli.preview("--expect-no-changes", *flags("preview (no change)")), emulator, by_process
-        ),
-        "refresh": timed(lambda: cli.refresh("--skip-preview", *flags("refresh")), emulator, by_process),
+        **{
+            op: timed(partial(STEADY_RUNS[op], cli, *flags(op)), emulator, by_process)
+            for op in STEADY_OPERATIONS
+        },
     }
+
+
+#: How each steady-state operation (tools/bench_figures.py) is run on a deployed stack.
+STEADY_RUNS: dict[str, Callable[..., PulumiResult]] = {
+    "preview (no change)": lambda cli, *extra: cli.preview("--expect-no-changes", *extra),
+    "refresh": lambda cli, *extra: cli.refresh("--skip-preview", *extra),
+}
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side's deployed stack: its CLI and what counts its HTTP requests (None for a floor)."""
+
+    cli: PulumiCli
+    requests: RequestLog | None = None
+
+
+def steady_measure(stacks: Mapping[str, Side], by_process: bool) -> Callable[[str, str], Measure]:
+    """How a steady-state round measures one operation on one side's deployed stack."""
+
+    def measure(name: str, op: str) -> Measure:
+        side = stacks[name]
+        return timed(partial(STEADY_RUNS[op], side.cli), side.requests, by_process)
+
+    return measure
 
 
 def dynamic_count(state: dict[str, Any]) -> int:
@@ -281,18 +296,9 @@ def teams_config(count: int) -> list[dict[str, Any]]:
     ]
 
 
-def run_ours(
-    work: Path,
-    teams: int,
-    routing: str,
-    checks: bool,
-    *,
-    by_process: bool = False,
-    secrets: bool = False,
-    profile: Path | None = None,
-) -> tuple[int, dict[str, Measure], dict[str, Any]]:
-    """The operations on a fresh emulator; also returns the stack's state (with its secrets when
-    ``secrets``: the shaped floor is made from it)."""
+@contextlib.contextmanager
+def ours_side(work: Path, teams: int, routing: str, checks: bool) -> Iterator[Side]:
+    """A stack of ours (not yet deployed) on a fresh emulator, which runs until the block ends."""
     with NexusEmulator(admin_password=ADMIN_PASSWORD, light=not checks) as emulator:
         project = copy_project(work / "project")
         config = {
@@ -305,9 +311,7 @@ def run_ours(
         cli = PulumiCli(project, work / "pulumi")
         cli.stack_init(STACK)
         cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
-        measures = operations(cli, emulator, by_process, profile)
-        state = cli.stack_export(show_secrets=secrets)
-        return dynamic_count(state), measures, state
+        yield Side(cli, emulator)
 
 
 def real_config(url: str, data_dir: str, count: int) -> dict[str, Any]:
@@ -363,7 +367,7 @@ def run_real(work: Path, count: int, by_process: bool = False) -> tuple[int, dic
 
 def run_floor(
     work: Path, resources: int, by_process: bool = False, profile: Path | None = None
-) -> dict[str, Measure]:
+) -> tuple[dict[str, Measure], Side]:
     project = work / "floor"
     (project / "floorprov").mkdir(parents=True)
     (project / "Pulumi.yaml").write_text(FLOOR_PULUMI_YAML)
@@ -376,14 +380,14 @@ def run_floor(
     measures = operations(cli, None, by_process, profile)
     if dynamic_count(cli.stack_export()) != resources:
         raise RuntimeError("the floor project did not create the expected number of resources")
-    return measures
+    return measures, Side(cli)
 
 
 def run_shaped(
     work: Path, state: dict[str, Any], by_process: bool = False, profile: Path | None = None
-) -> tuple[dict[str, Measure], list[str]]:
+) -> tuple[dict[str, Measure], list[str], Side]:
     """The operations on no-op resources shaped like the stack whose state this is; also returns
-    the resources it recorded differently from that stack."""
+    the resources it recorded differently from that stack, and its side."""
     from dynamic_providers.base import KINDS  # noqa: PLC0415 (only this mode needs them)
     from dynamic_providers.kinds import KIND_MODULES  # noqa: F401, PLC0415 (registers every kind)
 
@@ -394,7 +398,7 @@ def run_shaped(
     cli = PulumiCli(project, work / "shaped-pulumi")
     cli.stack_init(STACK)
     measures = operations(cli, None, by_process, profile)
-    return measures, shaped_floor.shape_mismatches(state, cli.stack_export(show_secrets=True))
+    return measures, shaped_floor.shape_mismatches(state, cli.stack_export(show_secrets=True)), Side(cli)
 
 
 def table(rows: Sequence[Row], side: str = "floor") -> str:
@@ -444,6 +448,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per team count; the median is shown")
     parser.add_argument(
+        "--steady",
+        type=int,
+        default=0,
+        metavar="N",
+        help="repeat the no-change preview and the refresh N times on each side's deployed stack, the "
+        "sides taking turns, and show their medians (firmer ratios on a machine whose load moves)",
+    )
+    parser.add_argument(
         "--real-nexus",
         type=int,
         default=0,
@@ -490,35 +502,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[bench] real Nexus core, {args.real_nexus} of each: ours", file=sys.stderr)
             resources, ours, started = run_real(work, args.real_nexus, args.by_process)
             print(f"[bench] real Nexus core: floor ({resources} no-op resources)", file=sys.stderr)
-            real = Row(0, resources, ours, run_floor(work, resources, args.by_process))
+            real = Row(0, resources, ours, run_floor(work, resources, args.by_process)[0])
         for teams in counts:
             runs: list[Row] = []
             for attempt in range(args.repeat):
                 work = Path(tmp) / f"t{teams}-{attempt}"
                 print(f"[bench] {teams} team(s), run {attempt + 1}/{args.repeat}: ours", file=sys.stderr)
-                resources, ours, state = run_ours(
-                    work,
-                    teams,
-                    args.routing,
-                    args.emulator_checks,
-                    by_process=args.by_process,
-                    secrets=args.shaped_floor,
-                    profile=profile(teams, attempt, "ours"),
-                )
-                print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
-                floor = run_floor(work, resources, args.by_process, profile(teams, attempt, "floor"))
-                row = Row(teams, resources, ours, floor)
-                if args.shaped_floor:
-                    print(f"[bench] {teams} team(s): shaped floor", file=sys.stderr)
-                    row.shaped, row.shaped_mismatches = run_shaped(
-                        work, state, args.by_process, profile(teams, attempt, "shaped")
+                with ours_side(work, teams, args.routing, args.emulator_checks) as ours_stack:
+                    ours = operations(
+                        ours_stack.cli, ours_stack.requests, args.by_process, profile(teams, attempt, "ours")
                     )
+                    state = ours_stack.cli.stack_export(show_secrets=args.shaped_floor)
+                    resources = dynamic_count(state)
+                    print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
+                    floor, floor_stack = run_floor(
+                        work, resources, args.by_process, profile(teams, attempt, "floor")
+                    )
+                    row = Row(teams, resources, ours, floor)
+                    stacks = {"ours": ours_stack, "floor": floor_stack}
+                    if args.shaped_floor:
+                        print(f"[bench] {teams} team(s): shaped floor", file=sys.stderr)
+                        row.shaped, row.shaped_mismatches, stacks["shaped"] = run_shaped(
+                            work, state, args.by_process, profile(teams, attempt, "shaped")
+                        )
+                    if args.steady:
+                        print(f"[bench] {teams} team(s): {args.steady} steady-state rounds", file=sys.stderr)
+                        measure = steady_measure(stacks, args.by_process)
+                        rounds = steady_state(list(stacks), args.steady, measure)
+                        for name, measures in rounds.items():
+                            getattr(row, name).update(measures)
                 runs.append(row)
             rows.append(median_row(runs))
     print(
         f"routing: {args.routing}; emulator {'with' if args.emulator_checks else 'without'} request "
         "validation; wall times include the language-host shim; `up` runs its preview; "
         "`refresh --skip-preview`"
+        + (
+            f"; no-change preview and refresh: medians of {args.steady} rounds on the deployed stacks, "
+            "the sides taking turns"
+            if args.steady
+            else ""
+        )
     )
     print(table(rows))
     if args.by_process:
@@ -597,18 +621,7 @@ def growth(rows: Sequence[Row]) -> list[str]:
 
 def median_row(runs: Sequence[Row]) -> Row:
     def median(side: str, op: str) -> Measure:
-        measures = [getattr(run, side)[op] for run in runs]
-        return Measure(
-            statistics.median(m.seconds for m in measures),
-            int(statistics.median(m.reads for m in measures)),
-            int(statistics.median(m.writes for m in measures)),
-            statistics.median(m.server_seconds for m in measures),
-            statistics.median(m.cpu_seconds for m in measures),
-            {
-                role: statistics.median(m.cpu_by_role.get(role, 0.0) for m in measures)
-                for role in {role for m in measures for role in m.cpu_by_role}
-            },
-        )
+        return median_measure([getattr(run, side)[op] for run in runs])
 
     first = runs[0]
     return Row(

@@ -104,8 +104,8 @@ def layout_rows() -> list[tuple[tuple[str, ...], str]]:
             "how the toolchain and images are made here: the Pulumi CLI and TLS provider from Go modules "
             "(`pulumi-engine/`, `pulumi-tls/`), the local images (`build_images.py`), the Python language "
             "host (`language_host.py`), these README tables (`readme_tables.py`), the benchmark's floor "
-            "shaped like a stack of the project (`shaped_floor.py`) and its reading of the engine's CPU "
-            "profiles (`engine_profile.py`)",
+            "shaped like a stack of the project (`shaped_floor.py`), its reading of the engine's CPU "
+            "profiles (`engine_profile.py`) and its medians and steady-state rounds (`bench_figures.py`)",
         ),
         (("docs/",), _doc_titles()),
     ]

@@ -1,0 +1,56 @@
+"""The bench's figures (bench/run.py): one operation's measure, the median of several, and the
+steady-state rounds that repeat the operations of a deployed stack with the sides taking turns."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+#: The operations on a deployed stack that change nothing, so they can be repeated on it.
+STEADY_OPERATIONS = ("preview (no change)", "refresh")
+
+
+@dataclass
+class Measure:
+    seconds: float
+    reads: int
+    writes: int
+    server_seconds: float = 0.0
+    #: CPU time of the CLI and every process under it (engine, language host, providers): steadier
+    #: than wall time on a shared machine, and the work the project adds, wherever it runs.
+    cpu_seconds: float = 0.0
+    #: With --by-process: CPU seconds by role (engine, program, provider, other).
+    cpu_by_role: dict[str, float] = field(default_factory=dict)
+
+
+def median_measure(measures: Sequence[Measure]) -> Measure:
+    """Each figure's median over the runs of one operation (a role a run did not see counts 0)."""
+    return Measure(
+        statistics.median(m.seconds for m in measures),
+        int(statistics.median(m.reads for m in measures)),
+        int(statistics.median(m.writes for m in measures)),
+        statistics.median(m.server_seconds for m in measures),
+        statistics.median(m.cpu_seconds for m in measures),
+        {
+            role: statistics.median(m.cpu_by_role.get(role, 0.0) for m in measures)
+            for role in {role for m in measures for role in m.cpu_by_role}
+        },
+    )
+
+
+def steady_state(
+    sides: Sequence[str], repeat: int, measure: Callable[[str, str], Measure]
+) -> dict[str, dict[str, Measure]]:
+    """``measure(side, operation)`` for the no-change preview and the refresh, ``repeat`` rounds on
+    each side's deployed stack, the sides taking turns (the order reversed every other round), so
+    a change in the machine's load falls on every side alike; the median of each, per side."""
+    samples: dict[str, dict[str, list[Measure]]] = {
+        side: {op: [] for op in STEADY_OPERATIONS} for side in sides
+    }
+    for round_ in range(repeat):
+        order = list(sides) if round_ % 2 == 0 else list(reversed(sides))
+        for op in STEADY_OPERATIONS:
+            for side in order:
+                samples[side][op].append(measure(side, op))
+    return {side: {op: median_measure(runs) for op, runs in ops.items()} for side, ops in samples.items()}
