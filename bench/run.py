@@ -267,10 +267,10 @@ STEADY_RUNS: dict[str, Callable[..., PulumiResult]] = {
 
 @dataclass(frozen=True)
 class Side:
-    """One side's deployed stack: its CLI and what counts its HTTP requests (None for a floor)."""
+    """One side's deployed stack: its CLI and the log that counts its HTTP requests (None for a floor)."""
 
     cli: PulumiCli
-    requests: RequestLog | None = None
+    request_log: RequestLog | None = None
 
 
 def steady_measure(stacks: Mapping[str, Side], by_process: bool) -> Callable[[str, str], Measure]:
@@ -278,7 +278,7 @@ def steady_measure(stacks: Mapping[str, Side], by_process: bool) -> Callable[[st
 
     def measure(name: str, op: str) -> Measure:
         side = stacks[name]
-        return timed(partial(STEADY_RUNS[op], side.cli), side.requests, by_process)
+        return timed(partial(STEADY_RUNS[op], side.cli), side.request_log, by_process)
 
     return measure
 
@@ -509,9 +509,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 work = Path(tmp) / f"t{teams}-{attempt}"
                 print(f"[bench] {teams} team(s), run {attempt + 1}/{args.repeat}: ours", file=sys.stderr)
                 with ours_side(work, teams, args.routing, args.emulator_checks) as ours_stack:
-                    ours = operations(
-                        ours_stack.cli, ours_stack.requests, args.by_process, profile(teams, attempt, "ours")
-                    )
+                    ours_profile = profile(teams, attempt, "ours")
+                    ours = operations(ours_stack.cli, ours_stack.request_log, args.by_process, ours_profile)
                     state = ours_stack.cli.stack_export(show_secrets=args.shaped_floor)
                     resources = dynamic_count(state)
                     print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
