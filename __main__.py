@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pulumi
 
+from components import shutdown
 from components.access import AccessArgs, AccessControl
 from components.backup import DatabaseBackup, DatabaseBackupArgs
 from components.endpoints import docker_trust_commands, registry_endpoints
@@ -16,6 +17,9 @@ from components.layout_policy import RetentionArgs, RetentionPolicies
 from components.outputs import export
 from components.registry import DockerRegistry, DockerRegistryArgs
 from settings import load_from_pulumi
+
+# A failed `up` reads as one line per error, also when the engine stops a registration in flight.
+shutdown.install()
 
 # Every config rule runs here: a config error names each bad key before anything is created.
 settings = load_from_pulumi(deployment=True)

@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
+from pulumi.runtime import settings as runtime_settings
 
 from dynamic_providers.roles import privilege_repositories
 from settings import SettingsError, derive_stats_password, load_stack_file
@@ -25,7 +26,9 @@ DYNAMIC = "pulumi-python:dynamic/nexus:"
 
 
 @pytest.fixture
-def recorder() -> Iterator[m.RecordingMocks]:
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[m.RecordingMocks]:
+    # The program wraps the SDK's error mapping (components/shutdown.py): put the SDK's back after.
+    monkeypatch.setattr(runtime_settings, "grpc_error_to_exception", runtime_settings.grpc_error_to_exception)
     recorded = m.install()
     yield recorded
     pulumi.runtime.set_all_config({}, [])
@@ -102,6 +105,14 @@ def test_existing_nexus_mode_registers_only_nexus_objects(recorder: m.RecordingM
     assert repo.inputs["connection"]["url"] == "http://127.0.0.1:8081"
     assert "password" not in repo.inputs["connection"] and not m.contains_secret(repo.inputs["connection"])
     assert "admin-pw-0123" not in repr(repo.inputs)
+
+
+def test_the_program_reads_a_stopped_deployment_as_one_line(recorder: m.RecordingMocks) -> None:
+    sdk_mapper = runtime_settings.grpc_error_to_exception
+    use_config(stack_config("dev"))
+    run_program()
+    installed = runtime_settings.grpc_error_to_exception
+    assert installed is not sdk_mapper and installed.sdk_mapper is sdk_mapper  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

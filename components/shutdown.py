@@ -1,0 +1,66 @@
+"""How the program ends when the engine stops a deployment: one line, not a Python traceback.
+
+When a resource fails in `pulumi up`, the engine stops the deployment, and a registration the
+program still has in flight is answered with a gRPC error. The SDK turns UNAVAILABLE (the monitor
+already gone) into a ``RunError``, which the language host prints as one line, but CANCELLED
+(the engine stopped while that registration was being handled) into a plain ``Exception``, which
+the language host prints with its whole traceback: about thirty lines of SDK frames ending in
+``Exception: context canceled`` after the error that actually stopped the run. Which of the two a
+failed `up` gets depends on timing. :func:`install` makes CANCELLED read like UNAVAILABLE does.
+
+``NEXUS_PLATFORM_DEBUG=1`` leaves the SDK as it is (the traceback comes back).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import grpc
+import pulumi
+from pulumi.runtime import settings as runtime_settings
+
+from dynamic_providers.errors import debug_enabled
+
+#: What the program reports when the engine stopped it; the engine reports the cause itself.
+ENGINE_STOPPED = (
+    "the deployment stopped before every resource was registered (another resource failed or the "
+    "run was interrupted: its error is reported with it)"
+)
+
+
+class GrpcError(Protocol):
+    """What the SDK reads of a failed call (``grpc.RpcError`` instances are also ``grpc.Call``)."""
+
+    def code(self) -> grpc.StatusCode: ...
+
+    def details(self) -> str | None: ...
+
+
+class ErrorMapper(Protocol):
+    """The SDK's ``grpc_error_to_exception``."""
+
+    def __call__(self, exn: GrpcError) -> Exception: ...
+
+
+def stop_aware(sdk_mapper: ErrorMapper) -> ErrorMapper:
+    """The SDK's mapping of a failed engine call to an exception, with CANCELLED as a ``RunError``."""
+
+    def to_exception(exn: GrpcError) -> Exception:
+        if exn.code() == grpc.StatusCode.CANCELLED:
+            return pulumi.RunError(ENGINE_STOPPED)
+        return sdk_mapper(exn)
+
+    to_exception.sdk_mapper = sdk_mapper  # type: ignore[attr-defined]  # marks it installed
+    return to_exception
+
+
+def install() -> None:
+    """Makes the SDK's ``handle_grpc_error`` (every registration calls it) use :func:`stop_aware`.
+
+    It looks ``grpc_error_to_exception`` up in its module on every call, so replacing it there is
+    enough. Once per process: a language host may run the program more than once."""
+    if debug_enabled():
+        return
+    current = runtime_settings.grpc_error_to_exception
+    if not hasattr(current, "sdk_mapper"):
+        runtime_settings.grpc_error_to_exception = stop_aware(current)
