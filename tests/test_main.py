@@ -27,8 +27,10 @@ DYNAMIC = "pulumi-python:dynamic/nexus:"
 
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[m.RecordingMocks]:
-    # The program wraps the SDK's error mapping (components/shutdown.py): put the SDK's back after.
-    monkeypatch.setattr(runtime_settings, "grpc_error_to_exception", runtime_settings.grpc_error_to_exception)
+    # The program wraps the SDK's error mapping (components/shutdown.py): each test starts from the
+    # SDK's own, and what was there before is put back after.
+    current = runtime_settings.grpc_error_to_exception
+    monkeypatch.setattr(runtime_settings, "grpc_error_to_exception", getattr(current, "sdk_mapper", current))
     recorded = m.install()
     yield recorded
     pulumi.runtime.set_all_config({}, [])
