@@ -54,13 +54,21 @@ def stop_aware(sdk_mapper: ErrorMapper) -> ErrorMapper:
     return to_exception
 
 
+def sdk_mapper() -> ErrorMapper:
+    """The SDK's own ``grpc_error_to_exception``, whether or not :func:`install` wrapped it."""
+    current = runtime_settings.grpc_error_to_exception
+    own: ErrorMapper = getattr(current, "sdk_mapper", current)
+    return own
+
+
+def installed() -> bool:
+    return runtime_settings.grpc_error_to_exception is not sdk_mapper()
+
+
 def install() -> None:
     """Makes the SDK's ``handle_grpc_error`` (every registration calls it) use :func:`stop_aware`.
 
     It looks ``grpc_error_to_exception`` up in its module on every call, so replacing it there is
     enough. Once per process: a language host may run the program more than once."""
-    if debug_enabled():
-        return
-    current = runtime_settings.grpc_error_to_exception
-    if not hasattr(current, "sdk_mapper"):
-        runtime_settings.grpc_error_to_exception = stop_aware(current)
+    if not debug_enabled() and not installed():
+        runtime_settings.grpc_error_to_exception = stop_aware(sdk_mapper())

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from pulumi.runtime import settings as runtime_settings
 
+from components import shutdown
 from dynamic_providers.roles import privilege_repositories
 from settings import SettingsError, derive_stats_password, load_stack_file
 from tests.components import mocks as m
@@ -29,8 +30,7 @@ DYNAMIC = "pulumi-python:dynamic/nexus:"
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[m.RecordingMocks]:
     # The program wraps the SDK's error mapping (components/shutdown.py): each test starts from the
     # SDK's own, and what was there before is put back after.
-    current = runtime_settings.grpc_error_to_exception
-    monkeypatch.setattr(runtime_settings, "grpc_error_to_exception", getattr(current, "sdk_mapper", current))
+    monkeypatch.setattr(runtime_settings, "grpc_error_to_exception", shutdown.sdk_mapper())
     recorded = m.install()
     yield recorded
     pulumi.runtime.set_all_config({}, [])
@@ -111,10 +111,10 @@ def test_existing_nexus_mode_registers_only_nexus_objects(recorder: m.RecordingM
 
 def test_the_program_reads_a_stopped_deployment_as_one_line(recorder: m.RecordingMocks) -> None:
     sdk_mapper = runtime_settings.grpc_error_to_exception
+    assert not shutdown.installed()
     use_config(stack_config("dev"))
     run_program()
-    installed = runtime_settings.grpc_error_to_exception
-    assert installed is not sdk_mapper and installed.sdk_mapper is sdk_mapper  # type: ignore[attr-defined]
+    assert shutdown.installed() and shutdown.sdk_mapper() is sdk_mapper
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

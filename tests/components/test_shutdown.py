@@ -56,8 +56,7 @@ def engine_answering() -> Iterator[Any]:
 def sdk_mapper(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The SDK's own mapper, put back after the test (install() replaces it process-wide, and
     a test that runs the whole program in this process installs it too)."""
-    current = runtime_settings.grpc_error_to_exception
-    original = getattr(current, "sdk_mapper", current)
+    original = shutdown.sdk_mapper()
     monkeypatch.setattr(runtime_settings, "grpc_error_to_exception", original)
     monkeypatch.delenv(DEBUG_ENV, raising=False)
     return original
@@ -114,7 +113,7 @@ def test_install_wraps_the_sdk_once_however_often_the_program_runs(sdk_mapper: A
     installed = runtime_settings.grpc_error_to_exception
     shutdown.install()
     assert runtime_settings.grpc_error_to_exception is installed
-    assert installed.sdk_mapper is sdk_mapper  # type: ignore[attr-defined]
+    assert shutdown.installed() and shutdown.sdk_mapper() is sdk_mapper
 
 
 def test_debug_switch_leaves_the_sdk_alone(
@@ -122,6 +121,6 @@ def test_debug_switch_leaves_the_sdk_alone(
 ) -> None:
     monkeypatch.setenv(DEBUG_ENV, "1")
     shutdown.install()
-    assert runtime_settings.grpc_error_to_exception is sdk_mapper
+    assert not shutdown.installed() and runtime_settings.grpc_error_to_exception is sdk_mapper
     raised = raised_by_sdk(engine_answering(grpc.StatusCode.CANCELLED, "context canceled"))
     assert type(raised) is Exception
