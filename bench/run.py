@@ -50,7 +50,13 @@ from tests.nexus_emulator import NexusEmulator  # noqa: E402
 from tests.real_nexus.recorder import RecordingProxy  # noqa: E402
 from tests.real_nexus.server import RealNexus, fetch_distribution  # noqa: E402
 from tools import engine_profile, shaped_floor  # noqa: E402
-from tools.bench_figures import STEADY_OPERATIONS, Measure, median_measure, steady_state  # noqa: E402
+from tools.bench_figures import (  # noqa: E402
+    STEADY_OPERATIONS,
+    Measure,
+    goal_lines,
+    median_measure,
+    steady_state,
+)
 
 STACK = "bench"
 ADMIN_PASSWORD = "bench-Admin-pw-51c2"
@@ -556,6 +562,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{row.teams} team(s): shaped floor, recorded otherwise: {row.shaped_mismatches}")
     for line in growth(rows):
         print(line)
+    for line in goal_lines({row.teams: ratios(row) for row in rows}):
+        print(line)
     if profiles is not None:
         sides = ("ours", "floor", "shaped") if args.shaped_floor else ("ours", "floor")
         print(f"\n{engine_profile_table(profiles, counts, sides)}")
@@ -616,6 +624,11 @@ def growth(rows: Sequence[Row]) -> list[str]:
             parts.append(f"{side} {per * 1000:.0f} ms/resource + {a - per * small.resources:.1f} s fixed")
         lines.append(f"growth of {op} ({small.resources}->{large.resources} resources): " + "; ".join(parts))
     return lines
+
+
+def ratios(row: Row) -> dict[str, float]:
+    """Ours / the plain floor, wall time, per operation."""
+    return {op: row.ours[op].seconds / row.floor[op].seconds for op in OPERATIONS}
 
 
 def median_row(runs: Sequence[Row]) -> Row:

@@ -4,11 +4,15 @@ steady-state rounds that repeat the operations of a deployed stack with the side
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 #: The operations on a deployed stack that change nothing, so they can be repeated on it.
 STEADY_OPERATIONS = ("preview (no change)", "refresh")
+#: The time goals of issue 12: at most this many times the plain floor's wall time ...
+TIME_GOALS: dict[str, float] = {"preview": 1.3, "up": 1.3, "preview (no change)": 1.15, "refresh": 1.3}
+#: ... at these team counts, measured side by side in one run.
+GOAL_TEAMS = (20, 50)
 
 
 @dataclass
@@ -54,3 +58,32 @@ def steady_state(
             for side in order:
                 samples[side][op].append(measure(side, op))
     return {side: {op: median_measure(runs) for op, runs in ops.items()} for side, ops in samples.items()}
+
+
+def goal_lines(ratios: Mapping[int, Mapping[str, float]]) -> list[str]:
+    """Each time goal with ours / the plain floor at the team counts it names and whether that is
+    met, from ``{teams: {operation: ratio}}``; then how the ratio moves from the smallest team
+    count to the largest (the goal that it stays flat sets no bound, so figures, no verdict)."""
+    judged = [teams for teams in GOAL_TEAMS if teams in ratios]
+    if not judged:
+        counts = ", ".join(str(teams) for teams in sorted(ratios)) or "none"
+        return [f"goals: not judged (team counts measured: {counts}; the goals are at {_and(GOAL_TEAMS)})"]
+    lines = [f"goals (ours / plain floor, wall time, at {_and(judged)} teams):"]
+    for op, limit in TIME_GOALS.items():
+        verdicts = [
+            f"{ratios[teams][op]:.2f} at {teams} ({'met' if ratios[teams][op] <= limit else 'not met'})"
+            for teams in judged
+        ]
+        lines.append(f"- {op} within {limit:.2f}x: " + ", ".join(verdicts))
+    smallest, largest = min(ratios), max(ratios)
+    if smallest != largest:
+        moves = ", ".join(
+            f"{op} {ratios[smallest][op]:.2f} -> {ratios[largest][op]:.2f}" for op in TIME_GOALS
+        )
+        lines.append(f"- the ratio from {smallest} to {largest} teams: {moves}")
+    return lines
+
+
+def _and(items: Sequence[int]) -> str:
+    words = [str(item) for item in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -1,9 +1,10 @@
 """The bench's figures (tools/bench_figures.py, used by bench/run.py): the steady-state rounds'
-order and medians. The operations are stood in for: running them is the bench's job."""
+order and medians, and the goals' verdicts. The operations are stood in for: running them is the
+bench's job."""
 
 from __future__ import annotations
 
-from tools.bench_figures import STEADY_OPERATIONS, Measure, median_measure, steady_state
+from tools.bench_figures import STEADY_OPERATIONS, Measure, goal_lines, median_measure, steady_state
 
 
 def test_sides_take_turns_and_every_other_round_goes_the_other_way() -> None:
@@ -62,3 +63,44 @@ def test_a_role_missing_from_a_run_counts_as_no_cpu_in_the_median() -> None:
 
     assert median.seconds == 2.0
     assert median.cpu_by_role == {"engine": 2.0, "provider": 0.4}
+
+
+def _ratios(
+    preview: float = 1.0, up: float = 1.0, no_change: float = 1.0, refresh: float = 1.0
+) -> dict[str, float]:
+    """Ours / floor per operation of one team count."""
+    return {"preview": preview, "up": up, "preview (no change)": no_change, "refresh": refresh}
+
+
+def test_each_time_goal_is_judged_at_the_team_counts_it_names() -> None:
+    ratios = {
+        1: _ratios(preview=2.0),  # not a goal's team count: never judged
+        20: _ratios(preview=1.3, up=1.31, no_change=1.15, refresh=1.49),
+        50: _ratios(preview=1.13, up=1.2, no_change=1.16, refresh=1.29),
+    }
+
+    lines = goal_lines(ratios)
+
+    assert lines == [
+        "goals (ours / plain floor, wall time, at 20 and 50 teams):",
+        "- preview within 1.30x: 1.30 at 20 (met), 1.13 at 50 (met)",
+        "- up within 1.30x: 1.31 at 20 (not met), 1.20 at 50 (met)",
+        "- preview (no change) within 1.15x: 1.15 at 20 (met), 1.16 at 50 (not met)",
+        "- refresh within 1.30x: 1.49 at 20 (not met), 1.29 at 50 (met)",
+        "- the ratio from 1 to 50 teams: preview 2.00 -> 1.13, up 1.00 -> 1.20, "
+        "preview (no change) 1.00 -> 1.16, refresh 1.00 -> 1.29",
+    ]
+
+
+def test_a_run_at_one_goal_team_count_is_judged_there_only() -> None:
+    lines = goal_lines({50: _ratios(refresh=1.67)})
+
+    assert lines[0] == "goals (ours / plain floor, wall time, at 50 teams):"
+    assert lines[-1] == "- refresh within 1.30x: 1.67 at 50 (not met)"
+    assert not any("ratio from" in line for line in lines)  # one team count: no movement to show
+
+
+def test_a_run_at_no_goal_team_count_says_it_judged_nothing() -> None:
+    assert goal_lines({1: _ratios(), 9: _ratios()}) == [
+        "goals: not judged (team counts measured: 1, 9; the goals are at 20 and 50)"
+    ]
