@@ -70,9 +70,10 @@ def goal_lines(ratios: Mapping[int, Mapping[str, float]]) -> list[str]:
         return [f"goals: not judged (team counts measured: {counts}; the goals are at {_and(GOAL_TEAMS)})"]
     lines = [f"goals (ours / plain floor, wall time, at {_and(judged)} teams):"]
     for op, limit in TIME_GOALS.items():
+        shown = {teams: round(ratios[teams][op], 2) for teams in judged}  # judged as printed
         verdicts = [
-            f"{ratios[teams][op]:.2f} at {teams} ({'met' if ratios[teams][op] <= limit else 'not met'})"
-            for teams in judged
+            f"{ratio:.2f} at {teams} ({'met' if ratio <= limit else 'not met'})"
+            for teams, ratio in shown.items()
         ]
         lines.append(f"- {op} within {limit:.2f}x: " + ", ".join(verdicts))
     smallest, largest = min(ratios), max(ratios)

@@ -92,6 +92,12 @@ def test_each_time_goal_is_judged_at_the_team_counts_it_names() -> None:
     ]
 
 
+def test_a_ratio_is_judged_as_it_is_printed() -> None:
+    lines = goal_lines({20: _ratios(refresh=1.3049), 50: _ratios(refresh=1.3051)})
+
+    assert lines[4] == "- refresh within 1.30x: 1.30 at 20 (met), 1.31 at 50 (not met)"
+
+
 def test_a_run_at_one_goal_team_count_is_judged_there_only() -> None:
     lines = goal_lines({50: _ratios(refresh=1.67)})
 
