@@ -562,7 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{row.teams} team(s): shaped floor, recorded otherwise: {row.shaped_mismatches}")
     for line in growth(rows):
         print(line)
-    for line in goal_lines({row.teams: ratios(row) for row in rows}) if rows else []:
+    for line in goal_lines({row.teams: ratios(row) for row in rows}):
         print(line)
     if profiles is not None:
         sides = ("ours", "floor", "shaped") if args.shaped_floor else ("ours", "floor")

@@ -63,10 +63,13 @@ def steady_state(
 def goal_lines(ratios: Mapping[int, Mapping[str, float]]) -> list[str]:
     """Each time goal with ours / the plain floor at the team counts it names and whether that is
     met, from ``{teams: {operation: ratio}}``; then how the ratio moves from the smallest team
-    count to the largest (the goal that it stays flat sets no bound, so figures, no verdict)."""
+    count to the largest (the goal that it stays flat sets no bound, so figures, no verdict).
+    Nothing when no team count ran (a real-Nexus-only run)."""
+    if not ratios:
+        return []
     judged = [teams for teams in GOAL_TEAMS if teams in ratios]
     if not judged:
-        counts = ", ".join(str(teams) for teams in sorted(ratios)) or "none"
+        counts = ", ".join(str(teams) for teams in sorted(ratios))
         return [f"goals: not judged (team counts measured: {counts}; the goals are at {_and(GOAL_TEAMS)})"]
     lines = [f"goals (ours / plain floor, wall time, at {_and(judged)} teams):"]
     for op, limit in TIME_GOALS.items():
