@@ -34,10 +34,18 @@ from reach.snapshots import Snapshot, find_snapshot, matching_snapshot, oldest_f
 from reach.versions import Change, Database, VersionChange, compare, one_way_door
 
 #: What a change of ``nexus.version`` changes by itself (resource names; see the order of a version
-#: change in components/nexus_server.py): the image pulled, the snapshot taken, the container
-#: replaced, the version recorded, and the first run, which waits for the new container.
+#: change in components/nexus_server.py): the one-way-door check of the new version, the image
+#: pulled, the snapshot taken, the container replaced, the version recorded, and the first run,
+#: which waits for the new container.
 FOLLOWS_FROM_VERSION = frozenset(
-    {"nexus-image", "nexus-snapshot", "nexus-container", "nexus-deployed-version", "nexus-first-run"}
+    {
+        "nexus-one-way-door",
+        "nexus-image",
+        "nexus-snapshot",
+        "nexus-container",
+        "nexus-deployed-version",
+        "nexus-first-run",
+    }
 )
 #: Preview operations that change nothing.
 NO_CHANGE_OPS = frozenset({"same", "read", "refresh"})

@@ -16,9 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from components.nexus_server import NexusServer, NexusServerArgs
 from operations.smoke import NexusEndpoint, SmokeReport, smoke_checks
 from operations.stackfile import pin_version, read_version
 from operations.upgrade import (
@@ -43,6 +45,8 @@ from reach.snapshots import (
     snapshot_script,
 )
 from reach.versions import Database, compare, database_of
+from settings import parse_settings
+from tests.components import mocks as m
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 from tests.operations.conftest import FakeHost, tree
 
@@ -520,3 +524,28 @@ def test_the_override_goes_ahead_and_a_failure_is_rolled_back_like_any_other(wor
 
 def test_h2_data_and_upgrades_before_371_pass_the_one_way_check(world: World) -> None:
     assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED  # H2 data
+
+
+def _declared_inputs(version: str) -> dict[str, Any]:
+    """resource name -> inputs the NexusServer component declares for ``nexus.version``."""
+    mocks = m.install()
+    settings = parse_settings(
+        {
+            "domain": "example.com",
+            "adminPassword": "admin-secret",
+            "dockerHost": "unix:///var/run/docker.sock",
+            "nexus": {"version": version, "dataDir": "/srv/nexus/data", "backupDir": "/srv/nexus/backups"},
+            "haproxy": {"mode": "container"},
+        }
+    )
+    m.deploy(lambda: NexusServer("nexus", NexusServerArgs.from_settings(settings)))
+    return {resource.name: m.plain(resource.inputs) for resource in mocks.resources}
+
+
+def test_every_resource_a_version_change_changes_follows_from_the_version() -> None:
+    """The upgrade refuses a preview with changes outside FOLLOWS_FROM_VERSION: every resource
+    whose inputs a version change alters must be in it, or no upgrade could ever run."""
+    before, after = _declared_inputs("3.62.0-01"), _declared_inputs("3.71.0-06")
+    changed = {name for name in before if before[name] != after.get(name)}
+    assert "nexus-one-way-door" in changed and "nexus-image" in changed
+    assert changed <= FOLLOWS_FROM_VERSION, changed - FOLLOWS_FROM_VERSION
