@@ -188,14 +188,27 @@ def data_dir_command(data_dir: str, backup_dir: str) -> str:
     )
 
 
+def docker_duration(seconds: int) -> str:
+    """``seconds`` as Docker prints a duration (Go's ``time.Duration``: 5s, 1m0s, 1h0m0s).
+
+    The docker provider reads durations back in that form, so a value written otherwise (``60s``)
+    would show as a change in every preview after ``up`` and the stack would never converge.
+    """
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
 def nexus_healthcheck() -> docker.ContainerHealthcheckArgs:
     """Healthy once Nexus serves reads (``curl`` is in the sonatype/nexus3 image)."""
     return docker.ContainerHealthcheckArgs(
         tests=["CMD-SHELL", f"curl -fsS -o /dev/null {HEALTH_URL} || exit 1"],
-        interval="15s",
-        timeout="10s",
+        interval=docker_duration(15),
+        timeout=docker_duration(10),
         retries=3,
-        start_period="60s",
+        start_period=docker_duration(60),
     )
 
 

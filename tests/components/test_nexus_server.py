@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
 
+from components.haproxy import container_healthcheck
 from components.nexus_server import (
     HostAccess,
     NexusServer,
     NexusServerArgs,
     data_dir_command,
+    docker_duration,
+    nexus_healthcheck,
 )
 from reach.host import SshTarget, parse_ssh_host
 from settings import StackSettings, parse_settings
@@ -218,3 +222,22 @@ def test_data_dir_command_quotes_paths() -> None:
     text = data_dir_command("/data/my nexus", "/data/backups")
     assert "mkdir -p '/data/my nexus' /data/backups" in text
     assert "chown 200:200 '/data/my nexus'" in text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "printed"),
+    [(5, "5s"), (15, "15s"), (59, "59s"), (60, "1m0s"), (90, "1m30s"), (3600, "1h0m0s"), (3725, "1h2m5s")],
+)
+def test_docker_duration_is_how_docker_prints_it(seconds: int, printed: str) -> None:
+    assert docker_duration(seconds) == printed
+
+
+def test_every_healthcheck_duration_is_in_dockers_own_form() -> None:
+    """Docker reads durations back as Go prints them (60s -> 1m0s): anything else never converges."""
+    go_form = re.compile(r"^(\d+h)?(\d+m)?\d+s$")
+    for check in (nexus_healthcheck(), container_healthcheck(443)):
+        for value in (check.interval, check.timeout, check.start_period):
+            assert isinstance(value, str) and go_form.match(value), value
+            parts = re.findall(r"(\d+)([hms])", value)
+            seconds = sum(int(n) * {"h": 3600, "m": 60, "s": 1}[unit] for n, unit in parts)
+            assert docker_duration(seconds) == value
