@@ -10,7 +10,8 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
     restart ``always``, on the docker network of the ``nexus`` container (HAProxy reaches
     ``nexus:8081`` and ``nexus:<connector port>``). HTTP, HTTPS and every Docker port are published
     on all addresses; the stats port on 127.0.0.1 only. ``haproxy.cfg`` and the PEM are uploaded
-    into the container (the PEM as a secret, mode 0600 for the image's ``haproxy`` user, UID 99);
+    into the container (the PEM as a secret, root's with mode 0600); HAProxy's master starts as root
+    to bind and read the PEM, its workers drop to the image's ``haproxy`` user (UID 99);
     ``HAPROXY_STATS_PASSWORD`` is a secret environment variable. A change of the configuration,
     the certificate (e.g. the renewal by ``pulumi up``) or the stats password **recreates** the
     container (uploads and environment cannot change in place; the old one is removed first,
@@ -81,6 +82,7 @@ from components.nexus_server import (
     HostAccess,
     NexusServer,
     docker_cli_prefix,
+    docker_duration,
 )
 from components.pki import Pki
 from reach.host import as_root, render_script
@@ -93,8 +95,11 @@ HAPROXY_CONTAINER_NAME = "haproxy"
 CONTAINER_CONFIG_PATH = "/usr/local/etc/haproxy/haproxy.cfg"
 #: Next to the configuration: a directory that exists in the image (uploads create no directories).
 CONTAINER_CERTIFICATE_PATH = "/usr/local/etc/haproxy/nexus.pem"
-#: The official image runs as user haproxy, UID/GID 99.
+#: The official image's unprivileged user (UID/GID 99): HAProxy's workers run as it.
 CONTAINER_HAPROXY_UID = "99"
+#: The container's user: HAProxy's master, which binds the ports and reads the PEM before the
+#: workers drop privileges.
+CONTAINER_MASTER_USER = "0"
 CONTAINER_STOP_GRACE_SECONDS = 60
 #: The audit log (one line per request) goes to stdout: rotated by Docker, 1 GB at most.
 CONTAINER_LOG_OPTS = {"max-size": "100m", "max-file": "10"}
@@ -276,10 +281,10 @@ def container_healthcheck(https_port: int) -> docker.ContainerHealthcheckArgs:
     """Healthy while HAProxy accepts connections on its HTTPS port (bash is in the image)."""
     return docker.ContainerHealthcheckArgs(
         tests=["CMD", "bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{https_port}"],
-        interval="10s",
-        timeout="5s",
+        interval=docker_duration(10),
+        timeout=docker_duration(5),
         retries=3,
-        start_period="5s",
+        start_period=docker_duration(5),
     )
 
 
@@ -447,17 +452,16 @@ class Haproxy(pulumi.ComponentResource):
                 docker.ContainerUploadArgs(
                     file=CONTAINER_CONFIG_PATH, content=config_text, permissions="0644"
                 ),
+                # root's, 0600: only the master (root) reads it; the workers run as haproxy
                 docker.ContainerUploadArgs(
-                    file=spec.certificate_path,
-                    content=self.pem_bundle,
-                    owner=CONTAINER_HAPROXY_UID,
-                    group=CONTAINER_HAPROXY_UID,
-                    permissions="0600",
+                    file=spec.certificate_path, content=self.pem_bundle, permissions="0600"
                 ),
             ],
             networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network_name)],
-            # The image runs as an unprivileged user: let it bind 80 and 443 inside the container.
-            sysctls={"net.ipv4.ip_unprivileged_port_start": "0"},
+            # The master starts as root to bind the ports and read the PEM, then its workers drop to
+            # the image's haproxy user (`user`/`group` in global): the same as Debian's unit does.
+            # No upload owner is needed, which the docker provider gained only in 5.2.0.
+            user=CONTAINER_MASTER_USER,
             log_driver="json-file",
             log_opts=CONTAINER_LOG_OPTS,
             destroy_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,

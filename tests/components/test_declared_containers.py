@@ -62,13 +62,13 @@ def test_the_haproxy_declaration_and_its_uploads() -> None:
     haproxy = dc.declared_container(declared(), "haproxy-container")
     args = dc.create_args(haproxy, dc.RunOptions(host_ports={443: 40443}, publish_ip=None))
     assert "0.0.0.0:40443:443/tcp" in pairs(args, "--publish")  # the declared address, kept
-    assert pairs(args, "--sysctl") == ["net.ipv4.ip_unprivileged_port_start=0"]
+    assert pairs(args, "--user") == ["0"]
     pem = next(u for u in haproxy.inputs["uploads"] if u["file"].endswith(".pem"))
     directory, stream = dc.upload_tar(pem)
     assert directory == "/usr/local/etc/haproxy"
     with tarfile.open(fileobj=io.BytesIO(stream)) as archive:
         (member,) = archive.getmembers()
-    assert (member.name, member.uid, member.gid, member.mode) == ("nexus.pem", 99, 99, 0o600)
+    assert (member.name, member.uid, member.gid, member.mode) == ("nexus.pem", 0, 0, 0o600)
 
 
 def test_an_input_without_a_translation_fails_loudly() -> None:

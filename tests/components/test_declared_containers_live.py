@@ -115,26 +115,32 @@ def test_the_declared_healthcheck_turns_healthy_within_the_declared_wait(
 # ---------------------------------------------------------------- the haproxy container
 
 
-def test_haproxy_runs_as_uid_99_in_master_worker_mode_with_the_uploads_owned_as_declared(
+def test_haproxy_master_runs_as_root_its_workers_as_uid_99_and_the_pem_is_roots_alone(
     live_stack: LiveStack,
 ) -> None:
     declared = live_stack.declared("haproxy-container")
-    assert exec_in(live_stack, "haproxy", "id", "-u").strip() == CONTAINER_HAPROXY_UID
     argv = cmdline(live_stack, "haproxy")
     assert argv[:3] == ["haproxy", "-W", "-db"], argv
+    # PID 1 is the master (root: it binds 80/443 and reads the PEM); every worker runs as haproxy
+    assert exec_in(live_stack, "haproxy", "stat", "-c", "%u", "/proc/1").strip() == "0"
+    children = (
+        "for s in /proc/[0-9]*/status; do grep -q '^PPid:[[:space:]]*1$' $s && grep '^Uid:' $s; done; true"
+    )
+    worker_uids = {
+        line.split()[1] for line in exec_in(live_stack, "haproxy", "sh", "-c", children).splitlines()
+    }
+    assert worker_uids == {CONTAINER_HAPROXY_UID}, worker_uids
     owners = exec_in(
         live_stack, "haproxy", "stat", "-c", "%n %u %a", CONTAINER_CONFIG_PATH, CONTAINER_CERTIFICATE_PATH
     ).splitlines()
-    assert owners == [
-        f"{CONTAINER_CONFIG_PATH} 0 644",
-        f"{CONTAINER_CERTIFICATE_PATH} {CONTAINER_HAPROXY_UID} 600",
-    ]
+    assert owners == [f"{CONTAINER_CONFIG_PATH} 0 644", f"{CONTAINER_CERTIFICATE_PATH} 0 600"]
+    # the serving user cannot read the private key
+    as_worker = live_stack.engine.docker(
+        "exec", "--user", CONTAINER_HAPROXY_UID, "haproxy", "cat", CONTAINER_CERTIFICATE_PATH, check=False
+    )
+    assert as_worker.returncode != 0 and "Permission denied" in as_worker.stderr
     uploaded = {u["file"]: u["content"] for u in declared.inputs["uploads"]}
     assert exec_in(live_stack, "haproxy", "cat", CONTAINER_CONFIG_PATH) == uploaded[CONTAINER_CONFIG_PATH]
-    # the declared sysctl is what lets UID 99 bind 80 and 443 inside the container
-    assert (
-        exec_in(live_stack, "haproxy", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").strip() == "0"
-    )
     # the runbook's check, in the container, with the declared environment
     check = live_stack.engine.docker(
         "exec", "haproxy", "haproxy", "-c", "-f", CONTAINER_CONFIG_PATH, check=False

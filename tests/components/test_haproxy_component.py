@@ -126,7 +126,9 @@ def test_container_image_name_restart(mocks: m.RecordingMocks) -> None:
     assert container.inputs["name"] == "haproxy"
     assert container.inputs["image"].startswith("sha256:")
     assert container.inputs["restart"] == "always"
-    assert container.inputs["sysctls"] == {"net.ipv4.ip_unprivileged_port_start": "0"}
+    # HAProxy's master starts as root (bind, PEM); its workers drop to haproxy (global user/group)
+    assert container.inputs["user"] == "0"
+    assert "sysctls" not in container.inputs
     assert container.inputs["logOpts"] == {"max-size": "100m", "max-file": "10"}
     assert mocks.options_of(container).delete_before_replace is True
     assert mocks.options_of(container).depends_on_name("nexus-container")
@@ -163,7 +165,9 @@ def test_container_uploads_config_and_secret_pem(mocks: m.RecordingMocks) -> Non
     assert derive_stats_password("admin-secret") not in config["content"]
     pem = uploads[CONTAINER_CERTIFICATE_PATH]
     assert pem["content"] == build_pem_bundle(LEAF, "", LEAF_KEY)
-    assert (pem["owner"], pem["group"], pem["permissions"]) == ("99", "99", "0600")
+    # no upload owner: the docker plugin builds without it; root's 0600 file, read by the master
+    assert "owner" not in pem and "group" not in pem
+    assert pem["permissions"] == "0600"
     # the PEM (private key inside) reaches the engine as a secret
     assert m.contains_secret(_container(mocks).inputs["uploads"])
     assert out.secret["pem_bundle"] is True
