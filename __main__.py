@@ -85,7 +85,8 @@ if settings.nexus.accept_eula:  # only where the operator decided it (no `[unkno
     export("eulaAccepted", first_run.eula_accepted)
 export("uiUrl", settings.ui_url)
 export("apiUrl", settings.nexus_url)
-export("registryEndpoints", registry_endpoints(settings))
-export("dockerTrustCommands", docker_trust_commands(settings))
+if settings.docker.enabled:  # a Maven/raw-only Nexus has no registry port to advertise or trust
+    export("registryEndpoints", registry_endpoints(settings))
+    export("dockerTrustCommands", docker_trust_commands(settings))
 export("repositories", registry.repository_names)
 export("databaseBackup", backup.summary)

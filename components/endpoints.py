@@ -6,7 +6,10 @@ from settings import StackSettings
 
 
 def registry_endpoints(settings: StackSettings) -> dict[str, object]:
-    """host:port a Docker client uses: one pull endpoint, and per team its push endpoints."""
+    """host:port a Docker client uses: one pull endpoint, and per team its push endpoints; none
+    when ``docker.enabled`` is false (HAProxy then listens on no Docker port)."""
+    if not settings.docker.enabled:
+        return {}
     host = settings.resolved_ui_host
     return {
         "pull": f"{host}:{settings.docker.pull_port}",
@@ -24,7 +27,8 @@ def docker_trust_commands(settings: StackSettings) -> list[str]:
     """Shell commands that make a Docker client trust the stack's CA for every registry port.
 
     Docker reads a per-registry CA from /etc/docker/certs.d/<host>:<port>/ca.crt; the CA PEM is
-    the stack output caPem (`pulumi stack output caPem > nexus-ca.crt`).
+    the stack output caPem (`pulumi stack output caPem > nexus-ca.crt`). None when
+    ``docker.enabled`` is false (no connectors).
     """
     host = settings.resolved_ui_host
     commands = []

@@ -23,6 +23,7 @@ class StackOutput:
 
 
 MANAGED = "`nexus.manageServer` (default)"
+DOCKER = "`docker.enabled` (default)"
 
 STACK_OUTPUTS: tuple[StackOutput, ...] = (
     StackOutput("uiUrl", "public URL of the Nexus UI (through HAProxy)"),
@@ -30,10 +31,12 @@ STACK_OUTPUTS: tuple[StackOutput, ...] = (
     StackOutput(
         "registryEndpoints",
         "`host:port` of the pull endpoint and, per team, its release and latest push endpoints",
+        when=DOCKER,
     ),
     StackOutput(
         "dockerTrustCommands",
         "shell commands that make a Docker client trust `caPem` for every registry port",
+        when=DOCKER,
     ),
     StackOutput("repositories", "names of every repository the stack manages"),
     StackOutput("nexusVersion", "the configured `nexus.version`"),

@@ -214,6 +214,21 @@ def test_eula_output_only_where_the_operator_decided(recorder: m.RecordingMocks)
     assert "eulaAccepted" in run_program()["outputs"]
 
 
+def test_docker_outputs_only_with_docker(recorder: m.RecordingMocks) -> None:
+    """A Maven/raw-only stack advertises no :16000 and no trust command for a registry port."""
+    outputs = run_program_with(stack_config("dev"))
+    assert outputs["registryEndpoints"]["pull"] == "nexus.localtest.me:16000"
+    assert outputs["dockerTrustCommands"]
+    outputs = run_program_with(stack_config("dev", docker={"enabled": False}, teams=[]))
+    assert "registryEndpoints" not in outputs and "dockerTrustCommands" not in outputs
+
+
+def run_program_with(config: dict[str, Any]) -> dict[str, Any]:
+    use_config(config)
+    outputs: dict[str, Any] = run_program()["outputs"]
+    return outputs
+
+
 def test_haproxy_stats_password_is_a_secret_stack_output(recorder: m.RecordingMocks) -> None:
     use_config(stack_config("dev"))
     outputs = run_program()["outputs"]
