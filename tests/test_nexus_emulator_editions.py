@@ -249,3 +249,45 @@ def test_unknown_role_kept_on_a_user_appears_once_the_role_exists(nexus_emulator
     assert call(nexus_emulator_oss, "GET", "/v1/security/users", params={"userId": "robot"}).json()[0][
         "roles"
     ] == [role]
+
+
+def test_separate_authorizing_realm_before_3_61() -> None:
+    """Before 3.61 the local authorizing realm is listed and active by default, and without it every
+    privileged call answers 403, the admin's too; from 3.61 it is hidden and always installed (the
+    stored list is kept across an upgrade)."""
+    authorizing = "NexusAuthorizingRealm"
+    with NexusEmulator(admin_password=TEST_ADMIN_PASSWORD, edition="OSS", version="3.41.1-01") as old:
+        available = call(old, "GET", "/v1/security/realms/available").json()
+        assert {"id": authorizing, "name": "Local Authorizing Realm"} in available
+        assert call(old, "GET", "/v1/security/realms/active").json() == [
+            "NexusAuthenticatingRealm",
+            authorizing,
+        ]
+        assert (
+            call(old, "PUT", "/v1/security/realms/active", json=["NexusAuthenticatingRealm"]).status_code
+            == 204
+        )
+        for method, path in (("GET", "/v1/security/realms/active"), ("GET", "/v1/security/users")):
+            locked = call(old, method, path)
+            assert (locked.status_code, locked.content) == (403, b""), path
+        anonymous = {"enabled": False, "userId": "anonymous", "realmName": authorizing}
+        assert call(old, "PUT", "/v1/security/anonymous", json=anonymous).status_code == 403
+        assert call(old, "GET", "/v1/status").status_code == 200  # no privilege needed
+        assert old.snapshot()["security"]["activeRealms"] == ["NexusAuthenticatingRealm"]
+
+    with NexusEmulator(admin_password=TEST_ADMIN_PASSWORD, edition="OSS", version="3.41.1-01") as upgraded:
+        assert call(
+            upgraded, "PUT", "/v1/security/realms/active", json=[authorizing, "NexusAuthenticatingRealm"]
+        ).ok
+        upgraded.set_version("3.71.0-06")  # the stored list is kept; the realm is hidden from now on
+        assert call(upgraded, "GET", "/v1/security/realms/active").json() == ["NexusAuthenticatingRealm"]
+        ids = {r["id"] for r in call(upgraded, "GET", "/v1/security/realms/available").json()}
+        assert authorizing not in ids
+        refused = call(
+            upgraded, "PUT", "/v1/security/realms/active", json=["NexusAuthenticatingRealm", authorizing]
+        )
+        assert refused.status_code == 400 and "Unknown realmIds: [NexusAuthorizingRealm]" in refused.text
+        assert call(upgraded, "PUT", "/v1/security/realms/active", json=["NexusAuthenticatingRealm"]).ok
+        assert call(upgraded, "GET", "/v1/security/users").status_code == 200  # always installed
+        anonymous = {"enabled": False, "userId": "anonymous", "realmName": authorizing}
+        assert call(upgraded, "PUT", "/v1/security/anonymous", json=anonymous).status_code == 200

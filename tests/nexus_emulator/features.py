@@ -23,10 +23,16 @@ REALMS = {
     "DockerToken": "Docker Bearer Token Realm",
     "LdapRealm": "LDAP Realm",
     "NexusAuthenticatingRealm": "Local Authenticating Realm",
+    "NexusAuthorizingRealm": "Local Authorizing Realm",
     "NpmToken": "npm Bearer Token Realm",
     "NuGetApiKey": "NuGet API-Key Realm",
     "rutauth-realm": "Rut Auth Realm",
 }
+AUTHORIZING_REALM = "NexusAuthorizingRealm"
+"""The local authorizing realm: every local permission check goes through it. Before 3.61 it is a
+realm of its own, listed and active by default, and a realm list without it leaves every user,
+the admin too, with no privilege (403 on every privileged call); from 3.61 Nexus hides it from both
+realm lists and keeps it installed, always last (``docs/nexus-behaviour.md``)."""
 LDAP = "ldap"
 """``/v1/security/ldap*``."""
 TASK_WRITE = "task-write"
@@ -111,6 +117,14 @@ VERSION_FEATURES: dict[str, tuple[int, int]] = {
 }
 
 
+# Features that depend on the version only, up to the version (exclusive).
+VERSION_FEATURES_UNTIL: dict[str, tuple[int, int]] = {
+    # Seen in the published nexus-security jars: 3.57.0-01 lists it, 3.62.0-01 hides it.
+    # unconfirmed: 3.61 as the first to hide it (3.58-3.61 are not on Maven Central).
+    realm(AUTHORIZING_REALM): (3, 61),
+}
+
+
 def parse_version(version: str) -> tuple[int, int, int]:
     """``3.71.0-06`` -> ``(3, 71, 0)``; raises ``ValueError`` for anything else."""
     m = re.match(r"^(\d+)\.(\d+)\.(\d+)(?:-\d+)?$", version)
@@ -134,6 +148,9 @@ def offers(edition: str, version: str, feature: str) -> bool:
     since = VERSION_FEATURES.get(feature)
     if since is not None:
         return parse_version(version)[:2] >= since
+    until = VERSION_FEATURES_UNTIL.get(feature)
+    if until is not None:
+        return parse_version(version)[:2] < until
     return feature in EDITION_FEATURES[check_edition(edition)]
 
 

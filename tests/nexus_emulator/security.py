@@ -216,7 +216,10 @@ class Security:
             ),
         }
         self.privileges = _builtin_privileges(offers)
-        self.active_realms: list[str] = ["NexusAuthenticatingRealm"]
+        self.offers = offers
+        # The stored realm configuration, as every Nexus 3 starts it (InitialRealmConfigurationProvider):
+        # the local authenticating realm, then the authorizing one, which 3.61+ hides (``realms``).
+        self.realm_config: list[str] = ["NexusAuthenticatingRealm", HIDDEN_REALM]
         # unconfirmed: whether anonymous access defaults to enabled on a fresh 3.9x CE.
         self.anonymous = {"enabled": anonymous_enabled, "userId": "anonymous", "realmName": HIDDEN_REALM}
         self.ldap: dict[str, dict[str, Any]] = {}
@@ -244,7 +247,37 @@ class Security:
         return perms
 
     def permits(self, user_id: str, permission: str) -> bool:
-        return any(implies(g, permission) for g in self._granted(user_id))
+        return self.authorizes() and any(implies(g, permission) for g in self._granted(user_id))
+
+    # -- realms --------------------------------------------------------------------------------
+    def separate_authorizing_realm(self) -> bool:
+        """Before 3.61 the authorizing realm is a realm like any other (``features.py``)."""
+        return self.offers(features.realm(HIDDEN_REALM))
+
+    @property
+    def active_realms(self) -> list[str]:
+        """The active realms as ``GET /v1/security/realms/active`` answers them."""
+        if self.separate_authorizing_realm():
+            return list(self.realm_config)
+        return [r for r in self.realm_config if r != HIDDEN_REALM]
+
+    def set_active_realms(self, ids: list[str]) -> None:
+        """Before 3.61 the list is stored as given; from 3.61 the hidden realm is kept, last."""
+        ids = list(dict.fromkeys(ids))
+        if not self.separate_authorizing_realm():
+            ids = [r for r in ids if r != HIDDEN_REALM] + [HIDDEN_REALM]
+        self.realm_config = ids
+
+    def installed_realms(self) -> list[str]:
+        """The realms Nexus runs with: from 3.61 the authorizing realm even when not stored."""
+        if self.separate_authorizing_realm() or HIDDEN_REALM in self.realm_config:
+            return list(self.realm_config)
+        return [*self.realm_config, HIDDEN_REALM]
+
+    def authorizes(self) -> bool:
+        """Whether any permission can be granted: not without the authorizing realm (before 3.61,
+        a realm list without it locks every user out, the admin too)."""
+        return HIDDEN_REALM in self.installed_realms()
 
     # -- repository privileges ---------------------------------------------------------------
     def add_repository_privileges(self, fmt: str, repo: str) -> None:
@@ -311,7 +344,7 @@ def set_realms_active(req: Request) -> Response:
     unknown = [i for i in ids if i not in available]
     if unknown:
         raise MessageError(400, f"Unknown realmIds: [{', '.join(unknown)}]", text=True)
-    _sec(req).active_realms = list(dict.fromkeys(ids))
+    _sec(req).set_active_realms(ids)
     return Response.no_content(204)
 
 
@@ -323,7 +356,8 @@ def put_anonymous(req: Request) -> Response:
     sec = _sec(req)
     body = req.body or {}
     realm = body.get("realmName") or HIDDEN_REALM
-    if realm != HIDDEN_REALM and realm not in sec.active_realms:
+    # RealmExistsValidator: one of the realms Nexus runs with (from 3.61 always the hidden one).
+    if realm not in sec.installed_realms():
         raise FieldValidationError([("realmName", "Realm does not exist")])
     sec.anonymous = {
         "enabled": bool(body.get("enabled")),
