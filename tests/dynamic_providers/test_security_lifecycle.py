@@ -20,13 +20,13 @@ from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.client import RefusedError
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.lockdown import AnonymousLockdownProvider
-from dynamic_providers.realms import RealmsProvider
+from dynamic_providers.realms import RealmsProvider, active_realms
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
 from dynamic_providers.users import UserProvider
 from tests.dynamic_providers.drive import apply, checked, connection, create
 from tests.dynamic_providers.kinds import EXAMPLES
-from tests.nexus_emulator import NexusEmulator
+from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 
 PULL = repository_view_privileges("docker", "docker-a-release", ("browse", "read"))
 PUSH = repository_view_privileges("docker", "docker-a-release", ("browse", "read", "add", "edit"))
@@ -85,6 +85,56 @@ def test_realms_lifecycle(nexus_emulator: NexusEmulator) -> None:
     assert step == "update" and nexus_get(nexus_emulator, "/v1/security/realms/active") == reordered
 
     provider.delete(object_id, outs)
+    assert nexus_get(nexus_emulator, "/v1/security/realms/active") == ["NexusAuthenticatingRealm"]
+
+
+AUTHORIZING = "NexusAuthorizingRealm"
+
+
+@pytest.mark.parametrize(("edition", "docker"), [("OSS", False), ("PRO", True)])
+def test_realms_keep_the_authorizing_realm_of_nexus_before_3_61(edition: str, docker: bool) -> None:
+    """Nexus 3.41.1-01 has a separate authorizing realm: the stack's realms, its anonymous
+    switch-off and its destroy all work, and the realm never shows as a change (issue 30)."""
+    emulator = NexusEmulator(admin_password=TEST_ADMIN_PASSWORD, edition=edition, version="3.41.1-01")
+    with emulator:
+        wanted = list(active_realms(ldap=False, docker=docker))
+        # what the stack does: the realms, then anonymous access off
+        realms = RealmsProvider()
+        object_id, outs = create(realms, props(emulator, realms=wanted))
+        assert list(outs["realms"]) == wanted
+        kept = [wanted[0], AUTHORIZING, *wanted[1:]]
+        assert nexus_get(emulator, "/v1/security/realms/active") == kept
+        assert can_log_in(emulator, "admin", TEST_ADMIN_PASSWORD)
+        assert nexus_get(emulator, "/v1/security/users?userId=admin")[0]["userId"] == "admin"
+        AnonymousLockdownProvider().create({"connection": connection(emulator), "keep_roles": []})
+        assert nexus_get(emulator, "/v1/security/anonymous")["enabled"] is False
+
+        # no drift: a refresh reads the stack's list, a re-apply makes no call
+        read = realms.read(object_id, outs)
+        assert read.outs is not None and list(read.outs["realms"]) == wanted
+        emulator.clear_log()
+        assert apply(realms, object_id, dict(read.outs), props(emulator, realms=wanted))[0] == "same"
+        assert emulator.count_reads() + emulator.count_writes() == 0
+
+        # a change keeps it too, and so does the destroy (Nexus's default of that version)
+        step, outs = apply(realms, object_id, outs, props(emulator, realms=[*wanted, "DefaultRole"]))
+        assert step == "update" and list(outs["realms"]) == [*wanted, "DefaultRole"]
+        assert nexus_get(emulator, "/v1/security/realms/active") == [*kept, "DefaultRole"]
+        realms.delete(object_id, outs)
+        assert nexus_get(emulator, "/v1/security/realms/active") == ["NexusAuthenticatingRealm", AUTHORIZING]
+        assert nexus_get(emulator, "/v1/security/users?userId=admin")[0]["userId"] == "admin"
+
+
+def test_realms_on_nexus_from_3_61_never_name_the_authorizing_realm(nexus_emulator: NexusEmulator) -> None:
+    realms = RealmsProvider()
+    object_id, outs = create(
+        realms, props(nexus_emulator, realms=["NexusAuthenticatingRealm", "DockerToken"])
+    )
+    assert nexus_get(nexus_emulator, "/v1/security/realms/active") == [
+        "NexusAuthenticatingRealm",
+        "DockerToken",
+    ]
+    realms.delete(object_id, outs)
     assert nexus_get(nexus_emulator, "/v1/security/realms/active") == ["NexusAuthenticatingRealm"]
 
 
