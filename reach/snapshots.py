@@ -315,8 +315,9 @@ def restore_script(paths: HostPaths, name: str, *, start: bool, mark_restored: b
     """Stop Nexus, move the current data aside, extract the snapshot, then start (or not).
 
     The current data is kept (renamed to ``<dataDir>.before-restore-<timestamp>``; inside the
-    data directory as ``.before-restore-<timestamp>`` when the data directory is a mount point) until
-    the operator deletes it. On a failed extraction the previous data is moved back. With
+    data directory as ``.before-restore-<timestamp>`` when the data directory is a mount point),
+    mode 0700 (it holds the database: password hashes and keys), until the operator deletes it. On a
+    failed extraction the previous data is moved back, with its own mode. With
     ``mark_restored`` (rollback: the container is replaced next) the marker tells the next snapshot
     step that this data is already saved. stdout: one JSON line
     ``{"restored": name, "previousData": path}``.

@@ -460,6 +460,7 @@ def test_restore_puts_the_snapshot_back_keeps_the_old_data_and_starts_nexus(
     assert (live.data.stat().st_uid, live.data.stat().st_mode & 0o7777) == (NEXUS_UID, 0o755)
     (aside,) = [p for p in live.root.iterdir() if p.name.startswith("nexus-data.before-restore-")]
     assert aside.name in out
+    assert aside.stat().st_mode & 0o7777 == 0o700  # it holds the database: root only
     moved = tree(aside)
     assert moved["db/nexus.mv.db"] == damaged["db/nexus.mv.db"] and "blobs/new.bytes" in moved
     assert moved["log/shutdown.log"][4] == f"clean shutdown of {OLD}\n".encode() * 2  # stopped cleanly first
@@ -600,6 +601,7 @@ def test_restore_onto_a_mounted_disk_keeps_the_old_data_inside_and_out_of_the_ne
         assert moved.startswith(f"{live.data}/.before-restore-")
         assert tree(live.data) == snapshot  # tree() leaves .before-restore-* out
         assert (Path(moved) / "db" / "nexus.mv.db").read_bytes() == b"damaged"
+        assert Path(moved).stat().st_mode & 0o7777 == 0o700  # the old database: root only
         assert live.state()["Running"]
         seen = live.engine.docker("exec", CONTAINER_NAME, "ls", "-a", DATA_MOUNT).stdout.split()
         assert Path(moved).name in seen and "db" in seen

@@ -292,6 +292,8 @@ def test_restore_puts_the_snapshot_back_and_keeps_the_current_data(fake_host: Fa
     assert result["restored"] == record["name"]
     assert tree(fake_host.data) == original  # contents, modes (0600 keystore) and the symlink
     assert tree(Path(result["previousData"])) == changed  # moved aside, not deleted
+    # ... where only its owner may read it: it holds the database (password hashes, keys)
+    assert Path(result["previousData"]).stat().st_mode & 0o7777 == 0o700
     assert fake_host.calls()[:2] == [
         "ps --format {{.Names}}",  # nobody else has the data directory mounted
         "inspect --type container -f {{.State.Running}} nexus",
@@ -333,6 +335,7 @@ def test_a_failed_restore_puts_the_previous_data_back(fake_host: FakeHost) -> No
     assert record is not None
     (fake_host.backup / f"{record['name']}.tar").write_bytes(b"not a tar archive" * 100)
     (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"current")
+    fake_host.data.chmod(0o750)
     current = tree(fake_host.data)
     result = fake_host.shell.run(
         restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
@@ -340,6 +343,7 @@ def test_a_failed_restore_puts_the_previous_data_back(fake_host: FakeHost) -> No
     assert not result.ok
     assert "putting the previous data back" in result.stderr
     assert tree(fake_host.data) == current
+    assert fake_host.data.stat().st_mode & 0o7777 == 0o750  # its own mode again, not the aside's 0700
     assert not list(fake_host.root.glob("nexus-data.before-restore-*"))
     container = fake_host.container()
     assert container is not None and container["running"] is True
