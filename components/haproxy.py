@@ -107,6 +107,11 @@ PUBLIC = "0.0.0.0"
 #: Host mode: the environment file of Debian's haproxy.service (EnvironmentFile=-/etc/default/haproxy).
 HOST_ENVIRONMENT_FILE = "/etc/default/haproxy"
 HOST_CERTIFICATE_NAME = "certs/nexus.pem"
+#: Host mode, next to haproxy.cfg: the environment file's mode before the stack first changed it
+#: (0600 from then on: it holds the stats password), which the teardown puts back.
+HOST_ENVIRONMENT_MODE_NAME = "nexus-platform.environment-mode"
+#: The mode the teardown gives the environment file when the deploy recorded none (Debian's).
+HOST_ENVIRONMENT_DEFAULT_MODE = "644"
 #: Separates the PEM bundle from haproxy.cfg in the deploy command's stdin.
 CONFIG_MARK = "#--- nexus-platform: haproxy.cfg follows ---"
 #: Host mode: seconds a new HAProxy worker has to appear after a reload, start or restart.
@@ -190,6 +195,12 @@ def deploy_stdin(environment_lines: str, pem_bundle: str, config_text: str) -> s
     return environment_lines + pem + CONFIG_MARK + "\n" + config_text
 
 
+def environment_mode_path(haproxy_config_path: str) -> str:
+    """Where the deploy records the environment file's original mode (next to haproxy.cfg)."""
+    directory = haproxy_config_path.rsplit("/", 1)[0] or "/"
+    return f"{directory.rstrip('/')}/{HOST_ENVIRONMENT_MODE_NAME}"
+
+
 def deploy_script(
     haproxy_config_path: str,
     pem_path: str,
@@ -207,13 +218,16 @@ def deploy_script(
     or restart, the unit must be active with a worker. If HAProxy did not take it (e.g. a port
     already in use: ``haproxy -c`` does not bind), the previous haproxy.cfg, PEM and environment
     file are put back, so the files on disk are the ones serving, and the script fails saying so.
-    A failed check changes nothing.
+    A failed check changes nothing. The first time it changes the environment file (mode 0600 from
+    then on) it records the file's mode before (or that there was none) in
+    :func:`environment_mode_path`, for the teardown.
     """
     return render_script(
         "haproxy-deploy.sh.j2",
         cfg=haproxy_config_path,
         pem=pem_path,
         env=environment_file,
+        env_mode=environment_mode_path(haproxy_config_path),
         config_mark=CONFIG_MARK,
         settle_seconds=settle_seconds,
         stats_password_env=STATS_PASSWORD_ENV,
@@ -231,14 +245,17 @@ def teardown_script(
 
     remove=True (``haproxy.removeOnDestroy``): HAProxy stopped and disabled, the stack's
     haproxy.cfg and PEM (the server's private key) deleted, the two managed lines of the
-    environment file (the stats password) removed. remove=False: nothing is touched and the
-    output lists what stays on the host.
+    environment file (the stats password) removed and its mode put back as the deploy recorded it
+    (removed if the stack created it and nothing else is left in it; 0644, Debian's, when there is
+    no record). remove=False: nothing is touched and the output lists what stays on the host.
     """
     return render_script(
         "haproxy-teardown.sh.j2",
         cfg=haproxy_config_path,
         pem=pem_path,
         env=environment_file,
+        env_mode=environment_mode_path(haproxy_config_path),
+        default_mode=HOST_ENVIRONMENT_DEFAULT_MODE,
         remove=remove,
         stats_password_env=STATS_PASSWORD_ENV,
     )

@@ -36,6 +36,7 @@ UI = f"nexus.{DOMAIN}"
 CFG = "/etc/haproxy/haproxy.cfg"
 PEM = "/etc/haproxy/certs/nexus.pem"
 ENV = "/etc/default/haproxy"
+ENV_MODE = "/etc/haproxy/nexus-platform.environment-mode"
 TEAM_A = {"name": "platform", "releasePort": 16001, "latestPort": 16002}
 TEAM_B = {"name": "payments", "releasePort": 16003, "latestPort": 16004}
 
@@ -179,8 +180,10 @@ def test_a_rejected_configuration_changes_nothing_and_shows_haproxys_line_once(
 
 def test_destroy_says_what_it_leaves_or_removes_it_when_asked(host: SshHost, pki: TestPki) -> None:
     keep = stack_config(host, pki)
+    assert host.mode(ENV) == 0o644  # as Debian's package left it
     result, _ = run(host, keep)
     assert result.returncode == 0, explain(host, result)
+    assert host.mode(ENV) == 0o600 and host.read(ENV_MODE) == "644\n"
 
     result, _ = run(host, keep, "delete")
     assert result.returncode == 0, explain(host, result)
@@ -198,6 +201,8 @@ def test_destroy_says_what_it_leaves_or_removes_it_when_asked(host: SshHost, pki
     environment = host.read(ENV) or ""
     managed = (f"{STATS_PASSWORD_ENV}=", "CONFIG=")
     assert not [line for line in environment.splitlines() if line.startswith(managed)]
+    # the mode it had before the stack (Debian's 0644), recorded by the first deploy
+    assert host.mode(ENV) == 0o644 and host.read(ENV_MODE) is None
     assert "# Defaults file for HAProxy" in environment
     assert host.https_status(UI, 443, pki.ca_file) == "000"
 
