@@ -63,7 +63,7 @@ read it with ``pulumi stack output haproxyStatsPassword --show-secrets`` (a secr
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -83,6 +83,7 @@ from components.nexus_server import (
     NexusServer,
     docker_cli_prefix,
     docker_duration,
+    running_guard,
 )
 from components.pki import Pki
 from reach.host import as_root, render_script
@@ -294,6 +295,46 @@ def container_check_script(image: str, config_text: str, docker_prefix: str = ""
     )
 
 
+def published_ports(spec: HaproxySpec) -> dict[int, str]:
+    """Every port the HAProxy container publishes -> what it is, as the stack config names it."""
+    ports = {
+        spec.http_port: "haproxy.httpPort",
+        spec.https_port: "haproxy.httpsPort",
+        spec.stats_port: "haproxy.statsPort",
+    }
+    ports.update({c.external_port: f"the Docker port of {c.repository}" for c in spec.connectors})
+    return ports
+
+
+def ports_free_script(ports: Mapping[int, str], container: str = HAPROXY_CONTAINER_NAME) -> str:
+    """Fails, naming each one, when a port the container publishes is held on the Docker host by
+    anything but ``container`` itself (``ports``: port -> what it is, e.g. ``haproxy.httpPort``).
+
+    Docker binds published ports only when it starts the new container, after the old one is gone
+    (its name and ports are fixed): a port taken by another process would leave no front end at
+    all. The listening sockets come from ``/proc/net/tcp`` and ``tcp6`` of the host (state 0A);
+    the old container's own ports (``docker port``) are not a clash.
+    """
+    checks = "".join(f"check {port} {shlex.quote(what)}\n" for port, what in sorted(ports.items()))
+    return (
+        f"ours=$(docker port {shlex.quote(container)} 2>/dev/null | sed -n 's/.*:\\([0-9]*\\)$/\\1/p')\n"
+        'listening=$(awk \'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }\' '
+        "/proc/net/tcp /proc/net/tcp6 2>/dev/null)\n"
+        "busy=\n"
+        "check() {\n"
+        "  hex=$(printf '%04X' \"$1\")\n"
+        "  if printf '%s\\n' $listening | grep -qx \"$hex\" && ! printf '%s\\n' $ours | grep -qx \"$1\"; then\n"
+        '    echo "port $1 ($2) is in use on the Docker host by another process" >&2; busy=1\n'
+        "  fi\n"
+        "}\n"
+        f"{checks}"
+        'if [ -n "$busy" ]; then\n'
+        f"  echo 'the running {container} container is unchanged: free the port or choose another one' >&2\n"
+        "  exit 1\n"
+        "fi\n"
+    )
+
+
 def container_healthcheck(https_port: int) -> docker.ContainerHealthcheckArgs:
     """Healthy while HAProxy accepts connections on its HTTPS port (bash is in the image)."""
     return docker.ContainerHealthcheckArgs(
@@ -452,6 +493,13 @@ class Haproxy(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[image]),
             )
             depends_on.append(self.config_check)
+            # Only a change of the published ports can meet a port held by another process.
+            ports_free = host.run(
+                f"{name}-ports-free",
+                docker_cli_prefix(host) + ports_free_script(published_ports(spec)),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            depends_on.append(ports_free)
         else:
             pulumi.log.warn(
                 f"dockerHost {host.docker_host} offers no shell: the HAProxy configuration is not checked "
@@ -495,6 +543,7 @@ class Haproxy(pulumi.ComponentResource):
             ),
         )
         self.container_id = self.container.id
+        running_guard(name, host, HAPROXY_CONTAINER_NAME, self.container, parent=self)
 
     def _host(self, name: str, args: HaproxyArgs, config_text: str, password: str) -> None:
         # settings refuse host mode on a Docker host without a shell (haproxy.mode)

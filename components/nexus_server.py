@@ -45,6 +45,10 @@ Order of a version change (``nexus.version`` or ``nexus.image``), as the engine 
    the snapshot exists.
 5. ``<name>-deployed-version`` (depends on the container) records the new version.
 
+``<name>-running`` (after the container) looks at the container's state in every preview and
+``up``: one stopped outside Pulumi (``docker stop``) shows as ``~ state`` and ``up`` starts it and
+waits until it is healthy; the first run, and so every Nexus object, waits for it.
+
 Any other input change of the snapshot command (``keepSnapshots``, paths) runs its ``update``
 instead: prune and print the previous record, without stopping Nexus.
 
@@ -63,6 +67,7 @@ import pulumi_command as command
 import pulumi_docker as docker
 from pydantic import SecretStr
 
+from dynamic_providers.container_running import ContainerRunning
 from dynamic_providers.deployed_version import DeployedVersion
 from dynamic_providers.one_way_door import OneWayDoorCheck
 from reach.host import AS_ROOT_PREFIX, SshTarget, parse_ssh_host
@@ -212,6 +217,22 @@ def nexus_healthcheck() -> docker.ContainerHealthcheckArgs:
     )
 
 
+def running_guard(
+    name: str, host: HostAccess, container_name: str, container: docker.Container, *, parent: pulumi.Resource
+) -> ContainerRunning | None:
+    """``<name>-running``: a container stopped outside Pulumi is seen by every preview and started
+    again by ``up`` (None when the Docker host offers no shell to look with)."""
+    if not host.can_run_commands:
+        return None
+    return ContainerRunning(
+        f"{name}-running",
+        docker_host=host.docker_host,
+        container=container_name,
+        ssh_private_key=revealed(host.ssh_private_key),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[container]),
+    )
+
+
 def snapshot_paths(args: NexusServerArgs) -> HostPaths:
     return HostPaths(
         data_dir=args.nexus.data_dir,
@@ -285,6 +306,8 @@ class NexusServer(pulumi.ComponentResource):
     network: docker.Network | None
     network_name: pulumi.Output[str] | None
     container: docker.Container
+    #: Starts the container again when it was stopped outside Pulumi (None: no shell on the host).
+    running: ContainerRunning | None
     container_id: pulumi.Output[str]
     container_name: pulumi.Output[str]
     image_id: pulumi.Output[str]
@@ -311,6 +334,7 @@ class NexusServer(pulumi.ComponentResource):
         prepared = self._prepare_host(name, args, image)
         networks = self._network(name, args, on_engine)
         self.container = self._container(name, args, image, networks, prepared)
+        self.running = running_guard(name, args.host, CONTAINER_NAME, self.container, parent=self)
 
         self.container_id = self.container.id
         self.container_name = self.container.name

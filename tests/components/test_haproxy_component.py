@@ -4,6 +4,11 @@ host-mode script run for real against a sandbox (live: needs haproxy and openssl
 from __future__ import annotations
 
 import copy
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +21,7 @@ from components.haproxy import (
     Haproxy,
     HaproxyArgs,
     haproxy_spec_from_settings,
+    ports_free_script,
 )
 from components.haproxy_config import STATS_PASSWORD_ENV, build_pem_bundle, render_haproxy_config
 from components.nexus_server import HEALTH_WAIT_SECONDS as NEXUS_HEALTH_WAIT_SECONDS
@@ -183,11 +189,11 @@ def test_container_stats_password_env_is_secret(mocks: m.RecordingMocks) -> None
     assert out.values["stats_password"] == derive_stats_password("admin-secret")
 
 
-def test_container_mode_runs_only_the_config_check_for_haproxy(mocks: m.RecordingMocks) -> None:
+def test_container_mode_runs_only_the_config_and_ports_checks_for_haproxy(mocks: m.RecordingMocks) -> None:
     _build(CONTAINER)
     names = [r.name for r in (*mocks.of_type(m.T_LOCAL_COMMAND), *mocks.of_type(m.T_REMOTE_COMMAND))]
     # independent resources register in whatever order their inputs resolve: which, not in what order
-    assert sorted(names) == ["haproxy-config-check", "nexus-data-dir", "nexus-snapshot"]
+    assert sorted(names) == ["haproxy-config-check", "haproxy-ports-free", "nexus-data-dir", "nexus-snapshot"]
     assert mocks.one("nexus-platform:components:Haproxy", "haproxy").custom is False
 
 
@@ -358,3 +364,44 @@ def test_bring_your_own_certificate_reaches_haproxy(mocks: m.RecordingMocks) -> 
 
 
 # -- the host-mode scripts, executed: tests/components/test_haproxy_host_ssh.py (real sshd) -------
+
+
+def _run_ports_free(
+    tmp_path: Path, ports: dict[int, str], docker_port_output: str
+) -> subprocess.CompletedProcess[str]:
+    fake = tmp_path / "docker"
+    fake.write_text(f"#!/bin/sh\nprintf '%s' '{docker_port_output}'\n")
+    fake.chmod(0o755)
+    return subprocess.run(
+        ["/bin/sh", "-c", ports_free_script(ports)],
+        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_ports_free_fails_naming_a_port_another_process_holds(tmp_path: Path) -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        clash = _run_ports_free(tmp_path, {port: "haproxy.httpPort"}, "")
+        assert clash.returncode == 1
+        assert f"port {port} (haproxy.httpPort) is in use on the Docker host" in clash.stderr
+        assert "the running haproxy container is unchanged" in clash.stderr
+        # the old haproxy container's own port is no clash
+        ours = _run_ports_free(tmp_path, {port: "haproxy.httpPort"}, f"80/tcp -> 0.0.0.0:{port}\n")
+        assert ours.returncode == 0, ours.stderr
+    assert _run_ports_free(tmp_path, {port: "haproxy.httpPort"}, "").returncode == 0
+
+
+def test_ports_free_runs_before_the_container_and_names_every_published_port(mocks: m.RecordingMocks) -> None:
+    _build(CONTAINER)
+    (check,) = [c for c in mocks.of_type(m.T_LOCAL_COMMAND) if c.name == "haproxy-ports-free"]
+    assert mocks.options_of(_container(mocks)).depends_on_name("haproxy-ports-free")
+    script = json.dumps(check.inputs)
+    for port in PUBLIC_PORTS:
+        assert f"check {port} " in script
+    assert "check 8404 haproxy.statsPort" in script
