@@ -6,7 +6,8 @@
 #   and .venv/bin go first on PATH (the Automation API runs the `pulumi` found there);
 # - PULUMI_BACKEND_URL defaults to file://<project>/.pulumi-state, as for scripts/pulumi;
 # - the program runs inline in the operations process (no Python language plugin needed);
-#   secrets need PULUMI_CONFIG_PASSPHRASE (or _FILE) as for every other pulumi command.
+#   secrets need PULUMI_CONFIG_PASSPHRASE (or _FILE) as for every other pulumi command;
+# - the provider plugins are installed as scripts/pulumi does (NEXUS_PLATFORM_PLUGIN_DIR).
 set -euo pipefail
 
 ops_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -32,6 +33,8 @@ run_operation() {
     export PATH="$ops_root/.venv/bin:$PATH"
   fi
   export PULUMI_PYTHON_CMD="${PULUMI_PYTHON_CMD:-$ops_root/.venv/bin/python}"
+  # the provider plugins, as scripts/pulumi installs them (tools/plugins.py)
+  (cd "$ops_root" && .venv/bin/python -m tools.plugins --pulumi "$(command -v pulumi)")
   if [[ -z "${PULUMI_BACKEND_URL:-}" ]]; then
     mkdir -p "$ops_root/.pulumi-state"
     export PULUMI_BACKEND_URL="file://$ops_root/.pulumi-state"
