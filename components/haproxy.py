@@ -323,7 +323,8 @@ def ports_free_script(ports: Mapping[int, str], container: str = HAPROXY_CONTAIN
         "busy=\n"
         "check() {\n"
         "  hex=$(printf '%04X' \"$1\")\n"
-        "  if printf '%s\\n' $listening | grep -qx \"$hex\" && ! printf '%s\\n' $ours | grep -qx \"$1\"; then\n"
+        "  if printf '%s\\n' $listening | grep -qx \"$hex\" &&\n"
+        "     ! printf '%s\\n' $ours | grep -qx \"$1\"; then\n"
         '    echo "port $1 ($2) is in use on the Docker host by another process" >&2; busy=1\n'
         "  fi\n"
         "}\n"

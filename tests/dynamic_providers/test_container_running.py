@@ -32,7 +32,8 @@ def docker_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def props(**extra: Any) -> dict[str, Any]:
-    return {"docker_host": "unix:///var/run/docker.sock", "container": "nexus", "ssh_private_key": None, **extra}
+    host = "unix:///var/run/docker.sock"
+    return {"docker_host": host, "container": "nexus", "ssh_private_key": None, **extra}
 
 
 def test_parse_state() -> None:
@@ -67,6 +68,7 @@ def test_a_stopped_container_is_a_change_and_up_starts_it_and_waits(docker_cli: 
     assert checked["state"] == "exited"
     assert provider.diff("nexus-running", olds, checked).changes is True
     outs = provider.update("nexus-running", olds, checked).outs
+    assert outs is not None
     assert outs["state"] == "running"
     assert "start nexus" in (docker_cli / "calls").read_text()
     assert provider.diff("nexus-running", outs, provider.check(outs, props()).inputs).changes is False
