@@ -39,12 +39,21 @@ from dynamic_providers.exceptions import (
     NexusConnectionError,
     NexusError,
     NotFoundError,
+    ProblemsError,
     ProviderError,
     ServerError,
 )
 from dynamic_providers.names import key_path
 
-__all__ = ["Api", "NexusProvider", "NexusResource", "ProviderError", "SingletonProvider", "Spec"]
+__all__ = [
+    "Api",
+    "NexusProvider",
+    "NexusResource",
+    "ProblemsError",
+    "ProviderError",
+    "SingletonProvider",
+    "Spec",
+]
 
 CONTROL_FIELDS = ("connection", "adopt")
 ADOPTED = "adopted"

@@ -27,6 +27,7 @@ from dynamic_providers.exceptions import (
     NexusConnectionError,
     NexusError,
     NotFoundError,
+    ProblemsError,
     ProviderError,
     RefusedError,
     ServerError,
@@ -78,7 +79,10 @@ def what_to_do(error: BaseException) -> str:
 
 
 def one_line(error: BaseException, method: str) -> str:
-    """The message the user gets for ``error`` raised by the provider's ``method``."""
+    """The message the user gets for ``error`` raised by the provider's ``method``: one line, or one
+    line per problem for a :class:`ProblemsError` (joined, they would run together)."""
+    if isinstance(error, ProblemsError) and error.problems:
+        return "\n".join(error.problems)
     text = " ".join(str(error).split()) or type(error).__name__
     if isinstance(error, NexusError):
         return f"{text}. {what_to_do(error)}" if what_to_do(error) else text

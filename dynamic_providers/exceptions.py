@@ -4,7 +4,7 @@
 person running it. Below it:
 
 - :class:`ProviderError`: a failure written for the user by the providers (names the object and
-  what to do);
+  what to do); :class:`ProblemsError` when it is several problems, one per line;
 - :class:`NexusError`: a failed Nexus call, one subclass per answer (401, 403, 404, 405, 409,
   other 4xx, 5xx, no answer), raised by the HTTP client (``client.py``).
 
@@ -14,12 +14,23 @@ This module imports only the root from ``reach.errors`` (and no Pulumi): anythin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # the project's root, in the lowest layer; re-exported for the provider errors' importers
 from reach.errors import NexusPlatformError
 
 
 class ProviderError(NexusPlatformError):
     """A provider failure with a message meant for the person running `pulumi up`."""
+
+
+class ProblemsError(ProviderError):
+    """Several problems found at once (e.g. every server feature a stack asks for and lacks): one
+    per line, and each stays its own line when the error is shown (``errors.one_line``)."""
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems = [" ".join(problem.split()) for problem in problems if problem.strip()]
+        super().__init__("\n".join(self.problems))
 
 
 class NexusError(NexusPlatformError):

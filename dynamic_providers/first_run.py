@@ -38,7 +38,14 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from dynamic_providers.base import ProviderError, Spec, _contains_unknown, check_failures, report_to_stderr
+from dynamic_providers.base import (
+    ProblemsError,
+    ProviderError,
+    Spec,
+    _contains_unknown,
+    check_failures,
+    report_to_stderr,
+)
 from dynamic_providers.capabilities import missing_features, read_capabilities
 from dynamic_providers.client import Connection, NexusClient, UnauthorizedError
 from dynamic_providers.errors import OneLineErrors
@@ -365,7 +372,7 @@ class FirstRunProvider(OneLineErrors):  # one line per error (errors.py)
             capabilities = read_capabilities(client)
         missing = missing_features(capabilities, spec.required_features)
         if missing:
-            raise ProviderError("\n".join(missing))
+            raise ProblemsError(missing)  # one line each
         make_admin_password(spec, current)
         connection = spec.connection(spec.admin_password)
         with NexusClient(connection, resource="EULA") as client:

@@ -18,7 +18,10 @@ from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.client import NexusConnectionError, RefusedError, ServerError
 from dynamic_providers.errors import DEBUG_ENV, OneLineError, OneLineErrors, one_line
+from dynamic_providers.exceptions import ProblemsError
+from dynamic_providers.first_run import FirstRunProvider
 from tests.dynamic_providers.drive import configured
+from tests.nexus_emulator import NexusEmulator
 
 SERVER = ServerError(
     "HTTP 503 Service Unavailable",
@@ -102,3 +105,36 @@ def test_every_engine_call_of_a_subclass_is_wrapped(in_host: None) -> None:
     with pytest.raises(OneLineError, match=r"^repository 'docker-alpha-release': HTTP 503") as raised:
         Failing().diff("x", {}, {})
     assert raised.value.__suppress_context__  # raised `from None`: no chained traceback either
+
+
+def test_several_problems_stay_one_line_each(in_host: None) -> None:
+    class Refusing(OneLineErrors):
+        def create(self, props: dict[str, Any]) -> Any:
+            raise ProblemsError(["nexus-platform:a needs X,\n  which it lacks", "nexus-platform:b needs Y"])
+
+    assert one_line(ProblemsError(["first  problem", "", "second\nproblem"]), "create") == (
+        "first problem\nsecond problem"
+    )
+    lines = host_format(lambda: Refusing().create({})).strip().splitlines()
+    assert lines == [
+        "nexus-platform.OneLineError: nexus-platform:a needs X, which it lacks",
+        "nexus-platform:b needs Y",
+    ]
+
+
+def test_every_feature_the_server_lacks_is_its_own_line(in_host: None, nexus_emulator: NexusEmulator) -> None:
+    """Not `... in the Nexus UI nexus-platform:docker.enabled needs ...` on one line."""
+    nexus_emulator.set_version("3.71.0-06", "OSS")
+    props = {
+        "url": nexus_emulator.url,
+        "admin_password": nexus_emulator.admin_password,
+        "data_dir": nexus_emulator.data_dir or "/nexus-data",
+        "required_features": {"task-create": "nexus.manageTasks", "format:docker": "docker.enabled"},
+        "wait_timeout_seconds": 60,
+    }
+    lines = host_format(lambda: FirstRunProvider().create(props)).strip().splitlines()
+    assert lines[0].startswith("nexus-platform.OneLineError: nexus-platform:nexus.manageTasks needs "), lines
+    assert lines[1].startswith(
+        "nexus-platform:docker.enabled needs the Docker format, which Nexus/3.71.0-06 (OSS)"
+    )
+    assert all(line.count(" needs ") == 1 for line in lines[:2])
