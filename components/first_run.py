@@ -9,10 +9,12 @@ component takes, so nothing talks to Nexus before it is writable and owned by th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
 from components.options import NexusConnection, child_options, connection_output
+from dynamic_providers.capabilities import Capabilities
 from dynamic_providers.first_run import NexusFirstRun
 from reach.host import SshTarget, parse_ssh_host
 from settings import StackSettings, revealed
@@ -47,6 +49,24 @@ class FirstRunArgs:
             accept_eula=settings.nexus.accept_eula,
             required_features=settings.server_features(),
         )
+
+
+def eula_output(
+    capabilities: pulumi.Output[dict[str, Any]], eula_accepted: pulumi.Output[bool]
+) -> pulumi.Output[bool | None]:
+    """Whether the EULA is accepted; None, known even in a preview, on an edition without one.
+
+    The provider records None there, and the engine drops a None output from the state, so in a
+    preview the SDK would read it as unknown (`eulaAccepted: [unknown]` in every preview); whether
+    the server has a EULA is in the recorded capabilities."""
+
+    def decide(props: dict[str, Any] | None) -> pulumi.Input[bool | None]:
+        found = Capabilities.from_props(props)
+        if found is not None and not found.has("eula"):
+            return None
+        return eula_accepted
+
+    return capabilities.apply(decide)
 
 
 class FirstRun(pulumi.ComponentResource):
@@ -88,7 +108,7 @@ class FirstRun(pulumi.ComponentResource):
         self.connection = connection_output(self.resource.connection)
         self.edition = self.resource.edition
         self.version = self.resource.version
-        self.eula_accepted = self.resource.eula_accepted
+        self.eula_accepted = eula_output(self.resource.capabilities, self.resource.eula_accepted)
         self.register_outputs(
             {"edition": self.edition, "version": self.version, "eulaAccepted": self.eula_accepted}
         )
