@@ -11,6 +11,13 @@ One resource, run by `pulumi up` before anything else talks to Nexus:
 3. Community Edition: accept the EULA with the exact disclaimer Nexus returned, only when the
    stack says ``acceptEula: true``.
 
+Between 2's search for the working password and its change, what the server offers is read; a
+stack asking for what it lacks (``docker.enabled`` on the open-source core, say) is refused with one
+line per missing feature, before the password change or any other write but one: on a server the
+stack has not configured yet (the first run's create, or the admin still on the generated
+password), anonymous access is switched off, because a fresh Nexus has it on and HAProxy already
+serves it; the refusal says so (:func:`close_anonymous_access`).
+
 Its ``connection`` output (where Nexus is, without the password: the other providers read that
 from the stack config) is what every other Nexus resource takes, so they all depend on it.
 Deleting it changes nothing in Nexus: the admin keeps the stack's password.
@@ -47,8 +54,9 @@ from dynamic_providers.base import (
     report_to_stderr,
 )
 from dynamic_providers.capabilities import missing_features, read_capabilities
-from dynamic_providers.client import Connection, NexusClient, UnauthorizedError
+from dynamic_providers.client import Connection, NexusClient, NexusError, UnauthorizedError
 from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.lockdown import read_anonymous_settings, switch_anonymous_off
 from dynamic_providers.users import change_password
 from reach import nexus
 from reach.host import SshTarget, pem_file, private_key_file, ssh_argv
@@ -303,6 +311,29 @@ def take_over_admin(
     return outcome
 
 
+# ---------------------------------------------------------------- a refused stack
+
+
+def close_anonymous_access(connection: Connection) -> str:
+    """Anonymous access off (at most one GET and one PUT, as the admin with the password that
+    works now); a sentence for the refusal that says what was done."""
+    try:
+        with NexusClient(connection, resource="anonymous access") as client:
+            settings = read_anonymous_settings(client)
+            if not settings.get("enabled"):
+                return "Anonymous access is off: this Nexus answers nothing without a password."
+            switch_anonymous_off(client, settings)
+    except NexusError as error:
+        return (
+            f"Anonymous access could not be switched off ({' '.join(str(error).split())}): this Nexus "
+            "may answer without a password; switch it off in the Nexus UI (Security > Anonymous Access)."
+        )
+    return (
+        "Anonymous access was on and has been switched off, so that this Nexus answers nothing without "
+        "a password until the stack can configure it; nothing else was changed."
+    )
+
+
 # ---------------------------------------------------------------- EULA
 
 
@@ -372,6 +403,11 @@ class FirstRunProvider(OneLineErrors):  # one line per error (errors.py)
             capabilities = read_capabilities(client)
         missing = missing_features(capabilities, spec.required_features)
         if missing:
+            if previous_password is None or outcome == "generated":
+                # Not configured by the stack yet: a fresh Nexus, anonymous access on, already
+                # served by HAProxy. Closed before refusing; a server the stack configured keeps the
+                # anonymous setting the stack gave it.
+                missing.append(close_anonymous_access(spec.connection(current)))
             raise ProblemsError(missing)  # one line each
         make_admin_password(spec, current)
         connection = spec.connection(spec.admin_password)

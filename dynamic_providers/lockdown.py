@@ -22,6 +22,20 @@ from dynamic_providers.credentials import AdminCredentials
 from dynamic_providers.users import find_user
 
 
+def read_anonymous_settings(client: NexusClient) -> dict[str, Any]:
+    return dict(client.get_json(SETTINGS_PATH) or {})
+
+
+def switch_anonymous_off(client: NexusClient, settings: Mapping[str, Any]) -> None:
+    """``PUT`` the settings just read with ``enabled`` false (same user and realm)."""
+    body = {
+        "enabled": False,
+        "userId": str(settings.get("userId") or ANONYMOUS_USER),
+        "realmName": settings.get("realmName") or ANONYMOUS_REALM,
+    }
+    client.put(SETTINGS_PATH, body, ok=(200, 204))
+
+
 class AnonymousLockdownProvider(AdminCredentials):
     """Create: anonymous access off if it is on (one GET, at most one PUT). Nothing else, ever."""
 
@@ -30,17 +44,12 @@ class AnonymousLockdownProvider(AdminCredentials):
     def create(self, props: dict[str, Any]) -> CreateResult:
         client = NexusClient(self.connection(props), resource="anonymous access (lockdown)")
         try:
-            settings = client.get_json(SETTINGS_PATH) or {}
+            settings = read_anonymous_settings(client)
             user_id = str(settings.get("userId") or ANONYMOUS_USER)
             if settings.get("enabled") and not self._set_by_the_stack(
                 client, user_id, props.get("keep_roles")
             ):
-                body = {
-                    "enabled": False,
-                    "userId": user_id,
-                    "realmName": settings.get("realmName") or ANONYMOUS_REALM,
-                }
-                client.put(SETTINGS_PATH, body, ok=(200, 204))
+                switch_anonymous_off(client, settings)
         finally:
             client.close()
         return CreateResult(self.lockdown_id, {})

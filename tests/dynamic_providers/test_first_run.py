@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from pulumi.output import Unknown
 
 from dynamic_providers.base import ProviderError
@@ -311,3 +312,62 @@ def test_eula_of_the_open_source_core_3_77_is_not_skipped(tmp_path: Path) -> Non
         assert emulator.call("GET", "/v1/system/eula").body["accepted"] is True
     finally:
         emulator.stop()
+
+
+# ---------------------------------------------------------------- a refused stack
+
+
+def anonymous_repository_list(emulator: NexusEmulator) -> tuple[int, Any]:
+    """What anyone gets without a password (HAProxy serves the same port)."""
+    answer = requests.get(f"{emulator.api_url}/v1/repositories", timeout=10)
+    return answer.status_code, answer.json() if answer.content else None
+
+
+def test_a_refusal_leaves_a_fresh_nexus_closed(tmp_path: Path) -> None:
+    """Issue 30 (item 6): the first run refuses a stack asking for the Docker format of the
+    open-source core and takes nothing over, but the fresh server is no longer public."""
+    data_dir = tmp_path / "nexus-data"
+    with NexusEmulator(data_dir=str(data_dir), edition="OSS", default_repositories=True) as fresh:
+        generated = (data_dir / "admin.password").read_text()
+        status, listed = anonymous_repository_list(fresh)
+        assert status == 200 and len(listed) == 4  # a fresh Nexus: anonymous access on
+        fresh.clear_log()
+        provider = Silent()
+        with pytest.raises(ProviderError) as refused:
+            provider.create(first_run(fresh, required_features={"format:docker": "docker.enabled"}))
+        lines = str(refused.value).splitlines()
+        assert lines[0].startswith("nexus-platform:docker.enabled needs the Docker format")
+        assert lines[1].startswith("Anonymous access was on and has been switched off")
+        assert anonymous_repository_list(fresh) == (200, [])
+        assert fresh.call("GET", "/v1/security/anonymous").body["enabled"] is False
+        # the one write; the admin password is not taken over (the generated one still works)
+        writes = [(r.method, r.path) for r in fresh.request_log if r.write]
+        assert writes == [("PUT", "/service/rest/v1/security/anonymous")]
+        assert fresh.admin_password == generated
+        assert (data_dir / "admin.password").read_text() == generated
+        assert not any(generated in line or STACK_PASSWORD in line for line in [*lines, *provider.lines])
+
+        # refused again (already closed): nothing written, and it says so
+        fresh.clear_log()
+        with pytest.raises(ProviderError, match="Anonymous access is off"):
+            provider.create(first_run(fresh, required_features={"format:docker": "docker.enabled"}))
+        assert fresh.count_writes() == 0
+
+
+def test_a_refusal_keeps_the_anonymous_setting_of_a_configured_nexus(
+    nexus_emulator_oss: NexusEmulator,
+) -> None:
+    """A server the stack already took over keeps what the stack set (e.g. anonymous pull): a
+    refused config change is no reason to change it."""
+    assert nexus_emulator_oss.call("GET", "/v1/security/anonymous").body["enabled"] is True
+    provider = Silent()
+    object_id, outs = create(provider, first_run(nexus_emulator_oss, TEST_ADMIN_PASSWORD))
+    nexus_emulator_oss.clear_log()
+    news = checked(
+        provider, first_run(nexus_emulator_oss, TEST_ADMIN_PASSWORD, required_features={"ldap": "ldap"})
+    )
+    with pytest.raises(ProviderError) as refused:
+        provider.update(object_id, outs, news)
+    assert str(refused.value).splitlines() == [str(refused.value)]  # the missing feature alone
+    assert nexus_emulator_oss.count_writes() == 0
+    assert nexus_emulator_oss.call("GET", "/v1/security/anonymous").body["enabled"] is True
