@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 import pytest
 import requests
 
+from dynamic_providers.base import ProviderError
 from dynamic_providers.first_run import FirstRunProvider
 from tests.real_nexus.fixtures import ATTACH_VARIABLE, RealNexusSession
 
@@ -111,3 +113,57 @@ def test_a_stale_admin_password_file_is_removed(real_nexus_session: RealNexusSes
         for password in ("stack-pw-3",):
             if logs_in(session, password):
                 session.set_admin_password(password)
+
+
+def anonymous_repository_list(session: RealNexusSession) -> tuple[int, Any]:
+    answer = requests.get(f"{session.server.api_url}/v1/repositories", timeout=30)
+    return answer.status_code, answer.json() if answer.content else None
+
+
+def test_a_fresh_server_has_anonymous_access_on(real_nexus_session: RealNexusSession) -> None:
+    """What the emulator mirrors (``anonymous_enabled=True`` by default)."""
+    if os.environ.get(ATTACH_VARIABLE):
+        pytest.skip("attached to a running Nexus: its first start was not seen by this session")
+    assert real_nexus_session.fresh_anonymous == {
+        "enabled": True,
+        "userId": "anonymous",
+        "realmName": "NexusAuthorizingRealm",
+    }
+
+
+def test_a_refusal_leaves_the_fresh_server_closed(real_nexus_session: RealNexusSession) -> None:
+    """Issue 30 (item 6): a stack asking for the Docker format of the core is refused, nothing is
+    taken over, and anonymous access is off (on a fresh server, as the session's was)."""
+    session = real_nexus_session
+    anonymous_path = f"{session.server.api_url}/v1/security/anonymous"
+    before = requests.get(anonymous_path, auth=("admin", session.admin_password), timeout=30).json()
+    generated = session.make_admin_fresh()
+    try:
+        fresh = {**before, "enabled": True}
+        assert (
+            requests.put(anonymous_path, json=fresh, auth=("admin", generated), timeout=30).status_code == 200
+        )
+        status, listed = anonymous_repository_list(session)
+        assert status == 200 and {"maven-public", "maven-releases"} <= {r["name"] for r in listed}
+
+        with pytest.raises(ProviderError) as refused:
+            FirstRunProvider().create(
+                {
+                    **first_run_props(session, "stack-pw-4"),
+                    "required_features": {"format:docker": "docker.enabled"},
+                }
+            )
+        lines = str(refused.value).splitlines()
+        assert lines[0].startswith(
+            "nexus-platform:docker.enabled needs the Docker format, which Nexus/3.71.0-06"
+        )
+        assert lines[1].startswith("Anonymous access was on and has been switched off")
+        assert anonymous_repository_list(session) == (200, [])
+        content = requests.get(f"{session.server.url}/repository/maven-public/", timeout=30)
+        assert content.status_code == 401, content.status_code
+        assert requests.get(anonymous_path, auth=("admin", generated), timeout=30).json()["enabled"] is False
+        assert logs_in(session, generated) and not logs_in(session, "stack-pw-4")  # not taken over
+    finally:
+        if logs_in(session, generated):
+            session.set_admin_password(generated)
+        requests.put(anonymous_path, json=before, auth=("admin", session.admin_password), timeout=30)

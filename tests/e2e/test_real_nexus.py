@@ -96,7 +96,8 @@ def test_a_maven_and_raw_stack_on_the_real_core(
     project = copy_project(tmp_path / "project")
     url, data_dir = backend.url, str(session.server.data_dir)
     try:
-        # 1. Docker teams on the core: refused before any write, naming the key and the server.
+        # 1. Docker teams on the core: refused before any write but one, naming the key and the
+        #    server: anonymous access off, since HAProxy would serve the fresh server (issue 30).
         backend.clear_log()
         docker = stack(
             project,
@@ -110,7 +111,13 @@ def test_a_maven_and_raw_stack_on_the_real_core(
             "nexus-platform:docker.enabled needs the Docker format, which Nexus/3.71.0-06 (OSS) does not have"
             in failed.output
         )
-        assert backend.count_writes() == 0
+        assert "Anonymous access " in failed.output
+        writes = [(r.method, r.path) for r in backend.requests() if r.write]
+        assert writes in ([], [("PUT", "/service/rest/v1/security/anonymous")])
+        assert (
+            dataclasses.replace(backend, admin_password=generated).get("/v1/security/anonymous")["enabled"]
+            is False
+        )
         assert session.server.password_file.read_text() == generated  # not even the password changed
 
         # 2. up takes the admin account over and creates everything; nothing left to change.

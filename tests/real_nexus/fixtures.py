@@ -41,6 +41,7 @@ class RealNexusSession:
     generated_password: str | None  # what admin.password held on the fresh server
     takeover: dict[str, Any]  # the first run's outputs on the fresh server
     password_file_after_takeover: bool
+    fresh_anonymous: dict[str, Any]  # the fresh server's anonymous settings (the takeover keeps them)
 
     def backend(self) -> Backend:
         return Backend(
@@ -130,6 +131,9 @@ def real_nexus_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rea
                 "wait_timeout_seconds": 120,
             }
         )
+        fresh_anonymous = requests.get(
+            f"{server.api_url}/v1/security/anonymous", auth=(ADMIN, REAL_ADMIN_PASSWORD), timeout=30
+        ).json()
         proxy = RecordingProxy(server.url)
         session = RealNexusSession(
             server=server,
@@ -139,6 +143,7 @@ def real_nexus_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rea
             generated_password=generated,
             takeover=dict(created.outs or {}),
             password_file_after_takeover=server.password_file.exists(),
+            fresh_anonymous=fresh_anonymous,
         )
         try:
             yield session
