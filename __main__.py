@@ -21,8 +21,10 @@ from settings import load_from_pulumi
 # A failed `up` reads as one line per error, also when the engine stops a registration in flight.
 shutdown.install()
 
-# Every config rule runs here: a config error names each bad key before anything is created.
-settings = load_from_pulumi(deployment=True)
+# Every config rule runs here: a config error names each bad key before anything is created (its
+# message alone, no traceback).
+with shutdown.own_errors_as_run_error():
+    settings = load_from_pulumi(deployment=True)
 
 ca_pem: pulumi.Output[str] | None = None
 server_revision: pulumi.Output[str] | None = None

@@ -8,11 +8,18 @@ the language host prints with its whole traceback: about thirty lines of SDK fra
 ``Exception: context canceled`` after the error that actually stopped the run. Which of the two a
 failed `up` gets depends on timing. :func:`install` makes CANCELLED read like UNAVAILABLE does.
 
+The same holds for an error the program itself raises on purpose, a config error above all:
+inside :func:`own_errors_as_run_error` it ends the program as a ``RunError`` with its message alone,
+which every language host prints without a traceback (``pulumi-language-python-exec`` prints any
+other exception with one; so does the SDK's server behind ``tools/language_host.py``).
+
 ``NEXUS_PLATFORM_DEBUG=1`` leaves the SDK as it is (the traceback comes back).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import grpc
@@ -20,6 +27,7 @@ import pulumi
 from pulumi.runtime import settings as runtime_settings
 
 from dynamic_providers.errors import debug_enabled
+from reach.errors import NexusPlatformError
 
 #: What the program reports when the engine stopped it; the engine reports the cause itself.
 ENGINE_STOPPED = (
@@ -72,3 +80,16 @@ def install() -> None:
     enough. Once per process: a language host may run the program more than once."""
     if not debug_enabled() and not installed():
         runtime_settings.grpc_error_to_exception = stop_aware(sdk_mapper())
+
+
+@contextmanager
+def own_errors_as_run_error() -> Iterator[None]:
+    """An error of the project's (:class:`NexusPlatformError`: a config error, a provider error, ...)
+    raised inside ends the program as a ``RunError`` with the same message: printed as that message
+    alone (one line per problem), without the Python traceback. Not with ``NEXUS_PLATFORM_DEBUG=1``."""
+    try:
+        yield
+    except NexusPlatformError as error:
+        if debug_enabled():
+            raise
+        raise pulumi.RunError(str(error)) from None

@@ -18,6 +18,7 @@ import yaml
 from pulumi.runtime import settings as runtime_settings
 
 from components import shutdown
+from dynamic_providers.errors import DEBUG_ENV
 from dynamic_providers.roles import privilege_repositories
 from settings import SettingsError, derive_stats_password, load_stack_file
 from tests.components import mocks as m
@@ -150,18 +151,26 @@ def test_stack_files_register_server_pki_haproxy_and_registry(stack: str, record
     assert recorder.options_of(platform).depends_on_name("repo-docker-platform-release")
 
 
-def test_invalid_config_creates_nothing(recorder: m.RecordingMocks) -> None:
+def test_invalid_config_creates_nothing(recorder: m.RecordingMocks, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A RunError: every language host prints its message alone (no traceback), one line per problem.
+    monkeypatch.delenv(DEBUG_ENV, raising=False)
     use_config(stack_config("dev", nexus={"version": "latest"}))
+    with pytest.raises(pulumi.RunError, match=r"nexus-platform:nexus\.version") as raised:
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
+    assert str(raised.value).startswith("invalid stack configuration (1 problem(s)):\n  - nexus-platform:")
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    assert recorder.resources == []
+    # the debug switch keeps the config error itself, and so its traceback
+    monkeypatch.setenv(DEBUG_ENV, "1")
     with pytest.raises(SettingsError, match=r"nexus-platform:nexus\.version"):
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
-    assert recorder.resources == []
 
 
 def test_missing_admin_password_is_named(recorder: m.RecordingMocks) -> None:
     config = stack_config("dev")
     del config["adminPassword"]
     use_config(config)
-    with pytest.raises(SettingsError, match=r"nexus-platform:adminPassword: is required"):
+    with pytest.raises(pulumi.RunError, match=r"nexus-platform:adminPassword: is required"):
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
     assert recorder.resources == []
 

@@ -22,6 +22,17 @@ Usage (run it with the Python that has `pulumi` installed, e.g. the project's .v
 
 Without --project-dir the project is found like the CLI does: from `--cwd/-C DIR` in the command,
 else the working directory, walking up to the first directory with Pulumi.yaml.
+
+How a failed program is reported. The SDK's `LanguageServer` logs an unhandled exception with its
+traceback (`python inline source runtime error: ...` and ~30 lines) and hands the same text to the
+engine as the run's error, which prints it a second time; a `RunError` is logged as its message
+alone, then also handed to the engine. The real host (`pulumi-language-python-exec`) logs a
+`RunError` as its message and any other exception once, with the traceback from the program's own
+frames on. Here, an error the project raises on purpose (`reach.errors.NexusPlatformError`: a config
+error, `settings.SettingsError`; a provider's `ProviderError`; ...) or a `RunError` raised while the
+program runs is logged as its message alone (one line per problem), and the run answers `bail`
+(the error was reported) so the engine does not print it again. `NEXUS_PLATFORM_DEBUG=1` in the
+environment keeps the SDK's behaviour, traceback included.
 """
 
 from __future__ import annotations
@@ -33,12 +44,17 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent import futures
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+DEBUG_ENV = "NEXUS_PLATFORM_DEBUG"
+#: The root of the errors the project raises on purpose (module, class name): matched by name, as
+#: the program imports its modules afresh on every run (forget_project_modules).
+PROJECT_ERROR_ROOT = ("reach.errors", "NexusPlatformError")
 # Commands (and their aliases) that take --client: they need a language runtime for the program.
 PROGRAM_COMMANDS = frozenset({"up", "update", "preview", "pre", "refresh", "destroy", "down", "dn"})
 
@@ -111,21 +127,69 @@ def forget_project_modules(project_dir: Path) -> None:
             del sys.modules[key]
 
 
-def make_program(project_dir: Path, main: Path) -> Callable[[], None]:
-    """A Pulumi program function that runs the project's entry point like pulumi-language-python-exec."""
+def debug_enabled() -> bool:
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes")
 
-    def program() -> None:
+
+def is_project_error(error: BaseException) -> bool:
+    """True for an error the project raises on purpose (derived from its error root)."""
+    return any((cls.__module__, cls.__name__) == PROJECT_ERROR_ROOT for cls in type(error).__mro__)
+
+
+def reported_message(error: BaseException) -> str | None:
+    """What to log for ``error`` alone, without its traceback; None: keep the SDK's report."""
+    from pulumi import RunError  # noqa: PLC0415
+
+    if debug_enabled() or not (isinstance(error, RunError) or is_project_error(error)):
+        return None
+    return str(error).strip() or type(error).__name__
+
+
+class Program:
+    """A Pulumi program function that runs the project's entry point like pulumi-language-python-exec.
+
+    A project error or ``RunError`` it raises becomes a ``RunError`` with the message alone (no
+    traceback, nothing chained), remembered in :attr:`reported` for :class:`ProgramServer`."""
+
+    def __init__(self, project_dir: Path, main: Path) -> None:
+        self.project_dir = project_dir
+        self.main = main
+        #: The message of the error the last run ended with, when it is logged without a traceback.
+        self.reported: str | None = None
+
+    def __call__(self) -> None:
+        from pulumi import RunError  # noqa: PLC0415
         from pulumi.runtime import settings  # noqa: PLC0415
 
         # LanguageServer.Run does not pass the root directory on; pulumi.get_root_directory() needs it.
-        settings.SETTINGS.root_directory = str(project_dir)
-        forget_project_modules(project_dir)
-        if sys.path[:1] != [str(project_dir)]:
-            sys.path.insert(0, str(project_dir))
-        sys.argv = [str(main)]
-        runpy.run_path(str(main), run_name="__main__")
+        settings.SETTINGS.root_directory = str(self.project_dir)
+        forget_project_modules(self.project_dir)
+        if sys.path[:1] != [str(self.project_dir)]:
+            sys.path.insert(0, str(self.project_dir))
+        sys.argv = [str(self.main)]
+        try:
+            runpy.run_path(str(self.main), run_name="__main__")
+        except Exception as error:
+            message = reported_message(error)
+            if message is None:
+                raise
+            self.reported = message
+            raise RunError(message) from None
 
-    return program
+
+def make_program(project_dir: Path, main: Path) -> Program:
+    """The program function the server runs (see :class:`Program`)."""
+    return Program(project_dir, main)
+
+
+def bail_if_reported(result: Any, program: Program) -> Any:
+    """The run's answer: ``bail`` when the program's error was already logged as one message (the
+    SDK's server would also hand it to the engine, which prints it again), else ``result``."""
+    from pulumi.runtime.proto import language_pb2  # noqa: PLC0415
+
+    if program.reported is not None and result.error == program.reported:
+        return language_pb2.RunResponse(bail=True)
+    return result
 
 
 class Server:
@@ -137,9 +201,17 @@ class Server:
         from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS  # noqa: PLC0415
         from pulumi.runtime.proto import language_pb2_grpc  # noqa: PLC0415
 
+        class ProgramServer(LanguageServer):
+            """The SDK's server; a run whose error the program already logged answers ``bail``."""
+
+            def Run(self, request: Any, context: Any) -> Any:  # noqa: N802 - the gRPC method's name
+                program: Program = self.program  # type: ignore[assignment]
+                program.reported = None
+                return bail_if_reported(super().Run(request, context), program)  # type: ignore[no-untyped-call]
+
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=_GRPC_CHANNEL_OPTIONS)
         language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
-            LanguageServer(make_program(project_dir, entry_point(project_dir))), self._server
+            ProgramServer(make_program(project_dir, entry_point(project_dir))), self._server
         )
         self.port: int = self._server.add_insecure_port("127.0.0.1:0")
         self._server.start()
