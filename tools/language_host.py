@@ -30,9 +30,9 @@ alone, then also handed to the engine. The real host (`pulumi-language-python-ex
 `RunError` as its message and any other exception once, with the traceback from the program's own
 frames on. Here, an error the project raises on purpose (`reach.errors.NexusPlatformError`: a config
 error, `settings.SettingsError`; a provider's `ProviderError`; ...) or a `RunError` raised while the
-program runs is logged as its message alone (one line per problem), and the run answers `bail`
-(the error was reported) so the engine does not print it again. `NEXUS_PLATFORM_DEBUG=1` in the
-environment keeps the SDK's behaviour, traceback included.
+program runs is logged as its message alone (one line per problem); and since the SDK's server logs
+every error it returns, a failed run answers `bail` (the error was reported) instead, so the engine
+does not print it a second time. `NEXUS_PLATFORM_DEBUG=1` in the environment keeps the tracebacks.
 """
 
 from __future__ import annotations
@@ -182,12 +182,13 @@ def make_program(project_dir: Path, main: Path) -> Program:
     return Program(project_dir, main)
 
 
-def bail_if_reported(result: Any, program: Program) -> Any:
-    """The run's answer: ``bail`` when the program's error was already logged as one message (the
-    SDK's server would also hand it to the engine, which prints it again), else ``result``."""
+def bail_if_logged(result: Any) -> Any:
+    """The run's answer: ``bail`` for a failed run, else ``result``. The SDK's server logs every
+    error before it returns it as the run's error, which the engine would print a second time
+    (``an unhandled error occurred: ...``); ``bail`` says the error was reported."""
     from pulumi.runtime.proto import language_pb2  # noqa: PLC0415
 
-    if program.reported is not None and result.error == program.reported:
+    if result.error:
         return language_pb2.RunResponse(bail=True)
     return result
 
@@ -202,12 +203,12 @@ class Server:
         from pulumi.runtime.proto import language_pb2_grpc  # noqa: PLC0415
 
         class ProgramServer(LanguageServer):
-            """The SDK's server; a run whose error the program already logged answers ``bail``."""
+            """The SDK's server; a failed run answers ``bail``, its error being logged already."""
 
             def Run(self, request: Any, context: Any) -> Any:  # noqa: N802 - the gRPC method's name
                 program: Program = self.program  # type: ignore[assignment]
                 program.reported = None
-                return bail_if_reported(super().Run(request, context), program)  # type: ignore[no-untyped-call]
+                return bail_if_logged(super().Run(request, context))  # type: ignore[no-untyped-call]
 
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=_GRPC_CHANNEL_OPTIONS)
         language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
