@@ -69,6 +69,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
+from components import shutdown
 from components.haproxy_config import (
     STATS_PASSWORD_ENV,
     DockerConnector,
@@ -507,42 +508,45 @@ class Haproxy(pulumi.ComponentResource):
                 "before the container is replaced (its healthcheck still is)",
                 resource=self,
             )
-        self.container = docker.Container(
-            f"{name}-container",
-            name=HAPROXY_CONTAINER_NAME,
-            image=image.image_id,
-            restart="always",
-            ports=ports,
-            envs=pulumi.Output.secret([f"{STATS_PASSWORD_ENV}={password}"]),
-            uploads=[
-                docker.ContainerUploadArgs(
-                    file=CONTAINER_CONFIG_PATH, content=config_text, permissions="0644"
+        # `up` fails here when HAProxy does not listen in time: the program's last line says where to look
+        hint = shutdown.container_hint(f"{name}-container", HAPROXY_CONTAINER_NAME, HEALTH_WAIT_SECONDS)
+        with shutdown.hint_when_stopped(hint):
+            self.container = docker.Container(
+                f"{name}-container",
+                name=HAPROXY_CONTAINER_NAME,
+                image=image.image_id,
+                restart="always",
+                ports=ports,
+                envs=pulumi.Output.secret([f"{STATS_PASSWORD_ENV}={password}"]),
+                uploads=[
+                    docker.ContainerUploadArgs(
+                        file=CONTAINER_CONFIG_PATH, content=config_text, permissions="0644"
+                    ),
+                    # root's, 0600: only the master (root) reads it; the workers run as haproxy
+                    docker.ContainerUploadArgs(
+                        file=spec.certificate_path, content=self.pem_bundle, permissions="0600"
+                    ),
+                ],
+                networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network_name)],
+                # The master starts as root to bind the ports and read the PEM, then its workers drop to
+                # the image's haproxy user (`user`/`group` in global): the same as Debian's unit does.
+                # No upload owner is needed, which the docker provider gained only in 5.2.0.
+                user=CONTAINER_MASTER_USER,
+                log_driver="json-file",
+                log_opts=CONTAINER_LOG_OPTS,
+                destroy_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,
+                stop_timeout=CONTAINER_STOP_GRACE_SECONDS,
+                healthcheck=container_healthcheck(spec.https_port),
+                wait=True,
+                wait_timeout=HEALTH_WAIT_SECONDS,
+                must_run=True,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    provider=args.docker_provider,
+                    depends_on=depends_on,
+                    delete_before_replace=True,
                 ),
-                # root's, 0600: only the master (root) reads it; the workers run as haproxy
-                docker.ContainerUploadArgs(
-                    file=spec.certificate_path, content=self.pem_bundle, permissions="0600"
-                ),
-            ],
-            networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network_name)],
-            # The master starts as root to bind the ports and read the PEM, then its workers drop to
-            # the image's haproxy user (`user`/`group` in global): the same as Debian's unit does.
-            # No upload owner is needed, which the docker provider gained only in 5.2.0.
-            user=CONTAINER_MASTER_USER,
-            log_driver="json-file",
-            log_opts=CONTAINER_LOG_OPTS,
-            destroy_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,
-            stop_timeout=CONTAINER_STOP_GRACE_SECONDS,
-            healthcheck=container_healthcheck(spec.https_port),
-            wait=True,
-            wait_timeout=HEALTH_WAIT_SECONDS,
-            must_run=True,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                provider=args.docker_provider,
-                depends_on=depends_on,
-                delete_before_replace=True,
-            ),
-        )
+            )
         self.container_id = self.container.id
         running_guard(name, host, HAPROXY_CONTAINER_NAME, self.container, parent=self)
 

@@ -67,6 +67,7 @@ import pulumi_command as command
 import pulumi_docker as docker
 from pydantic import SecretStr
 
+from components import shutdown
 from dynamic_providers.container_running import ContainerRunning
 from dynamic_providers.deployed_version import DeployedVersion
 from dynamic_providers.one_way_door import OneWayDoorCheck
@@ -431,36 +432,46 @@ class NexusServer(pulumi.ComponentResource):
             for port in args.connector_ports
         ]
         grace = args.nexus.stop_grace_seconds
-        return docker.Container(
+        # `up` fails here when Nexus does not answer in time: the program's last line says where to look
+        hint = shutdown.container_hint(
             f"{name}-container",
-            name=CONTAINER_NAME,
-            image=image.image_id,
-            restart="always",
-            volumes=[docker.ContainerVolumeArgs(host_path=args.nexus.data_dir, container_path=DATA_MOUNT)],
-            envs=[f"INSTALL4J_ADD_VM_PARAMS={args.nexus.vm_params}"],
-            ports=ports,
-            networks_advanced=networks,
-            ulimits=[
-                docker.ContainerUlimitArgs(
-                    name="nofile", soft=args.nexus.nofile_limit, hard=args.nexus.nofile_limit
-                )
-            ],
-            # `up` fails (naming nexus-container) unless Nexus answers within the wait
-            healthcheck=nexus_healthcheck(),
-            wait=True,
-            wait_timeout=HEALTH_WAIT_SECONDS,
-            must_run=True,
-            log_driver="json-file",
-            log_opts=LOG_OPTS,
-            stop_timeout=grace,
-            destroy_grace_seconds=grace,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                provider=self.docker_provider,
-                depends_on=depends_on,
-                delete_before_replace=True,
-            ),
+            CONTAINER_NAME,
+            HEALTH_WAIT_SECONDS,
+            also=f"{args.nexus.data_dir}/log/nexus.log",
         )
+        with shutdown.hint_when_stopped(hint):
+            return docker.Container(
+                f"{name}-container",
+                name=CONTAINER_NAME,
+                image=image.image_id,
+                restart="always",
+                volumes=[
+                    docker.ContainerVolumeArgs(host_path=args.nexus.data_dir, container_path=DATA_MOUNT)
+                ],
+                envs=[f"INSTALL4J_ADD_VM_PARAMS={args.nexus.vm_params}"],
+                ports=ports,
+                networks_advanced=networks,
+                ulimits=[
+                    docker.ContainerUlimitArgs(
+                        name="nofile", soft=args.nexus.nofile_limit, hard=args.nexus.nofile_limit
+                    )
+                ],
+                # `up` fails (naming nexus-container) unless Nexus answers within the wait
+                healthcheck=nexus_healthcheck(),
+                wait=True,
+                wait_timeout=HEALTH_WAIT_SECONDS,
+                must_run=True,
+                log_driver="json-file",
+                log_opts=LOG_OPTS,
+                stop_timeout=grace,
+                destroy_grace_seconds=grace,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    provider=self.docker_provider,
+                    depends_on=depends_on,
+                    delete_before_replace=True,
+                ),
+            )
 
     def _track_deployed_version(self, name: str, configured: str) -> None:
         """What the last ``up`` deployed, with a warning when ``configured`` is a downgrade."""

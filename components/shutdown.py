@@ -8,6 +8,13 @@ the language host prints with its whole traceback: about thirty lines of SDK fra
 ``Exception: context canceled`` after the error that actually stopped the run. Which of the two a
 failed `up` gets depends on timing. :func:`install` makes CANCELLED read like UNAVAILABLE does.
 
+Where to look. The engine reports a failed resource with its provider's error alone (for a
+container that did not become healthy: "the container is not healthy", nothing about why); the
+program never sees that error, only that its registration of the resource was stopped. A
+registration made between :func:`begin_hint` and :func:`end_hint` (the registration task keeps the
+context it was created in) carries a hint, and when the engine stops it, the program's line ends
+with it: "... ; if haproxy-container failed: `docker logs --tail 50 haproxy` says why".
+
 The same holds for an error the program itself raises on purpose, a config error above all:
 inside :func:`own_errors_as_run_error` it ends the program as a ``RunError`` with its message alone,
 which every language host prints without a traceback (``pulumi-language-python-exec`` prints any
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from typing import Protocol
 
 import grpc
@@ -34,6 +42,45 @@ ENGINE_STOPPED = (
     "the deployment stopped before every resource was registered (another resource failed or the "
     "run was interrupted: its error is reported with it)"
 )
+
+
+#: The hint of the registrations being made (see the module docstring).
+_HINT: ContextVar[str | None] = ContextVar("nexus_platform_stop_hint", default=None)
+
+
+def begin_hint(hint: str) -> Token[str | None]:
+    """Registrations made from now until :func:`end_hint` end the program's line, when the engine
+    stops them, with ``hint`` (e.g. where to read why the resource failed)."""
+    return _HINT.set(hint)
+
+
+def end_hint(token: Token[str | None]) -> None:
+    _HINT.reset(token)
+
+
+@contextmanager
+def hint_when_stopped(hint: str) -> Iterator[None]:
+    """:func:`begin_hint` ... :func:`end_hint` around the registrations made inside."""
+    token = begin_hint(hint)
+    try:
+        yield
+    finally:
+        end_hint(token)
+
+
+def container_hint(resource: str, container: str, wait_seconds: int, also: str = "") -> str:
+    """Where to look when a container resource fails (e.g. not healthy within its wait)."""
+    more = f" (and {also})" if also else ""
+    return (
+        f"if {resource} failed (e.g. not healthy within {wait_seconds} s), "
+        f"`docker logs --tail 50 {container}`{more} says why"
+    )
+
+
+def stopped_message() -> str:
+    """The program's line for a registration the engine stopped, with the hint it carries."""
+    hint = _HINT.get()
+    return f"{ENGINE_STOPPED}; {hint}" if hint else ENGINE_STOPPED
 
 
 class GrpcError(Protocol):
@@ -51,11 +98,13 @@ class ErrorMapper(Protocol):
 
 
 def stop_aware(sdk_mapper: ErrorMapper) -> ErrorMapper:
-    """The SDK's mapping of a failed engine call to an exception, with CANCELLED as a ``RunError``."""
+    """The SDK's mapping of a failed engine call to an exception, with CANCELLED as a ``RunError``
+    (and UNAVAILABLE too when the registration carries a hint: the SDK's own line would drop it)."""
 
     def to_exception(exn: GrpcError) -> Exception:
-        if exn.code() == grpc.StatusCode.CANCELLED:
-            return pulumi.RunError(ENGINE_STOPPED)
+        code = exn.code()
+        if code == grpc.StatusCode.CANCELLED or (code == grpc.StatusCode.UNAVAILABLE and _HINT.get()):
+            return pulumi.RunError(stopped_message())
         return sdk_mapper(exn)
 
     to_exception.sdk_mapper = sdk_mapper  # type: ignore[attr-defined]  # marks it installed

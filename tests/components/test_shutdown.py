@@ -17,6 +17,9 @@ from pulumi.runtime import settings as runtime_settings
 
 from components import shutdown
 from dynamic_providers.errors import DEBUG_ENV
+from settings import parse_settings
+from tests.components import mocks as m
+from tests.components.test_haproxy_component import CONTAINER, stack
 
 METHOD = "/test.Engine/RegisterResource"
 
@@ -124,3 +127,74 @@ def test_debug_switch_leaves_the_sdk_alone(
     assert not shutdown.installed() and runtime_settings.grpc_error_to_exception is sdk_mapper
     raised = raised_by_sdk(engine_answering(grpc.StatusCode.CANCELLED, "context canceled"))
     assert type(raised) is Exception
+
+
+# -- where to look: a hint carried by the registrations of a failing resource --------------------
+
+
+def test_a_stopped_registration_with_a_hint_says_where_to_look(
+    engine_answering: Any, sdk_mapper: Any
+) -> None:
+    shutdown.install()
+    hint = shutdown.container_hint("haproxy-container", "haproxy", 120)
+    assert hint == (
+        "if haproxy-container failed (e.g. not healthy within 120 s), "
+        "`docker logs --tail 50 haproxy` says why"
+    )
+    with shutdown.hint_when_stopped(hint):
+        for status in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE):
+            raised = raised_by_sdk(engine_answering(status, "resource monitor shut down"))
+            assert isinstance(raised, pulumi.RunError)
+            assert str(raised) == f"{shutdown.ENGINE_STOPPED}; {hint}"
+    # outside, as before: no hint
+    raised = raised_by_sdk(engine_answering(grpc.StatusCode.CANCELLED, "context canceled"))
+    assert str(raised) == shutdown.ENGINE_STOPPED
+
+
+class Stopped(grpc.RpcError):  # type: ignore[misc]  # grpc is untyped
+    """What a registration gets when the engine stops the deployment (another resource failed)."""
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNAVAILABLE
+
+    def details(self) -> str:
+        return "resource monitor shut down while waiting on step's done channel"
+
+
+class StoppingMonitor(m.RecordingMonitor):
+    """The engine stopping while it handles the registration of one resource."""
+
+    def __init__(self, mocks: m.RecordingMocks, stopped: str) -> None:
+        super().__init__(mocks)
+        self.stopped = stopped
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        if request.name == self.stopped:
+            raise Stopped()
+        return super().RegisterResource(request)
+
+
+@pytest.mark.parametrize(
+    ("container", "where"),
+    [
+        ("haproxy-container", "`docker logs --tail 50 haproxy` says why"),
+        ("nexus-container", "`docker logs --tail 50 nexus` (and /srv/nexus/data/log/nexus.log) says why"),
+    ],
+)
+def test_a_failed_container_ends_the_program_saying_where_to_look(
+    sdk_mapper: Any, container: str, where: str
+) -> None:
+    """The hint travels with the container's own registration (the context it was created in)."""
+    shutdown.install()
+    mocks = m.RecordingMocks()
+    monitor = StoppingMonitor(mocks, container)
+    pulumi.runtime.set_mocks(mocks, project=m.PROJECT, stack=m.STACK, preview=False, monitor=monitor)
+    try:
+        raw = {**CONTAINER, "nexus": {**CONTAINER["nexus"], "dataDir": "/srv/nexus/data"}}
+        with pytest.raises(pulumi.RunError) as raised:
+            m.deploy(lambda: stack(parse_settings(raw)))
+    finally:
+        m.install()
+    message = str(raised.value)
+    assert message.startswith(shutdown.ENGINE_STOPPED) and f"if {container} failed" in message
+    assert message.endswith(where)
