@@ -8,7 +8,9 @@
   engine or over SSH (``sshPrivateKey`` or the SSH agent) for ssh://, as root or through
   ``sudo -n``: ``mkdir -p <dataDir> <backupDir> && chown 200:200 <dataDir>`` and ``chmod 0700
   <backupDir>`` (snapshots hold password hashes and keys; UID 200 is the
-  ``nexus`` user of the image). Idempotent; it runs again when a path changes, and never deletes.
+  ``nexus`` user of the image); then ``nexus.nofileLimit`` is compared with the Docker daemon's hard
+  open-file limit, and a higher one fails ``up`` here, naming the key (runc would refuse it when the
+  container starts). Idempotent; it runs again when a path or the limit changes, and never deletes.
 * ``RemoteImage`` ``<nexus.image>:<nexus.version>`` with ``keep_locally``: replacing or destroying
   it never removes the image, so rolling back to the previous version needs no pull.
 * The ``nexus`` container: restart ``always``, ``must_run``, a healthcheck on
@@ -71,7 +73,7 @@ from components import shutdown
 from dynamic_providers.container_running import ContainerRunning
 from dynamic_providers.deployed_version import DeployedVersion
 from dynamic_providers.one_way_door import OneWayDoorCheck
-from reach.host import AS_ROOT_PREFIX, SshTarget, parse_ssh_host
+from reach.host import AS_ROOT_PREFIX, SshTarget, parse_ssh_host, render_script
 from reach.snapshots import HostPaths, keep_last_output_script, last_record, snapshot_script
 from reach.versions import downgrade_warning
 from settings import NEXUS_UI_PORT, NexusSettings, StackSettings, revealed
@@ -185,12 +187,24 @@ def docker_provider_args(docker_host: str) -> dict[str, Any]:
     return args
 
 
-def data_dir_command(data_dir: str, backup_dir: str) -> str:
-    """Idempotent preparation of the data and backup directories (as root, or via sudo -n)."""
-    data, backup = shlex.quote(data_dir), shlex.quote(backup_dir)
-    return (
-        f"{AS_ROOT_PREFIX}$S mkdir -p {data} {backup} && $S chown {NEXUS_UID}:{NEXUS_UID} {data}"
-        f" && $S chmod 0700 {backup}"
+def data_dir_command(
+    data_dir: str, backup_dir: str, nofile_limit: int, docker_host: str = "", proc: str = "/proc"
+) -> str:
+    """Idempotent preparation of the data and backup directories (as root, or via sudo -n), then
+    ``nexus.nofileLimit`` compared with the hard open-file limit of the Docker daemon (read from
+    ``<proc>/<pid of dockerd>/limits``; skipped when it cannot be read): a limit above it fails here,
+    naming the key, both numbers and the fix, instead of runc's ``error setting rlimit type 7``
+    when the container starts (``templates/nexus-data-dir.sh.j2``). ``docker_host``: a unix://
+    socket picks the dockerd that names it; over SSH, the host's only dockerd."""
+    return render_script(
+        "nexus-data-dir.sh.j2",
+        as_root_prefix=AS_ROOT_PREFIX,
+        data=data_dir,
+        backup=backup_dir,
+        uid=NEXUS_UID,
+        nofile=nofile_limit,
+        socket=docker_host.removeprefix("unix://") if docker_host.startswith("unix://") else "",
+        proc=proc,
     )
 
 
@@ -378,7 +392,10 @@ class NexusServer(pulumi.ComponentResource):
             return []
         data_dir = args.host.run(
             f"{name}-data-dir",
-            data_dir_command(args.nexus.data_dir, args.nexus.backup_dir),
+            # runs again (an update) when a path or nexus.nofileLimit changes: both are in it
+            data_dir_command(
+                args.nexus.data_dir, args.nexus.backup_dir, args.nexus.nofile_limit, args.host.docker_host
+            ),
             triggers=[args.nexus.data_dir, args.nexus.backup_dir],
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -127,7 +127,8 @@ class NexusSettings(_Model):
         ge=1024,
         description="Open-file limit (ulimit nofile) of the Nexus container; 65536 is Sonatype's minimum. "
         "A Docker Engine whose own limit is lower cannot start the container (`error setting rlimit "
-        "type 7`): lower it there (sandboxes, some CI runners), never in production.",
+        "type 7`; `up` checks it first and names both numbers): lower it there (sandboxes, some CI "
+        "runners), never in production.",
     )
 
     @field_validator("version")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components.haproxy import container_healthcheck
 from components.nexus_server import (
+    NEXUS_UID,
     HostAccess,
     NexusServer,
     NexusServerArgs,
@@ -17,7 +20,7 @@ from components.nexus_server import (
     docker_duration,
     nexus_healthcheck,
 )
-from reach.host import SshTarget, parse_ssh_host
+from reach.host import AS_ROOT_PREFIX, NOT_AS_ROOT_PREFIX, SshTarget, parse_ssh_host
 from settings import StackSettings, parse_settings
 from tests.components import mocks as m
 
@@ -219,9 +222,90 @@ def test_parse_ssh_host(value: str, expected: SshTarget | None) -> None:
 
 
 def test_data_dir_command_quotes_paths() -> None:
-    text = data_dir_command("/data/my nexus", "/data/backups")
+    text = data_dir_command("/data/my nexus", "/data/backups", 65536)
     assert "mkdir -p '/data/my nexus' /data/backups" in text
     assert "chown 200:200 '/data/my nexus'" in text
+
+
+def fake_proc(root: Path, daemons: dict[int, tuple[str, str | None]]) -> Path:
+    """A /proc with one entry per pid: (command line, hard open-file limit or None: unreadable)."""
+    proc = root / "proc"
+    (proc / "1").mkdir(parents=True)
+    (proc / "1" / "comm").write_text("init\n")
+    for pid, (cmdline, hard) in daemons.items():
+        entry = proc / str(pid)
+        entry.mkdir()
+        (entry / "comm").write_text("dockerd\n")
+        (entry / "cmdline").write_text(cmdline.replace(" ", "\0") + "\0")
+        if hard is not None:
+            (entry / "limits").write_text(
+                "Limit                     Soft Limit           Hard Limit           Units     \n"
+                "Max processes             unlimited            unlimited            processes \n"
+                f"Max open files            1024                 {hard:<20} files     \n"
+            )
+    return proc
+
+
+def run_data_dir(
+    tmp_path: Path, proc: Path, limit: int, docker_host: str
+) -> subprocess.CompletedProcess[str]:
+    script = data_dir_command(str(tmp_path / "data"), str(tmp_path / "backup"), limit, docker_host, str(proc))
+    script = script.replace(AS_ROOT_PREFIX, NOT_AS_ROOT_PREFIX).replace(
+        f"$S chown {NEXUS_UID}:{NEXUS_UID}", "true"
+    )
+    return subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=60, check=False)
+
+
+SYSTEM = "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock"
+SANDBOX = "dockerd --host unix:///tmp/sandbox/docker.sock --data-root /tmp/sandbox/root"
+
+
+@pytest.mark.parametrize(
+    ("daemons", "docker_host", "limit", "refused"),
+    [
+        ({7: (SYSTEM, "20000")}, "unix:///var/run/docker.sock", 65536, "20000, dockerd pid 7"),
+        ({7: (SYSTEM, "20000")}, "unix:///var/run/docker.sock", 20000, None),
+        ({7: (SYSTEM, "20000")}, "ssh://deploy@vm", 65536, "20000, dockerd pid 7"),  # the host's only one
+        ({7: (SYSTEM, "unlimited")}, "unix:///var/run/docker.sock", 65536, None),
+        ({7: (SYSTEM, None)}, "unix:///var/run/docker.sock", 65536, None),  # unreadable: not compared
+        ({}, "unix:///var/run/docker.sock", 65536, None),  # no dockerd seen (another namespace)
+        # several daemons: the one whose command line names the socket
+        ({7: (SYSTEM, "1048576"), 9: (SANDBOX, "20000")}, "unix:///tmp/sandbox/docker.sock", 65536, "pid 9"),
+        ({7: (SYSTEM, "1048576"), 9: (SANDBOX, "20000")}, "unix:///var/run/docker.sock", 65536, None),
+    ],
+)
+def test_data_dir_command_refuses_a_nofile_limit_above_the_docker_daemons(
+    tmp_path: Path,
+    daemons: dict[int, tuple[str, str | None]],
+    docker_host: str,
+    limit: int,
+    refused: str | None,
+) -> None:
+    result = run_data_dir(tmp_path, fake_proc(tmp_path, daemons), limit, docker_host)
+    assert (tmp_path / "data").is_dir() and (tmp_path / "backup").stat().st_mode & 0o777 == 0o700
+    if refused is None:
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        return
+    assert result.returncode == 1
+    message = result.stderr.strip()
+    assert message.startswith(f"nexus-platform:nexus.nofileLimit is {limit}, above the hard open-file limit")
+    assert refused in message and "Set nexus.nofileLimit to" in message and "LimitNOFILE=" in message
+    assert "error setting rlimit type 7" in message
+
+
+def test_a_nofile_limit_change_runs_the_data_dir_command_again(mocks: m.RecordingMocks) -> None:
+    """The limit is in the command, so a change of it is an update of the command (which runs it
+    again, the command having no `update`), not a silent no-op."""
+    _build(LOCAL)
+    before = mocks.one(m.T_LOCAL_COMMAND, "nexus-data-dir")
+    raw = copy.deepcopy(LOCAL)
+    raw["nexus"]["nofileLimit"] = 20000
+    again = m.install()
+    _build(raw)
+    after = again.one(m.T_LOCAL_COMMAND, "nexus-data-dir")
+    assert "want=65536" in before.inputs["create"] and "want=20000" in after.inputs["create"]
+    assert "update" not in after.inputs and after.inputs["triggers"] == before.inputs["triggers"]
 
 
 @pytest.mark.parametrize(
