@@ -19,19 +19,21 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
 
     Health, not just creation: before the container is (re)created, ``<name>-config-check`` runs the
     rendered configuration and the PEM through the image's own HAProxy (``haproxy -c -f`` in a
-    throwaway ``docker run --rm`` of the same image, no network), so a configuration or certificate
-    that image rejects fails ``up`` with HAProxy's message while the running container stays. The
-    container then has a healthcheck (a TCP connect to its HTTPS port from inside), ``must_run``
-    and ``wait``: ``up`` fails at ``haproxy-container`` when HAProxy does not listen within
-    ``HEALTH_WAIT_SECONDS`` (e.g. a crash loop); ``docker logs --tail 50 haproxy`` says why.
+    throwaway ``docker run --rm`` of the same image, no network; both on its secret stdin:
+    :func:`container_check_stdin`), so a configuration or certificate that image rejects fails
+    ``up`` with HAProxy's message while the running container stays. The container then has a
+    healthcheck (a TCP connect to its HTTPS port from inside), ``must_run`` and ``wait``: ``up``
+    fails at ``haproxy-container`` when HAProxy does not listen within ``HEALTH_WAIT_SECONDS``
+    (e.g. a crash loop); ``docker logs --tail 50 haproxy`` says why (the program's last line says so).
 
 ``haproxy.mode: host`` (the seed's way)
     HAProxy installed on the Docker host (``apt-get install haproxy``, Debian's systemd unit),
     reached like the Docker engine: locally for a unix:// socket, over SSH for ssh://
     (``sshPrivateKey`` or the agent), as root or through ``sudo -n``. One command, one transaction
-    (:func:`deploy_script`); its stdin (secret) carries the stats password, the PEM bundle and
-    ``haproxy.cfg`` (:func:`deploy_stdin`), so the command text stays short and a failure shows
-    HAProxy's message, not the file:
+    (:func:`deploy_script`); its stdin (secret) carries, after the script itself (every command's
+    text is a short runner: :meth:`components.nexus_server.HostAccess.run`), the stats password,
+    the PEM bundle and ``haproxy.cfg`` (:func:`deploy_stdin`), so a failure shows HAProxy's message,
+    not the file or the script:
 
     1. staged in a temporary directory under ``umask 077``: the PEM, ``haproxy.cfg``, and
        ``/etc/default/haproxy`` with ``HAPROXY_STATS_PASSWORD`` and ``CONFIG=<configDir>/haproxy.cfg``
@@ -62,6 +64,7 @@ read it with ``pulumi stack output haproxyStatsPassword --show-secrets`` (a secr
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -120,7 +123,6 @@ CONFIG_MARK = "#--- nexus-platform: haproxy.cfg follows ---"
 RELOAD_SETTLE_SECONDS = 30
 #: How long `up` waits for a new HAProxy container to listen on its HTTPS port.
 HEALTH_WAIT_SECONDS = 120
-_HEREDOC_MARK = "NEXUS_PLATFORM_HAPROXY_CFG"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -269,24 +271,27 @@ def teardown_script(
 
 
 def container_check_script(image: str, config_text: str, docker_prefix: str = "") -> str:
-    """``haproxy -c`` of ``config_text`` by ``image``'s own HAProxy, in a throwaway container.
-
-    stdin: the stats password line, then the PEM bundle (secrets never appear in the command). The
-    configuration and PEM are written where the real container has them, as root (the image's
-    directories belong to root), with no network (server names resolve at run time).
+    """``haproxy -c`` by ``image``'s own HAProxy, in a throwaway container, of what
+    :func:`container_check_stdin` carries: the stats password line, the PEM bundle, a marker line,
+    then the configuration (nothing of it in the command or the script: its digest only, so a new
+    configuration still changes the command and runs the check again). The configuration and PEM are
+    written where the real container has them, as root (the image's directories belong to root),
+    with no network (server names resolve at run time).
     """
-    if any(line.strip() == _HEREDOC_MARK for line in config_text.splitlines()):
-        raise ValueError(f"the HAProxy configuration must not contain a line '{_HEREDOC_MARK}'")
-    body = config_text if config_text.endswith("\n") else config_text + "\n"
+    digest = hashlib.sha256(config_text.encode()).hexdigest()[:16]
     inner = (
         "set -eu\n"
         f"IFS= read -r {STATS_PASSWORD_ENV}; export {STATS_PASSWORD_ENV}\n"
-        f"cat > {CONTAINER_CERTIFICATE_PATH}\n"
-        f"cat > {CONTAINER_CONFIG_PATH} <<'{_HEREDOC_MARK}'\n{body}{_HEREDOC_MARK}\n"
+        f": > {CONTAINER_CERTIFICATE_PATH}\n"
+        f'while IFS= read -r line && [ "$line" != {shlex.quote(CONFIG_MARK)} ]; do\n'
+        f"  printf '%s\\n' \"$line\" >> {CONTAINER_CERTIFICATE_PATH}\n"
+        "done\n"
+        f"cat > {CONTAINER_CONFIG_PATH}\n"
         f"haproxy -c -f {CONTAINER_CONFIG_PATH}\n"
     )
     q = shlex.quote
     return (
+        f"# haproxy.cfg sha256:{digest} (on stdin)\n"
         f"{docker_prefix}"
         f"if ! docker run --rm -i --user 0 --network none --entrypoint sh {q(image)} -c {q(inner)}; then\n"
         f"  echo 'haproxy -c of {image} rejected the new configuration or certificate (its message is "
@@ -294,6 +299,13 @@ def container_check_script(image: str, config_text: str, docker_prefix: str = ""
         "  exit 1\n"
         "fi\n"
     )
+
+
+def container_check_stdin(password: str, pem_bundle: str, config_text: str) -> str:
+    """What the configuration check reads (a secret): the stats password, the PEM bundle, the
+    marker line, then haproxy.cfg."""
+    pem = pem_bundle if pem_bundle.endswith("\n") else pem_bundle + "\n"
+    return f"{password}\n{pem}{CONFIG_MARK}\n{config_text}"
 
 
 def published_ports(spec: HaproxySpec) -> dict[int, str]:
@@ -491,7 +503,9 @@ class Haproxy(pulumi.ComponentResource):
             self.config_check = host.run(
                 f"{name}-config-check",
                 container_check_script(args.image, config_text, docker_cli_prefix(host)),
-                stdin=pulumi.Output.secret(self.pem_bundle.apply(lambda pem: f"{password}\n{pem}")),
+                stdin=pulumi.Output.secret(
+                    self.pem_bundle.apply(lambda pem: container_check_stdin(password, pem, config_text))
+                ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[image]),
             )
             depends_on.append(self.config_check)

@@ -73,7 +73,15 @@ from components import shutdown
 from dynamic_providers.container_running import ContainerRunning
 from dynamic_providers.deployed_version import DeployedVersion
 from dynamic_providers.one_way_door import OneWayDoorCheck
-from reach.host import AS_ROOT_PREFIX, SshTarget, parse_ssh_host, render_script
+from reach.host import (
+    AS_ROOT_PREFIX,
+    SshTarget,
+    parse_ssh_host,
+    render_script,
+    script_digest,
+    scripts_stdin,
+    stdin_runner,
+)
 from reach.snapshots import HostPaths, keep_last_output_script, last_record, snapshot_script
 from reach.versions import downgrade_warning
 from settings import NEXUS_UI_PORT, NexusSettings, StackSettings, revealed
@@ -135,34 +143,54 @@ class HostAccess:
     def run(
         self,
         name: str,
-        create: pulumi.Input[str],
+        create: str,
         *,
         stdin: pulumi.Input[str] | None = None,
         triggers: Sequence[Any] | None = None,
-        update: pulumi.Input[str] | None = None,
-        delete: pulumi.Input[str] | None = None,
+        update: str | None = None,
+        delete: str | None = None,
         previous_output_in_env: bool = False,
         opts: pulumi.ResourceOptions,
     ) -> pulumi.CustomResource:
-        """A command that runs ``create`` on the Docker host (again whenever an input changes).
+        """A command that runs the script ``create`` on the Docker host (again whenever an input
+        changes).
 
-        With ``update``, a change of inputs runs ``update`` instead of ``create`` (pulumi-command
-        then also runs ``update`` for a trigger change, unless ``replace_on_changes=["triggers"]``).
-        ``delete`` runs when the resource is destroyed. ``previous_output_in_env``: pulumi-command
-        passes the previous stdout/stderr as ``PULUMI_COMMAND_STDOUT``/``_STDERR``; over SSH that
-        needs the server's ``AcceptEnv`` and warns on every run otherwise, so only commands that
-        read it ask for it.
+        With ``update``, a change of inputs runs ``update`` instead of ``create``; a trigger change
+        replaces the command, so ``create`` runs (pulumi_command's SDK asks the engine for
+        ``replace_on_changes=["triggers[*]"]``). ``delete`` runs when the resource is destroyed.
+        ``previous_output_in_env``: pulumi-command passes the previous stdout/stderr as
+        ``PULUMI_COMMAND_STDOUT``/``_STDERR``; over SSH that needs the server's ``AcceptEnv`` and
+        warns on every run otherwise, so only commands that read it ask for it.
+
+        The scripts are not the command texts: pulumi-command puts a failed command's text into its
+        error (``running "<command>"``, printed twice), and a script can be thousands of lines. They
+        travel on stdin, ahead of ``stdin`` (the data the scripts read; a secret stays one), and each
+        command text is a short fixed runner that reads its script from there
+        (:func:`reach.host.stdin_runner`); ``update`` equal to ``create`` shares its section. The
+        runner ends with a digest of the scripts, so a changed script still changes an input the
+        preview shows (also when stdin is a secret) and runs again.
         """
+        scripts = {"create": create}
+        if update is not None and update != create:
+            scripts["update"] = update
+        if delete is not None:
+            scripts["delete"] = delete
+        digest = script_digest(scripts)
         extra: dict[str, Any] = {"add_previous_output_in_env": previous_output_in_env}
         if update is not None:
-            extra["update"] = update
+            extra["update"] = stdin_runner("update" if "update" in scripts else "create", digest)
         if delete is not None:
-            extra["delete"] = delete
+            extra["delete"] = stdin_runner("delete", digest)
+        runner = stdin_runner("create", digest)
+        if stdin is None:
+            text: pulumi.Input[str] = scripts_stdin(scripts)
+        else:
+            text = pulumi.Output.from_input(stdin).apply(lambda data: scripts_stdin(scripts, data or ""))
         if self.is_local:
             return command.local.Command(
                 name,
-                create=create,
-                stdin=stdin,
+                create=runner,
+                stdin=text,
                 triggers=list(triggers) if triggers is not None else None,
                 interpreter=["/bin/sh", "-c"],
                 opts=opts,
@@ -171,8 +199,8 @@ class HostAccess:
         return command.remote.Command(
             name,
             connection=self.connection(),
-            create=create,
-            stdin=stdin,
+            create=runner,
+            stdin=text,
             triggers=list(triggers) if triggers is not None else None,
             opts=opts,
             **extra,

@@ -13,6 +13,7 @@ template with values, :func:`script_fragment` for a piece of shell used as is).
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import shlex
@@ -87,6 +88,77 @@ def script_fragment(name: str) -> str:
     """A piece of shell kept as is in ``templates/<name>`` (no values in it: the caller sets the
     shell variables it uses, quoted, before it)."""
     return (TEMPLATE_DIR / name).read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------------
+# Command resources: a short fixed command text, the script on stdin
+# ------------------------------------------------------------------------------------------------
+
+#: A stdin line that starts a script section (``<mark><section>``) or, ``<mark>end``, ends them.
+SCRIPT_MARK = "#--nexus-platform:"
+SCRIPT_END = "end"
+#: The longest command text a runner makes (pulumi-command quotes it into every error).
+RUNNER_MAX_CHARS = 300
+
+
+def script_digest(scripts: Mapping[str, str]) -> str:
+    """A short digest of a command's scripts: in its command text, so that a changed script changes
+    an input the preview shows (the stdin that carries it may be a secret) and runs it again."""
+    digest = hashlib.sha256()
+    for section in sorted(scripts):
+        digest.update(f"{section}\0{scripts[section]}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def stdin_runner(section: str, digest: str) -> str:
+    """The command text that runs the script of ``section`` from stdin (:func:`scripts_stdin`).
+
+    It reads stdin line by line with the shell's ``read`` builtin, which takes one byte at a time
+    from a pipe (pulumi-command's stdin, locally and over SSH), so it stops right after the end
+    line and the data after it stays on stdin for the script; it keeps the lines of its section and
+    ``eval``s them. Without the end line (stdin cut short) it runs nothing and fails. POSIX sh: it is
+    also what a remote login shell runs. ``digest``: :func:`script_digest`, as a comment.
+    """
+    if not section.isidentifier():
+        raise ValueError(f"a script section is a plain name, not {section!r}")
+    runner = (
+        f"_m='{SCRIPT_MARK}';_s=;_k=;_e=1;while IFS= read -r _l;do case $_l in "
+        f'"${{_m}}{SCRIPT_END}")_e=0;break;;"$_m"*)_k=${{_l#"$_m"}};;*)[ "$_k" = {section} ]&&_s="$_s$_l\n";;'
+        "esac;done;[ $_e = 0 ]||{ echo 'nexus-platform: the script did not arrive on stdin' >&2;exit 1;}"
+        f';eval "$_s" # {digest}'
+    )
+    if len(runner) > RUNNER_MAX_CHARS:
+        raise ValueError(f"the runner is {len(runner)} characters, more than {RUNNER_MAX_CHARS}")
+    return runner
+
+
+def scripts_stdin(scripts: Mapping[str, str], data: str = "") -> str:
+    """A command's stdin: each script as a section, the end line, then ``data`` (what the scripts
+    read from their stdin, e.g. a PEM bundle)."""
+    parts = []
+    for section, script in scripts.items():
+        stdin_runner(section, "")  # the section's name is valid
+        if any(line.startswith(SCRIPT_MARK) for line in script.splitlines()):
+            raise ValueError(f"the {section} script has a line starting with {SCRIPT_MARK!r}")
+        parts.append(f"{SCRIPT_MARK}{section}\n{script if script.endswith(chr(10)) else script + chr(10)}")
+    return "".join(parts) + f"{SCRIPT_MARK}{SCRIPT_END}\n" + data
+
+
+def stdin_scripts(stdin: str) -> tuple[dict[str, str], str]:
+    """The scripts (by section) and the data of a command's stdin: :func:`scripts_stdin` read back."""
+    scripts: dict[str, str] = {}
+    section: str | None = None
+    lines = stdin.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.startswith(SCRIPT_MARK):
+            name = line[len(SCRIPT_MARK) :].rstrip("\n")
+            if name == SCRIPT_END:
+                return scripts, "".join(lines[index + 1 :])
+            section = name
+            scripts[section] = ""
+        elif section is not None:
+            scripts[section] += line
+    raise ValueError("no end line: not the stdin of a command resource")
 
 
 def as_root(script: str) -> str:

@@ -35,7 +35,6 @@ import requests
 
 from components.haproxy import Haproxy, HaproxyArgs
 from components.nexus_server import NexusServer, NexusServerArgs
-from reach.host import LocalShell
 from reach.nexus import wait_until_writable
 from settings import StackSettings, parse_settings
 from tests.components import declared_containers as dc
@@ -308,8 +307,8 @@ def running_stack(
     try:
         # the data-dir command first, as the engine runs it (mkdir, chown to UID 200)
         (data_dir,) = [c for c in mocks.of_type(m.T_LOCAL_COMMAND) if c.name == "nexus-data-dir"]
-        result = LocalShell(env=engine.env).run(str(data_dir.inputs["create"]), timeout=60)
-        assert result.ok, result.stderr
+        result = m.run_command(data_dir, env=engine.env, timeout=60)  # its runner, its script on stdin
+        assert result.returncode == 0, result.stderr
         (network,) = dc.declared_networks(mocks)
         engine.docker(*dc.network_create_args(network, stack.options()))
         created_network = True

@@ -15,7 +15,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-from collections.abc import Callable
+import os
+import re
+import subprocess
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -24,6 +27,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from dynamic_providers.base import KINDS
 from dynamic_providers.client import Connection
+from reach.host import stdin_scripts
 
 PROJECT = "nexus-platform"
 STACK = "test"
@@ -227,3 +231,49 @@ def deploy(
 
     program()
     return holder["built"], resolved
+
+
+# -- command resources: a runner as the command text, the scripts on stdin ----------------------
+
+
+def runner_section(runner: str) -> str:
+    """The stdin section a command's runner (reach.host.stdin_runner) evaluates."""
+    found = re.search(r'\[ "\$_k" = (\w+) \]', runner)
+    assert found, f"not a runner: {runner[:120]!r}"
+    return found[1]
+
+
+def command_inputs(resource: Any) -> dict[str, Any]:
+    inputs = resource if isinstance(resource, Mapping) else resource.inputs
+    return {key: plain(value) for key, value in inputs.items()}
+
+
+def script(resource: Any, step: str = "create") -> str:
+    """The script a command resource (or its recorded inputs) runs for ``step`` (create, update,
+    delete): the section of its stdin that the runner of ``step`` reads."""
+    inputs = command_inputs(resource)
+    scripts, _ = stdin_scripts(inputs["stdin"])
+    return scripts[runner_section(inputs[step])]
+
+
+def stdin_data(resource: Any) -> str:
+    """What follows the scripts on a command resource's stdin (what the scripts read)."""
+    return stdin_scripts(command_inputs(resource)["stdin"])[1]
+
+
+def run_command(
+    resource: Any, step: str = "create", env: Mapping[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run a local command resource's ``step`` as pulumi-command does: its interpreter with the
+    command text, the stdin on standard input."""
+    inputs = command_inputs(resource)
+    argv = [*(inputs.get("interpreter") or ["/bin/sh", "-c"]), inputs[step]]
+    return subprocess.run(
+        argv,
+        input=inputs["stdin"],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,10 +1,10 @@
 """The container-mode configuration check (``haproxy-config-check``) with a real Docker Engine.
 
-The exact script the component runs (``container_check_script``) against an image laid out like the
-official haproxy image: this machine's HAProxy (Debian's, with the libraries it links) and a busybox
-shell, imported with ``docker import`` (no registry is reachable). The stack's rendered
-container-mode configuration with a valid PEM passes; a PEM whose key does not match its
-certificate fails with HAProxy's own message and the script's note that nothing was replaced.
+The exact script the component runs (``container_check_script``, through its stdin runner) against
+an image laid out like the official haproxy image: this machine's HAProxy (Debian's, with the
+libraries it links) and a busybox shell, imported with ``docker import`` (no registry is reachable).
+The stack's rendered container-mode configuration with a valid PEM passes; a PEM whose key does not
+match its certificate fails with HAProxy's own message and the script's note that nothing was replaced.
 """
 
 from __future__ import annotations
@@ -18,9 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from components.haproxy import CONTAINER_CONFIG_PATH, container_check_script, haproxy_spec_from_settings
+from components.haproxy import (
+    CONTAINER_CONFIG_PATH,
+    container_check_script,
+    container_check_stdin,
+    haproxy_spec_from_settings,
+)
 from components.haproxy_config import render_haproxy_config
 from components.nexus_server import HostAccess, docker_cli_prefix
+from reach.host import script_digest, scripts_stdin, stdin_runner
 from settings import parse_settings
 from tests.components.haproxy_helpers import make_test_pki, require_haproxy
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
@@ -86,12 +92,16 @@ def image(engine: DockerEngine, tmp_path_factory: pytest.TempPathFactory) -> Ite
         engine.docker("image", "rm", "-f", IMAGE, check=False)
 
 
-def run_check(engine: DockerEngine, image: str, config: str, stdin: str) -> subprocess.CompletedProcess[str]:
+def run_check(
+    engine: DockerEngine, image: str, config: str, password: str, pem: str
+) -> subprocess.CompletedProcess[str]:
     host = HostAccess(docker_host=engine.host)
-    script = container_check_script(image, config, docker_cli_prefix(host))
+    scripts = {"create": container_check_script(image, config, docker_cli_prefix(host))}
+    # as pulumi-command runs the local command the component registers: its runner, the script
+    # and then the password, PEM and configuration on stdin
     return subprocess.run(
-        ["/bin/sh", "-c", script],  # as pulumi-command runs a local command
-        input=stdin,
+        ["/bin/sh", "-c", stdin_runner("create", script_digest(scripts))],
+        input=scripts_stdin(scripts, container_check_stdin(password, pem, config)),
         env={**os.environ, **engine.extra_env},
         capture_output=True,
         text=True,
@@ -105,16 +115,16 @@ def test_the_image_checks_the_rendered_config_and_rejects_a_bad_pem(
 ) -> None:
     config = render_haproxy_config(haproxy_spec_from_settings(parse_settings(SETTINGS)))
     pki = make_test_pki(tmp_path / "pki")
-    good = run_check(engine, image, config, f"stats-pw\n{pki.bundle}")
+    good = run_check(engine, image, config, "stats-pw", pki.bundle)
     assert good.returncode == 0, good.stdout + good.stderr
 
     other = make_test_pki(tmp_path / "other")
     mismatched = pki.certificate_pem + other.private_key_pem  # the key of another certificate
-    bad = run_check(engine, image, config, f"stats-pw\n{mismatched}")
+    bad = run_check(engine, image, config, "stats-pw", mismatched)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "inconsistencies between private key and certificate" in bad.stderr, bad.stderr
     assert f"haproxy -c of {image} rejected the new configuration or certificate" in bad.stderr
     assert "the running haproxy container is unchanged" in bad.stderr
 
-    broken = run_check(engine, image, config.replace("timeout client", "timeout klient"), f"x\n{pki.bundle}")
+    broken = run_check(engine, image, config.replace("timeout client", "timeout klient"), "x", pki.bundle)
     assert broken.returncode == 1 and CONTAINER_CONFIG_PATH in broken.stderr, broken.stderr

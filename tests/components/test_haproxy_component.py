@@ -200,20 +200,28 @@ def test_container_mode_runs_only_the_config_and_ports_checks_for_haproxy(mocks:
 def test_container_mode_checks_the_config_with_the_image_before_replacing(mocks: m.RecordingMocks) -> None:
     _, _, settings = _build(CONTAINER)
     check = mocks.one(m.T_LOCAL_COMMAND, "haproxy-config-check")
-    create = check.inputs["create"]
-    assert create.startswith("DOCKER_HOST=unix:///var/run/docker.sock; export DOCKER_HOST\n")
+    create = m.script(check)
+    assert "DOCKER_HOST=unix:///var/run/docker.sock; export DOCKER_HOST\n" in create
     assert "docker run --rm -i --user 0 --network none --entrypoint sh haproxy:2.8.16 -c" in create
     assert "haproxy -c -f /usr/local/etc/haproxy/haproxy.cfg" in create
     config = render_haproxy_config(haproxy_spec_from_settings(settings))
-    for line in config.splitlines():
-        assert line.replace("'", "'\"'\"'") in create
-    # the stats password and the PEM go on stdin, as a secret; never in the command text
+    # the stats password, the PEM and the configuration go on stdin, as a secret; never in the
+    # command text (a short runner: pulumi-command quotes it into its error) nor in the script
     assert m.is_secret(check.inputs["stdin"])
-    password, pem = m.plain(check.inputs["stdin"]).split("\n", 1)
+    password, rest = m.stdin_data(check).split("\n", 1)
+    pem, after = rest.split(CONFIG_MARK + "\n")
     assert password == derive_stats_password("admin-secret")
     uploads = m.plain(_container(mocks).inputs["uploads"])
     assert pem == next(u["content"] for u in uploads if u["file"].endswith(".pem"))  # what it will load
+    assert after == config == next(u["content"] for u in uploads if u["file"].endswith(".cfg"))
+    assert "frontend fe_https" not in create and len(check.inputs["create"]) < 300
     assert password not in create and "PRIVATE KEY" not in create
+    # a new configuration changes the command text (a digest), so the check runs again
+    other = copy.deepcopy(CONTAINER)
+    other["haproxy"] = {**other.get("haproxy", {}), "statsPort": 8405}
+    again = m.install()
+    _build(other)
+    assert again.one(m.T_LOCAL_COMMAND, "haproxy-config-check").inputs["create"] != check.inputs["create"]
     assert mocks.options_of(check).depends_on_name("haproxy-image")
     # the running container is replaced only after the check passed
     assert mocks.options_of(_container(mocks)).depends_on_name("haproxy-config-check")
@@ -265,7 +273,7 @@ def test_host_mode_no_haproxy_container(mocks: m.RecordingMocks) -> None:
 def test_host_mode_checks_before_installing_and_reloading(mocks: m.RecordingMocks) -> None:
     _, out, settings = _build(HOST)
     deploy = _commands(mocks)["haproxy-deploy"]
-    create = deploy.inputs["create"]
+    create = m.script(deploy)
     assert "umask 077" in create
     check = create.index('haproxy -c -f "$stage/haproxy.cfg"')
     install_env = create.index('mv -f "$stage/environment" "$env"')
@@ -281,7 +289,8 @@ def test_host_mode_checks_before_installing_and_reloading(mocks: m.RecordingMock
     assert "env=/etc/default/haproxy" in create
     assert out.values["config_path"] == "/etc/haproxy/haproxy.cfg"
     # every change runs the same transaction (never a replacement, so delete runs on destroy only)
-    assert deploy.inputs["update"] == create
+    assert deploy.inputs["update"] == deploy.inputs["create"] and m.script(deploy, "update") == create
+    assert len(deploy.inputs["create"]) < 300 and "umask" not in deploy.inputs["create"]  # a runner
     # the rendered configuration travels on stdin, and as a trigger so the preview shows it ...
     config = render_haproxy_config(haproxy_spec_from_settings(settings))
     assert "server nexus 127.0.0.1:8081" in config
@@ -299,7 +308,7 @@ def test_host_mode_stdin_is_secret_environment_pem_then_config(mocks: m.Recordin
     _, out, _ = _build(HOST)
     deploy = _commands(mocks)["haproxy-deploy"]
     assert m.is_secret(deploy.inputs["stdin"])
-    assert m.plain(deploy.inputs["stdin"]) == (
+    assert m.stdin_data(deploy) == (
         f'{STATS_PASSWORD_ENV}="stats-secret"\nCONFIG="/etc/haproxy/haproxy.cfg"\n'
         + build_pem_bundle(LEAF, "", LEAF_KEY)
         + CONFIG_MARK
@@ -313,13 +322,13 @@ def test_host_mode_stdin_is_secret_environment_pem_then_config(mocks: m.Recordin
 
 def test_host_mode_destroy_leaves_haproxy_unless_asked(mocks: m.RecordingMocks) -> None:
     _build(HOST)
-    leave = _commands(mocks)["haproxy-deploy"].inputs["delete"]
+    leave = m.script(_commands(mocks)["haproxy-deploy"], "delete")
     assert "rm -f" not in leave and "haproxy.removeOnDestroy: true" in leave
     remove = copy.deepcopy(HOST)
     remove["haproxy"]["removeOnDestroy"] = True
     mocks = m.install()
     _build(remove)
-    delete = _commands(mocks)["haproxy-deploy"].inputs["delete"]
+    delete = m.script(_commands(mocks)["haproxy-deploy"], "delete")
     assert 'rm -f "$cfg" "$pem"' in delete and "systemctl stop haproxy" in delete
 
 
@@ -405,3 +414,19 @@ def test_ports_free_runs_before_the_container_and_names_every_published_port(moc
     for port in PUBLIC_PORTS:
         assert f"check {port} " in script
     assert "check 8404 haproxy.statsPort" in script
+
+
+@pytest.mark.parametrize("raw", [CONTAINER, HOST], ids=["container", "host"])
+def test_no_command_text_is_a_script(raw: dict[str, Any]) -> None:
+    """pulumi-command puts a failed command's text into its error, twice: every command text is a
+    short runner, and every script is on stdin."""
+    mocks = m.install()
+    _build(raw)
+    commands = [*mocks.of_type(m.T_LOCAL_COMMAND), *mocks.of_type(m.T_REMOTE_COMMAND)]
+    assert commands
+    for command in commands:
+        for step in ("create", "update", "delete"):
+            if step in command.inputs:
+                text = command.inputs[step]
+                assert len(text) < 300, (command.name, step, text[:200])
+                assert m.script(command, step).strip(), (command.name, step)

@@ -3,9 +3,10 @@ against Debian's HAProxy (see tests/components/ssh_host.py for the sandbox and w
 ``systemctl`` stand-in does not prove).
 
 The commands are taken from the component as the program registers them (under Pulumi mocks),
-then run the way pulumi-command's remote Command runs them: the command text as the SSH session's
-command, the (secret) stdin on its standard input. pulumi-command itself is not run here (its
-plugin cannot be built on this machine).
+then run the way pulumi-command's remote Command runs them: the command text (a short runner) as
+the SSH session's command, the (secret) stdin, the scripts and then their data, on its standard
+input: the runner reads its script from there in the remote login shell. pulumi-command itself is
+not run here (its plugin cannot be built on this machine).
 """
 
 from __future__ import annotations
@@ -171,9 +172,11 @@ def test_a_rejected_configuration_changes_nothing_and_shows_haproxys_line_once(
     assert "haproxy -c rejected the new configuration" in result.stderr
     assert (host.read(CFG), host.read(PEM), host.read(ENV)) == before
     assert host.https_status(UI, 443, pki.ca_file) == "503"
-    # the configuration is not the command text (it travels on stdin), so the error stays short
+    # neither the script nor the configuration is the command text (both travel on stdin, read by a
+    # short runner), so pulumi-command's error, which quotes the command, stays short
     assert "frontend fe_https" not in inputs["create"] and "frontend fe_https" in inputs["stdin"]
-    assert len(inputs["create"]) < 6000 < len(config)
+    assert "umask 077" not in inputs["create"] and "umask 077" in inputs["stdin"]
+    assert len(inputs["create"]) < 300 and len(config) > 6000
     # no PULUMI_COMMAND_STDOUT/STDERR over SSH (they need the server's AcceptEnv, and warn)
     assert inputs["addPreviousOutputInEnv"] is False
 

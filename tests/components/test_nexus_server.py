@@ -136,8 +136,10 @@ def test_local_data_dir_command_runs_before_the_container(mocks: m.RecordingMock
     cmd = mocks.one(m.T_LOCAL_COMMAND, "nexus-data-dir")
     assert (
         "mkdir -p /srv/nexus/data /srv/nexus/backups && $S chown 200:200 /srv/nexus/data"
-        " && $S chmod 0700 /srv/nexus/backups" in (cmd.inputs["create"])
+        " && $S chmod 0700 /srv/nexus/backups" in m.script(cmd)
     )
+    assert len(cmd.inputs["create"]) < 300 and "mkdir" not in cmd.inputs["create"]  # a runner, not the script
+    assert not m.is_secret(cmd.inputs["stdin"])  # the preview shows the script
     assert cmd.inputs["triggers"] == ["/srv/nexus/data", "/srv/nexus/backups"]
     assert "delete" not in cmd.inputs  # never removes data
     assert mocks.of_type(m.T_REMOTE_COMMAND) == []
@@ -165,7 +167,7 @@ def test_ssh_docker_host_provider_and_remote_command(mocks: m.RecordingMocks) ->
     assert "BatchMode=yes" in provider.inputs["sshOpts"]
     assert mocks.of_type(m.T_LOCAL_COMMAND) == []
     cmd = mocks.one(m.T_REMOTE_COMMAND, "nexus-data-dir")
-    assert "mkdir -p /srv/nexus/data /srv/nexus/backups" in cmd.inputs["create"]
+    assert "mkdir -p /srv/nexus/data /srv/nexus/backups" in m.script(cmd)
     connection = cmd.inputs["connection"]
     assert m.plain(connection)["host"] == "nexus-vm.example.com"
     assert m.plain(connection)["user"] == "deploy"
@@ -295,8 +297,9 @@ def test_data_dir_command_refuses_a_nofile_limit_above_the_docker_daemons(
 
 
 def test_a_nofile_limit_change_runs_the_data_dir_command_again(mocks: m.RecordingMocks) -> None:
-    """The limit is in the command, so a change of it is an update of the command (which runs it
-    again, the command having no `update`), not a silent no-op."""
+    """The limit is in the script, so a change of it is an update of the command (which runs it
+    again, the command having no `update`), not a silent no-op: its stdin and the digest in its
+    command text change."""
     _build(LOCAL)
     before = mocks.one(m.T_LOCAL_COMMAND, "nexus-data-dir")
     raw = copy.deepcopy(LOCAL)
@@ -304,7 +307,8 @@ def test_a_nofile_limit_change_runs_the_data_dir_command_again(mocks: m.Recordin
     again = m.install()
     _build(raw)
     after = again.one(m.T_LOCAL_COMMAND, "nexus-data-dir")
-    assert "want=65536" in before.inputs["create"] and "want=20000" in after.inputs["create"]
+    assert "want=65536" in m.script(before) and "want=20000" in m.script(after)
+    assert after.inputs["create"] != before.inputs["create"]
     assert "update" not in after.inputs and after.inputs["triggers"] == before.inputs["triggers"]
 
 

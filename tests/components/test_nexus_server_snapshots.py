@@ -103,13 +103,18 @@ def test_a_version_change_replaces_the_snapshot_command(mocks: m.RecordingMocks)
     build(with_nexus(version="3.80.0"))
     second = upgraded.one(m.T_LOCAL_COMMAND, "nexus-snapshot")
     assert second.inputs["triggers"] == ["sonatype/nexus3:3.80.0"]
-    assert "want=sonatype/nexus3:3.80.0" in second.inputs["create"]
+    assert "want=sonatype/nexus3:3.80.0" in m.script(second)
 
 
 def test_create_stops_nexus_with_the_grace_period_and_keeps_n(mocks: m.RecordingMocks) -> None:
     build(with_nexus(stopGraceSeconds=300, keepSnapshots=5))
     snapshot = mocks.one(m.T_LOCAL_COMMAND, "nexus-snapshot")
-    create, update = snapshot.inputs["create"], snapshot.inputs["update"]
+    create, update = m.script(snapshot, "create"), m.script(snapshot, "update")
+    # both scripts on stdin (not secret: the preview shows them), each run by its own short runner
+    assert m.runner_section(snapshot.inputs["create"]) == "create"
+    assert m.runner_section(snapshot.inputs["update"]) == "update"
+    assert max(len(snapshot.inputs["create"]), len(snapshot.inputs["update"])) < 300
+    assert not m.is_secret(snapshot.inputs["stdin"]) and m.stdin_data(snapshot) == ""
     assert create.startswith("DOCKER_HOST=unix:///var/run/docker.sock; export DOCKER_HOST\n")
     assert "grace=300" in create and 'docker stop -t "$grace" "$container"' in create
     assert "keep=5" in create and "data=/srv/nexus/data; backup=/srv/nexus/backups" in create
@@ -125,7 +130,7 @@ def test_remote_host_snapshots_over_ssh(mocks: m.RecordingMocks) -> None:
     snapshot = mocks.one(m.T_REMOTE_COMMAND, "nexus-snapshot")
     data_dir = mocks.one(m.T_REMOTE_COMMAND, "nexus-data-dir")
     assert m.plain(snapshot.inputs["connection"]) == m.plain(data_dir.inputs["connection"])
-    assert "DOCKER_HOST" not in snapshot.inputs["create"]  # the remote docker CLI uses its local engine
+    assert "DOCKER_HOST" not in m.script(snapshot)  # the remote docker CLI uses its local engine
     assert mocks.of_type(m.T_LOCAL_COMMAND) == []
 
 
@@ -171,7 +176,7 @@ def test_the_component_create_script_snapshots_the_old_container(
     before = tree(fake_host.data)
     raw = with_nexus(version="3.80.0", dataDir=fake_host.paths.data_dir, backupDir=fake_host.paths.backup_dir)
     build(raw)
-    create = mocks.one(m.T_LOCAL_COMMAND, "nexus-snapshot").inputs["create"]
+    create = m.script(mocks.one(m.T_LOCAL_COMMAND, "nexus-snapshot"))
     create = create.replace("DOCKER_HOST=unix:///var/run/docker.sock; export DOCKER_HOST\n", "")
     result = fake_host.shell.run(create.replace(AS_ROOT_PREFIX, NOT_AS_ROOT_PREFIX))
     assert result.ok, result.stderr

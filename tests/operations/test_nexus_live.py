@@ -163,8 +163,8 @@ class RealNexusSteps(StackSteps):
         self.settings = load_stack_file(self.stack_path)
         mocks = declare(self.settings, live.pki)
         step = mocks.one(m.T_LOCAL_COMMAND, "nexus-snapshot")
-        result = LocalShell().run(str(step.inputs["create"]), timeout=600)
-        if not result.ok:
+        result = m.run_command(step, timeout=600)  # its runner, its script on stdin
+        if result.returncode != 0:
             raise RuntimeError(f"nexus-snapshot failed: {result.stderr.strip()}")
         live.mocks = mocks
         live.remove("nexus")

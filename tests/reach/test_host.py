@@ -12,6 +12,9 @@ import jinja2
 import pytest
 
 from reach.host import (
+    RUNNER_MAX_CHARS,
+    SCRIPT_END,
+    SCRIPT_MARK,
     TEMPLATE_DIR,
     LocalShell,
     ShellError,
@@ -23,8 +26,12 @@ from reach.host import (
     private_key_file,
     render_script,
     run_checked,
+    script_digest,
     script_fragment,
+    scripts_stdin,
     shell_for,
+    stdin_runner,
+    stdin_scripts,
 )
 
 
@@ -112,13 +119,17 @@ def test_pem_file_holds_the_certificate_until_the_block_ends() -> None:
 def test_render_script_quotes_values_and_refuses_missing_ones(tmp_path: Path) -> None:
     script = render_script(
         "haproxy-teardown.sh.j2",
-        cfg="/etc/haproxy/it's here.cfg", pem="/p.pem", env="/e", remove=False, stats_password_env="X",
+        cfg="/etc/haproxy/it's here.cfg", pem="/p.pem", env="/e", env_mode="/m", default_mode="644",
+        remove=False, stats_password_env="X",
     )  # fmt: skip
     assert "cfg='/etc/haproxy/it'\"'\"'s here.cfg'" in script
     result = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True)
     assert "/etc/haproxy/it's here.cfg" in result.stdout  # the value, as the shell sees it
     with pytest.raises(jinja2.UndefinedError, match="remove"):
-        render_script("haproxy-teardown.sh.j2", cfg="/c", pem="/p", env="/e", stats_password_env="X")
+        render_script(
+            "haproxy-teardown.sh.j2", cfg="/c", pem="/p", env="/e", env_mode="/m", default_mode="644",
+            stats_password_env="X",
+        )  # fmt: skip
 
 
 FRAGMENTS = sorted(str(path.relative_to(TEMPLATE_DIR)) for path in TEMPLATE_DIR.rglob("*.sh"))
@@ -135,9 +146,74 @@ def test_every_script_fragment_is_valid_sh(fragment: str) -> None:
 @pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATE_DIR.glob("*.sh.j2")))
 def test_every_shell_template_renders_to_valid_sh(template: str) -> None:
     values: dict[str, object] = {
-        "cfg": "/c", "pem": "/p", "env": "/e", "config_mark": "#--- mark", "settle_seconds": 3,
-        "stats_password_env": "STATS", "remove": True,
+        "cfg": "/c", "pem": "/p", "env": "/e", "env_mode": "/m", "default_mode": "644",
+        "config_mark": "#--- mark", "settle_seconds": 3, "stats_password_env": "STATS", "remove": True,
+        "as_root_prefix": 'S=; [ "$(id -u)" -eq 0 ] || S="sudo -n"; ', "data": "/d", "backup": "/b",
+        "uid": 200, "nofile": 65536, "socket": "/var/run/docker.sock", "proc": "/proc",
     }  # fmt: skip
     script = render_script(template, **values)
     check = subprocess.run(["/bin/sh", "-n"], input=script, capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr
+
+
+# -- command resources: the runner reads its script from stdin -------------------------------------
+
+SCRIPTS = {
+    "create": (
+        "set -eu\n"
+        "echo create\n"
+        "cat <<'END'\n  kept as is: $HOME \\\\ `x`\nEND\n"
+        "IFS= read -r first\n"
+        'echo "data: $first"\n'
+        'echo "rest: $(cat)"\n'
+        "exit 3\n"
+    ),
+    "update": "echo update; cat\n",
+}
+DATA = "line one\nline two\n-----BEGIN CERTIFICATE-----\n"
+
+
+@pytest.mark.parametrize("shell", ["/bin/sh", "/bin/bash"])
+def test_the_runner_evaluates_its_section_and_leaves_the_data_on_stdin(shell: str) -> None:
+    stdin = scripts_stdin(SCRIPTS, DATA)
+    digest = script_digest(SCRIPTS)
+    create = subprocess.run(
+        [shell, "-c", stdin_runner("create", digest)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert create.returncode == 3, create.stderr  # the script's own exit status
+    assert create.stdout == (
+        "create\n  kept as is: $HOME \\\\ `x`\ndata: line one\nrest: line two\n-----BEGIN CERTIFICATE-----\n"
+    )
+    update = subprocess.run(
+        [shell, "-c", stdin_runner("update", digest)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (update.returncode, update.stdout) == (0, "update\n" + DATA)
+
+
+def test_without_the_end_line_the_runner_runs_nothing() -> None:
+    cut = scripts_stdin(SCRIPTS, DATA).split(SCRIPT_MARK + SCRIPT_END)[0]
+    result = subprocess.run(
+        ["/bin/sh", "-c", stdin_runner("create", "x")], input=cut, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert "the script did not arrive on stdin" in result.stderr
+
+
+def test_runner_stdin_and_digest() -> None:
+    runner = stdin_runner("create", script_digest(SCRIPTS))
+    assert len(runner) <= RUNNER_MAX_CHARS and "echo create" not in runner
+    assert runner.endswith(f"# {script_digest(SCRIPTS)}")
+    assert stdin_scripts(scripts_stdin(SCRIPTS, DATA)) == (SCRIPTS, DATA)
+    assert script_digest({**SCRIPTS, "update": "echo other\n"}) != script_digest(SCRIPTS)
+    with pytest.raises(ValueError, match="starting with"):
+        scripts_stdin({"create": f"echo\n{SCRIPT_MARK}end\n"})
+    with pytest.raises(ValueError, match="plain name"):
+        stdin_runner("create; rm -rf /", "x")
