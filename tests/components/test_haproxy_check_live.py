@@ -9,6 +9,7 @@ match its certificate fails with HAProxy's own message and the script's note tha
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -85,6 +86,16 @@ def image(engine: DockerEngine, tmp_path_factory: pytest.TempPathFactory) -> Ite
             info = tarfile.TarInfo(directory)
             info.type, info.mode = tarfile.DIRTYPE, 0o755
             tar.addfile(info)
+        # the official image's haproxy user and group (UID/GID 99), which `user`/`group` in global name
+        accounts = {
+            "etc/passwd": "root:x:0:0::/:/bin/sh\nhaproxy:x:99:99::/var/lib/haproxy:/bin/false\n",
+            "etc/group": "root:x:0:\nhaproxy:x:99:\n",
+        }
+        for name, text in accounts.items():
+            data = text.encode()
+            entry = tarfile.TarInfo(name)
+            entry.size, entry.mode = len(data), 0o644
+            tar.addfile(entry, io.BytesIO(data))
     engine.docker("import", "--change", "ENV PATH=/usr/sbin:/bin", str(archive), IMAGE, timeout=120)
     try:
         yield IMAGE
