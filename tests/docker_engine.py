@@ -26,7 +26,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,10 +132,11 @@ def address_pool() -> str:
     return f"base=10.{random.choice(free)}.0.0/16,size=24"
 
 
-def dockerd_argv(dockerd: str, root: Path) -> list[str]:
+def dockerd_argv(dockerd: str, root: Path, extra_hosts: Sequence[str] = ()) -> list[str]:
     """The sandboxed daemon's command line; everything it writes stays under ``root``."""
     return [
         dockerd,
+        *(f"--host={host}" for host in extra_hosts),
         *SANDBOX_FLAGS,
         f"--default-address-pool={address_pool()}",
         f"--data-root={root / 'data'}",
@@ -146,8 +147,15 @@ def dockerd_argv(dockerd: str, root: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def docker_engine(*, use_running: bool = True) -> Iterator[DockerEngine]:
-    """A Docker Engine for the duration of the block (see the module docstring)."""
+def docker_engine(
+    *, use_running: bool = True, wrap: Sequence[str] = (), extra_hosts: Sequence[str] = ()
+) -> Iterator[DockerEngine]:
+    """A Docker Engine for the duration of the block (see the module docstring).
+
+    ``wrap``: an argv prefix the daemon starts under (e.g. ``nsenter`` into a sandbox's network and
+    mount namespaces: its containers' ports are then published there); ``extra_hosts``: more
+    ``--host`` sockets for it (e.g. ``unix:///run/docker.sock`` inside that mount namespace).
+    """
     cli = shutil.which("docker")
     if cli is None:
         raise EngineUnavailableError("no docker CLI on PATH (install docker.io: scripts/install-system-deps)")
@@ -174,7 +182,7 @@ def docker_engine(*, use_running: bool = True) -> Iterator[DockerEngine]:
     engine = DockerEngine(cli=cli, host=f"unix://{root / 'docker.sock'}", started=True, log_file=log_file)
     with log_file.open("wb") as log:
         process = subprocess.Popen(
-            dockerd_argv(dockerd, root),
+            [*wrap, *dockerd_argv(dockerd, root, extra_hosts)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -39,6 +39,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tools.plugins import PLUGIN_DIR_ENV
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PULUMI_SCRIPT = REPO_ROOT / "scripts" / "pulumi"
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "build-pulumi"
@@ -47,6 +49,17 @@ PROJECT_DIRS = ("components", "dynamic_providers", "templates")
 NOT_PROJECT_DIRS = frozenset({"tests", "tools", "bench", "scripts"})
 PROJECT_TOP_FILES = ("Pulumi.yaml", "Pulumi.yml", "requirements.txt")
 DEFAULT_PASSPHRASE = "e2e-test-passphrase"
+#: Where the docker and command provider plugins come from when NEXUS_PLATFORM_PLUGIN_DIR is not
+#: set: the folder of builds beside the repository (.ci/run points the variable at it too).
+SIBLING_PLUGIN_DIR = REPO_ROOT.parent / "shared" / "pulumi-plugins"
+
+
+def plugin_dir() -> Path | None:
+    """The folder scripts/pulumi installs provider plugins from (None: download them)."""
+    named = os.environ.get(PLUGIN_DIR_ENV)
+    if named:
+        return Path(named)
+    return SIBLING_PLUGIN_DIR if SIBLING_PLUGIN_DIR.is_dir() else None
 
 
 @pytest.fixture(scope="session")
@@ -157,8 +170,11 @@ class PulumiCli:
         *,
         passphrase: str = DEFAULT_PASSPHRASE,
         env: Mapping[str, str] | None = None,
+        prefix: Sequence[str] = (),
     ) -> None:
         self.project_dir = project_dir
+        #: An argv prefix every command runs under (e.g. nsenter into a sandbox's namespaces).
+        self.prefix = list(prefix)
         self.state_dir = work_dir / "state"
         self.home_dir = work_dir / "pulumi-home"
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -170,6 +186,7 @@ class PulumiCli:
             "PULUMI_CONFIG_PASSPHRASE": passphrase,
             "NEXUS_PLATFORM_PULUMI": "project",
             "NO_COLOR": "1",
+            **({PLUGIN_DIR_ENV: str(plugin_dir())} if plugin_dir() is not None else {}),
             **(env or {}),
         }
         self.env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
@@ -179,7 +196,9 @@ class PulumiCli:
         self, *args: str, check: bool = True, timeout: float = 900, input: str | None = None
     ) -> PulumiResult:
         """Runs `scripts/pulumi ARGS` in the project dir; raises PulumiError on failure if `check`."""
-        cmd = [str(PULUMI_SCRIPT), *args]
+        # entering a mount namespace starts at its root: the directory is set again inside
+        inside = [*self.prefix, "env", f"--chdir={self.project_dir}"] if self.prefix else []
+        cmd = [*inside, str(PULUMI_SCRIPT), *args]
         proc = subprocess.run(
             cmd,
             cwd=self.project_dir,
