@@ -580,8 +580,10 @@ class Haproxy(pulumi.ComponentResource):
             stdin=pulumi.Output.secret(
                 self.pem_bundle.apply(lambda pem: deploy_stdin(environment, pem, config_text))
             ),
-            # Not secret, unlike stdin: the preview shows what changes in the configuration.
-            triggers=[config_text],
+            # No triggers: pulumi-command replaces a command whose triggers change, and a replace
+            # tears HAProxy down (removeOnDestroy) instead of reloading it. A configuration change
+            # changes stdin (a secret), so it is an update that runs the deploy transaction;
+            # `scripts/render-haproxy STACK` prints the configuration the preview would deploy.
             # A forced replacement (`up --replace`) must tear down before deploying again, or the
             # old resource's delete (removeOnDestroy) would remove what the new one just installed.
             opts=pulumi.ResourceOptions(
