@@ -102,8 +102,8 @@ def open_stack(project_dir: Path, stack: str) -> Any:
     """The Automation API stack with the project's program inline (no language plugin needed)."""
     import pulumi.automation as auto  # noqa: PLC0415 - heavy, and only needed here
 
-    sys.path.insert(0, str(project_dir / "tools"))
-    from language_host import entry_point, make_program  # noqa: PLC0415
+    # this checkout's shim (operations run from the repository; the project may be elsewhere)
+    from tools.language_host import entry_point, make_program  # noqa: PLC0415
 
     options = auto.LocalWorkspaceOptions(work_dir=str(project_dir))
     program = make_program(project_dir, entry_point(project_dir))

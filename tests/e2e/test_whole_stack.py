@@ -19,39 +19,41 @@ One stack (:mod:`tests.e2e.whole_stack`), in this order, each test building on t
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import subprocess
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.whole_stack import (
-    ADMIN_PASSWORD,
+    ADMIN,
+    JAR,
     MAVEN,
     RAW,
     StackMachine,
     WholeStack,
+    assert_nothing_anonymous,
     build_images,
+    download,
     hold_port,
+    one_line_errors,
+    server_version,
+    sha256,
+    sha256_file,
     stack_config,
     stack_machine,
+    upload,
 )
-from tests.eventually import eventually
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(3600)]
 
 OLD, NEW, H2_ONLY = "3.41.1-01", "3.62.0-01", "3.71.0-06"
-ADMIN = f"admin:{ADMIN_PASSWORD}"
 RAW_PATH = f"/repository/{RAW}/reports/before-upgrade.txt"
 MAVEN_PATH = f"/repository/{MAVEN}/com/example/demo/1.0.0/demo-1.0.0.jar"
 RAW_BODY = "kept across versions\n" * 100
 #: A file uploaded under the new version only: a rollback to the old data must not have it.
 NEW_ONLY_PATH = f"/repository/{RAW}/reports/after-upgrade.txt"
-#: How long HAProxy may take to serve a new or restarted Nexus container again.
-SERVED_AGAIN_SECONDS = 60.0
 
 
 @pytest.fixture(scope="module")
@@ -74,76 +76,6 @@ def stack(
     )
     yield created
     print("\n".join(created.log[-6:]))
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def wait_served(stack: WholeStack, path: str, ca: Path) -> int:
-    """The status of an admin GET through HAProxy, once it is not 503 (bounded): after a new or
-    restarted container HAProxy's health check and name resolution take a few seconds."""
-
-    def served() -> int | None:
-        status = stack.machine.status(stack.ui(path), "-u", ADMIN, ca_file=ca)
-        return None if status in (0, 503) else status
-
-    return eventually(served, timeout=SERVED_AGAIN_SECONDS, interval=2.0, message=f"{path} not served")
-
-
-def download(stack: WholeStack, path: str, ca: Path) -> str:
-    assert wait_served(stack, path, ca) == 200
-    done = stack.machine.curl(stack.ui(path), "-f", "-u", ADMIN, ca_file=ca)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def upload(stack: WholeStack, path: str, body: bytes, ca: Path) -> None:
-    payload = stack.project.parent / "payload"
-    payload.write_bytes(body)
-    done = stack.machine.curl(stack.ui(path), "-f", "-u", ADMIN, "-T", str(payload), ca_file=ca)
-    assert done.returncode == 0, done.stderr
-
-
-def jar() -> bytes:
-    """A small real jar (Nexus checks that a .jar's content is a zip)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
-    return buffer.getvalue()
-
-
-JAR = jar()
-
-
-def sha256_file(stack: WholeStack, path: str, ca: Path) -> str:
-    assert wait_served(stack, path, ca) == 200
-    target = stack.project.parent / "downloaded"
-    done = stack.machine.curl(stack.ui(path), "-f", "-u", ADMIN, "-o", str(target), ca_file=ca)
-    assert done.returncode == 0, done.stderr
-    return hashlib.sha256(target.read_bytes()).hexdigest()
-
-
-def server_version(stack: WholeStack, ca: Path) -> str:
-    wait_served(stack, "/service/rest/v1/status", ca)
-    done = stack.machine.curl(stack.ui("/service/rest/v1/status"), "-D", "-", "-o", "/dev/null", ca_file=ca)
-    header = next(line for line in done.stdout.splitlines() if line.lower().startswith("server:"))
-    return header.split("/", 1)[1].split()[0]
-
-
-def assert_nothing_anonymous(stack: WholeStack, ca: Path) -> None:
-    """Nothing without a password: no repository listed, no content served (Nexus answers the
-    list itself with 200 and what the caller may see)."""
-    listed = stack.machine.curl(stack.ui("/service/rest/v1/repositories"), "-w", "\n%{http_code}", ca_file=ca)
-    body, _, status = listed.stdout.rpartition("\n")
-    assert status in ("401", "403") or json.loads(body) == [], listed.stdout[-500:]
-    assert stack.machine.status(stack.ui("/repository/maven-public/"), ca_file=ca) == 401
-
-
-def one_line_errors(output: str) -> None:
-    """The project's errors read as lines, never a Python traceback or a whole script."""
-    assert "Traceback (most recent call last)" not in output, output[-3000:]
-    assert max(len(line) for line in output.splitlines()) < 2000, "a line of over 2000 characters"
 
 
 # ------------------------------------------------------------------------------------------------

@@ -18,8 +18,12 @@ as ``Pulumi.<stack>.yaml`` and its state, PULUMI_HOME and plugins private to it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
+import json
 import os
 import subprocess
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +34,7 @@ import yaml
 from tests.components.ssh_host import SshHost, ssh_host
 from tests.docker_engine import DockerEngine, docker_engine
 from tests.e2e.conftest import REPO_ROOT, PulumiCli, PulumiResult, copy_project, plugin_dir
+from tests.eventually import eventually
 from tests.layers import unavailable
 from tools.build_images import Builder, haproxy_image, nexus_image
 from tools.plugins import installed, wanted_plugins
@@ -116,6 +121,27 @@ class StackMachine:
         out = self.docker("ps", "-a", "--format", "{{.Names}} {{.State}}").stdout
         return dict(line.split(" ", 1) for line in out.splitlines() if line.strip())
 
+    def ssh_private_key(self) -> str:
+        return (self.host.directory / "client_key").read_text()
+
+    def trust_sshd_and_name_the_ui(self) -> None:
+        """What a host-mode user's machine has: ``~/.ssh`` that knows the Docker host's key (the
+        docker provider runs the system ``ssh``), and the UI host name resolving to it. Both only
+        inside the sandbox's mount namespace (bind mounts over ``/root/.ssh`` and ``/etc/hosts``)."""
+        ssh_dir = self.root / "dot-ssh"
+        ssh_dir.mkdir(mode=0o700)
+        key = ssh_dir / "id_ed25519"
+        key.write_text(self.ssh_private_key())
+        key.chmod(0o600)
+        (ssh_dir / "known_hosts").write_text((self.host.directory / "known_hosts").read_text())
+        hosts = self.root / "hosts"
+        hosts.write_text(f"127.0.0.1 localhost\n127.0.0.1 {UI_HOST}\n")
+        mounts = (
+            f"mkdir -p /root/.ssh && mount --bind {ssh_dir} /root/.ssh && mount --bind {hosts} /etc/hosts"
+        )
+        done = self.run(["sh", "-c", mounts], timeout=30)
+        assert done.returncode == 0, done.stderr
+
     def networks(self) -> set[str]:
         out = self.docker("network", "ls", "--format", "{{.Name}}").stdout
         return set(out.split()) - {"bridge", "host", "none"}
@@ -184,6 +210,14 @@ def stack_config(
     return config
 
 
+def host_mode_config(machine: StackMachine, images: Mapping[str, str], version: str) -> dict[str, Any]:
+    """The same stack with HAProxy on the Docker host, both reached over SSH (the seed's way)."""
+    config = stack_config(machine, images, version)
+    config["dockerHost"] = machine.host.docker_host
+    config["haproxy"] = {"mode": "host", "removeOnDestroy": True}
+    return config
+
+
 @dataclass
 class WholeStack:
     """One stack of a copy of the project, run inside the machine's namespaces."""
@@ -202,6 +236,8 @@ class WholeStack:
         stack.write_config()
         cli.stack_init(STACK)
         cli.config_set("nexus-platform:adminPassword", ADMIN_PASSWORD, secret=True)
+        if str(config.get("dockerHost", "")).startswith("ssh://"):
+            cli.config_set("nexus-platform:sshPrivateKey", machine.ssh_private_key(), secret=True)
         return stack
 
     @property
@@ -287,3 +323,81 @@ def hold_port(machine: StackMachine, port: int) -> subprocess.Popen[bytes]:
     assert process.stdout is not None
     assert process.stdout.readline().strip() == b"listening"
     return process
+
+
+# ---------------------------------------------------------------- through HAProxy, as a user
+
+
+ADMIN = f"admin:{ADMIN_PASSWORD}"
+#: How long HAProxy may take to serve a new or restarted Nexus container again.
+SERVED_AGAIN_SECONDS = 60.0
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def wait_served(stack: WholeStack, path: str, ca: Path) -> int:
+    """The status of an admin GET through HAProxy, once it is not 503 (bounded): after a new or
+    restarted container HAProxy's health check and name resolution take a few seconds."""
+
+    def served() -> int | None:
+        status = stack.machine.status(stack.ui(path), "-u", ADMIN, ca_file=ca)
+        return None if status in (0, 503) else status
+
+    return eventually(served, timeout=SERVED_AGAIN_SECONDS, interval=2.0, message=f"{path} not served")
+
+
+def download(stack: WholeStack, path: str, ca: Path) -> str:
+    assert wait_served(stack, path, ca) == 200
+    done = stack.machine.curl(stack.ui(path), "-f", "-u", ADMIN, ca_file=ca)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def upload(stack: WholeStack, path: str, body: bytes, ca: Path) -> None:
+    payload = stack.project.parent / "payload"
+    payload.write_bytes(body)
+    done = stack.machine.curl(stack.ui(path), "-f", "-u", ADMIN, "-T", str(payload), ca_file=ca)
+    assert done.returncode == 0, done.stderr
+
+
+def jar() -> bytes:
+    """A small real jar (Nexus checks that a .jar's content is a zip)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+    return buffer.getvalue()
+
+
+JAR = jar()
+
+
+def sha256_file(stack: WholeStack, path: str, ca: Path) -> str:
+    assert wait_served(stack, path, ca) == 200
+    target = stack.project.parent / "downloaded"
+    done = stack.machine.curl(stack.ui(path), "-f", "-u", ADMIN, "-o", str(target), ca_file=ca)
+    assert done.returncode == 0, done.stderr
+    return hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+def server_version(stack: WholeStack, ca: Path) -> str:
+    wait_served(stack, "/service/rest/v1/status", ca)
+    done = stack.machine.curl(stack.ui("/service/rest/v1/status"), "-D", "-", "-o", "/dev/null", ca_file=ca)
+    header = next(line for line in done.stdout.splitlines() if line.lower().startswith("server:"))
+    return header.split("/", 1)[1].split()[0]
+
+
+def assert_nothing_anonymous(stack: WholeStack, ca: Path) -> None:
+    """Nothing without a password: no repository listed, no content served (Nexus answers the
+    list itself with 200 and what the caller may see)."""
+    listed = stack.machine.curl(stack.ui("/service/rest/v1/repositories"), "-w", "\n%{http_code}", ca_file=ca)
+    body, _, status = listed.stdout.rpartition("\n")
+    assert status in ("401", "403") or json.loads(body) == [], listed.stdout[-500:]
+    assert stack.machine.status(stack.ui("/repository/maven-public/"), ca_file=ca) == 401
+
+
+def one_line_errors(output: str) -> None:
+    """The project's errors read as lines, never a Python traceback or a whole script."""
+    assert "Traceback (most recent call last)" not in output, output[-3000:]
+    assert max(len(line) for line in output.splitlines()) < 2000, "a line of over 2000 characters"
