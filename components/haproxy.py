@@ -22,9 +22,11 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
     throwaway ``docker run --rm`` of the same image, no network; both on its secret stdin:
     :func:`container_check_stdin`), so a configuration or certificate that image rejects fails
     ``up`` with HAProxy's message while the running container stays. The container then has a
-    healthcheck (a TCP connect to its HTTPS port from inside), ``must_run`` and ``wait``: ``up``
-    fails at ``haproxy-container`` when HAProxy does not listen within ``HEALTH_WAIT_SECONDS``
-    (e.g. a crash loop); ``docker logs --tail 50 haproxy`` says why (the program's last line says so).
+    healthcheck (a TCP connect to its HTTPS port from inside) and ``must_run``, and
+    ``haproxy-running`` waits for it: ``up`` fails when HAProxy does not listen within
+    ``HEALTH_WAIT_SECONDS``, and at once when it exits (a crash loop); ``docker logs --tail 50
+    haproxy`` says why. ``haproxy-ports-free`` fails ``up`` first when another process holds a port
+    the container publishes (the old container is removed before the new one binds).
 
 ``haproxy.mode: host`` (the seed's way)
     HAProxy installed on the Docker host (``apt-get install haproxy``, Debian's systemd unit),
@@ -87,6 +89,7 @@ from components.nexus_server import (
     NexusServer,
     docker_cli_prefix,
     docker_duration,
+    provider_waits,
     running_guard,
 )
 from components.pki import Pki
@@ -551,8 +554,7 @@ class Haproxy(pulumi.ComponentResource):
                 destroy_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,
                 stop_timeout=CONTAINER_STOP_GRACE_SECONDS,
                 healthcheck=container_healthcheck(spec.https_port),
-                wait=True,
-                wait_timeout=HEALTH_WAIT_SECONDS,
+                **provider_waits(host, HEALTH_WAIT_SECONDS),
                 must_run=True,
                 opts=pulumi.ResourceOptions(
                     parent=self,
@@ -562,7 +564,7 @@ class Haproxy(pulumi.ComponentResource):
                 ),
             )
         self.container_id = self.container.id
-        running_guard(name, host, HAPROXY_CONTAINER_NAME, self.container, parent=self)
+        running_guard(name, host, HAPROXY_CONTAINER_NAME, self.container, HEALTH_WAIT_SECONDS, parent=self)
 
     def _host(self, name: str, args: HaproxyArgs, config_text: str, password: str) -> None:
         # settings refuse host mode on a Docker host without a shell (haproxy.mode)

@@ -14,9 +14,9 @@
 * ``RemoteImage`` ``<nexus.image>:<nexus.version>`` with ``keep_locally``: replacing or destroying
   it never removes the image, so rolling back to the previous version needs no pull.
 * The ``nexus`` container: restart ``always``, ``must_run``, a healthcheck on
-  ``/service/rest/v1/status`` that ``up`` waits for (``wait``, at most ``HEALTH_WAIT_SECONDS``: a
-  Nexus that does not come up fails ``up`` at ``nexus-container``; ``docker logs --tail 50 nexus``
-  says why), the open-file limit ``nexus.nofileLimit``, ``<dataDir>`` bind-mounted at ``/nexus-data``,
+  ``/service/rest/v1/status`` that ``up`` waits for (``nexus-running``, at most
+  ``HEALTH_WAIT_SECONDS``; a container that exits or is restarted at start fails ``up`` at once,
+  with its exit code; ``docker logs --tail 50 nexus`` says why), the open-file limit ``nexus.nofileLimit``, ``<dataDir>`` bind-mounted at ``/nexus-data``,
   ``INSTALL4J_ADD_VM_PARAMS`` from the heap settings, the UI port 8081 and every Docker connector
   port published on 127.0.0.1 only (HAProxy, on the same host, is the only public entry). Docker
   waits ``nexus.stopGraceSeconds`` (>= 120) for a clean stop. Its name and ports are fixed, so a
@@ -261,19 +261,37 @@ def nexus_healthcheck() -> docker.ContainerHealthcheckArgs:
 
 
 def running_guard(
-    name: str, host: HostAccess, container_name: str, container: docker.Container, *, parent: pulumi.Resource
+    name: str,
+    host: HostAccess,
+    container_name: str,
+    container: docker.Container,
+    wait_seconds: int,
+    *,
+    parent: pulumi.Resource,
 ) -> ContainerRunning | None:
-    """``<name>-running``: a container stopped outside Pulumi is seen by every preview and started
-    again by ``up`` (None when the Docker host offers no shell to look with)."""
+    """``<name>-running`` (:mod:`dynamic_providers.container_running`): waits for each new
+    container to be healthy, failing at once when it crashes, and starts one stopped outside
+    Pulumi. None when the Docker host offers no shell to look with: the docker provider's own
+    wait (:func:`provider_waits`) stands in."""
     if not host.can_run_commands:
         return None
     return ContainerRunning(
         f"{name}-running",
         docker_host=host.docker_host,
         container=container_name,
+        revision=container.id,
+        wait_seconds=wait_seconds,
         ssh_private_key=revealed(host.ssh_private_key),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[container]),
     )
+
+
+def provider_waits(host: HostAccess, wait_seconds: int) -> dict[str, Any]:
+    """The docker provider's health wait, only where no guard (:func:`running_guard`) can look:
+    it cannot tell a crash loop under ``restart: always`` from a slow start, and waits it out."""
+    if host.can_run_commands:
+        return {"wait": False}
+    return {"wait": True, "wait_timeout": wait_seconds}
 
 
 def snapshot_paths(args: NexusServerArgs) -> HostPaths:
@@ -377,7 +395,9 @@ class NexusServer(pulumi.ComponentResource):
         prepared = self._prepare_host(name, args, image)
         networks = self._network(name, args, on_engine)
         self.container = self._container(name, args, image, networks, prepared)
-        self.running = running_guard(name, args.host, CONTAINER_NAME, self.container, parent=self)
+        self.running = running_guard(
+            name, args.host, CONTAINER_NAME, self.container, HEALTH_WAIT_SECONDS, parent=self
+        )
 
         self.container_id = self.container.id
         self.container_name = self.container.name
@@ -503,8 +523,7 @@ class NexusServer(pulumi.ComponentResource):
                 ],
                 # `up` fails (naming nexus-container) unless Nexus answers within the wait
                 healthcheck=nexus_healthcheck(),
-                wait=True,
-                wait_timeout=HEALTH_WAIT_SECONDS,
+                **provider_waits(args.host, HEALTH_WAIT_SECONDS),
                 must_run=True,
                 log_driver="json-file",
                 log_opts=LOG_OPTS,
@@ -523,7 +542,8 @@ class NexusServer(pulumi.ComponentResource):
         self.deployed = DeployedVersion(
             f"{name}-deployed-version",
             configured,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.container]),
+            # recorded once the new container serves
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.running or self.container]),
         )
         self.deployed_version = self.deployed.deployed_version
 

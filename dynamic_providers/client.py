@@ -67,6 +67,11 @@ __all__ = [
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: Where a Nexus that does not serve is most often found: stopped (a refresh cannot read then).
+NOT_SERVING_HINT = (
+    "is it running? (`docker ps -a` on the Docker host; a stack that runs Nexus starts a container "
+    "stopped outside Pulumi with `pulumi up` without --refresh)"
+)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 USER_AGENT = "nexus-platform (pulumi dynamic provider)"
 
@@ -450,13 +455,15 @@ class NexusClient:
 
         if isinstance(error, RetryError):
             return ServerError(
-                f"Nexus kept answering with a retryable error; gave up after retries ({error})",
+                f"Nexus kept answering with a retryable error; gave up after retries ({error}); "
+                f"{NOT_SERVING_HINT}",
                 resource=self.resource,
                 method=method,
                 path=path,
             )
         return NexusConnectionError(
-            f"no answer from Nexus at {self.connection.url}: {type(error).__name__}: {error}",
+            f"no answer from Nexus at {self.connection.url}: {type(error).__name__}: {error}; "
+            f"{NOT_SERVING_HINT}",
             resource=self.resource,
             method=method,
             path=path,

@@ -228,18 +228,36 @@ def test_container_mode_checks_the_config_with_the_image_before_replacing(mocks:
 
 
 def test_containers_are_waited_for_until_healthy(mocks: m.RecordingMocks) -> None:
+    """By the running guards (they fail at once on a crash loop), not the docker provider's wait."""
     _build(CONTAINER)
     haproxy = _container(mocks).inputs
-    assert haproxy["wait"] is True and haproxy["mustRun"] is True
-    assert haproxy["waitTimeout"] == HEALTH_WAIT_SECONDS
+    assert haproxy["wait"] is False and haproxy["mustRun"] is True
     assert haproxy["healthcheck"]["tests"] == ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/443"]
     nexus = mocks.one(m.T_CONTAINER, "nexus-container").inputs
-    assert nexus["wait"] is True and nexus["mustRun"] is True
-    assert nexus["waitTimeout"] == NEXUS_HEALTH_WAIT_SECONDS
+    assert nexus["wait"] is False and nexus["mustRun"] is True
     assert nexus["healthcheck"]["tests"] == [
         "CMD-SHELL",
         "curl -fsS -o /dev/null http://127.0.0.1:8081/service/rest/v1/status || exit 1",
     ]
+    guards = {g.name: g for g in mocks.of_type("pulumi-python:dynamic/nexus:ContainerRunning")}
+    assert set(guards) == {"nexus-running", "haproxy-running"}
+    assert guards["nexus-running"].inputs["wait_seconds"] == NEXUS_HEALTH_WAIT_SECONDS
+    assert guards["haproxy-running"].inputs["wait_seconds"] == HEALTH_WAIT_SECONDS
+    assert guards["nexus-running"].inputs["container"] == "nexus"
+    for name, guard in guards.items():
+        assert mocks.options_of(guard).depends_on_name(name.replace("-running", "-container"))
+    # the deployed version is recorded once the new container serves
+    deployed = mocks.one("pulumi-python:dynamic/nexus:DeployedVersion", "nexus-deployed-version")
+    assert mocks.options_of(deployed).depends_on_name("nexus-running")
+
+
+def test_without_a_shell_the_docker_provider_waits(mocks: m.RecordingMocks) -> None:
+    raw = copy.deepcopy(CONTAINER)
+    raw["dockerHost"] = "tcp://docker.example.com:2376"
+    _build(raw)
+    nexus = mocks.one(m.T_CONTAINER, "nexus-container").inputs
+    assert nexus["wait"] is True and nexus["waitTimeout"] == NEXUS_HEALTH_WAIT_SECONDS
+    assert mocks.of_type("pulumi-python:dynamic/nexus:ContainerRunning") == []
 
 
 def test_container_mode_needs_the_engine() -> None:

@@ -89,7 +89,7 @@ def test_snapshot_runs_after_the_data_dir_and_before_the_container(mocks: m.Reco
     assert mocks.options_of(container).depends_on_name("nexus-data-dir")
     assert mocks.options_of(container).delete_before_replace is True
     deployed = mocks.one(T_DEPLOYED, "nexus-deployed-version")
-    assert mocks.options_of(deployed).depends_on_name("nexus-container")
+    assert mocks.options_of(deployed).depends_on_name("nexus-running")  # once the new container serves
 
 
 def test_a_version_change_replaces_the_snapshot_command(mocks: m.RecordingMocks) -> None:

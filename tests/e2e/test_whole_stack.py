@@ -130,6 +130,10 @@ def test_a_nexus_stopped_outside_pulumi_is_seen_and_started_again(stack: WholeSt
     seen = stack.preview("--expect-no-changes", check=False)
     assert seen.returncode != 0 and "nexus-running" in seen.output, seen.output[-3000:]
     assert "stopped outside Pulumi" in seen.output
+    # a refresh cannot read a stopped Nexus: it fails saying where to look and what starts it
+    refreshed = stack.refresh(check=False)
+    assert refreshed.returncode != 0 and "is it running?" in refreshed.output, refreshed.output[-3000:]
+    one_line_errors(refreshed.output)
     stack.up()
     assert stack.machine.containers()["nexus"] == "running"
     assert sha256(download(stack, RAW_PATH, ca)) == sha256(RAW_BODY)
