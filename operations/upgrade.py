@@ -35,14 +35,15 @@ from reach.versions import Change, Database, VersionChange, compare, one_way_doo
 
 #: What a change of ``nexus.version`` changes by itself (resource names; see the order of a version
 #: change in components/nexus_server.py): the one-way-door check of the new version, the image
-#: pulled, the snapshot taken, the container replaced, the version recorded, and the first run,
-#: which waits for the new container.
+#: pulled, the snapshot taken, the container replaced and waited for (its id is the guard's input),
+#: the version recorded, and the first run, which waits for the new container.
 FOLLOWS_FROM_VERSION = frozenset(
     {
         "nexus-one-way-door",
         "nexus-image",
         "nexus-snapshot",
         "nexus-container",
+        "nexus-running",
         "nexus-deployed-version",
         "nexus-first-run",
     }

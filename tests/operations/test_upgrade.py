@@ -11,6 +11,7 @@ checks are the real ones.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -549,3 +550,9 @@ def test_every_resource_a_version_change_changes_follows_from_the_version() -> N
     changed = {name for name in before if before[name] != after.get(name)}
     assert "nexus-one-way-door" in changed and "nexus-image" in changed
     assert changed <= FOLLOWS_FROM_VERSION, changed - FOLLOWS_FROM_VERSION
+    # and what takes the new container's id (computed by the engine, the same under mocks)
+    takes_the_container_id = {
+        name for name, inputs in after.items() if "nexus-container-id" in json.dumps(inputs, default=str)
+    }
+    assert "nexus-running" in takes_the_container_id
+    assert takes_the_container_id <= FOLLOWS_FROM_VERSION, takes_the_container_id - FOLLOWS_FROM_VERSION
