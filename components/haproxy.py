@@ -89,8 +89,8 @@ from components.nexus_server import (
     NexusServer,
     docker_cli_prefix,
     docker_duration,
-    provider_waits,
     running_guard,
+    service_container_args,
 )
 from components.pki import Pki
 from reach.host import as_root, render_script
@@ -532,7 +532,6 @@ class Haproxy(pulumi.ComponentResource):
                 f"{name}-container",
                 name=HAPROXY_CONTAINER_NAME,
                 image=image.image_id,
-                restart="always",
                 ports=ports,
                 envs=pulumi.Output.secret([f"{STATS_PASSWORD_ENV}={password}"]),
                 uploads=[
@@ -549,13 +548,13 @@ class Haproxy(pulumi.ComponentResource):
                 # the image's haproxy user (`user`/`group` in global): the same as Debian's unit does.
                 # No upload owner is needed, which the docker provider gained only in 5.2.0.
                 user=CONTAINER_MASTER_USER,
-                log_driver="json-file",
-                log_opts=CONTAINER_LOG_OPTS,
-                destroy_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,
-                stop_timeout=CONTAINER_STOP_GRACE_SECONDS,
                 healthcheck=container_healthcheck(spec.https_port),
-                **provider_waits(host, HEALTH_WAIT_SECONDS),
-                must_run=True,
+                **service_container_args(
+                    host,
+                    wait_seconds=HEALTH_WAIT_SECONDS,
+                    stop_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,
+                    log_opts=CONTAINER_LOG_OPTS,
+                ),
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     provider=args.docker_provider,

@@ -16,7 +16,8 @@
 * The ``nexus`` container: restart ``always``, ``must_run``, a healthcheck on
   ``/service/rest/v1/status`` that ``up`` waits for (``nexus-running``, at most
   ``HEALTH_WAIT_SECONDS``; a container that exits or is restarted at start fails ``up`` at once,
-  with its exit code; ``docker logs --tail 50 nexus`` says why), the open-file limit ``nexus.nofileLimit``, ``<dataDir>`` bind-mounted at ``/nexus-data``,
+  with its exit code; ``docker logs --tail 50 nexus`` says why), the open-file limit
+  ``nexus.nofileLimit``, ``<dataDir>`` bind-mounted at ``/nexus-data``,
   ``INSTALL4J_ADD_VM_PARAMS`` from the heap settings, the UI port 8081 and every Docker connector
   port published on 127.0.0.1 only (HAProxy, on the same host, is the only public entry). Docker
   waits ``nexus.stopGraceSeconds`` (>= 120) for a clean stop. Its name and ports are fixed, so a
@@ -286,12 +287,25 @@ def running_guard(
     )
 
 
-def provider_waits(host: HostAccess, wait_seconds: int) -> dict[str, Any]:
-    """The docker provider's health wait, only where no guard (:func:`running_guard`) can look:
-    it cannot tell a crash loop under ``restart: always`` from a slow start, and waits it out."""
-    if host.can_run_commands:
-        return {"wait": False}
-    return {"wait": True, "wait_timeout": wait_seconds}
+def service_container_args(
+    host: HostAccess, *, wait_seconds: int, stop_grace_seconds: int, log_opts: Mapping[str, str]
+) -> dict[str, Any]:
+    """What every long-running container of the stack shares: restart ``always`` and must run, a
+    bounded clean stop, rotated logs, and the docker provider's health wait only where no guard
+    (:func:`running_guard`) can look (it cannot tell a crash loop under ``restart: always`` from a
+    slow start, and waits it out)."""
+    waits: dict[str, Any] = {"wait": False}
+    if not host.can_run_commands:
+        waits = {"wait": True, "wait_timeout": wait_seconds}
+    return {
+        "restart": "always",
+        "must_run": True,
+        "log_driver": "json-file",
+        "log_opts": dict(log_opts),
+        "stop_timeout": stop_grace_seconds,
+        "destroy_grace_seconds": stop_grace_seconds,
+        **waits,
+    }
 
 
 def snapshot_paths(args: NexusServerArgs) -> HostPaths:
@@ -509,7 +523,6 @@ class NexusServer(pulumi.ComponentResource):
                 f"{name}-container",
                 name=CONTAINER_NAME,
                 image=image.image_id,
-                restart="always",
                 volumes=[
                     docker.ContainerVolumeArgs(host_path=args.nexus.data_dir, container_path=DATA_MOUNT)
                 ],
@@ -523,12 +536,9 @@ class NexusServer(pulumi.ComponentResource):
                 ],
                 # `up` fails (naming nexus-container) unless Nexus answers within the wait
                 healthcheck=nexus_healthcheck(),
-                **provider_waits(args.host, HEALTH_WAIT_SECONDS),
-                must_run=True,
-                log_driver="json-file",
-                log_opts=LOG_OPTS,
-                stop_timeout=grace,
-                destroy_grace_seconds=grace,
+                **service_container_args(
+                    args.host, wait_seconds=HEALTH_WAIT_SECONDS, stop_grace_seconds=grace, log_opts=LOG_OPTS
+                ),
                 opts=pulumi.ResourceOptions(
                     parent=self,
                     provider=self.docker_provider,

@@ -20,7 +20,6 @@ and installed by ``scripts/build-pulumi`` where it cannot be downloaded).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import site
@@ -29,6 +28,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools.build_images import sha256_of
 
 PLUGIN_DIR_ENV = "NEXUS_PLATFORM_PLUGIN_DIR"
 CHECKSUMS_FILE = "SHA256SUMS"
@@ -94,14 +95,6 @@ def read_checksums(folder: Path) -> dict[str, str]:
             raise PluginError(f"{path}:{number}: not a sha256sum line: {line.strip()!r}")
         sums[name] = digest.lower()
     return sums
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verified_binary(plugin: Plugin, folder: Path, checksums: dict[str, str]) -> Path | None:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import PulumiResult
 from tests.e2e.whole_stack import (
     ADMIN,
     JAR,
@@ -36,7 +37,7 @@ from tests.e2e.whole_stack import (
     assert_nothing_anonymous,
     build_images,
     download,
-    hold_port,
+    holding_port,
     one_line_errors,
     server_version,
     sha256,
@@ -140,21 +141,23 @@ def test_a_nexus_stopped_outside_pulumi_is_seen_and_started_again(stack: WholeSt
     stack.preview("--expect-no-changes")
 
 
+def assert_refused_while_the_old_front_end_serves(
+    stack: WholeStack, failed: PulumiResult, message: str, haproxy_before: str
+) -> None:
+    assert failed.returncode != 0
+    assert message in failed.output, failed.output[-3000:]
+    one_line_errors(failed.output)
+    assert stack.machine.container_id("haproxy") == haproxy_before
+    assert sha256(download(stack, RAW_PATH, stack.ca_file())) == sha256(RAW_BODY)
+
+
 def test_a_port_clash_fails_up_and_the_old_front_end_keeps_serving(stack: WholeStack) -> None:
-    ca = stack.ca_file()
-    before = stack.machine.docker("inspect", "-f", "{{.Id}}", "haproxy").stdout.strip()
-    holder = hold_port(stack.machine, 8088)
-    try:
+    before = stack.machine.container_id("haproxy")
+    with holding_port(stack.machine, 8088):
         stack.configure(haproxy={"httpPort": 8088})
         clash = stack.up(check=False)
-        assert clash.returncode != 0
-        assert "port 8088 (haproxy.httpPort) is in use on the Docker host" in clash.output
-        one_line_errors(clash.output)
-        assert stack.machine.docker("inspect", "-f", "{{.Id}}", "haproxy").stdout.strip() == before
-        assert sha256(download(stack, RAW_PATH, ca)) == sha256(RAW_BODY)
-    finally:
-        holder.kill()
-        holder.wait()
+        message = "port 8088 (haproxy.httpPort) is in use on the Docker host"
+        assert_refused_while_the_old_front_end_serves(stack, clash, message, before)
     stack.configure(haproxy={"httpPort": 80})
     stack.up()
     stack.preview("--expect-no-changes")
@@ -163,8 +166,7 @@ def test_a_port_clash_fails_up_and_the_old_front_end_keeps_serving(stack: WholeS
 def test_a_rejected_certificate_fails_up_and_the_old_container_stays(
     stack: WholeStack, tmp_path: Path
 ) -> None:
-    ca = stack.ca_file()
-    before = stack.machine.docker("inspect", "-f", "{{.Id}}", "haproxy").stdout.strip()
+    before = stack.machine.container_id("haproxy")
     # a certificate whose key does not match it: HAProxy refuses to load the pair
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -185,11 +187,8 @@ def test_a_rejected_certificate_fails_up_and_the_old_container_stays(
         }
     )
     rejected = stack.up(check=False)
-    assert rejected.returncode != 0
-    assert "the running haproxy container is unchanged" in rejected.output
-    one_line_errors(rejected.output)
-    assert stack.machine.docker("inspect", "-f", "{{.Id}}", "haproxy").stdout.strip() == before
-    assert sha256(download(stack, RAW_PATH, ca)) == sha256(RAW_BODY)
+    message = "the running haproxy container is unchanged"
+    assert_refused_while_the_old_front_end_serves(stack, rejected, message, before)
     del stack.config["certificate"]
     stack.write_config()
     stack.up()

@@ -24,7 +24,7 @@ from tests.e2e.whole_stack import (
     WholeStack,
     build_images,
     download,
-    hold_port,
+    holding_port,
     host_mode_config,
     one_line_errors,
     stack_machine,
@@ -98,8 +98,7 @@ def test_a_configuration_change_is_a_graceful_reload(stack: WholeStack) -> None:
 def test_a_reload_haproxy_cannot_take_fails_and_the_previous_configuration_serves(stack: WholeStack) -> None:
     before = stack.machine.host.read(CFG)
     ca = stack.ca_file()
-    holder = hold_port(stack.machine, 8406)
-    try:
+    with holding_port(stack.machine, 8406):
         stack.configure(haproxy={"statsPort": 8406})
         failed = stack.up(check=False)
         assert failed.returncode != 0
@@ -109,9 +108,6 @@ def test_a_reload_haproxy_cannot_take_fails_and_the_previous_configuration_serve
         assert stack.machine.host.read(CFG) == before  # on disk: what serves
         assert stack.machine.host.haproxy_running()
         assert download(stack, RAW_PATH, ca) == RAW_BODY
-    finally:
-        holder.kill()
-        holder.wait()
     stack.configure(haproxy={"statsPort": 8405})
     stack.up()
     stack.preview("--expect-no-changes")

@@ -142,6 +142,9 @@ class StackMachine:
         done = self.run(["sh", "-c", mounts], timeout=30)
         assert done.returncode == 0, done.stderr
 
+    def container_id(self, name: str) -> str:
+        return self.docker("inspect", "-f", "{{.Id}}", name).stdout.strip()
+
     def networks(self) -> set[str]:
         out = self.docker("network", "ls", "--format", "{{.Name}}").stdout
         return set(out.split()) - {"bridge", "host", "none"}
@@ -312,17 +315,22 @@ class WholeStack:
         return f"https://{UI_HOST}{path}"
 
 
-def hold_port(machine: StackMachine, port: int) -> subprocess.Popen[bytes]:
-    """A process inside the sandbox that listens on ``port`` on all addresses (a port clash)."""
+@contextlib.contextmanager
+def holding_port(machine: StackMachine, port: int) -> Iterator[None]:
+    """Another process listens on ``port`` on all addresses inside the sandbox (a port clash)."""
     code = (
         "import socket, time\n"
         "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
         f"s.bind(('0.0.0.0', {port})); s.listen(); print('listening', flush=True); time.sleep(3600)\n"
     )
     process = subprocess.Popen([*machine.prefix(), "python3", "-c", code], stdout=subprocess.PIPE)
-    assert process.stdout is not None
-    assert process.stdout.readline().strip() == b"listening"
-    return process
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == b"listening"
+        yield
+    finally:
+        process.kill()
+        process.wait()
 
 
 # ---------------------------------------------------------------- through HAProxy, as a user
