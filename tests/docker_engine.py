@@ -36,7 +36,7 @@ from tests.eventually import eventually
 START_TIMEOUT = 30.0
 #: Seconds it gets to stop on SIGTERM before it is killed.
 STOP_TIMEOUT = 20.0
-SANDBOX_FLAGS = ("--iptables=false", "--ip6tables=false", "--bridge=none", "--log-level=warn")
+SANDBOX_FLAGS = ("--iptables=false", "--ip6tables=false", "--log-level=warn")
 
 
 class EngineUnavailableError(RuntimeError):
@@ -125,20 +125,29 @@ def routed_prefixes() -> set[tuple[int, int]]:
     return found
 
 
-def address_pool() -> str:
-    """A ``10.x.0.0/16`` pool no route of this machine uses (each network takes a /24 of it)."""
+def free_prefix() -> int:
+    """The second octet of a ``10.x.0.0/16`` no route of this machine uses."""
     used = routed_prefixes()
-    free = [x for x in range(64, 255) if (10, x) not in used]
-    return f"base=10.{random.choice(free)}.0.0/16,size=24"
+    return random.choice([x for x in range(64, 255) if (10, x) not in used])
 
 
-def dockerd_argv(dockerd: str, root: Path, extra_hosts: Sequence[str] = ()) -> list[str]:
-    """The sandboxed daemon's command line; everything it writes stays under ``root``."""
+def dockerd_argv(
+    dockerd: str, root: Path, extra_hosts: Sequence[str] = (), *, default_bridge: bool = False
+) -> list[str]:
+    """The sandboxed daemon's command line; everything it writes stays under ``root``.
+
+    Networks get /24s of a free ``10.x.0.0/16``. No default bridge, unless ``default_bridge``
+    (a daemon in a network namespace of its own, where its ``docker0`` touches nothing else): a
+    container on no user-defined network then publishes its ports as on a stock engine.
+    """
+    x = free_prefix()
+    bridge = [f"--bip=10.{x}.255.1/24"] if default_bridge else ["--bridge=none"]
     return [
         dockerd,
         *(f"--host={host}" for host in extra_hosts),
         *SANDBOX_FLAGS,
-        f"--default-address-pool={address_pool()}",
+        *bridge,
+        f"--default-address-pool=base=10.{x}.0.0/16,size=24",
         f"--data-root={root / 'data'}",
         f"--exec-root={root / 'exec'}",
         f"--pidfile={root / 'docker.pid'}",
@@ -148,13 +157,18 @@ def dockerd_argv(dockerd: str, root: Path, extra_hosts: Sequence[str] = ()) -> l
 
 @contextlib.contextmanager
 def docker_engine(
-    *, use_running: bool = True, wrap: Sequence[str] = (), extra_hosts: Sequence[str] = ()
+    *,
+    use_running: bool = True,
+    wrap: Sequence[str] = (),
+    extra_hosts: Sequence[str] = (),
+    default_bridge: bool = False,
 ) -> Iterator[DockerEngine]:
     """A Docker Engine for the duration of the block (see the module docstring).
 
     ``wrap``: an argv prefix the daemon starts under (e.g. ``nsenter`` into a sandbox's network and
     mount namespaces: its containers' ports are then published there); ``extra_hosts``: more
-    ``--host`` sockets for it (e.g. ``unix:///run/docker.sock`` inside that mount namespace).
+    ``--host`` sockets for it (e.g. ``unix:///run/docker.sock`` inside that mount namespace);
+    ``default_bridge``: see :func:`dockerd_argv`.
     """
     cli = shutil.which("docker")
     if cli is None:
@@ -182,7 +196,7 @@ def docker_engine(
     engine = DockerEngine(cli=cli, host=f"unix://{root / 'docker.sock'}", started=True, log_file=log_file)
     with log_file.open("wb") as log:
         process = subprocess.Popen(
-            [*wrap, *dockerd_argv(dockerd, root, extra_hosts)],
+            [*wrap, *dockerd_argv(dockerd, root, extra_hosts, default_bridge=default_bridge)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

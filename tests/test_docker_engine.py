@@ -76,3 +76,11 @@ def test_the_sandboxed_daemon_keeps_to_its_directory(tmp_path: Path) -> None:
     (pool,) = [arg.split("=", 1)[1] for arg in argv if arg.startswith("--default-address-pool=")]
     prefix = pool.removeprefix("base=").split(".")
     assert prefix[0] == "10" and (10, int(prefix[1])) not in de.routed_prefixes(), pool
+
+
+def test_a_daemon_in_its_own_namespace_may_have_a_default_bridge_in_its_pool(tmp_path: Path) -> None:
+    argv = de.dockerd_argv("/usr/sbin/dockerd", tmp_path, default_bridge=True)
+    assert "--bridge=none" not in argv
+    (bip,) = [arg.split("=", 1)[1] for arg in argv if arg.startswith("--bip=")]
+    (pool,) = [arg.split("=", 1)[1] for arg in argv if arg.startswith("--default-address-pool=")]
+    assert bip.split(".")[:2] == pool.removeprefix("base=").split(".")[:2]

@@ -158,9 +158,12 @@ def stack_machine() -> Iterator[StackMachine]:
     with ssh_host() as host:
         root = host.directory / "machine"
         root.mkdir()
-        with docker_engine(
-            use_running=False, wrap=host.in_namespaces(), extra_hosts=(INNER_SOCKET,)
-        ) as engine:
+        # a default bridge, as a stock engine has: host mode publishes Nexus's ports from it
+        inside = host.in_namespaces()
+        sandbox = docker_engine(
+            use_running=False, wrap=inside, extra_hosts=(INNER_SOCKET,), default_bridge=True
+        )
+        with sandbox as engine:
             yield StackMachine(host=host, engine=engine, root=root)
 
 
