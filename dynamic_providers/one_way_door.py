@@ -91,7 +91,9 @@ class OneWayDoorProvider(OneLineErrors):
         return CheckResult({**news, "database": database}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = any(olds.get(name) != news.get(name) for name in (*INPUTS, "database"))
+        # What the look found is no change of the stack: the first `up` records an empty data
+        # directory and Nexus then writes its database, which every later look would find.
+        changed = any(olds.get(name) != news.get(name) for name in INPUTS)
         return DiffResult(changes=changed, replaces=[], stables=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

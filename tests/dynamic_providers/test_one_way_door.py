@@ -111,6 +111,17 @@ def test_check_passes_h2_files_on_the_host(tmp_path: Path) -> None:
     assert OneWayDoorProvider().diff("id", checked.inputs, checked.inputs).changes is False
 
 
+def test_the_database_nexus_writes_after_the_first_up_is_no_change(tmp_path: Path) -> None:
+    """The first `up` looks at an empty data directory; the next preview finds H2 there."""
+    provider = OneWayDoorProvider()
+    data = data_dir_with(tmp_path, [])
+    first = provider.check({}, props(data, "3.71.0-06")).inputs
+    data_dir_with(tmp_path, ["nexus.mv.db"])
+    later = provider.check(first, props(data, "3.71.0-06")).inputs
+    assert later["database"] == "H2" and first["database"] != later["database"]
+    assert provider.diff("id", first, later).changes is False
+
+
 def test_a_host_that_cannot_be_reached_fails_the_check_saying_why(tmp_path: Path) -> None:
     unreachable = props(tmp_path, "3.71.0-06", docker_host="ssh://nobody@127.0.0.1:1")
     with pytest.raises(Exception, match=r"could not look at .*/db on ssh://nobody@127\.0\.0\.1:1"):
