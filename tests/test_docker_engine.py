@@ -11,8 +11,8 @@ import pytest
 from tests import docker_engine as de
 
 
-def _enter(**kwargs: bool) -> None:
-    with de.docker_engine(**kwargs):
+def _enter(*, use_running: bool = True) -> None:
+    with de.docker_engine(use_running=use_running):
         pass
 
 
