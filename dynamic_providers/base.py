@@ -102,6 +102,11 @@ def report_to_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def differs_only_in_case(name: str, other: str) -> bool:
+    """``TW-A`` and ``tw-a``: two names Nexus may take one for the other."""
+    return name != other and name.lower() == other.lower()
+
+
 def _contains_unknown(value: Any) -> bool:
     # The provider host deserializes unknowns (preview) as pulumi.output.Unknown objects; the
     # sentinel string is what they look like when serialized.
@@ -140,6 +145,9 @@ class Api:
     id_field: str = "name"
     #: When Nexus makes the id up: its key in the create's answer (else the id is ``id_field``).
     assigned_id: str | None = None
+    #: The key of a GET body that holds the object's id (None: the body has none). A body whose
+    #: id is not exactly the one asked for is another object (a name that differs only in case).
+    answer_id: str | None = "name"
     create_ok: tuple[int, ...] = (200, 201, 204)
     update_ok: tuple[int, ...] = (200, 204)
 
@@ -173,6 +181,12 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
     missing_api: ClassVar[str] = "this edition of Nexus does not have it"
     #: False for settings that always exist (nothing to adopt).
     adoptable: ClassVar[bool] = True
+    #: Whether Nexus may answer a GET, PUT or DELETE of ``x`` with an object named ``X`` (it looks
+    #: the id up ignoring case): then update and delete first make sure the object at that id is
+    #: the stack's own, exactly, and never send the write to another (docs/nexus-behaviour.md).
+    lookup_ignores_case: ClassVar[bool] = False
+    #: Why a name that differs only in case is a problem for this kind (said in messages).
+    case_note: ClassVar[str] = "Nexus looks these names up ignoring case"
     # From the class statement, ``class XProvider(NexusProvider[XSpec], mappers=(to_api, from_api))``:
     spec_model: ClassVar[type[Spec]]
     resource_type: ClassVar[str]  # the Pulumi type name: the spec's without "Spec" unless declared
@@ -233,14 +247,69 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         return f"{self.kind} '{value}'"
 
     def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
-        """(id, body) of the existing object the spec describes, or None."""
+        """(id, body) of the existing object the spec describes, or None: the id as Nexus has it,
+        which may differ in case from the spec's (``create`` refuses that)."""
         object_id = self.object_id(spec)
         body = self.fetch(client, object_id, spec.model_dump())
-        return (object_id, body) if body is not None else None
+        return (self.answered_id(body) or object_id, body) if body is not None else None
 
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
-        """The API body of the object with this id, or None when it is gone (404)."""
+        """The API body of whatever Nexus answers for this id, or None when it is gone (404)."""
         return client.get_optional(self.path(self.api.item, previous, object_id))
+
+    def answered_id(self, body: Any) -> str | None:
+        """The id of the object a GET body is about (None when the body does not say)."""
+        if self.api.answer_id is None or not isinstance(body, Mapping):
+            return None
+        value = body.get(self.api.answer_id)
+        return None if value is None else str(value)
+
+    def lookup(
+        self, client: NexusClient, object_id: str, props: Mapping[str, Any]
+    ) -> tuple[Any | None, str | None]:
+        """(body, None) when Nexus holds the object under exactly this id; (None, None) when it is
+        gone; (None, other) when Nexus answered with another object, ``other``, whose id differs
+        only in case (it looks the id up ignoring case): that one is not the stack's."""
+        body = self.fetch(client, object_id, props)
+        answered = self.answered_id(body) if body is not None else None
+        if answered is not None and answered != object_id:
+            return None, answered
+        return body, None
+
+    def _other(self, object_id: str, other: str) -> str:
+        """How messages name the object Nexus answered with in place of ``object_id``."""
+        if differs_only_in_case(other, object_id):
+            return f"{self.kind} '{other}', another object whose name differs only in case ({self.case_note})"
+        return f"{self.kind} '{other}', another object"
+
+    def twin_refusal(self, object_id: str, twin: str, action: str) -> ProviderError:
+        """The one line that refuses to ``action`` a case twin in place of the stack's object."""
+        return ProviderError(
+            f"{self.kind} '{object_id}': Nexus answers for it with {self._other(object_id, twin)}; "
+            f"refusing to {action} '{twin}' in its place, nothing was changed. Run `pulumi refresh` "
+            f"(it drops '{object_id}' from the stack: Nexus does not answer with it under its exact "
+            f"name), and give it a name that is not a case variant of '{twin}'."
+        )
+
+    def twin_warning(self, object_id: str, twin: str) -> str:
+        """What a read says when Nexus answered for the stack's object with a case twin."""
+        return (
+            f"warning: {self.kind} '{object_id}' is not what Nexus answers for that name: it answered "
+            f"with {self._other(object_id, twin)}. '{object_id}' is reported gone and '{twin}' is left "
+            f"as it is; `pulumi up` refuses to create '{object_id}' while '{twin}' exists."
+        )
+
+    def case_refusal(self, spec: SpecT, existing: str) -> ProviderError:
+        """Create found an object whose id differs from the spec's only in case: neither creating
+        nor adopting can work (adopting would write the stack's name onto it: a rename)."""
+        wanted = getattr(spec, self.api.id_field)
+        return ProviderError(
+            f"{self.label(spec)}: Nexus has {self.kind} '{existing}', whose name differs from "
+            f"'{wanted}' only in case ({self.case_note}), so the stack cannot tell the two apart. "
+            f"To manage that {self.kind}, rename the stack's entry to '{existing}', its exact name in "
+            f"Nexus; for a new one, choose a name that is not a case variant of '{existing}'. "
+            "Nothing was changed."
+        )
 
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         """POST; returns the new id when Nexus makes one up (tasks), else None."""
@@ -370,6 +439,8 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
             except NotFoundError as error:
                 raise self._missing_api(client, spec, error) from None
             if existing is not None:
+                if not self.api.assigned_id and differs_only_in_case(existing[0], self.object_id(spec)):
+                    raise self.case_refusal(spec, existing[0])
                 if not props.get("adopt"):
                     raise ProviderError(
                         f"{self.label(spec)} already exists in Nexus at {client.connection.url}. "
@@ -389,7 +460,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
                 except NexusConnectionError:
                     # The POST may have been applied before the answer was lost: look before failing.
                     found = self.find(client, spec)
-                    if found is None:
+                    if found is None or (not self.api.assigned_id and found[0] != self.object_id(spec)):
                         raise
                     object_id = found[0]
                 else:
@@ -424,7 +495,9 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         with self.client(props) as client:
-            body = self.fetch(client, id_, props)
+            body, twin = self.lookup(client, id_, props)
+            if twin is not None:
+                report_to_stderr(self.twin_warning(id_, twin))
             if body is None:
                 return dynamic.ReadResult(None, {})  # gone: refresh drops it, the next `up` recreates it
             fields = self.observed(body, props)
@@ -442,17 +515,32 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         with self.client(news) as client:
             if not self._matches(old_fields, spec):
                 self.ensure_supported(client)
+                if self.lookup_ignores_case:
+                    # The PUT would land on whatever Nexus takes the id for: make sure it is ours.
+                    self._own(client, id_, news, "update", gone)
                 try:
                     self.update_object(client, id_, spec)
                 except NotFoundError:
-                    if self.fetch(client, id_, news) is None:
+                    current, twin = self.lookup(client, id_, news)
+                    if twin is not None:
+                        raise self.twin_refusal(id_, twin, "update") from None
+                    if current is None:
                         raise gone from None
                     raise
-            body = self.fetch(client, id_, news)
-            if body is None:
-                raise gone
+            body = self._own(client, id_, news, "update", gone)
             carried = {**news, ADOPTED: True} if olds.get(ADOPTED) else news
             return dynamic.UpdateResult(self.outputs(self.observed(body, news), carried))
+
+    def _own(
+        self, client: NexusClient, object_id: str, props: Mapping[str, Any], action: str, gone: Exception
+    ) -> Any:
+        """The body of the stack's object, exactly: a case twin is refused, a missing one is ``gone``."""
+        body, twin = self.lookup(client, object_id, props)
+        if twin is not None:
+            raise self.twin_refusal(object_id, twin, action)
+        if body is None:
+            raise gone
+        return body
 
     def _matches(self, fields: Mapping[str, Any], spec: SpecT) -> bool:
         """Whether recorded fields already equal the spec (then only the connection changed)."""
@@ -465,6 +553,13 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         if props.get(ADOPTED):
             return  # it was in Nexus before this stack: released, left as it is
         with self.client(props) as client:
+            if self.lookup_ignores_case:
+                # The DELETE would remove whatever Nexus takes the id for: make sure it is ours.
+                body, twin = self.lookup(client, id_, props)
+                if twin is not None:
+                    raise self.twin_refusal(id_, twin, "delete")
+                if body is None:
+                    return  # already gone
             for attempt in range(1, DELETE_ATTEMPTS + 1):
                 try:
                     self.delete_object(client, id_, props)
@@ -507,6 +602,9 @@ class SingletonProvider(NexusProvider[SpecT]):
 
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
         return client.get_json(self.api.item)
+
+    def answered_id(self, body: Any) -> str | None:
+        return None  # one setting, no id
 
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         self.update_object(client, self.singleton_id, spec)

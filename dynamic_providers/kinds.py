@@ -110,6 +110,12 @@ def page(kind: type[NexusProvider[Any]]) -> str:
             f"| delete | `DELETE {api.delete or item}` (404: already gone) |",
             "| adopt | yes, with `adopt` (an adopted object is left in Nexus on delete) |",
         ]
+        if kind.lookup_ignores_case:
+            lines.append(
+                "| name case | Nexus may answer for the id with an object whose name differs only in "
+                "case: update and delete first check that the object is exactly the stack's (a read "
+                "reports such a twin gone, with a warning; it is never written or deleted) |"
+            )
     lines += ["", "## Fields", "", "| field | type | default | on change |", "|---|---|---|---|"]
     for name, field in kind.spec_model.model_fields.items():
         notes = ["replaces the object" if name in kind.replace_fields else "updated in place"]

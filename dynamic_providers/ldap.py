@@ -145,11 +145,17 @@ class LdapServerProvider(NexusProvider[LdapServerSpec], mappers=(to_api, from_ap
     replace_fields = ("name",)
     write_only_fields = ("auth_password",)
     missing_api = PROVIDED_BY["ldap"]
+    # Unconfirmed (the open-source core has no LDAP): taken as looking names up ignoring case, as
+    # repositories do, so that a case twin is never written or deleted for the stack's server.
+    lookup_ignores_case = True
+    case_note = "Nexus may look LDAP server names up ignoring case"
 
     def find(self, client: NexusClient, spec: LdapServerSpec) -> tuple[str, Any] | None:
-        for server in client.get_json(self.api.collection) or []:
-            if server.get("name") == spec.name:
-                return spec.name, server
+        # A name that differs only in case is found too: create refuses it.
+        servers = client.get_json(self.api.collection) or []
+        for server in sorted(servers, key=lambda s: s.get("name") != spec.name):
+            if str(server.get("name", "")).lower() == spec.name.lower():
+                return str(server["name"]), server
         return None
 
     def update_body(self, client: NexusClient, object_id: str, spec: LdapServerSpec) -> Any:

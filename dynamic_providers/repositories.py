@@ -218,6 +218,9 @@ class RepositoryProvider(NexusProvider[RepositorySpec], mappers=(to_api, from_ap
     # Nexus cannot rename, change format or type, or move a repository to another blob store.
     replace_fields = ("name", "format", "type", "blob_store")
     write_only_fields = ("remote_password",)
+    # GET, PUT and DELETE of tw-a act on TW-A when only that one exists (observed on 3.71.0-06).
+    lookup_ignores_case = True
+    case_note = "Nexus looks repository names up ignoring case"
 
     def path_fields(self, source: Mapping[str, Any]) -> dict[str, str]:
         return {"api_format": API_FORMAT.get(str(source.get("format")), ""), "type": str(source.get("type"))}
@@ -228,7 +231,8 @@ class RepositoryProvider(NexusProvider[RepositorySpec], mappers=(to_api, from_ap
         return f"the {spec.format} format is not installed on this server"
 
     def find(self, client: NexusClient, spec: RepositorySpec) -> tuple[str, Any] | None:
-        # Lookup is case-insensitive in Nexus; the short form tells format and type.
+        # Lookup is case-insensitive in Nexus (the name it answers with may differ from the
+        # spec's in case: create refuses that); the short form tells format and type.
         short = client.get_optional(f"/v1/repositories/{spec.name}")
         if short is None:
             return None

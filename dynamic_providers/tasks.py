@@ -177,7 +177,7 @@ def no_task_api(task: str, server: ServerInfo, error: NexusError) -> ProviderErr
 class TaskProvider(NexusProvider[TaskSpec], mappers=(to_api, from_api)):
     kind = "task"
     # Nexus makes the id up: a task is found by name and type.
-    api = Api("/v1/tasks", assigned_id="id", create_ok=(200, 201))
+    api = Api("/v1/tasks", assigned_id="id", answer_id="id", create_ok=(200, 201))
     replace_fields = ("type",)  # a task's type cannot change; its name can
 
     def find(self, client: NexusClient, spec: TaskSpec) -> tuple[str, Any] | None:

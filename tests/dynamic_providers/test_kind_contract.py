@@ -139,7 +139,12 @@ def test_delete_of_what_is_gone_succeeds(nexus_emulator_pro: NexusEmulator, kind
     provider.delete(object_id, outs)
     nexus_emulator_pro.clear_log()
     provider.delete(object_id, outs)  # 404: success
-    assert [r.status for r in nexus_emulator_pro.requests() if r.method == "DELETE"] == [404]
+    deletes = [r.status for r in nexus_emulator_pro.requests() if r.method == "DELETE"]
+    if provider.lookup_ignores_case:
+        # It looks first (Nexus would delete a case twin in its place): a 404 there, no DELETE.
+        assert deletes == [] and [r.status for r in nexus_emulator_pro.requests()] == [404]
+    else:
+        assert deletes == [404]
 
 
 @pytest.mark.parametrize("kind", SINGLETONS)

@@ -98,10 +98,26 @@ def test_blob_store_in_use_is_explained(nexus_emulator: NexusEmulator) -> None:
 
 def test_existing_object_is_not_silently_adopted(nexus_emulator: NexusEmulator) -> None:
     provider = FileBlobStoreProvider()
-    nexus_emulator.call("POST", "/v1/blobstores/file", {"name": "DOCKER-A", "path": "elsewhere"})
+    nexus_emulator.call("POST", "/v1/blobstores/file", {"name": "docker-a", "path": "elsewhere"})
     nexus_emulator.clear_log()
     with pytest.raises(ProviderError, match=r"already exists.*`nexus\.adoptExisting: true`"):
         create(provider, blob_store(nexus_emulator))
+    assert nexus_emulator.count_writes() == 0
+    assert nexus_get(nexus_emulator, "/v1/blobstores/file/docker-a")["path"] == "elsewhere"
+
+
+def test_an_existing_object_of_another_case_is_neither_created_nor_adopted(
+    nexus_emulator: NexusEmulator,
+) -> None:
+    """Blob store names are unique ignoring case: DOCKER-A keeps docker-a from being created, and
+    adopting it would manage DOCKER-A under the stack's other name. The stack is told to use the
+    exact name (tests/dynamic_providers/test_case_twins.py has this on both backends)."""
+    provider = FileBlobStoreProvider()
+    nexus_emulator.call("POST", "/v1/blobstores/file", {"name": "DOCKER-A", "path": "elsewhere"})
+    nexus_emulator.clear_log()
+    for adopt in (False, True):
+        with pytest.raises(ProviderError, match=r"'DOCKER-A', whose name differs .* only in case"):
+            create(provider, {**blob_store(nexus_emulator), "adopt": adopt})
     assert nexus_emulator.count_writes() == 0
     assert nexus_get(nexus_emulator, "/v1/blobstores/file/DOCKER-A")["path"] == "elsewhere"
 

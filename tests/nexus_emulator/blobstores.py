@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .core import Request, Route, crud
-from .errors import BeanValidationError, EmptyError, FieldValidationError, MessageError, Response
+from .errors import (
+    BeanValidationError,
+    EmptyError,
+    FieldValidationError,
+    MessageError,
+    Response,
+    UnexpectedError,
+)
 
 SECRET_PLACEHOLDER = "#~NXRM~PLACEHOLDER~PASSWORD~#"
 AVAILABLE_SPACE = 107_374_182_400
@@ -45,8 +52,15 @@ class BlobStores:
 
     # -- lookups -------------------------------------------------------------------------
     def find(self, name: str) -> BlobStore | None:
-        """Case-insensitive, like ``BlobStoreManagerImpl#exists``."""
-        return self.stores.get(name.lower())
+        """By exact name: how GET/PUT ``/v1/blobstores/file/{name}``, the quota status and the
+        removal itself find a store (observed on 3.71.0-06: ``tw-b`` does not find ``TW-B``)."""
+        return self.stores.get(name)
+
+    def find_ignoring_case(self, name: str) -> BlobStore | None:
+        """Case-insensitive, like ``BlobStoreManagerImpl#exists``: the duplicate check of a create,
+        a repository's ``blobStoreName`` and the first check of a DELETE (observed on 3.71.0-06)."""
+        lowered = name.lower()
+        return next((s for s in self.stores.values() if s.name.lower() == lowered), None)
 
     def blobs_root(self) -> str:
         return posixpath.join(self.data_dir, "blobs")
@@ -66,7 +80,7 @@ class BlobStores:
         mine = self.absolute(path)
         clashes = []
         for store in self.stores.values():
-            if store.type != "File" or store.path is None or store.name.lower() == (exclude or "").lower():
+            if store.type != "File" or store.path is None or store.name == exclude:
                 continue
             other = self.absolute(store.path)
             if mine == other or mine.startswith(other + "/") or other.startswith(mine + "/"):
@@ -87,8 +101,8 @@ def _stores(req: Request) -> BlobStores:
 def _check_quota(body: dict[str, Any]) -> None:
     quota = body.get("softQuota")
     if quota and quota.get("type") and quota["type"].lower() == "spaceusedquota" and not quota.get("limit"):
-        # unconfirmed: id and wording of the quota violation; SpaceUsedQuota requires limit > 0.
-        raise FieldValidationError([("softQuota.limit", "Soft quota limit must be greater than 0")])
+        # observed on 3.71.0-06 (create and update).
+        raise FieldValidationError([("*", "Space Used quotas must have a Quota Limit greater than 0")])
 
 
 def _quota(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -121,7 +135,7 @@ def create_file(req: Request) -> Response:
     missing = [(f, "must not be empty") for f in ("name", "path") if not body.get(f)]
     if missing:
         raise BeanValidationError(missing)
-    if stores.find(body["name"]):
+    if stores.find_ignoring_case(body["name"]):
         raise FieldValidationError([("name", "Name is already used, must be unique (ignoring case)")])
     _check_quota(body)
     clashes = stores.path_conflicts(body["path"])
@@ -137,7 +151,7 @@ def create_file(req: Request) -> Response:
             ]
         )
     store = BlobStore(body["name"], "File", stores.normalise_path(body["path"]), _quota(body))
-    stores.stores[store.name.lower()] = store
+    stores.stores[store.name] = store
     return Response.no_content(204)
 
 
@@ -181,13 +195,17 @@ def update_file(req: Request) -> Response:
 
 def delete_blobstore(req: Request) -> Response:
     name = req.params["name"]
-    store = _stores(req).find(name)
-    if store is None:
+    if _stores(req).find_ignoring_case(name) is None:
         # Nexus formats "Unable to find %s '%s' blobstore" with an empty type: two spaces.
         raise MessageError(404, f"Unable to find  '{name}' blobstore")
+    store = _stores(req).find(name)
+    if store is None:
+        # The resource's check ignores case, the removal does not (observed on 3.71.0-06: DELETE
+        # of tw-b while only TW-B exists answers this 500 and deletes nothing).
+        raise UnexpectedError(f"Missing BlobStore: {name}", "java.lang.IllegalStateException")
     if req.state.repositories.using_blobstore(store.name):
         raise MessageError(400, f"BlobStore {store.name} is in use and cannot be deleted")
-    del _stores(req).stores[store.name.lower()]
+    del _stores(req).stores[store.name]
     return Response.no_content(204)
 
 
@@ -240,10 +258,10 @@ def _merge_secrets(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
 def create_s3(req: Request) -> Response:
     body = req.body or {}
     stores = _stores(req)
-    if stores.find(body["name"]):
+    if stores.find_ignoring_case(body["name"]):
         raise MessageError(400, "Duplicate key", quoted=False, text=True)
     _check_quota(body)
-    stores.stores[body["name"].lower()] = BlobStore(
+    stores.stores[body["name"]] = BlobStore(
         body["name"], "S3", None, _quota(body), copy.deepcopy(body["bucketConfiguration"])
     )
     return Response.no_content(201)
@@ -251,7 +269,7 @@ def create_s3(req: Request) -> Response:
 
 def _s3_store(req: Request) -> BlobStore:
     name = req.params["name"]
-    store = _stores(req).find(name)
+    store = _stores(req).find(name)  # unconfirmed for S3: by exact name, as the file store's
     if store is None or store.type != "S3":
         # unconfirmed: exact 404 wording for S3 (mirrors the file store's message).
         raise MessageError(404, f"Unable to find S3 '{name}' blobstore")

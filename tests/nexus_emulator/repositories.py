@@ -270,7 +270,9 @@ def _validate_blobstore(req: Request, body: dict[str, Any]) -> str:
     if not name:
         # Bean validation of the storage attributes (observed on 3.71.0-06, also for a missing name).
         raise BeanValidationError([("blobStoreName", "must not be empty")])
-    if req.state.blobstores.find(name) is None:
+    # Ignoring case (``BlobStoreManagerImpl#exists``): a repository may name TW-B as tw-b and
+    # keeps the name as sent (observed on 3.71.0-06).
+    if req.state.blobstores.find_ignoring_case(name) is None:
         raise MessageError(400, "Blob store not found")
     return str(name)
 
