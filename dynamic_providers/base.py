@@ -43,7 +43,7 @@ from dynamic_providers.exceptions import (
     ProviderError,
     ServerError,
 )
-from dynamic_providers.names import key_path
+from dynamic_providers.names import error_location, key_path
 
 __all__ = [
     "Api",
@@ -125,7 +125,8 @@ def check_failures(error: pydantic.ValidationError) -> list[dynamic.CheckFailure
     """Pydantic's errors as the engine's check failures, each naming its property."""
     return [
         dynamic.CheckFailure(
-            key_path(tuple(item["loc"])) or "(inputs)", str(item["msg"]).removeprefix(VALUE_ERROR)
+            key_path(error_location(item)) or "(inputs)",
+            str(item["msg"]).removeprefix(VALUE_ERROR),
         )
         for item in error.errors()
     ]

@@ -39,7 +39,7 @@ class CleanupPolicySpec(Spec):
     @pydantic.field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return check_name(value, max_length=255)
+        return check_name(value)  # CleanupPolicyDAO.xml: 200 (the API document says 255)
 
     @pydantic.model_validator(mode="after")
     def _has_criteria(self) -> CleanupPolicySpec:

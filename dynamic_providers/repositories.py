@@ -14,7 +14,7 @@ import pydantic
 from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, SortedNames, Spec
 from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
-from dynamic_providers.names import check_name
+from dynamic_providers.names import FieldRuleError, check_name
 
 Format = Literal["docker", "maven2", "npm", "pypi", "raw"]
 RepoType = Literal["hosted", "proxy", "group"]
@@ -72,7 +72,10 @@ class RepositorySpec(Spec):
 
     @pydantic.model_validator(mode="after")
     def _consistent(self) -> RepositorySpec:
-        check_name(self.name, lowercase=self.format == "docker")
+        try:
+            check_name(self.name, lowercase=self.format == "docker")
+        except ValueError as error:
+            raise FieldRuleError("name", str(error)) from None
         problems = []
         if self.type == "hosted" and self.write_policy is None:
             object.__setattr__(self, "write_policy", "ALLOW_ONCE")

@@ -14,9 +14,10 @@ from typing import Any
 import pydantic
 
 from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, Spec
+from dynamic_providers.names import DESCRIPTION_LIMIT, ID_LIMIT, check_length
 
 # Role ids travel in URLs (/v1/security/roles/{id}): no spaces or slashes.
-_ROLE_ID = re.compile(r"^[^\s/\\]{1,255}$")
+_ROLE_ID = re.compile(r"^[^\s/\\]+$")
 BREAD_PUSH = ("browse", "read", "add", "edit")
 BREAD_PULL = ("browse", "read")
 
@@ -48,8 +49,8 @@ def privilege_repositories(privileges: tuple[str, ...]) -> list[str]:
 class RoleSpec(Spec):
     # Not `id`: that name is the resource's own id in Pulumi.
     role_id: str
-    name: str = ""
-    description: str = ""
+    name: str = pydantic.Field("", max_length=ID_LIMIT)
+    description: str = pydantic.Field("", max_length=DESCRIPTION_LIMIT)
     privileges: NameSet = ()  # sets in Nexus (and sorted in its answers)
     roles: NameSet = ()
 
@@ -57,7 +58,8 @@ class RoleSpec(Spec):
     @classmethod
     def _id(cls, value: str) -> str:
         if not _ROLE_ID.match(value):
-            raise ValueError(f"'{value}' is not a usable role id (1 to 255 characters, no spaces or slashes)")
+            raise ValueError(f"'{value}' is not a usable role id (no spaces or slashes)")
+        check_length(value)
         if value.startswith("nx-"):
             raise ValueError(f"'{value}': ids starting with nx- are Nexus's built-in roles")
         return value

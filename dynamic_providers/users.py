@@ -16,6 +16,7 @@ from pulumi.dynamic import UpdateResult
 
 from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, ProviderError, Spec
 from dynamic_providers.client import NexusClient
+from dynamic_providers.names import ID_LIMIT
 
 _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
 # Accounts Nexus creates itself: managed elsewhere (first run, anonymous access), never here.
@@ -30,9 +31,9 @@ def change_password(client: NexusClient, user_id: str, password: str) -> None:
 
 class UserSpec(Spec):
     user_id: str
-    first_name: str
-    last_name: str
-    email_address: str
+    first_name: str = pydantic.Field(max_length=ID_LIMIT)
+    last_name: str = pydantic.Field(max_length=ID_LIMIT)
+    email_address: str = pydantic.Field(max_length=ID_LIMIT)
     password: str = pydantic.Field(min_length=1, repr=False)
     # locked and changepassword are states Nexus puts a user in; declaring active puts it back.
     status: Literal["active", "disabled", "locked", "changepassword"] = "active"

@@ -22,11 +22,12 @@ from pulumi.dynamic import (
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
-from dynamic_providers.base import ProviderError, _contains_unknown, check_failures
+from dynamic_providers.base import _contains_unknown, check_failures
+from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.exceptions import ProblemsError
 from operations.ldap_check import NamedGroup, check_directory, directory_route, named_groups
 from settings import LdapSettings, StackSettings, revealed
 
@@ -42,7 +43,7 @@ def _parse(props: Mapping[str, Any]) -> tuple[LdapSettings, list[NamedGroup]]:
     return LdapSettings.model_validate(ldap), groups
 
 
-class DirectoryCheckProvider(ResourceProvider):
+class DirectoryCheckProvider(OneLineErrors):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         if _contains_unknown(news):
             return CheckResult(news, [])
@@ -62,9 +63,14 @@ class DirectoryCheckProvider(ResourceProvider):
         with directory_route(ldap, str(props.get("docker_host") or ""), props.get("ssh_private_key")) as via:
             report = check_directory(ldap, groups, via=via)
         if not report.ok:
-            raise ProviderError(
-                "the stack's ldap settings do not work against the directory; nothing was written to "
-                f"Nexus:\n{report.text()}"
+            # One line per problem under `pulumi up` (OneLineErrors), never inside a traceback.
+            head, *problems = report.text().splitlines()
+            raise ProblemsError(
+                [
+                    "the stack's ldap settings do not work against the directory; nothing was written "
+                    f"to Nexus: {head}",
+                    *problems,
+                ]
             )
         return {
             **{name: props.get(name) for name in INPUTS},

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
-from dynamic_providers.names import key_path
+from dynamic_providers.names import error_location, key_path
 from reach.errors import NexusPlatformError
 
 PROJECT = "nexus-platform"
@@ -48,7 +48,7 @@ def validation_issues(error: ValidationError, prefix: str = "") -> list[Settings
         if isinstance(raised, SettingsError):
             issues.extend(raised.issues)
             continue
-        loc = tuple(item["loc"])
+        loc = error_location(item)
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
             message = "is required"

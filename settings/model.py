@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from dynamic_providers.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, check_length, check_name
 from dynamic_providers.repositories import RepositorySpec
 
 # Sonatype documents 20 Docker connectors per instance as the supported maximum; above it,
@@ -328,7 +329,7 @@ class CertificateSettings(_Model):
 class LdapSettings(_Model):
     """The directory Nexus authenticates people against (the seed's LDAP dialog, as config)."""
 
-    name: str = Field("ldap", description="Name of the LDAP connection in Nexus.")
+    name: str = Field("ldap", min_length=1, description="Name of the LDAP connection in Nexus.")
     protocol: Literal["ldap", "ldaps"] = Field("ldaps", description="ldaps (TLS) or ldap.")
     host: str = Field(description="LDAP server host name, e.g. ldap.example.com.")
     port: Port | None = Field(None, description="LDAP port; default 636 for ldaps, 389 for ldap.")
@@ -386,6 +387,12 @@ class LdapSettings(_Model):
         "reachable only from the Nexus host); skip = not checked (see the README's LDAP section).",
     )
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        # unconfirmed: LDAP is not in the core; the provider (dynamic_providers/ldap.py) takes 200.
+        return check_length(value, ID_LIMIT)
+
     @property
     def resolved_port(self) -> int:
         return self.port or (636 if self.protocol == "ldaps" else 389)
@@ -405,6 +412,11 @@ class RobotUserSettings(_Model):
     pull: bool = Field(False, description="May pull from docker-all (implied by teams).")
     roles: list[str] = Field(default_factory=list, description="Other Nexus role ids to grant.")
     enabled: bool = Field(True, description="false = the user exists but is disabled.")
+
+    @field_validator("first_name", "last_name", "email_address")
+    @classmethod
+    def _stored(cls, value: str | None) -> str | None:
+        return value if value is None else check_length(value, ID_LIMIT)
 
     @field_validator("user_id")
     @classmethod
@@ -481,6 +493,11 @@ class RepositorySettings(_Model):
         "instead of failing. Its blobStore must be the one it has (Nexus cannot move a repository); "
         "`destroy` leaves it in Nexus.",
     )
+
+    @field_validator("blob_store")
+    @classmethod
+    def _blob_store(cls, value: str) -> str:
+        return check_name(value, max_length=BLOB_STORE_NAME_LIMIT)
 
     def to_spec(self) -> RepositorySpec:
         return RepositorySpec(

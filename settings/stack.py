@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
 import settings.model as sections
+from dynamic_providers.names import ID_LIMIT, check_length
 from settings.errors import SettingsError, SettingsIssue, validation_issues
 from settings.model import (
     BACKEND_PORT_OFFSET,
@@ -286,6 +287,15 @@ def _repeated(key: str, field: str, values: list[str], what: str = "") -> list[S
     return issues
 
 
+def _too_long(value: str, limit: int = ID_LIMIT) -> str:
+    """Why Nexus cannot store ``value`` (longer than its column), or ``""``."""
+    try:
+        check_length(value, limit)
+    except ValueError as error:
+        return str(error)
+    return ""
+
+
 def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
     """Rules that span several keys: unique names, unique ports, connector limits."""
     issues: list[SettingsIssue] = _repository_issues(settings)
@@ -412,6 +422,12 @@ def _access_checks(settings: StackSettings) -> list[SettingsIssue]:
             for group in groups
             if not LDAP_GROUP.match(group)
         )
+        # A group becomes a role whose id and name are the group's name (components/access.py).
+        issues.extend(
+            SettingsIssue(key, f"LDAP group '{group[:40]}...' becomes a role id and {problem}")
+            for group in groups
+            if (problem := _too_long(group))
+        )
         # A group becomes a role with the group's name (components/access.py): not one of ours.
         issues.extend(
             SettingsIssue(key, f"LDAP group '{group}' has the id of a role this stack or Nexus defines")
@@ -422,6 +438,18 @@ def _access_checks(settings: StackSettings) -> list[SettingsIssue]:
     issues += _repeated("access.robots", "userId", [robot.user_id for robot in settings.access.robots])
     for index, robot in enumerate(settings.access.robots):
         key = f"access.robots[{index}]"
+        issues.extend(
+            SettingsIssue(f"{key}.roles", f"role id '{role[:40]}...' {problem}: no such role can exist")
+            for role in robot.roles
+            if (problem := _too_long(role))
+        )
+        if robot.email_address is None and (problem := _too_long(f"{robot.user_id}@{settings.domain}")):
+            issues.append(
+                SettingsIssue(
+                    f"{key}.emailAddress",
+                    f"is not set and its default <userId>@<domain> {problem}: set a shorter one",
+                )
+            )
         issues.extend(
             SettingsIssue(f"{key}.teams", f"'{team}' is not a team defined under teams")
             for team in robot.teams

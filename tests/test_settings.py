@@ -346,8 +346,69 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "repo-bad-name",
         config(repositories=[{"name": "_raw", "format": "raw", "type": "hosted"}]),
-        "repositories[0]",
+        "repositories[0].name",
         "may not start",
+    ),
+    (
+        "repo-blob-store-bad-name",
+        config(repositories=[{"name": "Raw", "format": "raw", "type": "hosted", "blobStore": "_raw"}]),
+        "repositories[0].blobStore",
+        "may not start",
+    ),
+    # Nexus's column limits (dynamic_providers/names.py): refused before anything is written.
+    (
+        "repo-name-over-200",
+        config(repositories=[{"name": "r" * 201, "format": "raw", "type": "hosted"}]),
+        "repositories[0].name",
+        "is 201 characters long; Nexus stores at most 200",
+    ),
+    (
+        "repo-blob-store-over-255",
+        config(repositories=[{"name": "r", "format": "raw", "type": "hosted", "blobStore": "b" * 256}]),
+        "repositories[0].blobStore",
+        "is 256 characters long; Nexus stores at most 255",
+    ),
+    (
+        "robot-last-name-over-200",
+        config(**{"access.robots": [{**ROBOT, "lastName": "L" * 201}]}),
+        "access.robots[0].lastName",
+        "Nexus stores at most 200",
+    ),
+    (
+        "robot-first-name-over-200",
+        config(**{"access.robots": [{**ROBOT, "firstName": "F" * 201}]}),
+        "access.robots[0].firstName",
+        "Nexus stores at most 200",
+    ),
+    (
+        "robot-email-over-200",
+        config(**{"access.robots": [{**ROBOT, "emailAddress": "e" * 190 + "@example.com"}]}),
+        "access.robots[0].emailAddress",
+        "Nexus stores at most 200",
+    ),
+    (
+        "robot-default-email-over-200",
+        config(domain=("d" * 60 + ".") * 3 + "c" * 20, **{"access.robots": [ROBOT]}),
+        "access.robots[0].emailAddress",
+        "its default <userId>@<domain> is 215 characters long",
+    ),
+    (
+        "robot-role-over-200",
+        config(**{"access.robots": [{**ROBOT, "roles": ["r" * 201]}]}),
+        "access.robots[0].roles",
+        "no such role can exist",
+    ),
+    (
+        "ldap-group-over-200",
+        config(ldap=LDAP, **{"access.pullLdapGroups": ["g" * 201]}),
+        "access.pullLdapGroups",
+        "becomes a role id and is 201 characters long",
+    ),
+    (
+        "ldap-name-over-200",
+        config(ldap={**LDAP, "name": "l" * 201}),
+        "ldap.name",
+        "Nexus stores at most 200",
     ),
     ("docker-off-with-teams", config(**{"docker.enabled": False}), "teams", "must be empty"),
     (
@@ -386,6 +447,12 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     (
         "stats-password-two-lines",
         config(**{"haproxy.statsPassword": "one\ntwo"}),
+        "haproxy.statsPassword",
+        "must be a non-empty single line",
+    ),
+    (
+        "stats-password-carriage-return",
+        config(**{"haproxy.statsPassword": "one\rtwo"}),
         "haproxy.statsPassword",
         "must be a non-empty single line",
     ),

@@ -38,8 +38,8 @@ def test_a_misspelt_team_group_fails_the_check_and_nexus_sees_nothing(
         provider.create(checked(provider, check_inputs(settings)))
     message = str(failure.value)
     assert "nothing was written to Nexus" in message
-    (line,) = [line for line in message.splitlines() if line.startswith("  - ")]
-    assert line.startswith("  - nexus-platform:teams[1].ldapGroups[0]: ")
+    (line,) = [line for line in message.splitlines() if line.startswith("- ")]  # one line per problem
+    assert line.startswith("- nexus-platform:teams[1].ldapGroups[0]: ")
     assert "did you mean 'payments-devs'?" in line
     assert BIND_PASSWORD not in message
     assert nexus_emulator.count_writes() == 0
