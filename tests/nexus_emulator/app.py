@@ -25,7 +25,15 @@ from . import blobstores, cleanup, formats, repositories, security, system, task
 from .control_api import handle_control
 from .controls import Controls, RequestRecord
 from .core import WRITE_METHODS, Request, Route, RouteTable
-from .errors import ApiError, BeanValidationError, EmptyError, FieldValidationError, Response, UnexpectedError
+from .errors import (
+    VALIDATION_MEDIA_TYPE,
+    ApiError,
+    BeanValidationError,
+    EmptyError,
+    FieldValidationError,
+    Response,
+    UnexpectedError,
+)
 from .spec import Spec, canonical_enums, load_spec, violation_for
 from .state import NexusState
 
@@ -56,6 +64,15 @@ class Outcome:
 class _Trace:
     user: str | None = None
     dispatched: bool = False
+
+
+def negotiated(resp: Response, accept: str | None) -> Response:
+    """Validation lists come as JSON when the client asks for ``application/json`` (observed on
+    3.71.0-06, issue 31); with ``*/*`` or no ``Accept``, as Siesta's own media type."""
+    accepted = {_media_type(part) for part in (accept or "").split(",")}
+    if resp.content_type == VALIDATION_MEDIA_TYPE and "application/json" in accepted:
+        resp.content_type = "application/json"
+    return resp
 
 
 def _media_type(value: str | None) -> str:
@@ -256,7 +273,7 @@ class NexusApp:
                     return EmptyError(403).response()
                 return route.handler(req)
         except ApiError as exc:
-            return exc.response()
+            return negotiated(exc.response(), headers.get("Accept"))
         except Exception as exc:  # an emulator bug surfaces like an unexpected server exception
             traceback.print_exc(file=sys.stderr)
             return UnexpectedError(f"{type(exc).__name__}: {exc}", "java.lang.RuntimeException").response()

@@ -15,10 +15,12 @@ from .errors import (
     MessageError,
     Response,
     UnexpectedError,
+    value_too_long,
 )
 
 SECRET_PLACEHOLDER = "#~NXRM~PLACEHOLDER~PASSWORD~#"
 AVAILABLE_SPACE = 107_374_182_400
+BLOB_STORE_NAME_LIMIT = 255
 _S3_SECRETS = (
     ("bucketSecurity", "secretAccessKey"),
     ("bucketSecurity", "sessionToken"),
@@ -132,9 +134,15 @@ def list_blobstores(req: Request) -> Response:
 def create_file(req: Request) -> Response:
     body = req.body or {}
     stores = _stores(req)
-    missing = [(f, "must not be empty") for f in ("name", "path") if not body.get(f)]
+    # observed on 3.71.0-06 (issue 31): an empty name is "Name is required" (PARAMETER name)
+    missing = [(f, "Name is required" if f == "name" else "must not be empty") for f in ("name", "path")]
+    missing = [(f, m) for f, m in missing if not body.get(f)]
     if missing:
         raise BeanValidationError(missing)
+    if len(body["name"]) > BLOB_STORE_NAME_LIMIT:
+        # unconfirmed: the answer; 255 is the limit seen in issue 31 (a file store's directory is
+        # named after it; BlobStoreConfigurationDAO.xml's column is VARCHAR(256)).
+        raise value_too_long("NAME", BLOB_STORE_NAME_LIMIT, body["name"])
     if stores.find_ignoring_case(body["name"]):
         raise FieldValidationError([("name", "Name is already used, must be unique (ignoring case)")])
     _check_quota(body)

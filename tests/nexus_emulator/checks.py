@@ -607,9 +607,11 @@ def check_role_references_must_exist(t: Target) -> None:
             400,
             f"Privilege 'nx-{ghost}' contained in role '{role}' not found.",
         )
-        created = t.call("POST", "/v1/security/roles", json=dict(body, roles=[], privileges=[]))
+        named = dict(body, name="Role name", roles=[], privileges=[])
+        created = t.call("POST", "/v1/security/roles", json=named)
         assert created.status_code == 200
-        assert created.json()["description"] == role  # defaults to the name
+        assert created.json()["description"] == role  # defaults to the id, not the name (issue 31)
+        assert t.call("GET", f"/v1/security/roles/{role}").json()["description"] == role
         assert_message(
             t.call("PUT", f"/v1/security/roles/{role}", json=dict(body, privileges=[])),
             400,
@@ -735,6 +737,78 @@ def check_unauthenticated_calls_get_403_not_401(t: Target) -> None:
     assert bad.headers["WWW-Authenticate"] == CHALLENGE
 
 
+# -- issue 31 -------------------------------------------------------------------------------------------
+
+
+def check_a_deleted_repository_leaves_its_roles_without_its_privileges(t: Target) -> None:
+    repo, role = unique("granted"), unique("grants")
+    privilege = f"nx-repository-view-raw-{repo}-read"
+    try:
+        assert t.call("POST", "/v1/repositories/raw/hosted", json=raw_hosted(repo)).status_code == 201
+        body = {"id": role, "name": role, "description": "d", "privileges": [privilege], "roles": []}
+        assert t.call("POST", "/v1/security/roles", json=body).status_code == 200
+        assert t.call("GET", f"/v1/security/roles/{role}").json()["privileges"] == [privilege]
+        assert_empty(t.call("DELETE", f"/v1/repositories/{repo}"), 204, fault_id=False)
+        assert t.call("GET", f"/v1/security/roles/{role}").json()["privileges"] == []
+    finally:
+        t.call("DELETE", f"/v1/security/roles/{role}")
+        t.call("DELETE", f"/v1/repositories/{repo}")
+
+
+def check_an_empty_blob_store_name_is_required(t: Target) -> None:
+    resp = t.call("POST", "/v1/blobstores/file", json={"name": "", "path": unique("nameless")})
+    assert_validation_list(resp, [{"id": "PARAMETER name", "message": "Name is required"}], compact=None)
+
+
+def check_validation_lists_are_json_when_json_is_asked_for(t: Target) -> None:
+    body = raw_hosted(unique("nobs"), "")
+    resp = t.call("POST", "/v1/repositories/raw/hosted", json=body, headers={"Accept": "application/json"})
+    assert resp.status_code == 400, resp.text
+    assert resp.headers["Content-Type"] == "application/json"
+    assert resp.json() == [{"id": "PARAMETER blobStoreName", "message": "must not be empty"}]
+    plain = t.call("POST", "/v1/repositories/raw/hosted", json=body)  # Accept: */*
+    assert plain.headers["Content-Type"] == VALIDATION_MEDIA_TYPE
+
+
+def check_a_raw_repository_brings_the_raw_blob_cleanup_task(t: Target) -> None:
+    repo = unique("raw-task")
+    try:
+        assert t.call("POST", "/v1/repositories/raw/hosted", json=raw_hosted(repo)).status_code == 201
+        tasks = [i for i in t.call("GET", "/v1/tasks").json()["items"] if "raw" in i["name"]]
+        assert [(i["name"], i["type"]) for i in tasks] == [
+            ("Cleanup unused raw blobs from nexus", "assetBlob.cleanup")
+        ]
+    finally:
+        t.call("DELETE", f"/v1/repositories/{repo}")
+
+
+def check_values_longer_than_their_column_fail(t: Target) -> None:
+    """Role ids and names, user names and repository names over 200 characters fail the insert
+    (500, H2's message inside); 200 is taken."""
+    column = 'Value too long for column "{}'
+    role = "r" * 201
+    resp = t.call("POST", "/v1/security/roles", json={"id": role, "name": "n", "privileges": [], "roles": []})
+    assert resp.status_code == 500 and column.format("ID CHARACTER VARYING(200)") in resp.text, resp.text
+    resp = t.call("POST", "/v1/security/roles", json={"id": unique("r"), "name": "n" * 201})
+    assert resp.status_code == 500 and column.format("NAME CHARACTER VARYING(200)") in resp.text, resp.text
+    resp = t.call(
+        "POST", "/v1/security/users", json=user_body(unique("u"), ["nx-anonymous"]) | {"lastName": "L" * 201}
+    )
+    assert resp.status_code == 500 and column.format("LAST_NAME CHARACTER VARYING(200)") in resp.text
+    resp = t.call("POST", "/v1/repositories/raw/hosted", json=raw_hosted("x" * 201))
+    assert resp.status_code >= 400 and "x" * 201 not in [
+        r["name"] for r in t.call("GET", "/v1/repositories").json()
+    ]
+    fits = "y" * 200
+    try:
+        assert t.call("POST", "/v1/repositories/raw/hosted", json=raw_hosted(fits)).status_code == 201
+    finally:
+        t.call("DELETE", f"/v1/repositories/{fits}")
+    resp = t.call("POST", "/v1/blobstores/file", json={"name": "b" * 256, "path": unique("long")})
+    assert resp.status_code >= 400
+    assert "b" * 256 not in [b["name"] for b in t.call("GET", "/v1/blobstores").json()]
+
+
 OSS_CHECKS: list[Callable[[Target], None]] = [
     check_server_header_names_the_oss_core,
     check_missing_features_are_404_empty,
@@ -758,5 +832,10 @@ OSS_CHECKS: list[Callable[[Target], None]] = [
     check_change_password_needs_text_plain,
     check_anonymous_realm_and_repository_name_rules,
     check_unauthenticated_calls_get_403_not_401,
+    check_a_deleted_repository_leaves_its_roles_without_its_privileges,
+    check_an_empty_blob_store_name_is_required,
+    check_validation_lists_are_json_when_json_is_asked_for,
+    check_a_raw_repository_brings_the_raw_blob_cleanup_task,
+    check_values_longer_than_their_column_fail,
 ]
 """Every check above, for a server of the open-source core (edition OSS, before 3.92)."""

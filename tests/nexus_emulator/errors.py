@@ -162,3 +162,15 @@ class UnexpectedError(ApiError):
 
 def not_found_empty() -> EmptyError:
     return EmptyError(404)
+
+
+def value_too_long(column: str, size: int, value: str) -> UnexpectedError:
+    """A value longer than its database column: the insert fails in H2 and the exception reaches
+    the client as shape 4 (issue 31 on 3.71.0-06: ``Value too long for column "ID CHARACTER
+    VARYING(200)"`` in a multi-line SQL dump). unconfirmed: the exception class and the rest of
+    the dump (the SQL statement, MyBatis's "### Error updating database" lines)."""
+    return UnexpectedError(
+        f"\n### Error updating database.  Cause: org.h2.jdbc.JdbcSQLDataException: Value too long "
+        f'for column "{column} CHARACTER VARYING({size})": "\'{value[:40]}...\' ({len(value)})"',
+        "org.apache.ibatis.exceptions.PersistenceException",
+    )

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from . import features
 from .core import Request, Route
-from .errors import BeanValidationError, EmptyError, FieldValidationError, MessageError, Response
+from .errors import (
+    BeanValidationError,
+    EmptyError,
+    FieldValidationError,
+    MessageError,
+    Response,
+    value_too_long,
+)
 from .spec import load_spec, render_with_schema, strip_nulls
 
 if TYPE_CHECKING:
@@ -26,6 +33,8 @@ FORMAT_TYPES = {"apt": ("hosted", "proxy")}
 # Formats whose group takes ``writableMember`` (GroupDeployAttributes in the 3.93 document).
 DEPLOY_GROUP_FORMATS = ("docker", "npm")
 APPLICATION_PORT = 8081
+#: ConfigurationDAO.xml of 3.71.0-06: ``name VARCHAR(200)`` (issue 31: longer names fail the insert).
+REPOSITORY_NAME_COLUMN = 200
 FIRST_KEYS = ("name", "format", "type", "url", "online")
 # Values Nexus fills in when the request left the attribute out.
 DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
@@ -401,9 +410,12 @@ def create_repository(req: Request) -> Response:
         # The database key is the exact name: "Duplicate key" (observed on 3.71.0-06); a name that
         # differs only in case is accepted.
         raise MessageError(400, "Duplicate key")
+    if len(body["name"]) > REPOSITORY_NAME_COLUMN:
+        raise value_too_long("NAME", REPOSITORY_NAME_COLUMN, body["name"])
     repo = Repository(body["name"], segment, rtype, _stored_config(body))
     repos.add(repo)
     req.state.security.add_repository_privileges(repo.format, repo.name)
+    req.state.tasks.repository_created(repo.format)
     return Response.no_content(201)
 
 

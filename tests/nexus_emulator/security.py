@@ -21,6 +21,7 @@ from .errors import (
     MessageError,
     Response,
     UnexpectedError,
+    value_too_long,
 )
 from .spec import load_spec, render_with_schema
 
@@ -299,9 +300,14 @@ class Security:
             )
 
     def remove_repository_privileges(self, fmt: str, repo: str) -> None:
+        """The repository's privileges go, and every role loses them (observed on 3.71.0-06: a role
+        that granted one reads ``"privileges" : [ ]`` after the repository is deleted)."""
         prefixes = (f"nx-repository-view-{fmt}-{repo}-", f"nx-repository-admin-{fmt}-{repo}-")
-        for name in [n for n, p in self.privileges.items() if p["readOnly"] and n.startswith(prefixes)]:
+        gone = {n for n, p in self.privileges.items() if p["readOnly"] and n.startswith(prefixes)}
+        for name in gone:
             del self.privileges[name]
+        for role in self.roles.values():
+            role.privileges = [p for p in role.privileges if p not in gone]
 
     def snapshot(self) -> dict[str, Any]:
         users = {
@@ -370,6 +376,20 @@ def put_anonymous(req: Request) -> Response:
 # -- users -----------------------------------------------------------------------------------------
 
 
+ROLE_COLUMNS = {"ID": 200, "NAME": 200, "DESCRIPTION": 400}  # CRoleDAO.xml of 3.71.0-06
+USER_COLUMNS = {"ID": 200, "FIRST_NAME": 200, "LAST_NAME": 200, "EMAIL": 200}  # CUserDAO.xml
+USER_FIELDS = {"userId": "ID", "firstName": "FIRST_NAME", "lastName": "LAST_NAME", "emailAddress": "EMAIL"}
+
+
+def check_columns(body: dict[str, Any], fields: dict[str, str], columns: dict[str, int]) -> None:
+    """The insert fails on a value longer than its column (issue 31 on 3.71.0-06: a role id of 201
+    characters fails with ``Value too long for column "ID CHARACTER VARYING(200)"``)."""
+    for field_name, column in fields.items():
+        value = body.get(field_name)
+        if isinstance(value, str) and len(value) > columns[column]:
+            raise value_too_long(column, columns[column], value)
+
+
 def _check_roles(sec: Security, roles: list[str]) -> None:
     missing = [r for r in roles if r not in sec.roles]
     if missing:
@@ -408,6 +428,7 @@ def create_user(req: Request) -> Response:
         missing.append(("status", "must not be null"))
     if missing:
         raise BeanValidationError(missing)
+    check_columns(body, USER_FIELDS, USER_COLUMNS)
     if body["userId"] in sec.users:
         # observed on 3.71.0-06: 500 text/plain
         raise UnexpectedError(
@@ -505,12 +526,13 @@ def create_role(req: Request) -> Response:
         raise BeanValidationError([(f, "must not be empty") for f in ("id", "name") if not body.get(f)])
     if body["id"] in sec.roles:
         raise MessageError(400, f"Role '{body['id']}' already exists, use a unique roleId.")
+    check_columns(body, {"id": "ID", "name": "NAME", "description": "DESCRIPTION"}, ROLE_COLUMNS)
     _check_role_refs(sec, body["id"], body)
     role = Role(
         body["id"],
         body["name"],
-        # observed on 3.71.0-06: a role created without a description gets its name
-        body["name"] if body.get("description") is None else body["description"],
+        # observed on 3.71.0-06 (issue 31): a role created without a description gets its id
+        body["id"] if body.get("description") is None else body["description"],
         list(body.get("privileges") or []),
         list(body.get("roles") or []),
     )

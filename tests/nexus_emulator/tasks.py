@@ -70,6 +70,16 @@ def now_ms() -> int:
 class Tasks:
     def __init__(self) -> None:
         self.tasks: dict[str, dict[str, Any]] = {}
+        self.system = False
+        """Whether Nexus's own tasks are emulated (``seed_system_tasks``)."""
+
+    def repository_created(self, fmt: str) -> None:
+        """The first repository of a format adds Nexus's blob clean-up task for it (observed on
+        3.71.0-06, issue 31: the first raw repository adds "Cleanup unused raw blobs from nexus").
+        unconfirmed: whether it goes with the format's last repository."""
+        name = f"Cleanup unused {fmt} blobs from nexus"
+        if self.system and all(task["name"] != name for task in self.tasks.values()):
+            _add_system_task(self, name, "assetBlob.cleanup", "0 */30 * * * ?", 30)
 
     def set_running(self, task_id: str, running: bool = True) -> None:
         """Test hook: put a task into (or out of) the RUNNING state so ``stop`` can succeed."""
@@ -97,32 +107,36 @@ def _next_boundary(now: datetime, minutes: int) -> int:
 def seed_system_tasks(tasks: Tasks) -> None:
     """The two tasks a fresh 3.71.0-06 has (observed: names, types, WAITING, next run at the next
     half hour and at 01:00)."""
-    now = datetime.now(UTC)
+    tasks.system = True
     # unconfirmed: their cron expressions (a 3.71 GET does not show schedules).
     for name, ttype, cron, minutes in (
         ("Cleanup unused maven2 blobs from nexus", "assetBlob.cleanup", "0 */30 * * * ?", 30),
         ("Cleanup service", "repository.cleanup", "0 0 1 * * ?", 0),
     ):
-        task_id = str(uuid.uuid4())
-        tasks.tasks[task_id] = {
-            "id": task_id,
-            "name": name,
-            "type": ttype,
-            "message": None,
-            "currentState": "WAITING",
-            "lastRunResult": None,
-            "lastRun": None,
-            "enabled": True,
-            "alertEmail": None,
-            "notificationCondition": "FAILURE",
-            "schedule": "cron",
-            "startDate": None,
-            "timeZoneOffset": None,
-            "recurringDays": None,
-            "cronExpression": cron,
-            "properties": {},
-            "nextRun": _next_boundary(now, minutes),
-        }
+        _add_system_task(tasks, name, ttype, cron, minutes)
+
+
+def _add_system_task(tasks: Tasks, name: str, ttype: str, cron: str, minutes: int) -> None:
+    task_id = str(uuid.uuid4())
+    tasks.tasks[task_id] = {
+        "id": task_id,
+        "name": name,
+        "type": ttype,
+        "message": None,
+        "currentState": "WAITING",
+        "lastRunResult": None,
+        "lastRun": None,
+        "enabled": True,
+        "alertEmail": None,
+        "notificationCondition": "FAILURE",
+        "schedule": "cron",
+        "startDate": None,
+        "timeZoneOffset": None,
+        "recurringDays": None,
+        "cronExpression": cron,
+        "properties": {},
+        "nextRun": _next_boundary(datetime.now(UTC), minutes),
+    }
 
 
 def _validate_frequency(freq: dict[str, Any]) -> list[tuple[str, str]]:
