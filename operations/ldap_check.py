@@ -274,32 +274,75 @@ def _bind(server: ldap3.Server, ldap: LdapSettings, password: str | None, url: s
         )
     if result.get("result") != 49:
         raise _stop("ldap.bindDn", f"the bind as {ldap.bind_dn} failed: {answer}", "check ldap.bindDn")
-    # invalidCredentials is the same answer for an unknown DN and a wrong password: ask anonymously.
+    # invalidCredentials is the same answer for an unknown DN and a wrong password. An anonymous
+    # client may tell them apart, but only where the directory shows it entries: a directory that
+    # hides them (Active Directory, hardened OpenLDAP) answers noSuchObject for an entry that exists.
     anonymous = _connection(server, ldap, None, anonymous=True)
     try:
-        exists = _exists(anonymous, ldap.bind_dn or "") if anonymous.bind() else None
+        evidence = _bind_dn_evidence(anonymous, ldap.bind_dn or "") if anonymous.bind() else None
     except ldap_errors.LDAPException:
-        exists = None
+        evidence = None
     finally:
         anonymous.unbind()
-    if exists is False:
-        raise _stop(
-            "ldap.bindDn",
-            f"the directory refused the bind ({answer}) and has no entry {ldap.bind_dn}",
-            "correct ldap.bindDn to the service account's DN",
-        )
-    if exists:
+    if evidence is True:
         raise _stop(
             "ldap.bindPassword",
             f"the directory refused the password of {ldap.bind_dn} ({answer})",
             f"set the right one: pulumi config set --secret --path '{PROJECT}:ldap.bindPassword'",
         )
+    if isinstance(evidence, tuple):
+        missing, seen = evidence
+        raise _stop(
+            "ldap.bindDn",
+            f"the directory refused the bind ({answer}) and has no entry {missing} ({seen})",
+            "correct ldap.bindDn to the service account's DN",
+        )
     raise _stop(
-        "ldap.bindDn",
-        f"the directory refused the bind as {ldap.bind_dn} ({answer}); it does not say whether the DN "
-        "or the password is wrong",
-        "check ldap.bindDn and ldap.bindPassword",
+        "ldap.bindPassword",
+        f"the directory refused the bind as {ldap.bind_dn} ({answer}): the password is wrong or there "
+        "is no such entry, and the directory does not show anonymous clients which (it hides its entries "
+        "from them)",
+        f"check ldap.bindDn against the directory, then set the password again: pulumi config set "
+        f"--secret --path '{PROJECT}:ldap.bindPassword'",
     )
+
+
+def _children(conn: Any, dn: str) -> list[str] | None:
+    """The DNs an anonymous client sees right under ``dn`` (None: it sees none, or not all)."""
+    try:
+        found = conn.search(dn, "(objectClass=*)", search_scope=ldap3.LEVEL, attributes=[], size_limit=1000)
+    except ldap_errors.LDAPException:
+        return None
+    if not found or conn.result.get("result") != 0:
+        return None
+    return [str(item["dn"]) for item in conn.response or () if item.get("type") == "searchResEntry"]
+
+
+def _bind_dn_evidence(conn: Any, bind_dn: str) -> bool | tuple[str, str] | None:
+    """What an anonymous client can tell about the bind DN: True, it exists; (DN, evidence), there
+    is no such entry on its path (the nearest ancestor whose children anonymous clients are shown
+    does not have it); None, the directory does not say (it hides its entries)."""
+    if _exists(conn, bind_dn):
+        return True
+    try:
+        rdns = [f"{attr}={value}" for attr, value, _ in parse_dn(bind_dn)]
+    except ldap_errors.LDAPException:
+        return None
+    for depth in range(1, len(rdns)):
+        parent = ",".join(rdns[depth:])
+        seen = _children(conn, parent)
+        if seen is None:
+            continue  # hidden from anonymous clients, or absent: look higher up
+        on_path = ",".join(rdns[depth - 1 :])
+        if on_path.lower() in {child.lower() for child in seen}:
+            return None  # it exists, and what is under it is hidden: nothing proven
+        near = _suggest(rdns[depth - 1], [child.split(",", 1)[0] for child in seen]).strip()
+        return (
+            on_path,
+            f"anonymous clients see {len(seen)} {'entry' if len(seen) == 1 else 'entries'} under {parent}"
+            + (f"; {near}" if near else ""),
+        )
+    return None
 
 
 def _entries(conn: Any, base: str, search_filter: str, scope: str, attributes: list[str]) -> list[Any]:
@@ -489,6 +532,46 @@ def _static_groups(
     _named(
         report, named, names, f"no {ldap.group_object_class} with {ldap.group_id_attribute}={{}} under {base}"
     )
+    _nested(report, ldap, named, groups)
+
+
+def _dn_key(dn: str) -> str:
+    """A DN as compared: attribute types and values lowercased, spaces around them dropped."""
+    try:
+        return ",".join(f"{attr.strip().lower()}={value.strip().lower()}" for attr, value, _ in parse_dn(dn))
+    except ldap_errors.LDAPException:
+        return dn.strip().lower()
+
+
+def _nested(report: DirectoryReport, ldap: LdapSettings, named: list[NamedGroup], groups: list[Any]) -> None:
+    """A static group's members that are groups themselves: Nexus takes member values as they are
+    and never looks inside a member group, so that group's users get nothing through this one.
+    Fine when the member groups are named under the same key too (their users get it from them)."""
+    name_of = {_dn_key(str(g["dn"])): ids[0] for g in groups if (ids := _values(g, ldap.group_id_attribute))}
+    for group in named:
+        entries = [
+            g
+            for g in groups
+            if group.name.lower() in (v.lower() for v in _values(g, ldap.group_id_attribute)[:1])
+        ]
+        members = [v for g in entries for v in _values(g, ldap.group_member_attribute)]
+        inner = sorted({name_of[key] for v in members if (key := _dn_key(v)) in name_of})
+        list_key = group.key.rsplit("[", 1)[0]
+        same_key = {g.name.lower() for g in named if g.key.rsplit("[", 1)[0] == list_key}
+        missing = [name for name in inner if name.lower() not in same_key]
+        if not missing:
+            continue
+        others = len(members) - sum(1 for v in members if _dn_key(v) in name_of)
+        quoted = ", ".join(repr(name) for name in missing)
+        report.problems.append(
+            Problem(
+                group.key,
+                f"the group '{group.name}' has {len(inner)} member(s) that are groups ({', '.join(inner)}) "
+                f"and {others} other(s); with ldap.groupType static Nexus does not look inside "
+                f"member groups, so their users get nothing through '{group.name}'",
+                f"add {quoted} to {list_key} as well, or make their users direct members of '{group.name}'",
+            )
+        )
 
 
 def _dynamic_groups(

@@ -10,10 +10,16 @@ and stops it at the end:
   lookups both work here.
 * ``dc=static,dc=example`` without the overlay: people and groupOfNames groups but no ``memberOf``
   (a directory where only static groups work).
+* ``dc=corp,dc=example``, built like a production directory (:data:`HARDENED_BASE`): entries are
+  shown to bound clients only (``access to * by users read by * none``, as Active Directory and
+  hardened OpenLDAP do; an anonymous client is told ``noSuchObject`` for entries that exist); the
+  bind account ``uid=svc-nexus,ou=services``; ``ou=people`` (inetOrgPerson + posixAccount);
+  ``ou=groups`` of groupOfUniqueNames/uniqueMember with a nested group (``engineering``: the groups
+  ``developers`` and ``qa`` and one user); ``ou=posix`` of posixGroup/memberUid.
 
 An ``ldap://`` and an ``ldaps://`` listener; the ldaps certificate is signed by a throwaway CA
-(:attr:`Directory.ca_pem`) and names ``localhost`` and ``127.0.0.1``. Anonymous clients may read
-everything but passwords (Debian's default ACL).
+(:attr:`Directory.ca_pem`) and names ``localhost`` and ``127.0.0.1``. In the first two databases
+anonymous clients may read everything but passwords (Debian's default ACL).
 
 Without slapd the tests skip, except under CI (``CI`` set), where they fail.
 """
@@ -49,6 +55,20 @@ MEMBERSHIP = {
     "dave": [],
 }
 STATIC_MEMBERSHIP = {"erin": ["builders"], "frank": ["builders"]}
+HARDENED_BASE = "dc=corp,dc=example"
+HARDENED_BIND_DN = f"uid=svc-nexus,ou=services,{HARDENED_BASE}"
+HARDENED_BIND_PASSWORD = "corp-bind-secret"
+# user -> groupOfUniqueNames under ou=groups (uniqueMember: DNs)
+HARDENED_MEMBERSHIP = {
+    "gina": ["developers"],
+    "hank": ["developers"],
+    "ivy": ["qa"],
+    "jack": ["engineering"],
+}
+# group -> its member groups (uniqueMember: the groups' DNs): Nexus does not follow them
+HARDENED_NESTED = {"engineering": ["developers", "qa"]}
+# posixGroup under ou=posix -> memberUid values (login names)
+HARDENED_POSIX = {"builders": ["gina", "hank"], "testers": ["ivy"]}
 START_TIMEOUT_SECONDS = 60.0
 
 
@@ -72,6 +92,18 @@ class Directory:
     ca_pem: str
     other_ca_pem: str  # a CA that did not sign the server certificate
 
+    def hardened_settings(self, **overrides: object) -> dict[str, object]:
+        """The ``ldap`` mapping for the hardened directory (:data:`HARDENED_BASE`): static
+        groupOfUniqueNames groups whose uniqueMember values are DNs."""
+        hardened: dict[str, object] = {
+            "searchBase": HARDENED_BASE,
+            "bindDn": HARDENED_BIND_DN,
+            "bindPassword": HARDENED_BIND_PASSWORD,
+            "groupObjectClass": "groupOfUniqueNames",
+            "groupMemberAttribute": "uniqueMember",
+        }
+        return self.ldap_settings(**{**hardened, **overrides})
+
     def ldap_settings(self, **overrides: object) -> dict[str, object]:
         """The stack's ``ldap`` mapping (camelCase) for this directory over ldap://."""
         return {
@@ -87,7 +119,9 @@ class Directory:
 
 def _slapd_conf(work: Path) -> str:
     schema = "/etc/ldap/schema"
-    acl = "access to attrs=userPassword by self write by anonymous auth by * none\naccess to * by * read\n"
+    password = "access to attrs=userPassword by self write by anonymous auth by * none\n"
+    acl = f"{password}access to * by * read\n"
+    hardened = f"{password}access to * by users read by * none\n"
     return f"""\
 include {schema}/core.schema
 include {schema}/cosine.schema
@@ -119,7 +153,14 @@ rootdn "cn=admin,{STATIC_BASE}"
 rootpw {ROOT_PASSWORD}
 directory {work}/db-static
 maxsize 16777216
-{acl}"""
+{acl}
+database mdb
+suffix "{HARDENED_BASE}"
+rootdn "cn=admin,{HARDENED_BASE}"
+rootpw {ROOT_PASSWORD}
+directory {work}/db-corp
+maxsize 16777216
+{hardened}"""
 
 
 def _entry(dn: str, *lines: str) -> str:
@@ -149,6 +190,42 @@ def _tree(base: str, services: bool, membership: dict[str, list[str]]) -> str:
     return ldif
 
 
+def _hardened_tree() -> str:
+    """The production-like tree: a service account, people that are also POSIX accounts,
+    groupOfUniqueNames groups (one nested) and posixGroup groups."""
+    base = HARDENED_BASE
+    ldif = _entry(base, "objectClass: dcObject", "objectClass: organization", "o: corp", "dc: corp")
+    for ou in ("services", "people", "groups", "posix"):
+        ldif += _entry(f"ou={ou},{base}", "objectClass: organizationalUnit", f"ou: {ou}")
+    ldif += _entry(
+        HARDENED_BIND_DN, "objectClass: inetOrgPerson", "uid: svc-nexus", "cn: svc-nexus", "sn: service",
+        f"userPassword: {HARDENED_BIND_PASSWORD}",
+    )  # fmt: skip
+    for number, user in enumerate(HARDENED_MEMBERSHIP, start=2001):
+        ldif += _entry(
+            f"uid={user},ou=people,{base}", "objectClass: inetOrgPerson", "objectClass: posixAccount",
+            f"uid: {user}", f"cn: {user.title()} Corp", "sn: Corp", f"mail: {user}@corp.example",
+            f"uidNumber: {number}", "gidNumber: 2000", f"homeDirectory: /home/{user}",
+            f"userPassword: {user}-password",
+        )  # fmt: skip
+    groups = sorted({g for of in HARDENED_MEMBERSHIP.values() for g in of} | set(HARDENED_NESTED))
+    for group in groups:
+        members = [
+            *(f"uid={u},ou=people,{base}" for u, of in HARDENED_MEMBERSHIP.items() if group in of),
+            *(f"cn={g},ou=groups,{base}" for g in HARDENED_NESTED.get(group, [])),
+        ]
+        ldif += _entry(
+            f"cn={group},ou=groups,{base}", "objectClass: groupOfUniqueNames", f"cn: {group}",
+            *(f"uniqueMember: {member}" for member in members),
+        )  # fmt: skip
+    for number, (group, uids) in enumerate(sorted(HARDENED_POSIX.items()), start=3001):
+        ldif += _entry(
+            f"cn={group},ou=posix,{base}", "objectClass: posixGroup", f"cn: {group}",
+            f"gidNumber: {number}", *(f"memberUid: {uid}" for uid in uids),
+        )  # fmt: skip
+    return ldif
+
+
 def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     def listening() -> bool:
         if process.poll() is not None:
@@ -172,7 +249,7 @@ def ldap_directory() -> Iterator[Directory]:
         work = Path(tmp)
         pki = make_test_pki(work / "pki", domain="localhost", extra_names="IP:127.0.0.1")
         other = make_test_pki(work / "other-pki", domain="localhost", extra_names="IP:127.0.0.1")
-        for database in ("db-example", "db-static"):
+        for database in ("db-example", "db-static", "db-corp"):
             (work / database).mkdir()
         conf = work / "slapd.conf"
         conf.write_text(_slapd_conf(work))
@@ -187,14 +264,15 @@ def ldap_directory() -> Iterator[Directory]:
         try:
             _wait_for(ldap_port, process, log)
             _wait_for(ldaps_port, process, log)
-            for base, services, membership in (
-                (BASE, True, MEMBERSHIP),
-                (STATIC_BASE, False, STATIC_MEMBERSHIP),
+            for base, ldif in (
+                (BASE, _tree(BASE, True, MEMBERSHIP)),
+                (STATIC_BASE, _tree(STATIC_BASE, False, STATIC_MEMBERSHIP)),
+                (HARDENED_BASE, _hardened_tree()),
             ):
                 subprocess.run(
                     [ldapadd, "-x", "-H", f"ldap://127.0.0.1:{ldap_port}",
                      "-D", f"cn=admin,{base}", "-w", ROOT_PASSWORD],
-                    input=_tree(base, services, membership).encode(),
+                    input=ldif.encode(),
                     check=True, capture_output=True, timeout=60,
                 )  # fmt: skip
             yield Directory("127.0.0.1", ldap_port, ldaps_port, pki.ca_pem, other.ca_pem)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import ldap3
 import pytest
 import yaml
 
@@ -26,7 +27,15 @@ from operations.ldap_check import (
 from reach.host import ShellError
 from settings import LdapSettings, SettingsError, StackSettings, parse_settings
 from tests.e2e.conftest import REPO_ROOT as ROOT
-from tests.ldap_directory import BASE, BIND_PASSWORD, STATIC_BASE, Directory
+from tests.ldap_directory import (
+    BASE,
+    BIND_PASSWORD,
+    HARDENED_BASE,
+    HARDENED_BIND_DN,
+    HARDENED_BIND_PASSWORD,
+    STATIC_BASE,
+    Directory,
+)
 
 pytestmark = pytest.mark.live
 
@@ -138,6 +147,12 @@ def test_wrong_bind_dn(ldap_directory: Directory) -> None:
     assert "invalidCredentials" in line and f"no entry uid=nexsus,ou=services,{BASE}" in line
 
 
+def test_a_wrong_bind_dn_is_compared_with_what_anonymous_clients_see(ldap_directory: Directory) -> None:
+    line = only_problem(run(ldap_directory, {"bindDn": f"uid=nexus,ou=service,{BASE}"}))
+    assert line.startswith("nexus-platform:ldap.bindDn: ")
+    assert f"no entry ou=service,{BASE}" in line and "did you mean 'ou=services'?" in line
+
+
 def test_wrong_password(ldap_directory: Directory) -> None:
     report = run(ldap_directory, {"bindPassword": "not-the-password"})
     line = only_problem(report)
@@ -222,6 +237,83 @@ def test_static_groups_where_there_are_none(ldap_directory: Directory) -> None:
 def test_members_written_as_user_names_when_they_are_dns(ldap_directory: Directory) -> None:
     line = only_problem(run(ldap_directory, {"groupMemberFormat": "${username}"}))
     assert line.startswith("nexus-platform:ldap.groupMemberFormat: ")
+
+
+# ---------------------------------------------------------------- a directory built like a production one
+
+
+def hardened(directory: Directory, ldap: dict[str, Any] | None = None, **access: Any) -> DirectoryReport:
+    """The check against dc=corp,dc=example (entries hidden from anonymous clients)."""
+    settings = parse_settings(
+        {
+            "domain": "example.com",
+            "dockerHost": "unix:///var/run/docker.sock",
+            "nexus": {"version": "3.77.1"},
+            "ldap": directory.hardened_settings(**(ldap or {})),
+            "access": {"pullLdapGroups": ["developers"], "adminLdapGroups": ["qa"], **access},
+        }
+    )
+    assert settings.ldap is not None
+    return check_directory(settings.ldap, named_groups(settings))
+
+
+def test_the_hardened_directory_passes_with_unique_member_groups(ldap_directory: Directory) -> None:
+    report = hardened(ldap_directory)
+    assert report.ok, report.text()
+    assert report.users_found == 4  # gina, hank, ivy, jack (svc-nexus is under ou=services)
+    assert (report.sample_user, report.sample_groups) == ("gina", ["developers"])
+    assert sorted(report.groups_found) == ["developers", "qa"]
+
+
+def test_the_hardened_directory_passes_with_posix_groups(ldap_directory: Directory) -> None:
+    ldap = {
+        "groupBaseDn": "ou=posix",
+        "groupObjectClass": "posixGroup",
+        "groupMemberAttribute": "memberUid",
+        "groupMemberFormat": "${username}",
+    }
+    report = hardened(ldap_directory, ldap, pullLdapGroups=["builders"], adminLdapGroups=["testers"])
+    assert report.ok, report.text()
+    assert (report.sample_user, report.sample_groups) == ("gina", ["builders"])
+
+
+def test_a_wrong_password_where_anonymous_clients_see_nothing(ldap_directory: Directory) -> None:
+    report = hardened(ldap_directory, {"bindPassword": "not-the-password"})
+    line = only_problem(report)
+    assert line.startswith("nexus-platform:ldap.bindPassword: the directory refused the bind as ")
+    assert "no entry" not in line  # the entry exists: anonymous clients are just not shown it
+    assert "password is wrong or" in line and "ldap.bindDn" in line
+    assert "not-the-password" not in report.text() and HARDENED_BIND_PASSWORD not in report.text()
+
+
+def test_a_wrong_bind_dn_where_anonymous_clients_see_nothing(ldap_directory: Directory) -> None:
+    line = only_problem(hardened(ldap_directory, {"bindDn": f"uid=svc-nexsus,ou=services,{HARDENED_BASE}"}))
+    assert line.startswith("nexus-platform:ldap.bindPassword: the directory refused the bind as ")
+    assert "no entry" not in line and "ldap.bindDn" in line
+
+
+def test_a_named_group_whose_members_are_groups(ldap_directory: Directory) -> None:
+    line = only_problem(hardened(ldap_directory, pullLdapGroups=["engineering"]))
+    assert line.startswith("nexus-platform:access.pullLdapGroups[0]: ")
+    assert "'engineering'" in line and "developers, qa" in line
+    assert "add 'developers', 'qa' to access.pullLdapGroups" in line
+
+
+def test_nested_groups_named_alongside_their_parent_pass(ldap_directory: Directory) -> None:
+    report = hardened(ldap_directory, pullLdapGroups=["engineering", "developers", "qa"])
+    assert report.ok, report.text()
+
+
+def test_the_bind_dn_of_the_hardened_directory_is_hidden_from_anonymous_clients(
+    ldap_directory: Directory,
+) -> None:
+    """The fixture is what it claims: the entry exists and an anonymous client is told it does not."""
+    server = ldap3.Server("127.0.0.1", port=ldap_directory.ldap_port, get_info=ldap3.NONE)
+    anonymous = ldap3.Connection(server, auto_bind=True)
+    assert not anonymous.search(HARDENED_BIND_DN, "(objectClass=*)", search_scope=ldap3.BASE)
+    assert anonymous.result["result"] == 32  # noSuchObject
+    bound = ldap3.Connection(server, HARDENED_BIND_DN, HARDENED_BIND_PASSWORD, auto_bind=True)
+    assert bound.search(HARDENED_BIND_DN, "(objectClass=*)", search_scope=ldap3.BASE)
 
 
 # ---------------------------------------------------------------- scripts/check-ldap
