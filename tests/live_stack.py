@@ -36,7 +36,7 @@ import requests
 from components.haproxy import Haproxy, HaproxyArgs
 from components.nexus_server import NexusServer, NexusServerArgs
 from reach.nexus import wait_until_writable
-from settings import StackSettings, parse_settings
+from settings import DEFAULT_NOFILE_LIMIT, StackSettings, parse_settings
 from tests.components import declared_containers as dc
 from tests.components import mocks as m
 from tests.components.haproxy_helpers import TestPki, free_ports, make_test_pki
@@ -103,6 +103,8 @@ def stack_config(engine: DockerEngine, images: PlatformImages, root: Path) -> di
             "heap": "768m",
             "maxDirectMemory": "512m",
             "keepSnapshots": 2,
+            # what this engine can give (the data-dir command refuses more, as runc would)
+            "nofileLimit": min(DEFAULT_NOFILE_LIMIT, engine_nofile_limit()),
         },
         "teams": [{"name": "platform", "releasePort": 16001, "latestPort": 16002}],
         "haproxy": {"mode": "container", "image": images.haproxy},
@@ -209,11 +211,16 @@ class LiveStack:
         return ready.seconds
 
     def wait_healthy(self, resource_name: str) -> float:
-        """What the docker provider's ``wait`` does for a declared container: seconds until its own
-        healthcheck says healthy, within the declared ``waitTimeout`` (fails with the log tail)."""
+        """What the container's running guard (``<name>-running``) waits for: seconds until the
+        container's own healthcheck says healthy, within the guard's declared ``wait_seconds``
+        (fails with the log tail)."""
         declared = self.declared(resource_name)
-        assert declared.inputs.get("wait") and declared.inputs.get("healthcheck"), declared.inputs.keys()
-        timeout = float(declared.inputs.get("waitTimeout") or 60)
+        assert declared.inputs.get("healthcheck"), declared.inputs.keys()
+        guard = self.mocks.one(
+            "pulumi-python:dynamic/nexus:ContainerRunning", resource_name.replace("-container", "-running")
+        )
+        assert guard.inputs["container"] == declared.container_name
+        timeout = float(guard.inputs["wait_seconds"])
         name = declared.container_name
         started = time.monotonic()
         eventually(
