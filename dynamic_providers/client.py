@@ -418,7 +418,9 @@ class NexusClient:
         text_body: str | None = None,
         params: Mapping[str, str] | None = None,
         ok: tuple[int, ...] = (200, 201, 204),
+        auth: tuple[str, str] | None = None,
     ) -> requests.Response:
+        """``auth``: other credentials for this one request (the connection's otherwise)."""
         headers = {}
         data: bytes | None = None
         if text_body is not None:
@@ -438,6 +440,7 @@ class NexusClient:
                 params=params,
                 timeout=self.connection.timeout,
                 verify=self.verify,
+                auth=auth,
             )
         except RequestException as error:
             raise self._no_answer(error, method, path) from None

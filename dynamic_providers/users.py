@@ -1,8 +1,15 @@
-"""Local users (``/v1/security/users``), e.g. CI robots, with their roles.
+"""Local users (``/v1/security/users``), e.g. CI robots, with their roles. Nexus never returns a
+password, so the stack's is write-only: sent on create, and on update only when it changed (the
+text/plain change-password call). A refresh finds out whether it still logs in: one more GET, as
+the user with the stack's password, for an active user; a 401 there (the password was changed
+outside Pulumi) is recorded, and the next `up` sets the stack's password again. Not detected:
+anything without a refresh (`up` alone reads nothing; `up --refresh` does), the password of a user
+that is not active (Nexus refuses a disabled or locked user whatever the password), and a password
+changed and changed back between two refreshes.
 
-Nexus never returns a password, so it is write-only: carried from the inputs into the state (a
-secret there, as the input is), sent on create, and on update only when it changed, through the
-text/plain change-password call.
+The password is carried from the inputs into the state (a secret there, as the input is). The
+refresh's probe asks ``GET /v1/security/users?userId=<id>`` with the user's own credentials: 200 or
+403 (the user may not read users) means the password works, 401 that it does not.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import pydantic
-from pulumi.dynamic import UpdateResult
+from pulumi.dynamic import ReadResult, UpdateResult
 
 from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, ProviderError, Spec
 from dynamic_providers.client import NexusClient
@@ -22,6 +29,9 @@ _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
 # Accounts Nexus creates itself: managed elsewhere (first run, anonymous access), never here.
 RESERVED_USERS = ("admin", "anonymous")
 USERS = "/v1/security/users"
+#: What a refresh records in the state instead of the stack's password when that no longer logs
+#: in: it differs from every input, so the next `up` shows the change and sets the password again.
+PASSWORD_CHANGED_OUTSIDE = "(changed outside Pulumi: the next up sets the stack's password again)"
 
 
 def change_password(client: NexusClient, user_id: str, password: str) -> None:
@@ -55,6 +65,14 @@ class UserSpec(Spec):
         if "@" not in value:
             raise ValueError(f"'{value}' is not an e-mail address")
         return value
+
+
+def password_works(client: NexusClient, user_id: str, password: str) -> bool:
+    """Whether Nexus takes this password for this user: one GET as the user (403, not allowed to
+    read users, is a successful login too)."""
+    params = {"userId": user_id, "source": "default"}
+    response = client.request("GET", USERS, params=params, ok=(200, 401, 403), auth=(user_id, password))
+    return response.status_code != 401
 
 
 def find_user(client: NexusClient, user_id: str) -> dict[str, Any] | None:
@@ -134,6 +152,22 @@ class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
             # An adopted user keeps whatever password it had unless we set ours.
             with self.client(props) as client:
                 self.set_password(client, str(result.id), str(props["password"]))
+        return result
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        result = super().read(id_, props)
+        password = props.get("password")
+        outs, inputs = result.outs or {}, result.inputs or {}
+        # Only an active user can log in at all; a password already found changed stays so.
+        if result.id is None or not password or password == PASSWORD_CHANGED_OUTSIDE:
+            return result
+        if outs.get("status") != "active":
+            return result
+        with self.client(props) as client:
+            if not password_works(client, id_, str(password)):
+                outs["password"] = PASSWORD_CHANGED_OUTSIDE
+                if "password" in inputs:
+                    inputs["password"] = PASSWORD_CHANGED_OUTSIDE
         return result
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
