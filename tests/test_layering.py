@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.source_tree import parse
+
 ROOT = Path(__file__).resolve().parent.parent
 SKIP_DIRS = {".venv", "venv", ".git", "build", "node_modules", "__pycache__", ".pulumi-state"}
 
@@ -78,7 +80,7 @@ def _resolve(name: str, modules: Mapping[str, Path]) -> str | None:
 
 def imports_of(module: str, path: Path, modules: Mapping[str, Path]) -> set[str]:
     """The project modules ``module`` imports, wherever the import statement is."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    tree = parse(path.read_text(encoding="utf-8"), str(path))
     is_package = path.name == "__init__.py"
     found: set[str] = set()
     for node in ast.walk(tree):

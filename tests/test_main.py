@@ -22,6 +22,7 @@ from dynamic_providers.errors import DEBUG_ENV
 from dynamic_providers.roles import privilege_repositories
 from settings import SettingsError, derive_stats_password, load_stack_file
 from tests.components import mocks as m
+from tests.source_tree import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 DYNAMIC = "pulumi-python:dynamic/nexus:"
@@ -260,7 +261,7 @@ def test_program_start_loads_no_library_it_may_not_use() -> None:
     """What every program start imports (``__main__.py``'s top-level imports, existing-Nexus mode)
     loads neither the Docker/TLS/command SDKs, ldap3, nor an HTTP client: the program makes no
     request and those cost start-up time in every `preview` (docs/performance.md)."""
-    tree = ast.parse((ROOT / "__main__.py").read_text())
+    tree = parse((ROOT / "__main__.py").read_text())
     modules = [
         node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
         for node in tree.body

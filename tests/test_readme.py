@@ -11,6 +11,7 @@ import pytest
 
 from components.outputs import STACK_OUTPUTS
 from settings import config_reference_markdown
+from tests.source_tree import parse
 from tools.readme_tables import BLOCKS, NOT_LAYOUT, block_pattern, layout_rows, regenerate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def test_layout_has_a_row_for_every_top_level_entry_and_each_row_exists() -> Non
 def _exported_names() -> list[str]:
     """Names ``__main__.py`` exports (every call of export(...) or pulumi.export(...))."""
     names = []
-    for node in ast.walk(ast.parse((ROOT / "__main__.py").read_text())):
+    for node in ast.walk(parse((ROOT / "__main__.py").read_text())):
         if isinstance(node, ast.Call):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")

@@ -23,6 +23,7 @@ from dynamic_providers.base import KINDS, Api, NexusProvider, NexusResource, Sin
 from dynamic_providers.kinds import KIND_MODULES, kind_of
 from reach.errors import NexusPlatformError
 from tests.dynamic_providers.kinds import EXAMPLES
+from tests.source_tree import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_MODULES = [
@@ -102,7 +103,7 @@ def test_no_kind_module_writes_a_path_twice(module: types.ModuleType) -> None:
     """Paths are declared once (in the kind's Api); a literal REST path appears at most once."""
     literals = [
         node.value
-        for node in ast.walk(ast.parse(inspect.getsource(module)))
+        for node in ast.walk(parse(inspect.getsource(module)))
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("/v1/")
     ]
     assert len(literals) == len(set(literals)), literals
@@ -126,7 +127,7 @@ def test_no_class_is_named_like_pydantics_validation_error() -> None:
     for path in ROOT.glob("**/*.py"):
         if ".venv" in path.parts or not path.is_file():
             continue
-        tree = ast.parse(path.read_text(), str(path))
+        tree = parse(path.read_text(), str(path))
         names += [
             f"{path}:{node.lineno}"
             for node in ast.walk(tree)
