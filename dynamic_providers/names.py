@@ -39,8 +39,9 @@ def error_location(item: Mapping[str, Any]) -> tuple[int | str, ...]:
 #: value fails the insert: 500 with H2's "Value too long for column ..." (docs/nexus-behaviour.md).
 ID_LIMIT = 200
 DESCRIPTION_LIMIT = 400
-#: A blob store's name: 256 in BlobStoreConfigurationDAO.xml, but a file store's directory is named
-#: after it (the default path) and a file name has at most 255 bytes (observed: 255).
+#: A blob store's name: 256 in BlobStoreConfigurationDAO.xml (the real 3.71.0-06 took 256 with a path
+#: of its own), but a file store's directory is named after it by default and a file name has at
+#: most 255 bytes: the stack keeps to 255.
 BLOB_STORE_NAME_LIMIT = 255
 
 
