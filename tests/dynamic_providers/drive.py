@@ -59,3 +59,29 @@ def apply(
     result = provider.update(object_id, olds, news)
     assert result.outs is not None
     return "update", dict(result.outs)
+
+
+def robot(emulator: NexusEmulator, **fields: Any) -> dict[str, Any]:
+    """The props of a robot user ``ci-platform`` on the emulator (``fields`` override)."""
+    base = {
+        "user_id": "ci-platform",
+        "first_name": "ci-platform",
+        "last_name": "robot",
+        "email_address": "ci-platform@example.com",
+        "password": "robot-pw-1",
+        "roles": ["docker-pull"],
+        "adopt": False,
+    }
+    return {"connection": connection(emulator), **base, **fields}
+
+
+#: An LDAP server's fields (all but its name) that pass the kind's check; nothing answers there.
+LDAP_SERVER = {
+    "protocol": "ldap",
+    "host": "ldap.example.test",
+    "port": 389,
+    "search_base": "dc=example,dc=test",
+    "auth_scheme": "NONE",
+    "group_type": "dynamic",
+    "user_member_of_attribute": "memberOf",
+}

@@ -18,6 +18,7 @@ from dynamic_providers.one_way_door import judge_database
 from dynamic_providers.roles import RoleProvider
 from dynamic_providers.users import UserProvider
 from reach.versions import Database, one_way_door
+from tests.dynamic_providers import drive
 from tests.dynamic_providers.drive import apply, checked, connection, create
 from tests.dynamic_providers.test_security_lifecycle import PULL, nexus_get, with_repository
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
@@ -26,16 +27,7 @@ ORIENTDB_FILES = ["config/database.ocf", "config/repository.pcl", "component/ass
 
 
 def robot(emulator: NexusEmulator, **fields: Any) -> dict[str, Any]:
-    base = {
-        "user_id": "ci-platform",
-        "first_name": "CI",
-        "last_name": "Robot",
-        "email_address": "ci@example.com",
-        "password": "robot-pw-1",
-        "roles": ["nx-anonymous"],
-        "adopt": False,
-    }
-    return {"connection": connection(emulator), **base, **fields}
+    return drive.robot(emulator, **{"roles": ["nx-anonymous"], **fields})
 
 
 # ---------------------------------------------------------------- a user's status

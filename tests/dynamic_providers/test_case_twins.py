@@ -22,7 +22,7 @@ from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider
 from dynamic_providers.users import UserProvider
-from tests.dynamic_providers.drive import apply, create
+from tests.dynamic_providers.drive import LDAP_SERVER, apply, create
 from tests.real_nexus.backend import Backend
 from tests.real_nexus.fixtures import needs
 
@@ -210,15 +210,7 @@ def test_an_ldap_server_of_another_case_is_refused_at_create(nexus: Backend, uni
     LDAP): the provider takes it that it may, so a case variant is never adopted or written."""
     needs(nexus, "ldap", "LDAP servers are in Nexus Community and Pro")
     existing, wanted = f"dir-{unique}", f"DIR-{unique.upper()}"
-    spec = {
-        "protocol": "ldap",
-        "host": "ldap.example.test",
-        "port": 389,
-        "search_base": "dc=example,dc=test",
-        "auth_scheme": "NONE",
-        "group_type": "dynamic",
-        "user_member_of_attribute": "memberOf",
-    }
+    spec = LDAP_SERVER
     provider = LdapServerProvider()
     create(provider, props(nexus, name=existing, **spec))
     nexus.clear_log()

@@ -27,7 +27,7 @@ from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
-from tests.dynamic_providers.drive import apply, checked, create
+from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create
 from tests.real_nexus.backend import Backend
 
 
@@ -255,16 +255,7 @@ def test_ldap_server_on_a_server_without_ldap(nexus: Backend) -> None:
     needs_absent = nexus.has("ldap")
     if needs_absent:
         pytest.skip("this server has LDAP; its lifecycle is in test_security_lifecycle.py")
-    spec = {
-        "name": "ldap",
-        "protocol": "ldap",
-        "host": "ldap.example.test",
-        "port": 389,
-        "search_base": "dc=example,dc=test",
-        "auth_scheme": "NONE",
-        "group_type": "dynamic",
-        "user_member_of_attribute": "memberOf",
-    }
+    spec = {"name": "ldap", **LDAP_SERVER}
     with pytest.raises(
         ProviderError, match=r"LDAP server 'ldap': this Nexus .*no API.*LDAP is in Nexus Community and Pro"
     ):

@@ -24,7 +24,7 @@ from dynamic_providers.realms import RealmsProvider, active_realms
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
 from dynamic_providers.users import UserProvider
-from tests.dynamic_providers.drive import apply, checked, connection, create
+from tests.dynamic_providers.drive import apply, checked, connection, create, robot
 from tests.dynamic_providers.kinds import EXAMPLES
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 
@@ -313,19 +313,6 @@ def test_role_bad_input(nexus_emulator: NexusEmulator) -> None:
 
 
 # ---------------------------------------------------------------- users
-
-
-def robot(emulator: NexusEmulator, **fields: Any) -> dict[str, Any]:
-    base = {
-        "user_id": "ci-platform",
-        "first_name": "ci-platform",
-        "last_name": "robot",
-        "email_address": "ci-platform@example.com",
-        "password": "robot-pw-1",
-        "roles": ["docker-pull"],
-        "adopt": False,
-    }
-    return props(emulator, **{**base, **fields})
 
 
 def test_user_lifecycle(nexus_emulator: NexusEmulator) -> None:
