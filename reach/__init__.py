@@ -1,4 +1,6 @@
-"""How the project reaches what it manages: the Docker host (:mod:`reach.host`: SSH target, the
+"""How the project reaches the Docker host and a Nexus: the lowest layer, importing no other package.
+
+How the project reaches what it manages: the Docker host (:mod:`reach.host`: SSH target, the
 run-as-root prefix, temporary secret files, the shells, shell scripts from ``templates/``), the
 scripts run there for snapshots (:mod:`reach.snapshots`), a Nexus before any API call
 (:mod:`reach.nexus`: the writable wait, version and edition from the ``Server`` header) and what a

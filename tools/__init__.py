@@ -1,1 +1,3 @@
-"""Project tools: the Python language host for the project engine, the image builder."""
+"""How the toolchain is made and run here (the Pulumi CLI and tls plugin from Go modules, the Python
+language host, the provider plugins, the local images), the generated doc tables and the benchmark's
+helpers."""
