@@ -1,7 +1,8 @@
 """The stack outputs: declared once here, exported by ``__main__.py`` through :func:`export`, listed
-in the README (generated from :data:`STACK_OUTPUTS`; ``tests/test_readme.py`` keeps it in step).
+in docs/configuration.md (generated from :data:`STACK_OUTPUTS`; ``tests/test_readme.py`` keeps it in
+step).
 
-An output that is not declared here cannot be exported, so the README's list cannot miss one.
+An output that is not declared here cannot be exported, so the documented list cannot miss one.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def export(name: str, value: Any) -> None:
 
 
 def outputs_markdown() -> str:
-    """The README's list of stack outputs."""
+    """The list of stack outputs in docs/configuration.md."""
     lines = ["| output | exported | what it is |", "|---|---|---|"]
     for output in STACK_OUTPUTS:
         secret = " (secret: `--show-secrets`)" if output.secret else ""

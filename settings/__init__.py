@@ -10,7 +10,7 @@ resource is registered, so nothing is created.
 * :mod:`settings.stack`: :class:`StackSettings`, with the rules that span sections;
 * :mod:`settings.errors`: :class:`SettingsError` and :class:`SettingsIssue`;
 * :mod:`settings.loading`: from the Pulumi runtime, a stack file or a mapping;
-* :mod:`settings.reference`: the README's config table (``python -m settings`` prints it).
+* :mod:`settings.reference`: the key table of ``docs/configuration.md`` (``python -m settings``).
 """
 
 from settings.errors import PROJECT, SettingsError, SettingsIssue

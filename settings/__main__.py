@@ -1,4 +1,4 @@
-"""``python -m settings``: print the configuration reference (the README's table) as Markdown."""
+"""``python -m settings``: print the configuration reference (docs/configuration.md's table) as Markdown."""
 
 from settings.reference import config_reference_markdown
 

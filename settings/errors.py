@@ -53,7 +53,7 @@ def validation_issues(error: ValidationError, prefix: str = "") -> list[Settings
         if item["type"] == "missing":
             message = "is required"
         elif item["type"] == "extra_forbidden":
-            message = "is not a known key (check the spelling against the README)"
+            message = "is not a known key (check the spelling against docs/configuration.md)"
         elif item["type"].startswith(("greater_than", "less_than")):  # bounds only: inputs may be secrets
             message = f"{message} (got {item['input']})"
         path = key_path(loc)

@@ -384,7 +384,8 @@ class LdapSettings(_Model):
         "local",
         description="Where `pulumi up` checks these settings against the directory before Nexus gets "
         "them: local = from where `up` runs; ssh = through the dockerHost ssh:// target (a directory "
-        "reachable only from the Nexus host); skip = not checked (see the README's LDAP section).",
+        "reachable only from the Nexus host); skip = not checked (see the LDAP section of "
+        "docs/architecture.md).",
     )
 
     @field_validator("name")

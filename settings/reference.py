@@ -1,4 +1,4 @@
-"""The configuration reference, generated from the model (the README's table; ``python -m settings``)."""
+"""The configuration reference, generated from the model (docs/configuration.md; ``python -m settings``)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def config_reference(
 ) -> list[tuple[str, str, str, str]]:
     """(key, type, default, description) of every config key, nested keys dotted, lists as [].
 
-    The README's configuration table is generated from this, so it cannot drift from the model.
+    The table of docs/configuration.md is generated from this, so it cannot drift from the model.
     """
     rows: list[tuple[str, str, str, str]] = []
     for name, info in model.model_fields.items():

@@ -1,4 +1,5 @@
-"""The README's promises: its generated tables are the code's, its test command is CI's."""
+"""The docs' promises: their generated tables are the code's, their links resolve, the README's test
+command is CI's."""
 
 from __future__ import annotations
 
@@ -12,27 +13,45 @@ import pytest
 from components.outputs import STACK_OUTPUTS
 from settings import config_reference_markdown
 from tests.source_tree import parse
-from tools.readme_tables import BLOCKS, NOT_LAYOUT, block_pattern, layout_rows, regenerate
+from tools.readme_tables import BLOCKS, NOT_LAYOUT, PACKAGES, PAGES, block_pattern, layout_rows, regenerate
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
+#: Every page whose relative links must resolve.
+LINKED_PAGES = sorted(
+    [
+        ROOT / "README.md",
+        ROOT / "CONTRIBUTING.md",
+        ROOT / "bench" / "README.md",
+        *(ROOT / "docs").rglob("*.md"),
+    ]
+)
+
+#: Pages a reader meets first, whose tables must stay readable.
+FRONT_PAGES = ("README.md", "CONTRIBUTING.md")
+MAX_CELL = 300
+
 
 def block(name: str) -> str:
-    match = block_pattern(name).search(README)
-    assert match, f"README has no {name} block"
+    page = BLOCKS[name].page
+    match = block_pattern(name).search((ROOT / page).read_text())
+    assert match, f"{page} has no {name} block"
     return match.group(2)
 
 
 @pytest.mark.parametrize("name", sorted(BLOCKS))
 def test_generated_block_matches_the_code(name: str) -> None:
-    assert block(name) == BLOCKS[name](), (
-        f"README {name} block is stale: run `.venv/bin/python -m tools.readme_tables` to regenerate it"
+    assert block(name) == BLOCKS[name].generate(), (
+        f"{BLOCKS[name].page} {name} block is stale: run `.venv/bin/python -m tools.readme_tables` "
+        "to regenerate it"
     )
 
 
-def test_regenerating_an_up_to_date_readme_changes_nothing() -> None:
-    assert regenerate(README) == README
+@pytest.mark.parametrize("page", PAGES)
+def test_regenerating_an_up_to_date_page_changes_nothing(page: str) -> None:
+    text = (ROOT / page).read_text()
+    assert regenerate(page, text) == text
 
 
 def test_every_config_key_is_documented_with_a_description() -> None:
@@ -57,6 +76,16 @@ def test_layout_has_a_row_for_every_top_level_entry_and_each_row_exists() -> Non
     )
     for path in listed - {"Pulumi.<stack>.yaml"}:
         assert (ROOT / path).exists(), f"README layout lists {path}, which does not exist"
+
+
+def test_every_package_is_described_by_its_own_docstring() -> None:
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    assert packages == set(PACKAGES), "README layout: list the package in PACKAGES (tools/readme_tables.py)"
+    rows = dict(layout_rows())
+    for package in PACKAGES:
+        summary = rows[(f"{package}/",)]
+        assert summary, f"{package}/__init__.py needs a docstring: its first paragraph is the README row"
+        assert len(summary) <= MAX_CELL, f"{package}/__init__.py: shorten the docstring's first paragraph"
 
 
 def _exported_names() -> list[str]:
@@ -89,5 +118,60 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "./scripts/test    # the whole test suite" in README
 
 
-if __name__ == "__main__":
-    (ROOT / "README.md").write_text(regenerate(README))
+def _prose(text: str) -> str:
+    """``text`` without fenced code blocks and inline code, where a link is not a link."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors of the headings of ``page`` (a repeated heading gets -1, -2, ...)."""
+    anchors: set[str] = set()
+    for heading in re.findall(
+        r"^#+ (.+)$", re.sub(r"^```.*?^```", "", page.read_text(), flags=re.S | re.M), re.M
+    ):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        candidate, count = slug, 0
+        while candidate in anchors:
+            count += 1
+            candidate = f"{slug}-{count}"
+        anchors.add(candidate)
+    return anchors
+
+
+@pytest.mark.parametrize("page", LINKED_PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_relative_link_resolves(page: Path) -> None:
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", _prose(page.read_text())):
+        if re.match(r"[a-z]+:", target):
+            continue  # an absolute URL
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        if not linked.exists():
+            broken.append(f"{target} (no such file)")
+        elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+            broken.append(f"{target} (no such heading)")
+    assert broken == [], f"{page.relative_to(ROOT)}: broken links {broken}"
+
+
+def test_every_docs_page_is_linked_from_the_readme() -> None:
+    linked = {
+        (ROOT / target.partition("#")[0]).resolve()
+        for target in re.findall(r"\]\(([^)\s#]+)[^)\s]*\)", _prose(README))
+    }
+    pages = {*(ROOT / "docs").glob("*.md"), ROOT / "docs" / "kinds" / "README.md", ROOT / "CONTRIBUTING.md"}
+    assert sorted(str(page.relative_to(ROOT)) for page in pages - linked) == [], (
+        "link them under Documentation"
+    )
+
+
+@pytest.mark.parametrize("page", FRONT_PAGES)
+def test_no_table_cell_is_too_long_to_read(page: str) -> None:
+    too_long = [
+        cell.strip()[:60] + "..."
+        for line in _prose((ROOT / page).read_text()).splitlines()
+        if line.startswith("|")
+        for cell in line.strip("|").split("|")
+        if len(cell.strip()) > MAX_CELL
+    ]
+    assert too_long == [], f"{page}: table cells longer than {MAX_CELL} characters: {too_long}"

@@ -1,4 +1,4 @@
-"""The operations' host scripts and the README's container runbooks against a real Docker Engine.
+"""The operations' host scripts and the container runbooks (docs/operations.md) against a real Docker Engine.
 
 The other operations tests use a stand-in ``docker`` CLI (``fake_docker.py``) and run unprivileged;
 here the same scripts run as root with the real ``docker`` CLI against a real engine
@@ -491,11 +491,11 @@ def test_rollback_restore_leaves_nexus_stopped_and_the_next_snapshot_step_skips(
     assert len(list(live.backup.glob("*.tar"))) == 1 and not (live.backup / RESTORED_MARKER).exists()
 
 
-# ---------------------------------------------------------------- README runbooks
+# ---------------------------------------------------------------- runbooks of docs/operations.md
 
 
 def test_readme_runbook_read_logs(live: LiveHost) -> None:
-    """`docker logs --tail 200 -f nexus` (README, "Read logs"): follows; stopped after the first line."""
+    """`docker logs --tail 200 -f nexus` (docs/operations.md, "Read logs"): follows; stopped after a line."""
     docker = live.engine
     plain = docker.docker("logs", "--tail", "200", CONTAINER_NAME)
     assert STARTED.format(version=OLD, uid=NEXUS_UID) in plain.stdout
@@ -515,7 +515,7 @@ def test_readme_runbook_read_logs(live: LiveHost) -> None:
 
 
 def test_readme_runbook_shell_into_the_container(live: LiveHost) -> None:
-    """README "Shell into the container": as UID 200 with the data in /nexus-data, and as root."""
+    """docs/operations.md, "Shell into the container": as UID 200 with the data in /nexus-data, as root."""
     docker = live.engine
     listing = docker.docker("exec", CONTAINER_NAME, "sh", "-c", f"id -u; ls {DATA_MOUNT}").stdout.split()
     assert listing[0] == str(NEXUS_UID)
@@ -543,7 +543,7 @@ def test_readme_runbook_shell_into_the_container(live: LiveHost) -> None:
 def test_restore_without_a_container_restores_and_says_to_run_up(
     live: LiveHost, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Disk failure with the container gone (docs/operations.md: "scripts/pulumi up afterwards").
+    """Disk failure with the container gone (docs/operations.md, "Disk failure and restore": `up` afterwards).
 
     The real CLI prints an empty line on stdout for ``inspect`` of a missing container (and exits 1).
     """
