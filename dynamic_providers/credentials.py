@@ -4,8 +4,8 @@ The engine configures a dynamic provider with the stack's whole config (the SDK 
 ``configure``), so these providers take the admin password from there. Each resource's
 ``connection`` input says only where Nexus is and how to trust it (url, user, CA, timeouts): a
 secret copy of the password in every resource made each checkpoint of an `up` encrypt and write
-two more secrets per resource (about an eighth of a 50-team `up`: docs/performance.md, "A sixth
-look"), and made a password rotation an update of every resource.
+two more secrets per resource (about an eighth of a 50-team `up`: docs/performance.md, "The admin
+password in the provider's configuration"), and made a password rotation an update of every resource.
 """
 
 from __future__ import annotations

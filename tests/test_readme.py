@@ -175,3 +175,18 @@ def test_no_table_cell_is_too_long_to_read(page: str) -> None:
         if len(cell.strip()) > MAX_CELL
     ]
     assert too_long == [], f"{page}: table cells longer than {MAX_CELL} characters: {too_long}"
+
+
+def test_every_section_the_code_cites_exists() -> None:
+    """A citation such as ``docs/performance.md, "Lazy imports at program start"`` names a heading."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    missing = []
+    for path in tracked:
+        text = " ".join((ROOT / path).read_text().replace("#", " ").split())
+        for page, heading in re.findall(r"(docs/[\w/-]+\.md), \"([^\"]+)\"", text):
+            headings = re.findall(r"^#+ (.+)$", (ROOT / page).read_text(), re.M)
+            if heading not in headings:
+                missing.append(f"{path}: {page}, {heading!r}")
+    assert missing == [], f"cited sections that do not exist: {missing}"
