@@ -40,26 +40,26 @@ def layout_rows() -> list[tuple[tuple[str, ...], str]]:
     declared_before: list[tuple[tuple[str, ...], str]] = [
         (
             ("Pulumi.yaml", "Pulumi.<stack>.yaml"),
-            "the project, and one file per environment (dev: local Docker, container-mode HAProxy, one "
-            "team; prod: remote VM over SSH, host-mode HAProxy, three teams, LDAP placeholders)",
+            "The project, and one file per environment (dev: local Docker, container-mode HAProxy, one "
+            "team; prod: remote VM over SSH, host-mode HAProxy, three teams, LDAP placeholders).",
         ),
         (
             ("__main__.py",),
-            "wiring only: settings -> components -> stack outputs (declared in `components/outputs.py`)",
+            "Wiring only: settings -> components -> stack outputs (declared in `components/outputs.py`).",
         ),
     ]
     declared_after: list[tuple[tuple[str, ...], str]] = [
         (
             ("templates/",),
-            "files rendered by the code: HAProxy's config and deploy scripts, the snapshot pieces",
+            "Files rendered by the code: HAProxy's config and deploy scripts, the snapshot pieces.",
         ),
-        (("scripts/",), "every command of the README and the runbooks"),
+        (("scripts/",), "Every command of the README and the runbooks."),
         (
             ("bench/",),
-            "the benchmark of preview, up and refresh against the engine's floor (`bench/README.md`; "
-            "the decisions it informed: `docs/performance.md`)",
+            "The benchmark of preview, up and refresh against the engine's floor (`bench/README.md`; "
+            "the decisions it informed: `docs/performance.md`).",
         ),
-        (("docs/",), "the pages linked under Documentation below"),
+        (("docs/",), "The pages linked under Documentation below."),
     ]
     packages = [((f"{package}/",), package_summary(package)) for package in PACKAGES]
     return declared_before + packages + declared_after
