@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,33 @@ def test_every_component_derives_from_the_one_base() -> None:
         assert issubclass(component, Component), component
         token = f"nexus-platform:components:{component.__name__}"
         assert token == component.TYPE_TOKEN
+
+
+ARGS = (
+    PkiArgs,
+    NexusServerArgs,
+    HaproxyArgs,
+    FirstRunArgs,
+    AccessArgs,
+    RetentionArgs,
+    DockerRegistryArgs,
+    DatabaseBackupArgs,
+)
+
+
+@pytest.mark.parametrize("args_type", ARGS, ids=lambda args_type: args_type.__name__)
+def test_one_args_convention(args_type: type[Any]) -> None:
+    """Args are frozen values copied from the validated settings by ``from_settings``: no settings
+    section (a component would read keys it does not declare) and nothing of Pulumi (what comes
+    from another component is a keyword of the component's constructor)."""
+    args = args_type.from_settings(parse_settings(copy.deepcopy(CONTAINER)))
+    assert type(args) is args_type and dataclasses.is_dataclass(args)
+    fields = dataclasses.fields(args)
+    for field in fields:
+        annotation = str(field.type)
+        assert "Settings" not in annotation and "pulumi" not in annotation, (field.name, annotation)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(args, fields[0].name, None)
 
 
 def _gate() -> pulumi.CustomResource:
