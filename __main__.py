@@ -38,7 +38,7 @@ if settings.nexus.manage_server:
 
     pki = Pki("pki", PkiArgs.from_settings(settings))
     nexus = NexusServer("nexus", NexusServerArgs.from_settings(settings))
-    haproxy = Haproxy("haproxy", HaproxyArgs.from_components(settings, pki, nexus))
+    haproxy = Haproxy.in_front_of("haproxy", HaproxyArgs.from_settings(settings), pki, nexus)
     ca_pem = pki.ca_pem
     server_revision = nexus.container_id  # a new container (upgrade) is waited for again
     depends_on = [nexus, haproxy]

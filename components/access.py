@@ -213,7 +213,7 @@ class AccessControl(NexusComponent[AccessArgs]):
 
     TYPE_TOKEN = "nexus-platform:components:AccessControl"
 
-    def build(self, name: str, args: AccessArgs) -> None:
+    def build(self, name: str, args: AccessArgs) -> None:  # outputs: registered by grant
         self._plan = plan = args.plan
         self._adopt = args.adopt
         props = self._connection

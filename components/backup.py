@@ -24,8 +24,9 @@ the "disk use high" runbook covers removing old ones.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 
@@ -109,7 +110,7 @@ class DatabaseBackup(NexusComponent[DatabaseBackupArgs]):
 
     TYPE_TOKEN = "nexus-platform:components:DatabaseBackup"
 
-    def build(self, name: str, args: DatabaseBackupArgs) -> None:
+    def build(self, name: str, args: DatabaseBackupArgs) -> Mapping[str, Any]:
         plan = args.plan
         self.task = None
         if plan.task is None:
@@ -123,4 +124,4 @@ class DatabaseBackup(NexusComponent[DatabaseBackupArgs]):
                 opts=self.child(),
             )
         self.summary = pulumi.Output.from_input(plan.note)
-        self.register_outputs({"summary": self.summary})
+        return {"summary": self.summary}

@@ -8,12 +8,13 @@ component takes, so nothing talks to Nexus before it is writable and owned by th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from components.options import NexusConnection, child_options, connection_output
+from components.options import Component, NexusConnection, connection_output
 from dynamic_providers.capabilities import Capabilities
 from dynamic_providers.first_run import NexusFirstRun
 from reach.host import SshTarget, parse_ssh_host
@@ -69,13 +70,15 @@ def eula_output(
     return capabilities.apply(decide)
 
 
-class FirstRun(pulumi.ComponentResource):
+class FirstRun(Component[FirstRunArgs]):
     """Wait until Nexus is writable, make ``adminPassword`` the admin's, accept the EULA if told to.
 
     ``server_revision``: an Output that changes when the Nexus container is replaced (its id), so
     an upgrade waits for the new server again. ``ca_pem``: the CA to trust when Nexus is reached
     over HTTPS through HAProxy with the stack's private CA.
     """
+
+    TYPE_TOKEN = "nexus-platform:components:FirstRun"
 
     #: How every other Nexus component reaches Nexus (it waits for the takeover).
     connection: NexusConnection
@@ -89,7 +92,11 @@ class FirstRun(pulumi.ComponentResource):
         ca_pem: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("nexus-platform:components:FirstRun", name, None, opts)
+        self._server_revision = server_revision
+        self._ca_pem = ca_pem
+        super().__init__(name, args, opts)
+
+    def build(self, name: str, args: FirstRunArgs) -> Mapping[str, Any]:
         self.resource = NexusFirstRun(
             "nexus-first-run",
             url=args.url,
@@ -100,15 +107,13 @@ class FirstRun(pulumi.ComponentResource):
             accept_eula=args.accept_eula,
             required_features=args.required_features,
             wait_timeout_seconds=args.wait_timeout_seconds,
-            server_revision=server_revision,
-            ca_pem=ca_pem,
-            opts=child_options(self, opts),
+            server_revision=self._server_revision,
+            ca_pem=self._ca_pem,
+            opts=self.child(),
         )
         # Derived from the resource's output: whatever takes it depends on the takeover.
         self.connection = connection_output(self.resource.connection)
         self.edition = self.resource.edition
         self.version = self.resource.version
         self.eula_accepted = eula_output(self.resource.capabilities, self.resource.eula_accepted)
-        self.register_outputs(
-            {"edition": self.edition, "version": self.version, "eulaAccepted": self.eula_accepted}
-        )
+        return {"edition": self.edition, "version": self.version, "eulaAccepted": self.eula_accepted}

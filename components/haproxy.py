@@ -69,7 +69,8 @@ from __future__ import annotations
 import hashlib
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_docker as docker
@@ -92,11 +93,10 @@ from components.nexus_server import (
     running_guard,
     service_container_args,
 )
+from components.options import Component
 from components.pki import Pki
 from reach.host import as_root, render_script
 from settings import NEXUS_UI_PORT, StackSettings
-
-TYPE_TOKEN = "nexus-platform:components:Haproxy"
 
 HAPROXY_CONTAINER_NAME = "haproxy"
 #: Where the official image reads its configuration (its default CMD).
@@ -370,8 +370,7 @@ def container_healthcheck(https_port: int) -> docker.ContainerHealthcheckArgs:
 
 @dataclass(frozen=True)
 class HaproxyArgs:
-    """What HAProxy deploys (spec, paths, stats password), where (the host), the certificate
-    material (Pki outputs) and, in container mode, the engine."""
+    """What HAProxy deploys (spec, paths, stats password) and where (the host)."""
 
     spec: HaproxySpec
     #: Container mode: the pinned image.
@@ -379,60 +378,43 @@ class HaproxyArgs:
     config_path: str
     stats_password: str
     host: HostAccess
-    certificate_pem: pulumi.Input[str]
-    chain_pem: pulumi.Input[str]
-    private_key_pem: pulumi.Input[str]
     #: Host mode: ``destroy`` removes HAProxy's files from the host.
     remove_on_destroy: bool = False
-    #: Container mode: the docker Provider and network of the NexusServer component.
-    docker_provider: docker.Provider | None = None
-    network_name: pulumi.Input[str] | None = None
-    #: Resources HAProxy is deployed after (e.g. the nexus container).
-    depends_on: Sequence[pulumi.Resource] = field(default_factory=tuple)
 
     @classmethod
-    def from_settings(
-        cls,
-        settings: StackSettings,
-        *,
-        certificate_pem: pulumi.Input[str],
-        chain_pem: pulumi.Input[str],
-        private_key_pem: pulumi.Input[str],
-        docker_provider: docker.Provider | None = None,
-        network_name: pulumi.Input[str] | None = None,
-        depends_on: Sequence[pulumi.Resource] = (),
-    ) -> HaproxyArgs:
+    def from_settings(cls, settings: StackSettings) -> HaproxyArgs:
         return cls(
             spec=haproxy_spec_from_settings(settings),
             image=settings.haproxy.image,
             config_path=config_path(settings),
             stats_password=settings.haproxy_stats_password(),
             host=HostAccess.from_settings(settings),
-            certificate_pem=certificate_pem,
-            chain_pem=chain_pem,
-            private_key_pem=private_key_pem,
             remove_on_destroy=settings.haproxy.remove_on_destroy,
-            docker_provider=docker_provider,
-            network_name=network_name,
-            depends_on=tuple(depends_on),
-        )
-
-    @classmethod
-    def from_components(cls, settings: StackSettings, pki: Pki, nexus: NexusServer) -> HaproxyArgs:
-        """The usual wiring: certificate from the Pki, engine and network from the NexusServer."""
-        return cls.from_settings(
-            settings,
-            certificate_pem=pki.certificate_pem,
-            chain_pem=pki.chain_pem,
-            private_key_pem=pki.private_key_pem,
-            docker_provider=nexus.docker_provider,
-            network_name=nexus.network_name,
-            depends_on=(nexus.container,),
         )
 
 
-class Haproxy(pulumi.ComponentResource):
-    """HAProxy as a container next to Nexus, or on the host through commands."""
+class ServedCertificate(Protocol):
+    """The certificate HAProxy serves: the :class:`components.pki.Pki` outputs, or any PEMs."""
+
+    @property
+    def certificate_pem(self) -> pulumi.Input[str]: ...
+
+    @property
+    def chain_pem(self) -> pulumi.Input[str]: ...
+
+    @property
+    def private_key_pem(self) -> pulumi.Input[str]: ...
+
+
+class Haproxy(Component[HaproxyArgs]):
+    """HAProxy as a container next to Nexus, or on the host through commands.
+
+    ``certificate``: what it serves (the Pki). Container mode: ``docker_provider`` and
+    ``network_name``, the engine and network of the NexusServer. ``after``: what HAProxy serves in
+    front of (the nexus container): its container, or in host mode its deploy command, waits for it.
+    """
+
+    TYPE_TOKEN = "nexus-platform:components:Haproxy"
 
     mode: str
     #: The rendered haproxy.cfg (no secret in it).
@@ -450,8 +432,45 @@ class Haproxy(pulumi.ComponentResource):
     #: Container mode: ``haproxy -c`` by the image before the container is replaced (None: no shell).
     config_check: pulumi.CustomResource | None
 
-    def __init__(self, name: str, args: HaproxyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE_TOKEN, name, None, opts)
+    def __init__(
+        self,
+        name: str,
+        args: HaproxyArgs,
+        *,
+        certificate: ServedCertificate,
+        docker_provider: docker.Provider | None = None,
+        network_name: pulumi.Input[str] | None = None,
+        after: Sequence[pulumi.Resource] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        self._certificate = certificate
+        self._docker_provider = docker_provider
+        self._network_name = network_name
+        self._after = list(after)
+        super().__init__(name, args, opts)
+
+    @classmethod
+    def in_front_of(
+        cls,
+        name: str,
+        args: HaproxyArgs,
+        pki: Pki,
+        nexus: NexusServer,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Haproxy:
+        """The usual wiring: the certificate of the Pki, the engine and network of the NexusServer,
+        after its container."""
+        return cls(
+            name,
+            args,
+            certificate=pki,
+            docker_provider=nexus.docker_provider,
+            network_name=nexus.network_name,
+            after=[nexus.container],
+            opts=opts,
+        )
+
+    def build(self, name: str, args: HaproxyArgs) -> Mapping[str, Any]:
         spec = args.spec
         config_text = render_haproxy_config(spec)
 
@@ -459,10 +478,11 @@ class Haproxy(pulumi.ComponentResource):
         self.config = pulumi.Output.from_input(config_text)
         self.config_path = pulumi.Output.from_input(args.config_path)
         self.certificate_path = pulumi.Output.from_input(spec.certificate_path)
+        certificate = self._certificate
         self.pem_bundle = pulumi.Output.secret(
-            pulumi.Output.all(args.certificate_pem, args.chain_pem, args.private_key_pem).apply(
-                lambda parts: build_pem_bundle(parts[0], parts[1] or "", parts[2])
-            )
+            pulumi.Output.all(
+                certificate.certificate_pem, certificate.chain_pem, certificate.private_key_pem
+            ).apply(lambda parts: build_pem_bundle(parts[0], parts[1] or "", parts[2]))
         )
         password = args.stats_password
         self.stats_password = pulumi.Output.secret(password)
@@ -476,30 +496,28 @@ class Haproxy(pulumi.ComponentResource):
         else:
             self._host(name, args, config_text, password)
 
-        self.register_outputs(
-            {
-                "mode": self.mode,
-                "config": self.config,
-                "configPath": self.config_path,
-                "certificatePath": self.certificate_path,
-                "statsPassword": self.stats_password,
-                "containerId": self.container_id,
-            }
-        )
+        return {
+            "mode": self.mode,
+            "config": self.config,
+            "configPath": self.config_path,
+            "certificatePath": self.certificate_path,
+            "statsPassword": self.stats_password,
+            "containerId": self.container_id,
+        }
 
     def _container(
         self, name: str, args: HaproxyArgs, spec: HaproxySpec, config_text: str, password: str
     ) -> None:
-        if args.docker_provider is None or args.network_name is None:
+        if self._docker_provider is None or self._network_name is None:
             raise ValueError("container-mode HAProxy needs the docker provider and network of NexusServer")
-        on_engine = pulumi.ResourceOptions(parent=self, provider=args.docker_provider)
+        on_engine = self.child(provider=self._docker_provider)
         image = docker.RemoteImage(f"{name}-image", name=args.image, keep_locally=True, opts=on_engine)
         public = [spec.http_port, spec.https_port, *(c.external_port for c in spec.connectors)]
         ports = [docker.ContainerPortArgs(internal=port, external=port, ip=PUBLIC) for port in public]
         ports.append(
             docker.ContainerPortArgs(internal=spec.stats_port, external=spec.stats_port, ip=LOOPBACK)
         )
-        depends_on = list(args.depends_on)
+        depends_on = list(self._after)
         host = args.host
         self.config_check = None
         if host.can_run_commands:
@@ -509,14 +527,14 @@ class Haproxy(pulumi.ComponentResource):
                 stdin=pulumi.Output.secret(
                     self.pem_bundle.apply(lambda pem: container_check_stdin(password, pem, config_text))
                 ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[image]),
+                opts=self.child([image]),
             )
             depends_on.append(self.config_check)
             # Only a change of the published ports can meet a port held by another process.
             ports_free = host.run(
                 f"{name}-ports-free",
                 docker_cli_prefix(host) + ports_free_script(published_ports(spec)),
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=self.child(),
             )
             depends_on.append(ports_free)
         else:
@@ -543,7 +561,7 @@ class Haproxy(pulumi.ComponentResource):
                         file=spec.certificate_path, content=self.pem_bundle, permissions="0600"
                     ),
                 ],
-                networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=args.network_name)],
+                networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=self._network_name)],
                 # The master starts as root to bind the ports and read the PEM, then its workers drop to
                 # the image's haproxy user (`user`/`group` in global): the same as Debian's unit does.
                 # No upload owner is needed, which the docker provider gained only in 5.2.0.
@@ -555,15 +573,17 @@ class Haproxy(pulumi.ComponentResource):
                     stop_grace_seconds=CONTAINER_STOP_GRACE_SECONDS,
                     log_opts=CONTAINER_LOG_OPTS,
                 ),
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    provider=args.docker_provider,
-                    depends_on=depends_on,
-                    delete_before_replace=True,
-                ),
+                opts=self.child(depends_on, provider=self._docker_provider, delete_before_replace=True),
             )
         self.container_id = self.container.id
-        running_guard(name, host, HAPROXY_CONTAINER_NAME, self.container, HEALTH_WAIT_SECONDS, parent=self)
+        running_guard(
+            name,
+            host,
+            HAPROXY_CONTAINER_NAME,
+            self.container,
+            HEALTH_WAIT_SECONDS,
+            opts=self.child([self.container]),
+        )
 
     def _host(self, name: str, args: HaproxyArgs, config_text: str, password: str) -> None:
         # settings refuse host mode on a Docker host without a shell (haproxy.mode)
@@ -587,7 +607,5 @@ class Haproxy(pulumi.ComponentResource):
             # `scripts/render-haproxy STACK` prints the configuration the preview would deploy.
             # A forced replacement (`up --replace`) must tear down before deploying again, or the
             # old resource's delete (removeOnDestroy) would remove what the new one just installed.
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=list(args.depends_on), delete_before_replace=True
-            ),
+            opts=self.child(self._after, delete_before_replace=True),
         )

@@ -18,7 +18,7 @@ silently ignores a policy name it does not know when a repository names it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -91,7 +91,7 @@ class RetentionPolicies(NexusComponent[RetentionArgs]):
 
     TYPE_TOKEN = "nexus-platform:components:RetentionPolicies"
 
-    def build(self, name: str, args: RetentionArgs) -> None:
+    def build(self, name: str, args: RetentionArgs) -> Mapping[str, Any]:
         for spec in args.plan:
             CleanupPolicy(
                 f"cleanup-{spec.name}",
@@ -101,4 +101,4 @@ class RetentionPolicies(NexusComponent[RetentionArgs]):
                 opts=self.child(),
             )
         self.policy_names = pulumi.Output.from_input([spec.name for spec in args.plan])
-        self.register_outputs({"policyNames": self.policy_names})
+        return {"policyNames": self.policy_names}

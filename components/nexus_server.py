@@ -71,6 +71,7 @@ import pulumi_docker as docker
 from pydantic import SecretStr
 
 from components import shutdown
+from components.options import Component
 from dynamic_providers.container_running import ContainerRunning
 from dynamic_providers.deployed_version import DeployedVersion
 from dynamic_providers.one_way_door import OneWayDoorCheck
@@ -85,9 +86,7 @@ from reach.host import (
 )
 from reach.snapshots import HostPaths, keep_last_output_script, last_record, snapshot_script
 from reach.versions import downgrade_warning
-from settings import NEXUS_UI_PORT, NexusSettings, StackSettings, revealed
-
-TYPE_TOKEN = "nexus-platform:components:NexusServer"
+from settings import NEXUS_UI_PORT, StackSettings, revealed
 
 CONTAINER_NAME = "nexus"
 NETWORK_NAME = "nexus-platform"
@@ -268,12 +267,13 @@ def running_guard(
     container: docker.Container,
     wait_seconds: int,
     *,
-    parent: pulumi.Resource,
+    opts: pulumi.ResourceOptions,
 ) -> ContainerRunning | None:
     """``<name>-running`` (:mod:`dynamic_providers.container_running`): waits for each new
     container to be healthy, failing at once when it crashes, and starts one stopped outside
     Pulumi. None when the Docker host offers no shell to look with: the docker provider's own
-    wait (:func:`provider_waits`) stands in."""
+    wait (:func:`provider_waits`) stands in. ``opts``: the component's child options, after
+    ``container``."""
     if not host.can_run_commands:
         return None
     return ContainerRunning(
@@ -283,7 +283,7 @@ def running_guard(
         revision=container.id,
         wait_seconds=wait_seconds,
         ssh_private_key=revealed(host.ssh_private_key),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[container]),
+        opts=opts,
     )
 
 
@@ -310,10 +310,10 @@ def service_container_args(
 
 def snapshot_paths(args: NexusServerArgs) -> HostPaths:
     return HostPaths(
-        data_dir=args.nexus.data_dir,
-        backup_dir=args.nexus.backup_dir,
+        data_dir=args.data_dir,
+        backup_dir=args.backup_dir,
         container=CONTAINER_NAME,
-        stop_grace_seconds=args.nexus.stop_grace_seconds,
+        stop_grace_seconds=args.stop_grace_seconds,
     )
 
 
@@ -330,11 +330,11 @@ def snapshot_commands(args: NexusServerArgs) -> tuple[str, str]:
     prefix = docker_cli_prefix(args.host)
     create = snapshot_script(
         paths,
-        keep=args.nexus.keep_snapshots,
+        keep=args.keep_snapshots,
         skip_if_running_image=args.image_name,
         reason=f"before starting {args.image_name}",
     )
-    update = keep_last_output_script(paths, keep=args.nexus.keep_snapshots)
+    update = keep_last_output_script(paths, keep=args.keep_snapshots)
     return prefix + create, prefix + update
 
 
@@ -347,10 +347,19 @@ def snapshot_output(stdout: str | None) -> dict[str, Any] | None:
 class NexusServerArgs:
     """What the Nexus server needs from the stack settings."""
 
-    nexus: NexusSettings
     host: HostAccess
     #: Where the providers reach Nexus (settings.nexus_url), exported as ``url``.
     url: str
+    #: ``nexus.image`` and ``nexus.version``.
+    image: str
+    version: str
+    data_dir: str
+    backup_dir: str
+    #: ``INSTALL4J_ADD_VM_PARAMS`` (from the heap settings).
+    vm_params: str
+    nofile_limit: int
+    stop_grace_seconds: int
+    keep_snapshots: int
     #: Nexus Docker connector ports, published on 127.0.0.1 next to 8081 (empty for path routing).
     connector_ports: tuple[int, ...] = ()
     haproxy_mode: Literal["container", "host"] = "container"
@@ -360,21 +369,31 @@ class NexusServerArgs:
         ports: tuple[int, ...] = ()
         if settings.docker.routing == "connector":
             ports = tuple(connector.backend_port for connector in settings.connectors)
+        nexus = settings.nexus
         return cls(
-            nexus=settings.nexus,
             host=HostAccess.from_settings(settings),
             url=settings.nexus_url,
+            image=nexus.image,
+            version=nexus.version,
+            data_dir=nexus.data_dir,
+            backup_dir=nexus.backup_dir,
+            vm_params=nexus.vm_params,
+            nofile_limit=nexus.nofile_limit,
+            stop_grace_seconds=nexus.stop_grace_seconds,
+            keep_snapshots=nexus.keep_snapshots,
             connector_ports=ports,
             haproxy_mode=settings.haproxy.mode,
         )
 
     @property
     def image_name(self) -> str:
-        return f"{self.nexus.image}:{self.nexus.version}"
+        return f"{self.image}:{self.version}"
 
 
-class NexusServer(pulumi.ComponentResource):
+class NexusServer(Component[NexusServerArgs]):
     """The ``nexus`` container with its image, data directory and (container mode) network."""
+
+    TYPE_TOKEN = "nexus-platform:components:NexusServer"
 
     docker_provider: docker.Provider
     #: The network HAProxy joins in container mode; None in host mode.
@@ -397,35 +416,39 @@ class NexusServer(pulumi.ComponentResource):
     #: The version the last successful ``up`` deployed (during a preview: the one running now).
     deployed_version: pulumi.Output[str | None]
 
-    def __init__(self, name: str, args: NexusServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE_TOKEN, name, None, opts)
+    def build(self, name: str, args: NexusServerArgs) -> Mapping[str, Any]:
         self.docker_provider = docker.Provider(
             f"{name}-docker",
             **docker_provider_args(args.host.docker_host),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self.child(),
         )
-        on_engine = pulumi.ResourceOptions(parent=self, provider=self.docker_provider)
+        on_engine = self.child(provider=self.docker_provider)
         image = docker.RemoteImage(f"{name}-image", name=args.image_name, keep_locally=True, opts=on_engine)
         prepared = self._prepare_host(name, args, image)
         networks = self._network(name, args, on_engine)
         self.container = self._container(name, args, image, networks, prepared)
         self.running = running_guard(
-            name, args.host, CONTAINER_NAME, self.container, HEALTH_WAIT_SECONDS, parent=self
+            name,
+            args.host,
+            CONTAINER_NAME,
+            self.container,
+            HEALTH_WAIT_SECONDS,
+            opts=self.child([self.container]),
         )
 
         self.container_id = self.container.id
         self.container_name = self.container.name
         self.image_id = image.image_id
         self.repo_digest = image.repo_digest
-        self.version = pulumi.Output.from_input(args.nexus.version)
+        self.version = pulumi.Output.from_input(args.version)
         self.url = pulumi.Output.from_input(args.url)
         if self.snapshot_command is not None:
             stdout: pulumi.Output[str] = self.snapshot_command.stdout  # type: ignore[attr-defined]
             self.last_snapshot = stdout.apply(snapshot_output)
         else:
             self.last_snapshot = pulumi.Output.from_input(None)
-        self._track_deployed_version(name, args.nexus.version)
-        outputs: Mapping[str, Any] = {
+        self._track_deployed_version(name, args.version)
+        return {
             "containerId": self.container_id,
             "containerName": self.container_name,
             "imageId": self.image_id,
@@ -436,7 +459,6 @@ class NexusServer(pulumi.ComponentResource):
             "lastSnapshot": self.last_snapshot,
             "deployedVersion": self.deployed_version,
         }
-        self.register_outputs(dict(outputs))
 
     def _prepare_host(
         self, name: str, args: NexusServerArgs, image: docker.RemoteImage
@@ -446,7 +468,7 @@ class NexusServer(pulumi.ComponentResource):
         self.snapshot_command = None
         if not args.host.can_run_commands:
             pulumi.log.warn(
-                f"dockerHost {args.host.docker_host} offers no shell: {args.nexus.data_dir} must exist "
+                f"dockerHost {args.host.docker_host} offers no shell: {args.data_dir} must exist "
                 f"and be owned by UID {NEXUS_UID} before the nexus container starts; no snapshot of it "
                 "is taken before a version change (take one by hand)",
                 resource=self,
@@ -455,21 +477,19 @@ class NexusServer(pulumi.ComponentResource):
         data_dir = args.host.run(
             f"{name}-data-dir",
             # runs again (an update) when a path or nexus.nofileLimit changes: both are in it
-            data_dir_command(
-                args.nexus.data_dir, args.nexus.backup_dir, args.nexus.nofile_limit, args.host.docker_host
-            ),
-            triggers=[args.nexus.data_dir, args.nexus.backup_dir],
-            opts=pulumi.ResourceOptions(parent=self),
+            data_dir_command(args.data_dir, args.backup_dir, args.nofile_limit, args.host.docker_host),
+            triggers=[args.data_dir, args.backup_dir],
+            opts=self.child(),
         )
         # Looks at the data directory in preview and at the start of `up`: a version that
         # cannot open it is refused before the snapshot command stops Nexus.
         door = OneWayDoorCheck(
             f"{name}-one-way-door",
-            version=args.nexus.version,
+            version=args.version,
             docker_host=args.host.docker_host,
             paths=snapshot_paths(args),
             ssh_private_key=revealed(args.host.ssh_private_key),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self.child(),
         )
         create, update = snapshot_commands(args)
         self.snapshot_command = args.host.run(
@@ -479,9 +499,7 @@ class NexusServer(pulumi.ComponentResource):
             previous_output_in_env=True,  # the update prints the previous record
             triggers=[args.image_name],
             # after the pull: a failed pull must not leave Nexus stopped
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[data_dir, image, door], replace_on_changes=["triggers"]
-            ),
+            opts=self.child([data_dir, image, door], replace_on_changes=["triggers"]),
         )
         return [data_dir, self.snapshot_command]
 
@@ -510,41 +528,32 @@ class NexusServer(pulumi.ComponentResource):
             docker.ContainerPortArgs(internal=port, external=port, ip=LOOPBACK)
             for port in args.connector_ports
         ]
-        grace = args.nexus.stop_grace_seconds
+        grace = args.stop_grace_seconds
         # `up` fails here when Nexus does not answer in time: the program's last line says where to look
         hint = shutdown.container_hint(
             f"{name}-container",
             CONTAINER_NAME,
             HEALTH_WAIT_SECONDS,
-            also=f"{args.nexus.data_dir}/log/nexus.log",
+            also=f"{args.data_dir}/log/nexus.log",
         )
         with shutdown.hint_when_stopped(hint):
             return docker.Container(
                 f"{name}-container",
                 name=CONTAINER_NAME,
                 image=image.image_id,
-                volumes=[
-                    docker.ContainerVolumeArgs(host_path=args.nexus.data_dir, container_path=DATA_MOUNT)
-                ],
-                envs=[f"INSTALL4J_ADD_VM_PARAMS={args.nexus.vm_params}"],
+                volumes=[docker.ContainerVolumeArgs(host_path=args.data_dir, container_path=DATA_MOUNT)],
+                envs=[f"INSTALL4J_ADD_VM_PARAMS={args.vm_params}"],
                 ports=ports,
                 networks_advanced=networks,
                 ulimits=[
-                    docker.ContainerUlimitArgs(
-                        name="nofile", soft=args.nexus.nofile_limit, hard=args.nexus.nofile_limit
-                    )
+                    docker.ContainerUlimitArgs(name="nofile", soft=args.nofile_limit, hard=args.nofile_limit)
                 ],
                 # `up` fails (naming nexus-container) unless Nexus answers within the wait
                 healthcheck=nexus_healthcheck(),
                 **service_container_args(
                     args.host, wait_seconds=HEALTH_WAIT_SECONDS, stop_grace_seconds=grace, log_opts=LOG_OPTS
                 ),
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    provider=self.docker_provider,
-                    depends_on=depends_on,
-                    delete_before_replace=True,
-                ),
+                opts=self.child(depends_on, provider=self.docker_provider, delete_before_replace=True),
             )
 
     def _track_deployed_version(self, name: str, configured: str) -> None:
@@ -553,7 +562,7 @@ class NexusServer(pulumi.ComponentResource):
             f"{name}-deployed-version",
             configured,
             # recorded once the new container serves
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.running or self.container]),
+            opts=self.child([self.running or self.container]),
         )
         self.deployed_version = self.deployed.deployed_version
 

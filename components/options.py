@@ -1,4 +1,5 @@
-"""What every component shares: resource options, the typed connection to Nexus, plan arguments."""
+"""What every component shares: the base class (children, outputs), the typed connection to Nexus,
+plan arguments."""
 
 from __future__ import annotations
 
@@ -40,34 +41,54 @@ class PlanArgs(Generic[P]):
     adopt: bool = False
 
 
-def child_options(
-    parent: pulumi.Resource,
-    parent_opts: pulumi.ResourceOptions | None,
-    depends_on: Sequence[pulumi.Resource | None] = (),
-    **extra: Any,
-) -> pulumi.ResourceOptions:
-    """Options of a component's child: ``parent`` set, and the component's own ``depends_on``
-    carried over. Pulumi does not make children wait for what their component depends on, so a
-    component that must come after another (roles after the repositories whose privileges they
-    grant, every Nexus call after the server) passes it on explicitly.
+class Component(pulumi.ComponentResource, Generic[A]):
+    """A part of the stack, in one shape: its type token, typed args made by ``XArgs.from_settings``
+    (values copied from the validated settings, nothing of Pulumi), children created by
+    :meth:`build` with :meth:`child`, and the outputs :meth:`build` returns registered here.
+
+    What comes from another component (an output, a resource to wait for) is a keyword argument of
+    the component's constructor, set before this ``__init__`` runs :meth:`build`.
     """
-    inherited = parent_opts.depends_on if parent_opts is not None else None
-    if inherited is None:
-        inherited_list: list[Any] = []
-    elif isinstance(inherited, Sequence):
-        inherited_list = list(inherited)
-    else:
-        inherited_list = [inherited]
-    own = [resource for resource in depends_on if resource is not None]
-    return pulumi.ResourceOptions(parent=parent, depends_on=[*inherited_list, *own], **extra)
-
-
-class NexusComponent(pulumi.ComponentResource, Generic[A]):
-    """A component of Nexus objects: built by :meth:`build` from its typed args, every object
-    reaching Nexus through the first run's connection (so after it)."""
 
     #: The component's type in the URN (never change it: every child's URN derives from it).
     TYPE_TOKEN: ClassVar[str]
+
+    def __init__(self, name: str, args: A, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
+        self._depends_on = _as_list(opts.depends_on if opts is not None else None)
+        outputs = self.build(name, args)
+        if outputs is not None:
+            self.register_outputs(dict(outputs))
+
+    def build(self, name: str, args: A) -> Mapping[str, Any] | None:
+        """Create the children; return the component's outputs (None: a component built in two
+        steps registers them itself once its last step has created its children)."""
+        raise NotImplementedError
+
+    def child(
+        self, depends_on: Sequence[pulumi.Resource | None] = (), **extra: Any
+    ) -> pulumi.ResourceOptions:
+        """Options of a child: parented here, after what the component was given in ``depends_on``
+        and after ``depends_on`` (None entries skipped); ``extra``: further options. Pulumi does not
+        make children wait for what their component depends on, so a component that must come
+        after another (roles after the repositories whose privileges they grant, every Nexus call
+        after the server) passes it on here."""
+        own = [resource for resource in depends_on if resource is not None]
+        return pulumi.ResourceOptions(parent=self, depends_on=[*self._depends_on, *own], **extra)
+
+
+def _as_list(depends_on: Any) -> list[Any]:
+    """``ResourceOptions.depends_on`` (None, one resource or a sequence of them) as a list."""
+    if depends_on is None:
+        return []
+    if isinstance(depends_on, Sequence):
+        return list(depends_on)
+    return [depends_on]
+
+
+class NexusComponent(Component[A]):
+    """A component of Nexus objects, every object reaching Nexus through the first run's
+    connection (so after it)."""
 
     def __init__(
         self,
@@ -76,17 +97,6 @@ class NexusComponent(pulumi.ComponentResource, Generic[A]):
         connection: NexusConnection,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(self.TYPE_TOKEN, name, None, opts)
-        self._opts = opts
         #: The ``connection`` input of every Nexus resource of the component.
         self._connection = connection_input(connection)
-        self.build(name, args)
-
-    def build(self, name: str, args: A) -> None:
-        raise NotImplementedError
-
-    def child(
-        self, depends_on: Sequence[pulumi.Resource | None] = (), **extra: Any
-    ) -> pulumi.ResourceOptions:
-        """Options of a child (see :func:`child_options`)."""
-        return child_options(self, self._opts, depends_on, **extra)
+        super().__init__(name, args, opts)

@@ -21,14 +21,15 @@ generated PKI, whose CA signs the server certificate directly and is trusted by 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_tls as tls
 
+from components.options import Component
 from settings import CertificateSettings, StackSettings, revealed
-
-TYPE_TOKEN = "nexus-platform:components:Pki"
 
 #: Ten years, the lifetime of the generated CA.
 CA_VALIDITY_HOURS = 87600
@@ -76,26 +77,33 @@ class OwnCertificate:
 
 @dataclass(frozen=True)
 class PkiArgs:
-    """What the PKI needs: the names to cover, the certificate settings, or the certificate itself."""
+    """What the PKI needs: the names to cover and the certificate settings, or the certificate itself."""
 
     domain: str
     ui_host: str
-    certificate: CertificateSettings
+    organization: str
+    validity_days: int
+    early_renewal_days: int
     #: Bring your own: no TLS resources, these PEMs are passed through.
     own: OwnCertificate | None = None
 
     @classmethod
     def from_settings(cls, settings: StackSettings) -> PkiArgs:
+        certificate = settings.certificate
         return cls(
             domain=settings.domain,
             ui_host=settings.resolved_ui_host,
-            certificate=settings.certificate,
-            own=OwnCertificate.from_settings(settings.certificate),
+            organization=certificate.organization,
+            validity_days=certificate.validity_days,
+            early_renewal_days=certificate.early_renewal_days,
+            own=OwnCertificate.from_settings(certificate),
         )
 
 
-class Pki(pulumi.ComponentResource):
+class Pki(Component[PkiArgs]):
     """The CA and server certificate (generated), or the bring-your-own PEMs passed through."""
+
+    TYPE_TOKEN = "nexus-platform:components:Pki"
 
     ca_pem: pulumi.Output[str]
     certificate_pem: pulumi.Output[str]
@@ -104,8 +112,7 @@ class Pki(pulumi.ComponentResource):
     #: True when the certificate came from the stack config (no TLS resources).
     bring_your_own: bool
 
-    def __init__(self, name: str, args: PkiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(TYPE_TOKEN, name, None, opts)
+    def build(self, name: str, args: PkiArgs) -> Mapping[str, Any]:
         own = args.own
         self.bring_your_own = own is not None
         if own is not None:
@@ -115,18 +122,16 @@ class Pki(pulumi.ComponentResource):
             self.private_key_pem = pulumi.Output.secret(own.private_key_pem)
         else:
             self._generate(name, args)
-        self.register_outputs(
-            {
-                "caPem": self.ca_pem,
-                "certificatePem": self.certificate_pem,
-                "chainPem": self.chain_pem,
-                "privateKeyPem": self.private_key_pem,
-            }
-        )
+        return {
+            "caPem": self.ca_pem,
+            "certificatePem": self.certificate_pem,
+            "chainPem": self.chain_pem,
+            "privateKeyPem": self.private_key_pem,
+        }
 
     def _generate(self, name: str, args: PkiArgs) -> None:
-        cert = args.certificate
-        child = pulumi.ResourceOptions(parent=self)
+        child = self.child()
+        organization = args.organization
 
         ca_key = tls.PrivateKey(f"{name}-ca-key", algorithm=KEY_ALGORITHM, ecdsa_curve=KEY_CURVE, opts=child)
         ca = tls.SelfSignedCert(
@@ -137,8 +142,8 @@ class Pki(pulumi.ComponentResource):
             validity_period_hours=CA_VALIDITY_HOURS,
             set_subject_key_id=True,
             subject=tls.SelfSignedCertSubjectArgs(
-                common_name=f"{cert.organization} CA ({args.domain})",
-                organization=cert.organization,
+                common_name=f"{organization} CA ({args.domain})",
+                organization=organization,
             ),
             opts=child,
         )
@@ -150,7 +155,7 @@ class Pki(pulumi.ComponentResource):
             f"{name}-server-csr",
             private_key_pem=server_key.private_key_pem,
             dns_names=server_dns_names(args.domain, args.ui_host),
-            subject=tls.CertRequestSubjectArgs(common_name=args.ui_host, organization=cert.organization),
+            subject=tls.CertRequestSubjectArgs(common_name=args.ui_host, organization=organization),
             opts=child,
         )
         server = tls.LocallySignedCert(
@@ -159,8 +164,8 @@ class Pki(pulumi.ComponentResource):
             ca_private_key_pem=ca_key.private_key_pem,
             ca_cert_pem=ca.cert_pem,
             allowed_uses=list(SERVER_ALLOWED_USES),
-            validity_period_hours=cert.validity_days * 24,
-            early_renewal_hours=cert.early_renewal_days * 24,
+            validity_period_hours=args.validity_days * 24,
+            early_renewal_hours=args.early_renewal_days * 24,
             set_subject_key_id=True,
             opts=child,
         )

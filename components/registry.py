@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
@@ -222,7 +223,7 @@ class DockerRegistry(NexusComponent[DockerRegistryArgs]):
         self._repositories_after = list(repositories_after)
         super().__init__(name, args, connection, opts)
 
-    def build(self, name: str, args: DockerRegistryArgs) -> None:
+    def build(self, name: str, args: DockerRegistryArgs) -> Mapping[str, Any]:
         layout, adopt, props = args.plan, args.adopt, self._connection
         stores: dict[str, FileBlobStore] = {}
         for store_spec, protect in layout.blob_stores:
@@ -257,4 +258,4 @@ class DockerRegistry(NexusComponent[DockerRegistryArgs]):
             )
         self.repositories: dict[str, Repository] = repositories  # by name, for what depends on one
         self.repository_names = pulumi.Output.from_input(sorted(repositories))
-        self.register_outputs({"repositories": self.repository_names})
+        return {"repositories": self.repository_names}

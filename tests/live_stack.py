@@ -35,6 +35,7 @@ import requests
 
 from components.haproxy import Haproxy, HaproxyArgs
 from components.nexus_server import NexusServer, NexusServerArgs
+from components.pki import OwnCertificate
 from reach.nexus import wait_until_writable
 from settings import DEFAULT_NOFILE_LIMIT, StackSettings, parse_settings
 from tests.components import declared_containers as dc
@@ -271,15 +272,13 @@ def declare(settings: StackSettings, pki: TestPki) -> m.RecordingMocks:
         nexus = NexusServer("nexus", NexusServerArgs.from_settings(settings))
         haproxy = Haproxy(
             "haproxy",
-            HaproxyArgs.from_settings(
-                settings,
-                certificate_pem=pki.certificate_pem,
-                chain_pem="",
-                private_key_pem=pki.private_key_pem,
-                docker_provider=nexus.docker_provider,
-                network_name=nexus.network_name,
-                depends_on=(nexus.container,),
+            HaproxyArgs.from_settings(settings),
+            certificate=OwnCertificate(
+                certificate_pem=pki.certificate_pem, private_key_pem=pki.private_key_pem
             ),
+            docker_provider=nexus.docker_provider,
+            network_name=nexus.network_name,
+            after=[nexus.container],
         )
         return nexus, haproxy
 

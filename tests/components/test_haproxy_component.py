@@ -26,7 +26,7 @@ from components.haproxy import (
 from components.haproxy_config import STATS_PASSWORD_ENV, build_pem_bundle, render_haproxy_config
 from components.nexus_server import HEALTH_WAIT_SECONDS as NEXUS_HEALTH_WAIT_SECONDS
 from components.nexus_server import NexusServer, NexusServerArgs
-from components.pki import Pki, PkiArgs
+from components.pki import OwnCertificate, Pki, PkiArgs
 from settings import SettingsError, StackSettings, derive_stats_password, parse_settings
 from tests.components import mocks as m
 
@@ -59,7 +59,7 @@ def stack(settings: StackSettings) -> tuple[Pki, NexusServer, Haproxy]:
     """The wiring of the program: Pki and NexusServer feed Haproxy."""
     pki = Pki("pki", PkiArgs.from_settings(settings))
     nexus = NexusServer("nexus", NexusServerArgs.from_settings(settings))
-    haproxy = Haproxy("haproxy", HaproxyArgs.from_components(settings, pki, nexus))
+    haproxy = Haproxy.in_front_of("haproxy", HaproxyArgs.from_settings(settings), pki, nexus)
     return pki, nexus, haproxy
 
 
@@ -267,9 +267,8 @@ def test_container_mode_needs_the_engine() -> None:
         m.deploy(
             lambda: Haproxy(
                 "haproxy",
-                HaproxyArgs.from_settings(
-                    settings, certificate_pem=LEAF, chain_pem="", private_key_pem=LEAF_KEY
-                ),
+                HaproxyArgs.from_settings(settings),
+                certificate=OwnCertificate(certificate_pem=LEAF, private_key_pem=LEAF_KEY),
             )
         )
 

@@ -53,9 +53,7 @@ args = PkiArgs.from_settings(settings)
 # Test hook (see tests/e2e/test_pki_tls.py): a renewal window wider than the validity.
 window = pulumi.Config("pki-e2e").get_int("earlyRenewalDays")
 if window is not None:
-    args = dataclasses.replace(
-        args, certificate=args.certificate.model_copy(update={"early_renewal_days": window})
-    )
+    args = dataclasses.replace(args, early_renewal_days=window)
 pki = Pki("pki", args)
 pulumi.export("caPem", pki.ca_pem)
 pulumi.export("certificatePem", pki.certificate_pem)
