@@ -18,12 +18,12 @@ from dynamic_providers.base import (
     NOTHING,
     Api,
     NexusResource,
-    ProviderError,
     SingletonProvider,
     SortedNames,
     Spec,
 )
 from dynamic_providers.client import NexusClient
+from dynamic_providers.exceptions import ProviderError
 from dynamic_providers.users import find_user
 
 ANONYMOUS_USER = "anonymous"

@@ -36,10 +36,10 @@ from pulumi.output import Unknown
 from dynamic_providers.client import NexusClient
 from dynamic_providers.credentials import AdminCredentials
 from dynamic_providers.exceptions import (
+    ADOPT_ADVICE,
     NexusConnectionError,
     NexusError,
     NotFoundError,
-    ProblemsError,
     ProviderError,
     ServerError,
 )
@@ -49,8 +49,6 @@ __all__ = [
     "Api",
     "NexusProvider",
     "NexusResource",
-    "ProblemsError",
-    "ProviderError",
     "SingletonProvider",
     "Spec",
 ]
@@ -355,10 +353,9 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         # Nexus answers a path it has no resource for with 404 and an empty body: on a create
         # that is a missing feature (a format, LDAP), not a missing object.
         server = client.server if client.server.version else client.server_info()
-        call = f"{error.method} {error.path} -> 404" if error.method else "404"
         return ProviderError(
             f"{self.label(spec)}: this Nexus ({server.describe()}, {server.edition_name}) has no API for "
-            f"it ({call}): {self.missing_api_hint(spec)}. Nothing was changed."
+            f"it ({error.call or '404'}): {self.missing_api_hint(spec)}. Nothing was changed."
         )
 
     # ------------------------------------------------------------ helpers
@@ -445,9 +442,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
                 if not props.get("adopt"):
                     raise ProviderError(
                         f"{self.label(spec)} already exists in Nexus at {client.connection.url}. "
-                        "To manage the existing object, set the stack config key `nexus.adoptExisting: "
-                        "true` (every object) or, for a repository, `repositories[].adopt: true`, and run "
-                        "`pulumi up` again; nothing was changed."
+                        f"{ADOPT_ADVICE}; nothing was changed."
                     )
                 object_id = existing[0]
                 self._check_adoptable(spec, existing[1], props)

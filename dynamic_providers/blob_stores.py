@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, ProviderError, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec
 from dynamic_providers.client import NexusClient
-from dynamic_providers.exceptions import ServerError
+from dynamic_providers.exceptions import ProviderError, ServerError
 from dynamic_providers.names import BLOB_STORE_NAME_LIMIT, check_name
 
 # Inside the official image the data directory is /nexus-data; Nexus reports an absolute path

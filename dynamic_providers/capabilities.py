@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynamic_providers.client import NexusClient, NexusError, NotFoundError
+from dynamic_providers.client import NexusClient
+from dynamic_providers.exceptions import NexusError, NotFoundError
 from reach.nexus import ServerInfo
 
 DOCKER_TOKEN_REALM = "DockerToken"

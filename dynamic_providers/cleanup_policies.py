@@ -12,8 +12,9 @@ from typing import Any, Literal
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, ProviderError, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec
 from dynamic_providers.client import NexusClient
+from dynamic_providers.exceptions import ProviderError
 from dynamic_providers.names import check_name
 
 NOT_PRO_MESSAGE = (

@@ -26,15 +26,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from dynamic_providers.exceptions import (
-    ConflictError,
-    ForbiddenError,
-    MethodNotAllowedError,
+    NOT_SERVING_HINT,
     NexusConnectionError,
     NexusError,
     NotFoundError,
-    RefusedError,
     ServerError,
-    UnauthorizedError,
     error_class,
 )
 from reach.nexus import ServerInfo, parse_server_header
@@ -49,29 +45,11 @@ if TYPE_CHECKING:
         max_retry_after: float
 
 
-# Raised by the client; importable from here as from exceptions.py.
-__all__ = [
-    "ConflictError",
-    "Connection",
-    "ForbiddenError",
-    "MethodNotAllowedError",
-    "NexusClient",
-    "NexusConnectionError",
-    "NexusError",
-    "NotFoundError",
-    "RefusedError",
-    "ServerError",
-    "ServerInfo",
-    "UnauthorizedError",
-]
+# The errors it raises are imported from dynamic_providers.exceptions (their one module).
+__all__ = ["Connection", "NexusClient", "ServerInfo"]
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-#: Where a Nexus that does not serve is most often found: stopped (a refresh cannot read then).
-NOT_SERVING_HINT = (
-    "is it running? (`docker ps -a` on the Docker host; a stack that runs Nexus starts a container "
-    "stopped outside Pulumi with `pulumi up` without --refresh)"
-)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 USER_AGENT = "nexus-platform (pulumi dynamic provider)"
 
@@ -172,19 +150,15 @@ def _field_of(error_id: str) -> str | None:
 def error_from_response(response: requests.Response, resource: str | None = None) -> NexusError:
     pairs = parse_error_body(response.text)
     status = response.status_code
+    kind = error_class(status)
     if pairs:
         field = next((f for f, _ in pairs if f), None)
         message = "; ".join(f"{f}: {m}" if f and len(pairs) > 1 else m for f, m in pairs)
     else:
         field = None
-        message = {
-            401: "Nexus refused the credentials (check adminPassword)",
-            403: "the user lacks the privilege for this call",
-            404: "not found",
-            405: "this Nexus does not allow this method on this path",
-        }.get(status, f"HTTP {status} {response.reason or ''}".strip())
+        message = kind.reason or f"HTTP {status} {response.reason or ''}".strip()
     request = response.request
-    return error_class(status)(
+    return kind(
         message,
         status=status,
         resource=resource,
@@ -464,9 +438,9 @@ class NexusClient:
                 method=method,
                 path=path,
             )
+        # What to check is the class's advice (exceptions.py).
         return NexusConnectionError(
-            f"no answer from Nexus at {self.connection.url}: {type(error).__name__}: {error}; "
-            f"{NOT_SERVING_HINT}",
+            f"no answer from Nexus at {self.connection.url}: {type(error).__name__}: {error}",
             resource=self.resource,
             method=method,
             path=path,

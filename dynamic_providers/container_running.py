@@ -32,7 +32,8 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from dynamic_providers.base import _contains_unknown
-from dynamic_providers.errors import OneLineErrors, ProviderError
+from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.exceptions import ProviderError
 from reach.host import private_key_file, shell_for
 
 RUNNING = "running"

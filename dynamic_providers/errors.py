@@ -2,11 +2,13 @@
 
 The SDK's dynamic provider host (``pulumi/dynamic/__main__.py``, ``_abort_with_traceback``) answers
 every exception raised by a provider method with ``traceback.format_exc()``, so each error reached
-the user after a ~15-line Python traceback. In that host, :class:`OneLineErrors` wraps the engine's calls
-(check, diff, create, read, update, delete) of every provider class derived from it: an exception
-becomes one :class:`OneLineError` whose message is a single line, raised ``from None``; and in
-the provider host the traceback frames are left out (``sys.tracebacklimit = 0``, which only
-``traceback`` formatting reads), so the engine prints that line alone.
+the user after a ~15-line Python traceback. In that host, :class:`OneLineErrors` wraps the engine's
+calls (check, diff, create, read, update, delete) of every provider class derived from it: an
+exception becomes one ``OneLineError`` whose message is the line ``exceptions.one_line`` makes (the
+error's own words and its class's advice), raised ``from None``; and in the provider host the
+traceback frames are left out (``sys.tracebacklimit = 0``, which only ``traceback`` formatting
+reads), so the engine prints that line alone. The error classes and that formatter live in
+``exceptions.py``; this module is only the wrapper (it needs Pulumi, ``exceptions.py`` does not).
 
 ``NEXUS_PLATFORM_DEBUG=1`` in the environment of ``pulumi`` keeps the original exception and the
 full traceback.
@@ -22,76 +24,18 @@ from typing import Any, TypeVar
 
 from pulumi.dynamic import ResourceProvider
 
-from dynamic_providers.exceptions import (
-    ForbiddenError,
-    NexusConnectionError,
-    NexusError,
-    NotFoundError,
-    ProblemsError,
-    ProviderError,
-    RefusedError,
-    ServerError,
-    UnauthorizedError,
-)
-from reach.errors import NexusPlatformError
+from dynamic_providers.exceptions import DEBUG_ENV, OneLineError, one_line
 
-__all__ = ["OneLineError", "OneLineErrors", "ProviderError", "one_line"]
+__all__ = ["OneLineErrors", "debug_enabled", "in_provider_host", "one_line_errors"]
 
-DEBUG_ENV = "NEXUS_PLATFORM_DEBUG"
 #: The engine's calls a provider answers.
 ENGINE_METHODS = ("check", "diff", "create", "read", "update", "delete")
 #: The module the SDK's dynamic provider host runs as (``python -m pulumi.dynamic``).
 PROVIDER_HOST_MODULE = "pulumi.dynamic.__main__"
-_LOGS = "`docker logs --tail 50 nexus` or <dataDir>/log/nexus.log"
-
-
-class OneLineError(NexusPlatformError):
-    """A provider error as the user reads it: one line."""
-
-    # Printed by the provider host as "<module>.<name>: <message>": keep the prefix short.
-    __module__ = "nexus-platform"
 
 
 def debug_enabled() -> bool:
     return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes")
-
-
-def what_to_do(error: BaseException) -> str:
-    """The advice that goes with an error, by kind."""
-    if isinstance(error, NexusConnectionError):
-        return "Nexus did not answer: check that it runs (" + _LOGS + "), then run `pulumi up` again"
-    if isinstance(error, ServerError):
-        return "Nexus failed on this call: its log says why (" + _LOGS + "); run `pulumi up` again once fixed"
-    if isinstance(error, UnauthorizedError):
-        return (
-            "Nexus refused the credentials: nexus-platform:adminPassword must be the admin's current "
-            "password (set it with `pulumi config set --secret`)"
-        )
-    if isinstance(error, ForbiddenError):
-        return "the admin user lacks a privilege for this call: give it nx-admin"
-    if isinstance(error, NotFoundError):
-        return "Nexus no longer has it: run `pulumi refresh`, then `pulumi up`"
-    if isinstance(error, RefusedError):
-        return "Nexus refused the values: correct them in the stack config and run `pulumi up` again"
-    if isinstance(error, NexusError):
-        return "run `pulumi up` again once Nexus is fixed"
-    return ""
-
-
-def one_line(error: BaseException, method: str) -> str:
-    """The message the user gets for ``error`` raised by the provider's ``method``: one line, or one
-    line per problem for a :class:`ProblemsError` (joined, they would run together)."""
-    if isinstance(error, ProblemsError) and error.problems:
-        return "\n".join(error.problems)
-    text = " ".join(str(error).split()) or type(error).__name__
-    if isinstance(error, NexusError):
-        return f"{text}. {what_to_do(error)}" if what_to_do(error) else text
-    if isinstance(error, ProviderError | OneLineError):
-        return text  # written for the user: names the object and what to do
-    return (
-        f"unexpected {type(error).__name__} in {method}: {text} "
-        f"(set {DEBUG_ENV}=1 and rerun for the Python traceback)"
-    )
 
 
 def in_provider_host() -> bool:

@@ -46,16 +46,15 @@ from pulumi.dynamic import (
 )
 
 from dynamic_providers.base import (
-    ProblemsError,
-    ProviderError,
     Spec,
     _contains_unknown,
     check_failures,
     report_to_stderr,
 )
 from dynamic_providers.capabilities import missing_features, read_capabilities
-from dynamic_providers.client import Connection, NexusClient, NexusError, UnauthorizedError
+from dynamic_providers.client import Connection, NexusClient
 from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.exceptions import NexusError, ProblemsError, ProviderError, UnauthorizedError
 from dynamic_providers.lockdown import read_anonymous_settings, switch_anonymous_off
 from dynamic_providers.users import change_password
 from reach import nexus

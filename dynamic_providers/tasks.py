@@ -19,12 +19,12 @@ from dynamic_providers.base import (
     Api,
     NexusProvider,
     NexusResource,
-    ProviderError,
     Spec,
     report_to_stderr,
 )
 from dynamic_providers.capabilities import PROVIDED_BY
-from dynamic_providers.client import MethodNotAllowedError, NexusClient, NexusError
+from dynamic_providers.client import NexusClient
+from dynamic_providers.exceptions import MethodNotAllowedError, NexusError, ProviderError
 from reach.nexus import ServerInfo
 
 Schedule = Literal["manual", "hourly", "daily", "weekly", "monthly", "cron"]
@@ -169,7 +169,7 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
 def no_task_api(task: str, server: ServerInfo, error: NexusError) -> ProviderError:
     return ProviderError(
         f"task '{task}': this Nexus ({server.describe()}, {server.edition_name}) cannot create or change "
-        f"tasks over REST ({error.method} {error.path} -> {error.status}): {PROVIDED_BY['task-create']}. "
+        f"tasks over REST ({error.call}): {PROVIDED_BY['task-create']}. "
         "Nothing was changed."
     )
 

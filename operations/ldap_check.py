@@ -35,7 +35,7 @@ from ldap3.core import exceptions as ldap_errors
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
 
-from reach.host import ssh_tunnel
+from reach.host import ShellError, ssh_tunnel
 from settings import ENCRYPTED, PROJECT, LdapSettings, SettingsError, StackSettings, load_stack_file
 
 SAMPLE_SIZE = 3
@@ -763,8 +763,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as error:  # no stack, no passphrase: say so in one line
         print(f"check-ldap: {error} (or set {PASSWORD_ENV})", file=sys.stderr)
         return 2
-    with directory_route(ldap, settings.docker_host, key) as via:
-        report = check_directory(ldap, named_groups(settings), password=password, via=via)
+    try:
+        with directory_route(ldap, settings.docker_host, key) as via:
+            report = check_directory(ldap, named_groups(settings), password=password, via=via)
+    except (ShellError, TimeoutError) as error:  # the SSH tunnel of `verify: ssh`: one line, as above
+        print(f"check-ldap: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
     print(report.text())
     return 0 if report.ok else 1
 

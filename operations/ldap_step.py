@@ -27,9 +27,10 @@ from pulumi.dynamic import (
 
 from dynamic_providers.base import _contains_unknown, check_failures
 from dynamic_providers.errors import OneLineErrors
-from dynamic_providers.exceptions import ProblemsError
+from dynamic_providers.exceptions import ProblemsError, ProviderError
 from operations.ldap_check import NamedGroup, check_directory, directory_route, named_groups
-from settings import LdapSettings, StackSettings, revealed
+from reach.host import ShellError
+from settings import PROJECT, LdapSettings, StackSettings, revealed
 
 INPUTS = ("ldap", "bind_password", "groups", "docker_host", "ssh_private_key")
 SECRET_INPUTS = ["bind_password", "ssh_private_key"]
@@ -60,8 +61,18 @@ class DirectoryCheckProvider(OneLineErrors):
 
     def _run(self, props: Mapping[str, Any]) -> dict[str, Any]:
         ldap, groups = _parse(props)
-        with directory_route(ldap, str(props.get("docker_host") or ""), props.get("ssh_private_key")) as via:
-            report = check_directory(ldap, groups, via=via)
+        docker_host = str(props.get("docker_host") or "")
+        try:
+            with directory_route(ldap, docker_host, props.get("ssh_private_key")) as via:
+                report = check_directory(ldap, groups, via=via)
+        except (ShellError, TimeoutError) as error:
+            # The SSH tunnel of `ldap.verify: ssh` did not open (the check reports the directory's
+            # own failures as problems): a line that says what to do, not an "unexpected" error.
+            raise ProviderError(
+                f"the stack's ldap settings could not be checked: {error}; nothing was written to Nexus. "
+                f"Make `ssh` to {docker_host} work from here (the key is {PROJECT}:sshPrivateKey), or "
+                f"set {PROJECT}:ldap.verify to local or skip"
+            ) from None
         if not report.ok:
             # One line per problem under `pulumi up` (OneLineErrors), never inside a traceback.
             head, *problems = report.text().splitlines()

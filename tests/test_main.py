@@ -18,7 +18,7 @@ import yaml
 from pulumi.runtime import settings as runtime_settings
 
 from components import shutdown
-from dynamic_providers.errors import DEBUG_ENV
+from dynamic_providers.exceptions import DEBUG_ENV
 from dynamic_providers.roles import privilege_repositories
 from settings import SettingsError, derive_stats_password, load_stack_file
 from tests.components import mocks as m

@@ -20,9 +20,10 @@ from components.layout_policy import (
 )
 from components.registry import PULL_GROUP, registry_layout
 from dynamic_providers.anonymous import AnonymousAccessProvider
-from dynamic_providers.base import NexusProvider, ProviderError
+from dynamic_providers.base import NexusProvider
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.client import Connection
+from dynamic_providers.exceptions import ProviderError
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.lockdown import AnonymousLockdown
 from dynamic_providers.realms import ActiveRealms, RealmsProvider

@@ -16,7 +16,7 @@ import pytest
 from pulumi.runtime import settings as runtime_settings
 
 from components import shutdown
-from dynamic_providers.errors import DEBUG_ENV
+from dynamic_providers.exceptions import DEBUG_ENV
 from settings import parse_settings
 from tests.components import mocks as m
 from tests.components.test_haproxy_component import CONTAINER, stack

@@ -12,7 +12,7 @@ import pytest
 from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.capabilities import read_capabilities
 from dynamic_providers.client import Connection, NexusClient
-from dynamic_providers.errors import ProviderError
+from dynamic_providers.exceptions import ProviderError
 from dynamic_providers.lockdown import AnonymousLockdownProvider
 from dynamic_providers.one_way_door import judge_database
 from dynamic_providers.roles import RoleProvider

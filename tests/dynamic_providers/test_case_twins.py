@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
+from dynamic_providers.exceptions import ProviderError
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider

@@ -6,6 +6,17 @@ import pytest
 import requests
 
 from dynamic_providers import client as nx
+from dynamic_providers.exceptions import (
+    ConflictError,
+    ForbiddenError,
+    MethodNotAllowedError,
+    NexusError,
+    NotFoundError,
+    RefusedError,
+    ServerError,
+    UnauthorizedError,
+    one_line,
+)
 from reach.errors import NexusPlatformError
 
 
@@ -62,7 +73,7 @@ def response(status: int, body: str, content_type: str = "application/json") -> 
 )
 def test_each_error_shape_is_parsed(body: str, content_type: str, field: str | None, message: str) -> None:
     error = nx.error_from_response(response(400, body, content_type), resource="repository 'docker-a'")
-    assert isinstance(error, nx.RefusedError)
+    assert isinstance(error, RefusedError)
     assert error.field == field
     assert message in error.detail
     assert '"' + message not in error.detail  # the literal quotes are gone
@@ -75,31 +86,34 @@ def test_each_error_shape_is_parsed(body: str, content_type: str, field: str | N
 @pytest.mark.parametrize(
     ("status", "kind"),
     [
-        (401, nx.UnauthorizedError),
-        (403, nx.ForbiddenError),
-        (404, nx.NotFoundError),
-        (400, nx.RefusedError),
-        (415, nx.RefusedError),
-        (405, nx.MethodNotAllowedError),
-        (409, nx.ConflictError),
-        (500, nx.ServerError),
-        (503, nx.ServerError),
+        (401, UnauthorizedError),
+        (403, ForbiddenError),
+        (404, NotFoundError),
+        (400, RefusedError),
+        (415, RefusedError),
+        (405, MethodNotAllowedError),
+        (409, ConflictError),
+        (500, ServerError),
+        (503, ServerError),
     ],
 )
-def test_status_maps_to_error_class(status: int, kind: type[nx.NexusError]) -> None:
+def test_status_maps_to_error_class(status: int, kind: type[NexusError]) -> None:
     error = nx.error_from_response(response(status, ""))
     assert type(error) is kind
-    assert isinstance(error, nx.NexusError)
+    assert isinstance(error, NexusError)
     assert error.status == status
     assert isinstance(error, NexusPlatformError)  # the project's one root
 
 
 def test_a_conflict_is_a_refusal() -> None:
-    assert issubclass(nx.ConflictError, nx.RefusedError)
+    assert issubclass(ConflictError, RefusedError)
 
 
-def test_empty_401_says_what_to_check() -> None:
-    assert "adminPassword" in str(nx.error_from_response(response(401, "")))
+def test_empty_401_says_what_to_check_once() -> None:
+    error = nx.error_from_response(response(401, ""))
+    assert "adminPassword" in str(error)
+    line = one_line(error, "create")  # what the user reads: what to do comes with the class, once
+    assert line.count("refused") == 1 and line.count("adminPassword") == 1
 
 
 def test_connection_requires_url_and_user() -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_providers.client import Connection, NexusClient, NexusConnectionError
+from dynamic_providers.client import Connection, NexusClient
+from dynamic_providers.exceptions import NexusConnectionError
 from operations.smoke import NexusEndpoint, check_version
 from tests.components.haproxy_helpers import TestPki, make_test_pki
 

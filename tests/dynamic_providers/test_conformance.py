@@ -16,10 +16,10 @@ import pytest
 import requests
 
 from dynamic_providers.anonymous import AnonymousAccessProvider
-from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.capabilities import read_capabilities
-from dynamic_providers.client import Connection, NexusClient, RefusedError, UnauthorizedError
+from dynamic_providers.client import Connection, NexusClient
+from dynamic_providers.exceptions import ProviderError, RefusedError, UnauthorizedError
 from dynamic_providers.first_run import FirstRunProvider
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.realms import DOCKER_TOKEN_REALM, RealmsProvider, active_realms

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from dynamic_providers import container_running as cr
-from dynamic_providers.errors import ProviderError
+from dynamic_providers.exceptions import ProviderError
 
 #: ``docker inspect`` prints the first line of ``states`` and drops it (the last one stays);
 #: ``docker start`` is recorded.

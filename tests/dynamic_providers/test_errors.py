@@ -1,4 +1,5 @@
-"""One line per provider error (dynamic_providers/errors.py), in process.
+"""One line per provider error (the wrapper in dynamic_providers/errors.py, the line from
+``exceptions.one_line``), in process.
 
 The real provider host is exercised under the real engine in tests/e2e/test_partial_failure.py;
 here the host is simulated by the module check (``in_provider_host``) and the traceback text is
@@ -14,11 +15,18 @@ from typing import Any
 import pytest
 
 from dynamic_providers import errors
-from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
-from dynamic_providers.client import NexusConnectionError, RefusedError, ServerError
-from dynamic_providers.errors import DEBUG_ENV, OneLineError, OneLineErrors, one_line
-from dynamic_providers.exceptions import ProblemsError
+from dynamic_providers.errors import OneLineErrors
+from dynamic_providers.exceptions import (
+    DEBUG_ENV,
+    NexusConnectionError,
+    OneLineError,
+    ProblemsError,
+    ProviderError,
+    RefusedError,
+    ServerError,
+    one_line,
+)
 from dynamic_providers.first_run import FirstRunProvider
 from tests.dynamic_providers.drive import configured
 from tests.nexus_emulator import NexusEmulator
@@ -57,7 +65,7 @@ def test_one_line_names_the_object_the_call_and_what_to_do() -> None:
     assert "docker logs --tail 50 nexus" in line and "\n" not in line
     refused = RefusedError("bad port", status=400, resource="repository 'x'", method="PUT", path="/v1/r")
     assert "correct them in the stack config" in one_line(refused, "update")
-    assert "check that it runs" in one_line(NexusConnectionError("refused", resource="realms"), "read")
+    assert "is it running?" in one_line(NexusConnectionError("refused", resource="realms"), "read")
     assert one_line(ProviderError("blob store 'x' already exists.\nSet adopt"), "create") == (
         "blob store 'x' already exists. Set adopt"
     )

@@ -10,8 +10,8 @@ import pytest
 import requests
 from pulumi.output import Unknown
 
-from dynamic_providers.base import ProviderError
 from dynamic_providers.client import Connection, NexusClient
+from dynamic_providers.exceptions import ProviderError
 from dynamic_providers.first_run import (
     FILE_ABSENT_EXIT,
     FirstRunProvider,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from dynamic_providers.base import ProviderError
+from dynamic_providers.exceptions import ProviderError
 from dynamic_providers.first_run import FirstRunProvider
 from tests.real_nexus.fixtures import ATTACH_VARIABLE, RealNexusSession
 

@@ -8,9 +8,14 @@ import pytest
 from pulumi.dynamic import ResourceProvider
 
 from dynamic_providers import base
-from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
-from dynamic_providers.client import NexusConnectionError, RefusedError, ServerError, UnauthorizedError
+from dynamic_providers.exceptions import (
+    NexusConnectionError,
+    ProviderError,
+    RefusedError,
+    ServerError,
+    UnauthorizedError,
+)
 from dynamic_providers.repositories import RepositoryProvider, RepositorySpec, to_api
 from dynamic_providers.tasks import TaskProvider
 from tests.dynamic_providers.drive import apply, checked, connection, create

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from dynamic_providers.errors import ProviderError
+from dynamic_providers.exceptions import ProviderError
 from dynamic_providers.one_way_door import OneWayDoorProvider, judge_database
 from reach.versions import FORCE_ONE_WAY_ENV
 from tests.real_nexus.fixtures import RealNexusSession

@@ -14,10 +14,9 @@ from pulumi.dynamic import ResourceProvider
 from pulumi.output import Unknown
 
 from dynamic_providers.anonymous import AnonymousAccessProvider
-from dynamic_providers.base import ProviderError
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
-from dynamic_providers.client import RefusedError
+from dynamic_providers.exceptions import ProviderError, RefusedError
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.lockdown import AnonymousLockdownProvider
 from dynamic_providers.realms import RealmsProvider, active_realms

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dynamic_providers.base import ProviderError
+from dynamic_providers.exceptions import ProviderError
 from operations.ldap_step import DirectoryCheckProvider, check_inputs
 from settings import StackSettings
 from tests.components import mocks as m
