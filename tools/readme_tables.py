@@ -56,7 +56,10 @@ def layout_rows() -> list[tuple[tuple[str, ...], str]]:
             ("settings/",),
             "the stack config, parsed and validated once into typed models; the only place a config rule "
             "lives, every error names its key (`python -m settings` prints the reference): "
-            + _names("settings", "*.py", exclude=("__init__.py", "__main__.py")),
+            + _names("settings", "*.py", exclude=("__init__.py", "__main__.py"))
+            + "; it builds on `reach/` only, save one import: a repository of the config is checked with "
+            "the repository kind's own spec (`dynamic_providers/repositories.py`), so that Nexus's rules "
+            "for a repository are written once (`tests/test_layering.py`)",
         ),
         (
             ("components/",),
@@ -79,8 +82,11 @@ def layout_rows() -> list[tuple[tuple[str, ...], str]]:
         (
             ("reach/",),
             "how the project reaches the Docker host (SSH target, root prefix, temporary secret files, "
-            "shell scripts as templates) and a Nexus (the writable wait, version and edition); the lowest "
-            "layer, imported by the rest and importing none of it",
+            "shell scripts as templates, the command resources that run there: `host.py`, "
+            "`host_access.py`) and a Nexus (the one HTTP session factory and the stack's CA file: "
+            "`http.py`; the writable wait, version and edition from the `Server` header: `nexus.py`), "
+            "Nexus's name rules and versions (`names.py`, `versions.py`); the lowest layer, imported by "
+            "the rest and importing none of it",
         ),
         (
             ("templates/",),
