@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from reach.host import write_secret_file
-
 if TYPE_CHECKING:
     import requests
     from urllib3.util.retry import Retry
@@ -130,6 +128,9 @@ def ca_file(ca_pem: str) -> str:
     """A file holding the stack's CA (requests wants a path), written once per process and removed
     when it exits: a kept session opens new connections with it at any time. For a file needed only
     for a while: :func:`reach.host.pem_file`."""
+    # Loaded with the first CA: a provider process of a stack without one never needs reach.host.
+    from reach.host import write_secret_file  # noqa: PLC0415
+
     with _ca_files_lock:
         path = _ca_files.get(ca_pem)
         if path is None or not os.path.exists(path):
