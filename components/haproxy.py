@@ -33,7 +33,7 @@ without the engine), and the certificate file is the PEM bundle (leaf, chain, ke
     reached like the Docker engine: locally for a unix:// socket, over SSH for ssh://
     (``sshPrivateKey`` or the agent), as root or through ``sudo -n``. One command, one transaction
     (:func:`deploy_script`); its stdin (secret) carries, after the script itself (every command's
-    text is a short runner: :meth:`components.nexus_server.HostAccess.run`), the stats password,
+    text is a short runner: :meth:`reach.host_access.HostAccess.run`), the stats password,
     the PEM bundle and ``haproxy.cfg`` (:func:`deploy_stdin`), so a failure shows HAProxy's message,
     not the file or the script:
 
@@ -86,7 +86,6 @@ from components.haproxy_config import (
 from components.nexus_server import (
     CONTAINER_NAME,
     LOOPBACK,
-    HostAccess,
     NexusServer,
     docker_cli_prefix,
     docker_duration,
@@ -96,6 +95,7 @@ from components.nexus_server import (
 from components.options import Component
 from components.pki import Pki
 from reach.host import as_root, render_script
+from reach.host_access import HostAccess
 from settings import NEXUS_UI_PORT, StackSettings
 
 HAPROXY_CONTAINER_NAME = "haproxy"

@@ -43,7 +43,7 @@ from dynamic_providers.exceptions import (
     ProviderError,
     ServerError,
 )
-from dynamic_providers.names import error_location, key_path
+from reach.names import error_location, key_path
 
 __all__ = [
     "Api",

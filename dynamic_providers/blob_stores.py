@@ -10,7 +10,7 @@ import pydantic
 from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec
 from dynamic_providers.client import NexusClient
 from dynamic_providers.exceptions import ProviderError, ServerError
-from dynamic_providers.names import BLOB_STORE_NAME_LIMIT, check_name
+from reach.names import BLOB_STORE_NAME_LIMIT, check_name
 
 # Inside the official image the data directory is /nexus-data; Nexus reports an absolute path
 # under <data>/blobs in its relative form, so both spellings mean the same store.

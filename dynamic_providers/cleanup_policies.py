@@ -15,7 +15,7 @@ import pydantic
 from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec
 from dynamic_providers.client import NexusClient
 from dynamic_providers.exceptions import ProviderError
-from dynamic_providers.names import check_name
+from reach.names import check_name
 
 NOT_PRO_MESSAGE = (
     "{resource}: this Nexus ({server}, {edition_name}) has no cleanup policy REST API; it is "

@@ -11,14 +11,9 @@ applied is never blindly retried: the provider layer checks first (see ``base.py
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import json
-import os
 import re
-import tempfile
 import threading
-import types
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +28,7 @@ from dynamic_providers.exceptions import (
     ServerError,
     error_class,
 )
+from reach.http import RequestEnvironment, ca_file, new_session, request_environment
 from reach.nexus import ServerInfo, parse_server_header
 
 if TYPE_CHECKING:
@@ -51,7 +47,8 @@ __all__ = ["Connection", "NexusClient", "ServerInfo"]
 DEFAULT_TIMEOUT_SECONDS = 30.0
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-USER_AGENT = "nexus-platform (pulumi dynamic provider)"
+#: Who makes the requests, after ``nexus-platform`` in the User-Agent.
+CALLER = "(pulumi dynamic provider)"
 
 _PLAIN_VALIDATION = re.compile(r"ValidationErrorXO\{id='(?P<id>[^']*)', message='(?P<message>.*)'\}", re.S)
 _UNEXPECTED = re.compile(r"^ERROR: \(ID [^)]*\) (?:[\w.$]+: )?(?P<message>.*)$", re.S)
@@ -212,45 +209,6 @@ def make_retry(max_retry_seconds: float) -> BoundedRetry:
     return retry
 
 
-# ---------------------------------------------------------------- the environment
-
-#: The variables that decide the proxies of a request to an http(s) URL.
-PROXY_VARIABLES = (
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-    "no_proxy",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "NO_PROXY",
-)
-
-
-@dataclass(frozen=True)
-class RequestEnvironment:
-    """The proxies for one URL and the CA bundle named by the environment (None: the default)."""
-
-    proxies: Mapping[str, str]
-    ca_bundle: str | None
-
-
-def request_environment(url: str) -> RequestEnvironment:
-    """What the environment says for requests to ``url``, as requests reads it. requests works the
-    proxies out again on every request (several walks of ``os.environ``: about 1 ms of a provider's
-    CPU per request, docs/performance.md); here once per URL and value of the proxy variables."""
-    proxies = _environ_proxies(url, tuple(os.environ.get(name) for name in PROXY_VARIABLES))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
-    return RequestEnvironment(proxies, bundle)
-
-
-@cache
-def _environ_proxies(url: str, _variables: tuple[str | None, ...]) -> Mapping[str, str]:
-    from requests.utils import get_environ_proxies  # noqa: PLC0415 (see the TYPE_CHECKING import)
-
-    return types.MappingProxyType(dict(get_environ_proxies(url)))
-
-
 # ---------------------------------------------------------------- kept sessions
 
 #: Sessions a thread keeps between clients (distinct servers, users or environments); beyond it,
@@ -258,8 +216,6 @@ def _environ_proxies(url: str, _variables: tuple[str | None, ...]) -> Mapping[st
 KEPT_SESSIONS_PER_THREAD = 4
 
 _kept_sessions = threading.local()
-_ca_files: dict[str, str] = {}
-_ca_files_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -275,8 +231,6 @@ class SessionKey:
 class KeptSession:
     key: SessionKey
     session: requests.Session
-    #: requests' ``verify``: the stack's CA file, else the environment's bundle, else True.
-    verify: str | bool
 
 
 def checkout_session(connection: Connection, environment: RequestEnvironment) -> KeptSession:
@@ -288,7 +242,7 @@ def checkout_session(connection: Connection, environment: RequestEnvironment) ->
     kept: OrderedDict[SessionKey, KeptSession] | None = getattr(_kept_sessions, "by_key", None)
     if kept is not None and key in kept:
         return kept.pop(key)  # checked out: a nested client of the same thread gets its own
-    return KeptSession(key, _new_session(connection, environment), _verify(connection, environment))
+    return KeptSession(key, _new_session(connection, environment))
 
 
 def checkin_session(session: KeptSession) -> None:
@@ -305,50 +259,17 @@ def checkin_session(session: KeptSession) -> None:
 
 
 def _new_session(connection: Connection, environment: RequestEnvironment) -> requests.Session:
-    import requests  # noqa: PLC0415 (see the TYPE_CHECKING import)
-    from requests.adapters import HTTPAdapter  # noqa: PLC0415
-
-    session = requests.Session()
-    # The environment's proxies and CA bundle are applied here, once (request_environment).
-    session.trust_env = False
-    session.proxies.update(environment.proxies)
-    session.auth = (connection.username, connection.password)
-    session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
-    adapter = HTTPAdapter(max_retries=make_retry(connection.max_retry_seconds))
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
-def _verify(connection: Connection, environment: RequestEnvironment) -> str | bool:
     # The stack's CA wins over REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE, which otherwise replace the
     # default trust store as in requests.
-    if connection.ca_pem:
-        return _ca_file(connection.ca_pem)
-    return environment.ca_bundle or True
-
-
-def _ca_file(ca_pem: str) -> str:
-    """A file holding the stack's CA (requests wants a path), written once per process and
-    removed when it exits: kept sessions open new connections with it at any time."""
-    with _ca_files_lock:
-        path = _ca_files.get(ca_pem)
-        if path is None or not os.path.exists(path):
-            handle = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)  # noqa: SIM115
-            with handle:
-                handle.write(ca_pem)
-            if not _ca_files:
-                atexit.register(_remove_ca_files)
-            path = _ca_files[ca_pem] = handle.name
-        return path
-
-
-def _remove_ca_files() -> None:
-    with _ca_files_lock:
-        for path in _ca_files.values():
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-        _ca_files.clear()
+    return new_session(
+        connection.url,
+        caller=CALLER,
+        verify=ca_file(connection.ca_pem) if connection.ca_pem else True,
+        auth=(connection.username, connection.password),
+        headers={"Accept": "application/json"},
+        retry=make_retry(connection.max_retry_seconds),
+        environment=environment,
+    )
 
 
 # ---------------------------------------------------------------- the client
@@ -364,7 +285,7 @@ class NexusClient:
         self._kept: KeptSession | None = checkout_session(connection, request_environment(self.base))
         self.session = self._kept.session
         # Passed with every request: the stack's CA, else the environment's bundle, else the default.
-        self.verify = self._kept.verify
+        self.verify = self.session.verify
         self.server = ServerInfo(None, None)
 
     def close(self) -> None:

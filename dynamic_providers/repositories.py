@@ -14,7 +14,7 @@ import pydantic
 from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, SortedNames, Spec
 from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
-from dynamic_providers.names import FieldRuleError, check_name
+from reach.names import FieldRuleError, check_name
 
 Format = Literal["docker", "maven2", "npm", "pypi", "raw"]
 RepoType = Literal["hosted", "proxy", "group"]

@@ -14,7 +14,7 @@ from typing import Any
 import pydantic
 
 from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, Spec
-from dynamic_providers.names import DESCRIPTION_LIMIT, ID_LIMIT, check_length
+from reach.names import DESCRIPTION_LIMIT, ID_LIMIT, check_length
 
 # Role ids travel in URLs (/v1/security/roles/{id}): no spaces or slashes.
 _ROLE_ID = re.compile(r"^[^\s/\\]+$")

@@ -24,7 +24,7 @@ from pulumi.dynamic import ReadResult, UpdateResult
 from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, Spec
 from dynamic_providers.client import NexusClient
 from dynamic_providers.exceptions import ProviderError
-from dynamic_providers.names import ID_LIMIT
+from reach.names import ID_LIMIT
 
 _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
 # Accounts Nexus creates itself: managed elsewhere (first run, anonymous access), never here.

@@ -11,16 +11,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import requests
 
+from reach.http import REQUEST_TIMEOUT_SECONDS, new_session
 from reach.nexus import parse_server_header, wait_until_writable
 from reach.versions import same_release
 
 DEFAULT_WAIT_SECONDS = 900.0
 POLL_SECONDS = 5.0
-REQUEST_TIMEOUT = 10.0
+#: Who makes the requests, after ``nexus-platform`` in the User-Agent.
+CALLER = "operations"
 
 
 @dataclass(frozen=True)
@@ -58,23 +59,19 @@ class NexusEndpoint:
     def api(self) -> str:
         return self.url.rstrip("/") + "/service/rest"
 
-
-class _StackCaSession(requests.Session):
-    """A session whose own ``verify`` (the stack CA) is not replaced by REQUESTS_CA_BUNDLE or
-    CURL_CA_BUNDLE, which requests' environment merge would otherwise do."""
-
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
-        if verify is None or verify is True:
-            verify = self.verify
-        return super().merge_environment_settings(url, proxies, stream, verify, cert)
+    def session(self, *, authenticated: bool = False) -> requests.Session:
+        """A session to this Nexus (:func:`reach.http.new_session`) trusting the stack's CA, if
+        any, over REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE; with the credentials when ``authenticated``."""
+        auth = (self.username, self.password) if authenticated else None
+        return new_session(self.url, caller=CALLER, verify=self.ca_file or True, auth=auth)
 
 
-def _session(endpoint: NexusEndpoint) -> requests.Session:
-    session = _StackCaSession()
-    session.headers["User-Agent"] = "nexus-platform operations"
-    if endpoint.ca_file:
-        session.verify = endpoint.ca_file
-    return session
+def server_header(endpoint: NexusEndpoint) -> str:
+    """The ``Server`` header of ``/v1/status`` (empty when there is none); raises
+    ``requests.RequestException`` when Nexus does not answer."""
+    with endpoint.session() as session:
+        response = session.get(endpoint.api + "/v1/status", timeout=REQUEST_TIMEOUT_SECONDS)
+    return response.headers.get("Server", "")
 
 
 def wait_writable(
@@ -103,10 +100,9 @@ def wait_writable(
 
 def check_version(endpoint: NexusEndpoint, version: str) -> Check:
     try:
-        response = _session(endpoint).get(endpoint.api + "/v1/status", timeout=REQUEST_TIMEOUT)
+        header = server_header(endpoint)
     except requests.RequestException as error:
         return Check("version", False, f"no answer: {type(error).__name__}")
-    header = response.headers.get("Server", "")
     reported = parse_server_header(header).version
     if not reported:
         return Check("version", False, f"no Nexus version in the Server header ({header!r})")
@@ -116,17 +112,17 @@ def check_version(endpoint: NexusEndpoint, version: str) -> Check:
 
 
 def check_repositories(endpoint: NexusEndpoint, names: Sequence[str]) -> list[Check]:
-    session = _session(endpoint)
-    session.auth = (endpoint.username, endpoint.password)
     checks = []
-    for name in names:
-        try:
-            response = session.get(f"{endpoint.api}/v1/repositories/{name}", timeout=REQUEST_TIMEOUT)
-            ok = response.status_code == 200
-            detail = "answers" if ok else f"HTTP {response.status_code}"
-        except requests.RequestException as error:
-            ok, detail = False, f"no answer: {type(error).__name__}"
-        checks.append(Check(f"repository {name}", ok, detail))
+    with endpoint.session(authenticated=True) as session:
+        for name in names:
+            try:
+                url = f"{endpoint.api}/v1/repositories/{name}"
+                response = session.get(url, timeout=REQUEST_TIMEOUT_SECONDS)
+                ok = response.status_code == 200
+                detail = "answers" if ok else f"HTTP {response.status_code}"
+            except requests.RequestException as error:
+                ok, detail = False, f"no answer: {type(error).__name__}"
+            checks.append(Check(f"repository {name}", ok, detail))
     return checks
 
 

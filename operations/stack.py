@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from operations.smoke import NexusEndpoint, SmokeReport, smoke_checks
+from operations.smoke import NexusEndpoint, SmokeReport, server_header, smoke_checks
 from operations.stackfile import pin_version, read_version
 from operations.upgrade import PlannedStep, Preview
 from reach.errors import NexusPlatformError
 from reach.host import Shell, ShellError, pem_file, private_key_file, run_checked, shell_for
+from reach.nexus import parse_server_header
 from reach.snapshots import (
     HostPaths,
     Snapshot,
@@ -239,11 +240,9 @@ def running_version(endpoint: NexusEndpoint) -> str | None:
     import requests  # noqa: PLC0415
 
     try:
-        response = requests.get(endpoint.api + "/v1/status", timeout=10, verify=endpoint.ca_file or True)
+        return parse_server_header(server_header(endpoint)).version
     except requests.RequestException:
         return None
-    header = response.headers.get("Server", "")
-    return header.split("/", 1)[1].split(" ", 1)[0] if header.startswith("Nexus/") else None
 
 
 def _repositories(settings: StackSettings, outputs: dict[str, Any]) -> list[str]:

@@ -249,22 +249,33 @@ def shell_for(docker_host: str, *, identity_file: str | None = None, stream: boo
     )
 
 
-@contextmanager
-def secret_file(content: str | None, *, prefix: str = "nexus-", suffix: str = "") -> Iterator[str | None]:
-    """``content`` in a temporary file only its owner may read (0600, written after the chmod),
-    removed on exit; a missing final newline is added (``ssh`` refuses a key without one). No
-    content, no file: None."""
-    if not content:
-        yield None
-        return
+def write_secret_file(content: str, *, prefix: str = "nexus-", suffix: str = "") -> str:
+    """The path of a new temporary file holding ``content``, which only its owner may read (0600,
+    written after the chmod); a missing final newline is added (``ssh`` refuses a key without one).
+    The one writer of the project's temporary files (keys, CAs); the caller removes it."""
     handle = tempfile.NamedTemporaryFile("w", prefix=prefix, suffix=suffix, delete=False)  # noqa: SIM115
     try:
         with handle:
             os.chmod(handle.name, 0o600)
             handle.write(content if content.endswith("\n") else content + "\n")
-        yield handle.name
-    finally:
+    except BaseException:
         os.unlink(handle.name)
+        raise
+    return handle.name
+
+
+@contextmanager
+def secret_file(content: str | None, *, prefix: str = "nexus-", suffix: str = "") -> Iterator[str | None]:
+    """``content`` in a temporary file (:func:`write_secret_file`) removed on exit. No content, no
+    file: None."""
+    if not content:
+        yield None
+        return
+    path = write_secret_file(content, prefix=prefix, suffix=suffix)
+    try:
+        yield path
+    finally:
+        os.unlink(path)
 
 
 def private_key_file(key: str | None) -> AbstractContextManager[str | None]:
@@ -273,7 +284,8 @@ def private_key_file(key: str | None) -> AbstractContextManager[str | None]:
 
 
 def pem_file(pem: str | None) -> AbstractContextManager[str | None]:
-    """A CA certificate (PEM) in a temporary file for ``verify=``/``--cacert`` (None: none given)."""
+    """A CA certificate (PEM) in a temporary file for ``verify=``/``--cacert`` while the block runs
+    (None: none given); for the whole process: :func:`reach.http.ca_file`."""
     return secret_file(pem, suffix=".pem")
 
 

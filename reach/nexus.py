@@ -3,7 +3,8 @@
 Nexus takes 1-3 minutes to start (a database migration longer): connection refused, then 503 on
 every path, then 200 from ``/service/rest/v1/status/writable``. One bounded poll for that, used by
 the first run, the operations' smoke checks and the test harness alike; each turns the outcome
-into its own kind of failure. The authenticated REST client is ``dynamic_providers/client.py``.
+into its own kind of failure. The one parser of the ``Server`` header (:func:`parse_server_header`).
+The session: :mod:`reach.http`; the authenticated REST client is ``dynamic_providers/client.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reach.http import REQUEST_TIMEOUT_SECONDS, new_session
 from reach.versions import version_key
 
 WRITABLE_PATH = "/service/rest/v1/status/writable"
@@ -20,7 +22,6 @@ WRITABLE_PATH = "/service/rest/v1/status/writable"
 WRITABLE_POLL_SECONDS = 0.5
 #: A progress line at most this often while waiting.
 PROGRESS_EVERY_SECONDS = 15.0
-REQUEST_TIMEOUT_SECONDS = 10.0
 
 _SERVER_HEADER = re.compile(r"^Nexus/(?P<version>\S+)\s+\((?P<edition>[A-Z]+)\)")
 
@@ -49,8 +50,9 @@ def wait_until_writable(
 ) -> Readiness:
     """Poll ``base_url``'s writable status until it answers 200 or ``timeout_seconds`` pass.
 
-    ``verify``: a CA file (kept even when REQUESTS_CA_BUNDLE is set) or True. ``still_running`` is
-    called before each attempt and may raise (e.g. the server process has exited)."""
+    ``verify``: a CA file (kept even when REQUESTS_CA_BUNDLE is set) or True
+    (:func:`reach.http.new_session`). ``still_running`` is called before each attempt and may raise
+    (e.g. the server process has exited)."""
     target = base_url.rstrip("/") + WRITABLE_PATH
     request_timeout = min(REQUEST_TIMEOUT_SECONDS, max(1.0, timeout_seconds))
     start = clock()
@@ -58,13 +60,12 @@ def wait_until_writable(
     next_report = start + progress_every_seconds
     import requests  # noqa: PLC0415 (only a wait makes requests: not loaded by every importer)
 
-    with requests.Session() as session:
-        session.headers["User-Agent"] = "nexus-platform"
+    with new_session(target, verify=verify) as session:
         while True:
             if still_running is not None:
                 still_running()
             try:
-                response = session.get(target, timeout=request_timeout, verify=verify)
+                response = session.get(target, timeout=request_timeout)
                 if response.status_code == 200:
                     return Readiness(target, True, clock() - start, "HTTP 200")
                 last = f"HTTP {response.status_code}"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
-from dynamic_providers.names import error_location, key_path
 from reach.errors import NexusPlatformError
+from reach.names import error_location, key_path
 
 PROJECT = "nexus-platform"
 

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from dynamic_providers.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, check_length, check_name
 from dynamic_providers.repositories import RepositorySpec
+from reach.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, check_length, check_name
 
 # Sonatype documents 20 Docker connectors per instance as the supported maximum; above it,
 # path-based routing (one Nexus port, HAProxy rewrites to /repository/<name>/) is the alternative.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 
 import settings.model as sections
-from dynamic_providers.names import ID_LIMIT, check_length
+from reach.names import ID_LIMIT, check_length
 from settings.errors import SettingsError, SettingsIssue, validation_issues
 from settings.model import (
     BACKEND_PORT_OFFSET,

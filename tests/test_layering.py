@@ -1,7 +1,8 @@
 """The project's import graph: no cycles between modules or between packages, and the layering
 rules (``components`` never imports ``operations``, ``dynamic_providers`` never imports
-``operations``, no module outside the test suite imports ``tests``; a module run with ``python -m``
-is not imported again by what it imports, or it would be loaded twice).
+``operations``, ``reach`` imports no other package, ``settings`` imports only ``reach`` (and the
+one allowed edge below), no module outside the test suite imports ``tests``; a module run with
+``python -m`` is not imported again by what it imports, or it would be loaded twice).
 
 Every import counts: top level, inside functions and under ``TYPE_CHECKING`` (a cycle hidden there
 is still a design cycle). The graph is read from the source with :mod:`ast`, nothing is imported.
@@ -50,6 +51,18 @@ FORBIDDEN = {
     ("reach", "components"),
     ("reach", "dynamic_providers"),
     ("reach", "settings"),
+    ("settings", "components"),
+    ("settings", "dynamic_providers"),
+    ("settings", "operations"),
+}
+
+#: Imports a FORBIDDEN pair still allows, each with why (the README's layout says it too). One that
+#: is gone fails the test: take it off the list.
+ALLOWED = {
+    # A repository of the config is checked with the repository kind's own spec
+    # (RepositorySettings.to_spec), so that Nexus's rules for a repository are written once and a
+    # config error names its key before anything is created.
+    "settings.model -> dynamic_providers.repositories",
 }
 
 
@@ -232,7 +245,12 @@ def test_no_import_cycle_between_packages(graph: dict[str, set[str]]) -> None:
 
 @pytest.mark.parametrize(("importer", "imported"), sorted(FORBIDDEN))
 def test_forbidden_package_imports(graph: dict[str, set[str]], importer: str, imported: str) -> None:
-    assert edges_between(graph, importer, imported) == []
+    assert [edge for edge in edges_between(graph, importer, imported) if edge not in ALLOWED] == []
+
+
+def test_every_allowed_import_still_exists(graph: dict[str, set[str]]) -> None:
+    found = {edge for importer, imported in FORBIDDEN for edge in edges_between(graph, importer, imported)}
+    assert sorted(ALLOWED - found) == [], "gone: remove from ALLOWED"
 
 
 def test_nothing_outside_the_test_suite_imports_tests(graph: dict[str, set[str]]) -> None:

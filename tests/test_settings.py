@@ -355,7 +355,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "repositories[0].blobStore",
         "may not start",
     ),
-    # Nexus's column limits (dynamic_providers/names.py): refused before anything is written.
+    # Nexus's column limits (reach/names.py): refused before anything is written.
     (
         "repo-name-over-200",
         config(repositories=[{"name": "r" * 201, "format": "raw", "type": "hosted"}]),

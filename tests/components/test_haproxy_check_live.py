@@ -26,8 +26,9 @@ from components.haproxy import (
     haproxy_spec_from_settings,
 )
 from components.haproxy_config import render_haproxy_config
-from components.nexus_server import HostAccess, docker_cli_prefix
+from components.nexus_server import docker_cli_prefix
 from reach.host import script_digest, scripts_stdin, stdin_runner
+from reach.host_access import HostAccess
 from settings import parse_settings
 from tests.components.haproxy_helpers import make_test_pki, require_haproxy
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine

@@ -13,7 +13,6 @@ import pytest
 from components.haproxy import container_healthcheck
 from components.nexus_server import (
     NEXUS_UID,
-    HostAccess,
     NexusServer,
     NexusServerArgs,
     data_dir_command,
@@ -21,6 +20,7 @@ from components.nexus_server import (
     nexus_healthcheck,
 )
 from reach.host import AS_ROOT_PREFIX, NOT_AS_ROOT_PREFIX, SshTarget, parse_ssh_host
+from reach.host_access import HostAccess
 from settings import StackSettings, parse_settings
 from tests.components import mocks as m
 

@@ -10,7 +10,8 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from dynamic_providers.client import PROXY_VARIABLES, Connection, NexusClient
+from dynamic_providers.client import Connection, NexusClient
+from reach.http import PROXY_VARIABLES
 from tests.dynamic_providers.loopback import JsonStatus
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_providers.client import KEPT_SESSIONS_PER_THREAD, PROXY_VARIABLES, Connection, NexusClient
+from dynamic_providers.client import KEPT_SESSIONS_PER_THREAD, Connection, NexusClient
+from reach.http import PROXY_VARIABLES
 from tests.components.haproxy_helpers import TestPki
 from tests.dynamic_providers.loopback import JsonStatus
 

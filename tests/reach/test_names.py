@@ -1,5 +1,5 @@
 """A spec's rule about one field is reported under that field's key, and Nexus's column limits
-are refused at check (dynamic_providers/names.py)."""
+are refused at check (reach/names.py)."""
 
 from __future__ import annotations
 
