@@ -13,7 +13,7 @@ import pytest
 import settings
 from settings import SettingsError, load_stack_file, parse_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STACK_FILES = sorted(ROOT.glob("Pulumi.*.yaml"))
 
 BASE: dict[str, Any] = {
