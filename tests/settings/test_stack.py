@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import settings
-from settings import SettingsError, load_stack_file, parse_settings
+from settings import SettingsError, parse_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-STACK_FILES = sorted(ROOT.glob("Pulumi.*.yaml"))
 
 BASE: dict[str, Any] = {
     "domain": "example.com",
@@ -53,13 +50,6 @@ LDAP: dict[str, Any] = {
     "bindPassword": "bind-secret",
 }
 ROBOT: dict[str, Any] = {"userId": "ci-platform", "password": "robot-secret", "teams": ["platform"]}
-
-
-@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)
-def test_every_stack_file_is_valid(path: Path) -> None:
-    parsed = load_stack_file(path)
-    assert parsed.teams, "every stack declares at least one team"
-    assert parsed.nexus.version != "latest"
 
 
 def test_defaults_follow_the_seed() -> None:
@@ -115,17 +105,6 @@ def test_a_non_443_https_port_is_kept_in_the_urls() -> None:
     local = parse_settings(config(**{"haproxy.httpsPort": 8443}))
     assert local.ui_url == "https://nexus.example.com:8443"
     assert local.nexus_url == "http://127.0.0.1:8081"  # a local engine: Nexus's own port
-
-
-def test_pulumi_config_values_are_decoded_from_json_text() -> None:
-    raw = {
-        "nexus-platform:domain": "example.com",
-        "nexus-platform:nexus": '{"version": "3.77.1"}',
-        "nexus-platform:teams": '[{"name": "a", "releasePort": 16001, "latestPort": 16002}]',
-        "other-project:domain": "ignored",
-    }
-    parsed = parse_settings(settings.namespace_config(raw))
-    assert parsed.teams[0].name == "a"
 
 
 def test_all_problems_are_reported_at_once() -> None:
@@ -524,13 +503,6 @@ def test_config_errors_are_raised_by_settings_only() -> None:
     assert raisers == []
 
 
-def test_python_m_settings_prints_the_reference() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "settings"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout == settings.config_reference_markdown()
-
-
 def test_there_are_at_least_25_invalid_cases() -> None:
     assert len(INVALID) >= 25
 
@@ -540,26 +512,6 @@ def test_secret_values_never_appear_in_errors() -> None:
         parse_settings(config(adminPassword=12345678, **{"certificate.privateKeyPem": 987654}))
     assert "12345678" not in str(caught.value)
     assert "987654" not in str(caught.value)
-
-
-def test_stack_file_secure_values_are_placeholders(tmp_path: Path) -> None:
-    stack = tmp_path / "Pulumi.x.yaml"
-    stack.write_text(
-        "config:\n"
-        "  nexus-platform:domain: example.com\n"
-        "  nexus-platform:adminPassword:\n    secure: v1:abcdef\n"
-        "  nexus-platform:nexus:\n    version: 3.77.1\n"
-    )
-    parsed = load_stack_file(stack)
-    assert parsed.admin_password is not None
-    assert parsed.admin_password.get_secret_value() == "(encrypted)"
-
-
-def test_stack_file_errors_name_the_key(tmp_path: Path) -> None:
-    stack = tmp_path / "Pulumi.x.yaml"
-    stack.write_text("config:\n  nexus-platform:nexus:\n    version: latest\n")
-    with pytest.raises(SettingsError, match=r"nexus-platform:nexus\.version"):
-        load_stack_file(stack)
 
 
 def test_access_defaults_are_locked_down() -> None:
