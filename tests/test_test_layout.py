@@ -1,9 +1,10 @@
 """Tests mirror the code: each module of the project's packages (the top-level directories with an
 ``__init__.py``, ``tests`` aside) and each root module has its own test module in the mirrored
 place, ``components/haproxy.py`` -> ``tests/components/test_haproxy.py`` (``__main__.py`` ->
-``test_main.py``). A module tested from several angles may have ``test_<module>_<aspect>.py`` files
-instead (``tests/dynamic_providers/test_client_tls.py``); a file counts for the longest module name
-it starts with, so ``test_haproxy_config.py`` tests ``haproxy_config.py``, not ``haproxy.py``. A
+``test_main.py``; a package's own code in ``__init__.py`` -> ``test_init.py``). A module tested from
+several angles may have ``test_<module>_<aspect>.py`` files instead
+(``tests/dynamic_providers/test_client_tls.py``); a file counts for the longest module name it
+starts with, so ``test_haproxy_config.py`` tests ``haproxy_config.py``, not ``haproxy.py``. A
 package's ``__init__.py`` that only documents and re-exports has nothing of its own to test.
 
 A module tested elsewhere is listed in :data:`TESTED_ELSEWHERE` with where and why; an entry that is
@@ -20,7 +21,6 @@ import pytest
 from tests.source_tree import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-TESTS = ROOT / "tests"
 
 #: Modules without a mirrored test module: module -> (where it is tested, why there).
 TESTED_ELSEWHERE: dict[str, tuple[str, str]] = {
@@ -75,9 +75,7 @@ TESTED_ELSEWHERE: dict[str, tuple[str, str]] = {
 
 
 def packages() -> list[Path]:
-    return sorted(
-        path.parent for path in ROOT.glob("*/__init__.py") if path.parent.name not in {"tests", ".venv"}
-    )
+    return sorted(path.parent for path in ROOT.glob("*/__init__.py") if path.parent.name != "tests")
 
 
 def project_modules() -> list[Path]:
