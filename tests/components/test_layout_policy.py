@@ -15,8 +15,8 @@ from components.layout_policy import (
     retention_policies,
 )
 from components.registry import PULL_GROUP, registry_layout
-from dynamic_providers.base import ProviderError
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
+from dynamic_providers.exceptions import ProviderError
 from tests.components import mocks as m
 from tests.components.test_access import settings_of
 from tests.components.test_registry import up as registry_up
