@@ -48,11 +48,6 @@ TESTED_ELSEWHERE: dict[str, tuple[str, str]] = {
         "the registry of kinds is what the kind tests iterate (test_kind_conventions.py, "
         "test_kind_contract.py, test_kind_docs.py)",
     ),
-    "reach/snapshots.py": (
-        "tests/operations/test_snapshots.py",
-        "its host scripts run on the fake Docker host of tests/operations/conftest.py, a fixture only "
-        "the operations tests see",
-    ),
     "settings/errors.py": (
         "tests/settings/test_stack.py",
         "a config error's keyed lines are asserted with the configs that raise them",
