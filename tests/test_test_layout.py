@@ -48,15 +48,6 @@ TESTED_ELSEWHERE: dict[str, tuple[str, str]] = {
         "the registry of kinds is what the kind tests iterate (test_kind_conventions.py, "
         "test_kind_contract.py, test_kind_docs.py)",
     ),
-    "settings/errors.py": (
-        "tests/settings/test_stack.py",
-        "a config error's keyed lines are asserted with the configs that raise them",
-    ),
-    "settings/model.py": (
-        "tests/settings/test_stack.py",
-        "each section's own rules are checked through parse_settings with the rules across sections, "
-        "in one table of invalid configs keyed by config key",
-    ),
     "settings/reference.py": (
         "tests/test_readme.py",
         "the configuration reference is checked as the README's generated table (python -m settings "
