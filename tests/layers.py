@@ -3,7 +3,7 @@ applied by ``tests/conftest.py`` from where the test lives and what it uses; a t
 layer it touches):
 
 - ``unit``: none of the below: plain functions, Pulumi mocks, temporary files;
-- ``emulator``: the in-process Nexus emulator (``tests/nexus_emulator``);
+- ``emulator``: the in-process Nexus emulator (``tests/nexus_emulator``, whose own tests live there);
 - ``real_nexus``: the real Nexus core, started once per session;
 - ``engine``: the real Pulumi engine (``tests/e2e/``: ``scripts/build-pulumi``);
 - ``live``: real processes: HAProxy, sshd, slapd, a registry, a Docker Engine.
@@ -35,7 +35,7 @@ def layers(parts: Iterable[str], fixtures: Iterable[str], marks: Iterable[str]) 
         found.add("engine")
     if fixtures & LIVE_FIXTURES:
         found.add("live")
-    emulator_module = bool(parts) and parts[-1].startswith("test_nexus_emulator")
+    emulator_module = parts[:1] == ["nexus_emulator"]
     if "real_nexus" not in found and (fixtures & EMULATOR_FIXTURES or emulator_module):
         found.add("emulator")
     return found or {"unit"}

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
     [
         (["reach", "test_host.py"], ["tmp_path"], [], {"unit"}),
         (["dynamic_providers", "test_lifecycle.py"], ["nexus_emulator"], [], {"emulator"}),
-        (["test_nexus_emulator_contract.py"], [], [], {"emulator"}),
+        (["nexus_emulator", "test_contract.py"], [], [], {"emulator"}),
         (["dynamic_providers", "test_conformance.py"], ["nexus"], [], {"emulator"}),
         (["dynamic_providers", "test_conformance.py"], ["nexus"], ["real_nexus"], {"real_nexus"}),
         (["e2e", "test_scenario.py"], ["nexus_emulator"], [], {"engine", "emulator"}),

@@ -190,3 +190,32 @@ def test_every_section_the_code_cites_exists() -> None:
             if heading not in headings:
                 missing.append(f"{path}: {page}, {heading!r}")
     assert missing == [], f"cited sections that do not exist: {missing}"
+
+
+#: Top-level directories whose paths, written in backticks in a page, must exist in the tree.
+CHECKED_DIRS = (
+    "tests",
+    "components",
+    "dynamic_providers",
+    "operations",
+    "reach",
+    "settings",
+    "tools",
+    "scripts",
+)
+
+
+@pytest.mark.parametrize("page", LINKED_PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_repository_path_a_page_names_exists(page: Path) -> None:
+    """``tests/settings/`` or ``tests/nexus_emulator/test_*.py`` in a page's text names files that
+    exist (a glob must match one), so a moved test or module cannot leave its docs behind."""
+    dirs = "|".join(CHECKED_DIRS)
+    pattern = rf"`((?:{dirs})/[\w./*-]*)`"
+    missing = sorted(
+        {
+            path
+            for path in re.findall(pattern, page.read_text())
+            if "<" not in path and "..." not in path and not any(ROOT.glob(path.rstrip("/") or "."))
+        }
+    )
+    assert missing == [], f"{page.relative_to(ROOT)} names paths that do not exist: {missing}"

@@ -11,19 +11,10 @@ import pytest
 
 from components.access import AccessArgs, AccessControl, access_plan
 from components.first_run import FirstRun, FirstRunArgs
-from components.layout_policy import (
-    LATEST_POLICY,
-    RELEASE_POLICY,
-    RetentionArgs,
-    RetentionPolicies,
-    retention_policies,
-)
-from components.registry import PULL_GROUP, registry_layout
+from components.registry import registry_layout
 from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.base import NexusProvider
-from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.client import Connection
-from dynamic_providers.exceptions import ProviderError
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.lockdown import AnonymousLockdown
 from dynamic_providers.realms import ActiveRealms, RealmsProvider
@@ -32,7 +23,7 @@ from dynamic_providers.users import UserProvider
 from settings import PULL_ROLE, SettingsError, StackSettings, parse_settings, team_role
 from tests.components import mocks as m
 from tests.components.test_registry import up as registry_up
-from tests.dynamic_providers.drive import apply, checked, connection, create
+from tests.dynamic_providers.drive import apply, connection, create
 from tests.nexus_emulator import NexusEmulator
 
 T_ROLE = "pulumi-python:dynamic/nexus:Role"
@@ -41,7 +32,6 @@ T_LDAP = "pulumi-python:dynamic/nexus:LdapServer"
 T_REALMS = "pulumi-python:dynamic/nexus:ActiveRealms"
 T_ANONYMOUS = "pulumi-python:dynamic/nexus:AnonymousAccess"
 T_FIRST_RUN = "pulumi-python:dynamic/nexus:FirstRun"
-T_POLICY = "pulumi-python:dynamic/nexus:CleanupPolicy"
 
 LDAP: dict[str, Any] = {
     "host": "ldap.example.com",
@@ -137,37 +127,6 @@ def test_ldap_group_named_like_a_platform_role_is_refused() -> None:
         access_plan(parse_settings(raw))
 
 
-def test_retention_keeps_releases_by_default() -> None:
-    assert retention_policies(settings_of()) == []
-    layout = registry_layout(settings_of())
-    assert all(spec.cleanup_policies == () for spec, _ in layout.repositories)
-    group = next(spec for spec, _ in layout.repositories if spec.name == PULL_GROUP)
-    assert group.force_basic_auth is True  # no anonymous pull by default
-
-
-def test_retention_days_attach_policies() -> None:
-    settings = settings_of(retention={"releaseDays": 365, "latestDays": 30})
-    policies = {spec.name: (spec, repos) for spec, repos in retention_policies(settings)}
-    release, release_repos = policies[RELEASE_POLICY]
-    assert release.criteria_last_blob_updated == 365 and release_repos == (
-        "docker-platform-release",
-        "docker-payments-release",
-    )
-    latest, _ = policies[LATEST_POLICY]
-    assert latest.criteria_last_downloaded == 30
-    repos = {spec.name: spec for spec, _ in registry_layout(settings).repositories}
-    assert repos["docker-platform-release"].cleanup_policies == (RELEASE_POLICY,)
-    assert repos["docker-payments-latest"].cleanup_policies == (LATEST_POLICY,)
-    assert repos[PULL_GROUP].cleanup_policies == () and repos["docker-hub"].cleanup_policies == ()
-
-
-def test_anonymous_pull_lets_docker_pull_without_login() -> None:
-    settings = settings_of(access={"anonymousPull": True})
-    group = next(spec for spec, _ in registry_layout(settings).repositories if spec.name == PULL_GROUP)
-    assert group.force_basic_auth is False
-    assert access_plan(settings).anonymous.enabled is True
-
-
 # ---------------------------------------------------------------- applied to the emulator
 
 
@@ -228,22 +187,6 @@ def test_two_teams_with_ldap_and_a_robot_end_to_end(nexus_emulator: NexusEmulato
     raw = stack()
     raw["access"]["pullLdapGroups"] = ["staff", "platform-devs", "contractors"]
     assert access_up(nexus_emulator, parse_settings(raw), state) == ["create role/contractors"]
-
-
-def test_retention_on_pro_and_on_community(
-    nexus_emulator_pro: NexusEmulator, nexus_emulator: NexusEmulator
-) -> None:
-    settings = settings_of(retention={"releaseDays": 365})
-    provider = CleanupPolicyProvider()
-    for spec, _ in retention_policies(settings):
-        create(provider, {**spec.model_dump(), "connection": connection(nexus_emulator_pro), "adopt": False})
-    registry_up(nexus_emulator_pro, registry_layout(settings), {})
-    release = nexus_emulator_pro.call("GET", "/v1/repositories/docker/hosted/docker-platform-release").body
-    assert release["cleanup"]["policyNames"] == [RELEASE_POLICY]
-
-    spec, _ = retention_policies(settings)[0]
-    with pytest.raises(ProviderError, match="Nexus Pro feature"):
-        provider.create(checked(provider, {**spec.model_dump(), "connection": connection(nexus_emulator)}))
 
 
 # ---------------------------------------------------------------- the components under mocks
@@ -337,23 +280,6 @@ def test_first_run_component(mocks: m.RecordingMocks) -> None:
     assert resolved.secret["connection"] is False
     assert resolved.values["connection"].url == "https://nexus.example.com"
     assert resolved.values["connection"].password == ""
-
-
-def test_retention_component_creates_nothing_by_default(mocks: m.RecordingMocks) -> None:
-    m.deploy(
-        lambda: RetentionPolicies(
-            "retention", RetentionArgs.from_settings(settings_of()), connection=m.connection()
-        )
-    )
-    assert mocks.of_type(T_POLICY) == []
-    m.deploy(
-        lambda: RetentionPolicies(
-            "retention2",
-            RetentionArgs.from_settings(settings_of(retention={"latestDays": 14})),
-            connection=m.connection(),
-        )
-    )
-    assert [r.inputs["name"] for r in mocks.of_type(T_POLICY)] == [LATEST_POLICY]
 
 
 def test_without_docker_no_docker_realm_or_roles() -> None:

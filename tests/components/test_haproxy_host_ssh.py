@@ -25,7 +25,7 @@ from tests.components import mocks as m
 from tests.components import ssh_host as ssh_host_module
 from tests.components.haproxy_helpers import TestPki, make_test_pki, require_haproxy
 from tests.components.ssh_host import SshHost, ssh_host
-from tests.components.test_haproxy_component import stack
+from tests.components.test_haproxy import stack
 
 pytestmark = [
     pytest.mark.live,

@@ -19,7 +19,7 @@ from components import shutdown
 from dynamic_providers.exceptions import DEBUG_ENV
 from settings import parse_settings
 from tests.components import mocks as m
-from tests.components.test_haproxy_component import CONTAINER, stack
+from tests.components.test_haproxy import CONTAINER, stack
 
 METHOD = "/test.Engine/RegisterResource"
 

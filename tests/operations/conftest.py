@@ -1,4 +1,5 @@
-"""Fixtures of the operations tests: a temporary data/backup directory and a fake ``docker`` CLI."""
+"""Fixtures of the operations tests: a temporary data/backup directory, a fake ``docker`` CLI and a
+Nexus emulator for StackSteps (tests/operations/test_stack.py, test_cli.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from reach.host import LocalShell
 from reach.snapshots import HostPaths
+from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 
 FAKE_DOCKER = Path(__file__).with_name("fake_docker.py")
 OLD_IMAGE = "sonatype/nexus3:3.77.1"
@@ -120,3 +122,12 @@ def fake_host(tmp_path: Path) -> Iterator[FakeHost]:
         env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "FAKE_DOCKER_STATE": str(state_file)}
     )
     yield FakeHost(tmp_path, paths, shell, state_file)
+
+
+@pytest.fixture
+def emulator() -> Iterator[NexusEmulator]:
+    nexus = NexusEmulator(
+        admin_password=TEST_ADMIN_PASSWORD, version="3.77.1-01", default_repositories=True
+    ).start()
+    yield nexus
+    nexus.stop()

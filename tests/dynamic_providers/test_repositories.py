@@ -1,4 +1,5 @@
-"""Pure mappers and diff logic: both directions, the round trip, and what Nexus normalises."""
+"""The repositories kind: mappers both ways, the round trip, what Nexus normalises, and the provider's
+check and diff."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ import pydantic
 import pytest
 
 from dynamic_providers import repositories as repos
-from dynamic_providers import tasks
 from dynamic_providers.base import UNKNOWN
-from dynamic_providers.blob_stores import FileBlobStoreProvider, FileBlobStoreSpec
 from dynamic_providers.repositories import RepositoryProvider, RepositorySpec
 
 CONN = {"url": "http://127.0.0.1:8081", "username": "admin", "password": "pw"}
@@ -129,108 +128,31 @@ def test_check_defers_unknown_inputs_to_up() -> None:
     assert result.failures == []
 
 
-def _props(spec: pydantic.BaseModel, **extra: Any) -> dict[str, Any]:
+def props(spec: pydantic.BaseModel, **extra: Any) -> dict[str, Any]:
     return {**spec.model_dump(), "connection": CONN, "adopt": False, **extra}
 
 
 def test_diff_is_field_by_field_with_replace_keys() -> None:
     provider = RepositoryProvider()
     old = SPECS[0]
-    same = provider.diff("id", _props(old), _props(old))
+    same = provider.diff("id", props(old), props(old))
     assert same.changes is False
-    policy = provider.diff("id", _props(old), _props(old.model_copy(update={"write_policy": "ALLOW"})))
+    policy = provider.diff("id", props(old), props(old.model_copy(update={"write_policy": "ALLOW"})))
     assert policy.changes is True and policy.replaces == []
-    moved = provider.diff("id", _props(old), _props(old.model_copy(update={"blob_store": "other"})))
+    moved = provider.diff("id", props(old), props(old.model_copy(update={"blob_store": "other"})))
     assert moved.replaces == ["blob_store"] and moved.delete_before_replace
 
 
 def test_diff_ignores_engine_and_control_noise() -> None:
     provider = RepositoryProvider()
-    olds = _props(SPECS[0], __provider="old-blob")
-    news = _props(SPECS[0], __provider="new-blob")
+    olds = props(SPECS[0], __provider="old-blob")
+    news = props(SPECS[0], __provider="new-blob")
     assert provider.diff("id", olds, news).changes is False
 
 
 def test_new_credentials_are_an_update_without_replace() -> None:
     provider = RepositoryProvider()
-    news = _props(SPECS[0])
+    news = props(SPECS[0])
     news["connection"] = {**CONN, "password": "rotated"}
-    result = provider.diff("id", _props(SPECS[0]), news)
+    result = provider.diff("id", props(SPECS[0]), news)
     assert result.changes is True and result.replaces == []
-
-
-def test_blob_store_paths_are_normalised() -> None:
-    provider = FileBlobStoreProvider()
-    absolute = FileBlobStoreSpec(name="docker-a", path="/nexus-data/blobs/docker-a/")
-    assert absolute.path == "docker-a"
-    assert FileBlobStoreSpec(name="docker-a").path == "docker-a"  # default path = name
-    assert (
-        provider.diff("docker-a", _props(FileBlobStoreSpec(name="docker-a")), _props(absolute)).changes
-        is False
-    )
-    body = {"softQuota": {"type": "spaceUsedQuota", "limit": 10}, "path": "docker-a"}
-    assert provider.from_api(body, {"name": "docker-a"}) == {
-        "name": "docker-a",
-        "path": "docker-a",
-        "soft_quota_type": "spaceUsedQuota",
-        "soft_quota_limit_bytes": 10,
-    }
-
-
-def test_blob_store_quota_fields_go_together() -> None:
-    with pytest.raises(pydantic.ValidationError, match="go together"):
-        FileBlobStoreSpec(name="a", soft_quota_type="spaceUsedQuota")
-
-
-def test_weekly_task_body_is_stable() -> None:
-    spec = tasks.TaskSpec(
-        name="Compact blob store a",
-        type="blobstore.compact",
-        schedule="weekly",
-        recurring_days=("sunday",),  # type: ignore[arg-type]
-        start_time="02:30",
-        properties={"blobstoreName": "a"},
-    )
-    body = tasks.to_api(spec)
-    assert body["frequency"]["schedule"] == "weekly"
-    assert body["frequency"]["recurringDays"] == [1]
-    assert body["frequency"]["startDate"] == tasks.to_api(spec)["frequency"]["startDate"]  # no clock involved
-    assert len(str(body["frequency"]["startDate"])) == 13  # epoch milliseconds
-    assert body["properties"] == {"blobstoreName": "a"}
-    # GET answers with an ISO start date and the schedule fields at top level (3.92+).
-    get_body = {
-        "id": "t1",
-        "name": spec.name,
-        "type": spec.type,
-        "enabled": True,
-        "notificationCondition": "FAILURE",
-        "schedule": "weekly",
-        "startDate": "2024-01-07T02:30:00.000+00:00",
-        "timeZoneOffset": "+00:00",
-        "recurringDays": [1],
-        "properties": {"blobstoreName": "a"},
-    }
-    assert tasks.TaskSpec.model_validate(tasks.from_api(get_body, {})) == spec
-
-
-def test_task_start_time_respects_offset() -> None:
-    ms = tasks.start_date_ms("02:30", "-05:00")
-    assert tasks.start_time_of(ms, "-05:00") == "02:30"
-    assert tasks.start_time_of(ms, "+00:00") == "07:30"
-
-
-@pytest.mark.parametrize(
-    ("fields", "words"),
-    [
-        ({"schedule": "weekly"}, "recurring_days from 1"),
-        ({"schedule": "weekly", "recurring_days": [8]}, "recurring_days from 1"),
-        ({"schedule": "daily", "recurring_days": [1]}, "does not apply"),
-        ({"schedule": "cron"}, "cron_expression"),
-        ({"schedule": "daily", "start_time": "25:00"}, "HH:MM"),
-        ({"schedule": "daily", "time_zone_offset": "CET"}, "must look like"),
-        ({"schedule": "fortnightly"}, "manual"),
-    ],
-)
-def test_bad_task_input_is_refused(fields: dict[str, Any], words: str) -> None:
-    with pytest.raises(pydantic.ValidationError, match=words):
-        tasks.TaskSpec.model_validate({"name": "t", "type": "blobstore.compact", **fields})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from settings import parse_settings
-from tests.test_settings import config
+from tests.settings.test_stack import config
 
 
 @pytest.mark.parametrize(

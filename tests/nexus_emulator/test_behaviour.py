@@ -22,7 +22,7 @@ from tests.nexus_emulator import EULA_DISCLAIMER, TEST_ADMIN_PASSWORD, NexusEmul
 
 pytest_plugins = ["tests.nexus_emulator.fixtures"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 STORAGE = {"blobStoreName": "default", "strictContentTypeValidation": True}
 PROXY_PARTS = {
     "proxy": {"remoteUrl": "https://registry-1.docker.io", "contentMaxAge": 1440, "metadataMaxAge": 1440},

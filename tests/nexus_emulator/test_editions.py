@@ -40,7 +40,7 @@ def test_oss_core_behaviour(oss_target: Target, check: Callable[[Target], None])
 
 # -- the edition/version matrix (emulator only) ----------------------------------------------------
 
-REAL_OSS_ROUTES = Path(__file__).parent / "nexus_emulator" / "routes-3.71.0-06-oss.txt"
+REAL_OSS_ROUTES = Path(__file__).parent / "routes-3.71.0-06-oss.txt"
 DOCKER = {"v1Enabled": False, "forceBasicAuth": True}
 TASK = {
     "type": "blobstore.compact",

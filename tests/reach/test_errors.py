@@ -15,7 +15,7 @@ import pytest
 
 from reach.errors import NexusPlatformError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PRODUCT_PACKAGES = ("settings", "components", "dynamic_providers", "operations", "reach")
 
 

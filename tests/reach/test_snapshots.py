@@ -30,7 +30,9 @@ from reach.snapshots import (
     snapshot_script,
     usage_script,
 )
-from tests.operations.conftest import NEW_ID, NEW_IMAGE, OLD_ID, OLD_IMAGE, FakeHost, tree
+from tests.operations.conftest import NEW_ID, NEW_IMAGE, OLD_ID, OLD_IMAGE, FakeHost, fake_host, tree
+
+__all__ = ["fake_host"]  # the fixture, re-used from the operations tests
 
 T0 = datetime(2025, 11, 26, 21, 2, 20, tzinfo=UTC)
 
