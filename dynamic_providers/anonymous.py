@@ -97,4 +97,5 @@ class AnonymousAccessProvider(SingletonProvider[AnonymousAccessSpec], mappers=(t
             self._set_roles(client, spec.user_id, spec.roles)
 
 
-AnonymousAccess = NexusResource
+class AnonymousAccess(NexusResource[AnonymousAccessSpec]):
+    """The anonymous access setting, as components declare it."""

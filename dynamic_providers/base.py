@@ -165,6 +165,12 @@ def provider_for(spec: Spec) -> NexusProvider[Any]:
         raise TypeError(f"{type(spec).__name__} is not the spec of a Nexus kind") from None
 
 
+def spec_model_of(cls: type) -> type[Spec]:
+    """The spec a class is bound to by its class statement (``class X(Base[XSpec])``)."""
+    models = [arg for base in cls.__orig_bases__ for arg in get_args(base)]  # type: ignore[attr-defined]
+    return next(model for model in models if isinstance(model, type) and issubclass(model, Spec))
+
+
 class NexusProvider(AdminCredentials, Generic[SpecT]):
     """Generic CRUD for one Nexus object kind. Stateless: safe to pickle by reference."""
 
@@ -203,10 +209,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         to_api, from_api = mappers
         cls.to_api = staticmethod(to_api)  # type: ignore[method-assign]
         cls.from_api = staticmethod(from_api)  # type: ignore[method-assign]
-        models = [arg for base in cls.__orig_bases__ for arg in get_args(base)]  # type: ignore[attr-defined]
-        cls.spec_model = next(
-            model for model in models if isinstance(model, type) and issubclass(model, Spec)
-        )
+        cls.spec_model = spec_model_of(cls)
         if "resource_type" not in cls.__dict__:
             cls.resource_type = cls.spec_model.__name__.removesuffix("Spec")
         cls.type_name = f"dynamic/{RESOURCE_MODULE}:{cls.resource_type}"
@@ -622,24 +625,39 @@ class SingletonProvider(NexusProvider[SpecT]):
         self.update_object(client, self.singleton_id, self.default)  # type: ignore[arg-type]
 
 
-class NexusResource(dynamic.Resource):
-    """A Nexus object of any kind, as a Pulumi resource; the spec's type says which kind.
+class NexusResource(dynamic.Resource, Generic[SpecT]):
+    """A Nexus object as a Pulumi resource: its type token is the kind's
+    (``pulumi-python:dynamic/nexus:<type>``) and every write-only field of the kind is a secret, in
+    the inputs and in the outputs.
 
-    The one resource class: its type token is the kind's (``pulumi-python:dynamic/nexus:<type>``)
-    and every write-only field of the kind is a secret, in the inputs and in the outputs.
-    Each kind module names it after its kind (``Repository``, ``Role``, ...).
+    Each kind module declares the class components use, bound to its spec:
+    ``class Role(NexusResource[RoleSpec])``. Then mypy rejects another kind's spec, and so does
+    the constructor at run time (the spec picks the provider: a wrong one would create another
+    kind of object). ``NexusResource`` itself takes the spec of any kind.
     """
+
+    #: The spec the class takes (from ``NexusResource[XSpec]``); ``Spec`` for the generic class.
+    spec_model: ClassVar[type[Spec]] = Spec
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.spec_model = spec_model_of(cls)
 
     def __init__(
         self,
         resource_name: str,
         *,
         connection: pulumi.Input[Mapping[str, Any]],
-        spec: Spec,
+        spec: SpecT,
         adopt: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         provider = provider_for(spec)
+        if not isinstance(spec, self.spec_model):
+            raise TypeError(
+                f"{type(self).__name__} {resource_name!r} takes a {self.spec_model.__name__}, "
+                f"not a {type(spec).__name__}: use the resource class of that spec's kind"
+            )
         # Fields at their defaults are left out: the kind's check fills them in, and what the engine
         # records (and diffs, and shows) is what check returns, so the state is the same. Each
         # property sent costs the program about 0.2 ms of SDK time (docs/performance.md).

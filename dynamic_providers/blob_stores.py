@@ -116,4 +116,5 @@ class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec], mappers=(to_api, f
         return {key: value for key, value in to_api(spec).items() if key != "name"}  # it is in the URL
 
 
-FileBlobStore = NexusResource
+class FileBlobStore(NexusResource[FileBlobStoreSpec]):
+    """A file blob store, as components declare it."""

@@ -166,4 +166,5 @@ class LdapServerProvider(NexusProvider[LdapServerSpec], mappers=(to_api, from_ap
         return body
 
 
-LdapServer = NexusResource
+class LdapServer(NexusResource[LdapServerSpec]):
+    """An LDAP server, as components declare it."""

@@ -91,4 +91,5 @@ class RealmsProvider(SingletonProvider[RealmsSpec], mappers=(to_api, from_api)):
         return list(with_authorizing_realm(spec.realms, available_realms(client)))
 
 
-ActiveRealms = NexusResource
+class ActiveRealms(NexusResource[RealmsSpec]):
+    """The active security realms, as components declare it."""

@@ -245,4 +245,5 @@ class RepositoryProvider(NexusProvider[RepositorySpec], mappers=(to_api, from_ap
         return (short["name"], body) if body is not None else None
 
 
-Repository = NexusResource
+class Repository(NexusResource[RepositorySpec]):
+    """A repository, as components declare it."""

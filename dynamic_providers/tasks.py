@@ -212,4 +212,5 @@ class TaskProvider(NexusProvider[TaskSpec], mappers=(to_api, from_api)):
             )
 
 
-Task = NexusResource
+class Task(NexusResource[TaskSpec]):
+    """A task, as components declare it."""

@@ -178,4 +178,5 @@ class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
         return result
 
 
-User = NexusResource
+class User(NexusResource[UserSpec]):
+    """A user, as components declare it."""

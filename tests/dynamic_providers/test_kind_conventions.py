@@ -1,8 +1,9 @@
 """Meta-tests: the conventions every Nexus kind follows, checked rather than hoped for.
 
 A kind module declares one kind: its spec model, two pure module-level mappers and a few
-declared lines over the generic service in ``base.py``; it defines no resource class of its own
-(the one :class:`NexusResource` serves every kind), has a contract example and a generated page.
+declared lines over the generic service in ``base.py``; its one resource class is
+:class:`NexusResource` bound to its spec; it has a contract example and a generated page. A failure
+names the kind and the file to edit.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ ALL_MODULES = [
 ]
 KIND_PROVIDERS = [kind_of(module) for module in KIND_MODULES]
 ids = [kind.kind for kind in KIND_PROVIDERS]
+
+
+def source_file(module: types.ModuleType) -> str:
+    """The module's file, as the path to edit (relative to the repository)."""
+    return str(Path(inspect.getfile(module)).resolve().relative_to(ROOT))
 
 
 def defined_in(module: types.ModuleType) -> list[type[Any]]:
@@ -86,16 +92,36 @@ def test_secrets_are_write_only_and_hidden(kind: type[NexusProvider[Any]]) -> No
 
 
 @pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
-def test_no_kind_module_defines_a_resource_or_a_provider_of_its_own(module: types.ModuleType) -> None:
+def test_a_kind_module_defines_one_provider_and_one_resource_class_bound_to_its_spec(
+    module: types.ModuleType,
+) -> None:
+    kind, where = kind_of(module), source_file(module)
     classes = defined_in(module)
-    assert not [cls for cls in classes if issubclass(cls, Resource)], "use NexusResource"
-    assert [cls for cls in classes if issubclass(cls, ResourceProvider)] == [kind_of(module)]
-    # The names components use are the generic resource.
-    assert all(
-        obj is NexusResource
-        for obj in vars(module).values()
-        if inspect.isclass(obj) and issubclass(obj, Resource)
+    resources = [cls for cls in classes if issubclass(cls, Resource)]
+    bound = f"NexusResource[{kind.spec_model.__name__}]"
+    assert len(resources) == 1, (
+        f"{kind.kind}: {where} must define one resource class, `class X({bound})`"
+        f" (found {[cls.__name__ for cls in resources]})"
     )
+    (resource,) = resources
+    assert issubclass(resource, NexusResource) and resource.spec_model is kind.spec_model, (
+        f"{kind.kind}: {where}: {resource.__name__} must derive from {bound}"
+    )
+    providers = [cls for cls in classes if issubclass(cls, ResourceProvider)]
+    assert providers == [kind], f"{kind.kind}: {where} must define one provider, the kind's"
+
+
+@pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
+def test_a_resource_class_refuses_another_kinds_spec(module: types.ModuleType) -> None:
+    resources: list[type[NexusResource[Any]]] = [
+        cls for cls in defined_in(module) if issubclass(cls, NexusResource)
+    ]
+    (resource,) = resources
+    other = next(example for example in EXAMPLES.values() if example.provider is not kind_of(module))
+    spec = other.provider.spec_model.model_validate(other.fields)
+    expected = f"{resource.__name__} 'x' takes a {kind_of(module).spec_model.__name__}, not a"
+    with pytest.raises(TypeError, match=expected):
+        resource("x", connection={}, spec=spec)
 
 
 @pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
