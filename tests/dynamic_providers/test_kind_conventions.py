@@ -23,7 +23,8 @@ import dynamic_providers
 from dynamic_providers.base import KINDS, Api, NexusProvider, NexusResource, SingletonProvider, Spec
 from dynamic_providers.kinds import KIND_MODULES, kind_of
 from reach.errors import NexusPlatformError
-from tests.dynamic_providers.kinds import EXAMPLES
+from tests.dynamic_providers import guide_kind
+from tests.dynamic_providers.kinds import EXAMPLES, source_file, where
 from tests.source_tree import parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,12 +33,12 @@ ALL_MODULES = [
     for info in pkgutil.iter_modules(dynamic_providers.__path__)
 ]
 KIND_PROVIDERS = [kind_of(module) for module in KIND_MODULES]
-ids = [kind.kind for kind in KIND_PROVIDERS]
-
-
-def source_file(module: types.ModuleType) -> str:
-    """The module's file, as the path to edit (relative to the repository)."""
-    return str(Path(inspect.getfile(module)).resolve().relative_to(ROOT))
+#: Every kind module held to the conventions: the stack's kinds and the guide's example.
+CHECKED_MODULES = (*KIND_MODULES, guide_kind)
+CHECKED_KINDS = [kind_of(module) for module in CHECKED_MODULES]
+ids = [kind.kind for kind in CHECKED_KINDS]
+REGISTRY = "dynamic_providers/kinds.py (KIND_MODULES)"
+EXAMPLES_FILE = "tests/dynamic_providers/kinds.py (EXAMPLES)"
 
 
 def defined_in(module: types.ModuleType) -> list[type[Any]]:
@@ -55,43 +56,57 @@ def test_every_module_that_declares_a_kind_is_listed() -> None:
             for cls in defined_in(module)
         )
     }
-    assert declaring == {module.__name__ for module in KIND_MODULES}
-    assert sorted(KINDS.values(), key=id) == sorted(KIND_PROVIDERS, key=id)  # one kind per module
+    listed = {module.__name__ for module in KIND_MODULES}
+    unlisted = [where(kind) for kind in KINDS.values() if kind.__module__ in declaring - listed]
+    assert unlisted == [], f"kinds not registered: add their module to {REGISTRY}: {unlisted}"
+    assert listed <= declaring, f"{REGISTRY} lists modules that declare no kind: {sorted(listed - declaring)}"
+    of_the_stack = [kind for kind in KINDS.values() if kind.__module__.startswith("dynamic_providers.")]
+    assert sorted(of_the_stack, key=id) == sorted(KIND_PROVIDERS, key=id), "one kind per module"
 
 
-@pytest.mark.parametrize("kind", KIND_PROVIDERS, ids=ids)
+@pytest.mark.parametrize("kind", CHECKED_KINDS, ids=ids)
 def test_a_kind_declares_its_spec_mappers_and_api(kind: type[NexusProvider[Any]]) -> None:
     module = inspect.getmodule(kind)
     assert module is not None
-    assert isinstance(kind.__dict__.get("kind"), str) and kind.kind
-    assert isinstance(kind.__dict__.get("api"), Api)
-    assert issubclass(kind.spec_model, Spec) and kind.spec_model.__module__ == module.__name__
+    assert isinstance(kind.__dict__.get("kind"), str) and kind.kind, f"{where(kind)}: declare `kind = ...`"
+    assert isinstance(kind.__dict__.get("api"), Api), f"{where(kind)}: declare `api = Api(...)`"
+    assert issubclass(kind.spec_model, Spec) and kind.spec_model.__module__ == module.__name__, (
+        f"{where(kind)}: the spec model must be the module's own"
+    )
     # The mappers are the module's own pure functions, named to_api and from_api.
-    assert kind.to_api is module.to_api and kind.from_api is module.from_api
-    assert list(inspect.signature(module.from_api).parameters) == ["body", "previous"]
+    assert kind.to_api is module.to_api and kind.from_api is module.from_api, (
+        f"{where(kind)}: the mappers must be the module's to_api and from_api"
+    )
+    assert list(inspect.signature(module.from_api).parameters) == ["body", "previous"], (
+        f"{where(kind)}: from_api takes (body, previous)"
+    )
 
 
-@pytest.mark.parametrize("kind", KIND_PROVIDERS, ids=ids)
+@pytest.mark.parametrize("kind", CHECKED_KINDS, ids=ids)
 def test_declared_fields_are_spec_fields(kind: type[NexusProvider[Any]]) -> None:
     fields = kind.spec_model.model_fields
-    assert set(kind.replace_fields) <= set(fields)
-    assert set(kind.write_only_fields) <= set(fields)
+    assert set(kind.replace_fields) <= set(fields), f"{where(kind)}: replace_fields that are not fields"
+    assert set(kind.write_only_fields) <= set(fields), f"{where(kind)}: write_only_fields that are not fields"
     if not issubclass(kind, SingletonProvider):
-        assert kind.api.id_field in fields
-        assert "{id}" in kind.api.item and "{id}" in (kind.api.delete or kind.api.item)
+        assert kind.api.id_field in fields, f"{where(kind)}: Api id_field {kind.api.id_field!r} is no field"
+        assert "{id}" in kind.api.item and "{id}" in (kind.api.delete or kind.api.item), (
+            f"{where(kind)}: the Api's item and delete paths need an {{id}}"
+        )
 
 
-@pytest.mark.parametrize("kind", KIND_PROVIDERS, ids=ids)
+@pytest.mark.parametrize("kind", CHECKED_KINDS, ids=ids)
 def test_secrets_are_write_only_and_hidden(kind: type[NexusProvider[Any]]) -> None:
     """A password field is declared write-only (so it is carried and secret), and never printed."""
     for name in kind.spec_model.model_fields:
         if "password" in name:
-            assert name in kind.write_only_fields, f"{kind.kind}: {name} is not declared write-only"
+            assert name in kind.write_only_fields, f"{where(kind)}: {name} is not declared write-only"
     for name in kind.write_only_fields:
-        assert kind.spec_model.model_fields[name].repr is False, f"{kind.kind}: {name} shows in repr"
+        assert kind.spec_model.model_fields[name].repr is False, (
+            f"{where(kind)}: {name} shows in repr: give it pydantic.Field(repr=False)"
+        )
 
 
-@pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
+@pytest.mark.parametrize("module", CHECKED_MODULES, ids=ids)
 def test_a_kind_module_defines_one_provider_and_one_resource_class_bound_to_its_spec(
     module: types.ModuleType,
 ) -> None:
@@ -111,7 +126,7 @@ def test_a_kind_module_defines_one_provider_and_one_resource_class_bound_to_its_
     assert providers == [kind], f"{kind.kind}: {where} must define one provider, the kind's"
 
 
-@pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
+@pytest.mark.parametrize("module", CHECKED_MODULES, ids=ids)
 def test_a_resource_class_refuses_another_kinds_spec(module: types.ModuleType) -> None:
     resources: list[type[NexusResource[Any]]] = [
         cls for cls in defined_in(module) if issubclass(cls, NexusResource)
@@ -124,7 +139,7 @@ def test_a_resource_class_refuses_another_kinds_spec(module: types.ModuleType) -
         resource("x", connection={}, spec=spec)
 
 
-@pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
+@pytest.mark.parametrize("module", CHECKED_MODULES, ids=ids)
 def test_no_kind_module_writes_a_path_twice(module: types.ModuleType) -> None:
     """Paths are declared once (in the kind's Api); a literal REST path appears at most once."""
     literals = [
@@ -132,12 +147,21 @@ def test_no_kind_module_writes_a_path_twice(module: types.ModuleType) -> None:
         for node in ast.walk(parse(inspect.getsource(module)))
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("/v1/")
     ]
-    assert len(literals) == len(set(literals)), literals
+    twice = sorted({literal for literal in literals if literals.count(literal) > 1})
+    assert twice == [], f"{where(kind_of(module))}: declare each path once (in its Api): {twice}"
 
 
 def test_every_kind_has_a_contract_example() -> None:
-    assert {example.provider for example in EXAMPLES.values()} == set(KIND_PROVIDERS)
-    assert all(EXAMPLES[kind.kind].provider is kind for kind in KIND_PROVIDERS)
+    without = [
+        where(kind)
+        for kind in KIND_PROVIDERS
+        if getattr(EXAMPLES.get(kind.kind), "provider", None) is not kind
+    ]
+    assert without == [], f"kinds without an example: add one to {EXAMPLES_FILE}: {without}"
+    misfiled = [name for name, example in EXAMPLES.items() if example.provider.kind != name]
+    assert misfiled == [], f"{EXAMPLES_FILE}: key each example by its provider's kind: {misfiled}"
+    unlisted = [name for name, example in EXAMPLES.items() if example.provider not in KIND_PROVIDERS]
+    assert unlisted == [], f"examples of kinds not in {REGISTRY}: {unlisted}"
 
 
 def test_one_error_root() -> None:
