@@ -153,6 +153,23 @@ class Api:
     update_ok: tuple[int, ...] = (200, 204)
 
 
+HookT = TypeVar("HookT", bound=Callable[..., Any])
+
+
+def calls(*requests: str) -> Callable[[HookT], HookT]:
+    """Declares what a hook sends to Nexus, in order: a request (``"GET {item}"``, where
+    ``{collection}``, ``{item}`` and ``{delete}`` are the kind's Api paths) or the name of another
+    hook (``"fetch"``: whatever the kind's fetch sends). The kind's page (docs/kinds/) states these,
+    and a test holds them to what the kind sends to the emulator; a hook a kind overrides declares
+    its own."""
+
+    def declare(hook: HookT) -> HookT:
+        hook.__nexus_calls__ = requests  # type: ignore[attr-defined]
+        return hook
+
+    return declare
+
+
 #: Every kind, by its spec model (filled as the kind classes are defined).
 KINDS: dict[type[Spec], type[NexusProvider[Any]]] = {}
 
@@ -250,6 +267,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         )
         return f"{self.kind} '{value}'"
 
+    @calls("fetch")
     def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
         """(id, body) of the existing object the spec describes, or None: the id as Nexus has it,
         which may differ in case from the spec's (``create`` refuses that)."""
@@ -257,6 +275,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         body = self.fetch(client, object_id, spec.model_dump())
         return (self.answered_id(body) or object_id, body) if body is not None else None
 
+    @calls("GET {item}")
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
         """The API body of whatever Nexus answers for this id, or None when it is gone (404)."""
         return client.get_optional(self.path(self.api.item, previous, object_id))
@@ -315,6 +334,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
             "Nothing was changed."
         )
 
+    @calls("POST {collection}")
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         """POST; returns the new id when Nexus makes one up (tasks), else None."""
         fields = spec.model_dump()
@@ -325,15 +345,18 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
             return str(created[self.api.assigned_id])
         return None
 
+    @calls()
     def update_body(self, client: NexusClient, object_id: str, spec: SpecT) -> Any:
         """The PUT body: the create's, unless the API wants another."""
         return self.to_api(spec)
 
+    @calls("update_body", "PUT {item}")
     def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
         """PUT the desired state."""
         body = self.update_body(client, object_id, spec)
         client.put(self.path(self.api.item, spec.model_dump(), object_id), body, ok=self.api.update_ok)
 
+    @calls("DELETE {delete}")
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         """DELETE; 404 is success."""
         client.delete(self.path(self.api.delete or self.api.item, props, object_id))
@@ -434,6 +457,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
             delete_before_replace=bool(replaces),
         )
 
+    @calls()  # what it sends is its hooks' (a kind that overrides it declares the rest)
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         spec: SpecT = self.parse(props)
         with self.client(props) as client:
@@ -497,6 +521,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
                 "config, or give the object another name; nothing was changed."
             )
 
+    @calls()  # what it sends is its hooks' (a kind that overrides it declares the rest)
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         with self.client(props) as client:
             body, twin = self.lookup(client, id_, props)
@@ -509,6 +534,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
             inputs = {k: outs[k] for k in outs if k in self.spec_model.model_fields or k in CONTROL_FIELDS}
             return dynamic.ReadResult(id_, outs, inputs)
 
+    @calls()  # what it sends is its hooks' (a kind that overrides it declares the rest)
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         spec: SpecT = self.parse(news)
         old_fields = {k: v for k, v in olds.items() if k in self.spec_model.model_fields}
@@ -553,6 +579,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         except pydantic.ValidationError:
             return False
 
+    @calls()  # what it sends is its hooks' (a kind that overrides it declares the rest)
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if props.get(ADOPTED):
             return  # it was in Nexus before this stack: released, left as it is
@@ -601,25 +628,31 @@ class SingletonProvider(NexusProvider[SpecT]):
     def object_id(self, spec: SpecT) -> str:
         return self.singleton_id
 
+    @calls()
     def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
         return None  # always present: create is a write of the desired state, never an adoption
 
+    @calls("GET {item}")
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
         return client.get_json(self.api.item)
 
     def answered_id(self, body: Any) -> str | None:
         return None  # one setting, no id
 
+    @calls("update_object")
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         self.update_object(client, self.singleton_id, spec)
         return None
 
+    @calls("update_body", "PUT {item}")
     def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
         client.put(self.api.item, self.update_body(client, object_id, spec), ok=self.api.update_ok)
 
+    @calls("restore_default")
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         self.restore_default(client, props)
 
+    @calls("update_object")
     def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:
         """Write Nexus's default value of the setting back."""
         self.update_object(client, self.singleton_id, self.default)  # type: ignore[arg-type]
