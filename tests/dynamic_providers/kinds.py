@@ -40,6 +40,11 @@ def where(kind: type[NexusProvider[Any]]) -> str:
     return f"{kind.kind} ({source_file(sys.modules[kind.__module__])})"
 
 
+def kind_id(kind: type[NexusProvider[Any]]) -> str:
+    """A kind's name in test ids (the guide's kind is told apart from a real one of that name)."""
+    return f"{kind.kind} (the guide's)" if kind.__module__ == guide_kind.__name__ else kind.kind
+
+
 def _same(body: Any, _spec: Any) -> Any:
     return body
 
@@ -192,4 +197,4 @@ GUIDE_EXAMPLE = Example(
     replace={"name": {"name": "maven-only-2"}},
 )
 #: What the contract runs: every kind's example, and the guide's.
-CONTRACT_EXAMPLES: dict[str, Example] = {**EXAMPLES, "content selector (the guide's)": GUIDE_EXAMPLE}
+CONTRACT_EXAMPLES: dict[str, Example] = {**EXAMPLES, kind_id(GUIDE_EXAMPLE.provider): GUIDE_EXAMPLE}

@@ -24,7 +24,7 @@ from dynamic_providers.base import KINDS, Api, NexusProvider, NexusResource, Sin
 from dynamic_providers.kinds import KIND_MODULES, kind_of
 from reach.errors import NexusPlatformError
 from tests.dynamic_providers import guide_kind
-from tests.dynamic_providers.kinds import EXAMPLES, source_file, where
+from tests.dynamic_providers.kinds import EXAMPLES, kind_id, source_file, where
 from tests.source_tree import parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ KIND_PROVIDERS = [kind_of(module) for module in KIND_MODULES]
 #: Every kind module held to the conventions: the stack's kinds and the guide's example.
 CHECKED_MODULES = (*KIND_MODULES, guide_kind)
 CHECKED_KINDS = [kind_of(module) for module in CHECKED_MODULES]
-ids = [kind.kind for kind in CHECKED_KINDS]
+ids = [kind_id(kind) for kind in CHECKED_KINDS]
 REGISTRY = "dynamic_providers/kinds.py (KIND_MODULES)"
 EXAMPLES_FILE = "tests/dynamic_providers/kinds.py (EXAMPLES)"
 
