@@ -16,6 +16,7 @@ import types
 from pathlib import Path
 from typing import Any
 
+import mypy.api
 import pytest
 from pulumi.dynamic import Resource, ResourceProvider
 
@@ -184,3 +185,20 @@ def test_no_class_is_named_like_pydantics_validation_error() -> None:
             if isinstance(node, ast.ClassDef) and node.name == "ValidationError"
         ]
     assert names == []
+
+
+def test_mypy_refuses_another_kinds_spec(tmp_path: Path) -> None:
+    """``Role("x", spec=UserSpec(...))`` does not type-check (it would create a user)."""
+    program = tmp_path / "wrong_spec.py"
+    program.write_text(
+        "from dynamic_providers.roles import Role, RoleSpec\n"
+        "from dynamic_providers.users import UserSpec\n"
+        "def declare(role: RoleSpec, user: UserSpec) -> None:\n"
+        '    Role("r", connection={}, spec=role)\n'
+        '    Role("u", connection={}, spec=user)\n'
+    )
+    config = tmp_path / "mypy.ini"
+    config.write_text(f"[mypy]\nplugins = pydantic.mypy\nmypy_path = {ROOT}\nfollow_imports = silent\n")
+    out, _, status = mypy.api.run([str(program), "--config-file", str(config), "--cache-dir", str(tmp_path)])
+    assert status == 1 and out.count("error:") == 1, out
+    assert 'wrong_spec.py:5: error: Argument "spec" to "Role" has incompatible type "UserSpec"' in out, out
