@@ -21,15 +21,19 @@ from dynamic_providers.base import (
     SingletonProvider,
     SortedNames,
     Spec,
+    calls,
 )
 from dynamic_providers.client import NexusClient
 from dynamic_providers.exceptions import ProviderError
-from dynamic_providers.users import find_user
+from dynamic_providers.users import USERS, find_user
 
 ANONYMOUS_USER = "anonymous"
 # The realm Nexus reports for the anonymous account; hidden from the realm lists but valid here.
 ANONYMOUS_REALM = "NexusAuthorizingRealm"
 BUILTIN_ANONYMOUS_ROLE = "nx-anonymous"
+FIND_USER = f"GET {USERS}?userId={{user_id}}"
+#: Setting the anonymous user's roles: it is read, and written when its roles differ.
+SET_ROLES = (FIND_USER, f"PUT {USERS}/{{user_id}} (when its roles differ)")
 SETTINGS_PATH = "/v1/security/anonymous"
 
 
@@ -69,6 +73,7 @@ class AnonymousAccessProvider(SingletonProvider[AnonymousAccessSpec], mappers=(t
     default = AnonymousAccessSpec(enabled=False, roles=(BUILTIN_ANONYMOUS_ROLE,))
 
     # Two API objects make the setting: the settings and the anonymous user's roles.
+    @calls("GET {item}", FIND_USER)
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
         settings = client.get_json(SETTINGS_PATH) or {}
         user = find_user(client, str(settings.get("userId") or previous.get("user_id") or ANONYMOUS_USER))
@@ -84,11 +89,13 @@ class AnonymousAccessProvider(SingletonProvider[AnonymousAccessSpec], mappers=(t
         if sorted(user.get("roles") or ()) != sorted(roles):
             client.put(f"/v1/security/users/{user_id}", user_update_body(user, roles), ok=(200, 204))
 
+    @calls(*SET_ROLES, "update_body", "PUT {item}")
     def update_object(self, client: NexusClient, object_id: str, spec: AnonymousAccessSpec) -> None:
         # Limit what anonymous may do before switching it on.
         self._set_roles(client, spec.user_id, spec.roles)
         super().update_object(client, object_id, spec)
 
+    @calls("update_body", "PUT {item}", FIND_USER, *SET_ROLES)
     def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:
         # Off first; the built-in role back only if the user still exists.
         spec = self.default.model_copy(update={"user_id": str(props.get("user_id") or ANONYMOUS_USER)})
@@ -97,4 +104,5 @@ class AnonymousAccessProvider(SingletonProvider[AnonymousAccessSpec], mappers=(t
             self._set_roles(client, spec.user_id, spec.roles)
 
 
-AnonymousAccess = NexusResource
+class AnonymousAccess(NexusResource[AnonymousAccessSpec]):
+    """The anonymous access setting, as components declare it."""

@@ -151,6 +151,23 @@ class Api:
     update_ok: tuple[int, ...] = (200, 204)
 
 
+HookT = TypeVar("HookT", bound=Callable[..., Any])
+
+
+def calls(*requests: str) -> Callable[[HookT], HookT]:
+    """Declares what a hook sends to Nexus, in order: a request (``"GET {item}"``, where
+    ``{collection}``, ``{item}`` and ``{delete}`` are the kind's Api paths) or the name of another
+    hook (``"fetch"``: whatever the kind's fetch sends). The kind's page (docs/kinds/) states these,
+    and a test holds them to what the kind sends to the emulator; a hook a kind overrides declares
+    its own."""
+
+    def declare(hook: HookT) -> HookT:
+        hook.__nexus_calls__ = requests  # type: ignore[attr-defined]
+        return hook
+
+    return declare
+
+
 #: Every kind, by its spec model (filled as the kind classes are defined).
 KINDS: dict[type[Spec], type[NexusProvider[Any]]] = {}
 
@@ -161,6 +178,12 @@ def provider_for(spec: Spec) -> NexusProvider[Any]:
         return KINDS[type(spec)]()
     except KeyError:
         raise TypeError(f"{type(spec).__name__} is not the spec of a Nexus kind") from None
+
+
+def spec_model_of(cls: type) -> type[Spec]:
+    """The spec a class is bound to by its class statement (``class X(Base[XSpec])``)."""
+    models = [arg for base in cls.__orig_bases__ for arg in get_args(base)]  # type: ignore[attr-defined]
+    return next(model for model in models if isinstance(model, type) and issubclass(model, Spec))
 
 
 class NexusProvider(AdminCredentials, Generic[SpecT]):
@@ -201,10 +224,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         to_api, from_api = mappers
         cls.to_api = staticmethod(to_api)  # type: ignore[method-assign]
         cls.from_api = staticmethod(from_api)  # type: ignore[method-assign]
-        models = [arg for base in cls.__orig_bases__ for arg in get_args(base)]  # type: ignore[attr-defined]
-        cls.spec_model = next(
-            model for model in models if isinstance(model, type) and issubclass(model, Spec)
-        )
+        cls.spec_model = spec_model_of(cls)
         if "resource_type" not in cls.__dict__:
             cls.resource_type = cls.spec_model.__name__.removesuffix("Spec")
         cls.type_name = f"dynamic/{RESOURCE_MODULE}:{cls.resource_type}"
@@ -245,6 +265,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         )
         return f"{self.kind} '{value}'"
 
+    @calls("fetch")
     def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
         """(id, body) of the existing object the spec describes, or None: the id as Nexus has it,
         which may differ in case from the spec's (``create`` refuses that)."""
@@ -252,6 +273,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         body = self.fetch(client, object_id, spec.model_dump())
         return (self.answered_id(body) or object_id, body) if body is not None else None
 
+    @calls("GET {item}")
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
         """The API body of whatever Nexus answers for this id, or None when it is gone (404)."""
         return client.get_optional(self.path(self.api.item, previous, object_id))
@@ -310,6 +332,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
             "Nothing was changed."
         )
 
+    @calls("POST {collection}")
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         """POST; returns the new id when Nexus makes one up (tasks), else None."""
         fields = spec.model_dump()
@@ -320,15 +343,18 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
             return str(created[self.api.assigned_id])
         return None
 
+    @calls()
     def update_body(self, client: NexusClient, object_id: str, spec: SpecT) -> Any:
         """The PUT body: the create's, unless the API wants another."""
         return self.to_api(spec)
 
+    @calls("update_body", "PUT {item}")
     def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
         """PUT the desired state."""
         body = self.update_body(client, object_id, spec)
         client.put(self.path(self.api.item, spec.model_dump(), object_id), body, ok=self.api.update_ok)
 
+    @calls("DELETE {delete}")
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         """DELETE; 404 is success."""
         client.delete(self.path(self.api.delete or self.api.item, props, object_id))
@@ -428,6 +454,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
             delete_before_replace=bool(replaces),
         )
 
+    @calls()  # what it sends is its hooks' (a kind that overrides it declares the rest)
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
         spec: SpecT = self.parse(props)
         with self.client(props) as client:
@@ -489,6 +516,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
                 "config, or give the object another name; nothing was changed."
             )
 
+    @calls()  # what it sends is its hooks' (a kind that overrides it declares the rest)
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         with self.client(props) as client:
             body, twin = self.lookup(client, id_, props)
@@ -501,6 +529,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
             inputs = {k: outs[k] for k in outs if k in self.spec_model.model_fields or k in CONTROL_FIELDS}
             return dynamic.ReadResult(id_, outs, inputs)
 
+    @calls()  # what it sends is its hooks' (a kind that overrides it declares the rest)
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         spec: SpecT = self.parse(news)
         old_fields = {k: v for k, v in olds.items() if k in self.spec_model.model_fields}
@@ -545,6 +574,7 @@ class NexusProvider(AdminCredentials, Generic[SpecT]):
         except pydantic.ValidationError:
             return False
 
+    @calls()  # what it sends is its hooks' (a kind that overrides it declares the rest)
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if props.get(ADOPTED):
             return  # it was in Nexus before this stack: released, left as it is
@@ -593,48 +623,69 @@ class SingletonProvider(NexusProvider[SpecT]):
     def object_id(self, spec: SpecT) -> str:
         return self.singleton_id
 
+    @calls()
     def find(self, client: NexusClient, spec: SpecT) -> tuple[str, Any] | None:
         return None  # always present: create is a write of the desired state, never an adoption
 
+    @calls("GET {item}")
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
         return client.get_json(self.api.item)
 
     def answered_id(self, body: Any) -> str | None:
         return None  # one setting, no id
 
+    @calls("update_object")
     def create_object(self, client: NexusClient, spec: SpecT) -> str | None:
         self.update_object(client, self.singleton_id, spec)
         return None
 
+    @calls("update_body", "PUT {item}")
     def update_object(self, client: NexusClient, object_id: str, spec: SpecT) -> None:
         client.put(self.api.item, self.update_body(client, object_id, spec), ok=self.api.update_ok)
 
+    @calls("restore_default")
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         self.restore_default(client, props)
 
+    @calls("update_object")
     def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:
         """Write Nexus's default value of the setting back."""
         self.update_object(client, self.singleton_id, self.default)  # type: ignore[arg-type]
 
 
-class NexusResource(dynamic.Resource):
-    """A Nexus object of any kind, as a Pulumi resource; the spec's type says which kind.
+class NexusResource(dynamic.Resource, Generic[SpecT]):
+    """A Nexus object as a Pulumi resource: its type token is the kind's
+    (``pulumi-python:dynamic/nexus:<type>``) and every write-only field of the kind is a secret, in
+    the inputs and in the outputs.
 
-    The one resource class: its type token is the kind's (``pulumi-python:dynamic/nexus:<type>``)
-    and every write-only field of the kind is a secret, in the inputs and in the outputs.
-    Each kind module names it after its kind (``Repository``, ``Role``, ...).
+    Each kind module declares the class components use, bound to its spec:
+    ``class Role(NexusResource[RoleSpec])``. Then mypy rejects another kind's spec, and so does
+    the constructor at run time (the spec picks the provider: a wrong one would create another
+    kind of object). ``NexusResource`` itself takes the spec of any kind.
     """
+
+    #: The spec the class takes (from ``NexusResource[XSpec]``); ``Spec`` for the generic class.
+    spec_model: ClassVar[type[Spec]] = Spec
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.spec_model = spec_model_of(cls)
 
     def __init__(
         self,
         resource_name: str,
         *,
         connection: pulumi.Input[Mapping[str, Any]],
-        spec: Spec,
+        spec: SpecT,
         adopt: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         provider = provider_for(spec)
+        if not isinstance(spec, self.spec_model):
+            raise TypeError(
+                f"{type(self).__name__} {resource_name!r} takes a {self.spec_model.__name__}, "
+                f"not a {type(spec).__name__}: use the resource class of that spec's kind"
+            )
         # Fields at their defaults are left out: the kind's check fills them in, and what the engine
         # records (and diffs, and shows) is what check returns, so the state is the same. Each
         # property sent costs the program about 0.2 ms of SDK time (docs/performance.md).

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec, calls
 from dynamic_providers.client import NexusClient
 from dynamic_providers.exceptions import ProviderError, ServerError
 from reach.names import BLOB_STORE_NAME_LIMIT, check_name
@@ -26,6 +26,9 @@ def same_location(reported: str, declared: str) -> str:
     if declared.startswith("/") and not reported.startswith("/") and declared.endswith(f"/blobs/{reported}"):
         return declared
     return reported
+
+
+EVERY_STORE = "/v1/blobstores"  # the list of every store, of any type
 
 
 class FileBlobStoreSpec(Spec):
@@ -70,7 +73,7 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
 
 class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec], mappers=(to_api, from_api)):
     kind = "blob store"
-    api = Api("/v1/blobstores/file", delete="/v1/blobstores/{id}", create_ok=(201, 204))
+    api = Api(f"{EVERY_STORE}/file", delete=f"{EVERY_STORE}/{{id}}", create_ok=(201, 204))
     replace_fields = ("name",)
     # GET, PUT and DELETE take the exact name (observed on 3.71.0-06), but names are unique
     # ignoring case: a store named TW-B keeps tw-b from being created.
@@ -83,9 +86,10 @@ class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec], mappers=(to_api, f
         ),
     )
 
+    @calls(f"GET {EVERY_STORE}", "fetch")
     def find(self, client: NexusClient, spec: FileBlobStoreSpec) -> tuple[str, Any] | None:
         # Names are unique ignoring case: a store named differently in case blocks ours too.
-        for store in client.get_json("/v1/blobstores") or []:
+        for store in client.get_json(EVERY_STORE) or []:
             if str(store.get("name", "")).lower() == spec.name.lower():
                 if store.get("type") != "File":
                     raise ProviderError(
@@ -97,10 +101,12 @@ class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec], mappers=(to_api, f
                 return (store["name"], body) if body is not None else None
         return None
 
+    @calls("GET {item}")
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
         body = super().fetch(client, object_id, previous)
         return None if body is None else {**body, "name": object_id}
 
+    @calls("DELETE {delete}", "fetch (when Nexus answers Missing BlobStore)")
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         try:
             super().delete_object(client, object_id, props)
@@ -112,8 +118,10 @@ class FileBlobStoreProvider(NexusProvider[FileBlobStoreSpec], mappers=(to_api, f
                 return
             raise
 
+    @calls()
     def update_body(self, client: NexusClient, object_id: str, spec: FileBlobStoreSpec) -> Any:
         return {key: value for key, value in to_api(spec).items() if key != "name"}  # it is in the URL
 
 
-FileBlobStore = NexusResource
+class FileBlobStore(NexusResource[FileBlobStoreSpec]):
+    """A file blob store, as components declare it."""

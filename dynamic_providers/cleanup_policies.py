@@ -99,4 +99,5 @@ class CleanupPolicyProvider(NexusProvider[CleanupPolicySpec], mappers=(to_api, f
             )
 
 
-CleanupPolicy = NexusResource
+class CleanupPolicy(NexusResource[CleanupPolicySpec]):
+    """A cleanup policy, as components declare it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import types
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,57 @@ def kind_of(module: types.ModuleType) -> type[NexusProvider[Any]]:
     """The kind a module declares."""
     (kind,) = (k for k in KINDS.values() if k.__module__ == module.__name__)
     return kind
+
+
+#: Every method that sends requests to Nexus: a kind that overrides one declares what it sends.
+HOOKS = (
+    *("find", "fetch", "create_object", "update_body", "update_object", "delete_object", "restore_default"),
+    *("create", "read", "update", "delete"),
+)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request a kind sends, as its page states it."""
+
+    method: str
+    path: str
+    note: str = ""
+
+    def __str__(self) -> str:
+        return f"`{self.method} {self.path}`" + (f" {self.note}" if self.note else "")
+
+
+def calls_of(kind: type[NexusProvider[Any]], hook: str) -> list[Call]:
+    """What ``hook`` of ``kind`` sends, from the declarations (``@calls``) of the kind's hooks."""
+    api = kind.api
+    item = api.item.replace("{collection}", api.collection)
+    paths = {"{item}": item, "{delete}": (api.delete or item).replace("{collection}", api.collection)}
+    found: list[Call] = []
+    for entry in getattr(kind, hook).__nexus_calls__:
+        head, _, rest = entry.partition(" ")
+        if head.isupper():  # a request: METHOD path [note]
+            path, _, note = rest.partition(" ")
+            for placeholder, value in paths.items():
+                path = path.replace(placeholder, value)
+            found.append(Call(head, path.replace("{collection}", api.collection), note))
+        else:  # another hook [note]
+            found += [Call(c.method, c.path, rest or c.note) for c in calls_of(kind, head)]
+    return found
+
+
+def row_calls(kind: type[NexusProvider[Any]], hooks: tuple[str, ...]) -> list[Call]:
+    """The calls of a page row, each once, in order."""
+    found: list[Call] = []
+    for hook in hooks:
+        for call in calls_of(kind, hook):
+            if call not in found:
+                found.append(call)
+    return found
+
+
+def _stated(calls: list[Call]) -> str:
+    return ", then ".join(map(str, calls)) or "nothing"
 
 
 def type_name(annotation: Any) -> str:
@@ -93,21 +145,25 @@ def page(kind: type[NexusProvider[Any]]) -> str:
         f"| inputs | `{kind.spec_model.__name__}` |",
     ]
     if singleton:
+        write, ok = row_calls(kind, ("update_object", "update")), ", ".join(map(str, api.update_ok))
         lines += [
-            f"| read | `GET {api.item}` |",
-            f"| write | `PUT {api.item}` -> {', '.join(map(str, api.update_ok))} |",
-            f"| delete | puts back Nexus's default: `{kind.default.model_dump()}` |",  # type: ignore[attr-defined]
+            f"| read | {_stated(row_calls(kind, ('fetch', 'read')))} |",
+            f"| write | {_stated(write)} -> {ok} |",
+            f"| delete | puts back Nexus's default: `{kind.default.model_dump()}` "  # type: ignore[attr-defined]
+            f"({_stated(row_calls(kind, ('delete_object', 'delete')))}) |",
             "| adopt | no: the setting always exists |",
         ]
     else:
-        item = api.item.replace("{collection}", api.collection)
         made_up = f"made up by Nexus (`{api.assigned_id}` of the create's answer)"
         lines += [
             f"| id | {made_up if api.assigned_id else f'the `{api.id_field}` field'} |",
-            f"| create | `POST {api.collection}` -> {', '.join(map(str, api.create_ok))} |",
-            f"| read | `GET {item}` (404: gone) |",
-            f"| update | `PUT {item}` -> {', '.join(map(str, api.update_ok))} |",
-            f"| delete | `DELETE {api.delete or item}` (404: already gone) |",
+            f"| look up (adopt, an answer lost) | {_stated(row_calls(kind, ('find',)))} |",
+            f"| create | {_stated(row_calls(kind, ('create_object', 'create')))} -> "
+            f"{', '.join(map(str, api.create_ok))} |",
+            f"| read | {_stated(row_calls(kind, ('fetch', 'read')))} (404: gone) |",
+            f"| update | {_stated(row_calls(kind, ('update_object', 'update')))} -> "
+            f"{', '.join(map(str, api.update_ok))} |",
+            f"| delete | {_stated(row_calls(kind, ('delete_object', 'delete')))} (404: already gone) |",
             "| adopt | yes, with `adopt` (an adopted object is left in Nexus on delete) |",
         ]
         if kind.lookup_ignores_case:

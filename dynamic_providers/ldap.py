@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec, calls
 from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 
@@ -150,6 +150,7 @@ class LdapServerProvider(NexusProvider[LdapServerSpec], mappers=(to_api, from_ap
     lookup_ignores_case = True
     case_note = "Nexus may look LDAP server names up ignoring case"
 
+    @calls("GET {collection}")
     def find(self, client: NexusClient, spec: LdapServerSpec) -> tuple[str, Any] | None:
         # A name that differs only in case is found too: create refuses it.
         servers = client.get_json(self.api.collection) or []
@@ -158,6 +159,7 @@ class LdapServerProvider(NexusProvider[LdapServerSpec], mappers=(to_api, from_ap
                 return str(server["name"]), server
         return None
 
+    @calls("fetch")
     def update_body(self, client: NexusClient, object_id: str, spec: LdapServerSpec) -> Any:
         body = to_api(spec)
         current = self.fetch(client, object_id, NOTHING)
@@ -166,4 +168,5 @@ class LdapServerProvider(NexusProvider[LdapServerSpec], mappers=(to_api, from_ap
         return body
 
 
-LdapServer = NexusResource
+class LdapServer(NexusResource[LdapServerSpec]):
+    """An LDAP server, as components declare it."""

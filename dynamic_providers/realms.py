@@ -20,7 +20,7 @@ from typing import Any
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, Api, NexusResource, SingletonProvider, Spec
+from dynamic_providers.base import NOTHING, Api, NexusResource, SingletonProvider, Spec, calls
 from dynamic_providers.client import NexusClient
 
 LOCAL_REALM = "NexusAuthenticatingRealm"
@@ -85,10 +85,12 @@ class RealmsProvider(SingletonProvider[RealmsSpec], mappers=(to_api, from_api)):
     singleton_id = "active-realms"
     default = RealmsSpec(realms=DEFAULT_REALMS)
 
+    @calls(f"GET {AVAILABLE_PATH}")
     def update_body(self, client: NexusClient, object_id: str, spec: RealmsSpec) -> Any:
         # Every write (create, update, the default put back by delete) keeps the authorizing realm
         # where the server has one: without it the admin loses every privilege.
         return list(with_authorizing_realm(spec.realms, available_realms(client)))
 
 
-ActiveRealms = NexusResource
+class ActiveRealms(NexusResource[RealmsSpec]):
+    """The active security realms, as components declare it."""

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, SortedNames, Spec
+from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, SortedNames, Spec, calls
 from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 from reach.names import FieldRuleError, check_name
@@ -233,6 +233,7 @@ class RepositoryProvider(NexusProvider[RepositorySpec], mappers=(to_api, from_ap
             return PROVIDED_BY["format:docker"]
         return f"the {spec.format} format is not installed on this server"
 
+    @calls("GET {delete} (the short form)", "fetch")
     def find(self, client: NexusClient, spec: RepositorySpec) -> tuple[str, Any] | None:
         # Lookup is case-insensitive in Nexus (the name it answers with may differ from the
         # spec's in case: create refuses that); the short form tells format and type.
@@ -245,4 +246,5 @@ class RepositoryProvider(NexusProvider[RepositorySpec], mappers=(to_api, from_ap
         return (short["name"], body) if body is not None else None
 
 
-Repository = NexusResource
+class Repository(NexusResource[RepositorySpec]):
+    """A repository, as components declare it."""

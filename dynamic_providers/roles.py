@@ -101,4 +101,5 @@ class RoleProvider(NexusProvider[RoleSpec], mappers=(to_api, from_api)):
     delete_refusals = (("internal", "{label} is built into Nexus and cannot be deleted ({detail})"),)
 
 
-Role = NexusResource
+class Role(NexusResource[RoleSpec]):
+    """A role, as components declare it."""

@@ -20,6 +20,7 @@ from dynamic_providers.base import (
     NexusProvider,
     NexusResource,
     Spec,
+    calls,
     report_to_stderr,
 )
 from dynamic_providers.capabilities import PROVIDED_BY
@@ -180,6 +181,7 @@ class TaskProvider(NexusProvider[TaskSpec], mappers=(to_api, from_api)):
     api = Api("/v1/tasks", assigned_id="id", answer_id="id", create_ok=(200, 201))
     replace_fields = ("type",)  # a task's type cannot change; its name can
 
+    @calls("GET {collection}?type={type}")
     def find(self, client: NexusClient, spec: TaskSpec) -> tuple[str, Any] | None:
         page = client.get_json(self.api.collection, params={"type": spec.type}) or {}
         for item in page.get("items") or []:
@@ -188,18 +190,21 @@ class TaskProvider(NexusProvider[TaskSpec], mappers=(to_api, from_api)):
         return None
 
     # The open-source core has GET but not POST/PUT/DELETE on tasks (405).
+    @calls("POST {collection}")
     def create_object(self, client: NexusClient, spec: TaskSpec) -> str | None:
         try:
             return super().create_object(client, spec)
         except MethodNotAllowedError as error:
             raise no_task_api(spec.name, client.server, error) from None
 
+    @calls("update_body", "PUT {item}")
     def update_object(self, client: NexusClient, object_id: str, spec: TaskSpec) -> None:
         try:
             super().update_object(client, object_id, spec)
         except MethodNotAllowedError as error:
             raise no_task_api(spec.name, client.server, error) from None
 
+    @calls("DELETE {delete}")
     def delete_object(self, client: NexusClient, object_id: str, props: Mapping[str, Any]) -> None:
         try:
             super().delete_object(client, object_id, props)
@@ -212,4 +217,5 @@ class TaskProvider(NexusProvider[TaskSpec], mappers=(to_api, from_api)):
             )
 
 
-Task = NexusResource
+class Task(NexusResource[TaskSpec]):
+    """A task, as components declare it."""

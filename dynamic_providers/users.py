@@ -21,7 +21,7 @@ from typing import Any, Literal
 import pydantic
 from pulumi.dynamic import ReadResult, UpdateResult
 
-from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, Spec
+from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, Spec, calls
 from dynamic_providers.client import NexusClient
 from dynamic_providers.exceptions import ProviderError
 from reach.names import ID_LIMIT
@@ -30,6 +30,8 @@ _USER_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$")
 # Accounts Nexus creates itself: managed elsewhere (first run, anonymous access), never here.
 RESERVED_USERS = ("admin", "anonymous")
 USERS = "/v1/security/users"
+ROLES_PATH = "/v1/security/roles"
+CHECK_ROLES = f"GET {ROLES_PATH}"  # roles are checked first: Nexus would take an unknown one
 #: What a refresh records in the state instead of the stack's password when that no longer logs
 #: in: it differs from every input, so the next `up` shows the change and sets the password again.
 PASSWORD_CHANGED_OUTSIDE = "(changed outside Pulumi: the next up sets the stack's password again)"
@@ -120,13 +122,14 @@ class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
         ("signed in", "{label} is the one these providers log in as and cannot delete itself"),
     )
 
+    @calls("GET {collection}?userId={id}")
     def fetch(self, client: NexusClient, object_id: str, previous: Mapping[str, Any]) -> Any | None:
         return find_user(client, object_id)  # GET /v1/security/users/{id} does not exist
 
     def check_roles_exist(self, client: NexusClient, spec: UserSpec) -> None:
         """Nexus accepts unknown role ids on a user silently (the user then has no such grant):
         a misspelt role would fail nothing and grant nothing, so it is refused here."""
-        known = {str(role.get("id")) for role in client.get_json("/v1/security/roles") or []}
+        known = {str(role.get("id")) for role in client.get_json(ROLES_PATH) or []}
         unknown = [role for role in spec.roles if role not in known]
         if unknown:
             raise ProviderError(
@@ -135,10 +138,12 @@ class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
                 "access.robots[].roles. Nothing was changed."
             )
 
+    @calls(CHECK_ROLES, "POST {collection}")
     def create_object(self, client: NexusClient, spec: UserSpec) -> str | None:
         self.check_roles_exist(client, spec)
         return super().create_object(client, spec)
 
+    @calls(CHECK_ROLES)
     def update_body(self, client: NexusClient, object_id: str, spec: UserSpec) -> Any:
         self.check_roles_exist(client, spec)
         return to_api(spec, with_password=False)
@@ -147,6 +152,7 @@ class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
     def set_password(self, client: NexusClient, user_id: str, password: str) -> None:
         change_password(client, user_id, password)
 
+    @calls("PUT {item}/change-password (adopted: the stack's password)")
     def create(self, props: dict[str, Any]) -> Any:
         result = super().create(props)
         if props.get("adopt"):
@@ -155,6 +161,7 @@ class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
                 self.set_password(client, str(result.id), str(props["password"]))
         return result
 
+    @calls("GET {collection}?userId={id} as the user (does the stack's password still log in?)")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         result = super().read(id_, props)
         password = props.get("password")
@@ -171,6 +178,7 @@ class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
                     inputs["password"] = PASSWORD_CHANGED_OUTSIDE
         return result
 
+    @calls("PUT {item}/change-password (when the password changed)")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         result = super().update(id_, olds, news)
         if olds.get("password") != news.get("password"):
@@ -179,4 +187,5 @@ class UserProvider(NexusProvider[UserSpec], mappers=(to_api, from_api)):
         return result
 
 
-User = NexusResource
+class User(NexusResource[UserSpec]):
+    """A user, as components declare it."""

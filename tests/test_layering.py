@@ -28,20 +28,7 @@ MAY_IMPORT_TESTS = {"bench"}
 
 #: Cycles known and not yet broken, each with who breaks it. A cycle not listed fails the test, and so
 #: does a listed one that is gone (take it off the list).
-KNOWN_CYCLES = [
-    # the emulator (a test fixture): its state holds the stores whose route handlers take a Request
-    # carrying that state (core.Request names NexusState under TYPE_CHECKING); breaking it means
-    # splitting each store from its routes
-    [
-        "tests.nexus_emulator.blobstores",
-        "tests.nexus_emulator.cleanup",
-        "tests.nexus_emulator.core",
-        "tests.nexus_emulator.repositories",
-        "tests.nexus_emulator.security",
-        "tests.nexus_emulator.state",
-        "tests.nexus_emulator.tasks",
-    ],
-]
+KNOWN_CYCLES: list[list[str]] = []
 
 #: (importer package, imported package) pairs that must not exist.
 FORBIDDEN = {

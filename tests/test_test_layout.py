@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from dynamic_providers.kinds import KIND_MODULES
 from tests.source_tree import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +103,12 @@ def mirroring_tests(module: Path) -> list[Path]:
 
 MODULES = project_modules()
 
+#: Kind modules registered in ``dynamic_providers/kinds.py``: the kind contract and conventions run
+#: for each through its ``Example`` (``tests/dynamic_providers/kinds.py``), so a new kind needs no
+#: test module of its own (``docs/adding-a-kind.md``); the older kinds have one for their pure logic.
+KIND_CONTRACT = "tests/dynamic_providers/test_kind_contract.py"
+REGISTERED_KINDS = {Path(*module.__name__.split(".")).with_suffix(".py") for module in KIND_MODULES}
+
 
 def test_the_project_has_modules_to_mirror() -> None:
     assert Path("__main__.py") in MODULES
@@ -112,6 +119,9 @@ def test_the_project_has_modules_to_mirror() -> None:
 def test_every_module_has_its_test_module(module: Path) -> None:
     if str(module) in TESTED_ELSEWHERE:
         return  # checked by test_tested_elsewhere_is_still_needed_and_true
+    if module in REGISTERED_KINDS:
+        assert (ROOT / KIND_CONTRACT).is_file()
+        return  # a registered kind is tested by the contract, through its example
     assert mirroring_tests(module), (
         f"{module} has no test module: create {mirrored(module)} (or, if it is tested elsewhere, add "
         f"it to TESTED_ELSEWHERE in tests/test_test_layout.py with where and why)"

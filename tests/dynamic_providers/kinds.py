@@ -1,12 +1,18 @@
 """One worked example per Nexus kind, for the contract every kind must pass (test_kind_contract.py).
 
-A meta-test (test_kind_conventions.py) fails when a kind has no example here.
+A meta-test (test_kind_conventions.py) fails when a kind has no example here. The kind of
+``docs/adding-a-kind.md`` (``guide_kind.py``) is held to the same conventions and contract, and
+used by no stack: it is not in ``dynamic_providers.kinds.KIND_MODULES``.
 """
 
 from __future__ import annotations
 
+import inspect
+import sys
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from dynamic_providers.anonymous import AnonymousAccessProvider
@@ -19,6 +25,24 @@ from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
+from tests.dynamic_providers import guide_kind
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def source_file(module: types.ModuleType) -> str:
+    """The module's file, as the path to edit (relative to the repository)."""
+    return str(Path(inspect.getfile(module)).resolve().relative_to(ROOT))
+
+
+def where(kind: type[NexusProvider[Any]]) -> str:
+    """How a failing check names a kind: its name and the file that declares it."""
+    return f"{kind.kind} ({source_file(sys.modules[kind.__module__])})"
+
+
+def kind_id(kind: type[NexusProvider[Any]]) -> str:
+    """A kind's name in test ids (the guide's kind is told apart from a real one of that name)."""
+    return f"{kind.kind} (the guide's)" if kind.__module__ == guide_kind.__name__ else kind.kind
 
 
 def _same(body: Any, _spec: Any) -> Any:
@@ -164,3 +188,13 @@ EXAMPLES: dict[str, Example] = {
         echo=_user_echo,
     ),
 }
+
+#: The guide's kind and its example (the guide's step 2 shows the same Example).
+GUIDE_EXAMPLE = Example(
+    guide_kind.ContentSelectorProvider,
+    {"name": "maven-only", "expression": 'format == "maven2"'},
+    change={"description": "Maven only", "expression": 'format == "maven2" and path =^ "/org/"'},
+    replace={"name": {"name": "maven-only-2"}},
+)
+#: What the contract runs: every kind's example, and the guide's.
+CONTRACT_EXAMPLES: dict[str, Example] = {**EXAMPLES, kind_id(GUIDE_EXAMPLE.provider): GUIDE_EXAMPLE}

@@ -67,4 +67,4 @@ def test_the_serialized_provider_is_its_class_in_plain(mocks: m.RecordingMocks) 
 
 def test_a_spec_of_no_kind_is_refused() -> None:
     with pytest.raises(TypeError, match="not the spec of a Nexus kind"):
-        NexusResource("x", connection=CONNECTION, spec=object())  # type: ignore[arg-type]
+        NexusResource("x", connection=CONNECTION, spec=object())  # type: ignore[type-var]

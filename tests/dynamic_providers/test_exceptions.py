@@ -241,7 +241,10 @@ def test_one_formatter_composes_the_line() -> None:
                         for value in node.values
                         if isinstance(value, ast.FormattedValue) and isinstance(value.value, ast.Attribute)
                     }
-                    if {"method", "path"} <= named:
+                    arrow = any(
+                        isinstance(value, ast.Constant) and "->" in str(value.value) for value in node.values
+                    )
+                    if {"method", "path"} <= named and arrow:  # "POST /path -> 400", not a page's call
                         calls.append(where(path, node))
     assert defined == [f"{ONE_MODULE}.{FORMATTER}"]
     assert sorted(set(readers)) == [f"{ONE_MODULE}.{FORMATTER}"], "advice is read by the formatter only"

@@ -4,11 +4,11 @@ See ``emulator.NexusEmulator`` (Python API), ``control_api`` (HTTP knobs under /
 ``fixtures`` (pytest fixture) and ``__main__`` (CLI).
 """
 
+from .areas.system import EULA_DISCLAIMER
 from .controls import RequestRecord
 from .emulator import DEFAULT_ADMIN_PASSWORD, NexusEmulator
 from .errors import Response
 from .state import NexusState
-from .system import EULA_DISCLAIMER
 
 TEST_ADMIN_PASSWORD = "admin-test-pw"
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
-from . import blobstores, cleanup, formats, repositories, security, system, tasks
+from . import areas
 from .control_api import handle_control
 from .controls import Controls, RequestRecord
 from .core import WRITE_METHODS, Request, Route, RouteTable
@@ -42,15 +42,7 @@ CONTROL_PREFIX = "/__emulator"
 REALM_CHALLENGE = 'BASIC realm="Sonatype Nexus Repository Manager"'
 NO_SUBJECT = ""
 """The unauthenticated subject when anonymous access is off: no user, no permission."""
-ALL_ROUTES: list[Route] = [
-    *system.ROUTES,
-    *blobstores.ROUTES,
-    *repositories.ROUTES,
-    *tasks.ROUTES,
-    *security.ROUTES,
-    *cleanup.ROUTES,
-    *formats.ROUTES,
-]
+ALL_ROUTES: list[Route] = [route for area in areas.load() for route in area.routes]
 
 
 @dataclass

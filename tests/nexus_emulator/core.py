@@ -1,16 +1,16 @@
-"""Routing primitives shared by every API area: the request context and the route table."""
+"""What every API area builds on: the request context, the route table, the server state the
+areas' stores live in, and the registry each area module (``areas/``) adds itself to on import."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
+from . import features
 from .errors import Response
 from .spec import template_regex, template_specificity
-
-if TYPE_CHECKING:
-    from .state import NexusState
 
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 ACTION_BY_METHOD = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update", "DELETE": "delete"}
@@ -30,7 +30,7 @@ class Request:
     content_type: str
     user_id: str
     """Authenticated user id (``anonymous`` for the anonymous subject)."""
-    state: NexusState
+    state: ServerState
     base_url: str
 
     def arg(self, name: str) -> str | None:
@@ -105,3 +105,114 @@ def crud(domain: str) -> Callable[[Request], str]:
         return f"nexus:{domain}:{ACTION_BY_METHOD.get(req.method, 'read')}"
 
     return perm
+
+
+# ---------------------------------------------------------------- the state and the area registry
+
+S = TypeVar("S")
+
+ContractStep = tuple[str, str, Any, int]
+"""(method, path below ``/service/rest``, body, expected status) of the contract scenario."""
+
+
+@dataclass(frozen=True)
+class Startup:
+    """How the server starts, for the stores that depend on it (the admin user, anonymous access)."""
+
+    admin_password: str
+    admin_status: str = "active"
+    anonymous_enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Area:
+    """One API area: its routes and, when it keeps any, the store holding its objects.
+
+    The store is the state's attribute ``name`` (``state.security``). ``contract`` holds calls
+    covering the area's routes for the contract test (``tests/nexus_emulator/test_contract.py``),
+    for an area whose routes its base scenario does not cover.
+    """
+
+    name: str
+    routes: Sequence[Route]
+    store: Callable[[ServerState], Any] | None = None
+    snapshot_key: str | None = None
+    """Key of the store's ``snapshot()`` in the state snapshot (default: ``name``)."""
+    contract: Sequence[ContractStep] = ()
+
+
+_AREAS: dict[str, Area] = {}
+
+
+def register(area: Area) -> Area:
+    """Add an area (each module of ``areas/`` calls this once, on import)."""
+    if area.name in _AREAS:
+        raise RuntimeError(f"emulator area {area.name!r} registered twice")
+    _AREAS[area.name] = area
+    return area
+
+
+def registered() -> list[Area]:
+    """The areas imported so far, by name (a stable route order, whatever imported them first)."""
+    return [_AREAS[name] for name in sorted(_AREAS)]
+
+
+class ServerState:
+    """The whole emulated server: what all areas share, and one store per area that keeps any
+    (reached as ``state.<area name>``)."""
+
+    def __init__(
+        self,
+        areas: Iterable[Area],
+        startup: Startup,
+        *,
+        data_dir: str,
+        version: str | None,
+        edition: str,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.edition = features.check_edition(edition)
+        self.version = version or features.default_version(edition)
+        features.parse_version(self.version)
+        self.data_dir = data_dir
+        self.startup = startup
+        self.writable = True
+        self.eula_accepted = False
+        self._areas = [area for area in areas if area.store is not None]
+        self._stores: dict[str, Any] = {}
+        for area in self._areas:
+            assert area.store is not None
+            self._stores[area.name] = area.store(self)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for names that are not plain attributes: the areas' stores
+        stores = self.__dict__.get("_stores", {})
+        if name in stores:
+            return stores[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute or area store {name!r}")
+
+    def store(self, kind: type[S]) -> S:
+        """The one store of type ``kind`` (typed, unlike ``state.<area name>``)."""
+        (found,) = [store for store in self._stores.values() if isinstance(store, kind)]
+        return found
+
+    def set_version(self, version: str | None, edition: str | None = None) -> None:
+        if edition:
+            self.edition = features.check_edition(edition)
+        if version:
+            features.parse_version(version)
+            self.version = version
+
+    def offers(self, feature: str) -> bool:
+        """Does this server (its edition and version) offer ``feature`` (see ``features.py``)?"""
+        return features.offers(self.edition, self.version, feature)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything configurable through the REST API, as plain data (no secrets of users)."""
+        with self.lock:
+            return {
+                "eulaAccepted": self.eula_accepted,
+                **{
+                    area.snapshot_key or area.name: self._stores[area.name].snapshot() for area in self._areas
+                },
+            }

@@ -9,12 +9,13 @@ import uuid
 from typing import Any
 
 from .app import NexusApp
+from .areas.repositories import seed_default_repositories
+from .areas.security import Security
+from .areas.tasks import seed_system_tasks
 from .controls import Controls, RequestRecord
 from .errors import Response
-from .repositories import seed_default_repositories
 from .server import NexusHTTPServer, serve_in_thread
 from .state import DEFAULT_DATA_DIR, DEFAULT_EDITION, NexusState
-from .tasks import seed_system_tasks
 
 DEFAULT_ADMIN_PASSWORD = "admin123"
 """Nexus's non-random default (``nexus.security.randompassword=false``)."""
@@ -166,11 +167,11 @@ class NexusEmulator:
 
     @property
     def admin_password(self) -> str:
-        return self.state.security.users["admin"].password
+        return self.state.store(Security).users["admin"].password
 
     @property
     def admin_password_file(self) -> str | None:
-        return self.state.security.admin_password_file
+        return self.state.store(Security).admin_password_file
 
     def snapshot(self) -> dict[str, Any]:
         return self.state.snapshot()

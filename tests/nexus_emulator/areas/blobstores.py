@@ -7,8 +7,8 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from .core import Request, Route, crud
-from .errors import (
+from ..core import Area, Request, Route, crud, register
+from ..errors import (
     BeanValidationError,
     EmptyError,
     FieldValidationError,
@@ -99,7 +99,7 @@ class BlobStores:
 
 
 def _stores(req: Request) -> BlobStores:
-    return req.state.blobstores
+    return req.state.store(BlobStores)
 
 
 def _check_quota(body: dict[str, Any]) -> None:
@@ -322,3 +322,7 @@ ROUTES = [
     Route("GET", "/v1/blobstores/s3/{name}", get_s3, PERM),
     Route("PUT", "/v1/blobstores/s3/{name}", update_s3, PERM),
 ]
+
+AREA = register(
+    Area("blobstores", ROUTES, store=lambda state: BlobStores(state.data_dir), snapshot_key="blobStores")
+)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import features
-from .core import Request, Route
-from .errors import MessageError, Response
-from .spec import load_spec, render_with_schema
+from .. import features
+from ..core import Area, Request, Route, register
+from ..errors import MessageError, Response
+from ..spec import load_spec, render_with_schema
 
 
 class CleanupPolicies:
@@ -35,14 +35,14 @@ def _stored(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _policy(req: Request, key: str) -> dict[str, Any]:
-    policy = req.state.cleanup.find(req.params[key])
+    policy = req.state.store(CleanupPolicies).find(req.params[key])
     if policy is None:
         raise MessageError(404, f"Cleanup policy {req.params[key]} not found")  # unconfirmed: wording
     return policy
 
 
 def list_policies(req: Request) -> Response:
-    return Response.json(200, [_api(p) for _, p in sorted(req.state.cleanup.policies.items())])
+    return Response.json(200, [_api(p) for _, p in sorted(req.state.store(CleanupPolicies).policies.items())])
 
 
 def get_policy(req: Request) -> Response:
@@ -51,22 +51,22 @@ def get_policy(req: Request) -> Response:
 
 def create_policy(req: Request) -> Response:
     body = req.body or {}
-    if body["name"] in req.state.cleanup.policies:
+    if body["name"] in req.state.store(CleanupPolicies).policies:
         raise MessageError(409, f"Cleanup policy {body['name']} already exists", quoted=False)
-    req.state.cleanup.policies[body["name"]] = _stored(body)
+    req.state.store(CleanupPolicies).policies[body["name"]] = _stored(body)
     return Response.no_content(201)
 
 
 def update_policy(req: Request) -> Response:
     policy = _policy(req, "policyName")
     body = dict(req.body or {}, name=policy["name"])
-    req.state.cleanup.policies[policy["name"]] = _stored(body)
+    req.state.store(CleanupPolicies).policies[policy["name"]] = _stored(body)
     return Response.no_content(204)
 
 
 def delete_policy(req: Request) -> Response:
     policy = _policy(req, "name")
-    del req.state.cleanup.policies[policy["name"]]
+    del req.state.store(CleanupPolicies).policies[policy["name"]]
     # Nexus detaches the policy from repositories asynchronously; the emulator does it at once.
     for repo in req.state.repositories.using_cleanup_policy(policy["name"]):
         repo.config["cleanup"]["policyNames"] = [
@@ -88,3 +88,5 @@ ROUTES = [
     Route("PUT", "/v1/cleanup-policies/{policyName}", update_policy, PERM, feature=FEATURE),
     Route("DELETE", "/v1/cleanup-policies/{name}", delete_policy, PERM, feature=FEATURE),
 ]
+
+AREA = register(Area("cleanup", ROUTES, store=lambda _: CleanupPolicies(), snapshot_key="cleanupPolicies"))

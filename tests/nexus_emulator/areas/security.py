@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import features
-from .core import Request, Route, crud
-from .errors import (
+from .. import features
+from ..core import Area, Request, Route, ServerState, crud, register
+from ..errors import (
     BeanValidationError,
     EmptyError,
     FieldValidationError,
@@ -23,7 +23,7 @@ from .errors import (
     UnexpectedError,
     value_too_long,
 )
-from .spec import load_spec, render_with_schema
+from ..spec import load_spec, render_with_schema
 
 HIDDEN_REALM = "NexusAuthorizingRealm"
 BREAD = ("browse", "read", "edit", "add", "delete")
@@ -103,7 +103,7 @@ def _privilege(
     return {"type": ptype, "name": name, "description": description, "readOnly": read_only, **fields}
 
 
-CORE_PRIVILEGES = Path(__file__).with_name("privileges-3.71.0-06-oss.json")
+CORE_PRIVILEGES = Path(__file__).parent.parent / "privileges-3.71.0-06-oss.json"
 """The built-in privileges of the real 3.71.0-06 core, but the per-repository ones."""
 ACTION_WORDS = {
     "*": "All",
@@ -325,7 +325,7 @@ class Security:
 
 
 def _sec(req: Request) -> Security:
-    return req.state.security
+    return req.state.store(Security)
 
 
 # -- realms & anonymous ---------------------------------------------------------------------------
@@ -735,3 +735,11 @@ for _ptype in ("application", "wildcard", "repository-view", "repository-admin")
         Route("POST", f"/v1/security/privileges/{_ptype}", create_privilege, PRIVS),
         Route("PUT", f"/v1/security/privileges/{_ptype}/{{privilegeName}}", update_privilege, PRIVS),
     ]
+
+
+def _new_security(state: ServerState) -> Security:
+    start = state.startup
+    return Security(start.admin_password, start.admin_status, start.anonymous_enabled, state.offers)
+
+
+AREA = register(Area("security", ROUTES, store=_new_security))

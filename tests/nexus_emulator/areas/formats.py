@@ -8,9 +8,9 @@ empty.
 
 from __future__ import annotations
 
-from . import features
-from .core import Request, Route
-from .errors import Response
+from .. import features
+from ..core import Area, Request, Route, register
+from ..errors import Response
 
 # URL segments (features.FORMATS) in the order the real core lists them; Docker has no upload API.
 UPLOAD_ORDER = ("raw", "apt", "maven", "npm", "pypi")
@@ -33,3 +33,5 @@ def upload_specs(req: Request) -> Response:
 
 
 ROUTES = [Route("GET", "/v1/formats/upload-specs", upload_specs, "nexus:component:create")]
+
+AREA = register(Area("formats", ROUTES))

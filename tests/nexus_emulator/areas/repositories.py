@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import features
-from .core import Request, Route
-from .errors import (
+from .. import features
+from ..core import Area, Request, Route, ServerState, register
+from ..errors import (
     BeanValidationError,
     EmptyError,
     FieldValidationError,
@@ -21,10 +21,7 @@ from .errors import (
     Response,
     value_too_long,
 )
-from .spec import load_spec, render_with_schema, strip_nulls
-
-if TYPE_CHECKING:
-    from .state import NexusState
+from ..spec import load_spec, render_with_schema, strip_nulls
 
 FORMATS = features.FORMATS
 TYPES = ("hosted", "proxy", "group")
@@ -115,7 +112,7 @@ class Repositories:
         return {r.name: r.to_dict() for r in sorted(self.repos.values(), key=lambda r: r.name)}
 
 
-def seed_default_repositories(state: NexusState) -> None:
+def seed_default_repositories(state: ServerState) -> None:
     """The Maven repositories a fresh Nexus creates (``nexus.skipDefaultRepositories=false``)."""
     storage = {"blobStoreName": "default", "strictContentTypeValidation": True}
     maven_hosted = {"layoutPolicy": "STRICT", "contentDisposition": "INLINE"}
@@ -300,7 +297,7 @@ def _validate_docker(req: Request, segment: str, body: dict[str, Any], self_name
         raise FieldValidationError([("*", "HTTP and HTTPS ports must be different")])
     taken = {
         p: r.name
-        for r in req.state.repositories.repos.values()
+        for r in req.state.store(Repositories).repos.values()
         if r.name.lower() != (self_name or "").lower()
         for p in r.ports()
     }
@@ -323,7 +320,7 @@ def _validate_group(req: Request, repo_format: str, body: dict[str, Any], self_n
         raise BeanValidationError([("memberNames", "must not be empty")])
     errors: list[tuple[str, str]] = []
     for member in members:
-        found = req.state.repositories.find(member)
+        found = req.state.store(Repositories).find(member)
         # unconfirmed: the violation id (``HelperBean.memberNames`` is a guess from the notes).
         if found is None or found.name.lower() == self_name.lower():
             errors.append(("HelperBean.memberNames", f"Member repository does not exist: {member}"))
@@ -405,7 +402,7 @@ def create_repository(req: Request) -> Response:
     body: dict[str, Any] = req.body
     _validate_blobstore(req, body)
     _facet_validation(req, segment, rtype, body, None)
-    repos = req.state.repositories
+    repos = req.state.store(Repositories)
     if body["name"] in repos.repos:
         # The database key is the exact name: "Duplicate key" (observed on 3.71.0-06); a name that
         # differs only in case is accepted.
@@ -421,7 +418,7 @@ def create_repository(req: Request) -> Response:
 
 def _lookup_typed(req: Request) -> Repository:
     segment, rtype = _segment_type(req)
-    repo = req.state.repositories.find(req.params["repositoryName"])
+    repo = req.state.store(Repositories).find(req.params["repositoryName"])
     if repo is None or repo.segment != segment or repo.type != rtype:
         raise MessageError(404, "Repository not found")
     return repo
@@ -437,7 +434,7 @@ def update_repository(req: Request) -> Response:
     if body.get("name") != name:
         raise MessageError(400, "Renaming a repository is not supported")
     blobstore = _validate_blobstore(req, body)
-    repo = req.state.repositories.find(name)
+    repo = req.state.store(Repositories).find(name)
     if repo is None:
         raise EmptyError(404, fault_id=False)
     if (repo.config.get("storage") or {}).get("blobStoreName") != blobstore:
@@ -454,7 +451,7 @@ def list_repositories(req: Request) -> Response:
     sec = req.state.security
     visible = [
         r
-        for r in req.state.repositories.ordered()
+        for r in req.state.store(Repositories).ordered()
         if sec.permits(req.user_id, f"nexus:repository-view:{r.format}:{r.name}:browse")
         or sec.permits(req.user_id, f"nexus:repository-admin:{r.format}:{r.name}:browse")
     ]
@@ -462,7 +459,7 @@ def list_repositories(req: Request) -> Response:
 
 
 def _lookup_any(req: Request) -> Repository:
-    repo = req.state.repositories.find(req.params["repositoryName"])
+    repo = req.state.store(Repositories).find(req.params["repositoryName"])
     if repo is None:
         raise MessageError(404, "Repository not found")
     return repo
@@ -473,7 +470,7 @@ def get_repository_short(req: Request) -> Response:
 
 
 def delete_repository(req: Request) -> Response:
-    repos = req.state.repositories
+    repos = req.state.store(Repositories)
     repo = repos.find(req.params["repositoryName"])
     if repo is None:
         raise EmptyError(404, fault_id=False)
@@ -494,7 +491,7 @@ def repository_settings(req: Request) -> Response:
         200,
         [
             render_full(req, r)
-            for r in req.state.repositories.ordered()
+            for r in req.state.store(Repositories).ordered()
             if sec.permits(req.user_id, f"nexus:repository-admin:{r.format}:{r.name}:read")
         ],
     )
@@ -511,7 +508,7 @@ def _admin_permission(req: Request) -> str:
             else req.params.get("repositoryName", "*")
         )
     else:
-        repo = req.state.repositories.find(req.params.get("repositoryName", ""))
+        repo = req.state.store(Repositories).find(req.params.get("repositoryName", ""))
         fmt, name = (repo.format, repo.name) if repo else ("*", req.params.get("repositoryName", "*"))
     return f"nexus:repository-admin:{fmt}:{name}:{action}"
 
@@ -538,3 +535,4 @@ def _routes() -> list[Route]:
 
 
 ROUTES = _routes()
+AREA = register(Area("repositories", ROUTES, store=lambda _: Repositories()))

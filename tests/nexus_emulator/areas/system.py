@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import features
-from .core import Request, Route
-from .errors import EmptyError, Response, UnexpectedError
+from .. import features
+from ..core import Area, Request, Route, register
+from ..errors import EmptyError, Response, UnexpectedError
 
 EULA_DISCLAIMER = (
     "Use of Sonatype Nexus Repository - Community Edition is governed by the End User License Agreement at "
@@ -71,3 +71,5 @@ ROUTES = [
     Route("GET", "/v1/system/eula", get_eula, "nexus:*", feature=features.EULA),
     Route("POST", "/v1/system/eula", post_eula, "nexus:*", feature=features.EULA),
 ]
+
+AREA = register(Area("system", ROUTES))

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import features
-from .core import Request, Route, crud
-from .errors import EmptyError, FieldValidationError, MessageError, Response
+from .. import features
+from ..core import Area, Request, Route, crud, register
+from ..errors import EmptyError, FieldValidationError, MessageError, Response
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,7 @@ def _task_api(req: Request, task: dict[str, Any]) -> dict[str, Any]:
 
 
 def _task(req: Request, key: str = "id") -> dict[str, Any]:
-    task = req.state.tasks.tasks.get(req.params[key])
+    task = req.state.store(Tasks).tasks.get(req.params[key])
     if task is None:
         raise EmptyError(404)
     return task
@@ -236,7 +236,9 @@ def _task(req: Request, key: str = "id") -> dict[str, Any]:
 
 def list_tasks(req: Request) -> Response:
     wanted = req.arg("type")
-    items = [_task_api(req, t) for t in req.state.tasks.tasks.values() if wanted in (None, "", t["type"])]
+    items = [
+        _task_api(req, t) for t in req.state.store(Tasks).tasks.values() if wanted in (None, "", t["type"])
+    ]
     return Response.json(200, {"items": items, "continuationToken": None})
 
 
@@ -253,7 +255,7 @@ def create_task(req: Request) -> Response:
     _validate(body, ttype)
     task_id = str(uuid.uuid4())
     task = _store(task_id, ttype, body, None)
-    req.state.tasks.tasks[task_id] = task
+    req.state.store(Tasks).tasks[task_id] = task
     return Response.json(201, _task_api(req, task))
 
 
@@ -265,13 +267,13 @@ def update_task(req: Request) -> Response:
         raise FieldValidationError([("type", "The type of a task cannot be changed")])
     ttype = TASK_TYPES[task["type"]]
     _validate(body, ttype)
-    req.state.tasks.tasks[task["id"]] = _store(task["id"], ttype, body, task)
+    req.state.store(Tasks).tasks[task["id"]] = _store(task["id"], ttype, body, task)
     return Response.no_content(204)  # unconfirmed: PUT success code (2xx; 204 assumed)
 
 
 def delete_task(req: Request) -> Response:
     task = _task(req)
-    del req.state.tasks.tasks[task["id"]]
+    del req.state.store(Tasks).tasks[task["id"]]
     return Response.no_content(204)
 
 
@@ -331,3 +333,5 @@ ROUTES = [
     Route("POST", "/v1/tasks/{id}/run", run_task, "nexus:tasks:start"),
     Route("POST", "/v1/tasks/{id}/stop", stop_task, "nexus:tasks:stop"),
 ]
+
+AREA = register(Area("tasks", ROUTES, store=lambda _: Tasks()))

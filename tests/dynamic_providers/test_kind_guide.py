@@ -1,0 +1,49 @@
+"""docs/adding-a-kind.md shows real code: its module is ``guide_kind.py`` (imported and held to the
+conventions and the contract by the other kind tests), its example is the one the contract runs,
+and its command names test paths that exist."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import shlex
+import textwrap
+from pathlib import Path
+
+from tests.dynamic_providers import guide_kind, kinds
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = ROOT / "docs" / "adding-a-kind.md"
+
+
+def blocks(language: str) -> list[str]:
+    """The guide's fenced code blocks in ``language``, dedented (a block in a list is indented)."""
+    found = re.findall(rf"^( *)```{language}\n(.*?)^\1```$", GUIDE.read_text(encoding="utf-8"), re.M | re.S)
+    return [textwrap.dedent(body) for _, body in found]
+
+
+def test_the_guides_module_is_guide_kind_py() -> None:
+    module = Path(inspect.getfile(guide_kind)).read_text(encoding="utf-8")
+    assert blocks("python")[0] == module, "docs/adding-a-kind.md: copy tests/dynamic_providers/guide_kind.py"
+
+
+def test_the_guides_example_is_the_one_the_contract_runs() -> None:
+    shown = blocks("python")[1].splitlines()
+    assert shown[0] == '"content selector": Example(' and shown[-1] == "),"
+    source = textwrap.dedent(inspect.getsource(kinds)).splitlines()
+    start = source.index("GUIDE_EXAMPLE = Example(")
+    ran = [line.strip() for line in source[start + 1 : start + len(shown) - 1]]
+    assert [line.strip() for line in shown[1:-1]] == [line.replace("guide_kind.", "") for line in ran], (
+        "docs/adding-a-kind.md step 2 and GUIDE_EXAMPLE in tests/dynamic_providers/kinds.py differ"
+    )
+
+
+def test_the_guides_command_is_the_fast_loop_over_the_unit_and_emulator_layers() -> None:
+    """The guide's check is ``scripts/check``: every test that a new kind must pass (the kind
+    conventions and contract, the emulator's contract, the layering and test-layout meta-tests,
+    the docs) is in its unit and emulator layers, with ruff and mypy before them."""
+    (command, *_) = blocks("sh")
+    assert shlex.split(command) == ["scripts/check"]
+    script = (ROOT / "scripts" / "check").read_text(encoding="utf-8")
+    assert re.search(r'pytest -m "\(unit or emulator\)[^"]*" "\$@"', script)
+    assert ".venv/bin/mypy" in script and ".venv/bin/ruff check ." in script
