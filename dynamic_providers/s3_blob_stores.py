@@ -15,7 +15,7 @@ from typing import Any
 import pydantic
 
 from dynamic_providers.base import NOTHING, Api, NexusResource
-from dynamic_providers.blob_stores import (
+from dynamic_providers.blob_store_base import (
     EVERY_STORE,
     BlobStoreProvider,
     BlobStoreSpec,
