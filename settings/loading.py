@@ -76,7 +76,7 @@ def plaintext_secrets(raw: Mapping[str, Any], secret_keys: set[str]) -> list[Set
                     SettingsIssue(
                         f"{section}.{name}.{secret}",
                         f"is in plain text in the stack config: set it as a secret, "
-                        f"pulumi config set --secret --path '{section}.{name}.{secret}'",
+                        f"pulumi config set --secret --path '{PROJECT}:{section}.{name}.{secret}'",
                     )
                 )
     return issues

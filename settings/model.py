@@ -545,7 +545,7 @@ class S3BlobStoreSettings(_Model):
     secret_access_key: SecretStr | None = Field(
         None,
         description="Secret access key (a stack secret: `pulumi config set --secret --path "
-        "'s3BlobStores.<name>.secretAccessKey'`); write-only in Nexus.",
+        "'nexus-platform:s3BlobStores.<name>.secretAccessKey'`); write-only in Nexus.",
     )
     soft_quota_type: Literal["spaceRemainingQuota", "spaceUsedQuota"] | None = Field(
         None, description="Soft quota type (a warning, not a limit), with softQuotaLimitBytes."

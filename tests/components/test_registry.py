@@ -8,7 +8,7 @@ from typing import Any
 import pydantic
 
 from components.registry import PULL_GROUP, RegistryLayout, registry_layout
-from dynamic_providers.base import NexusProvider
+from dynamic_providers.base import NexusProvider, provider_for
 from dynamic_providers.blob_stores import FileBlobStoreProvider, FileBlobStoreSpec
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.s3_blob_stores import S3BlobStoreSpec
@@ -114,7 +114,7 @@ STORE, REPO, TASK = FileBlobStoreProvider(), RepositoryProvider(), TaskProvider(
 
 def _resources(layout: RegistryLayout) -> list[tuple[str, NexusProvider[Any], pydantic.BaseModel]]:
     return (
-        [(f"bs/{s.name}", STORE, s) for s, _ in layout.blob_stores]
+        [(f"bs/{s.name}", provider_for(s), s) for s, _ in layout.blob_stores]
         + [(f"repo/{s.name}", REPO, s) for s, _ in layout.repositories]
         + [(f"task/{t.name}", TASK, t) for t in layout.tasks]
     )

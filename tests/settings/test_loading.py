@@ -68,7 +68,10 @@ def test_an_s3_secret_key_must_be_a_stack_secret(tmp_path: Path) -> None:
         load_stack_file(stack)
     (issue,) = error.value.issues
     assert issue.key == "s3BlobStores.shared.secretAccessKey"
-    assert "pulumi config set --secret --path 's3BlobStores.shared.secretAccessKey'" in issue.message
+    assert (
+        "pulumi config set --secret --path 'nexus-platform:s3BlobStores.shared.secretAccessKey'"
+        in issue.message
+    )
     assert "in-plain-text" not in str(error.value)
     stack.write_text(S3_STORE_FILE + "      secretAccessKey:\n        secure: v1:abcdef\n")
     assert load_stack_file(stack).s3_blob_stores["shared"].secret_access_key is not None
