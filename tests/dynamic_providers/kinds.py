@@ -107,7 +107,6 @@ EXAMPLES: dict[str, Example] = {
             "name": "contract-s3",
             "bucket": "contract-bucket",
             "prefix": "nexus",
-            "endpoint": "http://127.0.0.1:8333",
             "force_path_style": True,
             "access_key_id": "contract-key",
             "secret_access_key": "contract-secret",

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from dynamic_providers.blob_stores import FileBlobStoreProvider
-from dynamic_providers.exceptions import ProviderError
+from dynamic_providers.exceptions import ProviderError, RefusedError
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.s3_blob_stores import (
     SECRET_PLACEHOLDER,
@@ -22,6 +22,7 @@ from dynamic_providers.s3_blob_stores import (
     from_api,
     to_api,
 )
+from tests.components.haproxy_helpers import free_ports
 from tests.dynamic_providers.drive import apply, checked, create
 from tests.real_nexus.backend import ADMIN, Backend
 from tests.s3_server import S3Server
@@ -38,7 +39,8 @@ def bucket(nexus: Backend, request: pytest.FixtureRequest) -> dict[str, Any]:
     """Where a store keeps its blobs: the real S3 server for the real Nexus (which creates the
     store only when the bucket answers); the emulator never contacts a bucket."""
     if nexus.kind != "real":
-        fake = {"bucket": "emulated", "endpoint": "http://127.0.0.1:9"}
+        # The emulator checks only that the endpoint takes a connection: its own port does.
+        fake = {"bucket": "emulated", "endpoint": nexus.url}
         return {**fake, "force_path_style": True, "access_key_id": "key", "secret_access_key": "secret"}
     s3: S3Server = request.getfixturevalue("s3_server")
     return {
@@ -141,6 +143,26 @@ def test_s3_blob_store_lifecycle(nexus: Backend, bucket: dict[str, Any], unique:
     assert nexus.call("GET", f"/v1/blobstores/s3/{name}").status == 404
     assert provider.read(object_id, outs).id is None
     provider.delete(object_id, outs)  # already gone: success
+
+
+def test_a_bucket_nexus_cannot_reach_is_refused_with_its_words_and_nothing_is_created(
+    nexus: Backend, unique: str
+) -> None:
+    (port,) = free_ports(1)  # nothing listens there
+    name = f"s3-gone-{unique}"
+    wanted = props(
+        nexus,
+        name=name,
+        bucket="nowhere",
+        endpoint=f"http://127.0.0.1:{port}",
+        access_key_id="k",
+        secret_access_key="s",
+    )
+    with pytest.raises(
+        RefusedError, match=r"Unable to initialize blob store bucket: nowhere, Cause: .*Connection refused"
+    ):
+        create(S3BlobStoreProvider(), wanted)
+    assert name not in {store["name"] for store in nexus.get("/v1/blobstores")}
 
 
 @pytest.mark.real_nexus

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import posixpath
+import socket
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..core import Area, Request, Route, crud, register
 from ..errors import (
@@ -264,11 +266,36 @@ def _merge_secrets(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _bucket_unusable(config: dict[str, Any]) -> str | None:
+    """Why Nexus could not initialise the bucket, or None. Nexus reaches the bucket when the store
+    is created and refuses the store when it cannot (observed on 3.71.0-06, both causes below);
+    the emulator checks only what it can without an S3 server: a name, and an endpoint that takes
+    a connection."""
+    bucket = str((config.get("bucket") or {}).get("name") or "")
+    if not bucket:
+        return f"Unable to initialize blob store bucket: {bucket}, Cause: bucketName cannot be empty"
+    endpoint = str((config.get("advancedBucketConnection") or {}).get("endpoint") or "")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((host, port), timeout=2).close()
+        except OSError:
+            return (
+                f"Unable to initialize blob store bucket: {bucket}, Cause: Unable to execute HTTP request: "
+                f"Connect to {host}:{port} [/{host}] failed: Connection refused"
+            )
+    return None
+
+
 def create_s3(req: Request) -> Response:
     body = req.body or {}
     stores = _stores(req)
     if stores.find_ignoring_case(body["name"]):
         raise MessageError(400, "Duplicate key", quoted=False, text=True)
+    unusable = _bucket_unusable(body.get("bucketConfiguration") or {})
+    if unusable:
+        raise MessageError(400, unusable, quoted=False, text=True)
     _check_quota(body)
     stores.stores[body["name"]] = BlobStore(
         body["name"], "S3", None, _quota(body), copy.deepcopy(body["bucketConfiguration"])
@@ -280,7 +307,7 @@ def _s3_store(req: Request) -> BlobStore:
     name = req.params["name"]
     store = _stores(req).find(name)  # unconfirmed for S3: by exact name, as the file store's
     if store is None or store.type != "S3":
-        # unconfirmed: exact 404 wording for S3 (mirrors the file store's message).
+        # observed on 3.71.0-06 for a name that does not exist
         raise MessageError(404, f"Unable to find S3 '{name}' blobstore")
     return store
 
