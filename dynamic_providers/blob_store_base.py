@@ -60,7 +60,6 @@ class BlobStoreProvider(NexusProvider[BlobStoreSpecT]):
 
     #: The ``type`` the list of every store (``GET /v1/blobstores``) gives this kind: File, S3.
     store_type: ClassVar[str]
-    replace_fields = ("name",)
     # GET, PUT and DELETE take the exact name (observed on 3.71.0-06), but names are unique
     # ignoring case, across types: a store named TW-B keeps tw-b from being created.
     case_note = "blob store names are unique ignoring case in Nexus"
@@ -80,7 +79,7 @@ class BlobStoreProvider(NexusProvider[BlobStoreSpecT]):
                 if store.get("type") != self.store_type:
                     raise ProviderError(
                         f"{self.label(spec)}: a {store.get('type')} blob store named '{store['name']}' "
-                        "already exists (names are unique ignoring case): give the store another name; "
+                        f"already exists ({self.case_note}): give the store another name; "
                         "nothing was changed"
                     )
                 body = self.fetch(client, store["name"], {"name": store["name"]})

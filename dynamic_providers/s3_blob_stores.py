@@ -103,6 +103,16 @@ class S3BlobStoreProvider(BlobStoreProvider[S3BlobStoreSpec], mappers=(to_api, f
     store_type = "S3"
     api = Api(f"{EVERY_STORE}/s3", delete=f"{EVERY_STORE}/{{id}}", create_ok=(201, 204))
     write_only_fields = ("secret_access_key",)
+    # Nexus takes a new bucket or prefix in place (observed on 3.71.0-06: PUT 204), but the blobs
+    # already written stay where they were and every repository on the store loses its content.
+    # As a replacement, the delete Nexus refuses while a repository uses the store stops it.
+    replace_fields = ("name", "bucket", "prefix")
+    # Observed on 3.71.0-06: GET, PUT and DELETE take the exact name, and unlike the file store's,
+    # the S3 create checks only the exact name (ft1 is created beside a file store Ft1).
+    case_note = (
+        "Nexus may hold blob stores whose names differ only in case, but finds a repository's "
+        "blob store ignoring case"
+    )
 
 
 class S3BlobStore(NexusResource[S3BlobStoreSpec]):

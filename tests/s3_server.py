@@ -16,7 +16,9 @@ Without the binary the tests skip, except under CI (``CI`` set), where they fail
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -40,6 +42,16 @@ SECRET_ACCESS_KEY = "s3-test-secret"
 START_TIMEOUT_SECONDS = 120.0
 #: os.ModeDir in a filer entry's Mode.
 _GO_MODE_DIR = 1 << 31
+
+
+#: Headers of an upload of :func:`text_payload`.
+TEXT = {"Content-Type": "text/plain"}
+
+
+def text_payload(size: int) -> bytes:
+    """``size`` bytes of random text: a raw repository's strict content-type check takes it as
+    text/plain (random binary is refused: "Content type could not be determined")."""
+    return base64.b64encode(os.urandom(size))[:size]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ before the repository, the provider creates it with the stack's secret.)"""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from dynamic_providers.s3_blob_stores import S3BlobStoreSpec
 from settings import parse_settings
 from tests.dynamic_providers.drive import apply, create
 from tests.real_nexus.backend import ADMIN, Backend
-from tests.s3_server import S3Server
+from tests.s3_server import TEXT, S3Server, text_payload
 
 
 @pytest.mark.real_nexus
@@ -58,10 +57,10 @@ def test_a_repository_on_an_s3_store_of_the_stack_config_keeps_its_uploads_in_th
             assert apply(provider_for(spec), object_id, outs, props)[0] == "same"
         assert nexus.count_writes() == 0
 
-        content = os.urandom(300 * 1024)
-        url = f"{real_nexus_session.server.url}/repository/e2e-raw-s3/builds/artifact.bin"
+        content = text_payload(300 * 1024)
+        url = f"{real_nexus_session.server.url}/repository/e2e-raw-s3/builds/artifact.txt"
         auth = (ADMIN, nexus.admin_password)
-        assert requests.put(url, data=content, auth=auth, timeout=120).status_code == 201
+        assert requests.put(url, data=content, auth=auth, headers=TEXT, timeout=120).status_code == 201
         assert requests.get(url, auth=auth, timeout=120).content == content
         assert len(content) in s3_server.objects("e2e/content").values()
     finally:

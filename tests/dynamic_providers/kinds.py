@@ -116,7 +116,11 @@ EXAMPLES: dict[str, Example] = {
             "soft_quota_limit_bytes": 10_000_000,
             "expiration_days": 7,
         },
-        replace={"name": {"name": "contract-s3-2"}},
+        replace={
+            "name": {"name": "contract-s3-2"},
+            "bucket": {"bucket": "contract-bucket-2"},
+            "prefix": {"prefix": "nexus-2"},
+        },
         echo=_s3_blob_store_echo,
     ),
     "repository": Example(

@@ -5,7 +5,7 @@ store keeps an upload's bytes in the bucket, not in the data directory."""
 from __future__ import annotations
 
 import hashlib
-import os
+from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -25,7 +25,7 @@ from dynamic_providers.s3_blob_stores import (
 from tests.components.haproxy_helpers import free_ports
 from tests.dynamic_providers.drive import apply, checked, create
 from tests.real_nexus.backend import ADMIN, Backend
-from tests.s3_server import S3Server
+from tests.s3_server import TEXT, S3Server, text_payload
 
 
 @pytest.fixture
@@ -173,32 +173,40 @@ def test_a_raw_repository_on_an_s3_store_keeps_its_uploads_in_the_bucket(
     nexus.remember()
     store, repository, prefix = f"s3-raw-{unique}", f"raw-s3-{unique}", f"raw-{unique}"
     try:
-        create(
-            S3BlobStoreProvider(),
-            props(
-                nexus,
-                name=store,
-                bucket=s3_server.bucket,
-                prefix=prefix,
-                endpoint=s3_server.endpoint,
-                force_path_style=True,
-                access_key_id=s3_server.access_key_id,
-                secret_access_key=s3_server.secret_access_key,
-            ),
+        wanted = props(
+            nexus,
+            name=store,
+            bucket=s3_server.bucket,
+            prefix=prefix,
+            endpoint=s3_server.endpoint,
+            force_path_style=True,
+            access_key_id=s3_server.access_key_id,
+            secret_access_key=s3_server.secret_access_key,
         )
+        store_id, store_outs = create(S3BlobStoreProvider(), wanted)
         create(
             RepositoryProvider(), props(nexus, name=repository, format="raw", type="hosted", blob_store=store)
         )
-        content = os.urandom(256 * 1024)
-        url = f"{real_nexus_session.server.url}/repository/{repository}/dir/payload.bin"
+        content = text_payload(256 * 1024)
+        url = f"{real_nexus_session.server.url}/repository/{repository}/dir/payload.txt"
         auth = (ADMIN, nexus.admin_password)
-        assert requests.put(url, data=content, auth=auth, timeout=120).status_code == 201
+        assert requests.put(url, data=content, auth=auth, headers=TEXT, timeout=120).status_code == 201
         assert requests.get(url, auth=auth, timeout=120).content == content
-        # the bytes are an object of the bucket, under the store's prefix
+        # the bytes are an object of the bucket under the store's prefix (Nexus's layout:
+        # <prefix>/content/vol-NN/chap-NN/<blob id>.bytes beside its .properties), not a file of
+        # the data directory
         objects = s3_server.objects(prefix)
-        assert len(content) in objects.values(), objects
-        assert all(
-            key.startswith(f"{prefix}/content/") or key.startswith(f"{prefix}/metadata") for key in objects
-        )
+        (blob,) = [key for key, size in objects.items() if size == len(content)]
+        assert blob.startswith(f"{prefix}/content/vol-") and blob.endswith(".bytes"), objects
+        assert blob.removesuffix(".bytes") + ".properties" in objects
+        blobs = Path(real_nexus_session.server.data_dir) / "blobs"
+        assert not [path for path in blobs.rglob("*.bytes") if path.stat().st_size == len(content)]
+
+        # another prefix would leave the blobs behind: it is a replacement, which Nexus refuses
+        # while the repository uses the store, so nothing moves
+        with pytest.raises(ProviderError, match="still used by a repository"):
+            apply(S3BlobStoreProvider(), store_id, store_outs, {**wanted, "prefix": f"{prefix}-moved"})
+        assert nexus.get(f"/v1/blobstores/s3/{store}")["bucketConfiguration"]["bucket"]["prefix"] == prefix
+        assert requests.get(url, auth=auth, timeout=120).content == content
     finally:
         nexus.restore()

@@ -172,8 +172,8 @@ def _file_store(req: Request) -> BlobStore:
     if store is None:
         raise MessageError(404, f"Unable to find File '{name}' blobstore")
     if store.type != "File":
-        # unconfirmed: the wording for "exists but is not a file store".
-        raise MessageError(400, f"Unable to find File '{name}' blobstore")
+        # observed on 3.71.0-06 (GET of an S3 store's name)
+        raise MessageError(400, f"Unable to read non-file blob store configuration (type was {store.type})")
     return store
 
 
@@ -291,7 +291,9 @@ def _bucket_unusable(config: dict[str, Any]) -> str | None:
 def create_s3(req: Request) -> Response:
     body = req.body or {}
     stores = _stores(req)
-    if stores.find_ignoring_case(body["name"]):
+    # The S3 create checks the exact name only, whatever the other store's type: with a file
+    # store Ft1 there, ft1 is created (201) and Ft1 is "Duplicate key" (observed on 3.71.0-06).
+    if stores.find(body["name"]):
         raise MessageError(400, "Duplicate key", quoted=False, text=True)
     unusable = _bucket_unusable(body.get("bucketConfiguration") or {})
     if unusable:
@@ -304,11 +306,13 @@ def create_s3(req: Request) -> Response:
 
 
 def _s3_store(req: Request) -> BlobStore:
+    # By exact name: with only ex1 there, GET .../s3/EX1 is 404 (observed on 3.71.0-06).
     name = req.params["name"]
-    store = _stores(req).find(name)  # unconfirmed for S3: by exact name, as the file store's
-    if store is None or store.type != "S3":
-        # observed on 3.71.0-06 for a name that does not exist
-        raise MessageError(404, f"Unable to find S3 '{name}' blobstore")
+    store = _stores(req).find(name)
+    if store is None:
+        raise MessageError(404, f"Unable to find S3 '{name}' blobstore")  # observed on 3.71.0-06
+    if store.type != "S3":
+        raise MessageError(400, f"{name} is not an S3 blob store.")  # observed on 3.71.0-06
     return store
 
 
@@ -326,8 +330,14 @@ def get_s3(req: Request) -> Response:
 
 
 def update_s3(req: Request) -> Response:
-    store = _s3_store(req)
-    body = req.body or {}
+    name, body = req.params["name"], req.body or {}
+    store = _stores(req).find(name)
+    # observed on 3.71.0-06: a missing store (exact name) or a file store, and a body whose name
+    # is not the path's (or is missing), are refused as field violations.
+    if store is None or store.type != "S3":
+        raise FieldValidationError([("name", f"Blob store {name} is not an S3 blob store")])
+    if body.get("name") != name:
+        raise FieldValidationError([("name", "Renaming an S3 blob store name is not supported")])
     _check_quota(body)
     store.bucket_configuration = _merge_secrets(body["bucketConfiguration"], store.bucket_configuration)
     store.soft_quota = _quota(body)
