@@ -339,3 +339,22 @@ def test_a_team_and_a_repository_on_an_s3_store_share_one_s3_blob_store() -> Non
     on_shared = sorted(spec.name for spec, _ in layout.repositories if spec.blob_store == "shared")
     assert on_shared == ["docker-platform-latest", "docker-platform-release", "raw-files"]
     assert "Compact blob store shared" in {task.name for task in layout.tasks}
+
+
+def test_a_team_on_an_s3_store_end_to_end_on_the_emulator(nexus_emulator: NexusEmulator) -> None:
+    # The emulator checks only that the endpoint takes a connection: its own port does.
+    store = {**S3_STORE, "endpoint": nexus_emulator.url}
+    layout = registry_layout(
+        parse_settings(config(**{"s3BlobStores": {"shared": store}, "teams.0.blobStore": "shared"}))
+    )
+    state: dict[str, tuple[str, dict[str, Any]]] = {}
+    up(nexus_emulator, layout, state)
+    stores = nexus_emulator.call("GET", "/v1/blobstores").body
+    assert {(s["name"], s["type"]) for s in stores} >= {("shared", "S3"), ("docker-payments", "File")}
+    assert "docker-platform" not in {s["name"] for s in stores}
+    release = nexus_emulator.call("GET", "/v1/repositories/docker/hosted/docker-platform-release").body
+    assert release["storage"]["blobStoreName"] == "shared"
+    nexus_emulator.clear_log()
+    assert up(nexus_emulator, layout, state) == []  # the secret placeholder is no change
+    destroy(state, [key for key, _, _ in _resources(layout)])
+    assert "shared" not in {s["name"] for s in nexus_emulator.call("GET", "/v1/blobstores").body}
