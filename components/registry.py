@@ -1,6 +1,7 @@
 """The Docker registry layout of the seed, as Nexus resources.
 
-From the stack config: blob stores ``docker-hub`` and one per team; per team a release repository
+From the stack config: blob stores ``docker-hub`` and one per team (a file store, or the S3 store
+``teams[].blobStore`` names); per team a release repository
 (redeploy disabled) and a latest repository (redeploy allowed) on their connector ports; the
 ``docker-hub`` proxy of Docker Hub; the ``docker-all`` group on the pull port (members: releases,
 latests, hub); weekly compaction of every blob store and the Docker clean-up tasks. Adding a team
@@ -22,6 +23,7 @@ from components.layout_policy import apply_layout_policies
 from components.options import NexusComponent, NexusConnection, PlanArgs
 from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
 from dynamic_providers.repositories import Repository, RepositorySpec
+from dynamic_providers.s3_blob_stores import S3BlobStore, S3BlobStoreSpec
 from dynamic_providers.tasks import Task, TaskSpec
 from settings import NEXUS_DEFAULT_BLOB_STORE, StackSettings
 
@@ -38,7 +40,8 @@ CLEANUP_TIME = "01:30"
 class RegistryLayout:
     """Everything the registry needs in Nexus, in creation order within each list."""
 
-    blob_stores: list[tuple[FileBlobStoreSpec, bool]] = field(default_factory=list)  # (spec, protect)
+    #: (spec, protect): file stores, and the S3 stores of `s3BlobStores` that something uses.
+    blob_stores: list[tuple[FileBlobStoreSpec | S3BlobStoreSpec, bool]] = field(default_factory=list)
     repositories: list[tuple[RepositorySpec, bool]] = field(default_factory=list)
     tasks: list[TaskSpec] = field(default_factory=list)
     #: Repositories that already exist in Nexus and are adopted (`repositories[].adopt`).
@@ -81,6 +84,17 @@ def registry_layout(settings: StackSettings) -> RegistryLayout:
     return dataclasses.replace(layout, repositories=repositories)
 
 
+def _add_blob_store(layout: RegistryLayout, settings: StackSettings, name: str, protect: bool) -> None:
+    """The blob store ``name`` (S3 when `s3BlobStores` has it, else a file store), once; protected
+    when anything protected keeps its content there."""
+    for index, (spec, protected) in enumerate(layout.blob_stores):
+        if spec.name == name:
+            layout.blob_stores[index] = (spec, protected or protect)
+            return
+    s3 = settings.s3_blob_stores.get(name)
+    layout.blob_stores.append((s3.to_spec(name) if s3 else FileBlobStoreSpec(name=name), protect))
+
+
 def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
     """Blob stores and repositories of the Docker registry: per team, the hub proxy, the group."""
     layout.blob_stores.append((FileBlobStoreSpec(name=HUB_BLOB_STORE), False))
@@ -88,7 +102,8 @@ def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
     latests: list[str] = []
     for team in settings.teams:
         protect = team.deletion_protection
-        layout.blob_stores.append((FileBlobStoreSpec(name=f"docker-{team.name}"), protect))
+        store = team.blob_store or f"docker-{team.name}"
+        _add_blob_store(layout, settings, store, protect)
         for repository, write_policy in (
             (team.release_repository, "ALLOW_ONCE"),  # a release tag is never overwritten
             (team.latest_repository, "ALLOW"),  # latest builds are redeployed
@@ -97,7 +112,7 @@ def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
                 name=repository,
                 format="docker",
                 type="hosted",
-                blob_store=f"docker-{team.name}",
+                blob_store=store,
                 write_policy=write_policy,
                 http_port=_connector_port(settings, repository),
                 force_basic_auth=True,
@@ -170,18 +185,16 @@ def _add_tasks(layout: RegistryLayout, settings: StackSettings) -> None:
 
 def _add_other_formats(layout: RegistryLayout, settings: StackSettings) -> None:
     """Maven, npm, PyPI and raw repositories from `repositories`; groups after their members."""
-    known_stores = {store.name for store, _ in layout.blob_stores} | {NEXUS_DEFAULT_BLOB_STORE}
     ordered = sorted(settings.repositories, key=lambda repo: repo.type == "group")
     # An adopted repository is never deleted by this stack (released on destroy): nothing to protect.
     protected = {
         repo.name for repo in ordered if repo.type == "hosted" and repo.deletion_protection and not repo.adopt
     }
     for repo in ordered:
-        if repo.blob_store not in known_stores:
+        if repo.blob_store != NEXUS_DEFAULT_BLOB_STORE:
             # Protected exactly when it holds a protected repository's content (a proxy's is a cache).
             protect = any(r.blob_store == repo.blob_store and r.name in protected for r in ordered)
-            layout.blob_stores.append((FileBlobStoreSpec(name=repo.blob_store), protect))
-            known_stores.add(repo.blob_store)
+            _add_blob_store(layout, settings, repo.blob_store, protect)
         layout.repositories.append((repo.to_spec(), repo.name in protected))
         if repo.adopt:
             layout.adopted.add(repo.name)
@@ -225,15 +238,17 @@ class DockerRegistry(NexusComponent[DockerRegistryArgs]):
 
     def build(self, name: str, args: DockerRegistryArgs) -> Mapping[str, Any]:
         layout, adopt, props = args.plan, args.adopt, self._connection
-        stores: dict[str, FileBlobStore] = {}
+        stores: dict[str, FileBlobStore | S3BlobStore] = {}
         for store_spec, protect in layout.blob_stores:
-            stores[store_spec.name] = FileBlobStore(
-                resource_name("blobstore", store_spec.name),
-                connection=props,
-                spec=store_spec,
-                adopt=adopt,
-                opts=self.child(protect=protect),
-            )
+            store_name, opts = resource_name("blobstore", store_spec.name), self.child(protect=protect)
+            if isinstance(store_spec, S3BlobStoreSpec):
+                stores[store_spec.name] = S3BlobStore(
+                    store_name, connection=props, spec=store_spec, adopt=adopt, opts=opts
+                )
+            else:
+                stores[store_spec.name] = FileBlobStore(
+                    store_name, connection=props, spec=store_spec, adopt=adopt, opts=opts
+                )
         repositories: dict[str, Repository] = {}
         for spec, protect in layout.repositories:
             depends: list[pulumi.Resource] = [stores[spec.blob_store]] if spec.blob_store in stores else []

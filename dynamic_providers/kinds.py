@@ -24,6 +24,7 @@ from dynamic_providers import (
     realms,
     repositories,
     roles,
+    s3_blob_stores,
     tasks,
     users,
 )
@@ -32,6 +33,7 @@ from dynamic_providers.base import KINDS, NexusProvider, SingletonProvider
 #: The kind modules, one kind each.
 KIND_MODULES: tuple[types.ModuleType, ...] = (
     blob_stores,
+    s3_blob_stores,
     repositories,
     cleanup_policies,
     tasks,

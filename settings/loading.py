@@ -56,13 +56,43 @@ def _replace_secure(value: Any) -> Any:
     return value
 
 
+#: Config keys holding a secret below their top level: (section, the secret's key in each entry).
+NESTED_SECRETS = (("s3BlobStores", "secretAccessKey"),)
+
+
+def plaintext_secrets(raw: Mapping[str, Any], secret_keys: set[str]) -> list[SettingsIssue]:
+    """Secrets written in plain text in the stack: a secret set with ``pulumi config set --secret
+    --path`` makes its whole top-level key secret (in ``secret_keys``, un-namespaced), and reads
+    from a stack file as the encrypted placeholder."""
+    issues: list[SettingsIssue] = []
+    for section, secret in NESTED_SECRETS:
+        entries = raw.get(section)
+        if section in secret_keys or not isinstance(entries, Mapping):
+            continue
+        for name, entry in entries.items():
+            value = entry.get(secret) if isinstance(entry, Mapping) else None
+            if value is not None and not isinstance(value, _EncryptedPlaceholder):
+                issues.append(
+                    SettingsIssue(
+                        f"{section}.{name}.{secret}",
+                        f"is in plain text in the stack config: set it as a secret, "
+                        f"pulumi config set --secret --path '{PROJECT}:{section}.{name}.{secret}'",
+                    )
+                )
+    return issues
+
+
 def load_stack_file(path: Path) -> StackSettings:
     """Parse a Pulumi.<stack>.yaml without the engine; encrypted values become placeholders."""
     document = yaml.safe_load(path.read_text()) or {}
     config = document.get("config") or {}
     if not isinstance(config, dict):
         raise SettingsError([SettingsIssue("(root)", f"{path.name}: 'config' must be a mapping")])
-    return parse_settings(_replace_secure(namespace_config(config)))
+    raw = _replace_secure(namespace_config(config))
+    issues = plaintext_secrets(raw, set())
+    if issues:
+        raise SettingsError(issues)
+    return parse_settings(raw)
 
 
 def load_from_pulumi(*, deployment: bool = False) -> StackSettings:
@@ -74,7 +104,17 @@ def load_from_pulumi(*, deployment: bool = False) -> StackSettings:
     raw: dict[str, Any] = {}
     raw.update(runtime_config.get_config_env())
     raw.update(runtime_config.CONFIG.get())
-    settings = parse_settings(namespace_config(raw))
+    prefix, env_secrets = f"{PROJECT}:", set(runtime_config.get_config_secret_keys_env())
+    secret_keys = {
+        key.removeprefix(prefix)
+        for key in raw
+        if key.startswith(prefix) and (key in env_secrets or runtime_config.is_config_secret(key))
+    }
+    config = namespace_config(raw)
+    issues = plaintext_secrets(config, secret_keys)
+    if issues:
+        raise SettingsError(issues)
+    settings = parse_settings(config)
     issues = settings.deployment_issues() if deployment else []
     if issues:
         raise SettingsError(issues)

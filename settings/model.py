@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic.alias_generators import to_camel
 
 from dynamic_providers.repositories import RepositorySpec
+from dynamic_providers.s3_blob_stores import DEFAULT_EXPIRATION_DAYS, S3BlobStoreSpec
 from reach.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, check_length, check_name
 
 # Sonatype documents 20 Docker connectors per instance as the supported maximum; above it,
@@ -210,6 +211,11 @@ class TeamSettings(_Model):
         default_factory=list,
         description="LDAP groups whose members may push to and pull from this team's repositories "
         "(and pull from docker-all). Staff rotation is then a change in the directory, not here.",
+    )
+    blob_store: str | None = Field(
+        None,
+        description="A name of `s3BlobStores`: the team's repositories keep their content in that "
+        "S3 bucket. Unset: the file blob store docker-<team> on the Nexus host.",
     )
 
     @field_validator("name")
@@ -473,7 +479,9 @@ class RepositorySettings(_Model):
     format: Literal["maven2", "npm", "pypi", "raw"] = Field(description="Repository format.")
     type: Literal["hosted", "proxy", "group"] = Field(description="hosted, proxy or group.")
     blob_store: str = Field(
-        "default", description="File blob store (created unless `default`, which Nexus has)."
+        "default",
+        description="Blob store: a name of `s3BlobStores`, or a file blob store (created unless "
+        "`default`, which Nexus has).",
     )
     remote_url: str | None = Field(None, description="Proxy: the remote repository URL.")
     members: list[str] = Field(
@@ -510,4 +518,51 @@ class RepositorySettings(_Model):
             members=tuple(self.members),
             write_policy=self.write_policy,
             version_policy=self.version_policy,
+        )
+
+
+class S3BlobStoreSettings(_Model):
+    """An S3 blob store: repositories' content in an S3 (or S3-compatible) bucket, not on the host."""
+
+    bucket: str = Field(description="Bucket name (it must exist, or Nexus must be allowed to create it).")
+    region: str = Field("us-east-1", description="The bucket's region.")
+    prefix: str = Field("", description="Key prefix of every object Nexus writes (a store per prefix).")
+    expiration_days: int = Field(
+        DEFAULT_EXPIRATION_DAYS,
+        ge=-1,
+        description="Days a deleted blob stays in the bucket before Nexus's lifecycle rule removes it "
+        "(-1: never removed by Nexus).",
+    )
+    endpoint: str = Field(
+        "", description="URL of an S3-compatible server (http(s)://host:port); empty for AWS itself."
+    )
+    force_path_style: bool = Field(
+        False, description="Path-style requests (host/bucket/key): what most S3-compatible servers need."
+    )
+    access_key_id: str = Field(
+        "", description="Access key id; empty (with the secret) = the AWS credentials of Nexus's host."
+    )
+    secret_access_key: SecretStr | None = Field(
+        None,
+        description="Secret access key (a stack secret: `pulumi config set --secret --path "
+        "'nexus-platform:s3BlobStores.<name>.secretAccessKey'`); write-only in Nexus.",
+    )
+    soft_quota_type: Literal["spaceRemainingQuota", "spaceUsedQuota"] | None = Field(
+        None, description="Soft quota type (a warning, not a limit), with softQuotaLimitBytes."
+    )
+    soft_quota_limit_bytes: int | None = Field(None, ge=1, description="Soft quota limit, in bytes.")
+
+    def to_spec(self, name: str) -> S3BlobStoreSpec:
+        return S3BlobStoreSpec(
+            name=name,
+            bucket=self.bucket,
+            region=self.region,
+            prefix=self.prefix,
+            expiration_days=self.expiration_days,
+            endpoint=self.endpoint,
+            force_path_style=self.force_path_style,
+            access_key_id=self.access_key_id,
+            secret_access_key=revealed(self.secret_access_key) or "",
+            soft_quota_type=self.soft_quota_type,
+            soft_quota_limit_bytes=self.soft_quota_limit_bytes,
         )

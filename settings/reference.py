@@ -19,6 +19,8 @@ def _type_name(annotation: Any) -> str:
         return " / ".join(f"`{value}`" for value in get_args(annotation))
     if origin in (list, tuple):
         return f"list of {_type_name(args[0])}" if args else "list"
+    if origin is dict and len(args) == 2:
+        return f"map of name to {_type_name(args[1])}"
     if args and origin is not None and len(args) == 1:  # X | None
         return _type_name(args[0])
     if annotation is SecretStr:
@@ -31,7 +33,8 @@ def _type_name(annotation: Any) -> str:
 def config_reference(
     model: type[BaseModel] = StackSettings, prefix: str = ""
 ) -> list[tuple[str, str, str, str]]:
-    """(key, type, default, description) of every config key, nested keys dotted, lists as [].
+    """(key, type, default, description) of every config key, nested keys dotted, lists as [],
+    maps of named entries as ``.<name>``.
 
     The table of docs/configuration.md is generated from this, so it cannot drift from the model.
     """
@@ -48,8 +51,14 @@ def config_reference(
             default = "" if info.default is None else json.dumps(info.default)
         rows.append((key, _type_name(annotation), default, info.description or ""))
         if nested is not None:
-            is_list = "list[" in str(annotation)
-            rows.extend(config_reference(nested, f"{key}[]." if is_list else f"{key}."))
+            inner = (
+                "[]."
+                if get_origin(annotation) is list
+                else ".<name>."
+                if get_origin(annotation) is dict
+                else "."
+            )
+            rows.extend(config_reference(nested, f"{key}{inner}"))
     return rows
 
 

@@ -92,6 +92,11 @@ class StackSettings(_Model):
     repositories: list[sections.RepositorySettings] = Field(
         default_factory=list, description="Maven, npm, PyPI and raw repositories besides the Docker ones."
     )
+    s3_blob_stores: dict[str, sections.S3BlobStoreSettings] = Field(
+        default_factory=dict,
+        description="S3 blob stores by name, for teams[].blobStore and repositories[].blobStore "
+        "(docs/configuration.md, S3 blob stores).",
+    )
 
     @field_validator("domain")
     @classmethod
@@ -272,6 +277,54 @@ def _repository_issues(settings: StackSettings) -> list[SettingsIssue]:
     return issues
 
 
+def _s3_blob_store_issues(settings: StackSettings) -> list[SettingsIssue]:
+    """S3 blob stores: each valid for Nexus, named apart from the file stores (one namespace in
+    Nexus, ignoring case), and every teams[].blobStore naming one."""
+    issues: list[SettingsIssue] = []
+    for name, store in settings.s3_blob_stores.items():
+        try:
+            store.to_spec(name)
+        except ValidationError as error:
+            issues.extend(validation_issues(error, prefix=f"s3BlobStores.{name}"))
+    file_stores: dict[str, str] = {NEXUS_DEFAULT_BLOB_STORE: "Nexus's own file blob store"}
+    if settings.docker.enabled:
+        file_stores["docker-hub"] = "the docker-hub proxy's file blob store"
+        for index, team in enumerate(settings.teams):
+            if team.blob_store is None:
+                file_stores[f"docker-{team.name}"] = f"the file blob store of teams[{index}]"
+    for index, repo in enumerate(settings.repositories):
+        if repo.blob_store not in settings.s3_blob_stores:
+            file_stores.setdefault(repo.blob_store, f"the file blob store of repositories[{index}]")
+    lowered = {name.lower(): what for name, what in file_stores.items()}
+    seen: dict[str, str] = {}
+    for name in settings.s3_blob_stores:
+        if name.lower() in lowered:
+            issues.append(
+                SettingsIssue(
+                    f"s3BlobStores.{name}",
+                    f"'{name}' is also {lowered[name.lower()]}: blob store names are one namespace in "
+                    "Nexus (ignoring case): choose another name",
+                )
+            )
+        elif name.lower() in seen:
+            issues.append(
+                SettingsIssue(
+                    f"s3BlobStores.{name}", f"'{name}' and '{seen[name.lower()]}' differ only in case"
+                )
+            )
+        seen.setdefault(name.lower(), name)
+    for index, team in enumerate(settings.teams):
+        if team.blob_store is not None and team.blob_store not in settings.s3_blob_stores:
+            known = ", ".join(sorted(settings.s3_blob_stores)) or "none is defined"
+            issues.append(
+                SettingsIssue(
+                    f"teams[{index}].blobStore",
+                    f"'{team.blob_store}' is not a name of s3BlobStores ({known})",
+                )
+            )
+    return issues
+
+
 def _repeated(key: str, field: str, values: list[str], what: str = "") -> list[SettingsIssue]:
     """``{key}[i].{field}`` for every value an earlier item of the list already has."""
     issues: list[SettingsIssue] = []
@@ -298,7 +351,7 @@ def _too_long(value: str, limit: int = ID_LIMIT) -> str:
 
 def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
     """Rules that span several keys: unique names, unique ports, connector limits."""
-    issues: list[SettingsIssue] = _repository_issues(settings)
+    issues: list[SettingsIssue] = _repository_issues(settings) + _s3_blob_store_issues(settings)
     issues += _repeated("teams", "name", [team.name for team in settings.teams], what="team ")
 
     taken: dict[int, str] = {NEXUS_UI_PORT: "the Nexus UI port 8081"}

@@ -1,8 +1,9 @@
 """Fixtures shared by the whole suite: the Nexus emulator (tests/nexus_emulator/fixtures.py), the
 real Nexus with the two-backend ``nexus`` fixture (tests/real_nexus/fixtures.py), the real
-OpenLDAP directory (tests/ldap_directory.py) and the images and declared containers of the live
-stack (tests/live_stack.py); and the layer markers (tests/layers.py: ``pytest -m unit`` etc.),
-put on each test here from where it lives and what it uses."""
+OpenLDAP directory (tests/ldap_directory.py), the real S3 server (tests/s3_server.py) and the
+images and declared containers of the live stack (tests/live_stack.py); and the layer markers
+(tests/layers.py: ``pytest -m unit`` etc.), put on each test here from where it lives and what it
+uses."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ pytest_plugins = [
     "tests.nexus_emulator.fixtures",
     "tests.real_nexus.fixtures",
     "tests.ldap_directory",
+    "tests.s3_server",
     "tests.live_stack",
 ]
 

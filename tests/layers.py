@@ -6,7 +6,7 @@ layer it touches):
 - ``emulator``: the in-process Nexus emulator (``tests/nexus_emulator``, whose own tests live there);
 - ``real_nexus``: the real Nexus core, started once per session;
 - ``engine``: the real Pulumi engine (``tests/e2e/``: ``scripts/build-pulumi``);
-- ``live``: real processes: HAProxy, sshd, slapd, a registry, a Docker Engine.
+- ``live``: real processes: HAProxy, sshd, slapd, SeaweedFS (S3), a registry, a Docker Engine.
 
 And what a test does when the tool it needs is missing: skip, or fail in CI (``CI`` set).
 """
@@ -22,7 +22,7 @@ import pytest
 LAYERS = ("unit", "emulator", "real_nexus", "engine", "live")
 
 ENGINE_FIXTURES = frozenset({"engine_bin", "pulumi_cli", "project_copy"})
-LIVE_FIXTURES = frozenset({"docker_engine", "live_stack", "ldap_directory", "ssh_host", "live"})
+LIVE_FIXTURES = frozenset({"docker_engine", "live_stack", "ldap_directory", "s3_server", "ssh_host", "live"})
 EMULATOR_FIXTURES = frozenset({"nexus_emulator", "nexus"})
 
 

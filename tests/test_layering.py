@@ -50,6 +50,8 @@ ALLOWED = {
     # (RepositorySettings.to_spec), so that Nexus's rules for a repository are written once and a
     # config error names its key before anything is created.
     "settings.model -> dynamic_providers.repositories",
+    # The same for an S3 blob store of the config (S3BlobStoreSettings.to_spec).
+    "settings.model -> dynamic_providers.s3_blob_stores",
 }
 
 

@@ -277,3 +277,37 @@ def test_program_start_loads_no_library_it_may_not_use() -> None:
     )
     run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "components.access" in modules and run.stdout.strip() == "[]", run.stdout + run.stderr
+
+
+def _s3_stack(secret_keys: tuple[str, ...]) -> None:
+    store = {"bucket": "nexus-blobs", "endpoint": "http://s3.example.com:8333", "forcePathStyle": True}
+    config = {
+        "domain": "example.com",
+        "adminPassword": "admin-pw-0123",
+        "nexus": {"version": "3.77.1", "manageServer": False, "url": "http://127.0.0.1:8081"},
+        "teams": [{"name": "platform", "releasePort": 16001, "latestPort": 16002, "blobStore": "shared"}],
+        "s3BlobStores": {"shared": {**store, "accessKeyId": "nexus", "secretAccessKey": "s3-secret-0123"}},
+    }
+    use_config(config, secret_keys)
+
+
+def test_an_s3_store_is_declared_with_its_secret_a_secret(recorder: m.RecordingMocks) -> None:
+    _s3_stack(("nexus-platform:adminPassword", "nexus-platform:s3BlobStores"))
+    run_program()
+    (store,) = dynamic(recorder, "S3BlobStore")
+    assert store.inputs["name"] == "shared" and store.inputs["bucket"] == "nexus-blobs"
+    assert m.contains_secret(store.inputs["secret_access_key"])
+    assert {r.inputs["name"] for r in dynamic(recorder, "FileBlobStore")} == {"docker-hub"}
+    release = next(
+        r for r in dynamic(recorder, "Repository") if r.inputs["name"] == "docker-platform-release"
+    )
+    assert release.inputs["blob_store"] == "shared"
+
+
+def test_an_s3_secret_in_plain_text_creates_nothing(recorder: m.RecordingMocks) -> None:
+    _s3_stack(("nexus-platform:adminPassword",))
+    with pytest.raises(
+        pulumi.RunError, match=r"nexus-platform:s3BlobStores\.shared\.secretAccessKey: is in plain"
+    ):
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
+    assert recorder.resources == []

@@ -8,13 +8,16 @@ from typing import Any
 import pydantic
 
 from components.registry import PULL_GROUP, RegistryLayout, registry_layout
-from dynamic_providers.base import NexusProvider
-from dynamic_providers.blob_stores import FileBlobStoreProvider
+from dynamic_providers.base import NexusProvider, provider_for
+from dynamic_providers.blob_stores import FileBlobStoreProvider, FileBlobStoreSpec
 from dynamic_providers.repositories import RepositoryProvider
+from dynamic_providers.s3_blob_stores import S3BlobStoreSpec
 from dynamic_providers.tasks import TaskProvider
 from settings import StackSettings, load_stack_file, parse_settings
 from tests.dynamic_providers.drive import apply, connection, create
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
+from tests.settings.test_stack import config
+from tests.settings.test_stack_s3_blob_stores import STORE as S3_STORE
 
 
 def two_teams(**docker: Any) -> StackSettings:
@@ -111,7 +114,7 @@ STORE, REPO, TASK = FileBlobStoreProvider(), RepositoryProvider(), TaskProvider(
 
 def _resources(layout: RegistryLayout) -> list[tuple[str, NexusProvider[Any], pydantic.BaseModel]]:
     return (
-        [(f"bs/{s.name}", STORE, s) for s, _ in layout.blob_stores]
+        [(f"bs/{s.name}", provider_for(s), s) for s, _ in layout.blob_stores]
         + [(f"repo/{s.name}", REPO, s) for s, _ in layout.repositories]
         + [(f"task/{t.name}", TASK, t) for t in layout.tasks]
     )
@@ -320,3 +323,38 @@ def test_the_prod_example_converges_on_a_fresh_nexus_and_destroy_leaves_its_defa
         destroy(state, keys)
         left = {repo["name"] for repo in emulator.call("GET", "/v1/repositories").body}
         assert left == {"maven-releases", "maven-snapshots", "maven-central", "maven-public"}  # released
+
+
+def test_a_team_and_a_repository_on_an_s3_store_share_one_s3_blob_store() -> None:
+    raw = config(**{"s3BlobStores": {"shared": S3_STORE, "unused": S3_STORE}, "teams.0.blobStore": "shared"})
+    raw["repositories"] = [{"name": "raw-files", "format": "raw", "type": "hosted", "blobStore": "shared"}]
+    layout = registry_layout(parse_settings(raw))
+    stores = {spec.name: (type(spec), protect) for spec, protect in layout.blob_stores}
+    # the team's own file store is not made; an S3 store nothing uses is not created either
+    assert stores == {
+        "docker-hub": (FileBlobStoreSpec, False),
+        "shared": (S3BlobStoreSpec, True),
+        "docker-payments": (FileBlobStoreSpec, True),
+    }
+    on_shared = sorted(spec.name for spec, _ in layout.repositories if spec.blob_store == "shared")
+    assert on_shared == ["docker-platform-latest", "docker-platform-release", "raw-files"]
+    assert "Compact blob store shared" in {task.name for task in layout.tasks}
+
+
+def test_a_team_on_an_s3_store_end_to_end_on_the_emulator(nexus_emulator: NexusEmulator) -> None:
+    # The emulator checks only that the endpoint takes a connection: its own port does.
+    store = {**S3_STORE, "endpoint": nexus_emulator.url}
+    layout = registry_layout(
+        parse_settings(config(**{"s3BlobStores": {"shared": store}, "teams.0.blobStore": "shared"}))
+    )
+    state: dict[str, tuple[str, dict[str, Any]]] = {}
+    up(nexus_emulator, layout, state)
+    stores = nexus_emulator.call("GET", "/v1/blobstores").body
+    assert {(s["name"], s["type"]) for s in stores} >= {("shared", "S3"), ("docker-payments", "File")}
+    assert "docker-platform" not in {s["name"] for s in stores}
+    release = nexus_emulator.call("GET", "/v1/repositories/docker/hosted/docker-platform-release").body
+    assert release["storage"]["blobStoreName"] == "shared"
+    nexus_emulator.clear_log()
+    assert up(nexus_emulator, layout, state) == []  # the secret placeholder is no change
+    destroy(state, [key for key, _, _ in _resources(layout)])
+    assert "shared" not in {s["name"] for s in nexus_emulator.call("GET", "/v1/blobstores").body}

@@ -23,6 +23,7 @@ from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.realms import RealmsProvider
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider
+from dynamic_providers.s3_blob_stores import SECRET_PLACEHOLDER, S3BlobStoreProvider
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
 from tests.dynamic_providers import guide_kind
@@ -74,6 +75,13 @@ def _task_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
     return {"id": "t1", **{k: v for k, v in body.items() if k != "frequency"}, **body["frequency"]}
 
 
+def _s3_blob_store_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
+    # The secret comes back as a placeholder (observed on 3.71.0-06), with the store's type.
+    config = body["bucketConfiguration"]
+    security = {**config["bucketSecurity"], "secretAccessKey": SECRET_PLACEHOLDER}
+    return {**body, "type": "S3", "bucketConfiguration": {**config, "bucketSecurity": security}}
+
+
 def _anonymous_echo(body: Mapping[str, Any], spec: Spec) -> Any:
     return {"settings": body, "user": {"userId": body["userId"], "roles": list(getattr(spec, "roles"))}}  # noqa: B009
 
@@ -92,6 +100,28 @@ EXAMPLES: dict[str, Example] = {
         {"name": "contract-store"},
         change={"soft_quota_type": "spaceUsedQuota", "soft_quota_limit_bytes": 10_000_000},
         replace={"name": {"name": "contract-store-2"}},
+    ),
+    "S3 blob store": Example(
+        S3BlobStoreProvider,
+        {
+            "name": "contract-s3",
+            "bucket": "contract-bucket",
+            "prefix": "nexus",
+            "force_path_style": True,
+            "access_key_id": "contract-key",
+            "secret_access_key": "contract-secret",
+        },
+        change={
+            "soft_quota_type": "spaceUsedQuota",
+            "soft_quota_limit_bytes": 10_000_000,
+            "expiration_days": 7,
+        },
+        replace={
+            "name": {"name": "contract-s3-2"},
+            "bucket": {"bucket": "contract-bucket-2"},
+            "prefix": {"prefix": "nexus-2"},
+        },
+        echo=_s3_blob_store_echo,
     ),
     "repository": Example(
         RepositoryProvider,

@@ -8,6 +8,7 @@ import pytest
 
 import settings
 from settings import SettingsError, load_stack_file, parse_settings
+from settings.loading import plaintext_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_FILES = sorted(ROOT.glob("Pulumi.*.yaml"))
@@ -49,3 +50,34 @@ def test_stack_file_errors_name_the_key(tmp_path: Path) -> None:
     stack.write_text("config:\n  nexus-platform:nexus:\n    version: latest\n")
     with pytest.raises(SettingsError, match=r"nexus-platform:nexus\.version"):
         load_stack_file(stack)
+
+
+S3_STORE_FILE = (
+    "config:\n"
+    "  nexus-platform:domain: example.com\n"
+    "  nexus-platform:nexus:\n    version: 3.77.1\n"
+    "  nexus-platform:s3BlobStores:\n"
+    "    shared:\n      bucket: nexus-blobs\n      accessKeyId: nexus\n"
+)
+
+
+def test_an_s3_secret_key_must_be_a_stack_secret(tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.x.yaml"
+    stack.write_text(S3_STORE_FILE + "      secretAccessKey: in-plain-text\n")
+    with pytest.raises(SettingsError) as error:
+        load_stack_file(stack)
+    (issue,) = error.value.issues
+    assert issue.key == "s3BlobStores.shared.secretAccessKey"
+    assert (
+        "pulumi config set --secret --path 'nexus-platform:s3BlobStores.shared.secretAccessKey'"
+        in issue.message
+    )
+    assert "in-plain-text" not in str(error.value)
+    stack.write_text(S3_STORE_FILE + "      secretAccessKey:\n        secure: v1:abcdef\n")
+    assert load_stack_file(stack).s3_blob_stores["shared"].secret_access_key is not None
+
+
+def test_a_secret_top_level_key_holds_its_nested_secrets() -> None:
+    raw = {"s3BlobStores": {"shared": {"bucket": "b", "secretAccessKey": "plain"}}}
+    assert plaintext_secrets(raw, {"s3BlobStores"}) == []
+    assert [issue.key for issue in plaintext_secrets(raw, set())] == ["s3BlobStores.shared.secretAccessKey"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import posixpath
+import socket
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..core import Area, Request, Route, crud, register
 from ..errors import (
@@ -170,8 +172,8 @@ def _file_store(req: Request) -> BlobStore:
     if store is None:
         raise MessageError(404, f"Unable to find File '{name}' blobstore")
     if store.type != "File":
-        # unconfirmed: the wording for "exists but is not a file store".
-        raise MessageError(400, f"Unable to find File '{name}' blobstore")
+        # observed on 3.71.0-06 (GET of an S3 store's name)
+        raise MessageError(400, f"Unable to read non-file blob store configuration (type was {store.type})")
     return store
 
 
@@ -264,11 +266,38 @@ def _merge_secrets(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _bucket_unusable(config: dict[str, Any]) -> str | None:
+    """Why Nexus could not initialise the bucket, or None. Nexus reaches the bucket when the store
+    is created and refuses the store when it cannot (observed on 3.71.0-06, both causes below);
+    the emulator checks only what it can without an S3 server: a name, and an endpoint that takes
+    a connection."""
+    bucket = str((config.get("bucket") or {}).get("name") or "")
+    if not bucket:
+        return f"Unable to initialize blob store bucket: {bucket}, Cause: bucketName cannot be empty"
+    endpoint = str((config.get("advancedBucketConnection") or {}).get("endpoint") or "")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((host, port), timeout=2).close()
+        except OSError:
+            return (
+                f"Unable to initialize blob store bucket: {bucket}, Cause: Unable to execute HTTP request: "
+                f"Connect to {host}:{port} [/{host}] failed: Connection refused"
+            )
+    return None
+
+
 def create_s3(req: Request) -> Response:
     body = req.body or {}
     stores = _stores(req)
-    if stores.find_ignoring_case(body["name"]):
+    # The S3 create checks the exact name only, whatever the other store's type: with a file
+    # store Ft1 there, ft1 is created (201) and Ft1 is "Duplicate key" (observed on 3.71.0-06).
+    if stores.find(body["name"]):
         raise MessageError(400, "Duplicate key", quoted=False, text=True)
+    unusable = _bucket_unusable(body.get("bucketConfiguration") or {})
+    if unusable:
+        raise MessageError(400, unusable, quoted=False, text=True)
     _check_quota(body)
     stores.stores[body["name"]] = BlobStore(
         body["name"], "S3", None, _quota(body), copy.deepcopy(body["bucketConfiguration"])
@@ -277,11 +306,13 @@ def create_s3(req: Request) -> Response:
 
 
 def _s3_store(req: Request) -> BlobStore:
+    # By exact name: with only ex1 there, GET .../s3/EX1 is 404 (observed on 3.71.0-06).
     name = req.params["name"]
-    store = _stores(req).find(name)  # unconfirmed for S3: by exact name, as the file store's
-    if store is None or store.type != "S3":
-        # unconfirmed: exact 404 wording for S3 (mirrors the file store's message).
-        raise MessageError(404, f"Unable to find S3 '{name}' blobstore")
+    store = _stores(req).find(name)
+    if store is None:
+        raise MessageError(404, f"Unable to find S3 '{name}' blobstore")  # observed on 3.71.0-06
+    if store.type != "S3":
+        raise MessageError(400, f"{name} is not an S3 blob store.")  # observed on 3.71.0-06
     return store
 
 
@@ -299,8 +330,14 @@ def get_s3(req: Request) -> Response:
 
 
 def update_s3(req: Request) -> Response:
-    store = _s3_store(req)
-    body = req.body or {}
+    name, body = req.params["name"], req.body or {}
+    store = _stores(req).find(name)
+    # observed on 3.71.0-06: a missing store (exact name) or a file store, and a body whose name
+    # is not the path's (or is missing), are refused as field violations.
+    if store is None or store.type != "S3":
+        raise FieldValidationError([("name", f"Blob store {name} is not an S3 blob store")])
+    if body.get("name") != name:
+        raise FieldValidationError([("name", "Renaming an S3 blob store name is not supported")])
     _check_quota(body)
     store.bucket_configuration = _merge_secrets(body["bucketConfiguration"], store.bucket_configuration)
     store.soft_quota = _quota(body)
