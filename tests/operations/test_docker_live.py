@@ -267,7 +267,7 @@ def tree(root: Path) -> dict[str, tuple[str, int, int, int, bytes | str]]:
     result: dict[str, tuple[str, int, int, int, bytes | str]] = {}
     for path in [root, *sorted(root.rglob("*"))]:
         rel = str(path.relative_to(root))
-        if rel.startswith(".before-restore"):
+        if rel.startswith((".before-restore", ".snapshot-blobs")):  # the scripts' own, not Nexus' data
             continue
         st = path.lstat()
         if path.is_symlink():
