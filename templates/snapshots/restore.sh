@@ -38,6 +38,8 @@ if [ "$keep_blobs" = true ] && $S test -d "$data/blobs"; then
   not_in "$work/now" "$manifest" | $S sh -c 'while IFS="$(printf "\t")" read -r f size; do
       mkdir -p "$2/blobs/${f%/*}" && mv "$1/$f" "$2/blobs/$f" || exit 1
     done' sh "$data/blobs" "$aside"
+  # and the directories left empty: the archive brings back every one the snapshot had
+  $S find "$data/blobs" -mindepth 1 -depth -type d -empty -delete
 fi
 undo() {
   log "restore failed: putting the previous data back"

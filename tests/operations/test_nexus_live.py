@@ -344,17 +344,21 @@ def test_an_upgrade_that_never_becomes_writable_rolls_back_to_the_snapshot_by_it
 WINDOW_VERSION = "3.99.1-01"
 
 
-@pytest.fixture(scope="module")
-def window_image(live_stack: LiveStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def build_window_image(live: LiveStack, context: Path) -> str:
     """``<nexus.image>:3.99.1-01``: the real image under a newer tag, as an image of its own (a tag
     of the same image id would be "already running", and nothing would be replaced)."""
-    name = f"{live_stack.settings.nexus.image}:{WINDOW_VERSION}"
-    context = tmp_path_factory.mktemp("window-image")
-    base = f"{live_stack.settings.nexus.image}:{live_stack.settings.nexus.version}"
+    name = f"{live.settings.nexus.image}:{WINDOW_VERSION}"
+    base = f"{live.settings.nexus.image}:{live.settings.nexus.version}"
     (context / "Dockerfile").write_text(
         f"FROM {base}\nLABEL {LABEL_KEY}={LABEL_VALUE}\nLABEL window=3.99.1\n"
     )
-    live_stack.engine.docker("build", "--quiet", "--tag", name, str(context), timeout=300)
+    live.engine.docker("build", "--quiet", "--tag", name, str(context), timeout=300)
+    return name
+
+
+@pytest.fixture(scope="module")
+def window_image(live_stack: LiveStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    name = build_window_image(live_stack, tmp_path_factory.mktemp("window-image"))
     yield name
     live_stack.engine.docker("rmi", "-f", name, check=False)
 
