@@ -251,7 +251,8 @@ def snapshot_script(
     restart: bool = False,
     reason: str = "",
 ) -> str:
-    """Stop Nexus cleanly, tar the data directory into the backup directory, prune, print the record.
+    """Stop Nexus cleanly, tar the data directory but the blob contents into the backup directory
+    (the contents listed and hard-linked: module docstring), prune, print the record.
 
     * ``version``: the version whose data this is; when None it is read from the tags of the image
       the container runs (``unknown`` if there is none).
@@ -357,10 +358,14 @@ def delete_script(paths: HostPaths, names: Sequence[str]) -> str:
 def restore_script(paths: HostPaths, name: str, *, start: bool, mark_restored: bool) -> str:
     """Stop Nexus, move the current data aside, extract the snapshot, then start (or not).
 
-    The current data is kept (renamed to ``<dataDir>.before-restore-<timestamp>``; inside the
+    The current data is kept (moved to ``<dataDir>.before-restore-<timestamp>``; inside the
     data directory as ``.before-restore-<timestamp>`` when the data directory is a mount point),
-    mode 0700 (it holds the database: password hashes and keys), until the operator deletes it. On a
-    failed extraction the previous data is moved back, with its own mode. With
+    mode 0700 (it holds the database: password hashes and keys), until the operator deletes it.
+    When the snapshot lists its blob contents they stay in place: the blob stores' other files go
+    aside as ``blob-store-files.tar``, contents written since the snapshot under ``blobs/``, and the
+    listed contents not in place come back from the snapshot's hard links or the blob backup; if one
+    is in none of them, nothing is stopped or changed (the refusal names it). On a failed extraction
+    the previous data is moved back, with its own mode. With
     ``mark_restored`` (rollback: the container is replaced next) the marker tells the next snapshot
     step that this data is already saved. stdout: one JSON line
     ``{"restored": name, "previousData": path}``.
