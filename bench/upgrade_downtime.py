@@ -47,6 +47,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from operations import cli  # noqa: E402
+from reach.http import new_session  # noqa: E402
 from reach.snapshots import Snapshot  # noqa: E402
 from tests.docker_engine import docker_engine  # noqa: E402
 from tests.live_stack import LiveStack, PlatformImages, running_stack  # noqa: E402
@@ -75,7 +76,7 @@ class Poller:
     stopped: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        session = requests.Session()
+        session = new_session(self.url, caller="bench/upgrade_downtime.py")
         while not self.stopped.is_set():
             try:
                 ok = session.get(f"{self.url}/service/rest/v1/status/writable", timeout=1).status_code == 200
@@ -155,8 +156,8 @@ def polled(live: LiveStack) -> Iterator[Poller]:
 def fill(live: LiveStack, gib: float, done: int) -> int:
     """Upload 4 MiB files until ``gib`` GiB were uploaded in all; returns the files uploaded so far."""
     wanted = int(gib * 2**30 / FILE_BYTES)
-    with requests.Session() as session:
-        session.auth = ("admin", live.admin_password)
+    auth = ("admin", live.admin_password)
+    with new_session(live.nexus_url, caller="bench/upgrade_downtime.py", auth=auth) as session:
         for index in range(done, wanted):
             payload = os.urandom(FILE_BYTES)
             url = f"{live.nexus_url}/repository/{RAW}/bench/{index:06d}.bin"
