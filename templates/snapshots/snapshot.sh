@@ -56,11 +56,15 @@ log "snapshot of $data -> $backup/$name.tar (blob contents stay in place, hard-l
 blob_files "$data/blobs" | LC_ALL=C sort | $S tee "$backup/$name.blobs.partial" >/dev/null
 $S chmod 0600 "$backup/$name.blobs.partial"
 $S mkdir -p "$links_root"; $S chmod 0700 "$links_root"
-if $S test -d "$data/blobs"; then
-  $S cp -al "$data/blobs" "$links_root/$name"
+if $S test -d "$data/blobs" && $S cp -al "$data/blobs" "$links_root/$name"; then
   $S sh -c 'cd "$1" && find . -type f ! -path "$2" -delete' sh "$links_root/$name" "$blob_content"
 else
-  $S mkdir "$links_root/$name"
+  # e.g. <dataDir>/blobs on a file system of its own: no hard link across file systems
+  if $S test -d "$data/blobs"; then
+    log "warning: no hard links to the blob contents in $links_root: a compaction may remove"
+    log "contents this snapshot lists; a restore then needs them in $blob_backup (scripts/backup)."
+  fi
+  $S rm -rf "$links_root/$name"; $S mkdir "$links_root/$name"
 fi
 # not what a restore onto a mounted data directory put aside in it (the operator deletes that)
 $S tar --numeric-owner --exclude='./.before-restore-*' --exclude=./.snapshot-blobs \

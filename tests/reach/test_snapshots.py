@@ -611,3 +611,26 @@ def test_pruning_removes_what_only_pruned_snapshots_needed(fake_host: FakeHost) 
     assert [p.name for p in (fake_host.data / ".snapshot-blobs").iterdir()] == [second["name"]]
     assert [p.name for p in copies.iterdir()] == ["0b9c2a1e-58f4-4c53-9a57-1c0de0000007.bytes"]
     assert not (fake_host.backup / f"{first['name']}.blobs").exists()
+
+
+def test_without_hard_links_a_snapshot_warns_and_a_restore_takes_the_blob_backup(fake_host: FakeHost) -> None:
+    """``<dataDir>/blobs`` on a file system of its own: ``cp -al`` fails (a stand-in here)."""
+    fake_host.seed_data()
+    cp = fake_host.root / "bin" / "cp"
+    cp.write_text('#!/bin/sh\ncase "$1" in -al) echo "cp: Invalid cross-device link" >&2; exit 1 ;; esac\n'
+                  'exec /bin/cp "$@"\n')  # fmt: skip
+    cp.chmod(0o755)
+    result = fake_host.shell.run(snapshot_script(fake_host.paths, keep=3, restart=True))
+    assert result.ok and "warning: no hard links to the blob contents" in result.stderr
+    record = last_record(result.stdout)
+    assert record is not None and record["blobFiles"] == 1
+    original = tree(fake_host.data)
+    _soft_delete_and_compact(fake_host, BLOB_1)
+    restore = restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
+    refused = fake_host.shell.run(restore)
+    assert not refused.ok and "refusing to restore" in refused.stderr
+    copy = fake_host.backup / "blob-stores" / "default/content/vol-07/chap-21" / f"{BLOB_1}.bytes"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(original[f"blobs/default/content/vol-07/chap-21/{BLOB_1}.bytes"][2])  # type: ignore[arg-type]
+    run_checked(fake_host.shell, restore, "restore")
+    assert tree(fake_host.data) == original
