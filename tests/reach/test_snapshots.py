@@ -426,6 +426,19 @@ def test_usage_script_reports_disk_use(fake_host: FakeHost) -> None:
     assert "Filesystem" in out and str(fake_host.backup) in out
 
 
+def test_usage_tells_what_only_the_snapshots_keep(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    fake_host.add_blob("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000008", os.urandom(2 * 2**20))
+    assert _snapshot(fake_host, restart=True) is not None
+    result = fake_host.shell.run(usage_script(fake_host.paths))
+    kept = [line for line in result.stdout.splitlines() if "that snapshots still keep" in line]
+    assert kept and not kept[0].endswith(("M", "G")), kept  # nothing deleted yet: a few KiB of directories
+    _soft_delete_and_compact(fake_host, "0b9c2a1e-58f4-4c53-9a57-1c0de0000008")
+    result = fake_host.shell.run(usage_script(fake_host.paths))
+    kept = [line for line in result.stdout.splitlines() if "that snapshots still keep" in line]
+    assert kept and kept[0].endswith("M"), kept  # the 2 MiB Nexus compacted away
+
+
 def test_old_id_constant_matches_fixture() -> None:
     assert OLD_ID != NEW_ID
 
