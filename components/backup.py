@@ -1,9 +1,9 @@
 """The scheduled Nexus database backup task, the one the running database supports.
 
-The whole data directory is the unit of backup (``scripts/snapshots STACK create`` or the snapshot
-taken before every version change); this task adds a weekly export of the database alone, written
-inside the data directory (``/nexus-data/backup``) so that it travels with the data directory and
-is included in every snapshot.
+The data directory is backed up by snapshots (the one taken before every version change, and
+``scripts/backup``, which also copies the blob contents the snapshot leaves out); this task adds a
+weekly export of the database alone, written inside the data directory (``/nexus-data/backup``)
+so that it travels with the data directory and is included in every snapshot.
 
 Which task, by database (the configured version decides when the database is not given):
 

@@ -37,7 +37,8 @@ Order of a version change (``nexus.version`` or ``nexus.image``), as the engine 
    runs, and a failed pull stops ``up`` here.
 3. ``<name>-snapshot`` (after both) is replaced, because its trigger (the image name) changed
    (``replace_on_changes=["triggers"]``), so its ``create`` runs: ``docker stop -t <grace> nexus``
-   (the OLD container; at least ``stopGraceSeconds``), tar of ``dataDir`` into ``backupDir``, prune to
+   (the OLD container; at least ``stopGraceSeconds``), tar of ``dataDir`` without the blob contents
+   (listed and hard-linked instead: :mod:`reach.snapshots`) into ``backupDir``, prune to
    ``keepSnapshots``, the JSON record on stdout. If it fails, the old container is started again and
    ``up`` stops here: nothing was replaced. It is skipped when the container already runs the target
    image (e.g. the first ``up`` after this step was added), when ``dataDir`` is empty (first

@@ -1,7 +1,8 @@
-"""Command-line entry points behind ``scripts/upgrade``, ``scripts/rollback``, ``scripts/restore`` and
-``scripts/snapshots``: ``python -m operations.cli TOOL ARGS`` (run with the project's .venv Python;
-see those scripts for the environment). The one entry module: the modules it runs are imported,
-never run as ``__main__`` themselves (which would load them twice, with two of each class).
+"""Command-line entry points behind ``scripts/upgrade``, ``scripts/rollback``, ``scripts/restore``,
+``scripts/snapshots`` and ``scripts/backup``: ``python -m operations.cli TOOL ARGS`` (run with the
+project's .venv Python; see those scripts for the environment). The one entry module: the modules
+it runs are imported, never run as ``__main__`` themselves (which would load them twice, with two
+of each class).
 
 Exit codes: 0 done; 1 the upgrade failed and was rolled back; 2 refused (explained); 3 cancelled;
 4 failed (what to do by hand is printed).
@@ -155,11 +156,33 @@ def _snapshots(args: argparse.Namespace) -> int:
         return 0
 
 
+def backup_main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser(
+        "scripts/backup",
+        "The database first (a snapshot: Nexus stops and starts again), then the file blob stores "
+        "online: only blob contents the backup lacks are copied (S3 blob stores are not: their "
+        "bucket's versioning or replication is their backup).",
+    )
+    args = parser.parse_args(argv)
+
+    def run() -> int:
+        with stack_steps(args.stack, args.project_dir) as steps:
+            records = steps.take_backup(steps.deployed_version())
+            for record in records:
+                print(json.dumps(record))
+            if not records:
+                print("no backup taken (empty data directory)")
+            return 0
+
+    return _guarded(run)
+
+
 TOOLS: dict[str, Callable[[Sequence[str] | None], int]] = {
     "upgrade": upgrade_main,
     "rollback": rollback_main,
     "restore": restore_main,
     "snapshots": snapshots_main,
+    "backup": backup_main,
 }
 
 

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sys
@@ -36,6 +37,7 @@ from reach.nexus import parse_server_header
 from reach.snapshots import (
     HostPaths,
     Snapshot,
+    backup_script,
     database_files_script,
     last_record,
     list_script,
@@ -230,6 +232,12 @@ class StackSteps:
             reason=reason,
         )
         return last_record(run_checked(self.shell, script, "snapshot"))
+
+    def take_backup(self, version: str | None) -> list[dict[str, Any]]:
+        """The database's snapshot, then the online blob copy: the two records printed."""
+        script = backup_script(self.paths, keep=self.keep_snapshots, version=version)
+        out = run_checked(self.shell, script, "backup")
+        return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
     def say(self, message: str) -> None:
         self.out(message)

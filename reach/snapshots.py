@@ -1,14 +1,27 @@
 """Snapshots of the Nexus data directory: naming, records, pruning, and the host-side scripts.
 
-A snapshot is an uncompressed tar of the whole data directory (the unit of backup: database,
-blob stores, keys, ``etc/``), taken while Nexus is stopped, with ownership and permissions kept
-(``--numeric-owner``, ``-p``; extraction as root restores UID 200). Beside each archive a small
-JSON record says what it holds::
+A snapshot is an uncompressed tar of the data directory **without the blob contents** (database,
+``etc/``, keys, and of each file blob store everything but ``content/vol-NN/chap-NN/<id>.bytes``:
+the blobs' ``.properties``, whose soft-delete mark must match the database, and the store's own
+files), taken while Nexus is stopped, with ownership and permissions kept (``--numeric-owner``,
+``-p``; extraction as root restores UID 200). Its size follows the number of blobs, not their
+bytes. The contents it needs are listed beside it and hard-linked inside the data directory, so a
+compaction after the snapshot cannot remove them (the links share the files' blocks)::
 
     <backupDir>/nexus-data-<version>-<UTC timestamp>.tar
+    <backupDir>/nexus-data-<version>-<UTC timestamp>.blobs     path<TAB>size, one blob content a line
     <backupDir>/nexus-data-<version>-<UTC timestamp>.json
         {"name": ..., "version": ..., "takenAt": ..., "dataDir": ..., "archive": ..., "sizeBytes": ...,
-         "reason": ...}
+         "blobFiles": ..., "blobBytes": ..., "reason": ...}
+    <dataDir>/.snapshot-blobs/<name>/<store>/content/vol-NN/chap-NN/<id>.bytes   (hard links)
+    <backupDir>/blob-stores/<store>/content/...    the blob backup (:func:`backup_script`)
+
+A restore puts the archive back and leaves the blob contents in place: those written since go
+aside with the rest of the current data, those missing (compacted, or a new disk) come back from
+the hard links or the blob backup; a restore that would lack one is refused before anything stops.
+Why this is exact for Nexus' file blob store: docs/nexus-behaviour.md. An archive without a
+``.blobs`` list (taken by an earlier version of this project) holds the whole data directory and
+is restored whole.
 
 The backup directory is ``0700`` and archives and records are ``0600`` (they hold the H2 database
 with its password hashes and the node keystore); a snapshot also tightens older files there.
@@ -39,6 +52,12 @@ from reach.versions import same_release
 PREFIX = "nexus-data-"
 ARCHIVE_SUFFIX = ".tar"
 RECORD_SUFFIX = ".json"
+#: The list of the blob contents a snapshot's database may reference (the snapshot holds none).
+BLOB_LIST_SUFFIX = ".blobs"
+#: Inside the data directory: one directory of hard links to those contents per snapshot.
+BLOB_LINKS_DIR = ".snapshot-blobs"
+#: Inside the backup directory: the blob backup (one copy of each content a snapshot lists).
+BLOB_BACKUP_DIR = "blob-stores"
 #: Written by a restore that leaves Nexus stopped (rollback): the data directory holds exactly that
 #: snapshot and no Nexus has run on it since, so the next snapshot step has nothing new to save.
 RESTORED_MARKER = ".restored.json"
@@ -78,6 +97,8 @@ class Snapshot:
     data_dir: str = ""
     size_bytes: int | None = None
     reason: str = ""
+    #: The blob contents the snapshot lists (None: an archive of the whole data directory).
+    blob_files: int | None = None
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Snapshot:
@@ -87,6 +108,7 @@ class Snapshot:
             raise ValueError(f"'{name}' is not a snapshot name")
         version, taken = parsed
         size = record.get("sizeBytes")
+        blobs = record.get("blobFiles")
         return cls(
             name=name,
             version=str(record.get("version") or version),
@@ -95,6 +117,7 @@ class Snapshot:
             data_dir=str(record.get("dataDir") or ""),
             size_bytes=int(size) if isinstance(size, int | str) and str(size).isdigit() else None,
             reason=str(record.get("reason") or ""),
+            blob_files=blobs if isinstance(blobs, int) else None,
         )
 
     def to_record(self) -> dict[str, Any]:
@@ -105,12 +128,14 @@ class Snapshot:
             "dataDir": self.data_dir,
             "archive": self.archive,
             "sizeBytes": self.size_bytes,
+            "blobFiles": self.blob_files,
             "reason": self.reason,
         }
 
     def describe(self) -> str:
         size = f", {self.size_bytes / 2**30:.1f} GiB" if self.size_bytes is not None else ""
-        return f"{self.name} (Nexus {self.version}, taken {self.taken_at:%Y-%m-%d %H:%M:%S} UTC{size})"
+        blobs = f", {self.blob_files} blob contents left in place" if self.blob_files is not None else ""
+        return f"{self.name} (Nexus {self.version}, taken {self.taken_at:%Y-%m-%d %H:%M:%S} UTC{size}{blobs})"
 
 
 def parse_records(text: str) -> list[Snapshot]:
@@ -194,6 +219,8 @@ class HostPaths:
             + f"data={q(self.data_dir.rstrip('/'))}; backup={q(self.backup_dir.rstrip('/'))}; "
             + f"container={q(self.container)}; grace={int(self.stop_grace_seconds)}\n"
             + "log() { printf '%s\\n' \"$*\" >&2; }\n"
+            + script_fragment("snapshots/blob-layout.sh")
+            + script_fragment("snapshots/forget-blobs.sh")
         )
 
 
@@ -224,7 +251,8 @@ def snapshot_script(
     restart: bool = False,
     reason: str = "",
 ) -> str:
-    """Stop Nexus cleanly, tar the data directory into the backup directory, prune, print the record.
+    """Stop Nexus cleanly, tar the data directory but the blob contents into the backup directory
+    (the contents listed and hard-linked: module docstring), prune, print the record.
 
     * ``version``: the version whose data this is; when None it is read from the tags of the image
       the container runs (``unknown`` if there is none).
@@ -267,6 +295,20 @@ def snapshot_script(
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
+def backup_script(paths: HostPaths, *, keep: int, version: str | None = None) -> str:
+    """The backup: the database first, then the blob stores, online.
+
+    A snapshot (:func:`snapshot_script`: Nexus stops cleanly, the archive without blob contents,
+    Nexus starts again) is the database's consistency point; then, with Nexus running, every blob
+    content that snapshot lists and ``<backupDir>/blob-stores`` lacks is copied there from the
+    snapshot's hard links (contents are written once: nothing already there is copied again).
+    stdout: the snapshot's record, then ``{"snapshot", "blobBackup", "blobFiles", "copiedFiles",
+    "copiedBytes"}``, one JSON line each.
+    """
+    snapshot = snapshot_script(paths, keep=keep, version=version, restart=True, reason="backup")
+    return snapshot + script_fragment("snapshots/blob-backup.sh") + "printf '%s\\n' \"$record\"\n"
+
+
 def keep_last_output_script(paths: HostPaths, *, keep: int) -> str:
     """The component's ``update`` command: prune to ``keep`` and print the previous record again.
 
@@ -298,7 +340,8 @@ def database_files_script(paths: HostPaths) -> str:
 
 
 def delete_script(paths: HostPaths, names: Sequence[str]) -> str:
-    """Delete the named snapshots (archive and record)."""
+    """Delete the named snapshots (archive, blob list, record), then what only they kept (their
+    hard links, the blob backup's copies no other snapshot lists)."""
     for name in names:
         if parse_snapshot_name(name) is None:
             raise ValueError(f"'{name}' is not a snapshot name")
@@ -306,18 +349,23 @@ def delete_script(paths: HostPaths, names: Sequence[str]) -> str:
     return paths.preamble() + (
         f"for n in {quoted}; do\n"
         '  log "deleting snapshot $n"\n'
-        '  $S rm -f "$backup/$n.tar" "$backup/$n.json"\n'
+        '  $S rm -f "$backup/$n.tar" "$backup/$n.json" "$backup/$n.blobs"\n'
         "done\n"
+        "forget_unlisted_blobs\n"
     )
 
 
 def restore_script(paths: HostPaths, name: str, *, start: bool, mark_restored: bool) -> str:
     """Stop Nexus, move the current data aside, extract the snapshot, then start (or not).
 
-    The current data is kept (renamed to ``<dataDir>.before-restore-<timestamp>``; inside the
+    The current data is kept (moved to ``<dataDir>.before-restore-<timestamp>``; inside the
     data directory as ``.before-restore-<timestamp>`` when the data directory is a mount point),
-    mode 0700 (it holds the database: password hashes and keys), until the operator deletes it. On a
-    failed extraction the previous data is moved back, with its own mode. With
+    mode 0700 (it holds the database: password hashes and keys), until the operator deletes it.
+    When the snapshot lists its blob contents they stay in place: the blob stores' other files go
+    aside as ``blob-store-files.tar``, contents written since the snapshot under ``blobs/``, and the
+    listed contents not in place come back from the snapshot's hard links or the blob backup; if one
+    is in none of them, nothing is stopped or changed (the refusal names it). On a failed extraction
+    the previous data is moved back, with its own mode. With
     ``mark_restored`` (rollback: the container is replaced next) the marker tells the next snapshot
     step that this data is already saved. stdout: one JSON line
     ``{"restored": name, "previousData": path}``.

@@ -5,5 +5,6 @@ for f in "$backup"/nexus-data-*.json; do
   printf '%s %s\n' "${n##*-}" "$n"
 done | sort -r | awk -v keep="$keep" 'NR > keep { print $2 }' | while read -r old; do
   log "pruning snapshot $old (keeping the newest $keep)"
-  $S rm -f "$backup/$old.tar" "$backup/$old.json"
+  $S rm -f "$backup/$old.tar" "$backup/$old.json" "$backup/$old.blobs"
 done
+forget_unlisted_blobs

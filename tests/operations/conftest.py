@@ -22,6 +22,7 @@ OLD_IMAGE = "sonatype/nexus3:3.77.1"
 OLD_ID = "sha256:" + "a" * 64
 NEW_IMAGE = "sonatype/nexus3:3.80.0"
 NEW_ID = "sha256:" + "b" * 64
+BLOB_1 = "0b9c2a1e-58f4-4c53-9a57-1c0de0000001"
 
 
 @dataclass
@@ -67,8 +68,8 @@ class FakeHost:
         """A small Nexus-like data directory with a private file, a nested tree and a symlink."""
         (self.data / "db").mkdir(parents=True, exist_ok=True)
         (self.data / "db" / "nexus.mv.db").write_bytes(b"database of 3.77.1\x00\x01" * 100)
-        (self.data / "blobs" / "default" / "content").mkdir(parents=True, exist_ok=True)
-        (self.data / "blobs" / "default" / "content" / "blob-1.bytes").write_bytes(os.urandom(4096))
+        self.add_blob("default", BLOB_1, os.urandom(4096))
+        (self.data / "blobs" / "default" / "metadata.properties").write_text("type=file/1\n")
         secret = self.data / "keystores" / "node" / "private.ks"
         secret.parent.mkdir(parents=True, exist_ok=True)
         secret.write_text("keystore")
@@ -77,13 +78,24 @@ class FakeHost:
         (self.data / "etc" / "nexus.properties").write_text("nexus.scripts.allowCreation=false\n")
         (self.data / "log-link").symlink_to("etc/nexus.properties")
 
+    def blob_path(self, store: str, blob_id: str, suffix: str = ".bytes") -> Path:
+        """Where a file blob store keeps a blob: ``content/vol-NN/chap-NN/<id>.bytes``."""
+        return self.data / "blobs" / store / "content" / "vol-07" / "chap-21" / f"{blob_id}{suffix}"
+
+    def add_blob(self, store: str, blob_id: str, content: bytes) -> None:
+        """A blob as Nexus writes it: the contents once, and its attributes beside them."""
+        path = self.blob_path(store, blob_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        self.blob_path(store, blob_id, ".properties").write_text(f"size={len(content)}\ndeleted=false\n")
+
 
 def tree(root: Path) -> dict[str, tuple[str, int, bytes | str]]:
     """Every entry below ``root``: kind, mode and content (or link target)."""
     result: dict[str, tuple[str, int, bytes | str]] = {}
     for path in sorted(root.rglob("*")):
         rel = str(path.relative_to(root))
-        if rel.startswith(".before-restore"):
+        if rel.startswith((".before-restore", ".snapshot-blobs")):  # the scripts' own, not Nexus' data
             continue
         stat = path.lstat()
         if path.is_symlink():

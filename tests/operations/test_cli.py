@@ -116,7 +116,7 @@ def test_a_failed_upgrade_prints_the_engine_output_once_and_ends_with_the_summar
 
 def test_one_entry_module_dispatches_to_each_tool(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([]) == 2 and cli.main(["downgrade"]) == 2
-    usage = "usage: python -m operations.cli {upgrade,rollback,restore,snapshots} ARGS"
+    usage = "usage: python -m operations.cli {upgrade,rollback,restore,snapshots,backup} ARGS"
     assert usage in capsys.readouterr().err
     for tool in cli.TOOLS:
         with pytest.raises(SystemExit) as exited:

@@ -267,7 +267,7 @@ def tree(root: Path) -> dict[str, tuple[str, int, int, int, bytes | str]]:
     result: dict[str, tuple[str, int, int, int, bytes | str]] = {}
     for path in [root, *sorted(root.rglob("*"))]:
         rel = str(path.relative_to(root))
-        if rel.startswith(".before-restore"):
+        if rel.startswith((".before-restore", ".snapshot-blobs")):  # the scripts' own, not Nexus' data
             continue
         st = path.lstat()
         if path.is_symlink():
@@ -392,7 +392,8 @@ def test_component_snapshot_step_stops_nexus_cleanly_then_tars(live: LiveHost) -
     assert last_record(again.stdout) is None and "already runs" in again.stderr
     assert live.state()["Running"]
     assert sorted(p.name for p in live.backup.iterdir()) == [
-        f"{record['name']}{s}" for s in (".json", ".tar")
+        f"{record['name']}{s}"
+        for s in (".blobs", ".json", ".tar")  # archive, its blob list, record
     ]
     # ... and starts it when an earlier failed `up` left it stopped
     live.engine.docker("stop", "-t", "30", CONTAINER_NAME)
@@ -427,7 +428,7 @@ def test_manual_snapshots_restart_nexus_and_prune_to_the_newest(
         assert cli.snapshots_main(["dev", "prune", "--keep", "1"]) == 0
         assert "deleted 1 snapshot(s), kept the newest 1" in capsys.readouterr().out
         assert sorted(p.name for p in live.backup.iterdir()) == sorted(
-            f"{created[2]['name']}{suffix}" for suffix in (".json", ".tar")
+            f"{created[2]['name']}{suffix}" for suffix in (".blobs", ".json", ".tar")
         )
         assert cli.snapshots_main(["dev", "usage"]) == 0
         assert "Filesystem" in capsys.readouterr().out
@@ -447,7 +448,9 @@ def test_restore_puts_the_snapshot_back_keeps_the_old_data_and_starts_nexus(
 
     (live.data / "db" / "nexus.mv.db").write_bytes(b"damaged")
     (live.data / "keystores" / "node" / "private.ks").unlink()
-    (live.data / "blobs" / "new.bytes").write_bytes(b"written after the snapshot")
+    written = "blobs/default/content/vol-01/chap-02/0b9c2a1e-58f4-4c53-9a57-1c0de0000009.bytes"
+    (live.data / written).parent.mkdir(parents=True)
+    (live.data / written).write_bytes(b"written after the snapshot")  # a blob's contents
     os.chown(live.data / "db" / "nexus.mv.db", 0, 0)
     damaged = tree(live.data)
 
@@ -462,7 +465,7 @@ def test_restore_puts_the_snapshot_back_keeps_the_old_data_and_starts_nexus(
     assert aside.name in out
     assert aside.stat().st_mode & 0o7777 == 0o700  # it holds the database: root only
     moved = tree(aside)
-    assert moved["db/nexus.mv.db"] == damaged["db/nexus.mv.db"] and "blobs/new.bytes" in moved
+    assert moved["db/nexus.mv.db"] == damaged["db/nexus.mv.db"] and moved[written] == damaged[written]
     assert moved["log/shutdown.log"][4] == f"clean shutdown of {OLD}\n".encode() * 2  # stopped cleanly first
 
     # running again, on the restored directory (a new inode at the same path), not the moved one

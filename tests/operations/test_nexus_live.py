@@ -168,8 +168,12 @@ class RealNexusSteps(StackSteps):
             raise RuntimeError(f"nexus-snapshot failed: {result.stderr.strip()}")
         live.mocks = mocks
         live.remove("nexus")
+        self.before_start(self.settings.nexus.version)
         live.run_declared("nexus-container")
         self.outputs["deployedVersion"] = self.settings.nexus.version
+
+    def before_start(self, version: str) -> None:
+        """Between the snapshot and the new container (a subclass changes what the new version finds)."""
 
     def smoke(self, version: str) -> SmokeReport:
         saved = self.wait_seconds
@@ -194,8 +198,10 @@ def project(live_stack: LiveStack, tmp_path_factory: pytest.TempPathFactory) -> 
     return root
 
 
-def steps_for(live: LiveStack, project: Path, said: list[str]) -> RealNexusSteps:
-    return RealNexusSteps(
+def steps_for(
+    live: LiveStack, project: Path, said: list[str], kind: type[RealNexusSteps] = RealNexusSteps
+) -> RealNexusSteps:
+    return kind(
         project_dir=project,
         stack_name="dev",
         stack=None,
@@ -250,7 +256,7 @@ def test_a_snapshot_is_refused_while_nexus_runs_on_the_data(
         live_stack.engine.docker("rename", "nexus-by-hand", "nexus")
 
 
-def test_snapshot_then_disk_failure_then_restore_serves_the_same_data(  # noqa: PLR0917 - fixtures
+def test_backup_then_disk_failure_then_restore_serves_the_same_data(  # noqa: PLR0917 - fixtures
     live_stack: LiveStack,
     project: Path,
     seeded: Seeded,
@@ -263,9 +269,10 @@ def test_snapshot_then_disk_failure_then_restore_serves_the_same_data(  # noqa: 
     timings: dict[str, float] = {}
     started = time.monotonic()
     with cli_on(monkeypatch, steps):
-        assert cli.snapshots_main(["dev", "create"]) == 0
-    timings["snapshot (clean stop, tar, start)"] = time.monotonic() - started
-    record = json.loads(capsys.readouterr().out)
+        assert cli.backup_main(["dev"]) == 0
+    timings["backup (clean stop, tar, start, blob copy)"] = time.monotonic() - started
+    record, copy = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert copy["snapshot"] == record["name"] and copy["blobFiles"] == record["blobFiles"] >= 2
     assert record["version"] == live_stack.settings.nexus.version
     with tarfile.open(record["archive"]) as archive:
         names = set(archive.getnames())
@@ -273,6 +280,7 @@ def test_snapshot_then_disk_failure_then_restore_serves_the_same_data(  # noqa: 
         assert log is not None
         nexus_log = log.read().decode(errors="replace")
     assert {"./db", "./blobs", "./etc", "./keystores"} <= names
+    assert not [name for name in names if name.endswith(".bytes")]  # the contents are in the blob backup
     assert "./admin.password" not in names
     # stopped cleanly before the copy: the log in the archive ends with Nexus' own shutdown
     # (database closed, then the kernel stopped), not in the middle of its work
@@ -328,3 +336,154 @@ def test_an_upgrade_that_never_becomes_writable_rolls_back_to_the_snapshot_by_it
     assert image == f"{live_stack.settings.nexus.image}:{good}"
     assert_serves(live_stack, seeded, tmp_path)
     live_stack.notes.append(f"failed upgrade and automatic rollback: {elapsed:.0f}s")
+
+
+# ---------------------------------------------------------------- a rollback after the window's work
+
+#: The same core under a newer tag: what "the new version" runs is the real thing.
+WINDOW_VERSION = "3.99.1-01"
+
+
+def build_window_image(live: LiveStack, context: Path) -> str:
+    """``<nexus.image>:3.99.1-01``: the real image under a newer tag, as an image of its own (a tag
+    of the same image id would be "already running", and nothing would be replaced)."""
+    name = f"{live.settings.nexus.image}:{WINDOW_VERSION}"
+    base = f"{live.settings.nexus.image}:{live.settings.nexus.version}"
+    (context / "Dockerfile").write_text(
+        f"FROM {base}\nLABEL {LABEL_KEY}={LABEL_VALUE}\nLABEL window=3.99.1\n"
+    )
+    live.engine.docker("build", "--quiet", "--tag", name, str(context), timeout=300)
+    return name
+
+
+@pytest.fixture(scope="module")
+def window_image(live_stack: LiveStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    name = build_window_image(live_stack, tmp_path_factory.mktemp("window-image"))
+    yield name
+    live_stack.engine.docker("rmi", "-f", name, check=False)
+
+
+def find_blob(live: LiveStack, name: str) -> tuple[Path, str]:
+    """The ``.bytes`` of the blob Nexus wrote for ``name`` (``@BlobStore.blob-name=/<name>`` in its
+    attributes), and those attributes."""
+    for attributes in (live.data / "blobs").glob("*/content/vol-*/chap-*/*.properties"):
+        text = attributes.read_text()
+        if f"@BlobStore.blob-name=/{name}\n" in text:
+            return attributes.with_suffix(".bytes"), text
+    raise AssertionError(f"no blob for {name}")
+
+
+def run_task(live: LiveStack, task_id: str) -> None:
+    before = api(live, "GET", f"/v1/tasks/{task_id}").json().get("lastRun")
+    assert api(live, "POST", f"/v1/tasks/{task_id}/run").status_code == 204
+
+    def done() -> bool:
+        task = api(live, "GET", f"/v1/tasks/{task_id}").json()
+        return bool(task["currentState"] == "WAITING" and task.get("lastRun") != before)
+
+    eventually(done, timeout=300, interval=1.0, message=lambda _: f"task {task_id} did not finish")
+    assert api(live, "GET", f"/v1/tasks/{task_id}").json()["lastRunResult"] == "OK"
+
+
+def compact_task(live: LiveStack) -> str:
+    """The core's REST API cannot create tasks (405); its UI's ExtDirect call can."""
+    answer = requests.post(
+        f"{live.nexus_url}/service/extdirect",
+        auth=("admin", live.admin_password),
+        headers={"X-Nexus-UI": "true"},
+        json={"action": "coreui_Task", "method": "create", "type": "rpc", "tid": 1, "data": [{
+            "enabled": True, "name": "compact default", "typeId": "blobstore.compact",
+            "notificationCondition": "FAILURE", "schedule": "manual",
+            "properties": {"blobstoreName": "default"},
+        }]},
+        timeout=60,
+    )  # fmt: skip
+    result = answer.json()["result"]
+    assert result["success"], result
+    return str(result["data"]["id"])
+
+
+@dataclass
+class WindowSteps(RealNexusSteps):
+    """The new version is the same core under a newer tag, started with the unused-blob cleanup's
+    one-hour grace set to 0, so that deletes in the window reach the blob store at once."""
+
+    def before_start(self, version: str) -> None:
+        assert self.live is not None
+        if version == WINDOW_VERSION:
+            properties = self.live.data / "etc" / "nexus.properties"
+            properties.write_text(
+                properties.read_text() + "nexus.assetBlobCleanupTask.blobCreatedDelayMinute=0\n"
+            )
+
+    def smoke(self, version: str) -> SmokeReport:
+        assert self.live is not None
+        return super().smoke(self.live.settings.nexus.version if version == WINDOW_VERSION else version)
+
+
+def test_a_rollback_after_uploads_deletes_and_a_compaction_serves_everything_the_old_version_had(  # noqa: PLR0917
+    live_stack: LiveStack,
+    project: Path,
+    seeded: Seeded,
+    window_image: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Upload before the upgrade; the upgrade's snapshot; in the window the new version takes an
+    upload and two deletes, its unused-blob cleanup soft-deletes them and a compaction removes their
+    files; the rollback brings back every file the old version had, byte for byte."""
+    live = live_stack
+    good = live.settings.nexus.version
+    before = Seeded(dict(seeded.files), list(seeded.repositories))
+    for name in ("window/kept.bin", "window/doomed.bin"):
+        payload = os.urandom(300 * 1024 + 5)
+        put = requests.put(f"{live.nexus_url}/repository/{RAW}/{name}", data=iter([payload]),
+                           auth=("admin", live.admin_password), timeout=120)  # fmt: skip
+        assert put.status_code == 201, put.text
+        before.files[f"/repository/{RAW}/{name}"] = hashlib.sha256(payload).hexdigest()
+    said: list[str] = []
+    steps = steps_for(live, project, said, WindowSteps)
+    taken_before = {s.name for s in steps.snapshots()}
+    with cli_on(monkeypatch, steps):
+        code = cli.upgrade_main(["dev", WINDOW_VERSION, "--yes"])
+    out = capsys.readouterr().out
+    assert code == 0 and "result: upgraded" in out, out + "\n".join(said)
+    (snapshot,) = [s for s in steps.snapshots() if s.name not in taken_before]
+    assert snapshot.blob_files is not None and snapshot.size_bytes is not None
+    wait_for_proxy(live)
+
+    # the window: an upload, two deletes, the cleanup and a compaction, all on the new version
+    new = requests.put(f"{live.nexus_url}/repository/{RAW}/window/new.bin", data=iter([b"new" * 1000]),
+                       auth=("admin", live.admin_password), timeout=120)  # fmt: skip
+    assert new.status_code == 201
+    doomed = ["window/doomed.bin", "backups/payload.bin"]
+    assets = api(live, "GET", "/v1/assets", params={"repository": RAW}).json()["items"]
+    deleted = [asset for asset in assets if asset["path"].lstrip("/") in doomed]
+    assert len(deleted) == len(doomed), [asset["path"] for asset in assets]
+    for asset in deleted:
+        assert api(live, "DELETE", f"/v1/assets/{asset['id']}").status_code == 204
+    files = {name: find_blob(live, name)[0] for name in doomed}
+    tasks = api(live, "GET", "/v1/tasks").json()["items"]
+    (cleanup,) = [t["id"] for t in tasks if t["type"] == "assetBlob.cleanup" and "raw" in t["name"]]
+    run_task(live, cleanup)
+    for name in doomed:
+        assert "deleted=true" in find_blob(live, name)[1], name  # soft-deleted (FileBlobStore.doDelete)
+    run_task(live, compact_task(live))
+    for name, path in files.items():
+        assert not path.exists() and not path.with_suffix(".properties").exists(), name  # hard-deleted
+
+    with cli_on(monkeypatch, steps):
+        code = cli.rollback_main(["dev", "--yes"])
+    out = capsys.readouterr().out
+    assert code == 0 and "result: done" in out, out + "\n".join(said)
+    assert load_stack_file(project / "Pulumi.dev.yaml").nexus.version == good
+    for path in files.values():
+        assert path.is_file()  # put back from the snapshot's hard links
+    assert_serves(live, before, tmp_path)
+    gone = live.curl(443, f"/repository/{RAW}/window/new.bin", "-u", f"admin:{live.admin_password}",
+                     "-o", "/dev/null", "-w", "%{http_code}")  # fmt: skip
+    assert gone.stdout == "404", gone
+    live.notes.append(
+        f"upgrade-window rollback: snapshot {snapshot.size_bytes} bytes for {snapshot.blob_files} blobs"
+    )

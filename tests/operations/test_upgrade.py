@@ -38,6 +38,7 @@ from operations.upgrade import (
 from reach.host import run_checked
 from reach.snapshots import (
     Snapshot,
+    backup_script,
     database_files_script,
     list_script,
     parse_records,
@@ -371,10 +372,10 @@ def test_snapshots_are_pruned_over_several_upgrades(world: World) -> None:
 
 
 def test_restore_after_disk_failure(world: World) -> None:
+    """The data disk is lost with the blob contents and the snapshots' links: scripts/backup's
+    blob copy brings the contents back."""
     record = run_checked(
-        world.host.shell,
-        snapshot_script(world.host.paths, keep=3, version="3.77.1", restart=True),
-        "snapshot",
+        world.host.shell, backup_script(world.host.paths, keep=3, version="3.77.1"), "backup"
     )
     del record
     before = tree(world.host.data)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import shutil
 import stat
 import subprocess
 import tarfile
@@ -16,6 +18,7 @@ from reach.host import SshShell, run_checked
 from reach.snapshots import (
     HostPaths,
     Snapshot,
+    backup_script,
     delete_script,
     find_snapshot,
     keep_last_output_script,
@@ -30,7 +33,7 @@ from reach.snapshots import (
     snapshot_script,
     usage_script,
 )
-from tests.operations.conftest import NEW_ID, NEW_IMAGE, OLD_ID, OLD_IMAGE, FakeHost, fake_host, tree
+from tests.operations.conftest import BLOB_1, NEW_ID, NEW_IMAGE, OLD_ID, OLD_IMAGE, FakeHost, fake_host, tree
 
 __all__ = ["fake_host"]  # the fixture, re-used from the operations tests
 
@@ -247,8 +250,9 @@ def test_shell_pruning_keeps_the_newest_and_agrees_with_prune_plan(fake_host: Fa
     everything = [*made, Snapshot.from_record(record)]
     expected = {s.name for s in everything} - {s.name for s in prune_plan(everything, 3)}
     assert {s.name for s in listed} == expected
+    # the new snapshot lists its blob contents (the four made by hand are archives of everything)
     assert sorted(p.name for p in fake_host.backup.iterdir()) == sorted(
-        f"{n}{suffix}" for n in expected for suffix in (".json", ".tar")
+        [f"{n}{suffix}" for n in expected for suffix in (".json", ".tar")] + [f"{record['name']}.blobs"]
     )
 
 
@@ -281,7 +285,7 @@ def test_restore_puts_the_snapshot_back_and_keeps_the_current_data(fake_host: Fa
     assert record is not None
     # the data changes after the snapshot (a new upload, a migrated database, a deleted file)
     (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"migrated by 3.80.0")
-    (fake_host.data / "blobs" / "default" / "content" / "blob-2.bytes").write_bytes(b"new")
+    fake_host.add_blob("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000002", b"new")
     (fake_host.data / "etc" / "nexus.properties").unlink()
     changed = tree(fake_host.data)
     fake_host.clear_calls()
@@ -293,7 +297,23 @@ def test_restore_puts_the_snapshot_back_and_keeps_the_current_data(fake_host: Fa
     result = json.loads(out.strip().splitlines()[-1])
     assert result["restored"] == record["name"]
     assert tree(fake_host.data) == original  # contents, modes (0600 keystore) and the symlink
-    assert tree(Path(result["previousData"])) == changed  # moved aside, not deleted
+    # moved aside, not deleted: everything but the blob contents the snapshot lists, which stay in
+    # place; the blob stores' own files (attributes, metadata) as an archive; the new blob's contents
+    aside = Path(result["previousData"])
+    new_blob = "0b9c2a1e-58f4-4c53-9a57-1c0de0000002"
+    moved = tree(aside)
+    assert moved.pop("blobs/default/content/vol-07/chap-21/" + new_blob + ".bytes")[2] == b"new"
+    with tarfile.open(aside / "blob-store-files.tar") as archive:
+        kept = {name.removeprefix("./") for name in archive.getnames()}
+    del moved["blob-store-files.tar"]
+    assert kept == {
+        "default/metadata.properties",
+        f"default/content/vol-07/chap-21/{BLOB_1}.properties",
+        f"default/content/vol-07/chap-21/{new_blob}.properties",
+    }
+    assert {k: v for k, v in moved.items() if not k.startswith("blobs")} == {
+        k: v for k, v in changed.items() if not k.startswith("blobs")
+    }
     # ... where only its owner may read it: it holds the database (password hashes, keys)
     assert Path(result["previousData"]).stat().st_mode & 0o7777 == 0o700
     assert fake_host.calls()[:2] == [
@@ -406,6 +426,19 @@ def test_usage_script_reports_disk_use(fake_host: FakeHost) -> None:
     assert "Filesystem" in out and str(fake_host.backup) in out
 
 
+def test_usage_tells_what_only_the_snapshots_keep(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    fake_host.add_blob("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000008", os.urandom(2 * 2**20))
+    assert _snapshot(fake_host, restart=True) is not None
+    result = fake_host.shell.run(usage_script(fake_host.paths))
+    kept = [line for line in result.stdout.splitlines() if "that snapshots still keep" in line]
+    assert kept and not kept[0].endswith(("M", "G")), kept  # nothing deleted yet: a few KiB of directories
+    _soft_delete_and_compact(fake_host, "0b9c2a1e-58f4-4c53-9a57-1c0de0000008")
+    result = fake_host.shell.run(usage_script(fake_host.paths))
+    kept = [line for line in result.stdout.splitlines() if "that snapshots still keep" in line]
+    assert kept and kept[0].endswith("M"), kept  # the 2 MiB Nexus compacted away
+
+
 def test_old_id_constant_matches_fixture() -> None:
     assert OLD_ID != NEW_ID
 
@@ -437,3 +470,180 @@ def test_scripts_survive_the_remote_login_shell(fake_host: FakeHost, monkeypatch
     assert [s.name for s in parse_records(run_checked(shell, list_script(fake_host.paths), "list"))] == [
         record["name"]
     ]
+
+
+# ---------------------------------------------------------------- blob contents stay out of snapshots
+
+
+def _contents(host: FakeHost) -> list[str]:
+    return sorted(str(p.relative_to(host.data / "blobs")) for p in (host.data / "blobs").rglob("*.bytes"))
+
+
+def test_a_snapshot_lists_and_links_the_blob_contents_and_holds_none(fake_host: FakeHost) -> None:
+    """Its size follows the database and the number of blobs, not their bytes."""
+    fake_host.seed_data()
+    record = _snapshot(fake_host, restart=True)
+    fake_host.add_blob("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000003", os.urandom(3 * 2**20))
+    bigger = _snapshot(fake_host, restart=True)
+    assert record is not None and bigger is not None
+    assert bigger["blobFiles"] == 2 and bigger["blobBytes"] == 4096 + 3 * 2**20
+    assert int(str(bigger["sizeBytes"])) - int(str(record["sizeBytes"])) < 4096  # one more .properties
+    with tarfile.open(str(bigger["archive"])) as archive:
+        names = archive.getnames()
+    assert not [name for name in names if name.endswith(".bytes")]
+    assert f"./blobs/default/content/vol-07/chap-21/{BLOB_1}.properties" in names
+    assert "./blobs/default/metadata.properties" in names
+    listed = (fake_host.backup / f"{bigger['name']}.blobs").read_text().splitlines()
+    assert [line.split("\t")[0] for line in listed] == _contents(fake_host)
+    links = fake_host.data / ".snapshot-blobs" / str(bigger["name"])
+    for line in listed:
+        path, size = line.split("\t")
+        linked, original = links / path, fake_host.data / "blobs" / path
+        assert linked.stat().st_ino == original.stat().st_ino and original.stat().st_size == int(size)
+    assert not [p for p in links.rglob("*") if p.is_file() and p.suffix != ".bytes"]
+    assert mode(fake_host.backup / f"{bigger['name']}.blobs") == 0o600
+    assert mode(fake_host.data / ".snapshot-blobs") == 0o700
+
+
+def test_the_space_check_counts_the_archive_not_the_blob_bytes(fake_host: FakeHost) -> None:
+    """A ``df`` stand-in reports what is free on the backup disk."""
+    fake_host.seed_data()
+    fake_host.add_blob("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000003", os.urandom(4 * 2**20))
+    df = fake_host.root / "bin" / "df"
+    for free_kib, ok in ((1500, True), (100, False)):
+        df.write_text(f"#!/bin/sh\necho 'Filesystem 1024-blocks Used Available Capacity Mounted'\n"
+                      f"echo 'backup 9999999 1 {free_kib} 1% /b'\n")  # fmt: skip
+        df.chmod(0o755)
+        result = fake_host.shell.run(snapshot_script(fake_host.paths, keep=3, restart=True))
+        assert result.ok is ok, result.stderr
+        if not ok:
+            assert "not enough space" in result.stderr and f"{free_kib} KiB free" in result.stderr
+
+
+def _soft_delete_and_compact(host: FakeHost, blob_id: str) -> None:
+    """What Nexus does to a blob whose asset was deleted: ``deleted=true`` in its attributes
+    (FileBlobStore.doDelete), then the compact task removes both files (doDeleteHard)."""
+    attributes = host.blob_path("default", blob_id, ".properties")
+    attributes.write_text(attributes.read_text().replace("deleted=false", "deleted=true"))
+    attributes.unlink()
+    host.blob_path("default", blob_id).unlink()
+
+
+def test_a_rollback_after_deletes_and_a_compaction_is_exact(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    fake_host.add_blob("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000004", b"soft-deleted only")
+    original = tree(fake_host.data)
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    # the upgrade window: an upload, a soft delete, a compaction, a migrated database
+    fake_host.add_blob("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000005", b"written by the new version")
+    soft = fake_host.blob_path("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000004", ".properties")
+    soft.write_text(soft.read_text().replace("deleted=false", "deleted=true"))
+    _soft_delete_and_compact(fake_host, BLOB_1)
+    (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"migrated by 3.80.0")
+    out = run_checked(
+        fake_host.shell,
+        restore_script(fake_host.paths, str(record["name"]), start=False, mark_restored=True),
+        "restore",
+    )
+    assert tree(fake_host.data) == original
+    aside = Path(json.loads(out.strip().splitlines()[-1])["previousData"])
+    written = "blobs/default/content/vol-07/chap-21/0b9c2a1e-58f4-4c53-9a57-1c0de0000005.bytes"
+    assert (aside / written).is_file()  # written after the snapshot: moved aside
+
+
+def test_a_restore_that_would_lack_a_blob_is_refused_before_anything_stops(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    shutil.rmtree(fake_host.data / ".snapshot-blobs")  # e.g. removed by hand
+    _soft_delete_and_compact(fake_host, BLOB_1)
+    before = tree(fake_host.data)
+    fake_host.clear_calls()
+    result = fake_host.shell.run(
+        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
+    )
+    assert not result.ok
+    assert "refusing to restore" in result.stderr and f"{BLOB_1}.bytes" in result.stderr
+    assert "Nothing was stopped or changed" in result.stderr
+    assert tree(fake_host.data) == before
+    assert not any(call.startswith(("stop", "start")) for call in fake_host.calls())
+    assert not list(fake_host.backup.glob(".restore-*"))
+
+
+def _backup(host: FakeHost) -> list[dict[str, object]]:
+    out = run_checked(host.shell, backup_script(host.paths, keep=2), "backup")
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def test_backup_copies_only_new_contents_and_a_disk_failure_restores_from_it(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    snapshot, copy = _backup(fake_host)
+    assert copy == {
+        "snapshot": snapshot["name"],
+        "blobBackup": str(fake_host.backup / "blob-stores"),
+        "blobFiles": 1,
+        "copiedFiles": 1,
+        "copiedBytes": 4096,
+    }
+    container = fake_host.container()
+    assert container is not None and container["running"] is True  # the copy ran with Nexus up
+    calls = fake_host.calls()
+    assert calls.index("start nexus") < len(calls)  # started again right after the snapshot
+    fake_host.add_blob("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000006", b"x" * 1000)
+    original = tree(fake_host.data)
+    snapshot, copy = _backup(fake_host)
+    assert (copy["blobFiles"], copy["copiedFiles"], copy["copiedBytes"]) == (2, 1, 1000)  # incremental
+    # an interrupted copy left a short file: copied again
+    (fake_host.backup / "blob-stores" / "default/content/vol-07/chap-21" / f"{BLOB_1}.bytes").write_bytes(b"")
+    snapshot, copy = _backup(fake_host)
+    assert (copy["copiedFiles"], copy["copiedBytes"]) == (1, 4096)
+    # the disk fails: a new, empty data directory
+    fake_host.run_container(None)
+    shutil.rmtree(fake_host.data)
+    fake_host.data.mkdir()
+    run_checked(
+        fake_host.shell,
+        restore_script(fake_host.paths, str(snapshot["name"]), start=True, mark_restored=False),
+        "restore",
+    )
+    assert tree(fake_host.data) == original
+
+
+def test_pruning_removes_what_only_pruned_snapshots_needed(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    first, _ = _backup(fake_host)
+    _soft_delete_and_compact(fake_host, BLOB_1)
+    fake_host.add_blob("default", "0b9c2a1e-58f4-4c53-9a57-1c0de0000007", b"later")
+    second, _ = _backup(fake_host)
+    copies = fake_host.backup / "blob-stores" / "default/content/vol-07/chap-21"
+    assert sorted(p.name for p in copies.iterdir()) == sorted(
+        [f"{BLOB_1}.bytes", "0b9c2a1e-58f4-4c53-9a57-1c0de0000007.bytes"]
+    )
+    run_checked(fake_host.shell, delete_script(fake_host.paths, [str(first["name"])]), "delete")
+    assert [p.name for p in (fake_host.data / ".snapshot-blobs").iterdir()] == [second["name"]]
+    assert [p.name for p in copies.iterdir()] == ["0b9c2a1e-58f4-4c53-9a57-1c0de0000007.bytes"]
+    assert not (fake_host.backup / f"{first['name']}.blobs").exists()
+
+
+def test_without_hard_links_a_snapshot_warns_and_a_restore_takes_the_blob_backup(fake_host: FakeHost) -> None:
+    """``<dataDir>/blobs`` on a file system of its own: ``cp -al`` fails (a stand-in here)."""
+    fake_host.seed_data()
+    cp = fake_host.root / "bin" / "cp"
+    cp.write_text('#!/bin/sh\ncase "$1" in -al) echo "cp: Invalid cross-device link" >&2; exit 1 ;; esac\n'
+                  'exec /bin/cp "$@"\n')  # fmt: skip
+    cp.chmod(0o755)
+    result = fake_host.shell.run(snapshot_script(fake_host.paths, keep=3, restart=True))
+    assert result.ok and "warning: no hard links to the blob contents" in result.stderr
+    record = last_record(result.stdout)
+    assert record is not None and record["blobFiles"] == 1
+    original = tree(fake_host.data)
+    _soft_delete_and_compact(fake_host, BLOB_1)
+    restore = restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
+    refused = fake_host.shell.run(restore)
+    assert not refused.ok and "refusing to restore" in refused.stderr
+    copy = fake_host.backup / "blob-stores" / "default/content/vol-07/chap-21" / f"{BLOB_1}.bytes"
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(original[f"blobs/default/content/vol-07/chap-21/{BLOB_1}.bytes"][2])  # type: ignore[arg-type]
+    run_checked(fake_host.shell, restore, "restore")
+    assert tree(fake_host.data) == original
