@@ -2,12 +2,15 @@
 
 Existing-Nexus mode (``nexus.manageServer: false``), ``docker.enabled: false`` and
 ``nexus.manageTasks: false`` (the core has no Docker format and cannot create tasks over REST):
-Maven and raw repositories with their blob store and a robot. In order, on one shared real Nexus
-whose admin account is put back in its first-start state (a generated ``admin.password``):
+Maven and raw repositories with their blob stores (one of them an S3 blob store on the suite's real
+SeaweedFS) and a robot. In order, on one shared real Nexus whose admin account is put back in its
+first-start state (a generated ``admin.password``):
 
 1. the same stack with a Docker team is refused by the first run with one line naming the key and
    the server, before anything is written;
-2. ``up`` takes the admin account over and creates everything; the second preview has no change;
+2. ``up`` takes the admin account over and creates everything; an upload to the raw repository on
+   the S3 store lands in the bucket; the second preview has no change (the secret Nexus reads back
+   as a placeholder is none);
 3. drift made over REST is seen by ``refresh`` and repaired by ``up``;
 4. ``destroy`` removes what ``up`` made.
 """
@@ -25,6 +28,7 @@ import yaml
 from tests.e2e.conftest import PulumiCli, copy_project, steps_by_op
 from tests.real_nexus.backend import Backend
 from tests.real_nexus.fixtures import RealNexusSession
+from tests.s3_server import TEXT, S3Server, text_payload
 
 # Five engine runs on one real server: minutes each on a loaded 2-core machine.
 pytestmark = [pytest.mark.real_nexus, pytest.mark.timeout(1800)]
@@ -38,10 +42,14 @@ RAW = "raw-e2e-files"
 PROXY = "raw-e2e-upstream"
 GROUP = "raw-e2e-all"
 STORE = "maven-e2e"
+S3_STORE = "e2es3"
+S3_RAW = "raw-e2e-on-s3"
 ROBOT = "ci-maven"
 
 
-def stack_config(url: str, data_dir: str, *, teams: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def stack_config(
+    url: str, data_dir: str, s3: S3Server, *, teams: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     config: dict[str, Any] = {
         f"{NS}:domain": "core.e2e.test",
         f"{NS}:nexus": {
@@ -63,7 +71,23 @@ def stack_config(url: str, data_dir: str, *, teams: list[dict[str, Any]] | None 
             {"name": RAW, "format": "raw", "type": "hosted", "deletionProtection": False},
             {"name": PROXY, "format": "raw", "type": "proxy", "remoteUrl": "https://example.invalid/files"},
             {"name": GROUP, "format": "raw", "type": "group", "members": [RAW, PROXY]},
+            {
+                "name": S3_RAW,
+                "format": "raw",
+                "type": "hosted",
+                "blobStore": S3_STORE,
+                "deletionProtection": False,
+            },
         ],
+        f"{NS}:s3BlobStores": {
+            S3_STORE: {
+                "bucket": s3.bucket,
+                "prefix": "e2e-core",
+                "endpoint": s3.endpoint,
+                "forcePathStyle": True,
+                "accessKeyId": s3.access_key_id,
+            }
+        },
         f"{NS}:access": {"robots": [{"userId": ROBOT, "roles": ["nx-anonymous"]}]},
     }
     if teams is not None:
@@ -71,12 +95,15 @@ def stack_config(url: str, data_dir: str, *, teams: list[dict[str, Any]] | None 
     return config
 
 
-def stack(project: Path, work: Path, config: dict[str, Any], name: str) -> PulumiCli:
+def stack(project: Path, work: Path, config: dict[str, Any], name: str, s3: S3Server) -> PulumiCli:
     (project / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     cli = PulumiCli(project, work / name)
     cli.stack_init(name)
     cli.config_set(f"{NS}:adminPassword", ADMIN_PASSWORD, secret=True)
     cli.config_set(f"{NS}:access.robots[0].password", ROBOT_PASSWORD, secret=True, path=True)
+    cli.config_set(
+        f"{NS}:s3BlobStores.{S3_STORE}.secretAccessKey", s3.secret_access_key, secret=True, path=True
+    )
     return cli
 
 
@@ -87,7 +114,7 @@ def logs_in(session: RealNexusSession, user: str, password: str) -> bool:
 
 
 def test_a_maven_and_raw_stack_on_the_real_core(
-    engine_bin: Path, real_nexus_session: RealNexusSession, tmp_path: Path
+    engine_bin: Path, real_nexus_session: RealNexusSession, s3_server: S3Server, tmp_path: Path
 ) -> None:
     session = real_nexus_session
     backend: Backend = session.backend()
@@ -102,8 +129,11 @@ def test_a_maven_and_raw_stack_on_the_real_core(
         docker = stack(
             project,
             tmp_path,
-            stack_config(url, data_dir, teams=[{"name": "alpha", "releasePort": 16001, "latestPort": 16002}]),
+            stack_config(
+                url, data_dir, s3_server, teams=[{"name": "alpha", "releasePort": 16001, "latestPort": 16002}]
+            ),
             "docker",
+            s3_server,
         )
         failed = docker.up(check=False)
         assert failed.returncode != 0
@@ -121,7 +151,7 @@ def test_a_maven_and_raw_stack_on_the_real_core(
         assert session.server.password_file.read_text() == generated  # not even the password changed
 
         # 2. up takes the admin account over and creates everything; nothing left to change.
-        cli = stack(project, tmp_path, stack_config(url, data_dir), STACK)
+        cli = stack(project, tmp_path, stack_config(url, data_dir, s3_server), STACK, s3_server)
         cli.up()
         nexus = dataclasses.replace(backend, admin_password=ADMIN_PASSWORD)  # the admin's password now
         assert logs_in(session, "admin", ADMIN_PASSWORD) and not logs_in(session, "admin", generated)
@@ -135,6 +165,21 @@ def test_a_maven_and_raw_stack_on_the_real_core(
         assert nexus.get("/v1/security/anonymous")["enabled"] is False
         outputs = cli.stack_outputs()
         assert outputs["nexusEdition"] == "OSS"
+        # the S3 store and the repository on it: an upload's bytes are in the bucket, not on the host
+        s3_store = nexus.get(f"/v1/blobstores/s3/{S3_STORE}")["bucketConfiguration"]
+        assert s3_store["bucket"] == {
+            "region": "us-east-1",
+            "name": s3_server.bucket,
+            "prefix": "e2e-core",
+            "expiration": 3,
+        }
+        assert nexus.get(f"/v1/repositories/raw/hosted/{S3_RAW}")["storage"]["blobStoreName"] == S3_STORE
+        content = text_payload(200 * 1024)
+        upload = f"{session.server.url}/repository/{S3_RAW}/builds/artifact.txt"
+        auth = ("admin", ADMIN_PASSWORD)
+        assert requests.put(upload, data=content, auth=auth, headers=TEXT, timeout=120).status_code == 201
+        assert requests.get(upload, auth=auth, timeout=120).content == content
+        assert len(content) in s3_server.objects("e2e-core/content").values()
         nexus.clear_log()
         cli.preview("--expect-no-changes")
         assert nexus.count_writes() == 0
@@ -160,8 +205,8 @@ def test_a_maven_and_raw_stack_on_the_real_core(
         # 4. destroy removes what up made.
         cli.destroy()
         names = {r["name"] for r in nexus.get("/v1/repositories")}
-        assert not {MAVEN, RAW, PROXY, GROUP} & names
-        assert STORE not in {b["name"] for b in nexus.get("/v1/blobstores")}
+        assert not {MAVEN, RAW, PROXY, GROUP, S3_RAW} & names
+        assert not {STORE, S3_STORE} & {b["name"] for b in nexus.get("/v1/blobstores")}
         assert ROBOT not in {u["userId"] for u in nexus.get("/v1/security/users")}
     finally:
         if logs_in(session, "admin", ADMIN_PASSWORD):
