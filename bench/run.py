@@ -7,11 +7,12 @@ writes per resource are measured. In the same run, a project of the same number 
 resources (no HTTP call at all) goes through the same operations: the engine's own floor. The
 table shows both and the ratio ours / floor.
 
-    .venv/bin/python bench/run.py                      # 1, 20 and 50 teams, path routing
+    .venv/bin/python bench/run.py                      # 1, 20, 50 and 100 teams, path routing
     .venv/bin/python bench/run.py --teams 1,5,9 --routing connector
     .venv/bin/python bench/run.py --emulator-checks    # with the emulator's schema validation
     .venv/bin/python bench/run.py --teams 20 --by-process   # CPU of engine, program and provider
-    .venv/bin/python bench/run.py --shaped-floor       # also against no-op resources shaped like ours
+    .venv/bin/python bench/run.py --shaped-floor       # also against no-op resources shaped like ours,
+                                                       # and issue 33's goals judged against them
     .venv/bin/python bench/run.py --steady 5           # no-change preview and refresh: medians of 5 turns
     .venv/bin/python bench/run.py --engine-profile /tmp/profiles   # where the engine's CPU goes
 
@@ -55,6 +56,7 @@ from tools.bench_figures import (  # noqa: E402
     Measure,
     goal_lines,
     median_measure,
+    shaped_goal_table,
     steady_state,
 )
 
@@ -445,7 +447,9 @@ def process_table(rows: Sequence[Row], side: str = "floor") -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--teams", default="1,20,50", help="comma-separated team counts (default 1,20,50)")
+    parser.add_argument(
+        "--teams", default="1,20,50,100", help="comma-separated team counts (default 1,20,50,100)"
+    )
     parser.add_argument(
         "--routing",
         choices=("path", "connector"),
@@ -502,6 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     real: Row | None = None
     started = 0.0
+    load_before = os.getloadavg()  # the machine's other work, which moves every figure
     with tempfile.TemporaryDirectory(prefix="nexus-bench-") as tmp:
         if args.real_nexus:
             work = Path(tmp) / "real"
@@ -549,6 +554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else ""
         )
     )
+    print(f"load average (1, 5, 15 min): {_load(load_before)} before, {_load(os.getloadavg())} after")
     print(table(rows))
     if args.by_process:
         print(process_table(rows))
@@ -564,6 +570,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     for line in goal_lines({row.teams: ratios(row) for row in rows}):
         print(line)
+    if args.shaped_floor:
+        print()
+        for line in shaped_goal_table({row.teams: ratios(row, "shaped") for row in rows}):
+            print(line)
     if profiles is not None:
         sides = ("ours", "floor", "shaped") if args.shaped_floor else ("ours", "floor")
         print(f"\n{engine_profile_table(profiles, counts, sides)}")
@@ -577,6 +587,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.by_process:
             print(process_table([real]))
     return 0
+
+
+def _load(averages: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.2f}" for value in averages)
 
 
 def profile_prefix(directory: Path, teams: int, side: str) -> Path:
@@ -626,9 +640,9 @@ def growth(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
-def ratios(row: Row) -> dict[str, float]:
-    """Ours / the plain floor, wall time, per operation."""
-    return {op: row.ours[op].seconds / row.floor[op].seconds for op in OPERATIONS}
+def ratios(row: Row, side: str = "floor") -> dict[str, float]:
+    """Ours / the plain floor (or the shaped floor, ``side="shaped"``), wall time, per operation."""
+    return {op: row.ours[op].seconds / getattr(row, side)[op].seconds for op in OPERATIONS}
 
 
 def median_row(runs: Sequence[Row]) -> Row:

@@ -1,5 +1,6 @@
-"""The bench's figures (bench/run.py): one operation's measure, the median of several, and the
-steady-state rounds that repeat the operations of a deployed stack with the sides taking turns."""
+"""The bench's figures (bench/run.py): one operation's measure, the median of several, the
+steady-state rounds that repeat the operations of a deployed stack with the sides taking turns,
+and the goals' verdicts (issue 12's against the plain floor, issue 33's against the shaped one)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ STEADY_OPERATIONS = ("preview (no change)", "refresh")
 TIME_GOALS: dict[str, float] = {"preview": 1.3, "up": 1.3, "preview (no change)": 1.15, "refresh": 1.3}
 #: ... at these team counts, measured side by side in one run.
 GOAL_TEAMS = (20, 50)
+#: The time goals of issue 33: at most this many times the shaped floor's wall time, at every
+#: team count measured (1, 20, 50 and 100 by default) ...
+SHAPED_GOALS: dict[str, float] = {"preview": 1.15, "up": 1.25, "preview (no change)": 1.15, "refresh": 1.25}
+#: ... and the ratio at the larger team count at most this much above the ratio at the smaller.
+SHAPED_GROWTH_LIMIT = 0.10
+SHAPED_GROWTH_TEAMS = (20, 100)
 
 
 @dataclass
@@ -86,6 +93,39 @@ def goal_lines(ratios: Mapping[int, Mapping[str, float]]) -> list[str]:
         )
         lines.append(f"- the ratio from {smallest} to {largest} teams: {moves}")
     return lines
+
+
+def shaped_goal_table(ratios: Mapping[int, Mapping[str, float]]) -> list[str]:
+    """The goals of issue 33, from ``{teams: {operation: ours / shaped floor}}``: a table of each
+    ratio at every team count against its bound, met or not, then how far the ratio at 100 teams
+    is above the one at 20 against its bound (when both ran). Judged as printed (two decimals)."""
+    if not ratios:
+        return []
+    lines = [
+        "goals (ours / shaped floor, wall time):",
+        "| teams | operation | ours / shaped | goal | met |",
+        "|---:|---|---:|---:|---|",
+    ]
+    for teams in sorted(ratios):
+        for op, limit in SHAPED_GOALS.items():
+            ratio = round(ratios[teams][op], 2)
+            lines.append(f"| {teams} | {op} | {ratio:.2f} | {limit:.2f} | {_verdict(ratio <= limit)} |")
+    small, large = SHAPED_GROWTH_TEAMS
+    if small in ratios and large in ratios:
+        for op in SHAPED_GOALS:
+            before, after = round(ratios[small][op], 2), round(ratios[large][op], 2)
+            growth = round(after / before - 1, 2)
+            lines.append(
+                f"- {op}: {after:.2f} at {large} against {before:.2f} at {small}, {growth:+.0%} "
+                f"(at most {SHAPED_GROWTH_LIMIT:+.0%}: {_verdict(growth <= SHAPED_GROWTH_LIMIT)})"
+            )
+    else:
+        lines.append(f"- growth from {small} to {large} teams: not judged (both team counts are needed)")
+    return lines
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "not met"
 
 
 def _and(items: Sequence[int]) -> str:

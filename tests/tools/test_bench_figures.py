@@ -4,7 +4,14 @@ bench's job."""
 
 from __future__ import annotations
 
-from tools.bench_figures import STEADY_OPERATIONS, Measure, goal_lines, median_measure, steady_state
+from tools.bench_figures import (
+    STEADY_OPERATIONS,
+    Measure,
+    goal_lines,
+    median_measure,
+    shaped_goal_table,
+    steady_state,
+)
 
 
 def test_sides_take_turns_and_every_other_round_goes_the_other_way() -> None:
@@ -114,3 +121,49 @@ def test_a_run_at_no_goal_team_count_says_it_judged_nothing() -> None:
 
 def test_a_run_of_no_team_count_has_no_goal_lines() -> None:
     assert goal_lines({}) == []  # the bench run on the real Nexus core only
+
+
+def test_each_shaped_goal_is_judged_at_every_team_count_measured() -> None:
+    ratios = {
+        1: _ratios(preview=1.40, up=1.25, no_change=1.16, refresh=1.10),
+        100: _ratios(preview=1.15, up=1.26, no_change=0.90, refresh=1.254),
+    }
+
+    lines = shaped_goal_table(ratios)
+
+    assert lines[:3] == [
+        "goals (ours / shaped floor, wall time):",
+        "| teams | operation | ours / shaped | goal | met |",
+        "|---:|---|---:|---:|---|",
+    ]
+    assert lines[3:11] == [
+        "| 1 | preview | 1.40 | 1.15 | not met |",
+        "| 1 | up | 1.25 | 1.25 | met |",
+        "| 1 | preview (no change) | 1.16 | 1.15 | not met |",
+        "| 1 | refresh | 1.10 | 1.25 | met |",
+        "| 100 | preview | 1.15 | 1.15 | met |",
+        "| 100 | up | 1.26 | 1.25 | not met |",
+        "| 100 | preview (no change) | 0.90 | 1.15 | met |",
+        "| 100 | refresh | 1.25 | 1.25 | met |",  # 1.254 is printed, and judged, as 1.25
+    ]
+    assert lines[11:] == ["- growth from 20 to 100 teams: not judged (both team counts are needed)"]
+
+
+def test_the_ratio_at_100_teams_may_be_at_most_a_tenth_above_the_one_at_20() -> None:
+    ratios = {
+        20: _ratios(preview=1.00, up=1.20, no_change=1.00, refresh=1.00),
+        100: _ratios(preview=1.10, up=1.33, no_change=0.80, refresh=1.11),
+    }
+
+    growth = shaped_goal_table(ratios)[-4:]
+
+    assert growth == [
+        "- preview: 1.10 at 100 against 1.00 at 20, +10% (at most +10%: met)",
+        "- up: 1.33 at 100 against 1.20 at 20, +11% (at most +10%: not met)",
+        "- preview (no change): 0.80 at 100 against 1.00 at 20, -20% (at most +10%: met)",
+        "- refresh: 1.11 at 100 against 1.00 at 20, +11% (at most +10%: not met)",
+    ]
+
+
+def test_no_team_count_no_shaped_goals() -> None:
+    assert shaped_goal_table({}) == []
