@@ -3,10 +3,8 @@ API stack (tests/operations/test_stack.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,28 +12,25 @@ import pytest
 from operations import cli
 from operations.stack import StackSteps
 from tests.nexus_emulator import NexusEmulator
+from tests.operations.cli_steps import cli_on
 from tests.operations.conftest import FakeHost
 from tests.operations.test_stack import make_steps
 
 
-def _patch_cli(monkeypatch: pytest.MonkeyPatch, steps: StackSteps) -> None:
-    @contextlib.contextmanager
-    def fake(stack: str, project_dir: Path) -> Iterator[StackSteps]:
-        assert stack == "dev"
+@pytest.fixture
+def steps(
+    fake_host: FakeHost, emulator: NexusEmulator, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[StackSteps]:
+    """The steps of stack ``dev`` on a seeded fake host, which ``cli.*_main(["dev", ...])`` use."""
+    fake_host.seed_data()
+    steps = make_steps(fake_host, emulator)
+    with cli_on(monkeypatch, steps):
         yield steps
-
-    monkeypatch.setattr(cli, "stack_steps", fake)
 
 
 def test_cli_snapshots_list_create_prune_usage(
-    fake_host: FakeHost,
-    emulator: NexusEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    fake_host: FakeHost, steps: StackSteps, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fake_host.seed_data()
-    steps = make_steps(fake_host, emulator)
-    _patch_cli(monkeypatch, steps)
     assert cli.snapshots_main(["dev", "list"]) == 0
     assert "no snapshots in" in capsys.readouterr().out
     for _ in range(3):
@@ -53,15 +48,7 @@ def test_cli_snapshots_list_create_prune_usage(
     assert "Filesystem" in capsys.readouterr().out
 
 
-def test_cli_exit_codes(
-    fake_host: FakeHost,
-    emulator: NexusEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    fake_host.seed_data()
-    steps = make_steps(fake_host, emulator)
-    _patch_cli(monkeypatch, steps)
+def test_cli_exit_codes(steps: StackSteps, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.upgrade_main(["dev", "3.77.1"]) == 0
     assert "nothing to do" in capsys.readouterr().out
     assert cli.upgrade_main(["dev", "3.70.0", "--yes"]) == 2  # downgrade without a snapshot
@@ -86,18 +73,12 @@ Resources:
 
 
 def test_a_failed_upgrade_prints_the_engine_output_once_and_ends_with_the_summary(
-    fake_host: FakeHost,
-    emulator: NexusEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    steps: StackSteps, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fake_host.seed_data()
     printed: list[str] = []
-    steps = make_steps(fake_host, emulator)
     steps.out = printed.append
     steps.stack.up_output = UP_OUTPUT  # type: ignore[attr-defined]
     steps.stack.preview = lambda **kw: SimpleNamespace(change_summary={})  # type: ignore[attr-defined]
-    _patch_cli(monkeypatch, steps)
     code = cli.upgrade_main(["dev", "3.80.0", "--yes"])
     stdout = capsys.readouterr().out
     everything = "\n".join(printed) + stdout
