@@ -20,6 +20,7 @@ from dynamic_providers import (
     anonymous,
     blob_stores,
     cleanup_policies,
+    content_selectors,
     ldap,
     realms,
     repositories,
@@ -42,6 +43,7 @@ KIND_MODULES: tuple[types.ModuleType, ...] = (
     ldap,
     roles,
     users,
+    content_selectors,
 )
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "kinds"
 

@@ -1,8 +1,7 @@
 """One worked example per Nexus kind, for the contract every kind must pass (test_kind_contract.py).
 
-A meta-test (test_kind_conventions.py) fails when a kind has no example here. The kind of
-``docs/adding-a-kind.md`` (``guide_kind.py``) is held to the same conventions and contract, and
-used by no stack: it is not in ``dynamic_providers.kinds.KIND_MODULES``.
+A meta-test (test_kind_conventions.py) fails when a kind has no example here. The content
+selector's is the one ``docs/adding-a-kind.md`` shows (test_kind_guide.py compares them).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.base import NexusProvider, Spec
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
+from dynamic_providers.content_selectors import ContentSelectorProvider
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.realms import RealmsProvider
 from dynamic_providers.repositories import RepositoryProvider
@@ -26,7 +26,6 @@ from dynamic_providers.roles import RoleProvider
 from dynamic_providers.s3_blob_stores import SECRET_PLACEHOLDER, S3BlobStoreProvider
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
-from tests.dynamic_providers import guide_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,11 +38,6 @@ def source_file(module: types.ModuleType) -> str:
 def where(kind: type[NexusProvider[Any]]) -> str:
     """How a failing check names a kind: its name and the file that declares it."""
     return f"{kind.kind} ({source_file(sys.modules[kind.__module__])})"
-
-
-def kind_id(kind: type[NexusProvider[Any]]) -> str:
-    """A kind's name in test ids (the guide's kind is told apart from a real one of that name)."""
-    return f"{kind.kind} (the guide's)" if kind.__module__ == guide_kind.__name__ else kind.kind
 
 
 def _same(body: Any, _spec: Any) -> Any:
@@ -217,14 +211,10 @@ EXAMPLES: dict[str, Example] = {
         needs=("role",),
         echo=_user_echo,
     ),
+    "content selector": Example(
+        ContentSelectorProvider,
+        {"name": "maven-only", "expression": 'format == "maven2"'},
+        change={"description": "Maven only", "expression": 'format == "maven2" and path =^ "/org/"'},
+        replace={"name": {"name": "maven-only-2"}},
+    ),
 }
-
-#: The guide's kind and its example (the guide's step 2 shows the same Example).
-GUIDE_EXAMPLE = Example(
-    guide_kind.ContentSelectorProvider,
-    {"name": "maven-only", "expression": 'format == "maven2"'},
-    change={"description": "Maven only", "expression": 'format == "maven2" and path =^ "/org/"'},
-    replace={"name": {"name": "maven-only-2"}},
-)
-#: What the contract runs: every kind's example, and the guide's.
-CONTRACT_EXAMPLES: dict[str, Example] = {**EXAMPLES, kind_id(GUIDE_EXAMPLE.provider): GUIDE_EXAMPLE}

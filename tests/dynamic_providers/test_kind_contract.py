@@ -1,5 +1,4 @@
-"""The contract every Nexus kind passes, parametrized over the kinds (examples in kinds.py), the
-guide's example kind included.
+"""The contract every Nexus kind passes, parametrized over the kinds (examples in kinds.py).
 
 Round trip of the two mappers; against the emulator (Pro: every API): create reads back the spec,
 write-only fields are carried (and never come back from Nexus), re-apply is a no-op with no call,
@@ -16,14 +15,14 @@ import pytest
 
 from dynamic_providers.base import NexusProvider, SingletonProvider
 from tests.dynamic_providers.drive import apply, checked, connection, create
-from tests.dynamic_providers.kinds import CONTRACT_EXAMPLES
+from tests.dynamic_providers.kinds import EXAMPLES
 from tests.nexus_emulator import NexusEmulator
 
-KINDS = list(CONTRACT_EXAMPLES)
-OBJECTS = [kind for kind in KINDS if not issubclass(CONTRACT_EXAMPLES[kind].provider, SingletonProvider)]
+KINDS = list(EXAMPLES)
+OBJECTS = [kind for kind in KINDS if not issubclass(EXAMPLES[kind].provider, SingletonProvider)]
 SINGLETONS = [kind for kind in KINDS if kind not in OBJECTS]
-WRITE_ONLY = [kind for kind in KINDS if CONTRACT_EXAMPLES[kind].provider.write_only_fields]
-REPLACES = [(kind, name) for kind in KINDS for name in CONTRACT_EXAMPLES[kind].replace]
+WRITE_ONLY = [kind for kind in KINDS if EXAMPLES[kind].provider.write_only_fields]
+REPLACES = [(kind, name) for kind in KINDS for name in EXAMPLES[kind].replace]
 
 
 def props(emulator: NexusEmulator, provider: NexusProvider[Any], **fields: Any) -> dict[str, Any]:
@@ -35,11 +34,11 @@ def props(emulator: NexusEmulator, provider: NexusProvider[Any], **fields: Any) 
 
 def prepared(emulator: NexusEmulator, kind: str) -> tuple[NexusProvider[Any], dict[str, Any]]:
     """The kind's provider and inputs, with what it needs already created."""
-    for need in CONTRACT_EXAMPLES[kind].needs:
+    for need in EXAMPLES[kind].needs:
         provider, inputs = prepared(emulator, need)
         create(provider, inputs)
-    provider = CONTRACT_EXAMPLES[kind].provider()
-    return provider, props(emulator, provider, **CONTRACT_EXAMPLES[kind].fields)
+    provider = EXAMPLES[kind].provider()
+    return provider, props(emulator, provider, **EXAMPLES[kind].fields)
 
 
 def spec_fields(provider: NexusProvider[Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +48,7 @@ def spec_fields(provider: NexusProvider[Any], values: dict[str, Any]) -> dict[st
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_mappers_round_trip(kind: str) -> None:
-    example = CONTRACT_EXAMPLES[kind]
+    example = EXAMPLES[kind]
     provider = example.provider()
     spec = provider.spec_model.model_validate(example.fields)
     read = provider.from_api(example.echo(provider.to_api(spec), spec), example.fields)
@@ -100,7 +99,7 @@ def test_reapply_is_a_no_op(nexus_emulator_pro: NexusEmulator, kind: str) -> Non
 def test_a_change_is_an_update_in_place(nexus_emulator_pro: NexusEmulator, kind: str) -> None:
     provider, inputs = prepared(nexus_emulator_pro, kind)
     object_id, outs = create(provider, inputs)
-    changed = {**inputs, **CONTRACT_EXAMPLES[kind].change}
+    changed = {**inputs, **EXAMPLES[kind].change}
     step, outs = apply(provider, object_id, outs, changed)
     assert step == "update"
     read = provider.read(object_id, outs)
@@ -112,7 +111,7 @@ def test_a_change_is_an_update_in_place(nexus_emulator_pro: NexusEmulator, kind:
 def test_replace_fields_replace(nexus_emulator_pro: NexusEmulator, kind: str, field: str) -> None:
     provider, inputs = prepared(nexus_emulator_pro, kind)
     object_id, outs = create(provider, inputs)
-    wanted = {**inputs, **CONTRACT_EXAMPLES[kind].replace[field]}
+    wanted = {**inputs, **EXAMPLES[kind].replace[field]}
     diff = provider.diff(object_id, outs, checked(provider, wanted, outs))
     assert diff.replaces == [field] and diff.delete_before_replace
     step, (new_id, new_outs) = apply(provider, object_id, outs, wanted)
@@ -151,7 +150,7 @@ def test_delete_of_what_is_gone_succeeds(nexus_emulator_pro: NexusEmulator, kind
 @pytest.mark.parametrize("kind", SINGLETONS)
 def test_a_deleted_setting_is_the_default_again(nexus_emulator_pro: NexusEmulator, kind: str) -> None:
     provider, inputs = prepared(nexus_emulator_pro, kind)
-    object_id, outs = create(provider, {**inputs, **CONTRACT_EXAMPLES[kind].change})
+    object_id, outs = create(provider, {**inputs, **EXAMPLES[kind].change})
     provider.delete(object_id, outs)
     read = provider.read(object_id, outs)
     assert read.outs is not None

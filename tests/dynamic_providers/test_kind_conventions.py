@@ -24,8 +24,7 @@ import dynamic_providers
 from dynamic_providers.base import KINDS, Api, NexusProvider, NexusResource, SingletonProvider, Spec
 from dynamic_providers.kinds import KIND_MODULES, kind_of
 from reach.errors import NexusPlatformError
-from tests.dynamic_providers import guide_kind
-from tests.dynamic_providers.kinds import EXAMPLES, kind_id, source_file, where
+from tests.dynamic_providers.kinds import EXAMPLES, source_file, where
 from tests.source_tree import parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,10 +33,7 @@ ALL_MODULES = [
     for info in pkgutil.iter_modules(dynamic_providers.__path__)
 ]
 KIND_PROVIDERS = [kind_of(module) for module in KIND_MODULES]
-#: Every kind module held to the conventions: the stack's kinds and the guide's example.
-CHECKED_MODULES = (*KIND_MODULES, guide_kind)
-CHECKED_KINDS = [kind_of(module) for module in CHECKED_MODULES]
-ids = [kind_id(kind) for kind in CHECKED_KINDS]
+ids = [kind.kind for kind in KIND_PROVIDERS]
 REGISTRY = "dynamic_providers/kinds.py (KIND_MODULES)"
 EXAMPLES_FILE = "tests/dynamic_providers/kinds.py (EXAMPLES)"
 
@@ -65,7 +61,7 @@ def test_every_module_that_declares_a_kind_is_listed() -> None:
     assert sorted(of_the_stack, key=id) == sorted(KIND_PROVIDERS, key=id), "one kind per module"
 
 
-@pytest.mark.parametrize("kind", CHECKED_KINDS, ids=ids)
+@pytest.mark.parametrize("kind", KIND_PROVIDERS, ids=ids)
 def test_a_kind_declares_its_spec_mappers_and_api(kind: type[NexusProvider[Any]]) -> None:
     module = inspect.getmodule(kind)
     assert module is not None
@@ -83,7 +79,7 @@ def test_a_kind_declares_its_spec_mappers_and_api(kind: type[NexusProvider[Any]]
     )
 
 
-@pytest.mark.parametrize("kind", CHECKED_KINDS, ids=ids)
+@pytest.mark.parametrize("kind", KIND_PROVIDERS, ids=ids)
 def test_declared_fields_are_spec_fields(kind: type[NexusProvider[Any]]) -> None:
     fields = kind.spec_model.model_fields
     assert set(kind.replace_fields) <= set(fields), f"{where(kind)}: replace_fields that are not fields"
@@ -95,7 +91,7 @@ def test_declared_fields_are_spec_fields(kind: type[NexusProvider[Any]]) -> None
         )
 
 
-@pytest.mark.parametrize("kind", CHECKED_KINDS, ids=ids)
+@pytest.mark.parametrize("kind", KIND_PROVIDERS, ids=ids)
 def test_secrets_are_write_only_and_hidden(kind: type[NexusProvider[Any]]) -> None:
     """A password field is declared write-only (so it is carried and secret), and never printed."""
     for name in kind.spec_model.model_fields:
@@ -107,7 +103,7 @@ def test_secrets_are_write_only_and_hidden(kind: type[NexusProvider[Any]]) -> No
         )
 
 
-@pytest.mark.parametrize("module", CHECKED_MODULES, ids=ids)
+@pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
 def test_a_kind_module_defines_one_provider_and_one_resource_class_bound_to_its_spec(
     module: types.ModuleType,
 ) -> None:
@@ -127,7 +123,7 @@ def test_a_kind_module_defines_one_provider_and_one_resource_class_bound_to_its_
     assert providers == [kind], f"{kind.kind}: {where} must define one provider, the kind's"
 
 
-@pytest.mark.parametrize("module", CHECKED_MODULES, ids=ids)
+@pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
 def test_a_resource_class_refuses_another_kinds_spec(module: types.ModuleType) -> None:
     resources: list[type[NexusResource[Any]]] = [
         cls for cls in defined_in(module) if issubclass(cls, NexusResource)
@@ -140,7 +136,7 @@ def test_a_resource_class_refuses_another_kinds_spec(module: types.ModuleType) -
         resource("x", connection={}, spec=spec)
 
 
-@pytest.mark.parametrize("module", CHECKED_MODULES, ids=ids)
+@pytest.mark.parametrize("module", KIND_MODULES, ids=ids)
 def test_no_kind_module_writes_a_path_twice(module: types.ModuleType) -> None:
     """Paths are declared once (in the kind's Api); a literal REST path appears at most once."""
     literals = [

@@ -11,14 +11,13 @@ import pytest
 
 from dynamic_providers.base import NexusProvider
 from dynamic_providers.kinds import DOCS, HOOKS, KIND_MODULES, Call, calls_of, kind_of, pages
-from tests.dynamic_providers import guide_kind
 from tests.dynamic_providers.drive import apply, create
-from tests.dynamic_providers.kinds import CONTRACT_EXAMPLES, kind_id, where
+from tests.dynamic_providers.kinds import EXAMPLES, where
 from tests.dynamic_providers.test_kind_contract import prepared
 from tests.nexus_emulator import NexusEmulator
 from tests.nexus_emulator.spec import load_spec
 
-KINDS = [kind_of(module) for module in (*KIND_MODULES, guide_kind)]
+KINDS = [kind_of(module) for module in KIND_MODULES]
 #: The client reads the server's identity (edition, version) when a kind or an error needs it.
 SERVER_IDENTITY = "/service/rest/v1/status"
 
@@ -55,7 +54,7 @@ def pattern(call: Call) -> re.Pattern[str]:
     return re.compile("/service/rest" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=[kind_id(kind) for kind in KINDS])
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.kind for kind in KINDS])
 def test_a_hook_a_kind_overrides_declares_its_calls(kind: type[NexusProvider[Any]]) -> None:
     for hook in [hook for hook in HOOKS if hasattr(kind, hook)]:
         owner = next(cls for cls in kind.__mro__ if hook in cls.__dict__)
@@ -65,11 +64,11 @@ def test_a_hook_a_kind_overrides_declares_its_calls(kind: type[NexusProvider[Any
         )
 
 
-@pytest.mark.parametrize("kind", KINDS, ids=[kind_id(kind) for kind in KINDS])
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.kind for kind in KINDS])
 def test_every_call_a_page_states_is_an_operation_of_the_api(kind: type[NexusProvider[Any]]) -> None:
     spec = load_spec()
     # the placeholders a kind fills from the spec (a repository's format and type) as its example's
-    examples = [example for example in CONTRACT_EXAMPLES.values() if example.provider is kind]
+    examples = [example for example in EXAMPLES.values() if example.provider is kind]
     assert examples, f"{where(kind)} has no example: add one to tests/dynamic_providers/kinds.py (EXAMPLES)"
     (example,) = examples
     filled = kind().path_fields(example.fields)
@@ -80,9 +79,9 @@ def test_every_call_a_page_states_is_an_operation_of_the_api(kind: type[NexusPro
         )
 
 
-@pytest.mark.parametrize("name", list(CONTRACT_EXAMPLES))
+@pytest.mark.parametrize("name", list(EXAMPLES))
 def test_a_page_states_every_call_its_kind_sends(nexus_emulator_pro: NexusEmulator, name: str) -> None:
-    example = CONTRACT_EXAMPLES[name]
+    example = EXAMPLES[name]
     provider, inputs = prepared(nexus_emulator_pro, name)
     nexus_emulator_pro.clear_log()
     object_id, outs = create(provider, inputs)

@@ -1,6 +1,6 @@
-"""docs/adding-a-kind.md shows real code: its module is ``guide_kind.py`` (imported and held to the
-conventions and the contract by the other kind tests), its example is the one the contract runs,
-and its command names test paths that exist."""
+"""docs/adding-a-kind.md shows real code: its module is the stack's content selector kind
+(``dynamic_providers/content_selectors.py``, held to the conventions and the contract as every
+kind), its example is the one the contract runs, and its command names test paths that exist."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import shlex
 import textwrap
 from pathlib import Path
 
-from tests.dynamic_providers import guide_kind, kinds
+from dynamic_providers import content_selectors
+from tests.dynamic_providers import kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "adding-a-kind.md"
@@ -22,19 +23,19 @@ def blocks(language: str) -> list[str]:
     return [textwrap.dedent(body) for _, body in found]
 
 
-def test_the_guides_module_is_guide_kind_py() -> None:
-    module = Path(inspect.getfile(guide_kind)).read_text(encoding="utf-8")
-    assert blocks("python")[0] == module, "docs/adding-a-kind.md: copy tests/dynamic_providers/guide_kind.py"
+def test_the_guides_module_is_the_content_selector_kind() -> None:
+    module = Path(inspect.getfile(content_selectors)).read_text(encoding="utf-8")
+    assert blocks("python")[0] == module, "docs/adding-a-kind.md: copy dynamic_providers/content_selectors.py"
 
 
 def test_the_guides_example_is_the_one_the_contract_runs() -> None:
     shown = blocks("python")[1].splitlines()
     assert shown[0] == '"content selector": Example(' and shown[-1] == "),"
     source = textwrap.dedent(inspect.getsource(kinds)).splitlines()
-    start = source.index("GUIDE_EXAMPLE = Example(")
+    start = [line.strip() for line in source].index(shown[0])
     ran = [line.strip() for line in source[start + 1 : start + len(shown) - 1]]
-    assert [line.strip() for line in shown[1:-1]] == [line.replace("guide_kind.", "") for line in ran], (
-        "docs/adding-a-kind.md step 2 and GUIDE_EXAMPLE in tests/dynamic_providers/kinds.py differ"
+    assert [line.strip() for line in shown[1:-1]] == ran, (
+        "docs/adding-a-kind.md step 2 differs from the content selector's Example (tests/.../kinds.py)"
     )
 
 
