@@ -22,6 +22,7 @@ from dynamic_providers import (
     cleanup_policies,
     content_selectors,
     ldap,
+    privileges,
     realms,
     repositories,
     roles,
@@ -44,6 +45,7 @@ KIND_MODULES: tuple[types.ModuleType, ...] = (
     roles,
     users,
     content_selectors,
+    privileges,
 )
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "kinds"
 

@@ -20,6 +20,7 @@ from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.content_selectors import ContentSelectorProvider
 from dynamic_providers.ldap import LdapServerProvider
+from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import RealmsProvider
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider
@@ -86,6 +87,10 @@ def _user_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
 
 def _ldap_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
     return {"id": "ldap-1", "order": 1, **{k: v for k, v in body.items() if k != "authPassword"}}
+
+
+def _privilege_echo(body: Mapping[str, Any], spec: Spec) -> Any:
+    return {**body, "type": getattr(spec, "type"), "readOnly": False}  # noqa: B009
 
 
 EXAMPLES: dict[str, Example] = {
@@ -216,5 +221,23 @@ EXAMPLES: dict[str, Example] = {
         {"name": "maven-only", "expression": 'format == "maven2"'},
         change={"description": "Maven only", "expression": 'format == "maven2" and path =^ "/org/"'},
         replace={"name": {"name": "maven-only-2"}},
+    ),
+    "privilege": Example(
+        PrivilegeProvider,
+        {
+            "name": "contract-maven-org",
+            "type": "repository-content-selector",
+            "actions": ["read", "browse"],
+            "format": "maven2",
+            "repository": "*",
+            "content_selector": "maven-only",
+        },
+        change={"description": "reads under /org/", "actions": ["BROWSE", "READ", "ADD", "EDIT"]},
+        replace={
+            "name": {"name": "contract-maven-org-2"},
+            "type": {"type": "repository-view", "content_selector": None},
+        },
+        needs=("content selector",),
+        echo=_privilege_echo,
     ),
 }

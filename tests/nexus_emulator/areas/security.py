@@ -730,7 +730,13 @@ ROUTES = [
     Route("PUT", "/v1/security/ldap/{name}", update_ldap, LDAP, feature=features.LDAP),
     Route("DELETE", "/v1/security/ldap/{name}", delete_ldap, LDAP, feature=features.LDAP),
 ]
-for _ptype in ("application", "wildcard", "repository-view", "repository-admin"):
+for _ptype in (
+    "application",
+    "wildcard",
+    "repository-view",
+    "repository-admin",
+    "repository-content-selector",
+):
     ROUTES += [
         Route("POST", f"/v1/security/privileges/{_ptype}", create_privilege, PRIVS),
         Route("PUT", f"/v1/security/privileges/{_ptype}/{{privilegeName}}", update_privilege, PRIVS),
@@ -742,4 +748,30 @@ def _new_security(state: ServerState) -> Security:
     return Security(start.admin_password, start.admin_status, start.anonymous_enabled, state.offers)
 
 
-AREA = register(Area("security", ROUTES, store=_new_security))
+SELECTOR_PRIVILEGES = "/v1/security/privileges/repository-content-selector"
+SELECTOR_PRIVILEGE = {
+    "name": "raw-team-a-read",
+    "description": "",
+    "actions": ["BROWSE", "READ"],
+    "format": "raw",
+    "repository": "*",
+    "contentSelector": "team-a",
+}
+AREA = register(
+    Area(
+        "security",
+        ROUTES,
+        store=_new_security,
+        # the scenario of test_contract.py covers the rest
+        contract=[
+            ("POST", SELECTOR_PRIVILEGES, SELECTOR_PRIVILEGE, 201),
+            (
+                "PUT",
+                f"{SELECTOR_PRIVILEGES}/raw-team-a-read",
+                {**SELECTOR_PRIVILEGE, "actions": ["ALL"]},
+                204,
+            ),
+            ("DELETE", "/v1/security/privileges/raw-team-a-read", None, 204),
+        ],
+    )
+)
