@@ -19,9 +19,11 @@ from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.capabilities import read_capabilities
 from dynamic_providers.client import Connection, NexusClient
+from dynamic_providers.content_selectors import ContentSelectorProvider
 from dynamic_providers.exceptions import ProviderError, RefusedError, UnauthorizedError
 from dynamic_providers.first_run import FirstRunProvider
 from dynamic_providers.ldap import LdapServerProvider
+from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import DOCKER_TOKEN_REALM, RealmsProvider, active_realms
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
@@ -295,6 +297,62 @@ def test_role_lifecycle(nexus: Backend, unique: str) -> None:
     provider.delete(object_id, outs)
     assert provider.read(object_id, outs).id is None
     provider.delete(object_id, outs)
+
+
+def test_content_selector_privilege_granted_by_a_role(nexus: Backend, unique: str) -> None:
+    """A team's path of a shared raw repository: the selector, a privilege over it, a role that
+    grants it; each settles, a change made over REST is found and repaired, and the three go."""
+    repository = f"raw-{unique}"
+    RepositoryProvider().create(
+        checked(RepositoryProvider(), props(nexus, name=repository, format="raw", type="hosted"))
+    )
+    selector = {"name": f"team-a-{unique}", "expression": 'format == "raw" and path =^ "/team-a/"'}
+    selectors = ContentSelectorProvider()
+    selector_id, selector_outs = create(selectors, props(nexus, **selector))
+    settled(nexus, selectors, selector_id, selector_outs, props(nexus, **selector))
+    privilege = {
+        "name": f"team-a-push-{unique}",
+        "type": "repository-content-selector",
+        "actions": ["browse", "read", "add", "edit"],
+        "format": "raw",
+        "repository": repository,
+        "content_selector": selector["name"],
+    }
+    privileges = PrivilegeProvider()
+    privilege_id, privilege_outs = create(privileges, props(nexus, **privilege))
+    settled(nexus, privileges, privilege_id, privilege_outs, props(nexus, **privilege))
+    body = nexus.get(f"/v1/security/privileges/{privilege_id}")
+    assert (body["type"], body["contentSelector"], body["repository"]) == (
+        "repository-content-selector",
+        selector["name"],
+        repository,
+    )
+    changed = {**body, "actions": ["READ"]}
+    assert (
+        nexus.call(
+            "PUT", f"/v1/security/privileges/repository-content-selector/{privilege_id}", changed
+        ).status
+        == 204
+    )
+    read = privileges.read(privilege_id, privilege_outs)
+    assert read.outs is not None and read.outs["actions"] == ("READ",)
+    step, privilege_outs = apply(privileges, privilege_id, dict(read.outs), props(nexus, **privilege))
+    assert step == "update"
+    assert sorted(nexus.get(f"/v1/security/privileges/{privilege_id}")["actions"]) == [
+        "ADD",
+        "BROWSE",
+        "EDIT",
+        "READ",
+    ]
+    roles = RoleProvider()
+    role = {"role_id": f"team-a-{unique}", "privileges": [privilege_id]}
+    role_id, role_outs = create(roles, props(nexus, **role))
+    assert nexus.get(f"/v1/security/roles/{role_id}")["privileges"] == [privilege_id]
+    roles.delete(role_id, role_outs)
+    privileges.delete(privilege_id, privilege_outs)
+    assert privileges.read(privilege_id, privilege_outs).id is None
+    selectors.delete(selector_id, selector_outs)
+    assert selectors.read(selector_id, selector_outs).id is None
 
 
 def test_user_lifecycle(nexus: Backend, unique: str) -> None:
