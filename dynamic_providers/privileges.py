@@ -8,6 +8,7 @@ and deletes it by name alone; a privilege cannot change type in place.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -15,10 +16,12 @@ import pydantic
 
 from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec, calls
 from dynamic_providers.client import NexusClient
-from reach.names import DESCRIPTION_LIMIT
+from reach.names import DESCRIPTION_LIMIT, check_length
 
 Action = Literal["BROWSE", "READ", "EDIT", "ADD", "DELETE", "ALL"]
 CONTENT_SELECTOR_TYPE = "repository-content-selector"
+# Privilege names travel in URLs (/v1/security/privileges/{name}): no spaces or slashes.
+_PRIVILEGE_NAME = re.compile(r"^[^\s/\\]+$")
 
 
 def _actions(value: Any) -> Any:
@@ -32,13 +35,23 @@ Actions = Annotated[tuple[Action, ...], pydantic.BeforeValidator(_actions), pyda
 
 
 class PrivilegeSpec(Spec):
-    name: str = pydantic.Field(pattern=r"^[^\s/\\]+$")  # in URLs: no spaces or slashes
+    name: str
     description: str = pydantic.Field("", max_length=DESCRIPTION_LIMIT)
     type: Literal["repository-content-selector", "repository-view", "repository-admin"]
     actions: Actions
     format: str  # a repository format (raw, maven2, ...) or "*"
     repository: str  # a repository's name or "*"
     content_selector: str | None = None  # the selector's name: repository-content-selector only
+
+    @pydantic.field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _PRIVILEGE_NAME.match(value):
+            raise ValueError(f"'{value}' is not a usable privilege name (no spaces or slashes)")
+        check_length(value)
+        if value.startswith("nx-"):
+            raise ValueError(f"'{value}': names starting with nx- are Nexus's own privileges")
+        return value
 
 
 def to_api(spec: PrivilegeSpec) -> dict[str, Any]:

@@ -49,3 +49,12 @@ def test_an_unknown_action_is_refused_naming_it() -> None:
 def test_no_action_is_refused() -> None:
     result = PrivilegeProvider().check({}, {"connection": CONNECTION, **SELECTOR_PRIVILEGE, "actions": []})
     assert [f.property for f in result.failures] == ["actions"]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("team a", "no spaces or slashes"), ("nx-repository-view-raw-shared-read", "Nexus's own privileges")],
+)
+def test_a_name_nexus_cannot_take_or_that_is_nexuss_is_refused(name: str, reason: str) -> None:
+    result = PrivilegeProvider().check({}, {"connection": CONNECTION, **SELECTOR_PRIVILEGE, "name": name})
+    assert [(f.property, reason in f.reason) for f in result.failures] == [("name", True)]
