@@ -3,8 +3,9 @@
 From the stack config: blob stores ``docker-hub`` and one per team (a file store, or the S3 store
 ``teams[].blobStore`` names); per team a release repository
 (redeploy disabled) and a latest repository (redeploy allowed) on their connector ports; the
-``docker-hub`` proxy of Docker Hub; the ``docker-all`` group on the pull port (members: releases,
-latests, hub); weekly compaction of every blob store and the Docker clean-up tasks. Adding a team
+``docker-hub`` proxy of Docker Hub (with ``docker.hubRoutingRule``); the ``docker-all`` group on
+the pull port (members: releases, latests, hub); the rules of ``routingRules``, before the proxies
+that name them; weekly compaction of every blob store and the Docker clean-up tasks. Adding a team
 adds exactly that team's resources.
 
 The layout itself is a pure function (:func:`registry_layout`) so it is tested without Pulumi.
@@ -23,6 +24,7 @@ from components.layout_policy import apply_layout_policies
 from components.options import NexusComponent, NexusConnection, PlanArgs
 from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
 from dynamic_providers.repositories import Repository, RepositorySpec
+from dynamic_providers.routing_rules import RoutingRule, RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import S3BlobStore, S3BlobStoreSpec
 from dynamic_providers.tasks import Task, TaskSpec
 from settings import NEXUS_DEFAULT_BLOB_STORE, StackSettings
@@ -43,6 +45,7 @@ class RegistryLayout:
     #: (spec, protect): file stores, and the S3 stores of `s3BlobStores` that something uses.
     blob_stores: list[tuple[FileBlobStoreSpec | S3BlobStoreSpec, bool]] = field(default_factory=list)
     repositories: list[tuple[RepositorySpec, bool]] = field(default_factory=list)
+    routing_rules: list[RoutingRuleSpec] = field(default_factory=list)
     tasks: list[TaskSpec] = field(default_factory=list)
     #: Repositories that already exist in Nexus and are adopted (`repositories[].adopt`).
     adopted: set[str] = field(default_factory=set)
@@ -73,7 +76,7 @@ def _weekly(name: str, task_type: str, time: str, properties: Mapping[str, str])
 
 
 def registry_layout(settings: StackSettings) -> RegistryLayout:
-    layout = RegistryLayout()
+    layout = RegistryLayout(routing_rules=[rule.to_spec() for rule in settings.routing_rules])
     if settings.docker.enabled:
         _add_docker(layout, settings)
     _add_other_formats(layout, settings)
@@ -131,6 +134,7 @@ def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
                 remote_url=settings.docker.hub_url,
                 index_type="HUB",
                 force_basic_auth=True,
+                routing_rule=settings.docker.hub_routing_rule,
             ),
             False,  # a cache: losing it costs a re-download only
         )
@@ -249,9 +253,20 @@ class DockerRegistry(NexusComponent[DockerRegistryArgs]):
                 stores[store_spec.name] = FileBlobStore(
                     store_name, connection=props, spec=store_spec, adopt=adopt, opts=opts
                 )
+        rules = {
+            spec.name: RoutingRule(
+                resource_name("routing-rule", spec.name),
+                connection=props,
+                spec=spec,
+                adopt=adopt,
+                opts=self.child(),
+            )
+            for spec in layout.routing_rules
+        }
         repositories: dict[str, Repository] = {}
         for spec, protect in layout.repositories:
             depends: list[pulumi.Resource] = [stores[spec.blob_store]] if spec.blob_store in stores else []
+            depends += [rules[spec.routing_rule]] if spec.routing_rule else []
             depends += [repositories[member] for member in spec.members]
             depends += self._repositories_after
             repositories[spec.name] = Repository(

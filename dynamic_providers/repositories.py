@@ -23,7 +23,7 @@ WritePolicy = Literal["ALLOW", "ALLOW_ONCE", "DENY"]
 # The URL segment differs from the format name for Maven only.
 API_FORMAT = {"docker": "docker", "maven2": "maven", "npm": "npm", "pypi": "pypi", "raw": "raw"}
 
-_PROXY_FIELDS = ("remote_url", "remote_username", "remote_password")
+_PROXY_FIELDS = ("remote_url", "remote_username", "remote_password", "routing_rule")
 _DOCKER_FIELDS = ("http_port", "https_port", "v1_enabled", "force_basic_auth")
 
 
@@ -47,6 +47,7 @@ class RepositorySpec(Spec):
     blocked: bool = False
     remote_username: str | None = None
     remote_password: str | None = pydantic.Field(None, repr=False)  # write-only: Nexus never returns it
+    routing_rule: str | None = None  # the name of a routing rule (dynamic_providers/routing_rules.py)
     # group: members in order (order is resolution order and is kept)
     members: tuple[str, ...] = ()
     # docker
@@ -84,7 +85,7 @@ class RepositorySpec(Spec):
         if self.type == "proxy" and not self.remote_url:
             problems.append("remote_url is required for a proxy repository")
         if self.type != "proxy" and any(getattr(self, f) for f in _PROXY_FIELDS):
-            problems.append(f"remote_url/remote_username/remote_password apply to proxies, not {self.type}")
+            problems.append(f"{'/'.join(_PROXY_FIELDS)} apply to proxies, not {self.type}")
         if self.type == "group" and not self.members:
             problems.append("members must name at least one repository")
         if self.type != "group" and self.members:
@@ -139,6 +140,8 @@ def to_api(spec: RepositorySpec) -> dict[str, Any]:
         if spec.remote_username:
             auth = {"type": "username", "username": spec.remote_username, "password": spec.remote_password}
         body["httpClient"] = {"blocked": spec.blocked, "autoBlock": spec.auto_block, "authentication": auth}
+        # The API takes routingRule on proxies only (the 3.93 document); GET answers routingRuleName.
+        body["routingRule"] = spec.routing_rule
     if spec.type == "group":
         body["group"] = {"memberNames": list(spec.members)}
     if spec.format == "docker":
@@ -194,6 +197,7 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
             auto_block=http_client.get("autoBlock", True),
             blocked=http_client.get("blocked", False),
             remote_username=auth.get("username"),
+            routing_rule=body.get("routingRuleName"),
         )
     if body.get("format") == "docker":
         fields.update(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic.alias_generators import to_camel
 
 from dynamic_providers.repositories import RepositorySpec
+from dynamic_providers.routing_rules import RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import DEFAULT_EXPIRATION_DAYS, S3BlobStoreSpec
 from reach.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, check_length, check_name
 
@@ -186,6 +187,11 @@ class DockerSettings(_Model):
     pull_port: Port = Field(16000, description="External TLS port of the docker-all group (pull).")
     hub_url: str = Field(
         "https://registry-1.docker.io", description="Remote URL of the docker-hub proxy repository."
+    )
+    hub_routing_rule: str | None = Field(
+        None,
+        description="Routing rule of the docker-hub proxy: a name of `routingRules`, e.g. one that allows "
+        "only library/ and named organisations.",
     )
     routing: Literal["connector", "path"] = Field(
         "connector",
@@ -493,6 +499,10 @@ class RepositorySettings(_Model):
     version_policy: Literal["RELEASE", "SNAPSHOT", "MIXED"] | None = Field(
         None, description="Maven: RELEASE (default), SNAPSHOT or MIXED."
     )
+    routing_rule: str | None = Field(
+        None,
+        description="Proxy: the routing rule that allows or blocks its paths (a name of `routingRules`).",
+    )
     deletion_protection: bool = Field(
         True, description="Hosted repositories are protected: removing one fails the preview."
     )
@@ -518,6 +528,26 @@ class RepositorySettings(_Model):
             members=tuple(self.members),
             write_policy=self.write_policy,
             version_policy=self.version_policy,
+            routing_rule=self.routing_rule,
+        )
+
+
+class RoutingRuleSettings(_Model):
+    """A routing rule: which request paths the proxies that name it may fetch from their remote."""
+
+    name: str = Field(description="Rule name, e.g. docker-hub-library.")
+    description: str = Field("", description="What the rule is for.")
+    mode: Literal["BLOCK", "ALLOW"] = Field(
+        description="BLOCK = refuse the paths any matcher matches; ALLOW = refuse every other path."
+    )
+    matchers: list[str] = Field(
+        description="Regular expressions over the request path, e.g. ^/v2/library/.* for Docker Hub's "
+        "official images."
+    )
+
+    def to_spec(self) -> RoutingRuleSpec:
+        return RoutingRuleSpec(
+            name=self.name, description=self.description, mode=self.mode, matchers=tuple(self.matchers)
         )
 
 

@@ -92,6 +92,10 @@ class StackSettings(_Model):
     repositories: list[sections.RepositorySettings] = Field(
         default_factory=list, description="Maven, npm, PyPI and raw repositories besides the Docker ones."
     )
+    routing_rules: list[sections.RoutingRuleSettings] = Field(
+        default_factory=list,
+        description="Routing rules, for docker.hubRoutingRule and repositories[].routingRule.",
+    )
     s3_blob_stores: dict[str, sections.S3BlobStoreSettings] = Field(
         default_factory=dict,
         description="S3 blob stores by name, for teams[].blobStore and repositories[].blobStore "
@@ -277,6 +281,31 @@ def _repository_issues(settings: StackSettings) -> list[SettingsIssue]:
     return issues
 
 
+def _routing_rule_issues(settings: StackSettings) -> list[SettingsIssue]:
+    """Routing rules: each valid for Nexus (every matcher a regex), named once, and every name a
+    proxy gives one of them."""
+    issues = _repeated("routingRules", "name", [rule.name for rule in settings.routing_rules], what="rule ")
+    for index, rule in enumerate(settings.routing_rules):
+        try:
+            rule.to_spec()
+        except ValidationError as error:
+            issues.extend(validation_issues(error, prefix=f"routingRules[{index}]"))
+    names = {rule.name for rule in settings.routing_rules}
+    # A rule on a hosted or group repository is refused with the other proxy-only fields
+    # (repositories[i], from its spec); here: every name given is a rule of this stack.
+    users = [
+        (f"repositories[{i}].routingRule", repo.routing_rule) for i, repo in enumerate(settings.repositories)
+    ]
+    if settings.docker.enabled:
+        users.append(("docker.hubRoutingRule", settings.docker.hub_routing_rule))
+    issues.extend(
+        SettingsIssue(key, f"'{name}' is not a rule defined under routingRules")
+        for key, name in users
+        if name is not None and name not in names
+    )
+    return issues
+
+
 def _s3_blob_store_issues(settings: StackSettings) -> list[SettingsIssue]:
     """S3 blob stores: each valid for Nexus, named apart from the file stores (one namespace in
     Nexus, ignoring case), and every teams[].blobStore naming one."""
@@ -352,6 +381,7 @@ def _too_long(value: str, limit: int = ID_LIMIT) -> str:
 def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
     """Rules that span several keys: unique names, unique ports, connector limits."""
     issues: list[SettingsIssue] = _repository_issues(settings) + _s3_blob_store_issues(settings)
+    issues += _routing_rule_issues(settings)
     issues += _repeated("teams", "name", [team.name for team in settings.teams], what="team ")
 
     taken: dict[int, str] = {NEXUS_UI_PORT: "the Nexus UI port 8081"}
@@ -428,6 +458,8 @@ def _docker_disabled_checks(settings: StackSettings) -> list[SettingsIssue]:
         issues.append(SettingsIssue("teams", f"must be empty: teams are Docker repositories; {why}"))
     if settings.access.anonymous_pull:
         issues.append(SettingsIssue("access.anonymousPull", f"pulls from docker-all, which {why}"))
+    if settings.docker.hub_routing_rule is not None:
+        issues.append(SettingsIssue("docker.hubRoutingRule", f"is the docker-hub proxy's rule; {why}"))
     if settings.access.pull_ldap_groups:
         issues.append(SettingsIssue("access.pullLdapGroups", f"pull from docker-all, which {why}"))
     issues.extend(

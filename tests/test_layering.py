@@ -52,6 +52,8 @@ ALLOWED = {
     "settings.model -> dynamic_providers.repositories",
     # The same for an S3 blob store of the config (S3BlobStoreSettings.to_spec).
     "settings.model -> dynamic_providers.s3_blob_stores",
+    # The same for a routing rule of the config (RoutingRuleSettings.to_spec: its matchers' check).
+    "settings.model -> dynamic_providers.routing_rules",
 }
 
 

@@ -7,13 +7,21 @@ from typing import Any
 
 import pydantic
 
-from components.registry import PULL_GROUP, RegistryLayout, registry_layout
+from components.registry import (
+    PULL_GROUP,
+    DockerRegistry,
+    DockerRegistryArgs,
+    RegistryLayout,
+    registry_layout,
+)
 from dynamic_providers.base import NexusProvider, provider_for
 from dynamic_providers.blob_stores import FileBlobStoreProvider, FileBlobStoreSpec
 from dynamic_providers.repositories import RepositoryProvider
+from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.s3_blob_stores import S3BlobStoreSpec
 from dynamic_providers.tasks import TaskProvider
 from settings import StackSettings, load_stack_file, parse_settings
+from tests.components import mocks as m
 from tests.dynamic_providers.drive import apply, connection, create
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 from tests.settings.test_stack import config
@@ -109,12 +117,13 @@ def test_path_routing_uses_no_connectors() -> None:
 
 # ---------------------------------------------------------------- the whole layout through the providers
 
-STORE, REPO, TASK = FileBlobStoreProvider(), RepositoryProvider(), TaskProvider()
+STORE, REPO, TASK, RULE = FileBlobStoreProvider(), RepositoryProvider(), TaskProvider(), RoutingRuleProvider()
 
 
 def _resources(layout: RegistryLayout) -> list[tuple[str, NexusProvider[Any], pydantic.BaseModel]]:
     return (
         [(f"bs/{s.name}", provider_for(s), s) for s, _ in layout.blob_stores]
+        + [(f"rule/{r.name}", RULE, r) for r in layout.routing_rules]
         + [(f"repo/{s.name}", REPO, s) for s, _ in layout.repositories]
         + [(f"task/{t.name}", TASK, t) for t in layout.tasks]
     )
@@ -148,8 +157,8 @@ def up(
 
 
 def destroy(state: dict[str, tuple[str, dict[str, Any]]], keys: list[str]) -> None:
-    providers: dict[str, NexusProvider[Any]] = {"bs": STORE, "repo": REPO, "task": TASK}
-    for key in reversed(keys):  # dependents first: tasks, group, repos, then blob stores
+    providers: dict[str, NexusProvider[Any]] = {"bs": STORE, "rule": RULE, "repo": REPO, "task": TASK}
+    for key in reversed(keys):  # dependents first: tasks, group, repos, then rules and blob stores
         object_id, outs = state.pop(key)
         providers[key.split("/")[0]].delete(object_id, outs)
 
@@ -358,3 +367,42 @@ def test_a_team_on_an_s3_store_end_to_end_on_the_emulator(nexus_emulator: NexusE
     assert up(nexus_emulator, layout, state) == []  # the secret placeholder is no change
     destroy(state, [key for key, _, _ in _resources(layout)])
     assert "shared" not in {s["name"] for s in nexus_emulator.call("GET", "/v1/blobstores").body}
+
+
+HUB_LIBRARY = {"name": "hub-library", "mode": "ALLOW", "matchers": ["^/v2/library/.*"]}
+
+
+def test_a_proxy_waits_for_the_routing_rule_it_names(mocks: m.RecordingMocks) -> None:
+    settings = parse_settings(
+        config(**{"routingRules": [HUB_LIBRARY], "docker.hubRoutingRule": "hub-library"})
+    )
+    m.deploy(lambda: DockerRegistry("registry", DockerRegistryArgs.from_settings(settings), m.connection()))
+    rule = mocks.one("pulumi-python:dynamic/nexus:RoutingRule", "routing-rule-hub-library")
+    assert m.plain(rule.inputs)["matchers"] == ["^/v2/library/.*"]
+    waiting = {
+        resource.name
+        for resource in mocks.resources
+        if mocks.options_of(resource).depends_on_name("routing-rule-hub-library")
+    }
+    assert waiting == {"repo-docker-hub"}
+
+
+def test_the_hub_proxy_with_a_routing_rule_end_to_end_on_the_emulator(nexus_emulator: NexusEmulator) -> None:
+    rule = HUB_LIBRARY
+    raw = config(**{"routingRules": [rule], "docker.hubRoutingRule": "hub-library"})
+    layout = registry_layout(parse_settings(raw))
+    state: dict[str, tuple[str, dict[str, Any]]] = {}
+    up(nexus_emulator, layout, state)
+    assert nexus_emulator.call("GET", "/v1/routing-rules/hub-library").body == {**rule, "description": ""}
+    hub = nexus_emulator.call("GET", "/v1/repositories/docker/proxy/docker-hub").body
+    assert hub["routingRuleName"] == "hub-library"
+    nexus_emulator.clear_log()
+    assert up(nexus_emulator, layout, state) == []
+    assert nexus_emulator.count_writes() == 0
+
+    widened = config(**{"routingRules": [{**rule, "matchers": ["^/v2/library/.*", "^/v2/acme/.*"]}]})
+    assert up(
+        nexus_emulator, registry_layout(parse_settings({**widened, "docker": raw["docker"]})), state
+    ) == ["update rule/hub-library"]
+    destroy(state, [key for key, _, _ in _resources(layout)])
+    assert nexus_emulator.call("GET", "/v1/routing-rules").body == []

@@ -24,6 +24,7 @@ from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import RealmsProvider
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider
+from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.s3_blob_stores import SECRET_PLACEHOLDER, S3BlobStoreProvider
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
@@ -148,6 +149,17 @@ EXAMPLES: dict[str, Example] = {
         {"name": "contract-policy", "format": "docker", "criteria_last_blob_updated": 30},
         change={"notes": "kept 30 days", "criteria_last_downloaded": 60},
         replace={"name": {"name": "contract-policy-2"}, "format": {"format": "raw"}},
+        # GET answers the same fields as the create's body.
+    ),
+    "routing rule": Example(
+        RoutingRuleProvider,
+        {"name": "contract-rule", "mode": "ALLOW", "matchers": ["^/v2/library/.*"]},
+        change={
+            "description": "library only",
+            "mode": "BLOCK",
+            "matchers": ["^/v2/acme/.*", "^/v2/library/.*"],
+        },
+        replace={"name": {"name": "contract-rule-2"}},
         # GET answers the same fields as the create's body.
     ),
     "task": Example(

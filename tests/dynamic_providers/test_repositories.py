@@ -32,14 +32,24 @@ SPECS = [
         name="maven-central", format="maven2", type="proxy", remote_url="https://repo1.maven.org/maven2/"
     ),
     RepositorySpec(name="npm-proxy", format="npm", type="proxy", remote_url="https://registry.npmjs.org"),
+    RepositorySpec(
+        name="raw-proxy",
+        format="raw",
+        type="proxy",
+        remote_url="https://example.com/",
+        routing_rule="only-docs",
+    ),
     RepositorySpec(name="pypi-group", format="pypi", type="group", members=("pypi-proxy",)),
     RepositorySpec(name="raw-files", format="raw", type="hosted", write_policy="ALLOW"),
 ]
 
 
 def as_get_body(spec: RepositorySpec) -> dict[str, Any]:
-    """What GET returns: the request body plus format/type/url, write-only fields nulled."""
+    """What GET returns: the request body plus format/type/url, write-only fields nulled, the
+    routing rule under its answer's name."""
     body = repos.to_api(spec)
+    if "routingRule" in body:
+        body["routingRuleName"] = body.pop("routingRule")
     body.update(format=spec.format, type=spec.type, url=f"http://nexus/repository/{spec.name}")
     if "httpClient" in body and body["httpClient"]["authentication"]:
         body["httpClient"]["authentication"]["password"] = None
@@ -64,6 +74,12 @@ def test_docker_hosted_body_matches_the_api() -> None:
         "cleanup": None,
         "docker": {"v1Enabled": False, "forceBasicAuth": True, "httpPort": 18001, "httpsPort": None},
     }
+
+
+def test_a_proxy_names_its_routing_rule() -> None:
+    (raw_proxy,) = (spec for spec in SPECS if spec.routing_rule)
+    assert repos.to_api(raw_proxy)["routingRule"] == "only-docs"
+    assert repos.to_api(SPECS[1])["routingRule"] is None  # sent as null
 
 
 def test_group_members_keep_their_order() -> None:
@@ -92,6 +108,10 @@ def test_cleanup_policies_are_a_set() -> None:
         ({"name": "p", "format": "docker", "type": "proxy"}, "remote_url is required"),
         ({"name": "g", "format": "docker", "type": "group"}, "at least one"),
         ({"name": "g", "format": "raw", "type": "group", "members": ["g"]}, "cannot contain itself"),
+        (
+            {"name": "h", "format": "raw", "type": "hosted", "routing_rule": "r"},
+            "apply to proxies, not hosted",
+        ),
         (
             {"name": "h", "format": "docker", "type": "group", "members": ["a"], "write_policy": "ALLOW"},
             "hosted",

@@ -250,6 +250,37 @@ def test_blob_store_in_use_cannot_be_deleted(api: Api) -> None:
     message_error(api.delete("/v1/blobstores/used"), 404, "\"Unable to find  'used' blobstore\"")
 
 
+def test_routing_rule_in_use_cannot_be_deleted(api: Api) -> None:
+    rule = {"name": "library-only", "mode": "ALLOW", "matchers": ["^/v2/library/.*"]}
+    assert api.post("/v1/routing-rules", json=rule).status_code == 204
+    assert api.get("/v1/routing-rules/library-only").json() == {**rule, "description": ""}
+    proxy = {"name": "hub", "online": True, "storage": STORAGE, **PROXY_PARTS, "routingRule": "library-only"}
+    assert api.post("/v1/repositories/raw/proxy", json=proxy).status_code == 201
+    message_error(
+        api.delete("/v1/routing-rules/library-only"), 400, '"Routing rule is still in use by 1 repositories."'
+    )
+    assert api.delete("/v1/repositories/hub").status_code == 204
+    assert api.delete("/v1/routing-rules/library-only").status_code == 204
+    message_error(
+        api.get("/v1/routing-rules/library-only"),
+        404,
+        "\"Did not find a routing rule with the name 'library-only'\"",
+    )
+
+
+def test_routing_rule_checks_its_matchers_and_put_renames(api: Api) -> None:
+    bad = {"name": "bad", "mode": "BLOCK", "matchers": ["^/ok/.*", "^/v2/(library"]}
+    list_error(
+        api.post("/v1/routing-rules", json=bad),
+        [{"id": "matchers[1]", "message": "Invalid regex: ^/v2/(library"}],
+    )
+    assert api.get("/v1/routing-rules").json() == []
+    rule = {"name": "old", "description": "d", "mode": "BLOCK", "matchers": ["^/private/.*"]}
+    assert api.post("/v1/routing-rules", json=rule).status_code == 204
+    assert api.put("/v1/routing-rules/old", json={**rule, "name": "new"}).status_code == 204
+    assert [r["name"] for r in api.get("/v1/routing-rules").json()] == ["new"]
+
+
 def test_file_blob_store_duplicates_and_nested_paths(api: Api) -> None:
     empty(api.post("/v1/blobstores/file", json={"name": "Store", "path": "store"}), 204)
     list_error(

@@ -104,6 +104,10 @@ class Repositories:
             if policy in ((r.config.get("cleanup") or {}).get("policyNames") or [])
         ]
 
+    def using_routing_rule(self, rule: str) -> list[str]:
+        """The repositories whose ``routingRule`` names the rule (as stored from their bodies)."""
+        return [r.name for r in self.repos.values() if r.config.get("routingRule") == rule]
+
     def ordered(self) -> list[Repository]:
         """Creation order, as ``GET /v1/repositories`` lists them (observed on 3.71.0-06)."""
         return list(self.repos.values())
