@@ -27,6 +27,7 @@ from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import DOCKER_TOKEN_REALM, RealmsProvider, active_realms
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
+from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
 from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create
@@ -353,6 +354,39 @@ def test_content_selector_privilege_granted_by_a_role(nexus: Backend, unique: st
     assert privileges.read(privilege_id, privilege_outs).id is None
     selectors.delete(selector_id, selector_outs)
     assert selectors.read(selector_id, selector_outs).id is None
+
+
+def test_routing_rule_on_a_proxy(nexus: Backend, unique: str) -> None:
+    """A rule settles, drift over REST is repaired, a proxy takes it (and reads it back without
+    drift), deleting the rule while the proxy uses it is refused with what to do, and both go."""
+    rules = RoutingRuleProvider()
+    rule = {"name": f"hub-{unique}", "mode": "ALLOW", "matchers": ["^/v2/library/.*", "^/v2/acme/.*"]}
+    rule_id, rule_outs = create(rules, props(nexus, **rule))
+    settled(nexus, rules, rule_id, rule_outs, props(nexus, **rule))
+    assert nexus.get(f"/v1/routing-rules/{rule_id}")["matchers"] == rule["matchers"]
+    drifted = {**nexus.get(f"/v1/routing-rules/{rule_id}"), "mode": "BLOCK"}
+    assert nexus.call("PUT", f"/v1/routing-rules/{rule_id}", drifted).status == 204
+    read = rules.read(rule_id, rule_outs)
+    assert read.outs is not None and read.outs["mode"] == "BLOCK"
+    step, rule_outs = apply(rules, rule_id, dict(read.outs), props(nexus, **rule))
+    assert step == "update" and nexus.get(f"/v1/routing-rules/{rule_id}")["mode"] == "ALLOW"
+
+    repositories = RepositoryProvider()
+    proxy = {
+        "name": f"raw-routed-{unique}",
+        "format": "raw",
+        "type": "proxy",
+        "remote_url": "https://example.invalid/files",
+        "routing_rule": rule_id,
+    }
+    proxy_id, proxy_outs = create(repositories, props(nexus, **proxy))
+    settled(nexus, repositories, proxy_id, proxy_outs, props(nexus, **proxy))
+    with pytest.raises(ProviderError, match="still used by a repository"):
+        rules.delete(rule_id, rule_outs)
+    assert nexus.get(f"/v1/routing-rules/{rule_id}")["name"] == rule_id
+    repositories.delete(proxy_id, proxy_outs)
+    rules.delete(rule_id, rule_outs)
+    assert rules.read(rule_id, rule_outs).id is None
 
 
 def test_user_lifecycle(nexus: Backend, unique: str) -> None:
