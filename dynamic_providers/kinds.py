@@ -21,6 +21,7 @@ from dynamic_providers import (
     blob_stores,
     cleanup_policies,
     content_selectors,
+    email_server,
     ldap,
     privileges,
     realms,
@@ -48,6 +49,7 @@ KIND_MODULES: tuple[types.ModuleType, ...] = (
     users,
     content_selectors,
     privileges,
+    email_server,
 )
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "kinds"
 

@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.ldap_directory",
     "tests.s3_server",
     "tests.live_stack",
+    "tests.smtp_sink",
 ]
 
 TESTS = Path(__file__).resolve().parent

@@ -19,6 +19,7 @@ from dynamic_providers.base import NexusProvider, Spec
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.content_selectors import ContentSelectorProvider
+from dynamic_providers.email_server import EmailServerProvider
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import RealmsProvider
@@ -92,6 +93,10 @@ def _ldap_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
 
 def _privilege_echo(body: Mapping[str, Any], spec: Spec) -> Any:
     return {**body, "type": getattr(spec, "type"), "readOnly": False}  # noqa: B009
+
+
+def _email_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
+    return {**body, "password": None}  # never returned (observed on 3.71.0-06)
 
 
 EXAMPLES: dict[str, Example] = {
@@ -251,5 +256,19 @@ EXAMPLES: dict[str, Example] = {
         },
         needs=("content selector",),
         echo=_privilege_echo,
+    ),
+    "email server": Example(
+        EmailServerProvider,
+        {
+            "enabled": True,
+            "host": "smtp.example.com",
+            "port": 587,
+            "username": "nexus",
+            "password": "smtp-secret-1",
+            "from_address": "nexus@example.com",
+            "start_tls_enabled": True,
+        },
+        change={"subject_prefix": "[nexus] ", "start_tls_required": True, "password": "smtp-secret-2"},
+        echo=_email_echo,
     ),
 }

@@ -20,6 +20,7 @@ from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.capabilities import read_capabilities
 from dynamic_providers.client import Connection, NexusClient
 from dynamic_providers.content_selectors import ContentSelectorProvider
+from dynamic_providers.email_server import EmailServerProvider
 from dynamic_providers.exceptions import ProviderError, RefusedError, UnauthorizedError
 from dynamic_providers.first_run import FirstRunProvider
 from dynamic_providers.ldap import LdapServerProvider
@@ -32,6 +33,8 @@ from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
 from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create
 from tests.real_nexus.backend import Backend
+from tests.real_nexus.server import free_port
+from tests.smtp_sink import SmtpSink
 
 
 @pytest.fixture
@@ -552,3 +555,86 @@ def test_task_delete_where_the_server_cannot_releases_it(
     TaskProvider().delete(task["id"], props(nexus, name=task["name"]))
     assert "stays in Nexus: this server cannot delete tasks over REST (405)" in capsys.readouterr().err
     assert any(t["id"] == task["id"] for t in nexus.get("/v1/tasks")["items"])
+
+
+# ---------------------------------------------------------------- email server
+
+
+def test_email_server_lifecycle(nexus: Backend, unique: str) -> None:
+    """The settings settle with the password never returned, drift is repaired, a bad port or
+    address is refused at check naming the field with nothing written, and delete disables mail
+    and writes back what a fresh server holds."""
+    provider = EmailServerProvider()
+    mail = {
+        "enabled": True,
+        "host": "smtp.example.test",
+        "port": 587,
+        "username": "nexus",
+        "password": f"smtp-{unique}",
+        "from_address": "nexus@example.test",
+        "subject_prefix": "[nexus] ",
+        "start_tls_enabled": True,
+        "use_trust_store": True,
+    }
+    object_id, outs = create(provider, props(nexus, **mail))
+    held = nexus.get("/v1/email")
+    assert held["password"] is None and held["host"] == "smtp.example.test" and held["port"] == 587
+    assert held["nexusTrustStoreEnabled"] is True and outs["password"] == f"smtp-{unique}"
+    settled(nexus, provider, object_id, outs, props(nexus, **mail))
+
+    assert nexus.call("PUT", "/v1/email", {**held, "subjectPrefix": "[other] "}).status == 204
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["subject_prefix"] == "[other] "
+    assert read.outs["password"] == f"smtp-{unique}"  # carried: Nexus never returns it
+    step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **mail))
+    assert step == "update" and nexus.get("/v1/email")["subjectPrefix"] == "[nexus] "
+
+    nexus.clear_log()
+    refused = provider.check({}, props(nexus, **{**mail, "port": 0, "from_address": "nexus-at-example"}))
+    assert {f.property for f in refused.failures} == {"port", "from_address"}
+    assert nexus.count_writes() == 0
+
+    provider.delete(object_id, outs)
+    assert nexus.get("/v1/email") == {
+        "enabled": False,
+        "host": "localhost",
+        "port": 25,
+        "username": "",  # the fresh server's null, once written back
+        "password": None,
+        "fromAddress": "nexus@example.org",
+        "subjectPrefix": None,
+        "startTlsEnabled": False,
+        "startTlsRequired": False,
+        "sslOnConnectEnabled": False,
+        "sslServerIdentityCheckEnabled": False,
+        "nexusTrustStoreEnabled": False,
+    }
+
+
+def test_email_server_verify_sends_a_test_mail(nexus: Backend, smtp_sink: SmtpSink) -> None:
+    """With verify_to Nexus sends a test mail after each write (here to an SMTP server on
+    loopback); a server nothing listens on fails the write in one line naming verify_to."""
+    provider = EmailServerProvider()
+    mail = {
+        "enabled": True,
+        "host": "127.0.0.1",
+        "port": smtp_sink.port,
+        "from_address": "nexus@example.test",
+        "verify_to": "ops@example.test",
+    }
+    object_id, outs = create(provider, props(nexus, **mail))
+    try:
+        (sent,) = smtp_sink.mails
+        assert sent.recipients == ("ops@example.test",) and sent.sender == "nexus@example.test"
+        settled(nexus, provider, object_id, outs, props(nexus, **mail))
+        assert len(smtp_sink.mails) == 1  # no change, no mail
+
+        silent = free_port()
+        with pytest.raises(ProviderError) as caught:
+            apply(provider, object_id, outs, props(nexus, **{**mail, "port": silent}))
+        message = str(caught.value)
+        assert "\n" not in message and "verify_to" in message and "email.verifyTo" in message
+        assert f"127.0.0.1:{silent}" in message and "'ops@example.test'" in message
+        assert nexus.get("/v1/email")["port"] == silent  # Nexus verifies what it holds: written
+    finally:
+        provider.delete(object_id, outs)

@@ -155,4 +155,8 @@ def test_a_deleted_setting_is_the_default_again(nexus_emulator_pro: NexusEmulato
     read = provider.read(object_id, outs)
     assert read.outs is not None
     default = provider.default.model_dump()  # type: ignore[attr-defined]
-    assert spec_fields(provider, dict(read.outs)) == {**spec_fields(provider, inputs), **default}
+    # A write-only field (the email server's password) is never read back: a read carries the
+    # recorded value whatever Nexus holds, so only the readable fields can show the default.
+    readable = [name for name in default if name not in provider.write_only_fields]
+    found, wanted = spec_fields(provider, dict(read.outs)), {**spec_fields(provider, inputs), **default}
+    assert {name: found[name] for name in readable} == {name: wanted[name] for name in readable}
