@@ -14,6 +14,7 @@ from components.backup import DatabaseBackup, DatabaseBackupArgs
 from components.endpoints import docker_trust_commands, registry_endpoints
 from components.first_run import FirstRun, FirstRunArgs
 from components.layout_policy import RetentionArgs, RetentionPolicies
+from components.mail import Mail, MailArgs
 from components.outputs import export
 from components.registry import DockerRegistry, DockerRegistryArgs
 from settings import load_from_pulumi
@@ -79,6 +80,8 @@ registry = DockerRegistry(
     repositories_after=[retention, *access.baseline],
 )
 access.grant(registry.repositories)  # roles grant the repositories' privileges; users get the roles
+if settings.email is not None:  # unset: Nexus's mail settings are not the stack's
+    Mail("mail", MailArgs.from_settings(settings), connection=connection)
 backup = DatabaseBackup("backup", DatabaseBackupArgs.from_settings(settings), connection)  # first run only
 
 export("nexusVersion", settings.nexus.version)

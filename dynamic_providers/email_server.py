@@ -111,9 +111,9 @@ class EmailServerProvider(SingletonProvider[EmailServerSpec], mappers=(to_api, f
         except ValueError as error:
             problems.append(("from_address", str(error)))
         if spec.start_tls_required and not spec.start_tls_enabled:
-            problems.append(("start_tls_required", "needs start_tls_enabled"))
+            problems.append(("start_tls_required", "needs STARTTLS enabled as well"))
         if spec.verify_to and not spec.enabled:
-            problems.append(("verify_to", "a test mail needs enabled: true"))
+            problems.append(("verify_to", "a test mail needs the settings enabled"))
         return problems
 
     @calls("update_body", "PUT {item}", f"POST {VERIFY_PATH} (with verify_to)")

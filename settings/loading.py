@@ -58,28 +58,40 @@ def _replace_secure(value: Any) -> Any:
 
 #: Config keys holding a secret below their top level: (section, the secret's key in each entry).
 NESTED_SECRETS = (("s3BlobStores", "secretAccessKey"),)
+#: Config keys holding a secret in a section of their own: (section, the secret's key).
+SECTION_SECRETS = (("email", "password"),)
+
+
+def _in_plain_text(key: str) -> SettingsIssue:
+    return SettingsIssue(
+        key,
+        f"is in plain text in the stack config: set it as a secret, "
+        f"pulumi config set --secret --path '{PROJECT}:{key}'",
+    )
 
 
 def plaintext_secrets(raw: Mapping[str, Any], secret_keys: set[str]) -> list[SettingsIssue]:
     """Secrets written in plain text in the stack: a secret set with ``pulumi config set --secret
     --path`` makes its whole top-level key secret (in ``secret_keys``, un-namespaced), and reads
     from a stack file as the encrypted placeholder."""
-    issues: list[SettingsIssue] = []
+    found: list[tuple[str, Any]] = []
     for section, secret in NESTED_SECRETS:
         entries = raw.get(section)
         if section in secret_keys or not isinstance(entries, Mapping):
             continue
         for name, entry in entries.items():
-            value = entry.get(secret) if isinstance(entry, Mapping) else None
-            if value is not None and not isinstance(value, _EncryptedPlaceholder):
-                issues.append(
-                    SettingsIssue(
-                        f"{section}.{name}.{secret}",
-                        f"is in plain text in the stack config: set it as a secret, "
-                        f"pulumi config set --secret --path '{PROJECT}:{section}.{name}.{secret}'",
-                    )
-                )
-    return issues
+            found.append(
+                (f"{section}.{name}.{secret}", entry.get(secret) if isinstance(entry, Mapping) else None)
+            )
+    for section, secret in SECTION_SECRETS:
+        entry = raw.get(section)
+        if section not in secret_keys and isinstance(entry, Mapping):
+            found.append((f"{section}.{secret}", entry.get(secret)))
+    return [
+        _in_plain_text(key)
+        for key, value in found
+        if value is not None and not isinstance(value, _EncryptedPlaceholder)
+    ]
 
 
 def load_stack_file(path: Path) -> StackSettings:

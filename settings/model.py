@@ -14,10 +14,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from dynamic_providers.email_server import EmailServerProvider, EmailServerSpec, check_address
 from dynamic_providers.repositories import RepositorySpec
 from dynamic_providers.routing_rules import RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import DEFAULT_EXPIRATION_DAYS, S3BlobStoreSpec
 from reach.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, check_length, check_name
+from settings.errors import SettingsError, SettingsIssue
 
 # Sonatype documents 20 Docker connectors per instance as the supported maximum; above it,
 # path-based routing (one Nexus port, HAProxy rewrites to /repository/<name>/) is the alternative.
@@ -595,4 +597,67 @@ class S3BlobStoreSettings(_Model):
             secret_access_key=revealed(self.secret_access_key) or "",
             soft_quota_type=self.soft_quota_type,
             soft_quota_limit_bytes=self.soft_quota_limit_bytes,
+        )
+
+
+class EmailSettings(_Model):
+    """The SMTP server Nexus sends its mail through (password resets, task alerts)."""
+
+    enabled: bool = Field(True, description="false = the settings are kept in Nexus but no mail is sent.")
+    host: str = Field(description="SMTP server host name, e.g. smtp.example.com.")
+    port: Port = Field(25, description="SMTP port: 25, 587 (STARTTLS) or 465 (SSL on connect).")
+    username: str = Field("", description="SMTP user; empty = no authentication.")
+    password: SecretStr | None = Field(
+        None,
+        description="SMTP password (a stack secret: `pulumi config set --secret --path "
+        "'nexus-platform:email.password'`); write-only in Nexus.",
+    )
+    from_address: str = Field(description="Sender of Nexus's mail, e.g. nexus@example.com.")
+    subject_prefix: str = Field("", description="Put before every subject, e.g. [nexus].")
+    start_tls_enabled: bool = Field(False, description="Use STARTTLS when the server offers it.")
+    start_tls_required: bool = Field(False, description="Refuse a server without STARTTLS.")
+    ssl_on_connect_enabled: bool = Field(False, description="TLS from the first byte (port 465).")
+    ssl_server_identity_check_enabled: bool = Field(
+        False, description="Check that the server's certificate names the host."
+    )
+    use_trust_store: bool = Field(
+        False, description="Trust the certificates of Nexus's own trust store (a private CA)."
+    )
+    verify_to: str | None = Field(
+        None,
+        description="Nexus sends a test mail here each time `up` changes these settings (never on "
+        "a preview, a refresh or an `up` with no change); a failed send fails the `up` naming this "
+        "key, with the settings already written. Unset = no test mail.",
+    )
+
+    @field_validator("from_address", "verify_to")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return value if value is None else check_address(value)
+
+    @model_validator(mode="after")
+    def _as_nexus_takes_it(self) -> EmailSettings:
+        # The kind's own rules (one place), keyed like the stack file.
+        problems = EmailServerProvider().validate_extra(self.to_spec())
+        if problems:
+            raise SettingsError(
+                SettingsIssue(f"email.{to_camel(field)}", reason) for field, reason in problems
+            )
+        return self
+
+    def to_spec(self) -> EmailServerSpec:
+        return EmailServerSpec(
+            enabled=self.enabled,
+            host=self.host,
+            port=self.port,
+            username=self.username,
+            password=revealed(self.password),
+            from_address=self.from_address,
+            subject_prefix=self.subject_prefix,
+            start_tls_enabled=self.start_tls_enabled,
+            start_tls_required=self.start_tls_required,
+            ssl_on_connect_enabled=self.ssl_on_connect_enabled,
+            ssl_server_identity_check_enabled=self.ssl_server_identity_check_enabled,
+            use_trust_store=self.use_trust_store,
+            verify_to=self.verify_to,
         )

@@ -96,6 +96,11 @@ class StackSettings(_Model):
         default_factory=list,
         description="Routing rules, for docker.hubRoutingRule and repositories[].routingRule.",
     )
+    email: sections.EmailSettings | None = Field(
+        None,
+        description="Nexus's mail server; unset = left as it is in Nexus (removing the key from a "
+        "stack that set it disables mail).",
+    )
     s3_blob_stores: dict[str, sections.S3BlobStoreSettings] = Field(
         default_factory=dict,
         description="S3 blob stores by name, for teams[].blobStore and repositories[].blobStore "

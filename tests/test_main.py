@@ -311,3 +311,29 @@ def test_an_s3_secret_in_plain_text_creates_nothing(recorder: m.RecordingMocks) 
     ):
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
     assert recorder.resources == []
+
+
+def _email_stack(secret_keys: tuple[str, ...]) -> None:
+    mail = {"host": "smtp.example.com", "fromAddress": "nexus@example.com", "password": "smtp-pw-0123"}
+    use_config(
+        {
+            **stack_config("dev"),
+            "email": {**mail, "username": "nexus", "verifyTo": "ops@example.com"},
+        },
+        secret_keys,
+    )
+
+
+def test_the_email_server_is_declared_with_its_password_a_secret(recorder: m.RecordingMocks) -> None:
+    _email_stack(("nexus-platform:adminPassword", "nexus-platform:email"))
+    run_program()
+    (mail,) = dynamic(recorder, "EmailServer")
+    assert mail.inputs["host"] == "smtp.example.com" and mail.inputs["verify_to"] == "ops@example.com"
+    assert m.contains_secret(mail.inputs["password"])
+
+
+def test_an_email_password_in_plain_text_creates_nothing(recorder: m.RecordingMocks) -> None:
+    _email_stack(("nexus-platform:adminPassword",))
+    with pytest.raises(pulumi.RunError, match=r"nexus-platform:email\.password: is in plain text"):
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
+    assert recorder.resources == []
