@@ -16,6 +16,7 @@ from pathlib import Path
 
 from components.outputs import outputs_markdown
 from settings import config_reference_markdown
+from tools.coverage import coverage_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,6 +86,7 @@ BLOCKS: dict[str, Block] = {
     "layout": Block("README.md", layout_markdown),
     "config-reference": Block("docs/configuration.md", config_reference_markdown),
     "stack-outputs": Block("docs/configuration.md", outputs_markdown),
+    "coverage": Block("docs/coverage.md", coverage_markdown),
 }
 
 #: Every page that holds a generated block.
