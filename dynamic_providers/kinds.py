@@ -29,6 +29,7 @@ from dynamic_providers import (
     routing_rules,
     s3_blob_stores,
     tasks,
+    truststore,
     users,
 )
 from dynamic_providers.base import KINDS, NexusProvider, SingletonProvider
@@ -48,6 +49,7 @@ KIND_MODULES: tuple[types.ModuleType, ...] = (
     users,
     content_selectors,
     privileges,
+    truststore,
 )
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "kinds"
 

@@ -27,7 +27,9 @@ from dynamic_providers.roles import RoleProvider
 from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.s3_blob_stores import SECRET_PLACEHOLDER, S3BlobStoreProvider
 from dynamic_providers.tasks import TaskProvider
+from dynamic_providers.truststore import TrustedCertificateProvider
 from dynamic_providers.users import UserProvider
+from tests.nexus_emulator.areas.truststore import CONTRACT_PEM, parse_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,6 +62,11 @@ class Example:
     needs: tuple[str, ...] = ()
     #: What Nexus's GET answers for the create's body (its echo), for the pure round trip.
     echo: Callable[[Any, Spec], Any] = _same
+
+
+def _trusted_certificate_echo(body: str, _spec: Spec) -> Any:
+    # The list answers the certificate with the fingerprint (its id) and the PEM re-encoded.
+    return parse_certificate(body)
 
 
 def _repository_echo(body: Mapping[str, Any], spec: Spec) -> Any:
@@ -251,5 +258,13 @@ EXAMPLES: dict[str, Example] = {
         },
         needs=("content selector",),
         echo=_privilege_echo,
+    ),
+    "trusted certificate": Example(
+        TrustedCertificateProvider,
+        {"pem": CONTRACT_PEM},
+        # No update in place and no replace example: a new PEM is a new fingerprint, so both
+        # fields replace together (test_truststore.py shows it).
+        change={},
+        echo=_trusted_certificate_echo,
     ),
 }

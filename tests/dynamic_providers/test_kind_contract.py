@@ -22,6 +22,8 @@ KINDS = list(EXAMPLES)
 OBJECTS = [kind for kind in KINDS if not issubclass(EXAMPLES[kind].provider, SingletonProvider)]
 SINGLETONS = [kind for kind in KINDS if kind not in OBJECTS]
 WRITE_ONLY = [kind for kind in KINDS if EXAMPLES[kind].provider.write_only_fields]
+# A kind with no update in place (the trust store: a new PEM is a new certificate) has no change.
+CHANGES = [kind for kind in KINDS if EXAMPLES[kind].change]
 REPLACES = [(kind, name) for kind in KINDS for name in EXAMPLES[kind].replace]
 
 
@@ -95,7 +97,7 @@ def test_reapply_is_a_no_op(nexus_emulator_pro: NexusEmulator, kind: str) -> Non
     assert nexus_emulator_pro.requests() == []
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", CHANGES)
 def test_a_change_is_an_update_in_place(nexus_emulator_pro: NexusEmulator, kind: str) -> None:
     provider, inputs = prepared(nexus_emulator_pro, kind)
     object_id, outs = create(provider, inputs)
