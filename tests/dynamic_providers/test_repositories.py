@@ -176,3 +176,55 @@ def test_new_credentials_are_an_update_without_replace() -> None:
     news["connection"] = {**CONN, "password": "rotated"}
     result = provider.diff("id", props(SPECS[0]), news)
     assert result.changes is True and result.replaces == []
+
+
+AUTHENTICATED_PROXY = RepositorySpec(
+    name="maven-private",
+    format="maven2",
+    type="proxy",
+    remote_url="https://maven.example.test/releases/",
+    remote_username="reader",
+    remote_password="s3cret",
+    remote_ntlm_host="nexus-host",
+    remote_ntlm_domain="CORP",
+    use_trust_store=True,
+)
+
+
+def test_a_proxy_with_ntlm_and_the_trust_store_round_trips_without_the_password() -> None:
+    http_client = repos.to_api(AUTHENTICATED_PROXY)["httpClient"]
+    assert http_client["connection"] == {"useTrustStore": True}
+    assert http_client["authentication"] == {
+        "type": "ntlm",
+        "username": "reader",
+        "password": "s3cret",
+        "ntlmHost": "nexus-host",
+        "ntlmDomain": "CORP",
+    }
+    read = repos.from_api(as_get_body(AUTHENTICATED_PROXY))
+    assert read.get("remote_password") is None  # write-only: the base carries it from the inputs
+    assert RepositorySpec.model_validate({**read, "remote_password": "s3cret"}) == AUTHENTICATED_PROXY
+
+
+def test_basic_authentication_is_the_username_type() -> None:
+    spec = AUTHENTICATED_PROXY.model_copy(update={"remote_ntlm_host": None, "remote_ntlm_domain": None})
+    assert repos.to_api(spec)["httpClient"]["authentication"]["type"] == "username"
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"remote_password": "pw"}, "remote_username and remote_password are set together"),
+        ({"remote_username": "u"}, "remote_username and remote_password are set together"),
+        ({"remote_ntlm_host": "h"}, "remote_ntlm_host and remote_ntlm_domain are set together"),
+        ({"remote_ntlm_host": "h", "remote_ntlm_domain": "d"}, "needs remote_username"),
+    ],
+)
+def test_proxy_credentials_come_whole(fields: dict[str, Any], words: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match=words):
+        RepositorySpec(name="p", format="raw", type="proxy", remote_url="https://x.test/", **fields)
+
+
+def test_the_trust_store_applies_to_proxies_only() -> None:
+    with pytest.raises(pydantic.ValidationError, match="apply to proxies, not hosted"):
+        RepositorySpec(name="h", format="raw", type="hosted", use_trust_store=True)
