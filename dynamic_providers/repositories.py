@@ -94,14 +94,6 @@ class RepositorySpec(Spec):
             problems.append("remote_url is required for a proxy repository")
         if self.type != "proxy" and any(getattr(self, f) for f in _PROXY_FIELDS):
             problems.append(f"{'/'.join(_PROXY_FIELDS)} apply to proxies, not {self.type}")
-        if bool(self.remote_username) != bool(self.remote_password):
-            problems.append("remote_username and remote_password are set together (the remote's login)")
-        if bool(self.remote_ntlm_host) != bool(self.remote_ntlm_domain):
-            problems.append("remote_ntlm_host and remote_ntlm_domain are set together (NTLM needs both)")
-        if self.remote_ntlm_host and not self.remote_username:
-            problems.append(
-                "NTLM (remote_ntlm_host/remote_ntlm_domain) needs remote_username and remote_password"
-            )
         if self.type == "group" and not self.members:
             problems.append("members must name at least one repository")
         if self.type != "group" and self.members:
@@ -128,6 +120,20 @@ class RepositorySpec(Spec):
             object.__setattr__(self, "content_max_age", 1440)
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @pydantic.model_validator(mode="after")
+    def _login_whole(self) -> RepositorySpec:
+        """The remote's login (httpClient.authentication) comes whole: the missing field is named."""
+        if self.remote_username and not self.remote_password:
+            raise FieldRuleError("remote_password", "is required with remote_username (the remote's login)")
+        if self.remote_password and not self.remote_username:
+            raise FieldRuleError("remote_username", "is required with remote_password (the remote's login)")
+        if bool(self.remote_ntlm_host) != bool(self.remote_ntlm_domain):
+            missing = "remote_ntlm_domain" if self.remote_ntlm_host else "remote_ntlm_host"
+            raise FieldRuleError(missing, "NTLM needs both remote_ntlm_host and remote_ntlm_domain")
+        if self.remote_ntlm_host and not self.remote_username:
+            raise FieldRuleError("remote_username", "NTLM needs remote_username and remote_password")
         return self
 
 

@@ -4,6 +4,7 @@ check and diff."""
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import ANY
 
 import pydantic
 import pytest
@@ -212,17 +213,34 @@ def test_basic_authentication_is_the_username_type() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fields", "words"),
+    ("fields", "field", "words"),
     [
-        ({"remote_password": "pw"}, "remote_username and remote_password are set together"),
-        ({"remote_username": "u"}, "remote_username and remote_password are set together"),
-        ({"remote_ntlm_host": "h"}, "remote_ntlm_host and remote_ntlm_domain are set together"),
-        ({"remote_ntlm_host": "h", "remote_ntlm_domain": "d"}, "needs remote_username"),
+        ({"remote_password": "pw"}, "remote_username", "is required with remote_password"),
+        ({"remote_username": "u"}, "remote_password", "is required with remote_username"),
+        ({"remote_ntlm_host": "h"}, "remote_ntlm_domain", "NTLM needs both"),
+        (
+            {"remote_ntlm_host": "h", "remote_ntlm_domain": "d"},
+            "remote_username",
+            "NTLM needs remote_username",
+        ),
     ],
 )
-def test_proxy_credentials_come_whole(fields: dict[str, Any], words: str) -> None:
-    with pytest.raises(pydantic.ValidationError, match=words):
-        RepositorySpec(name="p", format="raw", type="proxy", remote_url="https://x.test/", **fields)
+def test_proxy_credentials_come_whole_or_the_missing_field_is_named(
+    fields: dict[str, Any], field: str, words: str
+) -> None:
+    result = RepositoryProvider().check(
+        {},
+        {
+            "connection": CONN,
+            "name": "p",
+            "format": "raw",
+            "type": "proxy",
+            "remote_url": "https://x.test/",
+            **fields,
+        },
+    )
+    assert [(failure.property, failure.reason) for failure in result.failures] == [(field, ANY)]
+    assert words in result.failures[0].reason
 
 
 def test_the_trust_store_applies_to_proxies_only() -> None:
