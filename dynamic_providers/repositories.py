@@ -25,7 +25,7 @@ API_FORMAT = {"docker": "docker", "maven2": "maven", "npm": "npm", "pypi": "pypi
 
 _PROXY_FIELDS = (
     *("remote_url", "remote_username", "remote_password", "remote_ntlm_host", "remote_ntlm_domain"),
-    *("routing_rule", "use_trust_store"),
+    *("use_trust_store", "routing_rule"),
 )
 _DOCKER_FIELDS = ("http_port", "https_port", "v1_enabled", "force_basic_auth")
 

@@ -17,7 +17,8 @@ from pydantic.alias_generators import to_camel
 from dynamic_providers.repositories import RepositorySpec
 from dynamic_providers.routing_rules import RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import DEFAULT_EXPIRATION_DAYS, S3BlobStoreSpec
-from reach.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, check_length, check_name
+from dynamic_providers.truststore import TrustedCertificateSpec
+from reach.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, FieldRuleError, check_length, check_name
 
 # Sonatype documents 20 Docker connectors per instance as the supported maximum; above it,
 # path-based routing (one Nexus port, HAProxy rewrites to /repository/<name>/) is the alternative.
@@ -193,11 +194,34 @@ class DockerSettings(_Model):
         description="Routing rule of the docker-hub proxy: a name of `routingRules`, e.g. one that allows "
         "only library/ and named organisations.",
     )
+    hub_username: str | None = Field(
+        None,
+        description="Docker Hub account the docker-hub proxy logs in with (Docker Hub limits anonymous "
+        "pulls more); with hubPassword.",
+    )
+    hub_password: SecretStr | None = Field(
+        None,
+        description="Its password or access token (a stack secret: `pulumi config set --secret --path "
+        "'nexus-platform:docker.hubPassword'`); write-only in Nexus.",
+    )
+    hub_use_trust_store: bool = Field(
+        False,
+        description="The docker-hub proxy trusts the certificates of Nexus's trust store "
+        "(`trustedCertificates`), e.g. for a hubUrl mirror signed by a private CA.",
+    )
     routing: Literal["connector", "path"] = Field(
         "connector",
         description="connector = one Nexus Docker connector per repository (the seed's way); path = "
         "HAProxy routes each external port to /repository/<name>/ on 8081, for more than 20 repositories.",
     )
+
+    @model_validator(mode="after")
+    def _hub_login_whole(self) -> DockerSettings:
+        if self.hub_username and self.hub_password is None:
+            raise FieldRuleError("hubPassword", "is required with hubUsername (the Docker Hub login)")
+        if self.hub_password is not None and not self.hub_username:
+            raise FieldRuleError("hubUsername", "is required with hubPassword (the Docker Hub login)")
+        return self
 
 
 def team_role(team: str) -> str:
@@ -503,6 +527,23 @@ class RepositorySettings(_Model):
         None,
         description="Proxy: the routing rule that allows or blocks its paths (a name of `routingRules`).",
     )
+    remote_username: str | None = Field(
+        None, description="Proxy: the account it logs in to the remote with; with remotePassword."
+    )
+    remote_password: SecretStr | None = Field(
+        None,
+        description="Proxy: its password (a stack secret: `pulumi config set --secret --path "
+        "'nexus-platform:repositories[<i>].remotePassword'`); write-only in Nexus.",
+    )
+    remote_ntlm_host: str | None = Field(
+        None, description="Proxy: NTLM instead of basic authentication, with remoteNtlmDomain."
+    )
+    remote_ntlm_domain: str | None = Field(None, description="Proxy: the Windows domain of NTLM.")
+    use_trust_store: bool = Field(
+        False,
+        description="Proxy: trust the certificates of Nexus's trust store (`trustedCertificates`) for "
+        "the remote, e.g. one signed by a private CA.",
+    )
     deletion_protection: bool = Field(
         True, description="Hosted repositories are protected: removing one fails the preview."
     )
@@ -529,6 +570,11 @@ class RepositorySettings(_Model):
             write_policy=self.write_policy,
             version_policy=self.version_policy,
             routing_rule=self.routing_rule,
+            remote_username=self.remote_username,
+            remote_password=revealed(self.remote_password),
+            remote_ntlm_host=self.remote_ntlm_host,
+            remote_ntlm_domain=self.remote_ntlm_domain,
+            use_trust_store=self.use_trust_store,
         )
 
 
@@ -596,3 +642,23 @@ class S3BlobStoreSettings(_Model):
             soft_quota_type=self.soft_quota_type,
             soft_quota_limit_bytes=self.soft_quota_limit_bytes,
         )
+
+
+class TrustedCertificateSettings(_Model):
+    """A certificate Nexus trusts for its outbound connections (its SSL trust store)."""
+
+    name: str = Field(
+        description="A name for it in the stack, e.g. upstream-ca (Nexus keys it by fingerprint)."
+    )
+    pem: str = Field(
+        description="The certificate in PEM form, e.g. the CA that signed an upstream's server certificate; "
+        "proxies with useTrustStore (and docker.hubUseTrustStore) trust it."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_name(value)  # part of the resource's name
+
+    def to_spec(self) -> TrustedCertificateSpec:
+        return TrustedCertificateSpec(pem=self.pem)

@@ -54,6 +54,8 @@ ALLOWED = {
     "settings.model -> dynamic_providers.s3_blob_stores",
     # The same for a routing rule of the config (RoutingRuleSettings.to_spec: its matchers' check).
     "settings.model -> dynamic_providers.routing_rules",
+    # The same for a trusted certificate of the config (TrustedCertificateSettings.to_spec: the PEM).
+    "settings.model -> dynamic_providers.truststore",
 }
 
 
