@@ -122,20 +122,6 @@ class RepositorySpec(Spec):
             raise ValueError("; ".join(problems))
         return self
 
-    @pydantic.model_validator(mode="after")
-    def _login_whole(self) -> RepositorySpec:
-        """The remote's login (httpClient.authentication) comes whole: the missing field is named."""
-        if self.remote_username and not self.remote_password:
-            raise FieldRuleError("remote_password", "is required with remote_username (the remote's login)")
-        if self.remote_password and not self.remote_username:
-            raise FieldRuleError("remote_username", "is required with remote_password (the remote's login)")
-        if bool(self.remote_ntlm_host) != bool(self.remote_ntlm_domain):
-            missing = "remote_ntlm_domain" if self.remote_ntlm_host else "remote_ntlm_host"
-            raise FieldRuleError(missing, "NTLM needs both remote_ntlm_host and remote_ntlm_domain")
-        if self.remote_ntlm_host and not self.remote_username:
-            raise FieldRuleError("remote_username", "NTLM needs remote_username and remote_password")
-        return self
-
 
 def to_api(spec: RepositorySpec) -> dict[str, Any]:
     """The request body of POST/PUT for this spec (pure)."""

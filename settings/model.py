@@ -559,6 +559,21 @@ class RepositorySettings(_Model):
     def _blob_store(cls, value: str) -> str:
         return check_name(value, max_length=BLOB_STORE_NAME_LIMIT)
 
+    @model_validator(mode="after")
+    def _login_whole(self) -> RepositorySettings:
+        """A proxy's login comes whole (checked here, not in the spec: a login changed in the UI
+        must read back as drift)."""
+        if self.remote_username and self.remote_password is None:
+            raise FieldRuleError("remotePassword", "is required with remoteUsername (the remote's login)")
+        if self.remote_password is not None and not self.remote_username:
+            raise FieldRuleError("remoteUsername", "is required with remotePassword (the remote's login)")
+        if bool(self.remote_ntlm_host) != bool(self.remote_ntlm_domain):
+            missing = "remoteNtlmDomain" if self.remote_ntlm_host else "remoteNtlmHost"
+            raise FieldRuleError(missing, "NTLM needs both remoteNtlmHost and remoteNtlmDomain")
+        if self.remote_ntlm_host and not self.remote_username:
+            raise FieldRuleError("remoteUsername", "NTLM needs remoteUsername and remotePassword")
+        return self
+
     def to_spec(self) -> RepositorySpec:
         return RepositorySpec(
             name=self.name,

@@ -4,7 +4,6 @@ check and diff."""
 from __future__ import annotations
 
 from typing import Any
-from unittest.mock import ANY
 
 import pydantic
 import pytest
@@ -212,35 +211,17 @@ def test_basic_authentication_is_the_username_type() -> None:
     assert repos.to_api(spec)["httpClient"]["authentication"]["type"] == "username"
 
 
-@pytest.mark.parametrize(
-    ("fields", "field", "words"),
-    [
-        ({"remote_password": "pw"}, "remote_username", "is required with remote_password"),
-        ({"remote_username": "u"}, "remote_password", "is required with remote_username"),
-        ({"remote_ntlm_host": "h"}, "remote_ntlm_domain", "NTLM needs both"),
-        (
-            {"remote_ntlm_host": "h", "remote_ntlm_domain": "d"},
-            "remote_username",
-            "NTLM needs remote_username",
-        ),
-    ],
-)
-def test_proxy_credentials_come_whole_or_the_missing_field_is_named(
-    fields: dict[str, Any], field: str, words: str
-) -> None:
-    result = RepositoryProvider().check(
-        {},
-        {
-            "connection": CONN,
-            "name": "p",
-            "format": "raw",
-            "type": "proxy",
-            "remote_url": "https://x.test/",
-            **fields,
-        },
-    )
-    assert [(failure.property, failure.reason) for failure in result.failures] == [(field, ANY)]
-    assert words in result.failures[0].reason
+def test_a_login_changed_outside_the_stack_reads_as_drift_not_as_an_error() -> None:
+    """The password is carried from the inputs (write-only): a login removed in the UI, or one
+    added where the stack has none, must still read back as a spec that shows the change."""
+    removed = as_get_body(AUTHENTICATED_PROXY)
+    removed["httpClient"]["authentication"] = None
+    read = RepositorySpec.model_validate({**repos.from_api(removed), "remote_password": "s3cret"})
+    assert read.remote_username is None and read != AUTHENTICATED_PROXY
+    plain = RepositorySpec(name="p", format="raw", type="proxy", remote_url="https://x.test/")
+    added = as_get_body(plain)
+    added["httpClient"]["authentication"] = {"type": "username", "username": "someone", "password": None}
+    assert RepositorySpec.model_validate(repos.from_api(added)).remote_username == "someone"
 
 
 def test_the_trust_store_applies_to_proxies_only() -> None:

@@ -54,8 +54,8 @@ def test_certificates_logins_and_the_trust_store_reach_the_layout(pki: TestPki) 
     [
         ({"docker.hubUsername": "acme"}, {}, "docker.hubPassword", "is required with hubUsername"),
         ({"docker.hubPassword": "token"}, {}, "docker.hubUsername", "is required with hubPassword"),
-        ({}, {"remotePassword": "pw"}, "repositories[0].remoteUsername", "is required with remote_password"),
-        ({}, {"remoteUsername": "u"}, "repositories[0].remotePassword", "is required with remote_username"),
+        ({}, {"remotePassword": "pw"}, "repositories[0].remoteUsername", "is required with remotePassword"),
+        ({}, {"remoteUsername": "u"}, "repositories[0].remotePassword", "is required with remoteUsername"),
         (
             {},
             {"remoteUsername": "u", "remotePassword": "pw", "remoteNtlmHost": "h"},
