@@ -21,6 +21,7 @@ from dynamic_providers import (
     blob_stores,
     cleanup_policies,
     content_selectors,
+    http_settings,
     ldap,
     privileges,
     realms,
@@ -50,6 +51,7 @@ KIND_MODULES: tuple[types.ModuleType, ...] = (
     content_selectors,
     privileges,
     truststore,
+    http_settings,
 )
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "kinds"
 

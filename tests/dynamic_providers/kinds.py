@@ -19,6 +19,7 @@ from dynamic_providers.base import NexusProvider, Spec
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.content_selectors import ContentSelectorProvider
+from dynamic_providers.http_settings import HttpSettingsProvider
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import RealmsProvider
@@ -67,6 +68,14 @@ class Example:
 def _trusted_certificate_echo(body: str, _spec: Spec) -> Any:
     # The list answers the certificate with the fingerprint (its id) and the PEM re-encoded.
     return parse_certificate(body)
+
+
+def _http_settings_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
+    # GET redacts the passwords (unconfirmed how: the S3 secret's placeholder is assumed).
+    def redacted(server: Mapping[str, Any]) -> Any:
+        return {**server, "authInfo": {**server["authInfo"], "password": SECRET_PLACEHOLDER}}
+
+    return {**body, "httpProxy": redacted(body["httpProxy"]), "httpsProxy": redacted(body["httpsProxy"])}
 
 
 def _repository_echo(body: Mapping[str, Any], spec: Spec) -> Any:
@@ -266,5 +275,28 @@ EXAMPLES: dict[str, Example] = {
         # fields replace together (test_truststore.py shows it).
         change={},
         echo=_trusted_certificate_echo,
+    ),
+    "HTTP settings": Example(
+        HttpSettingsProvider,
+        {
+            "http_proxy_host": "proxy.example.test",
+            "http_proxy_port": 3128,
+            "http_proxy_username": "nexus",
+            "http_proxy_password": "http-proxy-secret",
+            "https_proxy_host": "proxy.example.test",
+            "https_proxy_port": 3129,
+            "https_proxy_username": "nexus",
+            "https_proxy_password": "https-proxy-secret",
+            "https_proxy_ntlm_host": "nexus-host",
+            "https_proxy_ntlm_domain": "CORP",
+            "non_proxy_hosts": ["localhost", "*.example.test"],
+        },
+        change={
+            "non_proxy_hosts": ["localhost"],
+            "retries": 5,
+            "timeout_seconds": 60,
+            "user_agent_suffix": "ci",
+        },
+        echo=_http_settings_echo,
     ),
 }
