@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from dynamic_providers.http_settings import HttpSettingsSpec
 from dynamic_providers.repositories import RepositorySpec
 from dynamic_providers.routing_rules import RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import DEFAULT_EXPIRATION_DAYS, S3BlobStoreSpec
@@ -677,3 +678,76 @@ class TrustedCertificateSettings(_Model):
 
     def to_spec(self) -> TrustedCertificateSpec:
         return TrustedCertificateSpec(pem=self.pem)
+
+
+class ProxyServerSettings(_Model):
+    """One proxy server Nexus goes through to reach remotes, and its login."""
+
+    host: str = Field(description="Proxy host name or IP address, e.g. proxy.example.com.")
+    port: Port = Field(description="Proxy port, e.g. 3128.")
+    username: str | None = Field(None, description="Login to the proxy; with password.")
+    password: SecretStr | None = Field(
+        None,
+        description="Its password (a stack secret: `pulumi config set --secret --path "
+        "'nexus-platform:httpProxy.http.password'`); write-only in Nexus.",
+    )
+    ntlm_host: str | None = Field(None, description="NTLM instead of basic authentication, with ntlmDomain.")
+    ntlm_domain: str | None = Field(None, description="The Windows domain of NTLM.")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not is_host(value):
+            raise ValueError(f"'{value}' is not a DNS name or an IP address")
+        return value
+
+    @model_validator(mode="after")
+    def _login_whole(self) -> ProxyServerSettings:
+        if self.username and self.password is None:
+            raise FieldRuleError("password", "is required with username (the proxy's login)")
+        if self.password is not None and not self.username:
+            raise FieldRuleError("username", "is required with password (the proxy's login)")
+        if bool(self.ntlm_host) != bool(self.ntlm_domain):
+            raise FieldRuleError(
+                "ntlmDomain" if self.ntlm_host else "ntlmHost", "NTLM needs ntlmHost and ntlmDomain"
+            )
+        if self.ntlm_host and not self.username:
+            raise FieldRuleError("username", "NTLM needs username and password")
+        return self
+
+    def spec_fields(self, scheme: str) -> dict[str, object]:
+        """The HTTP settings' fields of this server (``http_proxy_host``, ...)."""
+        return {
+            f"{scheme}_proxy_host": self.host,
+            f"{scheme}_proxy_port": self.port,
+            f"{scheme}_proxy_username": self.username,
+            f"{scheme}_proxy_password": revealed(self.password),
+            f"{scheme}_proxy_ntlm_host": self.ntlm_host,
+            f"{scheme}_proxy_ntlm_domain": self.ntlm_domain,
+        }
+
+
+class HttpProxySettings(_Model):
+    """The proxy servers Nexus goes through for its outbound HTTP(S) (`/v1/http`, Nexus Pro)."""
+
+    http: ProxyServerSettings | None = Field(None, description="The proxy for http:// remotes.")
+    https: ProxyServerSettings | None = Field(
+        None, description="The proxy for https:// remotes (unset: https goes direct)."
+    )
+    non_proxy_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts reached directly, e.g. localhost or *.example.com (Nexus keeps a set).",
+    )
+
+    @model_validator(mode="after")
+    def _a_server(self) -> HttpProxySettings:
+        if self.http is None and self.https is None:
+            raise FieldRuleError("http", "set http, https or both (the proxy servers)")
+        return self
+
+    def to_spec(self) -> HttpSettingsSpec:
+        servers = {
+            **(self.http.spec_fields("http") if self.http else {}),
+            **(self.https.spec_fields("https") if self.https else {}),
+        }
+        return HttpSettingsSpec.model_validate({**servers, "non_proxy_hosts": self.non_proxy_hosts})

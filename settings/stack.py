@@ -101,6 +101,12 @@ class StackSettings(_Model):
         description="Certificates Nexus trusts for its outbound connections (its SSL trust store), for "
         "repositories[].useTrustStore and docker.hubUseTrustStore; one dropped from the list is removed.",
     )
+    http_proxy: sections.HttpProxySettings | None = Field(
+        None,
+        description="The proxy servers Nexus goes through to reach remotes (`/v1/http`): only where the "
+        "server has the API (Nexus Pro; refused by name elsewhere, before anything is written). Unset: "
+        "the stack leaves the server's HTTP settings alone.",
+    )
     s3_blob_stores: dict[str, sections.S3BlobStoreSettings] = Field(
         default_factory=dict,
         description="S3 blob stores by name, for teams[].blobStore and repositories[].blobStore "
@@ -218,6 +224,8 @@ class StackSettings(_Model):
             wanted["ldap"] = "ldap"
         if self.nexus.manage_tasks:
             wanted["task-create"] = "nexus.manageTasks"
+        if self.http_proxy is not None:
+            wanted["http-settings"] = "httpProxy"
         if self.retention.release_days is not None:
             wanted["cleanup-policies"] = "retention.releaseDays"
         elif self.retention.latest_days is not None:

@@ -1,5 +1,5 @@
-"""The registry with `trustedCertificates` and proxy logins, under Pulumi mocks: the certificates
-adopted as they are, the proxies that trust the store waiting for them, passwords secrets."""
+"""The registry with `trustedCertificates`, proxy logins and `httpProxy`, under Pulumi mocks: the
+certificates adopted as they are, the proxies waiting for what they use, passwords secrets."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from components.registry import DockerRegistry, DockerRegistryArgs
 from settings import parse_settings
 from tests.components import mocks as m
 from tests.components.haproxy_helpers import TestPki, make_test_pki
+from tests.settings.test_stack import config
 from tests.settings.test_stack_trust_and_logins import with_trust
 
 
@@ -41,3 +42,20 @@ def test_proxies_that_trust_the_store_wait_for_its_certificates_and_passwords_ar
     assert m.is_secret(hub.inputs["remote_password"]) and m.is_secret(maven.inputs["remote_password"])
     assert m.plain(hub.inputs)["remote_password"] == "hub-token"
     assert "remote_password" in mocks.options_of(hub).additional_secret_outputs
+
+
+def test_every_proxy_waits_for_the_http_settings_and_their_passwords_are_secrets(
+    mocks: m.RecordingMocks,
+) -> None:
+    http = {"host": "proxy.example.test", "port": 3128, "username": "nexus", "password": "proxy-secret"}
+    settings = parse_settings(config(httpProxy={"http": http}))
+    m.deploy(lambda: DockerRegistry("registry", DockerRegistryArgs.from_settings(settings), m.connection()))
+    outbound = mocks.one("pulumi-python:dynamic/nexus:HttpSettings", "http-settings")
+    assert m.is_secret(outbound.inputs["http_proxy_password"])
+    assert "http_proxy_password" in mocks.options_of(outbound).additional_secret_outputs
+    waiting = {
+        resource.name
+        for resource in mocks.resources
+        if mocks.options_of(resource).depends_on_name("http-settings")
+    }
+    assert waiting == {"repo-docker-hub"}  # the one proxy of this stack

@@ -80,6 +80,7 @@ def test_capabilities_are_read_from_the_server(nexus: Backend) -> None:
             "task-create",
             "eula",
             "cleanup-policies",
+            "http-settings",  # GET /v1/http: 404 on 3.71.0-06
         }
         assert not lacking & capabilities.features
         assert not capabilities.task_schedules_in_get
@@ -87,6 +88,7 @@ def test_capabilities_are_read_from_the_server(nexus: Backend) -> None:
         assert capabilities.server.edition == "COMMUNITY"
         assert {"format:docker", "ldap", "task-create", "task-schedules-in-get"} <= capabilities.features
         assert not capabilities.has("cleanup-policies")
+        assert not capabilities.has("http-settings")  # Community 3.93: Pro only
     assert nexus.count_writes() == 0
 
 
@@ -123,6 +125,28 @@ def test_a_stack_asking_for_a_missing_feature_fails_before_any_write_but_anonymo
     writes = [(r.method, r.path) for r in nexus.requests() if r.write]
     assert writes in ([], [("PUT", "/service/rest/v1/security/anonymous")])
     assert nexus.get("/v1/security/anonymous")["enabled"] is False
+
+
+def test_http_proxy_settings_are_refused_by_name_where_the_server_has_no_api(nexus: Backend) -> None:
+    """`httpProxy` needs /v1/http (Pro): the core (404 on 3.71.0-06) and Community 3.93 lack it, and
+    the first run says so naming the key, with nothing written but anonymous access off."""
+    assert not nexus.has("http-settings")
+    nexus.clear_log()
+    with pytest.raises(ProviderError) as caught:
+        FirstRunProvider().create(
+            {
+                "url": nexus.url,
+                "admin_password": nexus.admin_password,
+                "data_dir": nexus.data_dir,
+                "required_features": {"http-settings": "httpProxy"},
+                "wait_timeout_seconds": 60,
+            }
+        )
+    line, _closed = str(caught.value).splitlines()
+    assert line.startswith("nexus-platform:httpProxy needs the outbound HTTP settings API, which ")
+    assert line.endswith("or remove httpProxy and set the proxy in the UI (System > HTTP)")
+    writes = [(r.method, r.path) for r in nexus.requests() if r.write]
+    assert writes in ([], [("PUT", "/service/rest/v1/security/anonymous")])
 
 
 # ---------------------------------------------------------------- blob stores
