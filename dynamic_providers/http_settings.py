@@ -16,6 +16,7 @@ from typing import Any
 import pydantic
 
 from dynamic_providers.base import NOTHING, Api, NameSet, NexusResource, SingletonProvider, Spec, calls
+from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 from reach.names import FieldRuleError
 
@@ -129,7 +130,7 @@ class HttpSettingsProvider(SingletonProvider[HttpSettingsSpec], mappers=(to_api,
     singleton_id = "http-settings"
     default = HttpSettingsSpec()
     write_only_fields = ("http_proxy_password", "https_proxy_password")
-    missing_api = "the HTTP settings API is in Nexus Pro, not in the open-source core; remove httpProxy"
+    missing_api = PROVIDED_BY["http-settings"]
 
     @calls("DELETE {item} (the reset)")
     def restore_default(self, client: NexusClient, props: Mapping[str, Any]) -> None:

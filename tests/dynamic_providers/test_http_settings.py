@@ -63,7 +63,10 @@ def test_a_proxy_server_needs_a_host_and_a_port(fields: dict[str, object], field
 
 def test_a_server_without_the_api_is_refused_saying_what_has_it(nexus_emulator: NexusEmulator) -> None:
     props = {"connection": connection(nexus_emulator), **PROXY.model_dump()}
-    with pytest.raises(ProviderError, match=r"no API for it .*404.*HTTP settings API is in Nexus Pro"):
+    with pytest.raises(
+        ProviderError,
+        match=r"no API for it .*404.*HTTP settings API \(/v1/http\) is in Nexus Pro.*remove httpProxy",
+    ):
         create(HttpSettingsProvider(), props)
     assert nexus_emulator.count_writes() == 1  # the refused PUT, nothing else
 
