@@ -75,6 +75,29 @@ def is_host(value: str) -> bool:
     return True
 
 
+def require_whole_login(
+    what: str,
+    username: tuple[str, str | None],
+    password: tuple[str, SecretStr | None],
+    ntlm: tuple[tuple[str, str | None], tuple[str, str | None]] | None = None,
+) -> None:
+    """A login comes whole: a username with its password, and NTLM's host with its domain and a
+    login. Each pair is (config key, value); the error names the key that is missing."""
+    (user_key, user), (password_key, secret) = username, password
+    if user and secret is None:
+        raise FieldRuleError(password_key, f"is required with {user_key} ({what})")
+    if secret is not None and not user:
+        raise FieldRuleError(user_key, f"is required with {password_key} ({what})")
+    if ntlm is not None:
+        (host_key, host), (domain_key, domain) = ntlm
+        if bool(host) != bool(domain):
+            raise FieldRuleError(
+                domain_key if host else host_key, f"NTLM needs both {host_key} and {domain_key}"
+            )
+        if host and not user:
+            raise FieldRuleError(user_key, f"NTLM needs {user_key} and {password_key}")
+
+
 class _Model(BaseModel):
     """Base: camelCase keys, unknown keys rejected (a typo must not be silently ignored)."""
 
@@ -218,10 +241,8 @@ class DockerSettings(_Model):
 
     @model_validator(mode="after")
     def _hub_login_whole(self) -> DockerSettings:
-        if self.hub_username and self.hub_password is None:
-            raise FieldRuleError("hubPassword", "is required with hubUsername (the Docker Hub login)")
-        if self.hub_password is not None and not self.hub_username:
-            raise FieldRuleError("hubUsername", "is required with hubPassword (the Docker Hub login)")
+        login = ("hubUsername", self.hub_username), ("hubPassword", self.hub_password)
+        require_whole_login("the Docker Hub login", *login)
         return self
 
 
@@ -564,15 +585,12 @@ class RepositorySettings(_Model):
     def _login_whole(self) -> RepositorySettings:
         """A proxy's login comes whole (checked here, not in the spec: a login changed in the UI
         must read back as drift)."""
-        if self.remote_username and self.remote_password is None:
-            raise FieldRuleError("remotePassword", "is required with remoteUsername (the remote's login)")
-        if self.remote_password is not None and not self.remote_username:
-            raise FieldRuleError("remoteUsername", "is required with remotePassword (the remote's login)")
-        if bool(self.remote_ntlm_host) != bool(self.remote_ntlm_domain):
-            missing = "remoteNtlmDomain" if self.remote_ntlm_host else "remoteNtlmHost"
-            raise FieldRuleError(missing, "NTLM needs both remoteNtlmHost and remoteNtlmDomain")
-        if self.remote_ntlm_host and not self.remote_username:
-            raise FieldRuleError("remoteUsername", "NTLM needs remoteUsername and remotePassword")
+        require_whole_login(
+            "the remote's login",
+            ("remoteUsername", self.remote_username),
+            ("remotePassword", self.remote_password),
+            (("remoteNtlmHost", self.remote_ntlm_host), ("remoteNtlmDomain", self.remote_ntlm_domain)),
+        )
         return self
 
     def to_spec(self) -> RepositorySpec:
@@ -703,16 +721,12 @@ class ProxyServerSettings(_Model):
 
     @model_validator(mode="after")
     def _login_whole(self) -> ProxyServerSettings:
-        if self.username and self.password is None:
-            raise FieldRuleError("password", "is required with username (the proxy's login)")
-        if self.password is not None and not self.username:
-            raise FieldRuleError("username", "is required with password (the proxy's login)")
-        if bool(self.ntlm_host) != bool(self.ntlm_domain):
-            raise FieldRuleError(
-                "ntlmDomain" if self.ntlm_host else "ntlmHost", "NTLM needs ntlmHost and ntlmDomain"
-            )
-        if self.ntlm_host and not self.username:
-            raise FieldRuleError("username", "NTLM needs username and password")
+        require_whole_login(
+            "the proxy's login",
+            ("username", self.username),
+            ("password", self.password),
+            (("ntlmHost", self.ntlm_host), ("ntlmDomain", self.ntlm_domain)),
+        )
         return self
 
     def spec_fields(self, scheme: str) -> dict[str, object]:
