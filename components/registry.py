@@ -5,8 +5,9 @@ From the stack config: blob stores ``docker-hub`` and one per team (a file store
 (redeploy disabled) and a latest repository (redeploy allowed) on their connector ports; the
 ``docker-hub`` proxy of Docker Hub (with ``docker.hubRoutingRule``); the ``docker-all`` group on
 the pull port (members: releases, latests, hub); the rules of ``routingRules``, before the proxies
-that name them; weekly compaction of every blob store and the Docker clean-up tasks. Adding a team
-adds exactly that team's resources.
+that name them; the certificates of ``trustedCertificates``, before the proxies that use the trust
+store; the outbound HTTP settings of ``httpProxy``, before every proxy; weekly compaction of every
+blob store and the Docker clean-up tasks. Adding a team adds exactly that team's resources.
 
 The layout itself is a pure function (:func:`registry_layout`) so it is tested without Pulumi.
 """
@@ -23,11 +24,13 @@ import pulumi
 from components.layout_policy import apply_layout_policies
 from components.options import NexusComponent, NexusConnection, PlanArgs
 from dynamic_providers.blob_stores import FileBlobStore, FileBlobStoreSpec
+from dynamic_providers.http_settings import HttpSettings, HttpSettingsSpec
 from dynamic_providers.repositories import Repository, RepositorySpec
 from dynamic_providers.routing_rules import RoutingRule, RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import S3BlobStore, S3BlobStoreSpec
 from dynamic_providers.tasks import Task, TaskSpec
-from settings import NEXUS_DEFAULT_BLOB_STORE, StackSettings
+from dynamic_providers.truststore import TrustedCertificate, TrustedCertificateSpec
+from settings import NEXUS_DEFAULT_BLOB_STORE, StackSettings, revealed
 
 HUB_BLOB_STORE = "docker-hub"
 HUB_PROXY = "docker-hub"
@@ -46,6 +49,10 @@ class RegistryLayout:
     blob_stores: list[tuple[FileBlobStoreSpec | S3BlobStoreSpec, bool]] = field(default_factory=list)
     repositories: list[tuple[RepositorySpec, bool]] = field(default_factory=list)
     routing_rules: list[RoutingRuleSpec] = field(default_factory=list)
+    #: (stack name, spec) of `trustedCertificates`, before the proxies that use the trust store.
+    trusted_certificates: list[tuple[str, TrustedCertificateSpec]] = field(default_factory=list)
+    #: The outbound HTTP settings of `httpProxy` (None: the server's are left alone), before the proxies.
+    http_settings: HttpSettingsSpec | None = None
     tasks: list[TaskSpec] = field(default_factory=list)
     #: Repositories that already exist in Nexus and are adopted (`repositories[].adopt`).
     adopted: set[str] = field(default_factory=set)
@@ -76,7 +83,11 @@ def _weekly(name: str, task_type: str, time: str, properties: Mapping[str, str])
 
 
 def registry_layout(settings: StackSettings) -> RegistryLayout:
-    layout = RegistryLayout(routing_rules=[rule.to_spec() for rule in settings.routing_rules])
+    layout = RegistryLayout(
+        routing_rules=[rule.to_spec() for rule in settings.routing_rules],
+        trusted_certificates=[(cert.name, cert.to_spec()) for cert in settings.trusted_certificates],
+        http_settings=settings.http_proxy.to_spec() if settings.http_proxy else None,
+    )
     if settings.docker.enabled:
         _add_docker(layout, settings)
     _add_other_formats(layout, settings)
@@ -135,6 +146,9 @@ def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
                 index_type="HUB",
                 force_basic_auth=True,
                 routing_rule=settings.docker.hub_routing_rule,
+                remote_username=settings.docker.hub_username,
+                remote_password=revealed(settings.docker.hub_password),
+                use_trust_store=settings.docker.hub_use_trust_store,
             ),
             False,  # a cache: losing it costs a re-download only
         )
@@ -263,10 +277,30 @@ class DockerRegistry(NexusComponent[DockerRegistryArgs]):
             )
             for spec in layout.routing_rules
         }
+        # A certificate already in the trust store is the same certificate (same fingerprint): it is
+        # adopted as it is, and left there when dropped from the stack.
+        certificates = [
+            TrustedCertificate(
+                resource_name("trusted-certificate", cert_name),
+                connection=props,
+                spec=cert_spec,
+                adopt=True,
+                opts=self.child(),
+            )
+            for cert_name, cert_spec in layout.trusted_certificates
+        ]
+        # Proxies reach their remotes through the HTTP proxy: set before the first of them is made.
+        outbound: list[pulumi.Resource] = []
+        if layout.http_settings is not None:
+            outbound.append(
+                HttpSettings("http-settings", connection=props, spec=layout.http_settings, opts=self.child())
+            )
         repositories: dict[str, Repository] = {}
         for spec, protect in layout.repositories:
             depends: list[pulumi.Resource] = [stores[spec.blob_store]] if spec.blob_store in stores else []
             depends += [rules[spec.routing_rule]] if spec.routing_rule else []
+            depends += certificates if spec.use_trust_store else []
+            depends += outbound if spec.type == "proxy" else []
             depends += [repositories[member] for member in spec.members]
             depends += self._repositories_after
             repositories[spec.name] = Repository(

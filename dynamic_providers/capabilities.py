@@ -10,7 +10,8 @@ Rather than trust a table of editions, each feature is read from what the server
 - LDAP: the ``LdapRealm`` among the available realms;
 - task create: from the edition, the one feature that cannot be read without a write: the core
   (``OSS``/``CORE``) answers ``POST /v1/tasks`` with 405, and ``OPTIONS`` with a 500 (no ``Allow``);
-- EULA and cleanup policies: whether their resources exist (404 with an empty body when not);
+- EULA, cleanup policies and the outbound HTTP settings: whether their resources exist (404 with an
+  empty body when not);
 - task schedules in a task GET: from 3.92 on (before, a GET has no frequency, enabled or properties).
 """
 
@@ -38,6 +39,8 @@ PROVIDED_BY: Mapping[str, str] = {
     "or set nexus.manageTasks: false and schedule tasks in the Nexus UI",
     "cleanup-policies": "the cleanup-policy REST API is in Nexus Pro only; or remove retention.*Days and "
     "attach cleanup policies in the UI",
+    "http-settings": "the HTTP settings API (/v1/http) is in Nexus Pro, not in the open-source core nor "
+    "(from 3.84) in Community; or remove httpProxy and set the proxy in the UI (System > HTTP)",
 }
 FEATURE_NAMES: Mapping[str, str] = {
     "format:docker": "the Docker format",
@@ -45,6 +48,7 @@ FEATURE_NAMES: Mapping[str, str] = {
     "task-create": "task create over REST",
     "cleanup-policies": "the cleanup-policy API",
     "eula": "the EULA resource",
+    "http-settings": "the outbound HTTP settings API",
 }
 
 
@@ -91,7 +95,7 @@ def _exists(client: NexusClient, path: str) -> bool:
 
 
 def read_capabilities(client: NexusClient) -> Capabilities:
-    """Five reads; needs an account that may read security settings (the admin)."""
+    """Six reads; needs an account that may read security settings (the admin)."""
     server = client.server_info()
     features: set[str] = set()
     for spec in client.get_json("/v1/formats/upload-specs") or []:
@@ -112,6 +116,8 @@ def read_capabilities(client: NexusClient) -> Capabilities:
     except NexusError as error:  # e.g. 403/402-style refusals of an edition without the feature
         if error.status is None or error.status >= 500:
             raise
+    if _exists(client, "/v1/http"):
+        features.add("http-settings")
     if server.version_key()[:2] >= TASK_SCHEDULE_IN_GET_SINCE:
         features.add("task-schedules-in-get")
     return Capabilities(server, frozenset(features))

@@ -22,6 +22,7 @@ from dynamic_providers import (
     cleanup_policies,
     content_selectors,
     email_server,
+    http_settings,
     ldap,
     privileges,
     realms,
@@ -30,6 +31,7 @@ from dynamic_providers import (
     routing_rules,
     s3_blob_stores,
     tasks,
+    truststore,
     users,
 )
 from dynamic_providers.base import KINDS, NexusProvider, SingletonProvider
@@ -50,6 +52,8 @@ KIND_MODULES: tuple[types.ModuleType, ...] = (
     content_selectors,
     privileges,
     email_server,
+    truststore,
+    http_settings,
 )
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "kinds"
 

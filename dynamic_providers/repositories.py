@@ -23,7 +23,10 @@ WritePolicy = Literal["ALLOW", "ALLOW_ONCE", "DENY"]
 # The URL segment differs from the format name for Maven only.
 API_FORMAT = {"docker": "docker", "maven2": "maven", "npm": "npm", "pypi": "pypi", "raw": "raw"}
 
-_PROXY_FIELDS = ("remote_url", "remote_username", "remote_password", "routing_rule")
+_PROXY_FIELDS = (
+    *("remote_url", "remote_username", "remote_password", "remote_ntlm_host", "remote_ntlm_domain"),
+    *("use_trust_store", "routing_rule"),
+)
 _DOCKER_FIELDS = ("http_port", "https_port", "v1_enabled", "force_basic_auth")
 
 
@@ -47,6 +50,11 @@ class RepositorySpec(Spec):
     blocked: bool = False
     remote_username: str | None = None
     remote_password: str | None = pydantic.Field(None, repr=False)  # write-only: Nexus never returns it
+    # NTLM instead of basic authentication when both are set (httpClient.authentication type ntlm).
+    remote_ntlm_host: str | None = None
+    remote_ntlm_domain: str | None = None
+    # Trust the certificates of Nexus's trust store (dynamic_providers/truststore.py) for the remote.
+    use_trust_store: bool = False
     routing_rule: str | None = None  # the name of a routing rule (dynamic_providers/routing_rules.py)
     # group: members in order (order is resolution order and is kept)
     members: tuple[str, ...] = ()
@@ -136,10 +144,17 @@ def to_api(spec: RepositorySpec) -> dict[str, Any]:
             "enabled": spec.negative_cache_enabled,
             "timeToLive": spec.negative_cache_ttl,
         }
-        auth = None
+        auth: dict[str, Any] | None = None
         if spec.remote_username:
             auth = {"type": "username", "username": spec.remote_username, "password": spec.remote_password}
-        body["httpClient"] = {"blocked": spec.blocked, "autoBlock": spec.auto_block, "authentication": auth}
+        if auth and spec.remote_ntlm_host:
+            auth.update(type="ntlm", ntlmHost=spec.remote_ntlm_host, ntlmDomain=spec.remote_ntlm_domain)
+        body["httpClient"] = {
+            "blocked": spec.blocked,
+            "autoBlock": spec.auto_block,
+            "connection": {"useTrustStore": spec.use_trust_store},
+            "authentication": auth,
+        }
         # The API takes routingRule on proxies only (the 3.93 document); GET answers routingRuleName.
         body["routingRule"] = spec.routing_rule
     if spec.type == "group":
@@ -197,6 +212,10 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
             auto_block=http_client.get("autoBlock", True),
             blocked=http_client.get("blocked", False),
             remote_username=auth.get("username"),
+            remote_ntlm_host=auth.get("ntlmHost") if auth.get("type") == "ntlm" else None,
+            remote_ntlm_domain=auth.get("ntlmDomain") if auth.get("type") == "ntlm" else None,
+            # An unset connection reads back with useTrustStore false (observed on 3.71.0-06).
+            use_trust_store=bool((http_client.get("connection") or {}).get("useTrustStore")),
             routing_rule=body.get("routingRuleName"),
         )
     if body.get("format") == "docker":

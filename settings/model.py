@@ -15,10 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic.alias_generators import to_camel
 
 from dynamic_providers.email_server import EmailServerProvider, EmailServerSpec, check_address
+from dynamic_providers.http_settings import HttpSettingsSpec
 from dynamic_providers.repositories import RepositorySpec
 from dynamic_providers.routing_rules import RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import DEFAULT_EXPIRATION_DAYS, S3BlobStoreSpec
-from reach.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, check_length, check_name
+from dynamic_providers.truststore import TrustedCertificateSpec
+from reach.names import BLOB_STORE_NAME_LIMIT, ID_LIMIT, FieldRuleError, check_length, check_name
 from settings.errors import SettingsError, SettingsIssue
 
 # Sonatype documents 20 Docker connectors per instance as the supported maximum; above it,
@@ -73,6 +75,29 @@ def is_host(value: str) -> bool:
     except ValueError:
         return bool(HOST_NAME.match(value))
     return True
+
+
+def require_whole_login(
+    what: str,
+    username: tuple[str, str | None],
+    password: tuple[str, SecretStr | None],
+    ntlm: tuple[tuple[str, str | None], tuple[str, str | None]] | None = None,
+) -> None:
+    """A login comes whole: a username with its password, and NTLM's host with its domain and a
+    login. Each pair is (config key, value); the error names the key that is missing."""
+    (user_key, user), (password_key, secret) = username, password
+    if user and secret is None:
+        raise FieldRuleError(password_key, f"is required with {user_key} ({what})")
+    if secret is not None and not user:
+        raise FieldRuleError(user_key, f"is required with {password_key} ({what})")
+    if ntlm is not None:
+        (host_key, host), (domain_key, domain) = ntlm
+        if bool(host) != bool(domain):
+            raise FieldRuleError(
+                domain_key if host else host_key, f"NTLM needs both {host_key} and {domain_key}"
+            )
+        if host and not user:
+            raise FieldRuleError(user_key, f"NTLM needs {user_key} and {password_key}")
 
 
 class _Model(BaseModel):
@@ -195,11 +220,32 @@ class DockerSettings(_Model):
         description="Routing rule of the docker-hub proxy: a name of `routingRules`, e.g. one that allows "
         "only library/ and named organisations.",
     )
+    hub_username: str | None = Field(
+        None,
+        description="Docker Hub account the docker-hub proxy logs in with (Docker Hub limits anonymous "
+        "pulls more); with hubPassword.",
+    )
+    hub_password: SecretStr | None = Field(
+        None,
+        description="Its password or access token (a stack secret: `pulumi config set --secret --path "
+        "'nexus-platform:docker.hubPassword'`); write-only in Nexus.",
+    )
+    hub_use_trust_store: bool = Field(
+        False,
+        description="The docker-hub proxy trusts the certificates of Nexus's trust store "
+        "(`trustedCertificates`), e.g. for a hubUrl mirror signed by a private CA.",
+    )
     routing: Literal["connector", "path"] = Field(
         "connector",
         description="connector = one Nexus Docker connector per repository (the seed's way); path = "
         "HAProxy routes each external port to /repository/<name>/ on 8081, for more than 20 repositories.",
     )
+
+    @model_validator(mode="after")
+    def _hub_login_whole(self) -> DockerSettings:
+        login = ("hubUsername", self.hub_username), ("hubPassword", self.hub_password)
+        require_whole_login("the Docker Hub login", *login)
+        return self
 
 
 def team_role(team: str) -> str:
@@ -505,6 +551,23 @@ class RepositorySettings(_Model):
         None,
         description="Proxy: the routing rule that allows or blocks its paths (a name of `routingRules`).",
     )
+    remote_username: str | None = Field(
+        None, description="Proxy: the account it logs in to the remote with; with remotePassword."
+    )
+    remote_password: SecretStr | None = Field(
+        None,
+        description="Proxy: its password (a stack secret: `pulumi config set --secret --path "
+        "'nexus-platform:repositories[<i>].remotePassword'`); write-only in Nexus.",
+    )
+    remote_ntlm_host: str | None = Field(
+        None, description="Proxy: NTLM instead of basic authentication, with remoteNtlmDomain."
+    )
+    remote_ntlm_domain: str | None = Field(None, description="Proxy: the Windows domain of NTLM.")
+    use_trust_store: bool = Field(
+        False,
+        description="Proxy: trust the certificates of Nexus's trust store (`trustedCertificates`) for "
+        "the remote, e.g. one signed by a private CA.",
+    )
     deletion_protection: bool = Field(
         True, description="Hosted repositories are protected: removing one fails the preview."
     )
@@ -520,6 +583,18 @@ class RepositorySettings(_Model):
     def _blob_store(cls, value: str) -> str:
         return check_name(value, max_length=BLOB_STORE_NAME_LIMIT)
 
+    @model_validator(mode="after")
+    def _login_whole(self) -> RepositorySettings:
+        """A proxy's login comes whole (checked here, not in the spec: a login changed in the UI
+        must read back as drift)."""
+        require_whole_login(
+            "the remote's login",
+            ("remoteUsername", self.remote_username),
+            ("remotePassword", self.remote_password),
+            (("remoteNtlmHost", self.remote_ntlm_host), ("remoteNtlmDomain", self.remote_ntlm_domain)),
+        )
+        return self
+
     def to_spec(self) -> RepositorySpec:
         return RepositorySpec(
             name=self.name,
@@ -531,6 +606,11 @@ class RepositorySettings(_Model):
             write_policy=self.write_policy,
             version_policy=self.version_policy,
             routing_rule=self.routing_rule,
+            remote_username=self.remote_username,
+            remote_password=revealed(self.remote_password),
+            remote_ntlm_host=self.remote_ntlm_host,
+            remote_ntlm_domain=self.remote_ntlm_domain,
+            use_trust_store=self.use_trust_store,
         )
 
 
@@ -661,3 +741,92 @@ class EmailSettings(_Model):
             use_trust_store=self.use_trust_store,
             verify_to=self.verify_to,
         )
+
+
+class TrustedCertificateSettings(_Model):
+    """A certificate Nexus trusts for its outbound connections (its SSL trust store)."""
+
+    name: str = Field(
+        description="A name for it in the stack, e.g. upstream-ca (Nexus keys it by fingerprint)."
+    )
+    pem: str = Field(
+        description="The certificate in PEM form, e.g. the CA that signed an upstream's server certificate; "
+        "proxies with useTrustStore (and docker.hubUseTrustStore) trust it."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_name(value)  # part of the resource's name
+
+    def to_spec(self) -> TrustedCertificateSpec:
+        return TrustedCertificateSpec(pem=self.pem)
+
+
+class ProxyServerSettings(_Model):
+    """One proxy server Nexus goes through to reach remotes, and its login."""
+
+    host: str = Field(description="Proxy host name or IP address, e.g. proxy.example.com.")
+    port: Port = Field(description="Proxy port, e.g. 3128.")
+    username: str | None = Field(None, description="Login to the proxy; with password.")
+    password: SecretStr | None = Field(
+        None,
+        description="Its password (a stack secret: `pulumi config set --secret --path "
+        "'nexus-platform:httpProxy.http.password'`); write-only in Nexus.",
+    )
+    ntlm_host: str | None = Field(None, description="NTLM instead of basic authentication, with ntlmDomain.")
+    ntlm_domain: str | None = Field(None, description="The Windows domain of NTLM.")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not is_host(value):
+            raise ValueError(f"'{value}' is not a DNS name or an IP address")
+        return value
+
+    @model_validator(mode="after")
+    def _login_whole(self) -> ProxyServerSettings:
+        require_whole_login(
+            "the proxy's login",
+            ("username", self.username),
+            ("password", self.password),
+            (("ntlmHost", self.ntlm_host), ("ntlmDomain", self.ntlm_domain)),
+        )
+        return self
+
+    def spec_fields(self, scheme: str) -> dict[str, object]:
+        """The HTTP settings' fields of this server (``http_proxy_host``, ...)."""
+        return {
+            f"{scheme}_proxy_host": self.host,
+            f"{scheme}_proxy_port": self.port,
+            f"{scheme}_proxy_username": self.username,
+            f"{scheme}_proxy_password": revealed(self.password),
+            f"{scheme}_proxy_ntlm_host": self.ntlm_host,
+            f"{scheme}_proxy_ntlm_domain": self.ntlm_domain,
+        }
+
+
+class HttpProxySettings(_Model):
+    """The proxy servers Nexus goes through for its outbound HTTP(S) (`/v1/http`, Nexus Pro)."""
+
+    http: ProxyServerSettings | None = Field(None, description="The proxy for http:// remotes.")
+    https: ProxyServerSettings | None = Field(
+        None, description="The proxy for https:// remotes (unset: https goes direct)."
+    )
+    non_proxy_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts reached directly, e.g. localhost or *.example.com (Nexus keeps a set).",
+    )
+
+    @model_validator(mode="after")
+    def _a_server(self) -> HttpProxySettings:
+        if self.http is None and self.https is None:
+            raise FieldRuleError("http", "set http, https or both (the proxy servers)")
+        return self
+
+    def to_spec(self) -> HttpSettingsSpec:
+        servers = {
+            **(self.http.spec_fields("http") if self.http else {}),
+            **(self.https.spec_fields("https") if self.https else {}),
+        }
+        return HttpSettingsSpec.model_validate({**servers, "non_proxy_hosts": self.non_proxy_hosts})

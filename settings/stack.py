@@ -101,6 +101,17 @@ class StackSettings(_Model):
         description="Nexus's mail server; unset = left as it is in Nexus (removing the key from a "
         "stack that set it disables mail).",
     )
+    trusted_certificates: list[sections.TrustedCertificateSettings] = Field(
+        default_factory=list,
+        description="Certificates Nexus trusts for its outbound connections (its SSL trust store), for "
+        "repositories[].useTrustStore and docker.hubUseTrustStore; one dropped from the list is removed.",
+    )
+    http_proxy: sections.HttpProxySettings | None = Field(
+        None,
+        description="The proxy servers Nexus goes through to reach remotes (`/v1/http`): only where the "
+        "server has the API (Nexus Pro; refused by name elsewhere, before anything is written). Unset: "
+        "the stack leaves the server's HTTP settings alone.",
+    )
     s3_blob_stores: dict[str, sections.S3BlobStoreSettings] = Field(
         default_factory=dict,
         description="S3 blob stores by name, for teams[].blobStore and repositories[].blobStore "
@@ -218,6 +229,8 @@ class StackSettings(_Model):
             wanted["ldap"] = "ldap"
         if self.nexus.manage_tasks:
             wanted["task-create"] = "nexus.manageTasks"
+        if self.http_proxy is not None:
+            wanted["http-settings"] = "httpProxy"
         if self.retention.release_days is not None:
             wanted["cleanup-policies"] = "retention.releaseDays"
         elif self.retention.latest_days is not None:
@@ -311,6 +324,32 @@ def _routing_rule_issues(settings: StackSettings) -> list[SettingsIssue]:
     return issues
 
 
+def _trusted_certificate_issues(settings: StackSettings) -> list[SettingsIssue]:
+    """Trusted certificates: each one PEM certificate that parses, each named once and each given once
+    (Nexus keys its trust store by fingerprint: the same certificate twice is one entry)."""
+    key = "trustedCertificates"
+    issues = _repeated(
+        key, "name", [cert.name for cert in settings.trusted_certificates], what="certificate "
+    )
+    first: dict[str, int] = {}
+    for index, cert in enumerate(settings.trusted_certificates):
+        try:
+            fingerprint = cert.to_spec().fingerprint
+        except ValidationError as error:
+            issues.extend(validation_issues(error, prefix=f"{key}[{index}]"))
+            continue
+        if fingerprint in first:
+            issues.append(
+                SettingsIssue(
+                    f"{key}[{index}].pem",
+                    f"is the certificate of {key}[{first[fingerprint]}] (fingerprint {fingerprint}): "
+                    "give each certificate once",
+                )
+            )
+        first.setdefault(fingerprint, index)
+    return issues
+
+
 def _s3_blob_store_issues(settings: StackSettings) -> list[SettingsIssue]:
     """S3 blob stores: each valid for Nexus, named apart from the file stores (one namespace in
     Nexus, ignoring case), and every teams[].blobStore naming one."""
@@ -387,6 +426,7 @@ def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
     """Rules that span several keys: unique names, unique ports, connector limits."""
     issues: list[SettingsIssue] = _repository_issues(settings) + _s3_blob_store_issues(settings)
     issues += _routing_rule_issues(settings)
+    issues += _trusted_certificate_issues(settings)
     issues += _repeated("teams", "name", [team.name for team in settings.teams], what="team ")
 
     taken: dict[int, str] = {NEXUS_UI_PORT: "the Nexus UI port 8081"}
@@ -465,6 +505,10 @@ def _docker_disabled_checks(settings: StackSettings) -> list[SettingsIssue]:
         issues.append(SettingsIssue("access.anonymousPull", f"pulls from docker-all, which {why}"))
     if settings.docker.hub_routing_rule is not None:
         issues.append(SettingsIssue("docker.hubRoutingRule", f"is the docker-hub proxy's rule; {why}"))
+    if settings.docker.hub_username is not None:
+        issues.append(SettingsIssue("docker.hubUsername", f"is the docker-hub proxy's login; {why}"))
+    if settings.docker.hub_use_trust_store:
+        issues.append(SettingsIssue("docker.hubUseTrustStore", f"is the docker-hub proxy's; {why}"))
     if settings.access.pull_ldap_groups:
         issues.append(SettingsIssue("access.pullLdapGroups", f"pull from docker-all, which {why}"))
     issues.extend(

@@ -56,6 +56,10 @@ ALLOWED = {
     "settings.model -> dynamic_providers.routing_rules",
     # The same for the email server (EmailSettings.to_spec and the kind's validate_extra).
     "settings.model -> dynamic_providers.email_server",
+    # The same for a trusted certificate of the config (TrustedCertificateSettings.to_spec: the PEM).
+    "settings.model -> dynamic_providers.truststore",
+    # The same for the outbound HTTP settings of the config (HttpProxySettings.to_spec).
+    "settings.model -> dynamic_providers.http_settings",
 }
 
 

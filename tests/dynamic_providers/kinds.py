@@ -20,6 +20,7 @@ from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.cleanup_policies import CleanupPolicyProvider
 from dynamic_providers.content_selectors import ContentSelectorProvider
 from dynamic_providers.email_server import EmailServerProvider
+from dynamic_providers.http_settings import HttpSettingsProvider
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import RealmsProvider
@@ -28,7 +29,9 @@ from dynamic_providers.roles import RoleProvider
 from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.s3_blob_stores import SECRET_PLACEHOLDER, S3BlobStoreProvider
 from dynamic_providers.tasks import TaskProvider
+from dynamic_providers.truststore import TrustedCertificateProvider
 from dynamic_providers.users import UserProvider
+from tests.nexus_emulator.areas.truststore import CONTRACT_PEM, parse_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,6 +64,19 @@ class Example:
     needs: tuple[str, ...] = ()
     #: What Nexus's GET answers for the create's body (its echo), for the pure round trip.
     echo: Callable[[Any, Spec], Any] = _same
+
+
+def _trusted_certificate_echo(body: str, _spec: Spec) -> Any:
+    # The list answers the certificate with the fingerprint (its id) and the PEM re-encoded.
+    return parse_certificate(body)
+
+
+def _http_settings_echo(body: Mapping[str, Any], _spec: Spec) -> Any:
+    # GET redacts the passwords (unconfirmed how: the S3 secret's placeholder is assumed).
+    def redacted(server: Mapping[str, Any]) -> Any:
+        return {**server, "authInfo": {**server["authInfo"], "password": SECRET_PLACEHOLDER}}
+
+    return {**body, "httpProxy": redacted(body["httpProxy"]), "httpsProxy": redacted(body["httpsProxy"])}
 
 
 def _repository_echo(body: Mapping[str, Any], spec: Spec) -> Any:
@@ -270,5 +286,36 @@ EXAMPLES: dict[str, Example] = {
         },
         change={"subject_prefix": "[nexus] ", "start_tls_required": True, "password": "smtp-secret-2"},
         echo=_email_echo,
+    ),
+    "trusted certificate": Example(
+        TrustedCertificateProvider,
+        {"pem": CONTRACT_PEM},
+        # No update in place and no replace example: a new PEM is a new fingerprint, so both
+        # fields replace together (test_truststore.py shows it).
+        change={},
+        echo=_trusted_certificate_echo,
+    ),
+    "HTTP settings": Example(
+        HttpSettingsProvider,
+        {
+            "http_proxy_host": "proxy.example.test",
+            "http_proxy_port": 3128,
+            "http_proxy_username": "nexus",
+            "http_proxy_password": "http-proxy-secret",
+            "https_proxy_host": "proxy.example.test",
+            "https_proxy_port": 3129,
+            "https_proxy_username": "nexus",
+            "https_proxy_password": "https-proxy-secret",
+            "https_proxy_ntlm_host": "nexus-host",
+            "https_proxy_ntlm_domain": "CORP",
+            "non_proxy_hosts": ["localhost", "*.example.test"],
+        },
+        change={
+            "non_proxy_hosts": ["localhost"],
+            "retries": 5,
+            "timeout_seconds": 60,
+            "user_agent_suffix": "ci",
+        },
+        echo=_http_settings_echo,
     ),
 }

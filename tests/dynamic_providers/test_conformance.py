@@ -10,6 +10,7 @@ task create) is shown to fail clearly on the real server and still runs on the e
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,7 +31,9 @@ from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
 from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.tasks import TaskProvider
+from dynamic_providers.truststore import TrustedCertificateProvider
 from dynamic_providers.users import UserProvider
+from tests.components.haproxy_helpers import make_test_pki
 from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create
 from tests.real_nexus.backend import Backend
 from tests.real_nexus.server import free_port
@@ -80,6 +83,7 @@ def test_capabilities_are_read_from_the_server(nexus: Backend) -> None:
             "task-create",
             "eula",
             "cleanup-policies",
+            "http-settings",  # GET /v1/http: 404 on 3.71.0-06
         }
         assert not lacking & capabilities.features
         assert not capabilities.task_schedules_in_get
@@ -87,6 +91,7 @@ def test_capabilities_are_read_from_the_server(nexus: Backend) -> None:
         assert capabilities.server.edition == "COMMUNITY"
         assert {"format:docker", "ldap", "task-create", "task-schedules-in-get"} <= capabilities.features
         assert not capabilities.has("cleanup-policies")
+        assert not capabilities.has("http-settings")  # Community 3.93: Pro only
     assert nexus.count_writes() == 0
 
 
@@ -123,6 +128,28 @@ def test_a_stack_asking_for_a_missing_feature_fails_before_any_write_but_anonymo
     writes = [(r.method, r.path) for r in nexus.requests() if r.write]
     assert writes in ([], [("PUT", "/service/rest/v1/security/anonymous")])
     assert nexus.get("/v1/security/anonymous")["enabled"] is False
+
+
+def test_http_proxy_settings_are_refused_by_name_where_the_server_has_no_api(nexus: Backend) -> None:
+    """`httpProxy` needs /v1/http (Pro): the core (404 on 3.71.0-06) and Community 3.93 lack it, and
+    the first run says so naming the key, with nothing written but anonymous access off."""
+    assert not nexus.has("http-settings")
+    nexus.clear_log()
+    with pytest.raises(ProviderError) as caught:
+        FirstRunProvider().create(
+            {
+                "url": nexus.url,
+                "admin_password": nexus.admin_password,
+                "data_dir": nexus.data_dir,
+                "required_features": {"http-settings": "httpProxy"},
+                "wait_timeout_seconds": 60,
+            }
+        )
+    line, _closed = str(caught.value).splitlines()
+    assert line.startswith("nexus-platform:httpProxy needs the outbound HTTP settings API, which ")
+    assert line.endswith("or remove httpProxy and set the proxy in the UI (System > HTTP)")
+    writes = [(r.method, r.path) for r in nexus.requests() if r.write]
+    assert writes in ([], [("PUT", "/service/rest/v1/security/anonymous")])
 
 
 # ---------------------------------------------------------------- blob stores
@@ -390,6 +417,76 @@ def test_routing_rule_on_a_proxy(nexus: Backend, unique: str) -> None:
     repositories.delete(proxy_id, proxy_outs)
     rules.delete(rule_id, rule_outs)
     assert rules.read(rule_id, rule_outs).id is None
+
+
+def test_trusted_certificate_and_a_proxy_that_uses_the_trust_store(
+    nexus: Backend, unique: str, tmp_path: Path
+) -> None:
+    """A CA is added and found by its SHA-1 fingerprint (Nexus's id), settles, is adopted as it is
+    when already there (no write, left on delete), and a proxy that trusts the store reads back
+    without drift; deleted out of band, read says gone."""
+    pem = make_test_pki(tmp_path, domain=f"upstream-{unique}.test").ca_pem
+    certificates = TrustedCertificateProvider()
+    cert_id, cert_outs = create(certificates, props(nexus, pem=pem))
+    listed = {cert["id"]: cert for cert in nexus.get("/v1/security/ssl/truststore")}
+    assert listed[cert_id]["fingerprint"] == cert_id == cert_outs["fingerprint"]
+    settled(nexus, certificates, cert_id, cert_outs, props(nexus, pem=pem))
+
+    nexus.clear_log()
+    adopted_id, adopted_outs = create(certificates, props(nexus, pem=pem, adopt=True))
+    assert (adopted_id, adopted_outs["adopted"], nexus.count_writes()) == (cert_id, True, 0)
+    certificates.delete(adopted_id, adopted_outs)  # released: still trusted
+    assert cert_id in {cert["id"] for cert in nexus.get("/v1/security/ssl/truststore")}
+
+    repositories = RepositoryProvider()
+    proxy = {
+        "name": f"maven-trusting-{unique}",
+        "format": "maven2",
+        "type": "proxy",
+        "remote_url": f"https://upstream-{unique}.test/maven2/",
+        "use_trust_store": True,
+    }
+    proxy_id, proxy_outs = create(repositories, props(nexus, **proxy))
+    body = nexus.get(f"/v1/repositories/maven/proxy/{proxy_id}")
+    assert body["httpClient"]["connection"]["useTrustStore"] is True
+    settled(nexus, repositories, proxy_id, proxy_outs, props(nexus, **proxy))
+    repositories.delete(proxy_id, proxy_outs)
+
+    assert nexus.call("DELETE", f"/v1/security/ssl/truststore/{cert_id}").status == 204
+    assert certificates.read(cert_id, cert_outs).id is None
+    certificates.delete(cert_id, cert_outs)  # already gone: success
+
+
+def test_a_proxy_with_credentials_keeps_the_password_write_only(nexus: Backend, unique: str) -> None:
+    """Nexus answers the username and never the password; the stack records the password (a
+    secret), sees no drift from its absence, and a new password is an update in place."""
+    repositories = RepositoryProvider()
+    proxy = {
+        "name": f"raw-login-{unique}",
+        "format": "raw",
+        "type": "proxy",
+        "remote_url": "https://example.invalid/private",
+        "remote_username": "reader",
+        "remote_password": f"first-{unique}",
+    }
+    proxy_id, outs = create(repositories, props(nexus, **proxy))
+    auth = nexus.get(f"/v1/repositories/raw/proxy/{proxy_id}")["httpClient"]["authentication"]
+    assert (auth["type"], auth["username"], auth.get("password")) == ("username", "reader", None)
+    assert f"first-{unique}" not in str(nexus.get(f"/v1/repositories/raw/proxy/{proxy_id}"))
+    settled(nexus, repositories, proxy_id, outs, props(nexus, **proxy))
+    assert outs["remote_password"] == f"first-{unique}"
+    step, outs = apply(repositories, proxy_id, outs, props(nexus, **{**proxy, "remote_password": "second"}))
+    assert step == "update" and outs["remote_password"] == "second"
+    ntlm = {**proxy, "remote_ntlm_host": "nexus-host", "remote_ntlm_domain": "CORP"}
+    step, outs = apply(repositories, proxy_id, outs, props(nexus, **ntlm))
+    auth = nexus.get(f"/v1/repositories/raw/proxy/{proxy_id}")["httpClient"]["authentication"]
+    assert step == "update" and (auth["type"], auth["ntlmHost"], auth["ntlmDomain"]) == (
+        "ntlm",
+        "nexus-host",
+        "CORP",
+    )
+    settled(nexus, repositories, proxy_id, outs, props(nexus, **ntlm))
+    repositories.delete(proxy_id, outs)
 
 
 def test_user_lifecycle(nexus: Backend, unique: str) -> None:

@@ -176,3 +176,54 @@ def test_new_credentials_are_an_update_without_replace() -> None:
     news["connection"] = {**CONN, "password": "rotated"}
     result = provider.diff("id", props(SPECS[0]), news)
     assert result.changes is True and result.replaces == []
+
+
+AUTHENTICATED_PROXY = RepositorySpec(
+    name="maven-private",
+    format="maven2",
+    type="proxy",
+    remote_url="https://maven.example.test/releases/",
+    remote_username="reader",
+    remote_password="s3cret",
+    remote_ntlm_host="nexus-host",
+    remote_ntlm_domain="CORP",
+    use_trust_store=True,
+)
+
+
+def test_a_proxy_with_ntlm_and_the_trust_store_round_trips_without_the_password() -> None:
+    http_client = repos.to_api(AUTHENTICATED_PROXY)["httpClient"]
+    assert http_client["connection"] == {"useTrustStore": True}
+    assert http_client["authentication"] == {
+        "type": "ntlm",
+        "username": "reader",
+        "password": "s3cret",
+        "ntlmHost": "nexus-host",
+        "ntlmDomain": "CORP",
+    }
+    read = repos.from_api(as_get_body(AUTHENTICATED_PROXY))
+    assert read.get("remote_password") is None  # write-only: the base carries it from the inputs
+    assert RepositorySpec.model_validate({**read, "remote_password": "s3cret"}) == AUTHENTICATED_PROXY
+
+
+def test_basic_authentication_is_the_username_type() -> None:
+    spec = AUTHENTICATED_PROXY.model_copy(update={"remote_ntlm_host": None, "remote_ntlm_domain": None})
+    assert repos.to_api(spec)["httpClient"]["authentication"]["type"] == "username"
+
+
+def test_a_login_changed_outside_the_stack_reads_as_drift_not_as_an_error() -> None:
+    """The password is carried from the inputs (write-only): a login removed in the UI, or one
+    added where the stack has none, must still read back as a spec that shows the change."""
+    removed = as_get_body(AUTHENTICATED_PROXY)
+    removed["httpClient"]["authentication"] = None
+    read = RepositorySpec.model_validate({**repos.from_api(removed), "remote_password": "s3cret"})
+    assert read.remote_username is None and read != AUTHENTICATED_PROXY
+    plain = RepositorySpec(name="p", format="raw", type="proxy", remote_url="https://x.test/")
+    added = as_get_body(plain)
+    added["httpClient"]["authentication"] = {"type": "username", "username": "someone", "password": None}
+    assert RepositorySpec.model_validate(repos.from_api(added)).remote_username == "someone"
+
+
+def test_the_trust_store_applies_to_proxies_only() -> None:
+    with pytest.raises(pydantic.ValidationError, match="apply to proxies, not hosted"):
+        RepositorySpec(name="h", format="raw", type="hosted", use_trust_store=True)

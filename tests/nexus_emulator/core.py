@@ -139,6 +139,8 @@ class Area:
     snapshot_key: str | None = None
     """Key of the store's ``snapshot()`` in the state snapshot (default: ``name``)."""
     contract: Sequence[ContractStep] = ()
+    contract_edition: str | None = None
+    """The edition the contract runs on, when the default one lacks the area's feature (``PRO``)."""
 
 
 _AREAS: dict[str, Area] = {}

@@ -43,6 +43,8 @@ EULA = "eula"
 """``/v1/system/eula`` (the Community Edition EULA)."""
 CLEANUP_API = "cleanup-api"
 """``/v1/cleanup-policies*``."""
+HTTP_SETTINGS = "http-settings"
+"""``/v1/http``: the outbound HTTP settings (Pro; not in the open-source core's routes)."""
 GROUP_DEPLOY = "group-deploy"
 """``group.writableMember`` of Docker and npm groups (a Pro licence feature)."""
 TASK_SCHEDULE_IN_GET = "task-schedule-in-get"
@@ -94,6 +96,7 @@ _ALL = frozenset(
         EULA,
         CLEANUP_API,
         GROUP_DEPLOY,
+        HTTP_SETTINGS,
     }
 )
 
@@ -104,7 +107,9 @@ EDITION_FEATURES: dict[str, frozenset[str]] = {
     "CORE": _CORE | {EULA},
     # unconfirmed: Community Edition offers everything but the /v1 cleanup-policy API and
     # deploying to groups (from the API notes and the docs; no Community server was run here).
-    "COMMUNITY": _ALL - {CLEANUP_API, GROUP_DEPLOY},
+    # /v1/http: Sonatype documents it for Pro; a Community 3.84.1 answered 404 where 3.81.1 answered
+    # (sonatype/nexus-public#738), so the Community Edition of the default version has none.
+    "COMMUNITY": _ALL - {CLEANUP_API, GROUP_DEPLOY, HTTP_SETTINGS},
     # unconfirmed: Pro offers everything except the Community Edition EULA resource.
     "PRO": _ALL - {EULA},
 }
