@@ -86,6 +86,8 @@ def _signing(section: str, types: tuple[RepoType, ...], *, required: bool) -> tu
     )
 
 
+_STORING: tuple[RepoType, ...] = ("hosted", "proxy")
+
 # Every format, from the 3.93 OpenAPI document (its request bodies) and, for apt, maven2 and raw,
 # the real 3.71.0-06 core. The URL segment differs from the format name for Maven only. The
 # defaults of the Community formats are the Nexus UI's (the document states none): unconfirmed.
@@ -101,12 +103,13 @@ FORMATS: Mapping[str, FormatInfo] = {
             FormatField("index_url", "dockerProxy", "indexUrl", ("proxy",)),
         ),
     ),
+    # A Maven group has no maven attributes (the document's request and answer): none is sent.
     "maven2": FormatInfo(
         "maven",
         fields=(
-            FormatField("version_policy", "maven", "versionPolicy", default="RELEASE"),
-            FormatField("layout_policy", "maven", "layoutPolicy", default="STRICT"),
-            FormatField("content_disposition", "maven", "contentDisposition", default="INLINE"),
+            FormatField("version_policy", "maven", "versionPolicy", _STORING, default="RELEASE"),
+            FormatField("layout_policy", "maven", "layoutPolicy", _STORING, default="STRICT"),
+            FormatField("content_disposition", "maven", "contentDisposition", _STORING, default="INLINE"),
         ),
     ),
     "npm": FormatInfo("npm"),
