@@ -56,8 +56,22 @@ def _replace_secure(value: Any) -> Any:
     return value
 
 
-#: Config keys holding a secret below their top level: (section, the secret's key in each entry).
-NESTED_SECRETS = (("s3BlobStores", "secretAccessKey"),)
+#: Config keys holding a secret below their top level: (section, the secret's key in each entry);
+#: a section is a mapping of entries by name or a list of them.
+NESTED_SECRETS = (
+    ("s3BlobStores", "secretAccessKey"),
+    ("repositories", "signingKey"),
+    ("repositories", "signingPassphrase"),
+)
+
+
+def _entries(section: str, value: Any) -> list[tuple[str, Any]]:
+    """(key, entry) of each entry of a section: ``s3BlobStores.name`` or ``repositories[0]``."""
+    if isinstance(value, Mapping):
+        return [(f"{section}.{name}", entry) for name, entry in value.items()]
+    if isinstance(value, list):
+        return [(f"{section}[{index}]", entry) for index, entry in enumerate(value)]
+    return []
 
 
 def plaintext_secrets(raw: Mapping[str, Any], secret_keys: set[str]) -> list[SettingsIssue]:
@@ -66,17 +80,16 @@ def plaintext_secrets(raw: Mapping[str, Any], secret_keys: set[str]) -> list[Set
     from a stack file as the encrypted placeholder."""
     issues: list[SettingsIssue] = []
     for section, secret in NESTED_SECRETS:
-        entries = raw.get(section)
-        if section in secret_keys or not isinstance(entries, Mapping):
+        if section in secret_keys:
             continue
-        for name, entry in entries.items():
+        for key, entry in _entries(section, raw.get(section)):
             value = entry.get(secret) if isinstance(entry, Mapping) else None
             if value is not None and not isinstance(value, _EncryptedPlaceholder):
                 issues.append(
                     SettingsIssue(
-                        f"{section}.{name}.{secret}",
+                        f"{key}.{secret}",
                         f"is in plain text in the stack config: set it as a secret, "
-                        f"pulumi config set --secret --path '{PROJECT}:{section}.{name}.{secret}'",
+                        f"pulumi config set --secret --path '{PROJECT}:{key}.{secret}'",
                     )
                 )
     return issues
