@@ -50,6 +50,34 @@ def _gpg(home: Path, *args: str, passphrase: str) -> str:
     return completed.stdout
 
 
+def signed_by(key: SigningKey, signed_text: bytes) -> bool:
+    """Does ``signed_text`` (a clear-signed document, e.g. an apt InRelease) carry a good signature
+    of ``key``? Checked by gpg against that public key alone."""
+    home = Path(tempfile.mkdtemp(prefix=_HOME_PREFIX))
+    try:
+        imported = subprocess.run(
+            ["gpg", "--homedir", str(home), "--batch", "--import"],
+            input=key.public_armoured.encode(),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert imported.returncode == 0, imported.stderr
+        verified = subprocess.run(
+            ["gpg", "--homedir", str(home), "--batch", "--status-fd", "1", "--verify"],
+            input=signed_text,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        return verified.returncode == 0 and f"VALIDSIG {key.fingerprint}" in verified.stdout.decode()
+    finally:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False
+        )
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def make_signing_key(
     passphrase: str, user_id: str = "nexus-platform test <apt@example.invalid>"
 ) -> SigningKey:

@@ -10,6 +10,9 @@ task create) is shown to fail clearly on the real server and still runs on the e
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,8 +34,9 @@ from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
 from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create
+from tests.layers import unavailable
 from tests.real_nexus.backend import Backend
-from tests.signing_keys import SigningKey, make_signing_key
+from tests.signing_keys import SigningKey, make_signing_key, signed_by
 
 
 @pytest.fixture
@@ -341,6 +345,58 @@ def test_apt_hosted_signed(nexus: Backend, unique: str, apt_key: SigningKey) -> 
     )
     provider.delete(object_id, outs)
     assert provider.read(object_id, outs).id is None
+
+
+def _debian_package(directory: Path) -> Path:
+    """A minimal .deb (dpkg-deb), what an apt hosted repository takes."""
+    if shutil.which("dpkg-deb") is None:
+        unavailable("dpkg-deb is not installed: no Debian package to upload")
+    control = directory / "pkg" / "DEBIAN" / "control"
+    control.parent.mkdir(parents=True)
+    control.write_text(
+        "Package: nexus-platform-probe\nVersion: 1.0\nArchitecture: all\n"
+        "Maintainer: nexus-platform <apt@example.invalid>\nDescription: a probe\n"
+    )
+    package = directory / "probe_1.0_all.deb"
+    subprocess.run(
+        ["dpkg-deb", "--build", str(control.parent.parent), str(package)], check=True, capture_output=True
+    )
+    return package
+
+
+def test_apt_hosted_signs_its_metadata_with_the_key(
+    nexus: Backend, unique: str, apt_key: SigningKey, tmp_path: Path
+) -> None:
+    """The keypair the stack sets is the one Nexus signs with: a package uploaded, the
+    distribution's InRelease verifies against the public key; a keypair that is not one is taken
+    at create and fails only when Nexus signs (500 on the metadata)."""
+    if nexus.kind == "emulator":
+        pytest.skip("the emulator serves no repository content (no upload, no apt metadata)")
+    provider = RepositoryProvider()
+    package = _debian_package(tmp_path)
+    signed = {"name": f"apt-signed-{unique}", "signing_key": apt_key.private_armoured}
+    broken = {"name": f"apt-broken-{unique}", "signing_key": "not a key"}
+    for fields in (signed, broken):
+        spec = {"format": "apt", "type": "hosted", "distribution": "bookworm", **fields}
+        create(provider, props(nexus, **spec, signing_passphrase=apt_key.passphrase))
+        with package.open("rb") as deb:
+            uploaded = requests.post(
+                f"{nexus.direct_url}/service/rest/v1/components",
+                params={"repository": fields["name"]},
+                files={"apt.asset": deb},
+                auth=("admin", nexus.admin_password),
+                timeout=60,
+            )
+        assert uploaded.status_code == 204, uploaded.text
+    release = requests.get(
+        f"{nexus.direct_url}/repository/{signed['name']}/dists/bookworm/InRelease", timeout=60
+    )
+    assert release.status_code == 200 and b"main/binary-all/Packages" in release.content
+    assert signed_by(apt_key, release.content)
+    failed = requests.get(
+        f"{nexus.direct_url}/repository/{broken['name']}/dists/bookworm/InRelease", timeout=60
+    )
+    assert failed.status_code == 500
 
 
 def test_apt_proxy(nexus: Backend, unique: str) -> None:
