@@ -218,8 +218,9 @@ def kind_page_sections() -> list[str]:
     lines += [
         "",
         "The 3.71.0-06 core answers an apt hosted repository's GET with its signing keypair as sent "
-        "(never the passphrase); the provider still treats both as write-only: carried from the "
-        "inputs, secret in the state, not read back.",
+        "and a null passphrase (with no passphrase stored, no `aptSigning` at all); the provider "
+        "treats both as write-only all the same: carried from the inputs, secret in the state, "
+        "never read back.",
         "",
     ]
     return lines

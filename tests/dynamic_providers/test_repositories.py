@@ -3,7 +3,7 @@ check and diff."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pydantic
 import pytest
@@ -110,6 +110,10 @@ def test_each_format_sends_its_own_sections_with_the_defaults_nexus_would_fill_i
     plain = {"name", "online", "storage", "cleanup", "proxy", "negativeCache", "httpClient", "routingRule"}
     for name in ("helm-hosted", "lfs", "pods", "npm-proxy"):
         assert set(by_name[name]) <= plain
+
+
+def test_the_format_names_are_the_table_s() -> None:
+    assert set(get_args(repos.Format)) == set(repos.FORMATS)
 
 
 def test_the_url_segment_comes_from_the_format_table() -> None:

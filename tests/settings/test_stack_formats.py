@@ -6,13 +6,15 @@ can see."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from components.registry import registry_layout
+from dynamic_providers.repositories import FORMATS
 from settings import SettingsError, parse_settings
 from settings.loading import load_stack_file
+from settings.model import RepositorySettings
 from tests.settings.test_stack import config
 
 APT_HOSTED: dict[str, Any] = {
@@ -37,6 +39,11 @@ def with_repositories(*repositories: dict[str, Any]) -> dict[str, Any]:
     raw = config()
     raw["repositories"] = list(repositories)
     return raw
+
+
+def test_every_format_but_docker_can_be_configured() -> None:
+    allowed = set(get_args(RepositorySettings.model_fields["format"].annotation))
+    assert allowed == set(FORMATS) - {"docker"}  # Docker repositories come from docker and teams
 
 
 def test_each_format_keeps_its_own_keys() -> None:
