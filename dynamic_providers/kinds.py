@@ -194,6 +194,10 @@ def page(kind: type[NexusProvider[Any]]) -> str:
         lines.append(
             f"| `{name}` | {type_name(field.annotation)} | {default_of(field)} | {'; '.join(notes)} |"
         )
+    # A kind module may add sections of its own (the repositories' format table).
+    extra = getattr(module, "kind_page_sections", None)
+    if callable(extra):
+        lines += ["", *extra()]
     return "\n".join(lines) + "\n"
 
 

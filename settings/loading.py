@@ -56,10 +56,25 @@ def _replace_secure(value: Any) -> Any:
     return value
 
 
-#: Config keys holding a secret below their top level: (section, the secret's key in each entry).
-NESTED_SECRETS = (("s3BlobStores", "secretAccessKey"),)
+#: Config keys holding a secret below their top level: (section, the secret's key in each entry);
+#: a section is a mapping of entries by name or a list of them.
+NESTED_SECRETS = (
+    ("s3BlobStores", "secretAccessKey"),
+    ("repositories", "signingKey"),
+    ("repositories", "signingPassphrase"),
+    ("repositories", "remotePassword"),
+)
 #: Config keys holding a secret in a section of their own: (section, the secret's key).
-SECTION_SECRETS = (("email", "password"),)
+SECTION_SECRETS = (("email", "password"), ("docker", "hubPassword"))
+
+
+def _entries(section: str, value: Any) -> list[tuple[str, Any]]:
+    """(key, entry) of each entry of a section: ``s3BlobStores.name`` or ``repositories[0]``."""
+    if isinstance(value, Mapping):
+        return [(f"{section}.{name}", entry) for name, entry in value.items()]
+    if isinstance(value, list):
+        return [(f"{section}[{index}]", entry) for index, entry in enumerate(value)]
+    return []
 
 
 def _in_plain_text(key: str) -> SettingsIssue:
@@ -76,13 +91,10 @@ def plaintext_secrets(raw: Mapping[str, Any], secret_keys: set[str]) -> list[Set
     from a stack file as the encrypted placeholder."""
     found: list[tuple[str, Any]] = []
     for section, secret in NESTED_SECRETS:
-        entries = raw.get(section)
-        if section in secret_keys or not isinstance(entries, Mapping):
+        if section in secret_keys:
             continue
-        for name, entry in entries.items():
-            found.append(
-                (f"{section}.{name}.{secret}", entry.get(secret) if isinstance(entry, Mapping) else None)
-            )
+        for key, entry in _entries(section, raw.get(section)):
+            found.append((f"{key}.{secret}", entry.get(secret) if isinstance(entry, Mapping) else None))
     for section, secret in SECTION_SECRETS:
         entry = raw.get(section)
         if section not in secret_keys and isinstance(entry, Mapping):

@@ -16,7 +16,7 @@ from pydantic.alias_generators import to_camel
 
 from dynamic_providers.email_server import EmailServerProvider, EmailServerSpec, check_address
 from dynamic_providers.http_settings import HttpSettingsSpec
-from dynamic_providers.repositories import RepositorySpec
+from dynamic_providers.repositories import RepositorySpec, format_feature
 from dynamic_providers.routing_rules import RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import DEFAULT_EXPIRATION_DAYS, S3BlobStoreSpec
 from dynamic_providers.truststore import TrustedCertificateSpec
@@ -527,10 +527,31 @@ class RetentionSettings(_Model):
 
 
 class RepositorySettings(_Model):
-    """A Maven, npm, PyPI or raw repository: the other reasons to run Nexus."""
+    """A repository of any format but Docker (Maven, npm, PyPI, raw, apt, Helm, ...): the other
+    reasons to run Nexus."""
 
     name: str = Field(description="Repository name, e.g. maven-central.")
-    format: Literal["maven2", "npm", "pypi", "raw"] = Field(description="Repository format.")
+    format: Literal[
+        "maven2",
+        "npm",
+        "pypi",
+        "raw",
+        "apt",
+        "helm",
+        "yum",
+        "go",
+        "nuget",
+        "rubygems",
+        "cargo",
+        "conda",
+        "r",
+        "gitlfs",
+        "cocoapods",
+        "conan",
+    ] = Field(
+        description="Repository format. The open-source core has maven2, raw and apt; the others need "
+        "Nexus Community or Pro (docs/kinds/repositories.md lists each format's types and fields)."
+    )
     type: Literal["hosted", "proxy", "group"] = Field(description="hosted, proxy or group.")
     blob_store: str = Field(
         "default",
@@ -567,6 +588,38 @@ class RepositorySettings(_Model):
         False,
         description="Proxy: trust the certificates of Nexus's trust store (`trustedCertificates`) for "
         "the remote, e.g. one signed by a private CA.",
+    )
+    # Format fields: each refused, naming it, where it does not apply (FORMATS in
+    # dynamic_providers/repositories.py says where each does).
+    distribution: str | None = Field(
+        None, description="apt hosted and proxy (required): the distribution, e.g. bookworm."
+    )
+    flat: bool | None = Field(None, description="apt proxy: the remote is a flat repository (default false).")
+    signing_key: SecretStr | None = Field(
+        None,
+        description="apt hosted (required), yum proxy and group: the GPG keypair that signs the metadata, "
+        "ASCII-armoured (gpg --export-secret-keys --armor); secret, write-only.",
+    )
+    signing_passphrase: SecretStr | None = Field(
+        None, description="The signingKey's passphrase, if it has one; secret, write-only."
+    )
+    repodata_depth: int | None = Field(
+        None, description="yum hosted: the directory depth of the repodata (0-5, default 0)."
+    )
+    deploy_policy: Literal["STRICT", "PERMISSIVE"] | None = Field(
+        None, description="yum hosted: STRICT (default) or PERMISSIVE paths for uploaded RPMs."
+    )
+    nuget_version: Literal["V2", "V3"] | None = Field(
+        None, description="nuget proxy: the API of the remote (default V3)."
+    )
+    query_cache_item_max_age: int | None = Field(
+        None, description="nuget proxy: seconds a cached query result is kept (default 3600)."
+    )
+    require_authentication: bool | None = Field(
+        None, description="cargo proxy and group: clients must authenticate (default false)."
+    )
+    conan_version: Literal["V1", "V2"] | None = Field(
+        None, description="conan proxy: the remote's protocol (default V1)."
     )
     deletion_protection: bool = Field(
         True, description="Hosted repositories are protected: removing one fails the preview."
@@ -611,7 +664,22 @@ class RepositorySettings(_Model):
             remote_ntlm_host=self.remote_ntlm_host,
             remote_ntlm_domain=self.remote_ntlm_domain,
             use_trust_store=self.use_trust_store,
+            distribution=self.distribution,
+            flat=self.flat,
+            signing_key=revealed(self.signing_key),
+            signing_passphrase=revealed(self.signing_passphrase),
+            repodata_depth=self.repodata_depth,
+            deploy_policy=self.deploy_policy,
+            nuget_version=self.nuget_version,
+            query_cache_item_max_age=self.query_cache_item_max_age,
+            require_authentication=self.require_authentication,
+            conan_version=self.conan_version,
         )
+
+    @property
+    def server_feature(self) -> str | None:
+        """What the server shows when it has this format (None: only a create can tell)."""
+        return format_feature(self.format)
 
 
 class RoutingRuleSettings(_Model):

@@ -90,7 +90,9 @@ class StackSettings(_Model):
         default_factory=sections.RetentionSettings, description="How long images are kept."
     )
     repositories: list[sections.RepositorySettings] = Field(
-        default_factory=list, description="Maven, npm, PyPI and raw repositories besides the Docker ones."
+        default_factory=list,
+        description="Repositories besides the Docker ones: Maven, npm, PyPI, raw, apt, Helm, yum, Go, NuGet, "
+        "RubyGems, Cargo, conda, R, Git LFS, CocoaPods and Conan.",
     )
     routing_rules: list[sections.RoutingRuleSettings] = Field(
         default_factory=list,
@@ -224,7 +226,8 @@ class StackSettings(_Model):
         if self.docker.enabled:
             wanted["format:docker"] = "docker.enabled"
         for index, repo in enumerate(self.repositories):
-            wanted.setdefault(f"format:{repo.format}", f"repositories[{index}].format")
+            if repo.server_feature is not None:
+                wanted.setdefault(repo.server_feature, f"repositories[{index}].format")
         if self.ldap is not None:
             wanted["ldap"] = "ldap"
         if self.nexus.manage_tasks:

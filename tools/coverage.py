@@ -160,10 +160,8 @@ def written_paths(kind: type[NexusProvider[Any]]) -> set[str]:
                 "tools/coverage.py cannot tell which paths it writes"
             )
         choices.append(typing.get_args(annotation))
-    return {
-        provider.path(template, dict(zip(fields, values, strict=True)))
-        for values in itertools.product(*choices)
-    }
+    combinations = (dict(zip(fields, values, strict=True)) for values in itertools.product(*choices))
+    return {provider.path(template, c) for c in combinations if provider.path_combination_exists(c)}
 
 
 def managed() -> dict[str, str]:

@@ -10,6 +10,8 @@ task create) is shown to fail clearly on the real server and still runs on the e
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +37,10 @@ from dynamic_providers.truststore import TrustedCertificateProvider
 from dynamic_providers.users import UserProvider
 from tests.components.haproxy_helpers import make_test_pki
 from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create
+from tests.layers import unavailable
 from tests.real_nexus.backend import Backend
 from tests.real_nexus.server import free_port
+from tests.signing_keys import SigningKey, make_signing_key, signed_by
 from tests.smtp_sink import SmtpSink
 
 
@@ -282,6 +286,194 @@ def test_docker_repository(nexus: Backend, unique: str) -> None:
         f"repository 'docker-{unique}': this Nexus (Nexus/3.71.0-06 (OSS), the open-source"
     )
     assert "POST /v1/repositories/docker/hosted -> 404" in message and "set docker.enabled: false" in message
+
+
+APT_PASSPHRASE = "apt-signing-passphrase"
+
+
+@pytest.fixture(scope="module")
+def apt_key() -> SigningKey:
+    """One GPG keypair for the module (making one takes seconds)."""
+    return make_signing_key(APT_PASSPHRASE)
+
+
+def test_apt_hosted_signed(nexus: Backend, unique: str, apt_key: SigningKey) -> None:
+    """An apt hosted repository with its signing keypair: what Nexus answers for the keypair and
+    the passphrase, drift repaired with the secrets sent again, a new key an update in place, and
+    what Nexus itself refuses (no keypair, an apt group)."""
+    provider = RepositoryProvider()
+    name = f"apt-h-{unique}"
+    spec = {
+        "name": name,
+        "format": "apt",
+        "type": "hosted",
+        "distribution": "bookworm",
+        "signing_key": apt_key.private_armoured,
+        "signing_passphrase": apt_key.passphrase,
+    }
+    object_id, outs = create(provider, props(nexus, **spec))
+    body = nexus.get(f"/v1/repositories/apt/hosted/{object_id}")
+    assert (body["format"], body["type"], body["apt"]) == ("apt", "hosted", {"distribution": "bookworm"})
+    # The keypair comes back as sent, the passphrase never (the provider reads neither).
+    assert body["aptSigning"] == {"keypair": apt_key.private_armoured, "passphrase": None}
+    settled(nexus, provider, object_id, outs, props(nexus, **spec))
+    assert outs["signing_key"] == apt_key.private_armoured and outs["signing_passphrase"] == APT_PASSPHRASE
+
+    # drift: another distribution in the UI; read sees it, the next apply puts it back (and sends
+    # the keypair and passphrase again: Nexus refuses an apt hosted PUT without aptSigning)
+    drifted = {**body, "apt": {"distribution": "trixie"}}
+    assert nexus.call("PUT", f"/v1/repositories/apt/hosted/{object_id}", drifted).status == 204
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["distribution"] == "trixie"
+    assert read.outs["signing_key"] == apt_key.private_armoured  # carried, not read
+    step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **spec))
+    assert step == "update"
+    assert nexus.get(f"/v1/repositories/apt/hosted/{object_id}")["apt"] == {"distribution": "bookworm"}
+    without_signing = {k: v for k, v in body.items() if k != "aptSigning"}
+    refused = nexus.call("PUT", f"/v1/repositories/apt/hosted/{object_id}", without_signing)
+    assert (refused.status, refused.body) == (
+        400,
+        [{"id": "PARAMETER aptSigning", "message": "must not be null"}],
+    )
+
+    # a new keypair in the stack: an update in place, and Nexus holds the new one; without a
+    # passphrase Nexus answers no aptSigning at all (the keypair is still taken: see below)
+    rotated = {**spec, "signing_key": apt_key.public_armoured, "signing_passphrase": "other"}
+    step, outs = apply(provider, object_id, outs, props(nexus, **rotated))
+    assert step == "update"
+    signing = nexus.get(f"/v1/repositories/apt/hosted/{object_id}")["aptSigning"]
+    assert signing == {"keypair": apt_key.public_armoured, "passphrase": None}
+    no_passphrase = {**rotated, "signing_passphrase": None}
+    step, outs = apply(provider, object_id, outs, props(nexus, **no_passphrase))
+    assert step == "update" and nexus.get(f"/v1/repositories/apt/hosted/{object_id}")["aptSigning"] is None
+    settled(nexus, provider, object_id, outs, props(nexus, **no_passphrase))
+
+    # Nexus's own answers to what check refuses earlier
+    create_body = {
+        "name": f"apt-nokey-{unique}",
+        "online": True,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": True, "writePolicy": "ALLOW"},
+        "apt": {"distribution": "bookworm"},
+        "aptSigning": {"passphrase": "x"},
+    }
+    answer = nexus.call("POST", "/v1/repositories/apt/hosted", create_body)
+    assert (answer.status, answer.body) == (
+        400,
+        [{"id": "PARAMETER keypair", "message": "must not be empty"}],
+    )
+    answer = nexus.call("POST", "/v1/repositories/apt/hosted", {**create_body, "apt": {}})
+    assert (
+        answer.status == 400
+        and {"id": "PARAMETER distribution", "message": "must not be empty"} in answer.body
+    )
+    assert (
+        nexus.call(
+            "POST", "/v1/repositories/apt/group", {**create_body, "group": {"memberNames": [name]}}
+        ).status
+        == 404
+    )
+    provider.delete(object_id, outs)
+    assert provider.read(object_id, outs).id is None
+
+
+def _debian_package(directory: Path) -> Path:
+    """A minimal .deb (dpkg-deb), what an apt hosted repository takes."""
+    if shutil.which("dpkg-deb") is None:
+        unavailable("dpkg-deb is not installed: no Debian package to upload")
+    control = directory / "pkg" / "DEBIAN" / "control"
+    control.parent.mkdir(parents=True)
+    control.write_text(
+        "Package: nexus-platform-probe\nVersion: 1.0\nArchitecture: all\n"
+        "Maintainer: nexus-platform <apt@example.invalid>\nDescription: a probe\n"
+    )
+    package = directory / "probe_1.0_all.deb"
+    subprocess.run(
+        ["dpkg-deb", "--build", str(control.parent.parent), str(package)], check=True, capture_output=True
+    )
+    return package
+
+
+def test_apt_hosted_signs_its_metadata_with_the_key(
+    nexus: Backend, unique: str, apt_key: SigningKey, tmp_path: Path
+) -> None:
+    """The keypair the stack sets is the one Nexus signs with: a package uploaded, the
+    distribution's InRelease verifies against the public key; a keypair that is not one is taken
+    at create and fails only when Nexus signs (500 on the metadata)."""
+    if nexus.kind == "emulator":
+        pytest.skip("the emulator serves no repository content (no upload, no apt metadata)")
+    provider = RepositoryProvider()
+    package = _debian_package(tmp_path)
+    signed = {"name": f"apt-signed-{unique}", "signing_key": apt_key.private_armoured}
+    broken = {"name": f"apt-broken-{unique}", "signing_key": "not a key"}
+    for fields in (signed, broken):
+        spec = {"format": "apt", "type": "hosted", "distribution": "bookworm", **fields}
+        create(provider, props(nexus, **spec, signing_passphrase=apt_key.passphrase))
+        with package.open("rb") as deb:
+            uploaded = requests.post(
+                f"{nexus.direct_url}/service/rest/v1/components",
+                params={"repository": fields["name"]},
+                files={"apt.asset": deb},
+                auth=("admin", nexus.admin_password),
+                timeout=60,
+            )
+        assert uploaded.status_code == 204, uploaded.text
+    release = requests.get(
+        f"{nexus.direct_url}/repository/{signed['name']}/dists/bookworm/InRelease", timeout=60
+    )
+    assert release.status_code == 200 and b"main/binary-all/Packages" in release.content
+    assert signed_by(apt_key, release.content)
+    failed = requests.get(
+        f"{nexus.direct_url}/repository/{broken['name']}/dists/bookworm/InRelease", timeout=60
+    )
+    assert failed.status_code == 500
+
+
+def test_apt_proxy(nexus: Backend, unique: str) -> None:
+    """An apt proxy (distribution and flat), drift repaired; Nexus wants a distribution and flat."""
+    provider = RepositoryProvider()
+    spec = {
+        "name": f"apt-p-{unique}",
+        "format": "apt",
+        "type": "proxy",
+        "remote_url": "http://deb.debian.invalid/debian",
+        "distribution": "bookworm",
+    }
+    object_id, outs = create(provider, props(nexus, **spec))
+    body = nexus.get(f"/v1/repositories/apt/proxy/{object_id}")
+    # (3.93 also answers enforceDistribution, which the stack does not manage)
+    assert (body["apt"]["distribution"], body["apt"]["flat"]) == ("bookworm", False)
+    assert outs["flat"] is False  # check filled in what Nexus requires
+    settled(nexus, provider, object_id, outs, props(nexus, **spec))
+    drifted = {**body, "apt": {"distribution": "bookworm", "flat": True}}
+    assert nexus.call("PUT", f"/v1/repositories/apt/proxy/{object_id}", drifted).status == 204
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["flat"] is True
+    step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **spec))
+    assert step == "update" and nexus.get(f"/v1/repositories/apt/proxy/{object_id}")["apt"]["flat"] is False
+
+    bare = {k: v for k, v in body.items() if k not in ("format", "type", "url", "routingRuleName")}
+    for apt, missing in (({"distribution": "bookworm"}, "flat"), ({"flat": True}, "distribution")):
+        answer = nexus.call(
+            "POST", "/v1/repositories/apt/proxy", {**bare, "name": f"apt-bad-{unique}", "apt": apt}
+        )
+        assert answer.status == 400, answer.body
+        assert [v["id"] for v in answer.body] == [f"PARAMETER {missing}"]
+    provider.delete(object_id, outs)
+
+
+def test_a_format_the_server_lacks_is_refused_in_one_line(nexus: Backend, unique: str) -> None:
+    """A Community format on the open-source core: the create says which and changes nothing."""
+    spec = {"name": f"helm-{unique}", "format": "helm", "type": "hosted"}
+    if nexus.has("format:helm"):
+        object_id, outs = create(RepositoryProvider(), props(nexus, **spec))
+        assert nexus.get(f"/v1/repositories/helm/hosted/{object_id}")["format"] == "helm"
+        RepositoryProvider().delete(object_id, outs)
+        return
+    with pytest.raises(ProviderError) as caught:
+        create(RepositoryProvider(), props(nexus, **spec))
+    message = str(caught.value)
+    assert "POST /v1/repositories/helm/hosted -> 404" in message
+    assert message.endswith("the helm format is not installed on this server. Nothing was changed.")
 
 
 def test_ldap_server_on_a_server_without_ldap(nexus: Backend) -> None:

@@ -76,7 +76,11 @@ def test_write_only_fields_are_carried(nexus_emulator_pro: NexusEmulator, kind: 
     object_id, outs = create(provider, inputs)
     read = provider.read(object_id, outs)
     assert read.outs is not None and read.inputs is not None
-    for name in provider.write_only_fields:
+    # The example's: a repository's secrets differ by format (the apt keypair is in
+    # tests/dynamic_providers/test_repositories.py).
+    given = [name for name in provider.write_only_fields if name in inputs]
+    assert given, f"the {kind} example sets none of its write-only fields"
+    for name in given:
         assert (
             outs[name] == inputs[name]
             and read.outs[name] == inputs[name]
@@ -84,7 +88,7 @@ def test_write_only_fields_are_carried(nexus_emulator_pro: NexusEmulator, kind: 
         )
     with provider.client(outs) as client:
         body = provider.fetch(client, object_id, outs)
-    for name in provider.write_only_fields:
+    for name in given:
         assert str(inputs[name]) not in json.dumps(body), f"Nexus returned {name}: it is not write-only"
 
 

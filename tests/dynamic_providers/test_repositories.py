@@ -3,7 +3,7 @@ check and diff."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pydantic
 import pytest
@@ -41,7 +41,35 @@ SPECS = [
     ),
     RepositorySpec(name="pypi-group", format="pypi", type="group", members=("pypi-proxy",)),
     RepositorySpec(name="raw-files", format="raw", type="hosted", write_policy="ALLOW"),
+    RepositorySpec(
+        name="apt-hosted",
+        format="apt",
+        type="hosted",
+        distribution="bookworm",
+        signing_key="KEY",
+        signing_passphrase="pw",
+    ),
+    RepositorySpec(
+        name="apt-proxy",
+        format="apt",
+        type="proxy",
+        remote_url="http://deb.debian.org/debian",
+        distribution="bookworm",
+    ),
+    RepositorySpec(name="yum-hosted", format="yum", type="hosted", repodata_depth=2),
+    RepositorySpec(name="yum-group", format="yum", type="group", members=("yum-hosted",), signing_key="KEY"),
+    RepositorySpec(
+        name="nuget-proxy", format="nuget", type="proxy", remote_url="https://api.nuget.org/v3/index.json"
+    ),
+    RepositorySpec(name="cargo-group", format="cargo", type="group", members=("cargo-proxy",)),
+    RepositorySpec(name="conan-proxy", format="conan", type="proxy", remote_url="https://center2.conan.io"),
+    RepositorySpec(name="helm-hosted", format="helm", type="hosted"),
+    RepositorySpec(name="lfs", format="gitlfs", type="hosted"),
+    RepositorySpec(name="pods", format="cocoapods", type="proxy", remote_url="https://cdn.cocoapods.org/"),
 ]
+# The formats' write-only secrets: never in a GET body (the real core answers the apt keypair,
+# the provider does not rely on it).
+WRITE_ONLY = ("signing_key", "signing_passphrase")
 
 
 def as_get_body(spec: RepositorySpec) -> dict[str, Any]:
@@ -53,12 +81,129 @@ def as_get_body(spec: RepositorySpec) -> dict[str, Any]:
     body.update(format=spec.format, type=spec.type, url=f"http://nexus/repository/{spec.name}")
     if "httpClient" in body and body["httpClient"]["authentication"]:
         body["httpClient"]["authentication"]["password"] = None
+    for section in ("aptSigning", "yumSigning"):
+        if section in body:
+            body[section] = {"keypair": None, "passphrase": None}
     return body
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_repository_round_trip(spec: RepositorySpec) -> None:
-    assert RepositorySpec.model_validate(repos.from_api(as_get_body(spec))) == spec
+    secrets = {name: getattr(spec, name) for name in WRITE_ONLY}  # carried from the inputs
+    assert RepositorySpec.model_validate({**repos.from_api(as_get_body(spec)), **secrets}) == spec
+
+
+def test_apt_bodies_match_the_api() -> None:
+    hosted, proxy = (repos.to_api(spec) for spec in SPECS if spec.format == "apt")
+    assert hosted["apt"] == {"distribution": "bookworm"}
+    assert hosted["aptSigning"] == {"keypair": "KEY", "passphrase": "pw"}
+    assert proxy["apt"] == {"distribution": "bookworm", "flat": False} and "aptSigning" not in proxy
+
+
+def test_each_format_sends_its_own_sections_with_the_defaults_nexus_would_fill_in() -> None:
+    by_name = {spec.name: repos.to_api(spec) for spec in SPECS}
+    assert by_name["yum-hosted"]["yum"] == {"repodataDepth": 2, "deployPolicy": "STRICT"}
+    assert by_name["yum-group"]["yumSigning"] == {"keypair": "KEY", "passphrase": None}
+    assert by_name["nuget-proxy"]["nugetProxy"] == {"nugetVersion": "V3", "queryCacheItemMaxAge": 3600}
+    assert by_name["cargo-group"]["cargo"] == {"requireAuthentication": False}
+    assert by_name["conan-proxy"]["conanProxy"] == {"conanVersion": "V1"}
+    plain = {"name", "online", "storage", "cleanup", "proxy", "negativeCache", "httpClient", "routingRule"}
+    for name in ("helm-hosted", "lfs", "pods", "npm-proxy"):
+        assert set(by_name[name]) <= plain
+
+
+def test_the_format_names_are_the_table_s() -> None:
+    assert set(get_args(repos.Format)) == set(repos.FORMATS)
+
+
+def test_the_url_segment_comes_from_the_format_table() -> None:
+    provider = RepositoryProvider()
+    assert provider.path_fields({"format": "maven2", "type": "group"}) == {
+        "api_format": "maven",
+        "type": "group",
+    }
+    assert provider.path_fields({"format": "gitlfs", "type": "hosted"}) == {
+        "api_format": "gitlfs",
+        "type": "hosted",
+    }
+
+
+def test_formats_the_first_run_can_see_and_the_ones_only_a_create_finds_missing() -> None:
+    assert repos.format_feature("apt") == "format:apt" and repos.format_feature("docker") == "format:docker"
+    # no upload API and no realm: nothing to read before a write
+    assert [f for f in ("cargo", "cocoapods", "conan", "gitlfs") if repos.format_feature(f)] == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "words"),
+    [
+        (
+            {"format": "apt", "type": "hosted", "distribution": "bookworm"},
+            "signing_key",
+            "is required for apt hosted",
+        ),
+        ({"format": "apt", "type": "hosted", "signing_key": "K"}, "distribution", "is required"),
+        (
+            {"format": "apt", "type": "group", "members": ["a"]},
+            "type",
+            "apt repositories are hosted or proxy",
+        ),
+        (
+            {"format": "gitlfs", "type": "proxy", "remote_url": "https://x"},
+            "type",
+            "gitlfs repositories are hosted",
+        ),
+        (
+            {"format": "apt", "type": "hosted", "distribution": "b", "signing_key": "K", "flat": True},
+            "flat",
+            "flat applies to apt proxy repositories only, not apt hosted",
+        ),
+        (
+            {"format": "raw", "type": "hosted", "repodata_depth": 1},
+            "repodata_depth",
+            "yum hosted repositories only",
+        ),
+        (
+            {"format": "yum", "type": "hosted", "repodata_depth": 6},
+            "repodata_depth",
+            "less than or equal to 5",
+        ),
+        (
+            {"format": "yum", "type": "hosted", "signing_key": "K"},
+            "signing_key",
+            "apt hosted, yum proxy and group",
+        ),
+        (
+            {"format": "maven2", "type": "hosted", "v1_enabled": True},
+            "v1_enabled",
+            "docker repositories only",
+        ),
+        (
+            {"format": "docker", "type": "hosted", "index_type": "HUB"},
+            "index_type",
+            "docker proxy repositories",
+        ),
+        (
+            {"format": "nuget", "type": "proxy", "remote_url": "https://x", "nuget_version": "V4"},
+            "nuget_version",
+            "V3",
+        ),
+        (
+            {"format": "apt", "type": "proxy", "remote_url": "https://x", "distribution": "a b"},
+            "distribution",
+            "match",
+        ),
+    ],
+)
+def test_format_fields_are_refused_naming_the_field(fields: dict[str, Any], field: str, words: str) -> None:
+    result = RepositoryProvider().check({}, {"connection": CONN, "name": "r", **fields})
+    assert [f.property for f in result.failures] == [field]
+    assert words in result.failures[0].reason
+
+
+def test_format_field_enums_are_compared_uppercase() -> None:
+    spec = RepositorySpec(name="n", format="nuget", type="proxy", remote_url="https://x", nuget_version="v2")  # type: ignore[arg-type]
+    assert spec.nuget_version == "V2"
 
 
 def test_docker_hosted_body_matches_the_api() -> None:
@@ -120,7 +265,7 @@ def test_cleanup_policies_are_a_set() -> None:
         ({"name": "h", "format": "docker", "type": "hosted", "http_port": 1, "https_port": 1}, "different"),
         ({"name": "h", "format": "docker", "type": "hosted", "http_port": 70000}, "less than or equal"),
         ({"name": "h", "format": "docker", "type": "hosted", "write_policy": "SOMETIMES"}, "ALLOW"),
-        ({"name": "h", "format": "helm", "type": "hosted"}, "docker"),
+        ({"name": "h", "format": "p2", "type": "hosted"}, "docker"),
         ({"name": "h", "format": "raw", "type": "hosted", "colour": "red"}, "Extra inputs"),
     ],
 )

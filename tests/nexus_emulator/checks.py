@@ -817,6 +817,46 @@ def check_values_longer_than_their_column_fail(t: Target) -> None:
         t.call("DELETE", f"/v1/blobstores/{longest}")
 
 
+def check_apt_signing_and_proxy_answers(t: Target) -> None:
+    """apt hosted: any non-empty keypair is taken; the GET answers it as sent with a null passphrase,
+    and no aptSigning at all when no passphrase is stored. apt proxy: distribution and flat are
+    required; the GET has neither aptSigning nor enforceDistribution, whatever was sent."""
+    hosted, proxy = unique("apt-h"), unique("apt-p")
+    apt = {"apt": {"distribution": "bookworm"}}
+    try:
+        signed = raw_hosted(hosted) | apt | {"aptSigning": {"keypair": "not a key", "passphrase": "p"}}
+        assert t.call("POST", "/v1/repositories/apt/hosted", json=signed).status_code == 201
+        body = t.call("GET", f"/v1/repositories/apt/hosted/{hosted}").json()
+        assert (body["apt"], body["aptSigning"]) == (apt["apt"], {"keypair": "not a key", "passphrase": None})
+        unsigned = signed | {"aptSigning": {"keypair": "not a key", "passphrase": None}}
+        assert t.call("PUT", f"/v1/repositories/apt/hosted/{hosted}", json=unsigned).status_code == 204
+        assert t.call("GET", f"/v1/repositories/apt/hosted/{hosted}").json()["aptSigning"] is None
+        keyless = raw_hosted(unique("apt-k")) | apt | {"aptSigning": {"passphrase": "p"}}
+        resp = t.call("POST", "/v1/repositories/apt/hosted", json=keyless)
+        assert_validation_list(resp, [{"id": "PARAMETER keypair", "message": "must not be empty"}])
+
+        remote = {
+            "proxy": {
+                "remoteUrl": "http://deb.example.invalid/debian",
+                "contentMaxAge": 1440,
+                "metadataMaxAge": 1440,
+            },
+            "negativeCache": {"enabled": True, "timeToLive": 1440},
+            "httpClient": {"blocked": False, "autoBlock": True},
+        }
+        body = raw_hosted(proxy) | remote | {"aptSigning": {"keypair": "k", "passphrase": "p"}}
+        body["apt"] = {"distribution": "bookworm", "flat": True, "enforceDistribution": True}
+        assert t.call("POST", "/v1/repositories/apt/proxy", json=body).status_code == 201
+        got = t.call("GET", f"/v1/repositories/apt/proxy/{proxy}").json()
+        assert got["apt"] == {"distribution": "bookworm", "flat": True} and "aptSigning" not in got
+        flatless = raw_hosted(unique("apt-f")) | remote | {"apt": {"distribution": "bookworm"}}
+        resp = t.call("POST", "/v1/repositories/apt/proxy", json=flatless)
+        assert_validation_list(resp, [{"id": "PARAMETER flat", "message": "must not be null"}])
+    finally:
+        for name in (hosted, proxy):
+            t.call("DELETE", f"/v1/repositories/{name}")
+
+
 OSS_CHECKS: list[Callable[[Target], None]] = [
     check_server_header_names_the_oss_core,
     check_missing_features_are_404_empty,
@@ -845,5 +885,6 @@ OSS_CHECKS: list[Callable[[Target], None]] = [
     check_validation_lists_are_json_when_json_is_asked_for,
     check_a_raw_repository_brings_the_raw_blob_cleanup_task,
     check_values_longer_than_their_column_fail,
+    check_apt_signing_and_proxy_answers,
 ]
 """Every check above, for a server of the open-source core (edition OSS, before 3.92)."""

@@ -14,8 +14,27 @@ import re
 
 # -- features ----------------------------------------------------------------------------------
 # Repository formats: URL segment -> value of the ``format`` field (``format:maven`` serves
-# ``/v1/repositories/maven/...``).
-FORMATS = {"apt": "apt", "docker": "docker", "maven": "maven2", "npm": "npm", "pypi": "pypi", "raw": "raw"}
+# ``/v1/repositories/{fmt}/{type}``). The formats after raw are the 3.93 document's that the
+# project manages (Community and Pro only).
+FORMATS = {
+    "apt": "apt",
+    "docker": "docker",
+    "maven": "maven2",
+    "npm": "npm",
+    "pypi": "pypi",
+    "raw": "raw",
+    "helm": "helm",
+    "yum": "yum",
+    "go": "go",
+    "nuget": "nuget",
+    "rubygems": "rubygems",
+    "cargo": "cargo",
+    "conda": "conda",
+    "r": "r",
+    "gitlfs": "gitlfs",
+    "cocoapods": "cocoapods",
+    "conan": "conan",
+}
 # Security realms offered by ``/v1/security/realms/available`` (``realm:<id>``).
 REALMS = {
     "ConanToken": "Conan Bearer Token Realm",

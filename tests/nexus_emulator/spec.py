@@ -32,7 +32,17 @@ NAME_MESSAGE = (
 # Required properties that Nexus checks with @NotEmpty, so a missing one reads "must not be empty"
 # (observed on 3.71.0-06); other required properties read "must not be null".
 NOT_EMPTY = frozenset(
-    {"blobStoreName", "userId", "firstName", "lastName", "emailAddress", "password", "roles", "memberNames"}
+    {
+        "blobStoreName",
+        "userId",
+        "firstName",
+        "lastName",
+        "emailAddress",
+        "password",
+        "roles",
+        "memberNames",
+        "distribution",  # apt (observed on 3.71.0-06)
+    }
 )
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -145,6 +155,17 @@ class Spec:
         while schema is not None and "$ref" in schema:
             schema = self.schema(schema["$ref"].rsplit("/", 1)[-1])
         return schema or {}
+
+    def merged(self, schema: dict[str, Any] | None) -> dict[str, Any]:
+        """Resolved, with the properties of an ``allOf`` merged (``YumProxyApiRepository`` is the
+        request's schema plus ``format``, ``type``...): one object schema."""
+        schema = self.deref(schema)
+        if "allOf" not in schema:
+            return schema
+        properties: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            properties.update(self.merged(part).get("properties") or {})
+        return {"type": "object", "properties": properties}
 
     def rooted(self, schema: dict[str, Any]) -> dict[str, Any]:
         """A schema whose ``#/components/...`` references resolve against this document."""

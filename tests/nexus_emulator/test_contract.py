@@ -70,7 +70,19 @@ def repo_body(fmt: str, rtype: str, name: str, port: int | None = None) -> dict[
         body["apt"] = {"distribution": "bookworm", "flat": False}
         if rtype == "hosted":
             body["aptSigning"] = {"keypair": "KEY", "passphrase": "pass"}
+    body.update(FORMAT_SECTIONS.get((fmt, rtype), {}))
     return body
+
+
+# The other formats' own sections, as the 3.93 document has them (required or not).
+FORMAT_SECTIONS: dict[tuple[str, str], dict[str, Any]] = {
+    ("yum", "hosted"): {"yum": {"repodataDepth": 1, "deployPolicy": "STRICT"}},
+    ("yum", "proxy"): {"yumSigning": {"keypair": "KEY", "passphrase": "pass"}},
+    ("nuget", "proxy"): {"nugetProxy": {"nugetVersion": "V3", "queryCacheItemMaxAge": 3600}},
+    ("cargo", "proxy"): {"cargo": {"requireAuthentication": False}},
+    ("cargo", "group"): {"cargo": {"requireAuthentication": True}},
+    ("conan", "proxy"): {"conanProxy": {"conanVersion": "V2"}},
+}
 
 
 def task_body(name: str = "compact") -> dict[str, Any]:
@@ -131,8 +143,8 @@ def scenario() -> list[tuple[str, str, Any, int]]:
         ("DELETE", "/v1/blobstores/s3-store", None, 204),
     ]
     port = 18000
-    for fmt in ("apt", "docker", "maven", "npm", "pypi", "raw"):
-        for rtype in ("hosted", "proxy") if fmt == "apt" else ("hosted", "proxy", "group"):
+    for fmt in areas.repositories.FORMATS:
+        for rtype in areas.repositories.documented_types(fmt):
             port += 1
             name = f"{fmt}-{rtype}-c"
             base = f"/v1/repositories/{fmt}/{rtype}"

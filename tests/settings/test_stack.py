@@ -293,7 +293,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "repo-bad-format",
-        config(repositories=[{"name": "helm", "format": "helm", "type": "hosted"}]),
+        config(repositories=[{"name": "p2", "format": "p2", "type": "hosted"}]),
         "repositories[0].format",
         "maven2",
     ),

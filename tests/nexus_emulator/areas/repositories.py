@@ -25,8 +25,6 @@ from ..spec import load_spec, render_with_schema, strip_nulls
 
 FORMATS = features.FORMATS
 TYPES = ("hosted", "proxy", "group")
-# Formats without every type (the API has no apt group).
-FORMAT_TYPES = {"apt": ("hosted", "proxy")}
 # Formats whose group takes ``writableMember`` (GroupDeployAttributes in the 3.93 document).
 DEPLOY_GROUP_FORMATS = ("docker", "npm")
 APPLICATION_PORT = 8081
@@ -41,6 +39,17 @@ DEFAULTS: dict[tuple[str, str], dict[str, Any]] = {
     ("raw", "proxy"): {"raw": {"contentDisposition": "ATTACHMENT"}},
     ("raw", "group"): {"raw": {"contentDisposition": "ATTACHMENT"}},
 }
+
+
+def documented_types(segment: str) -> tuple[str, ...]:
+    """The repository types the 3.93 document has for a format (no apt group, gitlfs hosted only,
+    cocoapods proxy only; apt as on the 3.71.0-06 core)."""
+    paths = load_spec().doc["paths"]
+    return tuple(t for t in TYPES if f"/v1/repositories/{segment}/{t}" in paths)
+
+
+# Where a format keeps a GPG keypair (the passphrase is never answered).
+SIGNING_SECTIONS = ("aptSigning", "yumSigning")
 
 
 @dataclass
@@ -193,7 +202,7 @@ def render_full(req: Request, repo: Repository) -> dict[str, Any]:
     spec = load_spec()
     op = spec.operation("GET", f"/v1/repositories/{repo.segment}/{repo.type}/{{repositoryName}}")
     assert op is not None
-    schema = spec.deref(op.response_schema(200))
+    schema = spec.merged(op.response_schema(200))
     config = copy.deepcopy(DEFAULTS.get((repo.segment, repo.type), {}))
     config.update(copy.deepcopy(repo.config))
     config["routingRuleName"] = config.pop("routingRule", None)
@@ -251,6 +260,19 @@ def render_full(req: Request, repo: Repository) -> dict[str, Any]:
             out.pop("raw")
         else:
             out["raw"] = {"contentDisposition": out["raw"].get("contentDisposition")}
+    for section in SIGNING_SECTIONS:
+        if isinstance(out.get(section), dict):
+            # The keypair comes back as sent, the passphrase never; and with no (or an empty)
+            # passphrase stored, the whole section is null (apt hosted, observed on 3.71.0-06;
+            # unconfirmed: yum's, taken to be the same).
+            stored = (repo.config.get(section) or {}).get("passphrase")
+            out[section] = dict(out[section], passphrase=None) if stored else None
+    if repo.segment == "apt" and repo.type == "proxy" and not newer:
+        # An apt proxy's GET on 3.71.0-06 has neither aptSigning nor apt.enforceDistribution,
+        # whatever the create sent (observed); the 3.93 document has both.
+        out.pop("aptSigning", None)
+        if isinstance(out.get("apt"), dict):
+            out["apt"].pop("enforceDistribution", None)
     if (
         isinstance(out.get("dockerProxy"), dict)
         and out["dockerProxy"].get("foreignLayerUrlWhitelist") is None
@@ -273,6 +295,21 @@ def render_short(req: Request, repo: Repository) -> dict[str, Any]:
 
 
 # -- validation ----------------------------------------------------------------------------------
+
+
+def _validate_attributes(segment: str, rtype: str, body: dict[str, Any]) -> None:
+    """Bean violations of a format's attributes beyond the document's ``required`` lists."""
+    if segment != "apt":
+        return
+    violations: list[tuple[str, str]] = []
+    # Observed on 3.71.0-06: a proxy needs a distribution too (the 3.93 document leaves it
+    # optional there: unconfirmed on 3.93), and any non-empty keypair is taken unchecked.
+    if body.get("apt") is not None and not body["apt"].get("distribution"):
+        violations.append(("distribution", "must not be empty"))
+    if rtype == "hosted" and body.get("aptSigning") is not None and not body["aptSigning"].get("keypair"):
+        violations.append(("keypair", "must not be empty"))
+    if violations:
+        raise BeanValidationError(violations)
 
 
 def _validate_blobstore(req: Request, body: dict[str, Any]) -> str:
@@ -404,6 +441,7 @@ def _segment_type(req: Request) -> tuple[str, str]:
 def create_repository(req: Request) -> Response:
     segment, rtype = _segment_type(req)
     body: dict[str, Any] = req.body
+    _validate_attributes(segment, rtype, body)
     _validate_blobstore(req, body)
     _facet_validation(req, segment, rtype, body, None)
     repos = req.state.store(Repositories)
@@ -437,6 +475,7 @@ def update_repository(req: Request) -> Response:
     name = req.params["repositoryName"]
     if body.get("name") != name:
         raise MessageError(400, "Renaming a repository is not supported")
+    _validate_attributes(*_segment_type(req), body)
     blobstore = _validate_blobstore(req, body)
     repo = req.state.store(Repositories).find(name)
     if repo is None:
@@ -526,7 +565,7 @@ def _routes() -> list[Route]:
     ]
     for segment in FORMATS:
         feature = features.fmt(segment)
-        for rtype in FORMAT_TYPES.get(segment, TYPES):
+        for rtype in documented_types(segment):
             base = f"/v1/repositories/{segment}/{rtype}"
             routes += [
                 Route("POST", base, create_repository, _admin_permission, feature=feature),
