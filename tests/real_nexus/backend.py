@@ -69,7 +69,8 @@ class Backend:
         """An admin call that the request log does not see (``path`` like ``/v1/repositories``)."""
         if self.emulator is not None:
             response = self.emulator.call(method, path, body, content_type=content_type)
-            return Answer(response.status, response.body)
+            # a text/plain answer (e.g. a 500) as its text, as the real server's below
+            return Answer(response.status, response.body if response.text is None else response.text)
         data = None
         if body is not None:
             data = body if isinstance(body, str) and content_type != "application/json" else json.dumps(body)
