@@ -54,6 +54,11 @@ ALLOWED = {
     "settings.model -> dynamic_providers.s3_blob_stores",
     # The same for a routing rule of the config (RoutingRuleSettings.to_spec: its matchers' check).
     "settings.model -> dynamic_providers.routing_rules",
+    # The same for content selectors, privileges (their types' fields and actions) and roles of the
+    # config (ContentSelectorSettings, PrivilegeSettings, RoleSettings .to_spec).
+    "settings.model -> dynamic_providers.content_selectors",
+    "settings.model -> dynamic_providers.privileges",
+    "settings.model -> dynamic_providers.roles",
 }
 
 
