@@ -10,11 +10,13 @@ task create) is shown to fail clearly on the real server and still runs on the e
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pytest
 import requests
 
+from components.access import team_paths
 from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.capabilities import read_capabilities
@@ -26,12 +28,15 @@ from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import DOCKER_TOKEN_REALM, RealmsProvider, active_realms
 from dynamic_providers.repositories import RepositoryProvider
-from dynamic_providers.roles import RoleProvider, repository_view_privileges
+from dynamic_providers.roles import RoleProvider, RoleSpec, repository_view_privileges
 from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
+from settings import parse_settings
+from settings.model import SHARED_DOCKER_REPOSITORY
 from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create
 from tests.real_nexus.backend import Backend
+from tests.settings.test_stack import config
 
 
 @pytest.fixture
@@ -453,6 +458,114 @@ def test_privilege_and_selector_refusals(nexus: Backend, unique: str) -> None:
     assert nexus.call("DELETE", f"{selectors}/{selector['name']}").status == 204
     answer = nexus.call("GET", f"{selectors}/{selector['name']}")
     assert (answer.status, answer.body["message"]) == (404, f'"No selector found for {selector["name"]}"')
+
+
+def test_a_team_pushes_only_under_its_own_path_of_a_shared_repository(nexus: Backend, unique: str) -> None:
+    """repositories[].teamPaths as the stack declares it (components/access.py): a user whose only
+    role grants team platform's selector privilege on the shared raw repository puts a file under
+    /platform/ (201) and reads it back, and is refused under /payments/ and at the top (403); a
+    request without credentials is challenged (401)."""
+    repository = f"shared-{unique}"
+    stack = config(repositories=[{"name": repository, "format": "raw", "type": "hosted", "teamPaths": True}])
+    ((selector, privilege),) = team_paths(parse_settings(stack), "platform")
+    RepositoryProvider().create(
+        checked(
+            RepositoryProvider(),
+            props(nexus, name=repository, format="raw", type="hosted", write_policy="ALLOW"),
+        )
+    )
+    created = [
+        (provider, *create(provider, props(nexus, **spec.model_dump())))
+        for provider, spec in (
+            (ContentSelectorProvider(), selector),
+            (PrivilegeProvider(), privilege),
+            (RoleProvider(), RoleSpec(role_id=f"platform-{unique}", privileges=(privilege.name,))),
+        )
+    ]
+    user = {
+        "user_id": f"alice-{unique}",
+        "first_name": "a",
+        "last_name": "b",
+        "email_address": "a@example.org",
+    }
+    create(UserProvider(), props(nexus, **user, password="alice-pw", roles=[f"platform-{unique}"]))
+    content = f"{nexus.direct_url or nexus.url}/repository/{repository}"
+    alice = (user["user_id"], "alice-pw")
+    assert (
+        requests.put(f"{content}/platform/app-1.0.txt", data=b"built", auth=alice, timeout=30).status_code
+        == 201
+    )
+    fetched = requests.get(f"{content}/platform/app-1.0.txt", auth=alice, timeout=30)
+    assert (fetched.status_code, fetched.content) == (200, b"built")
+    for path in ("payments/app-1.0.txt", "app-1.0.txt"):
+        assert requests.put(f"{content}/{path}", data=b"built", auth=alice, timeout=30).status_code == 403
+    assert requests.get(f"{content}/payments/missing.txt", auth=alice, timeout=30).status_code == 403
+    assert requests.get(f"{content}/platform/missing.txt", auth=alice, timeout=30).status_code == 404
+    assert requests.put(f"{content}/platform/x.txt", data=b"x", timeout=30).status_code == 401
+    for provider, object_id, outs in reversed(created):
+        provider.delete(object_id, outs)
+    assert (
+        requests.put(f"{content}/platform/app-1.1.txt", data=b"b", auth=alice, timeout=30).status_code == 403
+    )
+
+
+def _push(registry: str, image: str, auth: tuple[str, str]) -> list[int]:
+    """A Docker client's push of one layer and its manifest (Registry HTTP API V2), as the
+    statuses of its calls; it stops at the first refusal."""
+    layer = b"layer of " + image.encode()
+    digest = "sha256:" + hashlib.sha256(layer).hexdigest()
+    statuses = [requests.get(f"{registry}/v2/", auth=auth, timeout=30).status_code]
+    started = requests.post(f"{registry}/v2/{image}/blobs/uploads/", auth=auth, timeout=30)
+    statuses.append(started.status_code)
+    if started.status_code != 202:
+        return statuses
+    location = started.headers["Location"].split("/repository/", 1)[1].split("/", 1)[1]
+    uploaded = requests.put(f"{registry}/{location}?digest={digest}", data=layer, auth=auth, timeout=30)
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}
+    manifest["layers"] = [{"digest": digest, "size": len(layer)}]
+    tagged = requests.put(
+        f"{registry}/v2/{image}/manifests/1.0",
+        data=json.dumps(manifest),
+        headers={"Content-Type": str(manifest["mediaType"])},
+        auth=auth,
+        timeout=30,
+    )
+    return [*statuses, uploaded.status_code, tagged.status_code]
+
+
+def test_a_team_pushes_only_its_own_images_to_the_shared_docker_repository(
+    nexus: Backend, unique: str
+) -> None:
+    """docker.sharedPort with docker.routing: path, as the stack declares it: team platform's
+    robot pushes platform/app to docker-shared (the client's /v2/ check, a layer, the manifest)
+    and is refused payments/app at its first upload (403). Docker: the emulator only."""
+    if not nexus.has("format:docker"):
+        pytest.skip("the open-source core has no Docker format (the raw case above runs there)")
+    stack = parse_settings(config(**{"docker.routing": "path", "docker.sharedPort": 16010}))
+    ((selector, privilege),) = team_paths(stack, "platform")
+    assert privilege.repository == SHARED_DOCKER_REPOSITORY
+    shared = {"name": SHARED_DOCKER_REPOSITORY, "format": "docker", "type": "hosted", "write_policy": "ALLOW"}
+    create(RepositoryProvider(), props(nexus, **shared))
+    for provider, spec in (
+        (ContentSelectorProvider(), selector),
+        (PrivilegeProvider(), privilege),
+        (RoleProvider(), RoleSpec(role_id=f"platform-{unique}", privileges=(privilege.name,))),
+    ):
+        create(provider, props(nexus, **spec.model_dump()))
+    robot = {
+        "user_id": f"ci-{unique}",
+        "first_name": "ci",
+        "last_name": "robot",
+        "email_address": "ci@example.org",
+    }
+    create(UserProvider(), props(nexus, **robot, password="ci-pw", roles=[f"platform-{unique}"]))
+    registry = f"{nexus.url}/repository/{SHARED_DOCKER_REPOSITORY}"
+    auth = (robot["user_id"], "ci-pw")
+    assert _push(registry, "platform/app", auth) == [200, 202, 201, 201]
+    pulled = requests.get(f"{registry}/v2/platform/app/manifests/1.0", auth=auth, timeout=30)
+    assert pulled.status_code == 200 and pulled.json()["schemaVersion"] == 2
+    assert _push(registry, "payments/app", auth) == [200, 403]
+    assert _push(registry, "app", auth) == [200, 403]
 
 
 def test_routing_rule_on_a_proxy(nexus: Backend, unique: str) -> None:

@@ -233,21 +233,25 @@ class Security:
         user = self.users.get(user_id)
         return user is not None and user.password == password and user.status in ("active", "changepassword")
 
-    def _granted(self, user_id: str) -> list[str]:
+    def granted_privileges(self, user_id: str) -> list[dict[str, Any]]:
+        """The privileges the user's roles grant, contained roles included."""
         user = self.users.get(user_id)
         if user is None:
             return []
         seen: set[str] = set()
         pending = list(user.roles)
-        perms: list[str] = []
+        privileges: list[dict[str, Any]] = []
         while pending:
             role = self.roles.get(pending.pop())
             if role is None or role.id in seen:
                 continue
             seen.add(role.id)
             pending.extend(role.roles)
-            perms.extend(permission_of(self.privileges[p]) for p in role.privileges if p in self.privileges)
-        return perms
+            privileges.extend(self.privileges[p] for p in role.privileges if p in self.privileges)
+        return privileges
+
+    def _granted(self, user_id: str) -> list[str]:
+        return [permission_of(privilege) for privilege in self.granted_privileges(user_id)]
 
     def permits(self, user_id: str, permission: str) -> bool:
         return self.authorizes() and any(implies(g, permission) for g in self._granted(user_id))
