@@ -460,18 +460,36 @@ def test_privilege_and_selector_refusals(nexus: Backend, unique: str) -> None:
     assert (answer.status, answer.body["message"]) == (404, f'"No selector found for {selector["name"]}"')
 
 
-def test_a_team_pushes_only_under_its_own_path_of_a_shared_repository(nexus: Backend, unique: str) -> None:
+POM = b"""<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>{group}</groupId><artifactId>app</artifactId><version>{version}</version></project>"""
+
+
+def _file(fmt: str, group: str, version: str = "1.0") -> tuple[str, bytes]:
+    """A path under groupId or folder ``group`` (dots are folders; nothing: the top) and what is put
+    there: a raw file, or a Maven POM."""
+    folder = group.replace(".", "/")
+    if fmt == "raw":
+        return "/".join(filter(None, (folder, f"app-{version}.txt"))), b"built " + version.encode()
+    path = "/".join(filter(None, (folder, "app", version, f"app-{version}.pom")))
+    return path, POM.replace(b"{group}", (group or "app").encode()).replace(b"{version}", version.encode())
+
+
+@pytest.mark.parametrize("fmt", ["raw", "maven2"])
+def test_a_team_pushes_only_under_its_own_path_of_a_shared_repository(
+    nexus: Backend, unique: str, fmt: str
+) -> None:
     """repositories[].teamPaths as the stack declares it (components/access.py): a user whose only
-    role grants team platform's selector privilege on the shared raw repository puts a file under
-    /platform/ (201) and reads it back, and is refused under /payments/ and at the top (403); a
-    request without credentials is challenged (401)."""
-    repository = f"shared-{unique}"
-    stack = config(repositories=[{"name": repository, "format": "raw", "type": "hosted", "teamPaths": True}])
+    role grants team platform's selector privilege on the shared repository puts a file under its
+    path (raw /platform/, maven2 groupId platform and platform.tools) and reads it back, and is
+    refused under payments' path and at the top (403); without credentials it is challenged (401);
+    once the privilege is gone, refused."""
+    repository = f"shared-{fmt}-{unique}"
+    stack = config(repositories=[{"name": repository, "format": fmt, "type": "hosted", "teamPaths": True}])
     ((selector, privilege),) = team_paths(parse_settings(stack), "platform")
     RepositoryProvider().create(
         checked(
             RepositoryProvider(),
-            props(nexus, name=repository, format="raw", type="hosted", write_policy="ALLOW"),
+            props(nexus, name=repository, format=fmt, type="hosted", write_policy="ALLOW"),
         )
     )
     created = [
@@ -479,34 +497,38 @@ def test_a_team_pushes_only_under_its_own_path_of_a_shared_repository(nexus: Bac
         for provider, spec in (
             (ContentSelectorProvider(), selector),
             (PrivilegeProvider(), privilege),
-            (RoleProvider(), RoleSpec(role_id=f"platform-{unique}", privileges=(privilege.name,))),
+            (RoleProvider(), RoleSpec(role_id=f"platform-{fmt}-{unique}", privileges=(privilege.name,))),
         )
     ]
     user = {
-        "user_id": f"alice-{unique}",
+        "user_id": f"alice-{fmt}-{unique}",
         "first_name": "a",
         "last_name": "b",
         "email_address": "a@example.org",
     }
-    create(UserProvider(), props(nexus, **user, password="alice-pw", roles=[f"platform-{unique}"]))
+    create(UserProvider(), props(nexus, **user, password="alice-pw", roles=[f"platform-{fmt}-{unique}"]))
     content = f"{nexus.direct_url or nexus.url}/repository/{repository}"
     alice = (user["user_id"], "alice-pw")
+
+    def put(group: str, version: str = "1.0", auth: tuple[str, str] | None = alice) -> int:
+        path, data = _file(fmt, group, version)
+        return requests.put(f"{content}/{path}", data=data, auth=auth, timeout=30).status_code
+
+    own, own_data = _file(fmt, "platform")
+    assert [put("platform"), put("platform.tools")] == [201, 201]
+    fetched = requests.get(f"{content}/{own}", auth=alice, timeout=30)
+    assert (fetched.status_code, fetched.content) == (200, own_data)
+    assert [put("payments"), put("")] == [403, 403]
     assert (
-        requests.put(f"{content}/platform/app-1.0.txt", data=b"built", auth=alice, timeout=30).status_code
-        == 201
+        requests.get(f"{content}/{_file(fmt, 'payments', '9')[0]}", auth=alice, timeout=30).status_code == 403
     )
-    fetched = requests.get(f"{content}/platform/app-1.0.txt", auth=alice, timeout=30)
-    assert (fetched.status_code, fetched.content) == (200, b"built")
-    for path in ("payments/app-1.0.txt", "app-1.0.txt"):
-        assert requests.put(f"{content}/{path}", data=b"built", auth=alice, timeout=30).status_code == 403
-    assert requests.get(f"{content}/payments/missing.txt", auth=alice, timeout=30).status_code == 403
-    assert requests.get(f"{content}/platform/missing.txt", auth=alice, timeout=30).status_code == 404
-    assert requests.put(f"{content}/platform/x.txt", data=b"x", timeout=30).status_code == 401
+    assert (
+        requests.get(f"{content}/{_file(fmt, 'platform', '9')[0]}", auth=alice, timeout=30).status_code == 404
+    )
+    assert put("platform", "1.1", auth=None) == 401
     for provider, object_id, outs in reversed(created):
         provider.delete(object_id, outs)
-    assert (
-        requests.put(f"{content}/platform/app-1.1.txt", data=b"b", auth=alice, timeout=30).status_code == 403
-    )
+    assert put("platform", "1.2") == 403
 
 
 def _push(registry: str, image: str, auth: tuple[str, str]) -> list[int]:
