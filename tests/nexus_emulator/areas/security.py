@@ -648,7 +648,8 @@ def _check_privilege(req: Request, ptype: str, body: dict[str, Any]) -> None:
         raise MessageError(400, f"Invalid script '{body['scriptName']}' supplied.")
     if "format" in body and ptype.startswith("repository-"):
         fmt, name = body["format"], body["repository"]
-        if fmt != "*" and fmt not in features.FORMATS.values():
+        offered = {f for segment, f in features.FORMATS.items() if req.state.offers(features.fmt(segment))}
+        if fmt != "*" and fmt not in offered:
             raise MessageError(400, f"Invalid format '{fmt}' supplied.")
         if name != "*":
             repo = req.state.store(Repositories).find(name)
