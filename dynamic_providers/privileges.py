@@ -29,7 +29,6 @@ PrivilegeType = Literal[
     "application", "repository-admin", "repository-content-selector", "repository-view", "script", "wildcard"
 ]
 CONTENT_SELECTOR_TYPE = "repository-content-selector"
-REPOSITORY_TYPES = ("repository-admin", "repository-content-selector", "repository-view")
 # The fields each type has besides name and description (snake_case, as in the spec).
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "application": ("actions", "domain"),
@@ -53,8 +52,9 @@ TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
     "script": (*_BREAD_ALL, "RUN"),
     "wildcard": (),
 }
-# The name rule of the API document, which the core enforces ("Only letters, digits,
-# underscores(_), hyphens(-), and dots(.) are allowed and may not start with underscore or dot.").
+# The name rule of the API document, which the core enforces for privileges and content selectors
+# ("Only letters, digits, underscores(_), hyphens(-), and dots(.) are allowed and may not start
+# with underscore or dot.").
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9-][a-zA-Z0-9_.-]*$")
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic.alias_generators import to_camel
 
 from dynamic_providers.content_selectors import ContentSelectorSpec
-from dynamic_providers.privileges import PrivilegeSpec, PrivilegeType, type_field_issues
+from dynamic_providers.privileges import NAME_PATTERN, PrivilegeSpec, PrivilegeType, type_field_issues
 from dynamic_providers.repositories import RepositorySpec
 from dynamic_providers.roles import RoleSpec
 from dynamic_providers.routing_rules import RoutingRuleSpec
@@ -624,10 +624,6 @@ class S3BlobStoreSettings(_Model):
         )
 
 
-# The name rule of content selectors and privileges (the API document's, enforced by the core).
-SECURITY_NAME = re.compile(r"^[a-zA-Z0-9-][a-zA-Z0-9_.-]*$")
-
-
 class ContentSelectorSettings(_Model):
     """A content selector: which paths of which formats a repository-content-selector privilege covers."""
 
@@ -640,7 +636,7 @@ class ContentSelectorSettings(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not SECURITY_NAME.match(value):
+        if not NAME_PATTERN.match(value):
             raise ValueError(
                 f"'{value}' is not a valid selector name: letters, digits, '_', '-' and '.', not starting "
                 "with '_' or '.'"
