@@ -1,4 +1,5 @@
-"""Access control from the stack config: realms, LDAP, roles, LDAP group mappings, robots, anonymous.
+"""Access control from the stack config: realms, LDAP, content selectors, privileges, roles, LDAP
+group mappings, robots, anonymous.
 
 The plan is a pure function (:func:`access_plan`) so it is tested without Pulumi:
 
@@ -11,6 +12,11 @@ The plan is a pure function (:func:`access_plan`) so it is tested without Pulumi
   each group named in the config becomes a role with the group's name that contains the roles the
   config grants it (the REST equivalent of the UI's "External Role Mapping"). Staff rotation is then
   a change of group membership in the directory.
+* Content selectors, privileges and roles of the config (``contentSelectors``, ``privileges``,
+  ``roles``), and the teams' paths: per repository with ``teamPaths`` (and ``docker-shared`` with
+  ``docker.sharedPort``) each team gets a selector of its own path and a content-selector privilege
+  over it, which its push role grants (:func:`team_paths`). Created selectors, then privileges (each
+  after its repository), then roles, then users.
 * Robots: local users with their team roles (and ``docker-pull``); passwords are stack secrets.
 * Anonymous access: off unless ``access.anonymousPull``; the anonymous user only ever has
   ``docker-pull``.
@@ -36,8 +42,10 @@ import pulumi
 from components.options import NexusComponent, PlanArgs
 from components.registry import PULL_GROUP
 from dynamic_providers.anonymous import AnonymousAccess, AnonymousAccessSpec
+from dynamic_providers.content_selectors import ContentSelector, ContentSelectorSpec
 from dynamic_providers.ldap import LdapServer, LdapServerSpec
 from dynamic_providers.lockdown import AnonymousLockdown
+from dynamic_providers.privileges import CONTENT_SELECTOR_TYPE, Privilege, PrivilegeSpec
 from dynamic_providers.realms import ActiveRealms, RealmsSpec, active_realms
 from dynamic_providers.roles import (
     BREAD_PULL,
@@ -49,6 +57,7 @@ from dynamic_providers.roles import (
 )
 from dynamic_providers.users import User, UserSpec
 from settings import PULL_ROLE, LdapSettings, StackSettings, revealed, team_role
+from settings.model import SHARED_DOCKER_REPOSITORY, team_paths_name
 
 ADMIN_ROLE = "nx-admin"
 NEXUS_ANONYMOUS_ROLE = "nx-anonymous"  # Nexus's own; the anonymous user's role without Docker
@@ -61,6 +70,8 @@ class AccessPlan:
     ldap: LdapServerSpec | None
     roles: list[RoleSpec] = field(default_factory=list)  # contained roles come first
     users: list[UserSpec] = field(default_factory=list)
+    content_selectors: list[ContentSelectorSpec] = field(default_factory=list)
+    privileges: list[PrivilegeSpec] = field(default_factory=list)  # for the roles to grant
 
 
 def ldap_spec(ldap: LdapSettings) -> LdapServerSpec:
@@ -97,6 +108,69 @@ def ldap_spec(ldap: LdapSettings) -> LdapServerSpec:
     )
 
 
+#: What a team may do under its own path of a shared repository: push (add, and edit what it
+#: pushed) and read back; not delete.
+TEAM_PATH_ACTIONS = ("BROWSE", "READ", "ADD", "EDIT")
+
+
+def team_paths_expression(fmt: str, team: str) -> str:
+    """The CSEL expression of a team's path: raw ``/<team>/``; maven2 the groupId ``<team>`` and its
+    children (``<team>.tools`` is ``/<team>/tools/``); Docker the image names ``<team>/...``
+    (``/v2/<team>/``) and the client's version check ``/v2/``, which ``docker login`` and every
+    push make first (Sonatype's "Content Selectors and Docker")."""
+    if fmt == "docker":
+        return f'format == "docker" and (path == "/v2/" or path =^ "/v2/{team}/")'
+    return f'format == "{fmt}" and path =^ "/{team}/"'
+
+
+def team_paths(settings: StackSettings, team: str) -> list[tuple[ContentSelectorSpec, PrivilegeSpec]]:
+    """Per repository whose paths are shared among the teams: the team's selector and the
+    privilege over it, which the team's push role grants."""
+    shared: list[tuple[str, str]] = [
+        (repo.name, repo.format) for repo in settings.repositories if repo.team_paths
+    ]
+    if settings.docker.enabled and settings.docker.shared_port is not None:
+        shared.append((SHARED_DOCKER_REPOSITORY, "docker"))
+    pairs = []
+    for repository, fmt in shared:
+        name = team_paths_name(repository, team)
+        selector = ContentSelectorSpec(
+            name=name,
+            description=f"Team {team}'s paths of {repository}",
+            expression=team_paths_expression(fmt, team),
+        )
+        privilege = PrivilegeSpec(
+            name=name,
+            description=f"Push under team {team}'s paths of {repository}",
+            type=CONTENT_SELECTOR_TYPE,
+            actions=TEAM_PATH_ACTIONS,
+            format=fmt,
+            repository=repository,
+            content_selector=name,
+        )
+        pairs.append((selector, privilege))
+    return pairs
+
+
+def stack_roles(settings: StackSettings) -> list[RoleSpec]:
+    """The roles of `roles`, each after the roles of `roles` it contains (settings refuse a cycle)."""
+    specs = {role.id: role.to_spec() for role in settings.roles}
+    ordered: list[RoleSpec] = []
+
+    def visit(role_id: str) -> None:
+        spec = specs[role_id]
+        if spec in ordered:
+            return
+        for contained in spec.roles:
+            if contained in specs:
+                visit(contained)
+        ordered.append(spec)
+
+    for role_id in specs:
+        visit(role_id)
+    return ordered
+
+
 def platform_roles(settings: StackSettings) -> list[RoleSpec]:
     if not settings.docker.enabled:
         return []  # the roles of this stack are Docker pull/push roles
@@ -111,6 +185,7 @@ def platform_roles(settings: StackSettings) -> list[RoleSpec]:
         privileges = [
             *repository_view_privileges("docker", team.release_repository, BREAD_PUSH),
             *repository_view_privileges("docker", team.latest_repository, BREAD_PUSH),
+            *(privilege.name for _, privilege in team_paths(settings, team.name)),
         ]
         roles.append(
             RoleSpec(
@@ -134,6 +209,7 @@ def ldap_group_roles(settings: StackSettings) -> list[RoleSpec]:
             (f"teams[{i}].ldapGroups", team.ldap_groups, team.push_role)
             for i, team in enumerate(settings.teams)
         ),
+        *((f"roles[{i}].ldapGroups", role.ldap_groups, role.id) for i, role in enumerate(settings.roles)),
         ("access.pullLdapGroups", settings.access.pull_ldap_groups, PULL_ROLE),
         ("access.adminLdapGroups", settings.access.admin_ldap_groups, ADMIN_ROLE),
     ]
@@ -172,7 +248,8 @@ def robot_users(settings: StackSettings) -> list[UserSpec]:
 
 
 def access_plan(settings: StackSettings) -> AccessPlan:
-    roles = platform_roles(settings) + ldap_group_roles(settings)
+    roles = platform_roles(settings) + stack_roles(settings) + ldap_group_roles(settings)
+    paths = [pair for team in settings.teams for pair in team_paths(settings, team.name)]
     return AccessPlan(
         realms=RealmsSpec(
             realms=active_realms(ldap=settings.ldap is not None, docker=settings.docker.enabled)
@@ -184,6 +261,8 @@ def access_plan(settings: StackSettings) -> AccessPlan:
         ldap=ldap_spec(settings.ldap) if settings.ldap is not None else None,
         roles=roles,
         users=robot_users(settings),
+        content_selectors=[s.to_spec() for s in settings.content_selectors] + [s for s, _ in paths],
+        privileges=[p.to_spec() for p in settings.privileges] + [p for _, p in paths],
     )
 
 
@@ -248,9 +327,38 @@ class AccessControl(NexusComponent[AccessArgs]):
         the registry component is one on every repository, teams x teams edges in the engine."""
         plan, adopt, connection = self._plan, self._adopt, self._connection
         repositories = repositories or {}
+        # Selectors, then the privileges over them (each after its repository), then roles.
+        selectors: dict[str, pulumi.Resource] = {
+            spec.name: ContentSelector(
+                f"content-selector-{_slug(spec.name)}",
+                connection=connection,
+                spec=spec,
+                adopt=adopt,
+                opts=self.child(),
+            )
+            for spec in plan.content_selectors
+        }
+        privileges: dict[str, Privilege] = {}
+        for privilege in plan.privileges:
+            needs: list[pulumi.Resource] = [
+                resources[name]
+                for resources, name in (
+                    (selectors, privilege.content_selector),
+                    (repositories, privilege.repository),
+                )
+                if name is not None and name in resources
+            ]
+            privileges[privilege.name] = Privilege(
+                f"privilege-{_slug(privilege.name)}",
+                connection=connection,
+                spec=privilege,
+                adopt=adopt,
+                opts=self.child(needs),
+            )
         roles: dict[str, Role] = {}
         for spec in plan.roles:
             contained = [roles[role] for role in spec.roles if role in roles]
+            grants = [privileges[name] for name in spec.privileges if name in privileges]
             granted_repositories = [
                 repositories[name] for name in privilege_repositories(spec.privileges) if name in repositories
             ]
@@ -259,7 +367,7 @@ class AccessControl(NexusComponent[AccessArgs]):
                 connection=connection,
                 spec=spec,
                 adopt=adopt,
-                opts=self.child([*granted_repositories, *contained]),
+                opts=self.child([*granted_repositories, *grants, *contained]),
             )
         users = [
             User(

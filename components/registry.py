@@ -31,6 +31,7 @@ from dynamic_providers.s3_blob_stores import S3BlobStore, S3BlobStoreSpec
 from dynamic_providers.tasks import Task, TaskSpec
 from dynamic_providers.truststore import TrustedCertificate, TrustedCertificateSpec
 from settings import NEXUS_DEFAULT_BLOB_STORE, StackSettings, revealed
+from settings.model import SHARED_DOCKER_REPOSITORY
 
 HUB_BLOB_STORE = "docker-hub"
 HUB_PROXY = "docker-hub"
@@ -135,6 +136,9 @@ def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
             layout.repositories.append((spec, protect))
         releases.append(team.release_repository)
         latests.append(team.latest_repository)
+    if settings.docker.shared_port is not None:
+        _add_shared_docker(layout, settings)
+        latests.append(SHARED_DOCKER_REPOSITORY)
     layout.repositories.append(
         (
             RepositorySpec(
@@ -167,6 +171,25 @@ def _add_docker(layout: RegistryLayout, settings: StackSettings) -> None:
             False,  # holds no data of its own
         )
     )
+
+
+def _add_shared_docker(layout: RegistryLayout, settings: StackSettings) -> None:
+    """docker-shared: one hosted repository for every team, each pushing only under its own
+    <team>/ image names (the teams' content selectors, components/access.py); redeploy allowed,
+    as in the latest repositories. Protected while any team's repositories are."""
+    protect = any(team.deletion_protection for team in settings.teams)
+    _add_blob_store(layout, settings, SHARED_DOCKER_REPOSITORY, protect)
+    spec = RepositorySpec(
+        name=SHARED_DOCKER_REPOSITORY,
+        format="docker",
+        type="hosted",
+        blob_store=SHARED_DOCKER_REPOSITORY,
+        write_policy="ALLOW",
+        http_port=_connector_port(settings, SHARED_DOCKER_REPOSITORY),
+        force_basic_auth=True,
+        v1_enabled=False,
+    )
+    layout.repositories.append((spec, protect))
 
 
 def _add_tasks(layout: RegistryLayout, settings: StackSettings) -> None:

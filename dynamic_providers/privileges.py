@@ -1,7 +1,10 @@
-"""Repository privileges (``/v1/security/privileges``): actions on a repository's content, all of
-it (``repository-view``, ``repository-admin``) or the paths a content selector covers
-(``repository-content-selector``), for roles to grant.
+"""Privileges (``/v1/security/privileges``), for roles to grant, of every type Nexus has: actions on
+a repository's content, all of it (``repository-view``, ``repository-admin``) or the paths a
+content selector covers (``repository-content-selector``); actions in an application domain
+(``application``: ``blobstores``, ``users``, ...); actions on a stored script (``script``); and a
+raw permission string (``wildcard``, e.g. ``nexus:repository-view:raw:*:read``).
 
+Each type has its own fields; a field of another type is refused at check, naming it.
 Nexus creates and updates a privilege at a path of its type (``.../privileges/{type}``) and reads
 and deletes it by name alone; a privilege cannot change type in place.
 """
@@ -18,10 +21,41 @@ from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, S
 from dynamic_providers.client import NexusClient
 from reach.names import DESCRIPTION_LIMIT, check_length
 
-Action = Literal["BROWSE", "READ", "EDIT", "ADD", "DELETE", "ALL"]
+# The actions of the API document (BREAD, ALL, and RUN/START/STOP/... of scripts and tasks).
+Action = Literal[
+    "BROWSE", "READ", "EDIT", "ADD", "DELETE", "ALL", "RUN", "START", "STOP", "ASSOCIATE", "DISASSOCIATE"
+]
+PrivilegeType = Literal[
+    "application", "repository-admin", "repository-content-selector", "repository-view", "script", "wildcard"
+]
 CONTENT_SELECTOR_TYPE = "repository-content-selector"
-# Privilege names travel in URLs (/v1/security/privileges/{name}): no spaces or slashes.
-_PRIVILEGE_NAME = re.compile(r"^[^\s/\\]+$")
+# The fields each type has besides name and description (snake_case, as in the spec).
+TYPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "application": ("actions", "domain"),
+    "repository-admin": ("actions", "format", "repository"),
+    "repository-content-selector": ("actions", "format", "repository", "content_selector"),
+    "repository-view": ("actions", "format", "repository"),
+    "script": ("actions", "script_name"),
+    "wildcard": ("pattern",),
+}
+_OPTIONAL_FIELDS = ("format", "repository", "content_selector", "domain", "script_name", "pattern")
+_API_FIELDS = {"content_selector": "contentSelector", "script_name": "scriptName"}
+_BREAD_ALL = ("BROWSE", "READ", "EDIT", "ADD", "DELETE", "ALL")
+# The actions each type takes (observed on 3.71.0-06: "Privilege of type 'application' cannot use
+# action(s) of type 'BROWSE'."; script: the API document's BREAD and RUN, unconfirmed: the core
+# has no script to name, docs/nexus-behaviour.md).
+TYPE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "application": ("READ", "EDIT", "ADD", "DELETE", "ALL", "START", "STOP", "ASSOCIATE", "DISASSOCIATE"),
+    "repository-admin": _BREAD_ALL,
+    "repository-content-selector": _BREAD_ALL,
+    "repository-view": _BREAD_ALL,
+    "script": (*_BREAD_ALL, "RUN"),
+    "wildcard": (),
+}
+# The name rule of the API document, which the core enforces for privileges and content selectors
+# ("Only letters, digits, underscores(_), hyphens(-), and dots(.) are allowed and may not start
+# with underscore or dot.").
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9-][a-zA-Z0-9_.-]*$")
 
 
 def _actions(value: Any) -> Any:
@@ -31,23 +65,29 @@ def _actions(value: Any) -> Any:
     return value
 
 
-Actions = Annotated[tuple[Action, ...], pydantic.BeforeValidator(_actions), pydantic.Field(min_length=1)]
+Actions = Annotated[tuple[Action, ...], pydantic.BeforeValidator(_actions)]
 
 
 class PrivilegeSpec(Spec):
     name: str
     description: str = pydantic.Field("", max_length=DESCRIPTION_LIMIT)
-    type: Literal["repository-content-selector", "repository-view", "repository-admin"]
-    actions: Actions
-    format: str  # a repository format (raw, maven2, ...) or "*"
-    repository: str  # a repository's name or "*"
+    type: PrivilegeType
+    actions: Actions = ()  # every type but wildcard: at least one
+    format: str | None = None  # repository types: a repository format (raw, maven2, ...) or "*"
+    repository: str | None = None  # repository types: a repository's name or "*"
     content_selector: str | None = None  # the selector's name: repository-content-selector only
+    domain: str | None = None  # application: e.g. blobstores, users, or "*"
+    script_name: str | None = None  # script: a stored script's name or "*"
+    pattern: str | None = None  # wildcard: a permission string, e.g. nexus:repository-view:raw:*:read
 
     @pydantic.field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _PRIVILEGE_NAME.match(value):
-            raise ValueError(f"'{value}' is not a usable privilege name (no spaces or slashes)")
+        if not NAME_PATTERN.match(value):
+            raise ValueError(
+                f"'{value}' is not a usable privilege name: letters, digits, '_', '-' and '.', not "
+                "starting with '_' or '.' (no spaces or slashes)"
+            )
         check_length(value)
         if value.startswith("nx-"):
             raise ValueError(f"'{value}': names starting with nx- are Nexus's own privileges")
@@ -55,14 +95,12 @@ class PrivilegeSpec(Spec):
 
 
 def to_api(spec: PrivilegeSpec) -> dict[str, Any]:
-    body = {
-        "name": spec.name,
-        "description": spec.description,
-        "actions": list(spec.actions),
-        "format": spec.format,
-        "repository": spec.repository,
-    }
-    return body | ({"contentSelector": spec.content_selector} if spec.content_selector else {})
+    """The create body of the spec's type: its own fields only."""
+    body: dict[str, Any] = {"name": spec.name, "description": spec.description}
+    for field in TYPE_FIELDS[spec.type]:
+        value = getattr(spec, field)
+        body[_API_FIELDS.get(field, field)] = list(value) if field == "actions" else value
+    return body
 
 
 def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> dict[str, Any]:
@@ -71,10 +109,38 @@ def from_api(body: Mapping[str, Any], previous: Mapping[str, Any] = NOTHING) -> 
         "description": body.get("description") or "",
         "type": body.get("type"),
         "actions": _actions(body.get("actions") or []),
-        "format": body.get("format"),
-        "repository": body.get("repository"),
-        "content_selector": body.get("contentSelector"),
+        **{field: body.get(_API_FIELDS.get(field, field)) for field in _OPTIONAL_FIELDS},
     }
+
+
+_WHAT = {
+    "actions": "its actions",
+    "format": "a repository format (or *)",
+    "repository": "a repository name (or *)",
+    "content_selector": "its content selector",
+    "domain": "an application domain (or *)",
+    "script_name": "a script name (or *)",
+    "pattern": "a permission pattern",
+}
+
+
+def type_field_issues(spec: PrivilegeSpec) -> list[tuple[str, str]]:
+    """(field, reason) for each field the type needs and lacks, and each of another type."""
+    own = TYPE_FIELDS[spec.type]
+    issues = [
+        (field, f"a {spec.type} privilege names {_WHAT[field]}") for field in own if not getattr(spec, field)
+    ]
+    refused = [action for action in spec.actions if action not in TYPE_ACTIONS[spec.type]]
+    if refused and "actions" in own:
+        taken = ", ".join(TYPE_ACTIONS[spec.type])
+        issues.append(
+            ("actions", f"a {spec.type} privilege cannot use {', '.join(refused)} (it takes {taken})")
+        )
+    for field in ("actions", *_OPTIONAL_FIELDS):
+        if field not in own and getattr(spec, field):
+            types = " or ".join(t for t, fields in TYPE_FIELDS.items() if field in fields)
+            issues.append((field, f"only {'an' if types[0] in 'aeiou' else 'a'} {types} privilege has one"))
+    return issues
 
 
 class PrivilegeProvider(NexusProvider[PrivilegeSpec], mappers=(to_api, from_api)):
@@ -87,11 +153,7 @@ class PrivilegeProvider(NexusProvider[PrivilegeSpec], mappers=(to_api, from_api)
         return {"type": str(source["type"])}
 
     def validate_extra(self, spec: PrivilegeSpec) -> list[tuple[str, str]]:
-        if spec.type == CONTENT_SELECTOR_TYPE and not spec.content_selector:
-            return [("content_selector", f"a {CONTENT_SELECTOR_TYPE} privilege names its content selector")]
-        if spec.type != CONTENT_SELECTOR_TYPE and spec.content_selector:
-            return [("content_selector", f"only a {CONTENT_SELECTOR_TYPE} privilege has one")]
-        return []
+        return type_field_issues(spec)
 
     @calls("update_body", "PUT {collection}/{id}")
     def update_object(self, client: NexusClient, object_id: str, spec: PrivilegeSpec) -> None:

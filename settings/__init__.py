@@ -1,7 +1,6 @@
 """The stack configuration: parsed and validated once, here, into typed models. It builds on
-`reach/` only, save the kinds' specs: a configured Nexus object (a repository, a trusted
-certificate, ...) is checked with its kind's own spec (in `dynamic_providers/`), so Nexus's rules
-are written once.
+`reach/` only, save the kinds' specs: each object it declares (a repository, a privilege, ...)
+is checked with its kind's own spec (in `dynamic_providers/`), so Nexus's rules are written once.
 
 Every other module receives a :class:`StackSettings` (or arguments built from one); nothing else
 reads ``pulumi.Config`` and nothing else raises a config error. Keys live under the project

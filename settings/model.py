@@ -14,9 +14,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from dynamic_providers.content_selectors import ContentSelectorSpec
 from dynamic_providers.email_server import EmailServerProvider, EmailServerSpec, check_address
 from dynamic_providers.http_settings import HttpSettingsSpec
+from dynamic_providers.privileges import NAME_PATTERN, PrivilegeSpec, PrivilegeType, type_field_issues
 from dynamic_providers.repositories import RepositorySpec, format_feature
+from dynamic_providers.roles import RoleSpec
 from dynamic_providers.routing_rules import RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import DEFAULT_EXPIRATION_DAYS, S3BlobStoreSpec
 from dynamic_providers.truststore import TrustedCertificateSpec
@@ -235,6 +238,13 @@ class DockerSettings(_Model):
         description="The docker-hub proxy trusts the certificates of Nexus's trust store "
         "(`trustedCertificates`), e.g. for a hubUrl mirror signed by a private CA.",
     )
+    shared_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="External TLS port of docker-shared, a hosted repository all teams push to, each "
+        "only under its own <team>/ image names (a content selector per team). Needs routing: path.",
+    )
     routing: Literal["connector", "path"] = Field(
         "connector",
         description="connector = one Nexus Docker connector per repository (the seed's way); path = "
@@ -250,6 +260,16 @@ class DockerSettings(_Model):
 
 def team_role(team: str) -> str:
     return f"docker-{team}-push"
+
+
+#: The hosted Docker repository all teams push to, each under its own <team>/ (docker.sharedPort).
+SHARED_DOCKER_REPOSITORY = "docker-shared"
+
+
+def team_paths_name(repository: str, team: str) -> str:
+    """The name of the content selector, and of the privilege over it, that give a team its own
+    path of a shared repository (``repositories[].teamPaths``, ``docker.sharedPort``)."""
+    return f"{repository}-{team}-paths"
 
 
 class TeamSettings(_Model):
@@ -621,6 +641,12 @@ class RepositorySettings(_Model):
     conan_version: Literal["V1", "V2"] | None = Field(
         None, description="conan proxy: the remote's protocol (default V1)."
     )
+    team_paths: bool = Field(
+        False,
+        description="Hosted raw or maven2: each team's push role may add and change content only under "
+        "/<team>/ here (raw: that folder; maven2: groupId <team> and its children, e.g. <team>.tools), "
+        "through a content selector and a privilege per team (docs/architecture.md, Permissions).",
+    )
     deletion_protection: bool = Field(
         True, description="Hosted repositories are protected: removing one fails the preview."
     )
@@ -898,3 +924,120 @@ class HttpProxySettings(_Model):
             **(self.https.spec_fields("https") if self.https else {}),
         }
         return HttpSettingsSpec.model_validate({**servers, "non_proxy_hosts": self.non_proxy_hosts})
+
+
+class ContentSelectorSettings(_Model):
+    """A content selector: which paths of which formats a repository-content-selector privilege covers."""
+
+    name: str = Field(description="Selector name: letters, digits, '_', '-' and '.', e.g. team-a-raw.")
+    description: str = Field("", description="What it selects.")
+    expression: str = Field(
+        description='A CSEL expression over format and path, e.g. format == "raw" and path =^ "/team-a/".'
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_PATTERN.match(value):
+            raise ValueError(
+                f"'{value}' is not a valid selector name: letters, digits, '_', '-' and '.', not starting "
+                "with '_' or '.'"
+            )
+        return check_length(value)
+
+    @field_validator("expression")
+    @classmethod
+    def _expression(cls, value: str) -> str:
+        # The shape only (Nexus parses the rest and its refusal names the selector).
+        problem = csel_shape_problem(value)
+        if problem:
+            raise ValueError(f"is not a CSEL expression: {problem}")
+        return value
+
+    def to_spec(self) -> ContentSelectorSpec:
+        return ContentSelectorSpec(name=self.name, description=self.description, expression=self.expression)
+
+
+def csel_shape_problem(expression: str) -> str:
+    """Why ``expression`` cannot be CSEL ("" when its shape is fine): empty, an unclosed quote,
+    unbalanced parentheses, no comparison, or a name other than format and path."""
+    if not expression.strip():
+        return "it is empty"
+    outside = re.sub(r'"[^"]*"|\'[^\']*\'', " 0 ", expression)
+    if '"' in outside or "'" in outside:
+        return "a quote is not closed"
+    depth = 0
+    for char in outside:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        return "its parentheses do not pair up"
+    if not re.search(r"==|!=|=\^|=~", outside):
+        return "it compares nothing (==, !=, =^ or =~)"
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", outside)) - {"and", "or", "format", "path"}
+    if names:
+        return f"{', '.join(sorted(names))}: Nexus knows only format and path"
+    return ""
+
+
+class PrivilegeSettings(_Model):
+    """A privilege of any type; the fields are those of its type (docs/kinds/privileges.md)."""
+
+    name: str = Field(description="Privilege name: letters, digits, '_', '-' and '.', not nx-.")
+    description: str = Field("", description="What it grants.")
+    type: PrivilegeType = Field(
+        description="application, repository-admin, repository-content-selector, repository-view, script "
+        "or wildcard."
+    )
+    actions: list[str] = Field(
+        default_factory=list,
+        description="All but wildcard: BROWSE, READ, EDIT, ADD, DELETE, ALL (application: not BROWSE; "
+        "also START, STOP, ASSOCIATE, DISASSOCIATE; script: also RUN).",
+    )
+    format: str | None = Field(None, description="Repository types: a repository format or *.")
+    repository: str | None = Field(None, description="Repository types: a repository name or *.")
+    content_selector: str | None = Field(
+        None, description="repository-content-selector: a name of `contentSelectors`."
+    )
+    domain: str | None = Field(None, description="application: e.g. blobstores, users, or *.")
+    script_name: str | None = Field(None, description="script: a script's name.")
+    pattern: str | None = Field(
+        None, description="wildcard: a permission, e.g. nexus:repository-view:raw:*:read."
+    )
+
+    def to_spec(self) -> PrivilegeSpec:
+        return PrivilegeSpec(**self.model_dump(by_alias=False))
+
+    @staticmethod
+    def type_issues(spec: PrivilegeSpec) -> list[tuple[str, str]]:
+        """(key under the privilege, reason): a field its type needs and lacks, one of another type."""
+        return [(to_camel(field), reason) for field, reason in type_field_issues(spec)]
+
+
+class RoleSettings(_Model):
+    """A role of the stack's own, beside docker-pull and the teams' push roles."""
+
+    id: str = Field(description="Role id, e.g. release-managers; not nx-, nor a role of the stack.")
+    name: str = Field("", description="Display name; default the id.")
+    description: str = Field("", description="What it is for.")
+    privileges: list[str] = Field(
+        default_factory=list,
+        description="Privileges it grants: names of `privileges` or Nexus's own (nx-...).",
+    )
+    roles: list[str] = Field(
+        default_factory=list,
+        description="Roles it contains: ids of `roles`, docker-pull, a team push role, or Nexus's (nx-...).",
+    )
+    ldap_groups: list[str] = Field(
+        default_factory=list, description="LDAP groups whose members get this role."
+    )
+
+    def to_spec(self) -> RoleSpec:
+        return RoleSpec(
+            role_id=self.id,
+            name=self.name,
+            description=self.description,
+            privileges=tuple(self.privileges),
+            roles=tuple(self.roles),
+        )

@@ -26,8 +26,10 @@ from settings.model import (
     NEXUS_ROLE_PREFIX,
     NEXUS_UI_PORT,
     PULL_ROLE,
+    SHARED_DOCKER_REPOSITORY,
     _Model,
     is_host,
+    team_paths_name,
 )
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
@@ -120,6 +122,20 @@ class StackSettings(_Model):
         "(docs/configuration.md, S3 blob stores).",
     )
 
+    content_selectors: list[sections.ContentSelectorSettings] = Field(
+        default_factory=list,
+        description="Content selectors (name, description, expression), for privileges of type "
+        "repository-content-selector.",
+    )
+    privileges: list[sections.PrivilegeSettings] = Field(
+        default_factory=list, description="Privileges of any type, for `roles` to grant."
+    )
+    roles: list[sections.RoleSettings] = Field(
+        default_factory=list,
+        description="Roles of the stack's own (privileges, contained roles, LDAP groups), for robots "
+        "and LDAP groups; beside docker-pull and the teams' push roles.",
+    )
+
     @field_validator("domain")
     @classmethod
     def _domain(cls, value: str) -> str:
@@ -152,6 +168,11 @@ class StackSettings(_Model):
     @property
     def role_ids(self) -> set[str]:
         """The role ids this stack defines (an LDAP group must not take one)."""
+        return self.platform_role_ids | {role.id for role in self.roles}
+
+    @property
+    def platform_role_ids(self) -> set[str]:
+        """docker-pull and the teams' push roles (none without Docker)."""
         if not self.docker.enabled:
             return set()
         return {PULL_ROLE, *(team.push_role for team in self.teams)}
@@ -242,7 +263,8 @@ class StackSettings(_Model):
 
     @property
     def connectors(self) -> list[DockerConnectorPort]:
-        """Every Docker connector: the pull port of docker-all, then per team release and latest."""
+        """Every Docker connector: the pull port of docker-all, per team release and latest, then
+        docker-shared (docker.sharedPort)."""
         if not self.docker.enabled:
             return []
         ports = [DockerConnectorPort("docker-all", self.docker.pull_port, "docker.pullPort")]
@@ -252,6 +274,10 @@ class StackSettings(_Model):
             )
             ports.append(
                 DockerConnectorPort(team.latest_repository, team.latest_port, f"teams[{index}].latestPort")
+            )
+        if self.docker.shared_port is not None:
+            ports.append(
+                DockerConnectorPort(SHARED_DOCKER_REPOSITORY, self.docker.shared_port, "docker.sharedPort")
             )
         return ports
 
@@ -430,6 +456,7 @@ def _cross_checks(settings: StackSettings) -> list[SettingsIssue]:
     issues: list[SettingsIssue] = _repository_issues(settings) + _s3_blob_store_issues(settings)
     issues += _routing_rule_issues(settings)
     issues += _trusted_certificate_issues(settings)
+    issues += _permission_issues(settings)
     issues += _repeated("teams", "name", [team.name for team in settings.teams], what="team ")
 
     taken: dict[int, str] = {NEXUS_UI_PORT: "the Nexus UI port 8081"}
@@ -546,12 +573,7 @@ def _access_checks(settings: StackSettings) -> list[SettingsIssue]:
                 SettingsIssue("ldap.verify", "ssh needs dockerHost ssh://user@host (the host to check from)")
             )
     role_ids = settings.role_ids
-    group_keys = [
-        *((f"teams[{i}].ldapGroups", team.ldap_groups) for i, team in enumerate(settings.teams)),
-        ("access.pullLdapGroups", settings.access.pull_ldap_groups),
-        ("access.adminLdapGroups", settings.access.admin_ldap_groups),
-    ]
-    for key, groups in group_keys:
+    for key, groups in _ldap_group_keys(settings):
         if groups and ldap is None:
             issues.append(SettingsIssue(key, "names LDAP groups but no ldap server is configured (key ldap)"))
         issues.extend(
@@ -594,4 +616,162 @@ def _access_checks(settings: StackSettings) -> list[SettingsIssue]:
         )
         if not (robot.teams or robot.pull or robot.roles):
             issues.append(SettingsIssue(key, "grants nothing: set teams, pull: true or roles"))
+    return issues
+
+
+def _permission_issues(settings: StackSettings) -> list[SettingsIssue]:
+    """contentSelectors, privileges and roles: each valid for Nexus, named once, everything they name
+    defined (by the stack, or Nexus's own nx-...); and the teams' paths (teamPaths, sharedPort)."""
+    issues = _repeated(
+        "contentSelectors", "name", [s.name for s in settings.content_selectors], what="selector "
+    )
+    issues += _repeated("privileges", "name", [p.name for p in settings.privileges], what="privilege ")
+    issues += _repeated("roles", "id", [r.id for r in settings.roles], what="role ")
+    issues += _team_paths_issues(settings)
+    selectors = {s.name for s in settings.content_selectors}
+    generated = {
+        team_paths_name(repository, team.name)
+        for repository in _team_path_repositories(settings)
+        for team in settings.teams
+    }
+    issues.extend(
+        SettingsIssue(
+            f"{key}[{index}].name", f"'{name}' is the name the stack gives a team's paths: choose another"
+        )
+        for key, names in (
+            ("contentSelectors", [s.name for s in settings.content_selectors]),
+            ("privileges", [p.name for p in settings.privileges]),
+        )
+        for index, name in enumerate(names)
+        if name in generated
+    )
+    repositories = {c.repository for c in settings.connectors} | {r.name for r in settings.repositories}
+    repositories |= {"docker-hub"} if settings.docker.enabled else set()
+    for index, privilege in enumerate(settings.privileges):
+        key = f"privileges[{index}]"
+        try:
+            spec = privilege.to_spec()
+        except ValidationError as error:
+            issues.extend(validation_issues(error, prefix=key))
+            continue
+        issues.extend(
+            SettingsIssue(f"{key}.{field}", reason) for field, reason in privilege.type_issues(spec)
+        )
+        if spec.content_selector and spec.content_selector not in selectors:
+            issues.append(
+                SettingsIssue(
+                    f"{key}.contentSelector", f"'{spec.content_selector}' is not a name of contentSelectors"
+                )
+            )
+        known = repositories | set(NEXUS_DEFAULT_REPOSITORIES) | {"*"}
+        if spec.repository and spec.repository not in known:
+            issues.append(
+                SettingsIssue(
+                    f"{key}.repository",
+                    f"'{spec.repository}' is not a repository of this stack (nor Nexus's own, nor *)",
+                )
+            )
+    issues += _role_issues(settings)
+    return issues
+
+
+def _role_issues(settings: StackSettings) -> list[SettingsIssue]:
+    issues: list[SettingsIssue] = []
+    privileges = {p.name for p in settings.privileges}
+    own = {role.id for role in settings.roles}
+    containable = own | settings.platform_role_ids
+    for index, role in enumerate(settings.roles):
+        key = f"roles[{index}]"
+        try:
+            role.to_spec()
+        except ValidationError as error:
+            issues.extend(
+                SettingsIssue(issue.key.replace(f"{key}.roleId", f"{key}.id"), issue.message)
+                for issue in validation_issues(error, prefix=key)
+            )
+        if role.id in settings.platform_role_ids:
+            issues.append(
+                SettingsIssue(
+                    f"{key}.id",
+                    f"'{role.id}' is a role the stack defines itself (docker-pull, docker-<team>-push)",
+                )
+            )
+        issues.extend(
+            SettingsIssue(
+                f"{key}.privileges", f"'{name}' is not a name of privileges (nor Nexus's own, nx-...)"
+            )
+            for name in role.privileges
+            if name not in privileges and not name.startswith(NEXUS_ROLE_PREFIX)
+        )
+        issues.extend(
+            SettingsIssue(
+                f"{key}.roles",
+                f"'{name}' is not a role of roles, docker-pull, a team's push role or Nexus's own (nx-...)",
+            )
+            for name in role.roles
+            if name not in containable and not name.startswith(NEXUS_ROLE_PREFIX)
+        )
+    contains = {role.id: [r for r in role.roles if r in own] for role in settings.roles}
+    for index, role in enumerate(settings.roles):
+        if role.id not in role.roles and _reaches(contains, role.id, role.id):
+            issues.append(
+                SettingsIssue(
+                    f"roles[{index}].roles", f"role '{role.id}' contains itself through other roles"
+                )
+            )
+    return issues
+
+
+def _reaches(contains: dict[str, list[str]], start: str, target: str) -> bool:
+    seen: set[str] = set()
+    pending = list(contains.get(start, []))
+    while pending:
+        role = pending.pop()
+        if role == target:
+            return True
+        if role not in seen:
+            seen.add(role)
+            pending.extend(contains.get(role, []))
+    return False
+
+
+def _ldap_group_keys(settings: StackSettings) -> list[tuple[str, list[str]]]:
+    return [
+        *((f"teams[{i}].ldapGroups", team.ldap_groups) for i, team in enumerate(settings.teams)),
+        *((f"roles[{i}].ldapGroups", role.ldap_groups) for i, role in enumerate(settings.roles)),
+        ("access.pullLdapGroups", settings.access.pull_ldap_groups),
+        ("access.adminLdapGroups", settings.access.admin_ldap_groups),
+    ]
+
+
+def _team_path_repositories(settings: StackSettings) -> list[str]:
+    """The repositories whose paths are shared out among the teams."""
+    names = [repo.name for repo in settings.repositories if repo.team_paths]
+    if settings.docker.enabled and settings.docker.shared_port is not None:
+        names.append(SHARED_DOCKER_REPOSITORY)
+    return names
+
+
+def _team_paths_issues(settings: StackSettings) -> list[SettingsIssue]:
+    issues: list[SettingsIssue] = []
+    for index, repo in enumerate(settings.repositories):
+        if not repo.team_paths:
+            continue
+        key = f"repositories[{index}].teamPaths"
+        if repo.type != "hosted" or repo.format not in ("raw", "maven2"):
+            issues.append(
+                SettingsIssue(
+                    key, f"is for hosted raw and maven2 repositories, not {repo.format} {repo.type}"
+                )
+            )
+        if not settings.teams:
+            issues.append(SettingsIssue(key, "gives each team its path, but no team is defined (teams)"))
+    if settings.docker.shared_port is not None and settings.docker.routing != "path":
+        issues.append(
+            SettingsIssue(
+                "docker.sharedPort",
+                "needs docker.routing: path (HAProxy routes the port to /repository/docker-shared/, where "
+                "each team's content selector covers /v2/<team>/)",
+            )
+        )
     return issues

@@ -60,6 +60,11 @@ ALLOWED = {
     "settings.model -> dynamic_providers.truststore",
     # The same for the outbound HTTP settings of the config (HttpProxySettings.to_spec).
     "settings.model -> dynamic_providers.http_settings",
+    # The same for content selectors, privileges (their types' fields and actions) and roles of the
+    # config (ContentSelectorSettings, PrivilegeSettings, RoleSettings .to_spec).
+    "settings.model -> dynamic_providers.content_selectors",
+    "settings.model -> dynamic_providers.privileges",
+    "settings.model -> dynamic_providers.roles",
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pydantic
 import pytest
+import requests
 
 from components.access import AccessArgs, AccessControl, access_plan
 from components.first_run import FirstRun, FirstRunArgs
@@ -15,8 +16,10 @@ from components.registry import registry_layout
 from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.base import NexusProvider
 from dynamic_providers.client import Connection
+from dynamic_providers.content_selectors import ContentSelectorProvider
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.lockdown import AnonymousLockdown
+from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import ActiveRealms, RealmsProvider
 from dynamic_providers.roles import RoleProvider
 from dynamic_providers.users import UserProvider
@@ -32,6 +35,7 @@ T_LDAP = "pulumi-python:dynamic/nexus:LdapServer"
 T_REALMS = "pulumi-python:dynamic/nexus:ActiveRealms"
 T_ANONYMOUS = "pulumi-python:dynamic/nexus:AnonymousAccess"
 T_FIRST_RUN = "pulumi-python:dynamic/nexus:FirstRun"
+T_PRIVILEGE = "pulumi-python:dynamic/nexus:Privilege"
 
 LDAP: dict[str, Any] = {
     "host": "ldap.example.com",
@@ -136,6 +140,8 @@ def _access_resources(settings: StackSettings) -> list[tuple[str, NexusProvider[
     if plan.ldap is not None:
         resources.append(("ldap", LdapServerProvider(), plan.ldap))
     resources.append(("realms", RealmsProvider(), plan.realms))
+    resources += [(f"selector/{s.name}", ContentSelectorProvider(), s) for s in plan.content_selectors]
+    resources += [(f"privilege/{p.name}", PrivilegeProvider(), p) for p in plan.privileges]
     resources += [(f"role/{r.role_id}", RoleProvider(), r) for r in plan.roles]
     resources += [(f"user/{u.user_id}", UserProvider(), u) for u in plan.users]
     resources.append(("anonymous", AnonymousAccessProvider(), plan.anonymous))
@@ -187,6 +193,76 @@ def test_two_teams_with_ldap_and_a_robot_end_to_end(nexus_emulator: NexusEmulato
     raw = stack()
     raw["access"]["pullLdapGroups"] = ["staff", "platform-devs", "contractors"]
     assert access_up(nexus_emulator, parse_settings(raw), state) == ["create role/contractors"]
+
+
+SHARED = {"name": "artifacts", "format": "raw", "type": "hosted", "writePolicy": "ALLOW", "teamPaths": True}
+AUDITORS = {
+    "contentSelectors": [{"name": "org", "expression": 'format == "raw" and path =^ "/org/"'}],
+    "privileges": [
+        {
+            "name": "org-read",
+            "type": "repository-content-selector",
+            "actions": ["READ", "BROWSE"],
+            "format": "raw",
+            "repository": "artifacts",
+            "contentSelector": "org",
+        }
+    ],
+    "roles": [{"id": "auditors", "privileges": ["org-read"], "ldapGroups": ["cn-auditors"]}],
+}
+
+
+def test_team_paths_and_the_stacks_own_roles_end_to_end(nexus_emulator: NexusEmulator) -> None:
+    """The whole access plan with teamPaths, docker-shared and a role of `roles` applied in its
+    order: the robot of platform pushes under /platform/ of the shared raw repository only, an LDAP
+    group maps to the stack's role, and a second run changes nothing."""
+    raw = stack(repositories=[SHARED], **AUDITORS)
+    raw["docker"] = {"routing": "path", "sharedPort": 16010}
+    settings = parse_settings(raw)
+    registry_up(nexus_emulator, registry_layout(settings), {})
+    state: dict[str, Any] = {}
+    created = access_up(nexus_emulator, settings, state)
+    assert (
+        created.index("create selector/artifacts-platform-paths")
+        < created.index("create privilege/artifacts-platform-paths")
+        < created.index("create role/docker-platform-push")
+    )
+    assert created.index("create role/auditors") < created.index("create role/cn-auditors")
+    security = nexus_emulator.snapshot()["security"]
+    assert "docker-shared-platform-paths" in security["roles"]["docker-platform-push"]["privileges"]
+    assert security["roles"]["cn-auditors"]["roles"] == ["auditors"]
+    content = f"{nexus_emulator.url}/repository/artifacts"
+    robot = ("ci-platform", "robot-secret")
+    assert requests.put(f"{content}/platform/a.txt", data=b"a", auth=robot, timeout=30).status_code == 201
+    assert requests.put(f"{content}/payments/a.txt", data=b"a", auth=robot, timeout=30).status_code == 403
+    nexus_emulator.clear_log()
+    assert access_up(nexus_emulator, settings, state) == []
+    assert nexus_emulator.count_writes() == 0
+
+
+def test_privileges_wait_for_their_selector_and_repository_and_roles_for_their_privileges(
+    mocks: m.RecordingMocks,
+) -> None:
+    raw = stack(repositories=[SHARED], **AUDITORS)
+    settings = parse_settings(raw)
+
+    def build() -> None:
+        repository = pulumi.CustomResource("test:index:Repository", "repo-artifacts")
+        access = AccessControl("access", AccessArgs.from_settings(settings), connection=m.connection())
+        access.grant({"artifacts": repository})
+
+    m.deploy(build)
+    privilege = mocks.options_of(mocks.one(T_PRIVILEGE, "privilege-artifacts-platform-paths"))
+    assert privilege.depends_on_name("content-selector-artifacts-platform-paths")
+    assert privilege.depends_on_name("repo-artifacts")
+    assert mocks.options_of(mocks.one(T_PRIVILEGE, "privilege-org-read")).depends_on_name(
+        "content-selector-org"
+    )
+    assert mocks.options_of(mocks.one(T_ROLE, "role-docker-platform-push")).depends_on_name(
+        "privilege-artifacts-platform-paths"
+    )
+    assert mocks.options_of(mocks.one(T_ROLE, "role-auditors")).depends_on_name("privilege-org-read")
+    assert mocks.options_of(mocks.one(T_ROLE, "role-cn-auditors")).depends_on_name("role-auditors")
 
 
 # ---------------------------------------------------------------- the components under mocks

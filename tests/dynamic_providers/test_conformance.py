@@ -10,6 +10,7 @@ task create) is shown to fail clearly on the real server and still runs on the e
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 
+from components.access import team_paths
 from dynamic_providers.anonymous import AnonymousAccessProvider
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.capabilities import read_capabilities
@@ -30,16 +32,19 @@ from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import DOCKER_TOKEN_REALM, RealmsProvider, active_realms
 from dynamic_providers.repositories import RepositoryProvider
-from dynamic_providers.roles import RoleProvider, repository_view_privileges
+from dynamic_providers.roles import RoleProvider, RoleSpec, repository_view_privileges
 from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.truststore import TrustedCertificateProvider
 from dynamic_providers.users import UserProvider
+from settings import parse_settings
+from settings.model import SHARED_DOCKER_REPOSITORY
 from tests.components.haproxy_helpers import make_test_pki
 from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create
 from tests.layers import unavailable
 from tests.real_nexus.backend import Backend
 from tests.real_nexus.server import free_port
+from tests.settings.test_stack import config
 from tests.signing_keys import SigningKey, make_signing_key, signed_by
 from tests.smtp_sink import SmtpSink
 
@@ -576,6 +581,235 @@ def test_content_selector_privilege_granted_by_a_role(nexus: Backend, unique: st
     assert privileges.read(privilege_id, privilege_outs).id is None
     selectors.delete(selector_id, selector_outs)
     assert selectors.read(selector_id, selector_outs).id is None
+
+
+def test_privileges_of_every_other_type(nexus: Backend, unique: str) -> None:
+    """Application and wildcard privileges settle, drift is repaired, and they go; a script
+    privilege is refused by the server (no script can exist on the core) with its words."""
+    privileges = PrivilegeProvider()
+    application = {"name": f"blobstores-read-{unique}", "type": "application", "actions": ["read"]}
+    application["domain"] = "blobstores"
+    app_id, app_outs = create(privileges, props(nexus, **application))
+    settled(nexus, privileges, app_id, app_outs, props(nexus, **application))
+    drifted = {
+        **nexus.get(f"/v1/security/privileges/{app_id}"),
+        "actions": ["READ", "EDIT"],
+        "domain": "users",
+    }
+    assert nexus.call("PUT", f"/v1/security/privileges/application/{app_id}", drifted).status == 204
+    read = privileges.read(app_id, app_outs)
+    assert read.outs is not None and (read.outs["actions"], read.outs["domain"]) == (
+        ("EDIT", "READ"),
+        "users",
+    )
+    step, app_outs = apply(privileges, app_id, dict(read.outs), props(nexus, **application))
+    assert step == "update"
+    body = nexus.get(f"/v1/security/privileges/{app_id}")
+    assert (body["actions"], body["domain"]) == (["READ"], "blobstores")
+
+    wildcard = {
+        "name": f"raw-read-{unique}",
+        "type": "wildcard",
+        "pattern": "nexus:repository-view:raw:*:read",
+    }
+    wild_id, wild_outs = create(privileges, props(nexus, **wildcard))
+    settled(nexus, privileges, wild_id, wild_outs, props(nexus, **wildcard))
+    assert nexus.get(f"/v1/security/privileges/{wild_id}")["pattern"] == wildcard["pattern"]
+    # A change of type is a replacement: the core takes a PUT at another type's path and the
+    # privilege is broken from then on (docs/nexus-behaviour.md), so the kind never sends one.
+    step, replaced = apply(
+        privileges, app_id, app_outs, props(nexus, **{**wildcard, "name": app_id, "pattern": "nexus:*"})
+    )
+    assert step == "replace" and replaced[0] == app_id
+    app_outs = replaced[1]
+    assert nexus.get(f"/v1/security/privileges/{app_id}")["type"] == "wildcard"
+
+    script = {"name": f"run-{unique}", "type": "script", "actions": ["run"], "script_name": "cleanup"}
+    with pytest.raises(RefusedError, match=r"privilege 'run-.*': Invalid script 'cleanup' supplied"):
+        create(privileges, props(nexus, **script))
+    for privilege_id, outs in ((app_id, app_outs), (wild_id, wild_outs)):
+        privileges.delete(privilege_id, outs)
+        assert privileges.read(privilege_id, outs).id is None
+
+
+def test_privilege_and_selector_refusals(nexus: Backend, unique: str) -> None:
+    """What the server refuses, with its words: actions of another type, what a privilege names
+    that does not exist, an expression that is not CSEL, a selector still in use."""
+    privileges = "/v1/security/privileges"
+    refusals = [
+        (
+            f"{privileges}/application",
+            {"name": f"a-{unique}", "actions": ["BROWSE"], "domain": "users"},
+            "Privilege of type 'application' cannot use action(s) of type 'BROWSE'.",
+        ),
+        (
+            f"{privileges}/repository-view",
+            {"name": f"v-{unique}", "actions": ["READ"], "format": "raw", "repository": f"ghost-{unique}"},
+            f"Invalid repository 'ghost-{unique}' supplied.",
+        ),
+        (
+            f"{privileges}/repository-content-selector",
+            {"name": f"c-{unique}", "actions": ["READ"], "format": "raw", "repository": "*"}
+            | {"contentSelector": f"ghost-{unique}"},
+            f"Invalid selector 'ghost-{unique}' supplied.",
+        ),
+    ]
+    for path, body, message in refusals:
+        answer = nexus.call("POST", path, body)
+        assert (answer.status, answer.body) == (400, {"id": "*", "message": f'"{message}"'})
+    selectors = "/v1/security/content-selectors"
+    for expression, words in (
+        ("format == ", "Invalid CSEL: parsing error in '' at line 1 column 9"),
+        (
+            'path =^ "/a/" and nosuch == "x"',
+            "Invalid CSEL: Invalid identifier nosuch, expected one of [format, path]",
+        ),
+    ):
+        answer = nexus.call("POST", selectors, {"name": f"bad-{unique}", "expression": expression})
+        assert answer.status == 400 and answer.body[0]["id"] == "HelperBean.expression"
+        assert answer.body[0]["message"].startswith(words)
+    selector = {"name": f"in-use-{unique}", "expression": 'format == "raw" and path =^ "/a/"'}
+    assert nexus.call("POST", selectors, selector).status == 204
+    assert nexus.get(f"{selectors}/{selector['name']}")["description"] is None
+    privilege = {"name": f"uses-{unique}", "actions": ["READ"], "format": "raw", "repository": "*"}
+    privilege["contentSelector"] = selector["name"]
+    assert nexus.call("POST", f"{privileges}/repository-content-selector", privilege).status == 201
+    answer = nexus.call("DELETE", f"{selectors}/{selector['name']}")
+    assert answer.status == 500 and f"Content selector {selector['name']} is in use" in str(answer.body)
+    assert nexus.call("DELETE", f"{privileges}/{privilege['name']}").status == 204
+    assert nexus.call("DELETE", f"{selectors}/{selector['name']}").status == 204
+    answer = nexus.call("GET", f"{selectors}/{selector['name']}")
+    assert (answer.status, answer.body["message"]) == (404, f'"No selector found for {selector["name"]}"')
+
+
+POM = b"""<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>{group}</groupId><artifactId>app</artifactId><version>{version}</version></project>"""
+
+
+def _file(fmt: str, group: str, version: str = "1.0") -> tuple[str, bytes]:
+    """A path under groupId or folder ``group`` (dots are folders; nothing: the top) and what is put
+    there: a raw file, or a Maven POM."""
+    folder = group.replace(".", "/")
+    if fmt == "raw":
+        return "/".join(filter(None, (folder, f"app-{version}.txt"))), b"built " + version.encode()
+    path = "/".join(filter(None, (folder, "app", version, f"app-{version}.pom")))
+    return path, POM.replace(b"{group}", (group or "app").encode()).replace(b"{version}", version.encode())
+
+
+@pytest.mark.parametrize("fmt", ["raw", "maven2"])
+def test_a_team_pushes_only_under_its_own_path_of_a_shared_repository(
+    nexus: Backend, unique: str, fmt: str
+) -> None:
+    """repositories[].teamPaths as the stack declares it (components/access.py): a user whose only
+    role grants team platform's selector privilege on the shared repository puts a file under its
+    path (raw /platform/, maven2 groupId platform and platform.tools) and reads it back, and is
+    refused under payments' path and at the top (403); without credentials it is challenged (401);
+    once the privilege is gone, refused."""
+    repository = f"shared-{fmt}-{unique}"
+    stack = config(repositories=[{"name": repository, "format": fmt, "type": "hosted", "teamPaths": True}])
+    ((selector, privilege),) = team_paths(parse_settings(stack), "platform")
+    RepositoryProvider().create(
+        checked(
+            RepositoryProvider(),
+            props(nexus, name=repository, format=fmt, type="hosted", write_policy="ALLOW"),
+        )
+    )
+    created = [
+        (provider, *create(provider, props(nexus, **spec.model_dump())))
+        for provider, spec in (
+            (ContentSelectorProvider(), selector),
+            (PrivilegeProvider(), privilege),
+            (RoleProvider(), RoleSpec(role_id=f"platform-{fmt}-{unique}", privileges=(privilege.name,))),
+        )
+    ]
+    user = {
+        "user_id": f"alice-{fmt}-{unique}",
+        "first_name": "a",
+        "last_name": "b",
+        "email_address": "a@example.org",
+    }
+    create(UserProvider(), props(nexus, **user, password="alice-pw", roles=[f"platform-{fmt}-{unique}"]))
+    content = f"{nexus.direct_url or nexus.url}/repository/{repository}"
+    alice = (user["user_id"], "alice-pw")
+
+    def put(group: str, version: str = "1.0", auth: tuple[str, str] | None = alice) -> int:
+        path, data = _file(fmt, group, version)
+        return requests.put(f"{content}/{path}", data=data, auth=auth, timeout=30).status_code
+
+    own, own_data = _file(fmt, "platform")
+    assert [put("platform"), put("platform.tools")] == [201, 201]
+    fetched = requests.get(f"{content}/{own}", auth=alice, timeout=30)
+    assert (fetched.status_code, fetched.content) == (200, own_data)
+    assert [put("payments"), put("")] == [403, 403]
+    assert (
+        requests.get(f"{content}/{_file(fmt, 'payments', '9')[0]}", auth=alice, timeout=30).status_code == 403
+    )
+    assert (
+        requests.get(f"{content}/{_file(fmt, 'platform', '9')[0]}", auth=alice, timeout=30).status_code == 404
+    )
+    assert put("platform", "1.1", auth=None) == 401
+    for provider, object_id, outs in reversed(created):
+        provider.delete(object_id, outs)
+    assert put("platform", "1.2") == 403
+
+
+def _push(registry: str, image: str, auth: tuple[str, str]) -> list[int]:
+    """A Docker client's push of one layer and its manifest (Registry HTTP API V2), as the
+    statuses of its calls; it stops at the first refusal."""
+    layer = b"layer of " + image.encode()
+    digest = "sha256:" + hashlib.sha256(layer).hexdigest()
+    statuses = [requests.get(f"{registry}/v2/", auth=auth, timeout=30).status_code]
+    started = requests.post(f"{registry}/v2/{image}/blobs/uploads/", auth=auth, timeout=30)
+    statuses.append(started.status_code)
+    if started.status_code != 202:
+        return statuses
+    location = started.headers["Location"].split("/repository/", 1)[1].split("/", 1)[1]
+    uploaded = requests.put(f"{registry}/{location}?digest={digest}", data=layer, auth=auth, timeout=30)
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json"}
+    manifest["layers"] = [{"digest": digest, "size": len(layer)}]
+    tagged = requests.put(
+        f"{registry}/v2/{image}/manifests/1.0",
+        data=json.dumps(manifest),
+        headers={"Content-Type": str(manifest["mediaType"])},
+        auth=auth,
+        timeout=30,
+    )
+    return [*statuses, uploaded.status_code, tagged.status_code]
+
+
+def test_a_team_pushes_only_its_own_images_to_the_shared_docker_repository(
+    nexus: Backend, unique: str
+) -> None:
+    """docker.sharedPort with docker.routing: path, as the stack declares it: team platform's
+    robot pushes platform/app to docker-shared (the client's /v2/ check, a layer, the manifest)
+    and is refused payments/app at its first upload (403). Docker: the emulator only."""
+    if not nexus.has("format:docker"):
+        pytest.skip("the open-source core has no Docker format (the raw case above runs there)")
+    stack = parse_settings(config(**{"docker.routing": "path", "docker.sharedPort": 16010}))
+    ((selector, privilege),) = team_paths(stack, "platform")
+    assert privilege.repository == SHARED_DOCKER_REPOSITORY
+    shared = {"name": SHARED_DOCKER_REPOSITORY, "format": "docker", "type": "hosted", "write_policy": "ALLOW"}
+    create(RepositoryProvider(), props(nexus, **shared))
+    for provider, spec in (
+        (ContentSelectorProvider(), selector),
+        (PrivilegeProvider(), privilege),
+        (RoleProvider(), RoleSpec(role_id=f"platform-{unique}", privileges=(privilege.name,))),
+    ):
+        create(provider, props(nexus, **spec.model_dump()))
+    robot = {
+        "user_id": f"ci-{unique}",
+        "first_name": "ci",
+        "last_name": "robot",
+        "email_address": "ci@example.org",
+    }
+    create(UserProvider(), props(nexus, **robot, password="ci-pw", roles=[f"platform-{unique}"]))
+    registry = f"{nexus.url}/repository/{SHARED_DOCKER_REPOSITORY}"
+    auth = (robot["user_id"], "ci-pw")
+    assert _push(registry, "platform/app", auth) == [200, 202, 201, 201]
+    pulled = requests.get(f"{registry}/v2/platform/app/manifests/1.0", auth=auth, timeout=30)
+    assert pulled.status_code == 200 and pulled.json()["schemaVersion"] == 2
+    assert _push(registry, "payments/app", auth) == [200, 403]
+    assert _push(registry, "app", auth) == [200, 403]
 
 
 def test_routing_rule_on_a_proxy(nexus: Backend, unique: str) -> None:

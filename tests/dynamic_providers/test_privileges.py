@@ -58,3 +58,52 @@ def test_no_action_is_refused() -> None:
 def test_a_name_nexus_cannot_take_or_that_is_nexuss_is_refused(name: str, reason: str) -> None:
     result = PrivilegeProvider().check({}, {"connection": CONNECTION, **SELECTOR_PRIVILEGE, "name": name})
     assert [(f.property, reason in f.reason) for f in result.failures] == [("name", True)]
+
+
+OTHER_TYPES: dict[str, dict[str, Any]] = {
+    "application": {
+        "name": "blobstores-read",
+        "type": "application",
+        "actions": ["read"],
+        "domain": "blobstores",
+    },
+    "script": {"name": "run-cleanup", "type": "script", "actions": ["run", "read"], "script_name": "cleanup"},
+    "wildcard": {"name": "raw-read", "type": "wildcard", "pattern": "nexus:repository-view:raw:*:read"},
+}
+
+
+@pytest.mark.parametrize("ptype", sorted(OTHER_TYPES))
+def test_each_type_sends_its_own_fields_and_reads_back_as_its_spec(ptype: str) -> None:
+    spec = PrivilegeSpec(**OTHER_TYPES[ptype])
+    body = to_api(spec)
+    own = {"application": {"actions", "domain"}, "script": {"actions", "scriptName"}, "wildcard": {"pattern"}}
+    assert set(body) == {"name", "description"} | own[ptype]
+    assert PrivilegeProvider().check({}, {"connection": CONNECTION, **OTHER_TYPES[ptype]}).failures == []
+    assert from_api({**body, "type": ptype, "readOnly": False}) == spec.model_dump()
+
+
+@pytest.mark.parametrize(
+    ("ptype", "fields", "failures"),
+    [
+        ("application", {"domain": None}, [("domain", "names an application domain")]),
+        ("application", {"actions": ["browse"]}, [("actions", "cannot use BROWSE")]),
+        ("application", {"format": "raw"}, [("format", "only a repository-admin or")]),
+        ("script", {"script_name": None}, [("script_name", "names a script name")]),
+        ("script", {"domain": "users"}, [("domain", "only an application privilege has one")]),
+        ("wildcard", {"pattern": ""}, [("pattern", "names a permission pattern")]),
+        ("wildcard", {"actions": ["READ"]}, [("actions", "privilege has one")]),
+        ("wildcard", {"script_name": "x"}, [("script_name", "only a script privilege has one")]),
+    ],
+)
+def test_a_field_of_another_type_or_a_missing_one_is_refused_naming_it(
+    ptype: str, fields: dict[str, Any], failures: list[tuple[str, str]]
+) -> None:
+    result = PrivilegeProvider().check({}, {"connection": CONNECTION, **OTHER_TYPES[ptype], **fields})
+    assert [(f.property, failures[0][1] in f.reason) for f in result.failures] == [(failures[0][0], True)]
+
+
+def test_a_repository_privilege_refuses_the_actions_nexus_refuses_it() -> None:
+    result = PrivilegeProvider().check(
+        {}, {"connection": CONNECTION, **SELECTOR_PRIVILEGE, "actions": ["read", "run"]}
+    )
+    assert [(f.property, "cannot use RUN" in f.reason) for f in result.failures] == [("actions", True)]

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from requests.structures import CaseInsensitiveDict
 
 from . import areas
+from .areas import content
 from .control_api import handle_control
 from .controls import Controls, RequestRecord
 from .core import WRITE_METHODS, Request, Route, RouteTable
@@ -181,6 +182,13 @@ class NexusApp:
             return EmptyError(503).response()
         if injected is not None:
             return UnexpectedError(injected.message, "java.lang.RuntimeException").response()
+        if path.startswith(content.PREFIX):
+            subject = self._authenticate(headers)
+            if subject is None:
+                return self._challenge()
+            trace.user, trace.dispatched = subject, True
+            with self.state.lock:
+                return content.serve(self.state, content.ContentRequest(method, path, query, raw), subject)
         if not path.startswith(API_PREFIX + "/"):
             return Response.no_content(404)
         api_path = path[len(API_PREFIX) :]

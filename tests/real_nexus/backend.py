@@ -69,7 +69,8 @@ class Backend:
         """An admin call that the request log does not see (``path`` like ``/v1/repositories``)."""
         if self.emulator is not None:
             response = self.emulator.call(method, path, body, content_type=content_type)
-            return Answer(response.status, response.body)
+            # a text/plain answer (e.g. a 500) as its text, as the real server's below
+            return Answer(response.status, response.body if response.text is None else response.text)
         data = None
         if body is not None:
             data = body if isinstance(body, str) and content_type != "application/json" else json.dumps(body)
@@ -118,13 +119,15 @@ class Backend:
             "blobstores": {b["name"] for b in self.get("/v1/blobstores")},
             "roles": {r["id"] for r in self.get("/v1/security/roles")},
             "users": {u["userId"] for u in self.get("/v1/security/users")},
+            "privileges": {p["name"] for p in self.get("/v1/security/privileges") if not p["readOnly"]},
+            "selectors": {s["name"] for s in self.get("/v1/security/content-selectors")},
             "realms": self.get("/v1/security/realms/active"),
             "anonymous": self.get("/v1/security/anonymous"),
         }
 
     def restore(self) -> None:
-        """Delete what a test created (groups before members, repositories before blob stores) and
-        put realms and anonymous access back."""
+        """Delete what a test created (groups before members, repositories before blob stores,
+        privileges before content selectors) and put realms and anonymous access back."""
         now = self._inventory()
         base = self._baseline
         repositories = {r["name"]: r for r in self.get("/v1/repositories")}
@@ -138,6 +141,11 @@ class Backend:
         for _ in range(3):  # roles may contain each other: a few rounds
             for role in sorted(set(self._inventory()["roles"]) - base["roles"]):
                 self.call("DELETE", f"/v1/security/roles/{role}")
+        # privileges before the content selectors they use (a selector in use cannot be deleted)
+        for privilege in set(self._inventory()["privileges"]) - base["privileges"]:
+            self.call("DELETE", f"/v1/security/privileges/{privilege}")
+        for selector in now["selectors"] - base["selectors"]:
+            self.call("DELETE", f"/v1/security/content-selectors/{selector}")
         self.call("PUT", "/v1/security/realms/active", base["realms"])
         self.call("PUT", "/v1/security/anonymous", base["anonymous"])
         left = self._inventory()

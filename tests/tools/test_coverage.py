@@ -29,8 +29,13 @@ def test_the_paths_a_kind_writes_come_from_its_declarations() -> None:
     assert coverage.written_paths(EmailServerProvider) == {"/v1/email"}
     assert coverage.written_paths(PrivilegeProvider) == {
         f"/v1/security/privileges/{kind}"
-        for kind in ("repository-admin", "repository-content-selector", "repository-view")
+        for kind in (
+            *("application", "repository-admin", "repository-content-selector", "repository-view"),
+            *("script", "wildcard"),
+        )
     }
+    # a format without a group type has no group path
+    assert "/v1/repositories/apt/group" not in coverage.written_paths(RepositoryProvider)
     repositories = coverage.written_paths(RepositoryProvider)
     assert {"/v1/repositories/maven/hosted", "/v1/repositories/docker/group"} <= repositories
     assert "/v1/repositories/maven2/hosted" not in repositories  # the URL segment, not the format

@@ -1,7 +1,7 @@
 """Content selectors (``/v1/security/content-selectors``): named CSEL expressions over paths.
 
-The real core has these routes (``routes-3.71.0-06-oss.txt``); the expression is stored as sent,
-not parsed (unconfirmed: Nexus refuses an expression it cannot parse with a 400).
+The real core has these routes (``routes-3.71.0-06-oss.txt``). The expression is parsed as the
+core parses it (``csel.py``) and stored as sent; the answers below were observed on 3.71.0-06.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import copy
 from typing import Any
 
 from ..core import Area, Request, Route, crud, register
-from ..errors import MessageError, Response
+from ..csel import CselError, compile_csel
+from ..errors import BeanValidationError, FieldValidationError, MessageError, Response, UnexpectedError
 
 COLLECTION = "/v1/security/content-selectors"
 
@@ -28,15 +29,23 @@ def _selectors(req: Request) -> dict[str, dict[str, Any]]:
 
 
 def _api(selector: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "csel", "description": "", **selector}
+    return {"name": selector["name"], "type": "csel", **selector}
 
 
 def _selector(req: Request) -> dict[str, Any]:
     selector = _selectors(req).get(req.params["name"])
     if selector is None:
-        # unconfirmed: the wording of the 404
-        raise MessageError(404, f"Content selector not found: {req.params['name']}", quoted=False)
+        raise MessageError(404, f"No selector found for {req.params['name']}")
     return selector
+
+
+def _check_expression(body: dict[str, Any]) -> None:
+    if not body.get("expression"):
+        raise BeanValidationError([("expression", "must not be blank")])
+    try:
+        compile_csel(body["expression"])
+    except CselError as error:
+        raise FieldValidationError([("HelperBean.expression", f"Invalid CSEL: {error}")]) from None
 
 
 def list_selectors(req: Request) -> Response:
@@ -49,22 +58,38 @@ def get_selector(req: Request) -> Response:
 
 def create_selector(req: Request) -> Response:
     body = req.body or {}
-    if body.get("name") in _selectors(req):
-        # unconfirmed: the status and wording of a duplicate name
-        raise MessageError(400, f"A content selector named {body['name']} already exists", quoted=False)
-    _selectors(req)[body["name"]] = {k: body.get(k) or "" for k in ("name", "description", "expression")}
+    if not body.get("name"):
+        raise BeanValidationError([("name", "must not be blank")])
+    _check_expression(body)
+    if body["name"] in _selectors(req):
+        raise FieldValidationError(
+            [("name", "A selector with the same name already exists. Name must be unique.")]
+        )
+    # A description not sent reads back null (observed); the expression as sent.
+    _selectors(req)[body["name"]] = {k: body.get(k) for k in ("name", "description", "expression")}
     return Response.no_content(204)
 
 
 def update_selector(req: Request) -> Response:
     selector = _selector(req)
     body = req.body or {}
-    selector.update({k: body.get(k) or "" for k in ("description", "expression")})
+    _check_expression(body)
+    selector.update({k: body.get(k) for k in ("description", "expression")})
     return Response.no_content(204)
 
 
 def delete_selector(req: Request) -> Response:
-    del _selectors(req)[_selector(req)["name"]]
+    name = _selector(req)["name"]
+    for privilege in req.state.security.privileges.values():
+        # The core reads every privilege to find users of the selector: a broken one fails it.
+        broken = req.state.security.broken_privilege(privilege)
+        if broken is not None:
+            raise broken
+        if privilege.get("contentSelector") == name:
+            raise UnexpectedError(
+                f"Content selector {name} is in use and cannot be deleted", "java.lang.IllegalStateException"
+            )
+    del _selectors(req)[name]
     return Response.no_content(204)
 
 
@@ -88,7 +113,7 @@ AREA = register(
             ("POST", COLLECTION, SELECTOR, 204),
             ("GET", COLLECTION, None, 200),
             ("GET", f"{COLLECTION}/maven-only", None, 200),
-            ("PUT", f"{COLLECTION}/maven-only", {"description": "", "expression": "true"}, 204),
+            ("PUT", f"{COLLECTION}/maven-only", {"description": "", "expression": 'format == "raw"'}, 204),
             ("DELETE", f"{COLLECTION}/maven-only", None, 204),
         ],
     )
