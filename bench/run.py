@@ -14,6 +14,7 @@ table shows both and the ratio ours / floor.
     .venv/bin/python bench/run.py --shaped-floor       # also against no-op resources shaped like ours,
                                                        # and issue 33's goals judged against them
     .venv/bin/python bench/run.py --steady 5           # no-change preview and refresh: medians of 5 turns
+    .venv/bin/python bench/run.py --fresh 3            # preview and up: medians of 3 turns on new stacks
     .venv/bin/python bench/run.py --engine-profile /tmp/profiles   # where the engine's CPU goes
 
 The emulator runs in its light mode by default (no request-body validation, counts instead of
@@ -27,6 +28,7 @@ This prints figures; it is not a test and asserts nothing.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import os
 import resource
@@ -54,10 +56,14 @@ from tools import engine_profile, shaped_floor  # noqa: E402
 from tools.bench_figures import (  # noqa: E402
     STEADY_OPERATIONS,
     Measure,
+    Samples,
+    fresh_samples,
     goal_lines,
     median_measure,
+    medians,
+    ratio_spread,
     shaped_goal_table,
-    steady_state,
+    steady_samples,
 )
 
 STACK = "bench"
@@ -213,6 +219,9 @@ class Row:
     shaped: dict[str, Measure] | None = None
     #: ... and the custom resources it recorded differently from ours (its self-check).
     shaped_mismatches: list[str] = field(default_factory=list)
+    #: With --steady or --fresh: each side's measure of an operation in every round (the tables
+    #: show their medians).
+    samples: Samples = field(default_factory=dict)
 
 
 class RequestLog(Protocol):
@@ -304,11 +313,21 @@ def teams_config(count: int) -> list[dict[str, Any]]:
     ]
 
 
+def deployed_bytecode(project: Path) -> Path:
+    """Compiles a side's project to bytecode before it runs, as Python leaves a project it has run
+    once: the bench's copies are new, and where PYTHONDONTWRITEBYTECODE is set (as on the machines
+    the bench ran on) every process would compile every module of the project from source again,
+    a cost ours (thousands of lines) pays and the floors (a few) hardly do. Every side alike."""
+    if not compileall.compile_dir(project, quiet=1):
+        raise RuntimeError(f"{project}: a module does not compile")
+    return project
+
+
 @contextlib.contextmanager
 def ours_side(work: Path, teams: int, routing: str, checks: bool) -> Iterator[Side]:
     """A stack of ours (not yet deployed) on a fresh emulator, which runs until the block ends."""
     with NexusEmulator(admin_password=ADMIN_PASSWORD, light=not checks) as emulator:
-        project = copy_project(work / "project")
+        project = deployed_bytecode(copy_project(work / "project"))
         config = {
             "nexus-platform:domain": "registry.bench.test",
             "nexus-platform:nexus": {"version": "3.77.1", "manageServer": False, "url": emulator.url},
@@ -356,7 +375,7 @@ def run_real(work: Path, count: int, by_process: bool = False) -> tuple[int, dic
     try:
         proxy = RecordingProxy(server.url)
         try:
-            project = copy_project(work / "real-project")
+            project = deployed_bytecode(copy_project(work / "real-project"))
             config = real_config(proxy.url, str(server.data_dir), count)
             (project / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
             cli = PulumiCli(project, work / "real-pulumi")
@@ -373,18 +392,26 @@ def run_real(work: Path, count: int, by_process: bool = False) -> tuple[int, dic
         server.stop()
 
 
-def run_floor(
-    work: Path, resources: int, by_process: bool = False, profile: Path | None = None
-) -> tuple[dict[str, Measure], Side]:
+def floor_stack(work: Path, resources: int, state: str = "floor-pulumi") -> PulumiCli:
+    """A new stack of the floor project (written once into ``work``), its state in ``work/state``."""
     project = work / "floor"
-    (project / "floorprov").mkdir(parents=True)
-    (project / "Pulumi.yaml").write_text(FLOOR_PULUMI_YAML)
-    (project / "__main__.py").write_text(FLOOR_MAIN)
-    (project / "floorprov" / "__init__.py").write_text(textwrap.dedent(FLOOR_PROVIDER))
-    cli = PulumiCli(project, work / "floor-pulumi")
+    if not project.exists():
+        (project / "floorprov").mkdir(parents=True)
+        (project / "Pulumi.yaml").write_text(FLOOR_PULUMI_YAML)
+        (project / "__main__.py").write_text(FLOOR_MAIN)
+        (project / "floorprov" / "__init__.py").write_text(textwrap.dedent(FLOOR_PROVIDER))
+        deployed_bytecode(project)
+    cli = PulumiCli(project, work / state)
     cli.stack_init(STACK)
     cli.config_set("count", str(resources))
     cli.config_set("token", ADMIN_PASSWORD, secret=True)
+    return cli
+
+
+def run_floor(
+    work: Path, resources: int, by_process: bool = False, profile: Path | None = None
+) -> tuple[dict[str, Measure], Side]:
+    cli = floor_stack(work, resources)
     measures = operations(cli, None, by_process, profile)
     if dynamic_count(cli.stack_export()) != resources:
         raise RuntimeError("the floor project did not create the expected number of resources")
@@ -403,10 +430,43 @@ def run_shaped(
     shape = shaped_floor.stack_shape(state, spec_models)
     project = work / "shaped"
     shaped_floor.write_project(project, shape)
-    cli = PulumiCli(project, work / "shaped-pulumi")
-    cli.stack_init(STACK)
+    deployed_bytecode(project)
+    cli = shaped_stack(work)
     measures = operations(cli, None, by_process, profile)
     return measures, shaped_floor.shape_mismatches(state, cli.stack_export(show_secrets=True)), Side(cli)
+
+
+def shaped_stack(work: Path, state: str = "shaped-pulumi") -> PulumiCli:
+    """A new stack of the shaped project ``run_shaped`` wrote into ``work``."""
+    cli = PulumiCli(work / "shaped", work / state)
+    cli.stack_init(STACK)
+    return cli
+
+
+def fresh_deploy(
+    work: Path, teams: int, resources: int, args: argparse.Namespace
+) -> Callable[[str], dict[str, Measure]]:
+    """How a fresh round (--fresh) previews and deploys a new stack of one side: ours on a new
+    emulator, the floors in their projects already written; each new stack is left as it is."""
+    made = iter(range(1_000_000))
+
+    def deploy(side: str) -> dict[str, Measure]:
+        name = f"fresh-{next(made)}"
+
+        def measure(cli: PulumiCli, log: RequestLog | None) -> dict[str, Measure]:
+            return {
+                "preview": timed(cli.preview, log, args.by_process),
+                "up": timed(cli.up, log, args.by_process),
+            }
+
+        if side == "ours":
+            with ours_side(work / name, teams, args.routing, args.emulator_checks) as ours:
+                return measure(ours.cli, ours.request_log)
+        if side == "floor":
+            return measure(floor_stack(work, resources, f"floor-{name}"), None)
+        return measure(shaped_stack(work, f"shaped-{name}"), None)
+
+    return deploy
 
 
 def table(rows: Sequence[Row], side: str = "floor") -> str:
@@ -464,6 +524,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help="repeat the no-change preview and the refresh N times on each side's deployed stack, the "
         "sides taking turns, and show their medians (firmer ratios on a machine whose load moves)",
+    )
+    parser.add_argument(
+        "--fresh",
+        type=int,
+        default=0,
+        metavar="N",
+        help="repeat the preview and the up N times on a new stack of each side, the sides taking "
+        "turns, and show their medians (as --steady does for the operations of a deployed stack)",
     )
     parser.add_argument(
         "--real-nexus",
@@ -525,11 +593,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     state = ours_stack.cli.stack_export(show_secrets=args.shaped_floor)
                     resources = dynamic_count(state)
                     print(f"[bench] {teams} team(s): floor ({resources} no-op resources)", file=sys.stderr)
-                    floor, floor_stack = run_floor(
+                    floor, floor_side = run_floor(
                         work, resources, args.by_process, profile(teams, attempt, "floor")
                     )
                     row = Row(teams, resources, ours, floor)
-                    stacks = {"ours": ours_stack, "floor": floor_stack}
+                    stacks = {"ours": ours_stack, "floor": floor_side}
                     if args.shaped_floor:
                         print(f"[bench] {teams} team(s): shaped floor", file=sys.stderr)
                         row.shaped, row.shaped_mismatches, stacks["shaped"] = run_shaped(
@@ -538,9 +606,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     if args.steady:
                         print(f"[bench] {teams} team(s): {args.steady} steady-state rounds", file=sys.stderr)
                         measure = steady_measure(stacks, args.by_process)
-                        rounds = steady_state(list(stacks), args.steady, measure)
-                        for name, measures in rounds.items():
-                            getattr(row, name).update(measures)
+                        _take_rounds(row, steady_samples(list(stacks), args.steady, measure))
+                if args.fresh:
+                    print(f"[bench] {teams} team(s): {args.fresh} fresh rounds", file=sys.stderr)
+                    deploy = fresh_deploy(work, teams, resources, args)
+                    _take_rounds(row, fresh_samples(list(stacks), args.fresh, deploy))
                 runs.append(row)
             rows.append(median_row(runs))
     print(
@@ -551,6 +621,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"; no-change preview and refresh: medians of {args.steady} rounds on the deployed stacks, "
             "the sides taking turns"
             if args.steady
+            else ""
+        )
+        + (
+            f"; preview and up: medians of {args.fresh} rounds on new stacks, the sides taking turns"
+            if args.fresh
             else ""
         )
     )
@@ -566,6 +641,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for row in rows:
             if row.shaped_mismatches:
                 print(f"{row.teams} team(s): shaped floor, recorded otherwise: {row.shaped_mismatches}")
+    for line in spread_lines(rows, "shaped" if args.shaped_floor else "floor"):
+        print(line)
     for line in growth(rows):
         print(line)
     for line in goal_lines({row.teams: ratios(row) for row in rows}):
@@ -587,6 +664,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.by_process:
             print(process_table([real]))
     return 0
+
+
+def _take_rounds(row: Row, samples: Samples) -> None:
+    """A row's figures of the operations the rounds repeated become their medians."""
+    for side, ops in samples.items():
+        row.samples.setdefault(side, {}).update(ops)
+    for side, measures in medians(samples).items():
+        getattr(row, side).update(measures)
+
+
+def spread_lines(rows: Sequence[Row], side: str) -> list[str]:
+    """How far ours / ``side`` moved between the rounds of each repeated operation: its smallest
+    and largest ratio, the two sides of a ratio measured in the same round."""
+    lines = [
+        f"ours / {side} round by round (wall time; the tables show the medians)",
+        "| teams | operation | rounds | smallest | ratio of the medians | largest |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        for op in OPERATIONS:
+            ours, other = row.samples.get("ours", {}).get(op), row.samples.get(side, {}).get(op)
+            if not ours or not other:
+                continue
+            low, high = ratio_spread(ours, other)
+            median = row.ours[op].seconds / getattr(row, side)[op].seconds
+            lines.append(f"| {row.teams} | {op} | {len(ours)} | {low:.2f} | {median:.2f} | {high:.2f} |")
+    return lines if len(lines) > 3 else []
 
 
 def _load(averages: tuple[float, float, float]) -> str:
@@ -657,6 +761,11 @@ def median_row(runs: Sequence[Row]) -> Row:
         {op: median("floor", op) for op in OPERATIONS},
         {op: median("shaped", op) for op in OPERATIONS} if first.shaped is not None else None,
         sorted({name for run in runs for name in run.shaped_mismatches}),
+        # every round of every run: a ratio's spread is over all of them
+        {
+            side: {op: [m for run in runs for m in run.samples.get(side, {}).get(op, [])] for op in ops}
+            for side, ops in first.samples.items()
+        },
     )
 
 

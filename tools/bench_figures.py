@@ -1,6 +1,8 @@
 """The bench's figures (bench/run.py): one operation's measure, the median of several, the
-steady-state rounds that repeat the operations of a deployed stack with the sides taking turns,
-and the goals' verdicts (issue 12's against the plain floor, issue 33's against the shaped one)."""
+steady-state rounds that repeat the operations of a deployed stack and the fresh rounds that
+repeat a new stack's preview and `up`, with the sides taking turns, how far the ratio moved from
+round to round, and the goals' verdicts (issue 12's against the plain floor, issue 33's against
+the shaped one)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from dataclasses import dataclass, field
 
 #: The operations on a deployed stack that change nothing, so they can be repeated on it.
 STEADY_OPERATIONS = ("preview (no change)", "refresh")
+#: The operations of a new stack, repeated on a new stack of each side (--fresh).
+FRESH_OPERATIONS = ("preview", "up")
 #: The time goals of issue 12: at most this many times the plain floor's wall time ...
 TIME_GOALS: dict[str, float] = {"preview": 1.3, "up": 1.3, "preview (no change)": 1.15, "refresh": 1.3}
 #: ... at these team counts, measured side by side in one run.
@@ -50,21 +54,58 @@ def median_measure(measures: Sequence[Measure]) -> Measure:
     )
 
 
+#: Each side's measures of each operation, one per round, in round order.
+Samples = dict[str, dict[str, list[Measure]]]
+
+
+def _turns(sides: Sequence[str], round_: int) -> list[str]:
+    """The order of the sides in a round: reversed every other round."""
+    return list(sides) if round_ % 2 == 0 else list(reversed(sides))
+
+
+def steady_samples(sides: Sequence[str], repeat: int, measure: Callable[[str, str], Measure]) -> Samples:
+    """``measure(side, operation)`` for the no-change preview and the refresh, ``repeat`` rounds on
+    each side's deployed stack, the sides taking turns (the order reversed every other round), so
+    a change in the machine's load falls on every side alike."""
+    samples: Samples = {side: {op: [] for op in STEADY_OPERATIONS} for side in sides}
+    for round_ in range(repeat):
+        for op in STEADY_OPERATIONS:
+            for side in _turns(sides, round_):
+                samples[side][op].append(measure(side, op))
+    return samples
+
+
 def steady_state(
     sides: Sequence[str], repeat: int, measure: Callable[[str, str], Measure]
 ) -> dict[str, dict[str, Measure]]:
-    """``measure(side, operation)`` for the no-change preview and the refresh, ``repeat`` rounds on
-    each side's deployed stack, the sides taking turns (the order reversed every other round), so
-    a change in the machine's load falls on every side alike; the median of each, per side."""
-    samples: dict[str, dict[str, list[Measure]]] = {
-        side: {op: [] for op in STEADY_OPERATIONS} for side in sides
-    }
+    """The median of each side's :func:`steady_samples`."""
+    return medians(steady_samples(sides, repeat, measure))
+
+
+def fresh_samples(
+    sides: Sequence[str], repeat: int, deploy: Callable[[str], Mapping[str, Measure]]
+) -> Samples:
+    """``deploy(side)``: the preview and `up` of a new stack of that side, ``repeat`` rounds, the
+    sides taking turns as in :func:`steady_samples`. A stack is deployed once, so each round needs
+    a new one; these are the operations a steady round cannot repeat."""
+    samples: Samples = {side: {op: [] for op in FRESH_OPERATIONS} for side in sides}
     for round_ in range(repeat):
-        order = list(sides) if round_ % 2 == 0 else list(reversed(sides))
-        for op in STEADY_OPERATIONS:
-            for side in order:
-                samples[side][op].append(measure(side, op))
+        for side in _turns(sides, round_):
+            measures = deploy(side)
+            for op in FRESH_OPERATIONS:
+                samples[side][op].append(measures[op])
+    return samples
+
+
+def medians(samples: Samples) -> dict[str, dict[str, Measure]]:
     return {side: {op: median_measure(runs) for op, runs in ops.items()} for side, ops in samples.items()}
+
+
+def ratio_spread(ours: Sequence[Measure], other: Sequence[Measure]) -> tuple[float, float]:
+    """The smallest and the largest ratio of ours / the other side's wall time, round by round
+    (the two sides of one round ran one after the other): how far one round's verdict can move."""
+    ratios = [mine.seconds / theirs.seconds for mine, theirs in zip(ours, other, strict=True)]
+    return min(ratios), max(ratios)
 
 
 def goal_lines(ratios: Mapping[int, Mapping[str, float]]) -> list[str]:

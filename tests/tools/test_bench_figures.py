@@ -5,10 +5,13 @@ bench's job."""
 from __future__ import annotations
 
 from tools.bench_figures import (
+    FRESH_OPERATIONS,
     STEADY_OPERATIONS,
     Measure,
+    fresh_samples,
     goal_lines,
     median_measure,
+    ratio_spread,
     shaped_goal_table,
     steady_state,
 )
@@ -57,6 +60,30 @@ def test_each_side_gets_the_median_of_its_own_rounds() -> None:
     assert result["ours"]["refresh"].reads == 40
     assert result["ours"]["refresh"].cpu_seconds == 8.0
     assert all(not remaining for remaining in seconds.values())  # every round was measured
+
+
+def test_each_fresh_round_deploys_a_new_stack_of_each_side_in_turn() -> None:
+    deployed: list[str] = []
+    seconds = iter(range(1, 100))
+
+    def deploy(side: str) -> dict[str, Measure]:
+        deployed.append(side)
+        return {op: Measure(float(next(seconds)), 0, 0) for op in FRESH_OPERATIONS}
+
+    samples = fresh_samples(["ours", "floor", "shaped"], 3, deploy)
+
+    assert deployed == ["ours", "floor", "shaped", "shaped", "floor", "ours", "ours", "floor", "shaped"]
+    # the preview and the up of one deployment are of the same round, kept in round order
+    assert [m.seconds for m in samples["ours"]["preview"]] == [1.0, 11.0, 13.0]
+    assert [m.seconds for m in samples["ours"]["up"]] == [2.0, 12.0, 14.0]
+    assert [m.seconds for m in samples["shaped"]["up"]] == [6.0, 8.0, 18.0]
+
+
+def test_the_spread_pairs_the_sides_of_each_round() -> None:
+    ours = [Measure(2.0, 0, 0), Measure(3.0, 0, 0), Measure(1.2, 0, 0)]
+    floor = [Measure(1.0, 0, 0), Measure(3.0, 0, 0), Measure(1.0, 0, 0)]
+
+    assert ratio_spread(ours, floor) == (1.0, 2.0)
 
 
 def test_a_role_missing_from_a_run_counts_as_no_cpu_in_the_median() -> None:
