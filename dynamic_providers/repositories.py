@@ -21,25 +21,12 @@ from dynamic_providers.capabilities import PROVIDED_BY
 from dynamic_providers.client import NexusClient
 from reach.names import FieldRuleError, check_name
 
-Format = Literal[
-    "docker",
-    "maven2",
-    "npm",
-    "pypi",
-    "raw",
-    "apt",
-    "helm",
-    "yum",
-    "go",
-    "nuget",
-    "rubygems",
-    "cargo",
-    "conda",
-    "r",
-    "gitlfs",
-    "cocoapods",
-    "conan",
-]
+# Every format but Docker: what `repositories[]` of the stack config takes (Docker comes from teams).
+OtherFormat = Literal[
+    "maven2", "npm", "pypi", "raw", "apt", "helm", "yum", "go", "nuget", "rubygems", "cargo", "conda", "r",
+    "gitlfs", "cocoapods", "conan",
+]  # fmt: skip
+Format = Literal["docker", OtherFormat]
 RepoType = Literal["hosted", "proxy", "group"]
 WritePolicy = Literal["ALLOW", "ALLOW_ONCE", "DENY"]
 ALL_TYPES: tuple[RepoType, ...] = ("hosted", "proxy", "group")

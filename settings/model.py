@@ -18,7 +18,7 @@ from dynamic_providers.content_selectors import ContentSelectorSpec
 from dynamic_providers.email_server import EmailServerProvider, EmailServerSpec, check_address
 from dynamic_providers.http_settings import HttpSettingsSpec
 from dynamic_providers.privileges import NAME_PATTERN, PrivilegeSpec, PrivilegeType, type_field_issues
-from dynamic_providers.repositories import RepositorySpec, format_feature
+from dynamic_providers.repositories import OtherFormat, RepositorySpec, format_feature
 from dynamic_providers.roles import RoleSpec
 from dynamic_providers.routing_rules import RoutingRuleSpec
 from dynamic_providers.s3_blob_stores import DEFAULT_EXPIRATION_DAYS, S3BlobStoreSpec
@@ -551,24 +551,7 @@ class RepositorySettings(_Model):
     reasons to run Nexus."""
 
     name: str = Field(description="Repository name, e.g. maven-central.")
-    format: Literal[
-        "maven2",
-        "npm",
-        "pypi",
-        "raw",
-        "apt",
-        "helm",
-        "yum",
-        "go",
-        "nuget",
-        "rubygems",
-        "cargo",
-        "conda",
-        "r",
-        "gitlfs",
-        "cocoapods",
-        "conan",
-    ] = Field(
+    format: OtherFormat = Field(
         description="Repository format. The open-source core has maven2, raw and apt; the others need "
         "Nexus Community or Pro (docs/kinds/repositories.md lists each format's types and fields)."
     )
