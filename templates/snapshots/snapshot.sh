@@ -22,10 +22,6 @@ if $S test -f "$marker"; then
   fi
   $S rm -f "$marker"
 fi
-if [ -z "$version" ] && [ -n "$cur" ]; then
-  version=$(docker image inspect -f '{{range .RepoTags}}{{println .}}{{end}}' "$cur" 2>/dev/null \
-    | sed -n 's/^.*:\([0-9A-Za-z][0-9A-Za-z.-]*\)$/\1/p' | head -n 1)
-fi
 [ -n "$version" ] || version=unknown
 # Private: the archives hold the database (password hashes) and the node keystore.
 umask 077
