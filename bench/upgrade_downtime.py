@@ -10,8 +10,9 @@ cost follows that count and the database, not the bytes, and files laid out by a
 database that does not know them would not show whether Nexus still serves them. Sizes are
 cumulative in one data directory (1 then 10 adds 9 GiB).
 
-For each size, each measured while a poller asks ``GET /service/rest/v1/status/writable`` every
-0.1 s (downtime: from the last 200 before a failed answer to the first 200 after it):
+For each size, ``--rounds`` times (3) in turn on the same data, each measured while a poller asks
+``GET /service/rest/v1/status/writable`` every 0.1 s (downtime: from the last 200 before a failed
+answer to the first 200 after it):
 
 - the floor: the same container stopped (``docker stop -t 120``) and started again, no snapshot;
 - ``scripts/upgrade dev 3.99.1-01`` (``operations.cli``; ``up`` replayed from the component's
@@ -20,8 +21,16 @@ For each size, each measured while a poller asks ``GET /service/rest/v1/status/w
   container, writable;
 - ``scripts/rollback dev``: stop, restore, the old container back, writable.
 
-    .venv/bin/python bench/upgrade_downtime.py --gib 1          # about 10 minutes on 2 cores
-    .venv/bin/python bench/upgrade_downtime.py --gib 1,10       # needs 11 GiB free and longer
+Nexus's own start varies by tens of seconds on a shared machine, so one run of each cannot tell a
+few seconds apart: taking turns puts a change of load on all three alike, and the table gives the
+median and the spread of each, and of its phases, from the Docker Engine's events for the
+container: ``stop`` (last 200 to the container's exit), ``between`` (to the start of the same or
+the new container: the snapshot or the restore, the replacement) and ``start`` (to the first 200).
+The floor's ``between`` is nothing, so upgrade minus floor is in ``between`` and in the noise of the
+other two. The load average is printed with each run.
+
+    .venv/bin/python bench/upgrade_downtime.py --gib 1               # about 20 minutes on 2 cores
+    .venv/bin/python bench/upgrade_downtime.py --gib 1,10            # needs 11 GiB free, about an hour
 
 Needs root (a sandboxed dockerd, data owned by UID 200). It prints figures and asserts nothing.
 """
