@@ -183,7 +183,8 @@ def blob_bytes(data: Path) -> int:
 
 def archive_parts(snapshot: Snapshot) -> str:
     """What the snapshot's archive holds, by top-level entry (``blobs`` split into the blobs'
-    ``.properties`` and the stores' own files): ``db 9.1Mi, ...``, largest first."""
+    ``.properties`` and the stores' own files): ``cache 14.0Mi, db 0.7Mi, ...``, largest first,
+    the entries under 0.05 MiB added up as the rest."""
     sizes: dict[str, int] = {}
     with tarfile.open(snapshot.archive) as archive:
         for member in archive:
@@ -193,8 +194,11 @@ def archive_parts(snapshot: Snapshot) -> str:
                 part = "blobs .properties" if member.name.endswith(".properties") else "blobs other"
             # a member costs its header and its data rounded up to 512-byte blocks
             sizes[part] = sizes.get(part, 0) + 512 + -(-member.size // 512) * 512
-    ordered = sorted(sizes.items(), key=lambda item: -item[1])
-    return ", ".join(f"{part} {size / 2**20:.1f}Mi" for part, size in ordered)
+    large = sorted(
+        ((part, size) for part, size in sizes.items() if size >= 2**20 / 20), key=lambda item: -item[1]
+    )
+    rest = sum(sizes.values()) - sum(size for _, size in large)
+    return ", ".join(f"{part} {size / 2**20:.1f}Mi" for part, size in [*large, ("the rest", rest)])
 
 
 def measure(live: LiveStack, operation: str, said: list[str]) -> Figures:
