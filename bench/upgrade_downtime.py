@@ -10,8 +10,9 @@ cost follows that count and the database, not the bytes, and files laid out by a
 database that does not know them would not show whether Nexus still serves them. Sizes are
 cumulative in one data directory (1 then 10 adds 9 GiB).
 
-For each size, each measured while a poller asks ``GET /service/rest/v1/status/writable`` every
-0.1 s (downtime: from the last 200 before a failed answer to the first 200 after it):
+For each size, ``--rounds`` times (3) in turn on the same data, each measured while a poller asks
+``GET /service/rest/v1/status/writable`` every 0.1 s (downtime: from the last 200 before a failed
+answer to the first 200 after it):
 
 - the floor: the same container stopped (``docker stop -t 120``) and started again, no snapshot;
 - ``scripts/upgrade dev 3.99.1-01`` (``operations.cli``; ``up`` replayed from the component's
@@ -20,8 +21,16 @@ For each size, each measured while a poller asks ``GET /service/rest/v1/status/w
   container, writable;
 - ``scripts/rollback dev``: stop, restore, the old container back, writable.
 
-    .venv/bin/python bench/upgrade_downtime.py --gib 1          # about 10 minutes on 2 cores
-    .venv/bin/python bench/upgrade_downtime.py --gib 1,10       # needs 11 GiB free and longer
+Nexus's own start varies by tens of seconds on a shared machine, so one run of each cannot tell a
+few seconds apart: taking turns puts a change of load on all three alike, and the table gives the
+median and the spread of each, and of its phases, from the Docker Engine's events for the
+container: ``stop`` (last 200 to the container's exit), ``between`` (to the start of the same or
+the new container: the snapshot or the restore, the replacement) and ``start`` (to the first 200).
+The floor's ``between`` is nothing, so upgrade minus floor is in ``between`` and in the noise of the
+other two. The load average is printed with each run.
+
+    .venv/bin/python bench/upgrade_downtime.py --gib 1               # about 20 minutes on 2 cores
+    .venv/bin/python bench/upgrade_downtime.py --gib 1,10            # needs 11 GiB free, about an hour
 
 Needs root (a sandboxed dockerd, data owned by UID 200). It prints figures and asserts nothing.
 """
@@ -31,7 +40,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -65,11 +76,20 @@ from tools.build_images import Builder, haproxy_image, nexus_image  # noqa: E402
 
 POLL_SECONDS = 0.1
 FILE_BYTES = 4 * 2**20
+OPERATIONS = ("floor", "upgrade", "rollback")
+#: The phases of one operation (seconds; they add up to its downtime when Nexus stopped answering
+#: once): ``stop`` from the last 200 to the container's exit (``die``), ``between`` from there to
+#: the (new) container's start (the snapshot or the restore, and the container replaced),
+#: ``start`` from the container's start to the first 200.
+PHASES = ("stop", "between", "start")
+#: Whatever the bench reports, a line per round.
+Figures = dict[str, float | int | str]
 
 
 @dataclass
 class Poller:
-    """Asks Nexus whether it is writable every ``POLL_SECONDS`` until stopped."""
+    """Asks Nexus whether it is writable every ``POLL_SECONDS`` until stopped (wall-clock times, to
+    line up with the Docker Engine's event times)."""
 
     url: str
     answers: list[tuple[float, bool]] = field(default_factory=list)
@@ -82,61 +102,23 @@ class Poller:
                 ok = session.get(f"{self.url}/service/rest/v1/status/writable", timeout=1).status_code == 200
             except requests.RequestException:
                 ok = False
-            self.answers.append((time.monotonic(), ok))
+            self.answers.append((time.time(), ok))
             self.stopped.wait(POLL_SECONDS)
 
-    def back_at(self) -> float:
-        """When the last run of failed answers ended (the first 200 after it)."""
-        down, back = False, self.answers[-1][0]
-        for when, ok in self.answers:
-            if ok and down:
-                back = when
-            down = not ok
-        return back
-
-    def downtime(self) -> float:
-        """Seconds from the last 200 before each run of failed answers to the first 200 after it, added up."""
-        total, last_ok = 0.0, None
-        down = False
+    def gaps(self) -> list[tuple[float, float]]:
+        """(last 200 before, first 200 after) of each run of failed answers that ended."""
+        found, last_ok, down = [], None, False
         for when, ok in self.answers:
             if ok:
                 if down and last_ok is not None:
-                    total += when - last_ok
+                    found.append((last_ok, when))
                 last_ok, down = when, False
             else:
                 down = True
-        return total
+        return found
 
-
-@dataclass
-class TimedSteps(WindowSteps):
-    """Marks when each phase of an upgrade or rollback ends (monotonic seconds)."""
-
-    marks: dict[str, float] = field(default_factory=dict)
-
-    def restore(self, snapshot: Snapshot, *, start: bool) -> str:
-        self.marks["stopped"] = time.monotonic()  # the restore stops Nexus first
-        moved = super().restore(snapshot, start=start)
-        self.marks["restored"] = time.monotonic()
-        return moved
-
-    def before_start(self, version: str) -> None:
-        self.marks["snapshot step done"] = time.monotonic()
-        super().before_start(version)
-
-    def up(self) -> None:
-        super().up()
-        self.marks["new container created"] = time.monotonic()
-
-
-def phases(started: float, marks: dict[str, float], writable: float) -> str:
-    """``phase 1.2s, ...`` from the start of the operation to Nexus writable again."""
-    points = sorted([*marks.items(), ("writable", writable)], key=lambda item: item[1])
-    out, last = [], started
-    for name, when in points:
-        out.append(f"{name} +{when - last:.1f}s")
-        last = when
-    return ", ".join(out)
+    def downtime(self) -> float:
+        return sum(back - gone for gone, back in self.gaps())
 
 
 @contextmanager
@@ -151,6 +133,34 @@ def polled(live: LiveStack) -> Iterator[Poller]:
         time.sleep(1)  # a few 200s after the return, so the last gap is closed
         poller.stopped.set()
         thread.join()
+
+
+def container_events(live: LiveStack, since: float, until: float) -> list[tuple[float, str]]:
+    """(time, action) of the ``die`` and ``start`` events of the container named nexus (the old one
+    and its replacement) between ``since`` and ``until``, as the Docker Engine recorded them."""
+    out = live.engine.docker(
+        "events", "--since", f"{since:.3f}", "--until", f"{until:.3f}", "--filter", "container=nexus",
+        "--filter", "event=die", "--filter", "event=start", "--format", "{{.TimeNano}} {{.Action}}",
+    ).stdout  # fmt: skip
+    events = []
+    for line in out.splitlines():
+        nanos, action = line.split(maxsplit=1)
+        events.append((int(nanos) / 1e9, action))
+    return events
+
+
+def phase_seconds(poller: Poller, events: list[tuple[float, str]]) -> dict[str, float]:
+    """:data:`PHASES` from the first gap's last 200, the first ``die`` after it, the last ``start``
+    and the last gap's first 200."""
+    gaps = poller.gaps()
+    if not gaps:
+        raise RuntimeError("Nexus never stopped answering")
+    gone, back = gaps[0][0], gaps[-1][1]
+    died = min((when for when, action in events if action == "die" and when >= gone - 1), default=None)
+    started = max((when for when, action in events if action == "start"), default=None)
+    if died is None or started is None:
+        raise RuntimeError(f"no die and start events of nexus in {events}")
+    return {"stop": died - gone, "between": started - died, "start": back - started}
 
 
 def fill(live: LiveStack, gib: float, done: int) -> int:
@@ -171,38 +181,67 @@ def blob_bytes(data: Path) -> int:
     return sum(path.stat().st_size for path in (data / "blobs").glob("*/content/vol-*/chap-*/*.bytes"))
 
 
-def measure(live: LiveStack, project: Path, gib: float) -> dict[str, float | int | str]:
-    said: list[str] = []
-    steps = steps_for(live, project, said, TimedSteps)
-    assert isinstance(steps, TimedSteps)
-    figures: dict[str, float | int | str] = {"GiB asked": gib, "blob bytes": blob_bytes(live.data)}
-    with polled(live) as floor:
-        started = time.monotonic()
-        live.engine.docker("stop", "-t", "120", "nexus", timeout=200)
-        steps.marks = {"stopped": time.monotonic()}
-        live.engine.docker("start", "nexus")
-    figures["floor s"] = floor.downtime()
-    figures["floor phases"] = phases(started, steps.marks, floor.back_at())
-    before = {s.name for s in steps.snapshots()}
-    with pytest.MonkeyPatch.context() as patch, cli_on(patch, steps):
-        for operation, argv in (("upgrade", [WINDOW_VERSION]), ("rollback", [])):
-            steps.marks = {}
-            main = cli.upgrade_main if operation == "upgrade" else cli.rollback_main
-            with polled(live) as poller:
-                started = time.monotonic()
-                code = main(["dev", *argv, "--yes"])
-            if code != 0:
-                raise RuntimeError(f"{operation} failed:\n" + "\n".join(said[-20:]))
-            figures[f"{operation} s"] = poller.downtime()
-            figures[f"{operation} phases"] = phases(started, steps.marks, poller.back_at())
-            if operation == "upgrade":
-                (taken,) = [s for s in steps.snapshots() if s.name not in before]
-    figures.update(snapshot_figures(taken))
+def archive_parts(snapshot: Snapshot) -> str:
+    """What the snapshot's archive holds, by top-level entry (``blobs`` split into the blobs'
+    ``.properties`` and the stores' own files): ``cache 14.0Mi, db 0.7Mi, ...``, largest first,
+    the entries under 0.05 MiB added up as the rest."""
+    sizes: dict[str, int] = {}
+    with tarfile.open(snapshot.archive) as archive:
+        for member in archive:
+            parts = member.name.removeprefix("./").split("/")
+            part = parts[0] or "."
+            if part == "blobs":
+                part = "blobs .properties" if member.name.endswith(".properties") else "blobs other"
+            # a member costs its header and its data rounded up to 512-byte blocks
+            sizes[part] = sizes.get(part, 0) + 512 + -(-member.size // 512) * 512
+    large = sorted(
+        ((part, size) for part, size in sizes.items() if size >= 2**20 / 20), key=lambda item: -item[1]
+    )
+    rest = sum(sizes.values()) - sum(size for _, size in large)
+    return ", ".join(f"{part} {size / 2**20:.1f}Mi" for part, size in [*large, ("the rest", rest)])
+
+
+def measure(live: LiveStack, operation: str, said: list[str]) -> Figures:
+    """One floor, upgrade or rollback, timed: downtime, phases, and the load when it ran."""
+    load = os.getloadavg()[0]
+    with polled(live) as poller:
+        started = time.time()
+        if operation == "floor":
+            live.engine.docker("stop", "-t", "120", "nexus", timeout=200)
+            live.engine.docker("start", "nexus")
+            code = 0
+        elif operation == "upgrade":
+            code = cli.upgrade_main(["dev", WINDOW_VERSION, "--yes"])
+        else:
+            code = cli.rollback_main(["dev", "--yes"])
+    if code != 0:
+        raise RuntimeError(f"{operation} failed:\n" + "\n".join(said[-20:]))
+    events = container_events(live, started - 1, time.time())
+    figures: Figures = {"operation": operation, "downtime s": poller.downtime(), "load": load}
+    figures.update({f"{phase} s": seconds for phase, seconds in phase_seconds(poller, events).items()})
     return figures
 
 
-def snapshot_figures(snapshot: Snapshot) -> dict[str, float | int | str]:
-    return {"snapshot bytes": snapshot.size_bytes or 0, "blobs listed": snapshot.blob_files or 0}
+def rounds_at(live: LiveStack, project: Path, gib: float, rounds: int) -> list[Figures]:
+    """``rounds`` times floor, upgrade, rollback, in turn, on the data as it is."""
+    said: list[str] = []
+    steps = steps_for(live, project, said, WindowSteps)
+    common: Figures = {"GiB asked": gib, "blob bytes": blob_bytes(live.data)}
+    rows: list[Figures] = []
+    with pytest.MonkeyPatch.context() as patch, cli_on(patch, steps):
+        for round_number in range(1, rounds + 1):
+            for operation in OPERATIONS:
+                before = {s.name for s in steps.snapshots()}
+                row = {**common, "round": round_number, **measure(live, operation, said)}
+                if operation == "upgrade":
+                    (taken,) = [s for s in steps.snapshots() if s.name not in before]
+                    row.update({
+                        "snapshot bytes": taken.size_bytes or 0, "blobs listed": taken.blob_files or 0,
+                        "archive holds": archive_parts(taken),
+                    })  # fmt: skip
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr, flush=True)
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -210,9 +249,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--gib", default="1", help="blob sizes in GiB, ascending, comma-separated (default 1)"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="floor, upgrade, rollback this many times at each size (3)"
+    )
     args = parser.parse_args(argv)
     sizes = sorted(float(size) for size in args.gib.split(","))
-    rows: list[dict[str, float | int | str]] = []
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    rows: list[Figures] = []
+    began = os.getloadavg()
     with (
         tempfile.TemporaryDirectory(prefix="upgrade-downtime-") as scratch,
         docker_engine(use_running=False) as engine,
@@ -244,29 +289,58 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(
                     f"[bench] {uploaded} files uploaded ({time.monotonic() - started:.0f} s)", file=sys.stderr
                 )
-                row = measure(live, project, gib)
-                rows.append(row)
-                print(json.dumps(row), file=sys.stderr, flush=True)
-    print_table(rows)
+                rows += rounds_at(live, project, gib, args.rounds)
+                print_table(rows, began)
     return 0
 
 
-def print_table(rows: list[dict[str, float | int | str]]) -> None:
+def spread(values: Sequence[float]) -> str:
+    """``median (min-max)``."""
+    return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
+
+
+def print_table(rows: Sequence[Figures], began: tuple[float, float, float]) -> None:
+    sizes = sorted({float(row["GiB asked"]) for row in rows})
     print("\nupgrade downtime (the time Nexus does not answer), real core 3.71.0-06 in its image")
-    print(f"{'blobs':>10} {'files':>7} {'snapshot':>10} {'floor':>7} {'upgrade':>8} {'rollback':>9} "
-          f"{'upgrade-floor':>14} {'rollback-floor':>15}")  # fmt: skip
+    print(f"load average (1, 5, 15 min) at the start: {began[0]:.1f} {began[1]:.1f} {began[2]:.1f}; "
+          f"now: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
+    print("seconds, median (min-max) over the rounds; the phases: stop = last 200 to the container's")
+    print("exit, between = to the (new) container's start (snapshot or restore, replacement), start =")
+    print("to the first 200\n")
+    print(f"{'blobs':>8} {'files':>6} {'rounds':>6} {'operation':>9} {'downtime':>18} {'- floor':>8} "
+          f"{'stop':>16} {'between':>16} {'start':>18} {'load':>10}")  # fmt: skip
+    for gib in sizes:
+        at = [row for row in rows if float(row["GiB asked"]) == gib]
+        floor = statistics.median(float(row["downtime s"]) for row in at if row["operation"] == "floor")
+        files = next((int(row["blobs listed"]) for row in at if "blobs listed" in row), 0)
+        for operation in OPERATIONS:
+            of = [row for row in at if row["operation"] == operation]
+            if not of:
+                continue
+            downtime = [float(row["downtime s"]) for row in of]
+            loads = [float(row["load"]) for row in of]
+            phases = " ".join(f"{spread([float(row[f'{phase} s']) for row in of]):>16}" for phase in PHASES)
+            print(
+                f"{int(at[0]['blob bytes']) / 2**30:>6.2f}Gi {files:>6} {len(of):>6} {operation:>9} "
+                f"{spread(downtime):>18} {statistics.median(downtime) - floor:>+7.1f}s {phases}"
+                f" {min(loads):>4.1f}-{max(loads):<4.1f}"
+            )
+    print("\nthe snapshot each upgrade took (bytes of its archive; what the archive holds):")
     for row in rows:
-        floor = float(row["floor s"])
-        print(
-            f"{int(row['blob bytes']) / 2**30:>8.2f}Gi {int(row['blobs listed']):>7} "
-            f"{int(row['snapshot bytes']) / 2**20:>8.1f}Mi {floor:>6.1f}s {float(row['upgrade s']):>7.1f}s "
-            f"{float(row['rollback s']):>8.1f}s {float(row['upgrade s']) - floor:>13.1f}s "
-            f"{float(row['rollback s']) - floor:>14.1f}s"
-        )
-    print("\nwhere the time goes (from the start of each operation until Nexus answers 200 again):")
-    for row in rows:
-        for operation in ("floor", "upgrade", "rollback"):
-            print(f"  {float(row['GiB asked']):g} GiB {operation}: {row[f'{operation} phases']}")
+        if "snapshot bytes" in row:
+            print(f"  {float(row['GiB asked']):g} GiB, round {row['round']}: "
+                  f"{int(row['snapshot bytes']) / 2**20:.1f} MiB for {row['blobs listed']} blobs "
+                  f"({row['archive holds']})")  # fmt: skip
+    print("\nupgrade and rollback within 10 s of the floor, by median:")
+    for gib in sizes:
+        at = [row for row in rows if float(row["GiB asked"]) == gib]
+        floor = statistics.median(float(row["downtime s"]) for row in at if row["operation"] == "floor")
+        for operation in OPERATIONS[1:]:
+            seconds = [float(row["downtime s"]) for row in at if row["operation"] == operation]
+            if seconds:
+                over = statistics.median(seconds) - floor
+                print(f"  {gib:g} GiB {operation}: {over:+.1f} s, {'met' if over <= 10 else 'NOT met'}")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -267,7 +267,8 @@ def snapshot_script(
     * ``.before-restore-*`` at the top of the data directory (the previous data a restore kept
       there because the data directory is a mount point) is not part of the snapshot.
     * A data directory restored by a rollback (``.restored.json`` marker) is not saved again: its
-      snapshot exists; that record is printed instead and the marker removed.
+      snapshot exists; that record is printed instead and the marker removed. Decided, like the
+      version, before anything is stopped: the time Nexus does not answer holds the stop and the copy.
 
     stdout: the record of the snapshot as one JSON line, or nothing. Progress goes to stderr.
     """
@@ -282,6 +283,7 @@ def snapshot_script(
         lines.append(
             f"want={q(skip_if_running_image)}\n" + script_fragment("snapshots/snapshot-skip-if-running.sh")
         )
+    lines.append(script_fragment("snapshots/snapshot-before-stop.sh"))
     lines.append(_stop())
     lines.append(script_fragment("snapshots/snapshot.sh"))
     lines.append(_prune())

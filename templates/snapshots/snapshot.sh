@@ -12,20 +12,6 @@ on_exit() {
   fi
 }
 trap on_exit EXIT
-if $S test -f "$marker"; then
-  restored=$($S sed -n 's/.*"snapshot": *"\([^"]*\)".*/\1/p' "$marker")
-  if [ -n "$restored" ] && $S test -f "$backup/$restored.json"; then
-    log "no snapshot: $data holds the restored snapshot $restored and nothing has run on it"
-    $S rm -f "$marker"
-    $S cat "$backup/$restored.json"
-    exit 0
-  fi
-  $S rm -f "$marker"
-fi
-if [ -z "$version" ] && [ -n "$cur" ]; then
-  version=$(docker image inspect -f '{{range .RepoTags}}{{println .}}{{end}}' "$cur" 2>/dev/null \
-    | sed -n 's/^.*:\([0-9A-Za-z][0-9A-Za-z.-]*\)$/\1/p' | head -n 1)
-fi
 [ -n "$version" ] || version=unknown
 # Private: the archives hold the database (password hashes) and the node keystore.
 umask 077

@@ -351,6 +351,27 @@ def test_restore_for_a_rollback_leaves_nexus_stopped_and_the_next_snapshot_step_
     assert _snapshot(fake_host, skip_if_running_image=NEW_IMAGE) not in (None, record)
 
 
+def test_restored_data_is_recognised_before_anything_is_stopped(fake_host: FakeHost) -> None:
+    """The restored-data decision and the version lookup come before the stop: a rollback's step
+    asks nothing about stopping (the time Nexus does not answer holds only the stop and the copy),
+    and a container started on the restored data meanwhile is not stopped for a snapshot not taken."""
+    fake_host.seed_data()
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None and record["version"] == "3.77.1"  # the version from the image's tags
+    run_checked(
+        fake_host.shell,
+        restore_script(fake_host.paths, str(record["name"]), start=False, mark_restored=True),
+        "restore",
+    )
+    fake_host.run_container(OLD_ID, running=True)  # started on the restored data by hand
+    fake_host.clear_calls()
+    assert _snapshot(fake_host, skip_if_running_image=NEW_IMAGE) == record
+    container = fake_host.container()
+    assert container is not None and container["running"] is True
+    assert not [call for call in fake_host.calls() if call.startswith(("ps", "stop"))], fake_host.calls()
+    assert not (fake_host.backup / ".restored.json").exists()
+
+
 def test_a_failed_restore_puts_the_previous_data_back(fake_host: FakeHost) -> None:
     fake_host.seed_data()
     record = _snapshot(fake_host, restart=True)
