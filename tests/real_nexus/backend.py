@@ -123,17 +123,28 @@ class Backend:
             "selectors": {s["name"] for s in self.get("/v1/security/content-selectors")},
             "realms": self.get("/v1/security/realms/active"),
             "anonymous": self.get("/v1/security/anonymous"),
+            "routing rules": {r["name"] for r in self.get("/v1/routing-rules")},
+            "certificates": {c["id"] for c in self.get("/v1/security/ssl/truststore")},
+            # a null username reads back "" once settings were written (3.71.0-06)
+            "email": {**self.get("/v1/email"), "username": self.get("/v1/email")["username"] or ""},
         }
 
     def restore(self) -> None:
-        """Delete what a test created (groups before members, repositories before blob stores,
-        privileges before content selectors) and put realms and anonymous access back."""
+        """Delete what a test created (groups before members, repositories before blob stores and
+        routing rules, privileges before content selectors) and put realms, anonymous access and
+        the mail settings back."""
         now = self._inventory()
         base = self._baseline
         repositories = {r["name"]: r for r in self.get("/v1/repositories")}
         extra = [name for name in now["repositories"] - base["repositories"]]
         for name in sorted(extra, key=lambda n: repositories.get(n, {}).get("type") != "group"):
             self.call("DELETE", f"/v1/repositories/{name}")
+        for rule in now["routing rules"] - base["routing rules"]:  # once no repository uses it
+            self.call("DELETE", f"/v1/routing-rules/{rule}")
+        for certificate in now["certificates"] - base["certificates"]:
+            self.call("DELETE", f"/v1/security/ssl/truststore/{certificate}")
+        if now["email"] != base["email"]:
+            self.call("PUT", "/v1/email", base["email"])
         for name in now["blobstores"] - base["blobstores"]:
             self.call("DELETE", f"/v1/blobstores/{name}")
         for user in now["users"] - base["users"]:
