@@ -59,6 +59,19 @@ def props(nexus: Backend, **fields: Any) -> dict[str, Any]:
     return {"connection": nexus.connection(), "adopt": False, **fields}
 
 
+def user_with_role(nexus: Backend, user_id: str, role: str) -> tuple[str, str]:
+    """A local user holding one role; its login (user, password) for content requests."""
+    password = f"{user_id}-pw"
+    user = {
+        "user_id": user_id,
+        "first_name": "a",
+        "last_name": "b",
+        "email_address": f"{user_id}@example.org",
+    }
+    create(UserProvider(), props(nexus, **user, password=password, roles=[role]))
+    return user_id, password
+
+
 def settled(
     nexus: Backend, provider: Any, object_id: str, outs: dict[str, Any], wanted: dict[str, Any]
 ) -> None:
@@ -722,15 +735,8 @@ def test_a_team_pushes_only_under_its_own_path_of_a_shared_repository(
             (RoleProvider(), RoleSpec(role_id=f"platform-{fmt}-{unique}", privileges=(privilege.name,))),
         )
     ]
-    user = {
-        "user_id": f"alice-{fmt}-{unique}",
-        "first_name": "a",
-        "last_name": "b",
-        "email_address": "a@example.org",
-    }
-    create(UserProvider(), props(nexus, **user, password="alice-pw", roles=[f"platform-{fmt}-{unique}"]))
+    alice = user_with_role(nexus, f"alice-{fmt}-{unique}", f"platform-{fmt}-{unique}")
     content = f"{nexus.direct_url or nexus.url}/repository/{repository}"
-    alice = (user["user_id"], "alice-pw")
 
     def put(group: str, version: str = "1.0", auth: tuple[str, str] | None = alice) -> int:
         path, data = _file(fmt, group, version)
@@ -796,15 +802,8 @@ def test_a_team_pushes_only_its_own_images_to_the_shared_docker_repository(
         (RoleProvider(), RoleSpec(role_id=f"platform-{unique}", privileges=(privilege.name,))),
     ):
         create(provider, props(nexus, **spec.model_dump()))
-    robot = {
-        "user_id": f"ci-{unique}",
-        "first_name": "ci",
-        "last_name": "robot",
-        "email_address": "ci@example.org",
-    }
-    create(UserProvider(), props(nexus, **robot, password="ci-pw", roles=[f"platform-{unique}"]))
+    auth = user_with_role(nexus, f"ci-{unique}", f"platform-{unique}")
     registry = f"{nexus.url}/repository/{SHARED_DOCKER_REPOSITORY}"
-    auth = (robot["user_id"], "ci-pw")
     assert _push(registry, "platform/app", auth) == [200, 202, 201, 201]
     pulled = requests.get(f"{registry}/v2/platform/app/manifests/1.0", auth=auth, timeout=30)
     assert pulled.status_code == 200 and pulled.json()["schemaVersion"] == 2
