@@ -117,6 +117,23 @@ def test_capabilities_are_read_from_the_server(nexus: Backend) -> None:
     assert nexus.count_writes() == 0
 
 
+def first_run_refusal(nexus: Backend, required_features: dict[str, str]) -> list[str]:
+    """The lines of the first run's refusal of a stack that needs ``required_features`` (feature
+    -> config key), with the request log cleared before it."""
+    nexus.clear_log()
+    with pytest.raises(ProviderError) as caught:
+        FirstRunProvider().create(
+            {
+                "url": nexus.url,
+                "admin_password": nexus.admin_password,
+                "data_dir": nexus.data_dir,
+                "required_features": required_features,
+                "wait_timeout_seconds": 60,
+            }
+        )
+    return str(caught.value).splitlines()
+
+
 def test_a_stack_asking_for_a_missing_feature_fails_before_any_write_but_anonymous_off(
     nexus: Backend,
 ) -> None:
@@ -128,18 +145,7 @@ def test_a_stack_asking_for_a_missing_feature_fails_before_any_write_but_anonymo
         "cleanup-policies": "retention.releaseDays",
     }
     absent = [feature for feature in wanted if not nexus.has(feature)]
-    nexus.clear_log()
-    with pytest.raises(ProviderError) as caught:
-        FirstRunProvider().create(
-            {
-                "url": nexus.url,
-                "admin_password": nexus.admin_password,
-                "data_dir": nexus.data_dir,
-                "required_features": wanted,
-                "wait_timeout_seconds": 60,
-            }
-        )
-    *lines, closed = str(caught.value).splitlines()
+    *lines, closed = first_run_refusal(nexus, wanted)
     assert len(lines) == len(absent)
     for feature, line in zip(absent, lines, strict=True):
         assert line.startswith(f"nexus-platform:{wanted[feature]} needs "), line
@@ -156,18 +162,7 @@ def test_http_proxy_settings_are_refused_by_name_where_the_server_has_no_api(nex
     """`httpProxy` needs /v1/http (Pro): the core (404 on 3.71.0-06) and Community 3.93 lack it, and
     the first run says so naming the key, with nothing written but anonymous access off."""
     assert not nexus.has("http-settings")
-    nexus.clear_log()
-    with pytest.raises(ProviderError) as caught:
-        FirstRunProvider().create(
-            {
-                "url": nexus.url,
-                "admin_password": nexus.admin_password,
-                "data_dir": nexus.data_dir,
-                "required_features": {"http-settings": "httpProxy"},
-                "wait_timeout_seconds": 60,
-            }
-        )
-    line, _closed = str(caught.value).splitlines()
+    line, _closed = first_run_refusal(nexus, {"http-settings": "httpProxy"})
     assert line.startswith("nexus-platform:httpProxy needs the outbound HTTP settings API, which ")
     assert line.endswith("or remove httpProxy and set the proxy in the UI (System > HTTP)")
     writes = [(r.method, r.path) for r in nexus.requests() if r.write]
