@@ -41,8 +41,9 @@ Order of a version change (``nexus.version`` or ``nexus.image``), as the engine 
    (listed and hard-linked instead: :mod:`reach.snapshots`) into ``backupDir``, prune to
    ``keepSnapshots``, the JSON record on stdout. If it fails, the old container is started again and
    ``up`` stops here: nothing was replaced. It is skipped when the container already runs the target
-   image (e.g. the first ``up`` after this step was added), when ``dataDir`` is empty (first
-   deployment), and after a rollback's restore (the data is that snapshot already).
+   image (e.g. the first ``up`` after this step was added) and when ``dataDir`` is empty (first
+   deployment). In a rollback's ``up`` it restores the snapshot the rollback asked for, right after
+   the stop, instead of taking one (:func:`operations.upgrade.up_restoring`).
 4. ``<name>-container`` depends on the snapshot command, so the engine registers it only once the
    snapshot has completed; being ``delete_before_replace`` it then removes the stopped old
    container and creates the new one, which starts on the data. The new version never runs before

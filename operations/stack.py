@@ -37,11 +37,14 @@ from reach.nexus import parse_server_header
 from reach.snapshots import (
     HostPaths,
     Snapshot,
+    ask_restore_script,
     backup_script,
     database_files_script,
     last_record,
     list_script,
     parse_records,
+    previous_data,
+    restore_outcome_script,
     restore_script,
     snapshot_script,
 )
@@ -217,11 +220,16 @@ class StackSteps:
         listing = run_checked(self.shell, database_files_script(self.paths), "looking at the data directory")
         return database_of(listing.split())
 
-    def restore(self, snapshot: Snapshot, *, start: bool) -> str:
-        script = restore_script(self.paths, snapshot.name, start=start, mark_restored=not start)
-        out = run_checked(self.shell, script, f"restoring {snapshot.name}")
-        record = last_record(out) or {}
-        return str(record.get("previousData") or "")
+    def restore(self, snapshot: Snapshot) -> str:
+        out = run_checked(self.shell, restore_script(self.paths, snapshot.name), f"restoring {snapshot.name}")
+        return previous_data(out) or ""
+
+    def ask_restore(self, snapshot: Snapshot) -> None:
+        run_checked(self.shell, ask_restore_script(self.paths, snapshot.name), f"checking {snapshot.name}")
+
+    def restore_outcome(self) -> str | None:
+        out = run_checked(self.shell, restore_outcome_script(self.paths), "the restore's outcome")
+        return previous_data(out)
 
     def take_snapshot(self, version: str | None, reason: str) -> dict[str, Any] | None:
         script = snapshot_script(

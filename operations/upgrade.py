@@ -11,13 +11,13 @@ Upgrade to version T (deployed D):
    on the new version); confirm (or ``--yes``), ``up`` (the NexusServer
    component stops Nexus cleanly and snapshots the data directory before replacing the container),
    then the smoke checks for T.
-4. If ``up`` or a smoke check fails, roll back on our own: when ``up`` took a new snapshot of D's
-   data (so the new version may have migrated the data), restore it (Nexus stays stopped); pin D;
-   ``up`` (the container goes back to D; the snapshot step sees the restored data and skips);
-   smoke checks for D. Both outcomes are reported.
+4. If ``up`` or a smoke check fails, roll back on our own: pin D; when ``up`` took a new snapshot
+   of D's data (so the new version may have migrated the data), ask for its restore and ``up``: the
+   snapshot step stops Nexus and restores the snapshot instead of taking one, then the container
+   goes back to D (:func:`up_restoring`); smoke checks for D. Both outcomes are reported.
 
 A manual rollback pins the version of the newest snapshot of an older version (or the one named),
-refuses a mixed preview the same way, restores the snapshot, runs ``up`` and the smoke checks. A
+refuses a mixed preview the same way, runs ``up`` restoring the snapshot, and the smoke checks. A
 restore (disk failure) puts a snapshot of the deployed version back in place and starts Nexus
 again, no ``up`` needed.
 """
@@ -128,10 +128,17 @@ class Steps(Protocol):
     def database(self) -> Database:
         """The database the data directory holds (read on the host; nothing is stopped)."""
 
-    def restore(self, snapshot: Snapshot, *, start: bool) -> str:
-        """Stop Nexus, move the data aside, extract ``snapshot``; start it again when ``start``
-        (otherwise leave it stopped and mark the data as restored). Returns where the previous data
-        went."""
+    def restore(self, snapshot: Snapshot) -> str:
+        """Stop Nexus, move the data aside, extract ``snapshot``, start Nexus again. Returns where the
+        previous data went."""
+
+    def ask_restore(self, snapshot: Snapshot) -> None:
+        """Check that ``snapshot`` can be restored (nothing stops) and ask the snapshot step of the
+        next ``up`` that starts its version to restore it right after it stops Nexus."""
+
+    def restore_outcome(self) -> str | None:
+        """After that ``up``: where the step put the previous data (None: no step restored; the
+        request is withdrawn)."""
 
     def say(self, message: str) -> None: ...
 
@@ -275,16 +282,16 @@ def upgrade(steps: Steps, target: str, *, assume_yes: bool = False, force_one_wa
     taken = [s for s in steps.snapshots() if s.name not in before and s.version == deployed]
     snapshot = oldest_first(taken)[-1] if taken else None
     try:
+        steps.pin_version(deployed)
         if snapshot is not None:
-            moved = steps.restore(snapshot, start=False)
             report.snapshot = snapshot
+            moved = up_restoring(steps, snapshot)
             report.messages.append(
                 f"restored {snapshot.describe()}; the data {target} ran on is kept in {moved or '-'}"
             )
         else:
             report.messages.append("up took no snapshot, so the data was not touched: nothing to restore")
-        steps.pin_version(deployed)
-        steps.up()
+            steps.up()
     except Exception as error:
         report.outcome = Outcome.ROLLBACK_FAILED
         report.messages.append(f"rollback to {deployed} failed: {error}")
@@ -297,6 +304,30 @@ def upgrade(steps: Steps, target: str, *, assume_yes: bool = False, force_one_wa
         report.outcome = Outcome.ROLLBACK_FAILED
         report.messages.append(_manual_help(deployed, snapshot))
     return report
+
+
+def up_restoring(steps: Steps, snapshot: Snapshot) -> str:
+    """``up`` with ``snapshot``'s version pinned, its snapshot step restoring ``snapshot`` right
+    after it stops Nexus: a rollback's downtime then has an upgrade's shape (the stop, the restore,
+    the new container), not the engine's start and the steps before as well. If no step restored
+    it (e.g. the step did not run), it is restored now, Nexus stopped and started again. Returns
+    where the previous data went; an ``up`` that failed says whether the data was restored."""
+    steps.ask_restore(snapshot)
+    try:
+        steps.up()
+    except Exception as error:
+        moved = steps.restore_outcome()
+        held = (
+            f"the data is {snapshot.name}'s, the previous data is kept in {moved or '-'}"
+            if moved is not None
+            else "nothing was restored"
+        )
+        raise RuntimeError(f"{error} ({held})") from error
+    moved = steps.restore_outcome()
+    if moved is None:
+        steps.say(f"up did not restore {snapshot.name}: restoring it now (Nexus stops and starts again)")
+        moved = steps.restore(snapshot)
+    return moved
 
 
 def _manual_help(version: str, snapshot: Snapshot | None) -> str:
@@ -357,9 +388,8 @@ def rollback(steps: Steps, name: str | None = None, *, assume_yes: bool = False)
         )
     report = Report(Outcome.DONE, snapshot=snapshot)
     try:
-        moved = steps.restore(snapshot, start=False)
+        moved = up_restoring(steps, snapshot)
         report.messages.append(f"restored {snapshot.describe()}; the previous data is kept in {moved or '-'}")
-        steps.up()
     except Exception as error:
         report.outcome = Outcome.FAILED
         report.messages.append(f"rollback to {snapshot.version} failed: {error}")
@@ -408,7 +438,7 @@ def restore(steps: Steps, name: str, *, assume_yes: bool = False) -> Report:
     if not assume_yes and not steps.confirm(question):
         return Report(Outcome.CANCELLED, ["cancelled; nothing changed"])
     try:
-        moved = steps.restore(snapshot, start=True)
+        moved = steps.restore(snapshot)
     except Exception as error:
         return Report(Outcome.FAILED, [f"restore failed: {error}"], snapshot=snapshot)
     report = Report(Outcome.DONE, [f"restored {snapshot.describe()}; previous data in {moved or '-'}"])

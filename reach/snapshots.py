@@ -58,9 +58,10 @@ BLOB_LIST_SUFFIX = ".blobs"
 BLOB_LINKS_DIR = ".snapshot-blobs"
 #: Inside the backup directory: the blob backup (one copy of each content a snapshot lists).
 BLOB_BACKUP_DIR = "blob-stores"
-#: Written by a restore that leaves Nexus stopped (rollback): the data directory holds exactly that
-#: snapshot and no Nexus has run on it since, so the next snapshot step has nothing new to save.
-RESTORED_MARKER = ".restored.json"
+#: A rollback's request that the next snapshot step starting that snapshot's version restore it
+#: (:func:`ask_restore_script`), and that step's report of the restore (:func:`restore_outcome_script`).
+RESTORE_ASKED = ".restore-asked.json"
+RESTORE_DONE = ".restore-done.json"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 CONTAINER = "nexus"
 
@@ -166,6 +167,15 @@ def last_record(stdout: str) -> dict[str, Any] | None:
     return None
 
 
+def previous_data(stdout: str) -> str | None:
+    """Where a restore put the previous data, from the record it printed (None: no restore record;
+    "" when there was no previous data)."""
+    record = last_record(stdout)
+    if record is None or "restored" not in record:
+        return None
+    return str(record.get("previousData") or "")
+
+
 def oldest_first(snapshots: Iterable[Snapshot]) -> list[Snapshot]:
     return sorted(snapshots, key=lambda s: (s.taken_at, s.name))
 
@@ -266,9 +276,12 @@ def snapshot_script(
     * A data directory that is missing or empty (first deployment) is not snapshotted.
     * ``.before-restore-*`` at the top of the data directory (the previous data a restore kept
       there because the data directory is a mount point) is not part of the snapshot.
-    * A data directory restored by a rollback (``.restored.json`` marker) is not saved again: its
-      snapshot exists; that record is printed instead and the marker removed. Decided, like the
-      version, before anything is stopped: the time Nexus does not answer holds the stop and the copy.
+    * With ``skip_if_running_image``, a restore a rollback asked for (:func:`ask_restore_script`)
+      for the version of that image is done instead of a snapshot, right after the stop: the
+      snapshot's record is printed, and the restore's own record kept for
+      :func:`restore_outcome_script`. A request for another version is dropped (logged).
+    * The version is read, and the checks are made, before anything is stopped: the time Nexus does
+      not answer holds the stop and the copy (or the restore).
 
     stdout: the record of the snapshot as one JSON line, or nothing. Progress goes to stderr.
     """
@@ -280,9 +293,16 @@ def snapshot_script(
     lines = [paths.preamble(), f"keep={int(keep)}; reason={q(_clean(reason))}; version={q(version or '')}"]
     lines.append(script_fragment("snapshots/snapshot-guard.sh"))
     if skip_if_running_image:
+        lines.append(f"want={q(skip_if_running_image)}")
+        lines.append(script_fragment("snapshots/snapshot-restore-asked.sh"))
         lines.append(
-            f"want={q(skip_if_running_image)}\n" + script_fragment("snapshots/snapshot-skip-if-running.sh")
+            'if [ -n "$name" ]; then\n'
+            + _restore_steps()
+            + script_fragment("snapshots/restore-start-kept.sh")
+            + script_fragment("snapshots/restore-done.sh")
+            + "exit 0\nfi\n"
         )
+        lines.append(script_fragment("snapshots/snapshot-skip-if-running.sh"))
     lines.append(script_fragment("snapshots/snapshot-before-stop.sh"))
     lines.append(_stop())
     lines.append(script_fragment("snapshots/snapshot.sh"))
@@ -357,8 +377,19 @@ def delete_script(paths: HostPaths, names: Sequence[str]) -> str:
     )
 
 
-def restore_script(paths: HostPaths, name: str, *, start: bool, mark_restored: bool) -> str:
-    """Stop Nexus, move the current data aside, extract the snapshot, then start (or not).
+def _restore_steps() -> str:
+    """Check that the snapshot and every blob it lists are on hand (nothing stopped if not), stop
+    Nexus, move the current data aside, extract the snapshot; ``$report`` says what happened."""
+    return (
+        script_fragment("snapshots/restore-check.sh")
+        + _stop()
+        + script_fragment("snapshots/restore.sh")
+        + script_fragment("snapshots/restore-report.sh")
+    )
+
+
+def restore_script(paths: HostPaths, name: str) -> str:
+    """Stop Nexus, move the current data aside, extract the snapshot, then start Nexus again.
 
     The current data is kept (moved to ``<dataDir>.before-restore-<timestamp>``; inside the
     data directory as ``.before-restore-<timestamp>`` when the data directory is a mount point),
@@ -367,24 +398,45 @@ def restore_script(paths: HostPaths, name: str, *, start: bool, mark_restored: b
     aside as ``blob-store-files.tar``, contents written since the snapshot under ``blobs/``, and the
     listed contents not in place come back from the snapshot's hard links or the blob backup; if one
     is in none of them, nothing is stopped or changed (the refusal names it). On a failed extraction
-    the previous data is moved back, with its own mode. With
-    ``mark_restored`` (rollback: the container is replaced next) the marker tells the next snapshot
-    step that this data is already saved. stdout: one JSON line
+    the previous data is moved back, with its own mode. stdout: one JSON line
     ``{"restored": name, "previousData": path}``.
     """
     if parse_snapshot_name(name) is None:
         raise ValueError(f"'{name}' is not a snapshot name")
+    return (
+        paths.preamble()
+        + f"name={shlex.quote(name)}\n"
+        + _restore_steps()
+        + script_fragment("snapshots/restore-start.sh")
+        + "printf '%s\\n' \"$report\"\n"
+    )
+
+
+def ask_restore_script(paths: HostPaths, name: str) -> str:
+    """A rollback's request that the snapshot step of its ``up`` restore ``name``: the checks of a
+    restore (the snapshot and every blob it lists on hand), then the request, with Nexus running.
+
+    The step that starts ``name``'s version takes it (:func:`snapshot_script`); so the time Nexus
+    does not answer in a rollback, as in an upgrade, holds the stop, the restore and the new
+    container, not the engine's start and the steps before. A request no step took is withdrawn by
+    :func:`restore_outcome_script`.
+    """
+    parsed = parse_snapshot_name(name)
+    if parsed is None:
+        raise ValueError(f"'{name}' is not a snapshot name")
     q = shlex.quote
-    script = [paths.preamble(), f"name={q(name)}\n"]
-    script.append(script_fragment("snapshots/restore-check.sh"))
-    script.append(_stop())
-    script.append(script_fragment("snapshots/restore.sh"))
-    if mark_restored:
-        script.append(script_fragment("snapshots/restore-mark.sh"))
-    if start:
-        script.append(script_fragment("snapshots/restore-start.sh"))
-    script.append(script_fragment("snapshots/restore-report.sh"))
-    return "".join(script)
+    return (
+        paths.preamble()
+        + f"name={q(name)}; for_version={q(parsed[0])}\n"
+        + script_fragment("snapshots/restore-check.sh")
+        + script_fragment("snapshots/restore-ask.sh")
+    )
+
+
+def restore_outcome_script(paths: HostPaths) -> str:
+    """After the rollback's ``up``: withdraw a request no step took, and print (once) the record
+    of the restore a step did: ``{"restored": name, "previousData": path}``, or nothing."""
+    return paths.preamble() + script_fragment("snapshots/restore-outcome.sh")
 
 
 def usage_script(paths: HostPaths) -> str:

@@ -1,6 +1,5 @@
 archive="$backup/$name.tar"
 $S test -f "$archive" || { log "no snapshot $name in $backup"; exit 1; }
-$S rm -f "$backup/.restored.json"
 # A snapshot with a blob list holds no blob contents: each one it lists must be on hand before
 # anything changes, in the blob stores, in the snapshot's hard links or in the blob backup.
 manifest="$backup/$name.blobs"

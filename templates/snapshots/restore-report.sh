@@ -1,1 +1,1 @@
-printf '{"restored": "%s", "previousData": "%s"}\n' "$name" "$aside"
+report=$(printf '{"restored": "%s", "previousData": "%s"}' "$name" "$aside")

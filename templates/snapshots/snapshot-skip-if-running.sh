@@ -1,7 +1,6 @@
 wanted_id=$(docker image inspect -f '{{.Id}}' "$want" 2>/dev/null || true)
 if [ -n "$cur" ] && [ "$cur" = "$wanted_id" ]; then
   log "no snapshot: $container already runs $want (it is not replaced)"
-  $S rm -f "$marker"
   if [ "$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null)" != true ]; then
     log "starting $container: it was left stopped (e.g. by a failed up or a restore)"
     docker start "$container" >/dev/null

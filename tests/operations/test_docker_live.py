@@ -49,7 +49,7 @@ from operations import cli
 from operations.smoke import Check, NexusEndpoint, SmokeReport
 from operations.stack import StackSteps
 from reach.host import LocalShell
-from reach.snapshots import RESTORED_MARKER, last_record, restore_script
+from reach.snapshots import RESTORE_ASKED, last_record, restore_script
 from settings import DEFAULT_NOFILE_LIMIT, StackSettings, parse_settings
 from tests.docker_engine import DockerEngine, EngineUnavailableError, docker_engine
 from tests.eventually import consistently, eventually
@@ -473,25 +473,32 @@ def test_restore_puts_the_snapshot_back_keeps_the_old_data_and_starts_nexus(
     assert state["Running"] and state["ExitCode"] == 0
     seen = live.engine.docker("exec", CONTAINER_NAME, "cat", f"{DATA_MOUNT}/keystores/node/private.ks")
     assert seen.stdout == "keystore"
-    assert not (live.backup / RESTORED_MARKER).exists()  # only a rollback (Nexus left stopped) marks it
 
 
-def test_rollback_restore_leaves_nexus_stopped_and_the_next_snapshot_step_skips(live: LiveHost) -> None:
-    """The rollback's restore (start=False, marked) then the component's step for the old image."""
+def test_a_rollback_restore_is_done_by_the_component_step_after_its_stop(live: LiveHost) -> None:
+    """The rollback asks (Nexus keeps running); the component's step for the old image stops it,
+    restores the snapshot instead of taking one, and prints the snapshot's record."""
     steps = live_steps(live)
     record = steps.take_snapshot(OLD, "before the upgrade")
     assert record is not None
     (snapshot,) = steps.snapshots()
-    moved = steps.restore(snapshot, start=False)
-    assert moved.startswith(f"{live.data}.before-restore-")
-    assert not live.state()["Running"]
-    assert json.loads((live.backup / RESTORED_MARKER).read_text())["snapshot"] == record["name"]
-    # `up` with the container replaced by a different image: nothing new to save, nothing stopped
-    create, _ = snapshot_commands(NexusServerArgs.from_settings(live.settings(version=NEW)))
+    live.remove_nexus()
+    live.run_nexus(NEW_IMAGE)  # the upgrade's container
+    (live.data / "db" / "nexus.mv.db").write_bytes(b"migrated by the new version")
+    steps.ask_restore(snapshot)
+    assert live.state()["Running"]
+    assert json.loads((live.backup / RESTORE_ASKED).read_text())["snapshot"] == record["name"]
+    create, _ = snapshot_commands(NexusServerArgs.from_settings(live.settings(version=OLD)))
     result = LocalShell().run(create, timeout=60)
     assert result.ok, result.stderr
-    assert last_record(result.stdout) == record and "holds the restored snapshot" in result.stderr
-    assert len(list(live.backup.glob("*.tar"))) == 1 and not (live.backup / RESTORED_MARKER).exists()
+    assert last_record(result.stdout) == record
+    assert not live.state()["Running"]  # the engine replaces it next
+    assert len(list(live.backup.glob("*.tar"))) == 1
+    moved = steps.restore_outcome()
+    assert moved is not None and moved.startswith(f"{live.data}.before-restore-")
+    assert (Path(moved) / "db" / "nexus.mv.db").read_bytes() == b"migrated by the new version"
+    assert (live.data / "db" / "nexus.mv.db").read_bytes() != b"migrated by the new version"
+    assert steps.restore_outcome() is None
 
 
 # ---------------------------------------------------------------- runbooks of docs/operations.md
@@ -558,9 +565,7 @@ def test_restore_without_a_container_restores_and_says_to_run_up(
     shutil.rmtree(live.data)
     live.data.mkdir()  # the new, empty disk
 
-    result = LocalShell(env=live.engine.env).run(
-        restore_script(steps.paths, record["name"], start=True, mark_restored=False), timeout=60
-    )
+    result = LocalShell(env=live.engine.env).run(restore_script(steps.paths, record["name"]), timeout=60)
     assert result.ok, result.stderr
     assert "no nexus container to start: run scripts/pulumi up" in result.stderr
     assert tree(live.data) == snapshot
@@ -600,7 +605,7 @@ def test_restore_onto_a_mounted_disk_keeps_the_old_data_inside_and_out_of_the_ne
         snapshot = tree(live.data)
         (live.data / "db" / "nexus.mv.db").write_bytes(b"damaged")
 
-        moved = steps.restore(steps.snapshots()[-1], start=True)
+        moved = steps.restore(steps.snapshots()[-1])
         assert moved.startswith(f"{live.data}/.before-restore-")
         assert tree(live.data) == snapshot  # tree() leaves .before-restore-* out
         assert (Path(moved) / "db" / "nexus.mv.db").read_bytes() == b"damaged"

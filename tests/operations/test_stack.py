@@ -138,6 +138,6 @@ def test_snapshot_list_and_restore_through_the_shell(fake_host: FakeHost, emulat
     (snapshot,) = steps.snapshots()
     assert snapshot.name == record["name"]
     (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"changed")
-    moved = steps.restore(snapshot, start=True)
+    moved = steps.restore(snapshot)
     assert moved.startswith(fake_host.paths.data_dir + ".before-restore-")
     assert (fake_host.data / "db" / "nexus.mv.db").read_bytes().startswith(b"database of 3.77.1")

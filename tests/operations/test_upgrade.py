@@ -38,11 +38,14 @@ from operations.upgrade import (
 from reach.host import run_checked
 from reach.snapshots import (
     Snapshot,
+    ask_restore_script,
     backup_script,
     database_files_script,
     list_script,
     parse_records,
+    previous_data,
     prune_plan,
+    restore_outcome_script,
     restore_script,
     snapshot_script,
 )
@@ -82,6 +85,9 @@ class World:
     broken: set[str] = field(default_factory=set)  # versions that never become writable
     up_fails: set[str] = field(default_factory=set)  # versions whose `up` fails after the snapshot
     fails_before_replace: set[str] = field(default_factory=set)  # fails before the old one is removed
+    step_not_run: set[str] = field(default_factory=set)  # versions whose `up` leaves the snapshot step out
+    fails_before_step: set[str] = field(default_factory=set)  # versions whose `up` fails before that step
+    running_at_up: list[bool] = field(default_factory=list)  # did the container run when each `up` began
     answer: bool = True
     preview_error: str | None = None
     pending: list[PlannedStep] = field(default_factory=list)  # changes besides the version's
@@ -156,13 +162,17 @@ class World:
     def up(self) -> None:
         version = self.configured_version()
         self.ups.append(version)
+        container = self.host.container()
+        self.running_at_up.append(container is not None and container["running"])
+        if version in self.fails_before_step:
+            raise RuntimeError(f"docker: pulling sonatype/nexus3:{version} failed")
         image = f"sonatype/nexus3:{version}"
-        out = run_checked(
-            self.host.shell,
-            snapshot_script(self.host.paths, keep=self.keep, skip_if_running_image=image),
-            "snapshot",
-        )
-        del out
+        if version not in self.step_not_run:
+            run_checked(
+                self.host.shell,
+                snapshot_script(self.host.paths, keep=self.keep, skip_if_running_image=image),
+                "snapshot",
+            )
         container = self.host.container()
         if container is not None and container["image"] == image_id(version):
             if container["running"]:
@@ -189,17 +199,18 @@ class World:
         listing = run_checked(self.host.shell, database_files_script(self.host.paths), "db files")
         return database_of(listing.split())
 
-    def restore(self, snapshot: Snapshot, *, start: bool) -> str:
-        out = run_checked(
-            self.host.shell,
-            restore_script(self.host.paths, snapshot.name, start=start, mark_restored=not start),
-            "restore",
-        )
-        if start:
-            container = self.host.container()
-            assert container is not None
-            self.start_version(self.deployed or "")
-        return out.strip().splitlines()[-1]
+    def restore(self, snapshot: Snapshot) -> str:
+        out = run_checked(self.host.shell, restore_script(self.host.paths, snapshot.name), "restore")
+        container = self.host.container()
+        assert container is not None
+        self.start_version(self.deployed or "")
+        return previous_data(out) or ""
+
+    def ask_restore(self, snapshot: Snapshot) -> None:
+        run_checked(self.host.shell, ask_restore_script(self.host.paths, snapshot.name), "ask restore")
+
+    def restore_outcome(self) -> str | None:
+        return previous_data(run_checked(self.host.shell, restore_outcome_script(self.host.paths), "outcome"))
 
     def say(self, message: str) -> None:
         self.said.append(message)
@@ -260,7 +271,7 @@ def test_failed_upgrade_rolls_back_by_itself_to_the_same_data(world: World) -> N
     assert container is not None and container["image"] == image_id("3.77.1") and container["running"]
     # the restored data was not snapshotted again under a wrong label; the marker is gone
     assert [s.version for s in world.snapshots()] == ["3.77.1"]
-    assert not (world.host.backup / ".restored.json").exists()
+    assert not list(world.host.backup.glob(".restore-*.json"))  # no request or report left
     # the data 3.80.0 half-migrated is kept aside for a post-mortem
     aside = list(world.host.root.glob("nexus-data.before-restore-*"))
     assert len(aside) == 1 and (aside[0] / "db" / "schema-version").read_text() == "3.80.0"
@@ -287,7 +298,7 @@ def test_up_failing_before_the_container_is_replaced_rolls_back(world: World) ->
     container = world.host.container()
     assert container is not None and container["image"] == image_id("3.77.1") and container["running"]
     assert tree(world.host.data) == before
-    assert not (world.host.backup / ".restored.json").exists()
+    assert not list(world.host.backup.glob(".restore-*.json"))  # no request or report left
     assert world.configured_version() == "3.77.1"
 
 
@@ -332,6 +343,44 @@ def test_manual_rollback_after_a_good_upgrade(world: World) -> None:
     assert tree(world.host.data) == before
     assert world.ups == ["3.80.0", "3.77.1"]
     assert server_version(world) == "3.77.1-01"
+
+
+def test_a_rollback_stops_nexus_only_inside_up(world: World) -> None:
+    """The snapshot step of the rollback's `up` restores the snapshot right after its stop: Nexus
+    still answers while the engine starts, as in an upgrade."""
+    before = tree(world.host.data)
+    assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED
+    report = rollback(world, assume_yes=True)
+    assert report.outcome is Outcome.DONE, report.text()
+    assert world.running_at_up == [True, True]
+    assert tree(world.host.data) == before
+    assert "restored nexus-data-3.77.1-" in report.text() and "before-restore-" in report.text()
+    assert not list(world.host.backup.glob(".restore-*.json"))
+
+
+def test_a_rollback_whose_up_left_the_step_out_restores_after_it(world: World) -> None:
+    before = tree(world.host.data)
+    assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED
+    world.step_not_run.add("3.77.1")
+    report = rollback(world, assume_yes=True)
+    assert report.outcome is Outcome.DONE, report.text()
+    assert any("up did not restore nexus-data-3.77.1-" in line for line in world.said), world.said
+    assert tree(world.host.data) == before
+    assert server_version(world) == "3.77.1-01"
+    assert not list(world.host.backup.glob(".restore-*.json"))
+
+
+def test_a_rollback_whose_up_fails_before_the_step_leaves_the_data_and_nexus_running(world: World) -> None:
+    assert upgrade(world, "3.80.0", assume_yes=True).outcome is Outcome.UPGRADED
+    migrated = tree(world.host.data)
+    world.fails_before_step.add("3.77.1")
+    report = rollback(world, assume_yes=True)
+    assert report.outcome is Outcome.FAILED, report.text()
+    assert "pulling sonatype/nexus3:3.77.1 failed (nothing was restored)" in report.text()
+    assert tree(world.host.data) == migrated
+    container = world.host.container()
+    assert container is not None and container["running"] and container["image"] == image_id("3.80.0")
+    assert not list(world.host.backup.glob(".restore-*.json"))  # the request is withdrawn
 
 
 def test_manual_rollback_can_be_cancelled(world: World) -> None:

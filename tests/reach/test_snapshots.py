@@ -16,8 +16,10 @@ import pytest
 
 from reach.host import SshShell, run_checked
 from reach.snapshots import (
+    RESTORE_ASKED,
     HostPaths,
     Snapshot,
+    ask_restore_script,
     backup_script,
     delete_script,
     find_snapshot,
@@ -27,7 +29,9 @@ from reach.snapshots import (
     matching_snapshot,
     parse_records,
     parse_snapshot_name,
+    previous_data,
     prune_plan,
+    restore_outcome_script,
     restore_script,
     snapshot_name,
     snapshot_script,
@@ -101,7 +105,9 @@ def test_scripts_are_valid_posix_sh(tmp_path: Path) -> None:
         keep_last_output_script(paths, keep=2),
         list_script(paths),
         delete_script(paths, ["nexus-data-3.77.1-20251126T210220Z"]),
-        restore_script(paths, "nexus-data-3.77.1-20251126T210220Z", start=True, mark_restored=False),
+        restore_script(paths, "nexus-data-3.77.1-20251126T210220Z"),
+        ask_restore_script(paths, "nexus-data-3.77.1-20251126T210220Z"),
+        restore_outcome_script(paths),
         usage_script(paths),
     ]
     for script in scripts:
@@ -183,12 +189,9 @@ def test_no_snapshot_when_the_container_already_runs_the_target_image(fake_host:
 def test_a_container_left_stopped_with_the_target_image_is_started(fake_host: FakeHost) -> None:
     fake_host.seed_data()
     fake_host.run_container(OLD_ID, running=False)  # e.g. a failed up stopped it, nothing replaced it
-    fake_host.backup.mkdir()
-    (fake_host.backup / ".restored.json").write_text('{"snapshot": "x"}')
     assert _snapshot(fake_host, skip_if_running_image=OLD_IMAGE) is None
     container = fake_host.container()
     assert container is not None and container["running"] is True
-    assert not (fake_host.backup / ".restored.json").exists()  # the marker never outlives one step
 
 
 def test_no_snapshot_of_an_empty_or_missing_data_directory(fake_host: FakeHost) -> None:
@@ -224,7 +227,7 @@ def test_snapshot_and_restore_are_refused_while_another_container_runs_on_the_da
     fake_host.clear_calls()
     for script in (
         snapshot_script(fake_host.paths, keep=3, restart=True),
-        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False),
+        restore_script(fake_host.paths, str(record["name"])),
     ):
         result = fake_host.shell.run(script)
         assert not result.ok
@@ -291,7 +294,7 @@ def test_restore_puts_the_snapshot_back_and_keeps_the_current_data(fake_host: Fa
     fake_host.clear_calls()
     out = run_checked(
         fake_host.shell,
-        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False),
+        restore_script(fake_host.paths, str(record["name"])),
         "restore",
     )
     result = json.loads(out.strip().splitlines()[-1])
@@ -322,54 +325,102 @@ def test_restore_puts_the_snapshot_back_and_keeps_the_current_data(fake_host: Fa
     ]
     assert "stop -t 150 nexus" in fake_host.calls()
     assert fake_host.calls()[-1] == "start nexus"
-    assert not (fake_host.backup / ".restored.json").exists()
 
 
-def test_restore_for_a_rollback_leaves_nexus_stopped_and_the_next_snapshot_step_skips(
+def _ask_restore(host: FakeHost, name: str) -> None:
+    run_checked(host.shell, ask_restore_script(host.paths, name), "ask")
+
+
+def _restore_outcome(host: FakeHost) -> str | None:
+    return previous_data(run_checked(host.shell, restore_outcome_script(host.paths), "outcome"))
+
+
+def test_a_rollback_restore_is_done_by_the_snapshot_step_that_starts_its_version(fake_host: FakeHost) -> None:
+    """Asked before `up` (Nexus keeps running, nothing changes), done by the step right after its
+    stop, instead of a snapshot; reported once."""
+    fake_host.seed_data()
+    original = tree(fake_host.data)
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    fake_host.run_container(NEW_ID)  # the upgrade replaced the container
+    (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"migrated by 3.80.0")
+    migrated = tree(fake_host.data)
+    fake_host.clear_calls()
+    _ask_restore(fake_host, str(record["name"]))
+    assert tree(fake_host.data) == migrated
+    assert not any(call.startswith(("stop", "start")) for call in fake_host.calls())
+    # `up` pins the old image: the step restores, prints the snapshot's record, saves nothing new
+    assert _snapshot(fake_host, skip_if_running_image=OLD_IMAGE) == record
+    assert tree(fake_host.data) == original
+    assert len(list(fake_host.backup.glob("*.tar"))) == 1
+    assert "stop -t 150 nexus" in fake_host.calls()
+    container = fake_host.container()
+    assert container is not None and container["running"] is False  # the engine replaces it next
+    moved = _restore_outcome(fake_host)
+    assert moved is not None and (Path(moved) / "db" / "nexus.mv.db").read_bytes() == b"migrated by 3.80.0"
+    assert _restore_outcome(fake_host) is None  # reported once
+    # later steps take snapshots again
+    fake_host.run_container(OLD_ID)
+    assert _snapshot(fake_host, skip_if_running_image=NEW_IMAGE) not in (None, record)
+
+
+def test_a_restore_asked_for_another_version_is_dropped_and_a_snapshot_taken(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    _ask_restore(fake_host, str(record["name"]))  # asked for 3.77.1
+    result = fake_host.shell.run(snapshot_script(fake_host.paths, keep=3, skip_if_running_image=NEW_IMAGE))
+    assert result.ok, result.stderr
+    assert f"not restoring {record['name']}" in result.stderr
+    taken = last_record(result.stdout)
+    assert taken is not None and taken["name"] != record["name"]
+    assert _restore_outcome(fake_host) is None
+    assert not (fake_host.backup / RESTORE_ASKED).exists()
+
+
+def test_a_restore_no_step_took_is_withdrawn(fake_host: FakeHost) -> None:
+    fake_host.seed_data()
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    _ask_restore(fake_host, str(record["name"]))
+    assert (fake_host.backup / RESTORE_ASKED).exists()
+    assert _restore_outcome(fake_host) is None
+    assert not (fake_host.backup / RESTORE_ASKED).exists()
+
+
+def test_an_asked_restore_starts_a_container_that_is_not_replaced(fake_host: FakeHost) -> None:
+    """A failed up stopped the old container and never replaced it: the rollback's step restores
+    and starts it again (nothing else would)."""
+    fake_host.seed_data()
+    original = tree(fake_host.data)
+    record = _snapshot(fake_host, restart=True)
+    assert record is not None
+    fake_host.run_container(OLD_ID, running=False)
+    _ask_restore(fake_host, str(record["name"]))
+    assert _snapshot(fake_host, skip_if_running_image=OLD_IMAGE) == record
+    assert tree(fake_host.data) == original
+    container = fake_host.container()
+    assert container is not None and container["running"] is True
+
+
+def test_an_asked_restore_that_would_lack_a_blob_fails_the_step_before_anything_stops(
     fake_host: FakeHost,
 ) -> None:
     fake_host.seed_data()
     record = _snapshot(fake_host, restart=True)
     assert record is not None
-    fake_host.run_container(NEW_ID)  # the upgrade replaced the container
-    (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"migrated by 3.80.0")
-    run_checked(
-        fake_host.shell,
-        restore_script(fake_host.paths, str(record["name"]), start=False, mark_restored=True),
-        "restore",
-    )
-    container = fake_host.container()
-    assert container is not None and container["running"] is False
-    assert (fake_host.backup / ".restored.json").exists()
-    # `up` pins the old image: the snapshot step sees restored data, prints its record, saves nothing
-    again = _snapshot(fake_host, skip_if_running_image=OLD_IMAGE)
-    assert again == record
-    assert len(list(fake_host.backup.glob("*.tar"))) == 1
-    assert not (fake_host.backup / ".restored.json").exists()
-    # later snapshots are normal again
-    fake_host.run_container(OLD_ID)
-    assert _snapshot(fake_host, skip_if_running_image=NEW_IMAGE) not in (None, record)
-
-
-def test_restored_data_is_recognised_before_anything_is_stopped(fake_host: FakeHost) -> None:
-    """The restored-data decision and the version lookup come before the stop: a rollback's step
-    asks nothing about stopping (the time Nexus does not answer holds only the stop and the copy),
-    and a container started on the restored data meanwhile is not stopped for a snapshot not taken."""
-    fake_host.seed_data()
-    record = _snapshot(fake_host, restart=True)
-    assert record is not None and record["version"] == "3.77.1"  # the version from the image's tags
-    run_checked(
-        fake_host.shell,
-        restore_script(fake_host.paths, str(record["name"]), start=False, mark_restored=True),
-        "restore",
-    )
-    fake_host.run_container(OLD_ID, running=True)  # started on the restored data by hand
+    _ask_restore(fake_host, str(record["name"]))
+    shutil.rmtree(fake_host.data / ".snapshot-blobs")
+    _soft_delete_and_compact(fake_host, BLOB_1)
+    fake_host.run_container(NEW_ID)
+    before = tree(fake_host.data)
     fake_host.clear_calls()
-    assert _snapshot(fake_host, skip_if_running_image=NEW_IMAGE) == record
+    result = fake_host.shell.run(snapshot_script(fake_host.paths, keep=3, skip_if_running_image=OLD_IMAGE))
+    assert not result.ok and "refusing to restore" in result.stderr
+    assert tree(fake_host.data) == before
+    assert not any(call.startswith(("stop", "start")) for call in fake_host.calls())
     container = fake_host.container()
     assert container is not None and container["running"] is True
-    assert not [call for call in fake_host.calls() if call.startswith(("ps", "stop"))], fake_host.calls()
-    assert not (fake_host.backup / ".restored.json").exists()
 
 
 def test_a_failed_restore_puts_the_previous_data_back(fake_host: FakeHost) -> None:
@@ -380,9 +431,7 @@ def test_a_failed_restore_puts_the_previous_data_back(fake_host: FakeHost) -> No
     (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"current")
     fake_host.data.chmod(0o750)
     current = tree(fake_host.data)
-    result = fake_host.shell.run(
-        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
-    )
+    result = fake_host.shell.run(restore_script(fake_host.paths, str(record["name"])))
     assert not result.ok
     assert "putting the previous data back" in result.stderr
     assert tree(fake_host.data) == current
@@ -405,9 +454,7 @@ def test_restore_without_a_container_restores_and_says_to_run_up(fake_host: Fake
     fake_host.run_container(None)
     (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"damaged")
     fake_host.clear_calls()
-    result = fake_host.shell.run(
-        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
-    )
+    result = fake_host.shell.run(restore_script(fake_host.paths, str(record["name"])))
     assert result.ok, result.stderr
     assert "no nexus container to start: run scripts/pulumi up" in result.stderr
     assert tree(fake_host.data) == original
@@ -433,9 +480,7 @@ def test_snapshot_leaves_out_the_data_a_restore_put_aside_in_the_data_directory(
 def test_restore_of_an_unknown_snapshot_changes_nothing(fake_host: FakeHost) -> None:
     fake_host.seed_data()
     fake_host.backup.mkdir()
-    result = fake_host.shell.run(
-        restore_script(fake_host.paths, "nexus-data-3.77.1-20251126T210220Z", start=True, mark_restored=False)
-    )
+    result = fake_host.shell.run(restore_script(fake_host.paths, "nexus-data-3.77.1-20251126T210220Z"))
     assert not result.ok and "no snapshot" in result.stderr
     assert fake_host.calls() == []
 
@@ -484,7 +529,7 @@ def test_scripts_survive_the_remote_login_shell(fake_host: FakeHost, monkeypatch
     (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"changed")
     run_checked(
         shell,
-        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False),
+        restore_script(fake_host.paths, str(record["name"])),
         "restore",
     )
     assert tree(fake_host.data) == before
@@ -564,7 +609,7 @@ def test_a_rollback_after_deletes_and_a_compaction_is_exact(fake_host: FakeHost)
     (fake_host.data / "db" / "nexus.mv.db").write_bytes(b"migrated by 3.80.0")
     out = run_checked(
         fake_host.shell,
-        restore_script(fake_host.paths, str(record["name"]), start=False, mark_restored=True),
+        restore_script(fake_host.paths, str(record["name"])),
         "restore",
     )
     assert tree(fake_host.data) == original
@@ -581,9 +626,7 @@ def test_a_restore_that_would_lack_a_blob_is_refused_before_anything_stops(fake_
     _soft_delete_and_compact(fake_host, BLOB_1)
     before = tree(fake_host.data)
     fake_host.clear_calls()
-    result = fake_host.shell.run(
-        restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
-    )
+    result = fake_host.shell.run(restore_script(fake_host.paths, str(record["name"])))
     assert not result.ok
     assert "refusing to restore" in result.stderr and f"{BLOB_1}.bytes" in result.stderr
     assert "Nothing was stopped or changed" in result.stderr
@@ -625,7 +668,7 @@ def test_backup_copies_only_new_contents_and_a_disk_failure_restores_from_it(fak
     fake_host.data.mkdir()
     run_checked(
         fake_host.shell,
-        restore_script(fake_host.paths, str(snapshot["name"]), start=True, mark_restored=False),
+        restore_script(fake_host.paths, str(snapshot["name"])),
         "restore",
     )
     assert tree(fake_host.data) == original
@@ -660,7 +703,7 @@ def test_without_hard_links_a_snapshot_warns_and_a_restore_takes_the_blob_backup
     assert record is not None and record["blobFiles"] == 1
     original = tree(fake_host.data)
     _soft_delete_and_compact(fake_host, BLOB_1)
-    restore = restore_script(fake_host.paths, str(record["name"]), start=True, mark_restored=False)
+    restore = restore_script(fake_host.paths, str(record["name"]))
     refused = fake_host.shell.run(restore)
     assert not refused.ok and "refusing to restore" in refused.stderr
     copy = fake_host.backup / "blob-stores" / "default/content/vol-07/chap-21" / f"{BLOB_1}.bytes"
