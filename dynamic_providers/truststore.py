@@ -17,9 +17,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pydantic
-from pyasn1.codec.der import decoder
-from pyasn1.error import PyAsn1Error
-from pyasn1.type import univ
 
 from dynamic_providers.base import NOTHING, Api, NexusProvider, NexusResource, Spec, calls
 from dynamic_providers.client import NexusClient
@@ -44,6 +41,12 @@ def certificate_der(pem: str) -> bytes:
         der = base64.b64decode("".join(blocks[0].split()), validate=True)
     except binascii.Error as error:
         raise ValueError(f"the PEM certificate's base64 does not decode: {error}") from None
+    # Imported here: the settings load this module at every program start, and most stacks trust
+    # no certificate (pyasn1 is about 10 ms of each start; docs/performance.md).
+    from pyasn1.codec.der import decoder  # noqa: PLC0415
+    from pyasn1.error import PyAsn1Error  # noqa: PLC0415
+    from pyasn1.type import univ  # noqa: PLC0415
+
     try:
         certificate, rest = decoder.decode(der)
     except PyAsn1Error as error:

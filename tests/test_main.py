@@ -259,15 +259,16 @@ def test_dev_stack_has_a_sensible_host_and_can_be_torn_down(recorder: m.Recordin
 
 def test_program_start_loads_no_library_it_may_not_use() -> None:
     """What every program start imports (``__main__.py``'s top-level imports, existing-Nexus mode)
-    loads neither the Docker/TLS/command SDKs, ldap3, nor an HTTP client: the program makes no
-    request and those cost start-up time in every `preview` (docs/performance.md)."""
+    loads neither the Docker/TLS/command SDKs, ldap3, an HTTP client, nor the DER decoder of
+    trusted certificates: the program makes no request, most stacks trust no certificate, and
+    those cost start-up time in every `preview` (docs/performance.md)."""
     tree = parse((ROOT / "__main__.py").read_text())
     modules = [
         node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
         for node in tree.body
         if isinstance(node, ast.Import | ast.ImportFrom) and getattr(node, "module", "") != "__future__"
     ]
-    unwanted = ("pulumi_docker", "pulumi_tls", "pulumi_command", "ldap3", "requests", "urllib3")
+    unwanted = ("pulumi_docker", "pulumi_tls", "pulumi_command", "ldap3", "requests", "urllib3", "pyasn1")
     probe = "\n".join(
         [
             "import sys",
