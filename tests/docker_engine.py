@@ -78,6 +78,15 @@ class DockerEngine:
             )
         return completed
 
+    def build_under_tag(self, base: str, name: str, context: Path, labels: dict[str, str]) -> str:
+        """``base`` again as an image of its own named ``name``, ``labels`` added: the same software
+        under another tag. A new image id, as a tag of the same id would be "already running" and
+        no container would be replaced."""
+        lines = [f"FROM {base}", *(f"LABEL {key}={value}" for key, value in labels.items())]
+        (context / "Dockerfile").write_text("\n".join(lines) + "\n")
+        self.docker("build", "--quiet", "--tag", name, str(context), timeout=300)
+        return name
+
     def log_tail(self, lines: int = 20) -> str:
         if self.log_file is None or not self.log_file.exists():
             return ""

@@ -349,11 +349,7 @@ def build_window_image(live: LiveStack, context: Path) -> str:
     of the same image id would be "already running", and nothing would be replaced)."""
     name = f"{live.settings.nexus.image}:{WINDOW_VERSION}"
     base = f"{live.settings.nexus.image}:{live.settings.nexus.version}"
-    (context / "Dockerfile").write_text(
-        f"FROM {base}\nLABEL {LABEL_KEY}={LABEL_VALUE}\nLABEL window=3.99.1\n"
-    )
-    live.engine.docker("build", "--quiet", "--tag", name, str(context), timeout=300)
-    return name
+    return live.engine.build_under_tag(base, name, context, {LABEL_KEY: LABEL_VALUE, "window": "3.99.1"})
 
 
 @pytest.fixture(scope="module")
