@@ -19,7 +19,9 @@ answer to the first 200 after it):
   declaration as in ``tests/operations/test_nexus_live.py``: the ``nexus-snapshot`` command's text,
   then the container replaced by the same core under a newer tag): clean stop, snapshot, new
   container, writable;
-- ``scripts/rollback dev``: stop, restore, the old container back, writable.
+- ``scripts/rollback dev``: the restore checked and asked for with Nexus running, then ``up``
+  replayed as above, whose snapshot step stops Nexus and restores the snapshot instead of taking
+  one; the old container back, writable.
 
 Nexus's own start varies by tens of seconds on a shared machine, so one run of each cannot tell a
 few seconds apart: taking turns puts a change of load on all three alike, and the table gives the
