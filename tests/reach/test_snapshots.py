@@ -17,6 +17,7 @@ import pytest
 from reach.host import SshShell, run_checked
 from reach.snapshots import (
     RESTORE_ASKED,
+    RESTORE_DONE,
     HostPaths,
     Snapshot,
     ask_restore_script,
@@ -356,9 +357,11 @@ def test_a_rollback_restore_is_done_by_the_snapshot_step_that_starts_its_version
     assert "stop -t 150 nexus" in fake_host.calls()
     container = fake_host.container()
     assert container is not None and container["running"] is False  # the engine replaces it next
+    assert not (fake_host.backup / RESTORE_ASKED).exists() and (fake_host.backup / RESTORE_DONE).exists()
     moved = _restore_outcome(fake_host)
     assert moved is not None and (Path(moved) / "db" / "nexus.mv.db").read_bytes() == b"migrated by 3.80.0"
     assert _restore_outcome(fake_host) is None  # reported once
+    assert not (fake_host.backup / RESTORE_DONE).exists()
     # later steps take snapshots again
     fake_host.run_container(OLD_ID)
     assert _snapshot(fake_host, skip_if_running_image=NEW_IMAGE) not in (None, record)
