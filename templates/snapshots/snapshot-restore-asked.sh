@@ -1,5 +1,8 @@
 # A rollback asked for a restore (restore-ask.sh): when it is for the version this step starts, the
 # step restores that snapshot right after the stop instead of taking one. The request is read once.
+# The image this step starts, as the engine knows it (here and in what follows: the container is
+# replaced only when it runs another one).
+wanted_id=$(docker image inspect -f '{{.Id}}' "$want" 2>/dev/null || true)
 asked="$backup/.restore-asked.json"
 name=
 if $S test -f "$asked"; then

@@ -1,4 +1,3 @@
-wanted_id=$(docker image inspect -f '{{.Id}}' "$want" 2>/dev/null || true)
 if [ -n "$cur" ] && [ "$cur" = "$wanted_id" ]; then
   log "no snapshot: $container already runs $want (it is not replaced)"
   if [ "$(docker inspect --type container -f '{{.State.Running}}' "$container" 2>/dev/null)" != true ]; then
