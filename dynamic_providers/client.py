@@ -7,6 +7,9 @@ a run share a few connections instead of making one per call. Retries are urllib
 where they are safe: connection failures (the request never reached Nexus) and 429/502/503/504 on
 idempotent methods, with a bounded backoff that honours Retry-After. A POST that may have been
 applied is never blindly retried: the provider layer checks first (see ``base.py``).
+
+A process also keeps whole-collection answers a kind reads from (``get_listing``): a refresh of
+a hundred roles sends one GET, not a hundred. It drops them for a server whenever it writes to it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
@@ -275,6 +278,57 @@ def _new_session(connection: Connection, environment: RequestEnvironment) -> req
 # ---------------------------------------------------------------- the client
 
 
+# ---------------------------------------------------------------- kept listings
+
+
+class KeptListings:
+    """Whole-collection GET answers a provider process keeps, by (server, user, path).
+
+    A refresh reads every object of a kind from one answer. Any write this process sends to a
+    server drops what it keeps for that server, so a read never hides the process's own change;
+    an answer that was on its way while a write went out is not kept. Changes made by others
+    show from the next process (the next ``pulumi refresh``) on, as with any snapshot."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[str, str, str], Any] = {}
+        self._fetching: dict[tuple[str, str, str], threading.Lock] = {}
+        self._writes: dict[str, int] = {}  # per server: how often it was written to
+
+    def get(self, key: tuple[str, str, str], fetch: Callable[[], Any]) -> Any:
+        """The kept answer for ``key``, else ``fetch()``'s; threads asking at once fetch it once."""
+        with self._lock:
+            if key in self._answers:
+                return self._answers[key]
+            gate = self._fetching.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                if key in self._answers:
+                    return self._answers[key]
+                writes = self._writes.get(key[0], 0)
+            answer = fetch()
+            with self._lock:
+                if self._writes.get(key[0], 0) == writes:
+                    self._answers[key] = answer
+            return answer
+
+    def clear(self) -> None:
+        """Keep nothing, as a new process starts."""
+        with self._lock:
+            self._answers.clear()
+
+    def forget(self, server: str) -> None:
+        """A write to ``server`` is going out, or has gone: what was kept for it may be stale."""
+        with self._lock:
+            self._writes[server] = self._writes.get(server, 0) + 1
+            for key in [key for key in self._answers if key[0] == server]:
+                del self._answers[key]
+
+
+#: This process's kept listings.
+KEPT_LISTINGS = KeptListings()
+
+
 class NexusClient:
     """Thin JSON client for ``<url>/service/rest``."""
 
@@ -326,6 +380,9 @@ class NexusClient:
             data = json.dumps(json_body).encode()
         from requests.exceptions import RequestException  # noqa: PLC0415 (loaded with the session)
 
+        writes = method not in ("GET", "HEAD")
+        if writes:
+            KEPT_LISTINGS.forget(self.base)
         try:
             response = self.session.request(
                 method,
@@ -339,6 +396,9 @@ class NexusClient:
             )
         except RequestException as error:
             raise self._no_answer(error, method, path) from None
+        finally:
+            if writes:  # and once it is answered: a listing fetched meanwhile is not kept
+                KEPT_LISTINGS.forget(self.base)
         self.server = (
             parse_server_header(response.headers.get("Server"))
             if "Server" in response.headers
@@ -370,6 +430,15 @@ class NexusClient:
     def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         response = self.request("GET", path, params=params, ok=(200,))
         return response.json() if response.content else None
+
+    def get_listing(self, path: str, id_key: str) -> Mapping[str, Any]:
+        """GET of a whole collection, by each item's ``id_key``, kept by this process until it
+        writes to this server (``KeptListings``): for reads only, never to decide a write on."""
+
+        def fetch() -> Mapping[str, Any]:
+            return {str(item.get(id_key)): item for item in self.get_json(path) or []}
+
+        return cast(Mapping[str, Any], KEPT_LISTINGS.get((self.base, self.connection.username, path), fetch))
 
     def get_optional(self, path: str) -> Any | None:
         """GET that answers None on 404: how a provider learns an object is gone."""

@@ -66,7 +66,8 @@ def kind_of(module: types.ModuleType) -> type[NexusProvider[Any]]:
 
 #: Every method that sends requests to Nexus: a kind that overrides one declares what it sends.
 HOOKS = (
-    *("find", "fetch", "create_object", "update_body", "update_object", "delete_object", "restore_default"),
+    *("find", "fetch", "read_body", "create_object", "update_body", "update_object"),
+    *("delete_object", "restore_default"),
     *("create", "read", "update", "delete"),
 )
 
@@ -142,6 +143,11 @@ def _first_paragraph(text: str | None) -> str:
     return " ".join((text or "").strip().split("\n\n")[0].split())
 
 
+def _gone_on_read(kind: type[NexusProvider[Any]]) -> str:
+    listed = kind.read_body is not NexusProvider.read_body  # it reads from a listing
+    return "not in the list" if listed else "404"
+
+
 def page(kind: type[NexusProvider[Any]]) -> str:
     """The reference page of one kind (markdown)."""
     api, module = kind.api, sys.modules[kind.__module__]
@@ -161,7 +167,7 @@ def page(kind: type[NexusProvider[Any]]) -> str:
     if singleton:
         write, ok = row_calls(kind, ("update_object", "update")), ", ".join(map(str, api.update_ok))
         lines += [
-            f"| read | {_stated(row_calls(kind, ('fetch', 'read')))} |",
+            f"| read | {_stated(row_calls(kind, ('read_body', 'read')))} |",
             f"| write | {_stated(write)} -> {ok} |",
             f"| delete | puts back Nexus's default: `{kind.default.model_dump()}` "  # type: ignore[attr-defined]
             f"({_stated(row_calls(kind, ('delete_object', 'delete')))}) |",
@@ -174,7 +180,7 @@ def page(kind: type[NexusProvider[Any]]) -> str:
             f"| look up (adopt, an answer lost) | {_stated(row_calls(kind, ('find',)))} |",
             f"| create | {_stated(row_calls(kind, ('create_object', 'create')))} -> "
             f"{', '.join(map(str, api.create_ok))} |",
-            f"| read | {_stated(row_calls(kind, ('fetch', 'read')))} (404: gone) |",
+            f"| read | {_stated(row_calls(kind, ('read_body', 'read')))} ({_gone_on_read(kind)}: gone) |",
             f"| update | {_stated(row_calls(kind, ('update_object', 'update')))} -> "
             f"{', '.join(map(str, api.update_ok))} |",
             f"| delete | {_stated(row_calls(kind, ('delete_object', 'delete')))} (404: already gone) |",

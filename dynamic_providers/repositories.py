@@ -158,6 +158,8 @@ FORMATS: Mapping[str, FormatInfo] = {
     ),
 }
 API_FORMAT = {name: info.segment for name, info in FORMATS.items()}
+#: Every repository, each as ``GET /v1/repositories/{format}/{type}/{name}`` answers it.
+EVERY_REPOSITORY = "/v1/repositorySettings"
 
 
 def format_feature(repo_format: str) -> str | None:
@@ -461,6 +463,12 @@ class RepositoryProvider(NexusProvider[RepositorySpec], mappers=(to_api, from_ap
         if spec.format == "docker":
             return PROVIDED_BY["format:docker"]
         return f"the {spec.format} format is not installed on this server"
+
+    @calls(f"GET {EVERY_REPOSITORY} (once per provider process until it writes)")
+    def read_body(
+        self, client: NexusClient, object_id: str, props: Mapping[str, Any]
+    ) -> tuple[Any | None, str | None]:
+        return self.listed(client, EVERY_REPOSITORY, object_id, props)
 
     @calls("GET {delete} (the short form)", "fetch")
     def find(self, client: NexusClient, spec: RepositorySpec) -> tuple[str, Any] | None:

@@ -13,11 +13,15 @@ from typing import Any
 
 import pydantic
 
-from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, Spec
+from dynamic_providers.base import NOTHING, Api, NameSet, NexusProvider, NexusResource, Spec, calls
+from dynamic_providers.client import NexusClient
 from reach.names import DESCRIPTION_LIMIT, ID_LIMIT, check_length
 
 # Role ids travel in URLs (/v1/security/roles/{id}): no spaces or slashes.
 _ROLE_ID = re.compile(r"^[^\s/\\]+$")
+#: Every role of Nexus's own source (not those of LDAP or another realm), each as its item GET
+#: answers it.
+EVERY_ROLE = "/v1/security/roles?source=default"
 BREAD_PUSH = ("browse", "read", "add", "edit")
 BREAD_PULL = ("browse", "read")
 
@@ -99,6 +103,12 @@ class RoleProvider(NexusProvider[RoleSpec], mappers=(to_api, from_api)):
     api = Api("/v1/security/roles", id_field="role_id", answer_id="id", create_ok=(200, 201))
     replace_fields = ("role_id",)
     delete_refusals = (("internal", "{label} is built into Nexus and cannot be deleted ({detail})"),)
+
+    @calls(f"GET {EVERY_ROLE} (once per provider process until it writes)")
+    def read_body(
+        self, client: NexusClient, object_id: str, props: Mapping[str, Any]
+    ) -> tuple[Any | None, str | None]:
+        return self.listed(client, EVERY_ROLE, object_id, props)
 
 
 class Role(NexusResource[RoleSpec]):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dynamic_providers.client import KEPT_LISTINGS
 from tests.layers import layers
 
 pytest_plugins = [
@@ -23,6 +24,13 @@ pytest_plugins = [
 ]
 
 TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def no_kept_listings() -> None:
+    """Each test starts as a provider process does, with no listing kept (dynamic_providers/client.py):
+    one kept by an earlier test against the same server would hide what this one changed."""
+    KEPT_LISTINGS.clear()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

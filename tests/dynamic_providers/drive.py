@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic import ConfigureRequest, ReadResult, ResourceProvider
 from pulumi.dynamic.config import Config
 
+from dynamic_providers.client import KEPT_LISTINGS
 from dynamic_providers.credentials import ADMIN_PASSWORD_KEY, AdminCredentials
 from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 
@@ -85,3 +86,10 @@ LDAP_SERVER = {
     "group_type": "dynamic",
     "user_member_of_attribute": "memberOf",
 }
+
+
+def refresh(provider: ResourceProvider, object_id: str, outs: dict[str, Any]) -> ReadResult:
+    """A `pulumi refresh` of one resource: a read in a provider process of its own, which keeps no
+    listing from before (what was changed since the last read shows)."""
+    KEPT_LISTINGS.clear()
+    return provider.read(object_id, outs)

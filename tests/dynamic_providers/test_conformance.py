@@ -31,8 +31,8 @@ from dynamic_providers.first_run import FirstRunProvider
 from dynamic_providers.ldap import LdapServerProvider
 from dynamic_providers.privileges import PrivilegeProvider
 from dynamic_providers.realms import DOCKER_TOKEN_REALM, RealmsProvider, active_realms
-from dynamic_providers.repositories import RepositoryProvider
-from dynamic_providers.roles import RoleProvider, RoleSpec, repository_view_privileges
+from dynamic_providers.repositories import API_FORMAT, EVERY_REPOSITORY, RepositoryProvider
+from dynamic_providers.roles import EVERY_ROLE, RoleProvider, RoleSpec, repository_view_privileges
 from dynamic_providers.routing_rules import RoutingRuleProvider
 from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.truststore import TrustedCertificateProvider
@@ -40,7 +40,7 @@ from dynamic_providers.users import UserProvider
 from settings import parse_settings
 from settings.model import SHARED_DOCKER_REPOSITORY
 from tests.components.haproxy_helpers import make_test_pki
-from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create
+from tests.dynamic_providers.drive import LDAP_SERVER, apply, checked, create, refresh
 from tests.layers import unavailable
 from tests.real_nexus.backend import Backend
 from tests.real_nexus.server import free_port
@@ -80,7 +80,7 @@ def settled(
     nexus.clear_log()
     assert apply(provider, object_id, outs, wanted)[0] == "same"
     assert nexus.count_reads() + nexus.count_writes() == 0
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.id == object_id and read.outs is not None
     fields = provider.spec_model.model_fields
     recorded = {k: v for k, v in outs.items() if k in fields}
@@ -190,13 +190,13 @@ def test_blob_store_lifecycle(nexus: Backend, unique: str) -> None:
 
     # drift: the quota removed over REST; read sees it, the next apply puts it back
     assert nexus.call("PUT", f"/v1/blobstores/file/{name}", {"path": name, "softQuota": None}).status == 204
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None and read.outs["soft_quota_type"] is None
     step, outs = apply(provider, object_id, dict(read.outs), props(nexus, name=name, **quota))
     assert step == "update" and nexus.get(f"/v1/blobstores/file/{name}")["softQuota"]["limit"] == 10_000_000
 
     assert nexus.call("DELETE", f"/v1/blobstores/{name}").status == 204
-    assert provider.read(object_id, outs).id is None
+    assert refresh(provider, object_id, outs).id is None
     provider.delete(object_id, outs)  # already gone: success
 
 
@@ -207,7 +207,7 @@ def test_blob_store_path_under_the_data_dir_shows_no_change(nexus: Backend, uniq
     wanted = props(nexus, name=name, path=f"{nexus.data_dir}/blobs/{name}")
     object_id, outs = create(provider, wanted)
     assert nexus.get(f"/v1/blobstores/file/{name}")["path"] == name  # stored in its relative form
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None
     assert provider.diff(object_id, dict(read.outs), checked(provider, wanted)).changes is False
     provider.delete(object_id, outs)
@@ -228,7 +228,7 @@ def test_maven_hosted_lifecycle(nexus: Backend, unique: str) -> None:
     # drift: redeploy allowed in the UI; read sees it, the next apply puts it back
     body["storage"]["writePolicy"] = "ALLOW"
     assert nexus.call("PUT", f"/v1/repositories/maven/hosted/{name}", body).status == 204
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None and read.outs["write_policy"] == "ALLOW"
     step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **base))
     assert step == "update"
@@ -238,7 +238,7 @@ def test_maven_hosted_lifecycle(nexus: Backend, unique: str) -> None:
     assert nexus.call("DELETE", f"/v1/repositories/{name}").status == 204
     with pytest.raises(ProviderError, match=r"no longer exists in Nexus.*pulumi refresh"):
         apply(provider, object_id, outs, props(nexus, **base, write_policy="DENY"))
-    assert provider.read(object_id, outs).id is None
+    assert refresh(provider, object_id, outs).id is None
     provider.delete(object_id, outs)
 
 
@@ -336,7 +336,7 @@ def test_apt_hosted_signed(nexus: Backend, unique: str, apt_key: SigningKey) -> 
     # the keypair and passphrase again: Nexus refuses an apt hosted PUT without aptSigning)
     drifted = {**body, "apt": {"distribution": "trixie"}}
     assert nexus.call("PUT", f"/v1/repositories/apt/hosted/{object_id}", drifted).status == 204
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None and read.outs["distribution"] == "trixie"
     assert read.outs["signing_key"] == apt_key.private_armoured  # carried, not read
     step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **spec))
@@ -386,7 +386,7 @@ def test_apt_hosted_signed(nexus: Backend, unique: str, apt_key: SigningKey) -> 
         == 404
     )
     provider.delete(object_id, outs)
-    assert provider.read(object_id, outs).id is None
+    assert refresh(provider, object_id, outs).id is None
 
 
 def _debian_package(directory: Path) -> Path:
@@ -459,7 +459,7 @@ def test_apt_proxy(nexus: Backend, unique: str) -> None:
     settled(nexus, provider, object_id, outs, props(nexus, **spec))
     drifted = {**body, "apt": {"distribution": "bookworm", "flat": True}}
     assert nexus.call("PUT", f"/v1/repositories/apt/proxy/{object_id}", drifted).status == 204
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None and read.outs["flat"] is True
     step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **spec))
     assert step == "update" and nexus.get(f"/v1/repositories/apt/proxy/{object_id}")["apt"]["flat"] is False
@@ -526,13 +526,64 @@ def test_role_lifecycle(nexus: Backend, unique: str) -> None:
     body = nexus.get(f"/v1/security/roles/{object_id}")
     body["description"] = "changed in the UI"
     assert nexus.call("PUT", f"/v1/security/roles/{object_id}", body).status == 204
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None and read.outs["description"] == "changed in the UI"
     step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **spec))
     assert step == "update" and nexus.get(f"/v1/security/roles/{object_id}")["description"] == "read raw"
     provider.delete(object_id, outs)
-    assert provider.read(object_id, outs).id is None
+    assert refresh(provider, object_id, outs).id is None
     provider.delete(object_id, outs)
+
+
+def test_the_listings_a_refresh_reads_answer_as_the_item_gets(nexus: Backend, unique: str) -> None:
+    """A refresh reads roles and repositories from one list GET per kind (``read_body``): each
+    object there is exactly what its item GET answers, for every repository this server holds
+    (its own, and one of each type made here) and every role of Nexus's own source."""
+    repositories = RepositoryProvider()
+    made: dict[str, dict[str, Any]] = {
+        "hosted": {"name": f"ls-hosted-{unique}", "format": "maven2", "type": "hosted"},
+        "proxy": {
+            "name": f"ls-proxy-{unique}",
+            "format": "raw",
+            "type": "proxy",
+            "remote_url": "https://example.invalid/r",
+        },
+    }
+    made["group"] = {
+        "name": f"ls-group-{unique}",
+        "format": "raw",
+        "type": "group",
+        "members": [made["proxy"]["name"]],
+    }
+    for spec in made.values():
+        create(repositories, props(nexus, **spec))
+    role: dict[str, Any] = {
+        "role_id": f"ls-role-{unique}",
+        "description": "listed",
+        "roles": ["nx-anonymous"],
+    }
+    create(RoleProvider(), props(nexus, **role, privileges=["nx-search-read"]))
+
+    listed = nexus.get(EVERY_REPOSITORY)
+    assert {spec["name"] for spec in made.values()} <= {body["name"] for body in listed}
+    for body in listed:
+        segment = API_FORMAT.get(body["format"], body["format"])
+        assert nexus.get(f"/v1/repositories/{segment}/{body['type']}/{body['name']}") == body, body["name"]
+    roles = nexus.get(EVERY_ROLE)
+    assert role["role_id"] in {body["id"] for body in roles}
+    for body in roles:
+        assert nexus.get(f"/v1/security/roles/{body['id']}") == body, body["id"]
+
+    # and through the providers: a read from the listing is the read from the item GET
+    kinds: list[tuple[Any, str, dict[str, Any]]] = [
+        *((repositories, spec["name"], spec) for spec in made.values()),
+        (RoleProvider(), role["role_id"], role),
+    ]
+    with NexusClient(Connection.from_props(props(nexus))) as client:
+        for provider, object_id, fields in kinds:
+            from_listing = provider.read_body(client, object_id, props(nexus, **fields))
+            assert from_listing[0] is not None
+            assert from_listing == provider.lookup(client, object_id, props(nexus, **fields))
 
 
 def test_content_selector_privilege_granted_by_a_role(nexus: Backend, unique: str) -> None:
@@ -570,7 +621,7 @@ def test_content_selector_privilege_granted_by_a_role(nexus: Backend, unique: st
         ).status
         == 204
     )
-    read = privileges.read(privilege_id, privilege_outs)
+    read = refresh(privileges, privilege_id, privilege_outs)
     assert read.outs is not None and read.outs["actions"] == ("READ",)
     step, privilege_outs = apply(privileges, privilege_id, dict(read.outs), props(nexus, **privilege))
     assert step == "update"
@@ -586,9 +637,9 @@ def test_content_selector_privilege_granted_by_a_role(nexus: Backend, unique: st
     assert nexus.get(f"/v1/security/roles/{role_id}")["privileges"] == [privilege_id]
     roles.delete(role_id, role_outs)
     privileges.delete(privilege_id, privilege_outs)
-    assert privileges.read(privilege_id, privilege_outs).id is None
+    assert refresh(privileges, privilege_id, privilege_outs).id is None
     selectors.delete(selector_id, selector_outs)
-    assert selectors.read(selector_id, selector_outs).id is None
+    assert refresh(selectors, selector_id, selector_outs).id is None
 
 
 def test_privileges_of_every_other_type(nexus: Backend, unique: str) -> None:
@@ -605,7 +656,7 @@ def test_privileges_of_every_other_type(nexus: Backend, unique: str) -> None:
         "domain": "users",
     }
     assert nexus.call("PUT", f"/v1/security/privileges/application/{app_id}", drifted).status == 204
-    read = privileges.read(app_id, app_outs)
+    read = refresh(privileges, app_id, app_outs)
     assert read.outs is not None and (read.outs["actions"], read.outs["domain"]) == (
         ("EDIT", "READ"),
         "users",
@@ -637,7 +688,7 @@ def test_privileges_of_every_other_type(nexus: Backend, unique: str) -> None:
         create(privileges, props(nexus, **script))
     for privilege_id, outs in ((app_id, app_outs), (wild_id, wild_outs)):
         privileges.delete(privilege_id, outs)
-        assert privileges.read(privilege_id, outs).id is None
+        assert refresh(privileges, privilege_id, outs).id is None
 
 
 def test_privilege_and_selector_refusals(nexus: Backend, unique: str) -> None:
@@ -816,7 +867,7 @@ def test_routing_rule_on_a_proxy(nexus: Backend, unique: str) -> None:
     assert nexus.get(f"/v1/routing-rules/{rule_id}")["matchers"] == rule["matchers"]
     drifted = {**nexus.get(f"/v1/routing-rules/{rule_id}"), "mode": "BLOCK"}
     assert nexus.call("PUT", f"/v1/routing-rules/{rule_id}", drifted).status == 204
-    read = rules.read(rule_id, rule_outs)
+    read = refresh(rules, rule_id, rule_outs)
     assert read.outs is not None and read.outs["mode"] == "BLOCK"
     step, rule_outs = apply(rules, rule_id, dict(read.outs), props(nexus, **rule))
     assert step == "update" and nexus.get(f"/v1/routing-rules/{rule_id}")["mode"] == "ALLOW"
@@ -836,7 +887,7 @@ def test_routing_rule_on_a_proxy(nexus: Backend, unique: str) -> None:
     assert nexus.get(f"/v1/routing-rules/{rule_id}")["name"] == rule_id
     repositories.delete(proxy_id, proxy_outs)
     rules.delete(rule_id, rule_outs)
-    assert rules.read(rule_id, rule_outs).id is None
+    assert refresh(rules, rule_id, rule_outs).id is None
 
 
 def test_trusted_certificate_and_a_proxy_that_uses_the_trust_store(
@@ -873,7 +924,7 @@ def test_trusted_certificate_and_a_proxy_that_uses_the_trust_store(
     repositories.delete(proxy_id, proxy_outs)
 
     assert nexus.call("DELETE", f"/v1/security/ssl/truststore/{cert_id}").status == 204
-    assert certificates.read(cert_id, cert_outs).id is None
+    assert refresh(certificates, cert_id, cert_outs).id is None
     certificates.delete(cert_id, cert_outs)  # already gone: success
 
 
@@ -934,14 +985,14 @@ def test_user_lifecycle(nexus: Backend, unique: str) -> None:
     body = nexus.get(f"/v1/security/users?userId={user}")[0]
     body["lastName"] = "renamed"
     assert nexus.call("PUT", f"/v1/security/users/{user}", body).status == 204
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None and read.outs["last_name"] == "renamed"
     step, outs = apply(
         provider, object_id, dict(read.outs), props(nexus, **{**spec, "password": "second-pw"})
     )
     assert step == "update" and nexus.get(f"/v1/security/users?userId={user}")[0]["lastName"] == "robot"
     provider.delete(object_id, outs)
-    assert provider.read(object_id, outs).id is None
+    assert refresh(provider, object_id, outs).id is None
 
 
 def test_a_misspelt_role_is_refused_before_any_write(nexus: Backend, unique: str) -> None:
@@ -970,7 +1021,7 @@ def test_realms_lifecycle(nexus: Backend) -> None:
     assert nexus.get("/v1/security/realms/active") == wanted
     settled(nexus, provider, object_id, outs, props(nexus, realms=wanted))
     assert nexus.call("PUT", "/v1/security/realms/active", list(reversed(wanted))).status == 204
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None and list(read.outs["realms"]) == list(reversed(wanted))
     step, outs = apply(provider, object_id, dict(read.outs), props(nexus, realms=wanted))
     assert step == "update" and nexus.get("/v1/security/realms/active") == wanted
@@ -1001,7 +1052,7 @@ def test_anonymous_access_lifecycle(nexus: Backend) -> None:
     settled(nexus, provider, object_id, outs, props(nexus, **off))
     body = nexus.get("/v1/security/anonymous")
     assert nexus.call("PUT", "/v1/security/anonymous", {**body, "enabled": True}).status == 200
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None and read.outs["enabled"] is True
     step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **off))
     assert step == "update" and nexus.get("/v1/security/anonymous")["enabled"] is False
@@ -1054,7 +1105,7 @@ def test_existing_task_is_read_without_inventing_a_schedule(nexus: Backend) -> N
         "start_time": "01:00",
         "properties": {},
     }
-    read = provider.read(existing["id"], checked(provider, state))
+    read = refresh(provider, existing["id"], checked(provider, state))
     assert read.outs is not None and read.outs["name"] == existing["name"]
     if nexus.has("task-schedules-in-get"):
         return
@@ -1100,7 +1151,7 @@ def test_email_server_lifecycle(nexus: Backend, unique: str) -> None:
     settled(nexus, provider, object_id, outs, props(nexus, **mail))
 
     assert nexus.call("PUT", "/v1/email", {**held, "subjectPrefix": "[other] "}).status == 204
-    read = provider.read(object_id, outs)
+    read = refresh(provider, object_id, outs)
     assert read.outs is not None and read.outs["subject_prefix"] == "[other] "
     assert read.outs["password"] == f"smtp-{unique}"  # carried: Nexus never returns it
     step, outs = apply(provider, object_id, dict(read.outs), props(nexus, **mail))

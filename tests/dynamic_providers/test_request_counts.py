@@ -4,8 +4,8 @@ A new object: one lookup (is the name taken? the check that keeps `up` from taki
 it did not create) and one write; what Nexus then holds is the spec it took, so it is not read
 again (that it reads back as sent is checked per kind, on the emulator and the real core). A
 refresh (`read`): exactly one GET (a user: one more, as the user, to see its password still logs
-in). A no-change `up` (check + diff): no call at all. A lost POST
-answer costs one more lookup.
+in); of a kind one GET lists in full (roles, repositories), one GET per kind for the whole refresh.
+A no-change `up` (check + diff): no call at all. A lost POST answer costs one more lookup.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
 from dynamic_providers.users import UserProvider
-from tests.dynamic_providers.drive import apply, connection, create
+from tests.dynamic_providers.drive import apply, connection, create, refresh
 from tests.nexus_emulator import NexusEmulator
 
 PULL = repository_view_privileges("docker", "docker-a-release", ("browse", "read"))
@@ -131,3 +131,30 @@ def test_adoption_looks_first_and_writes_once(nexus_emulator: NexusEmulator) -> 
     create(provider, {**props(nexus_emulator), "adopt": True})
     assert [method for method, _ in _calls(nexus_emulator)].count("POST") == 0
     assert nexus_emulator.count_writes() == 1  # the PUT of the desired state
+
+
+def test_a_refresh_reads_each_listed_kind_once(nexus_emulator: NexusEmulator) -> None:
+    _prepare(nexus_emulator, "role")  # the blob store and the repository its privileges name
+    repositories, roles = RepositoryProvider(), RoleProvider()
+    made: list[tuple[ResourceProvider, str, dict[str, Any]]] = []
+    for n in range(5):
+        repository = {**_repository(nexus_emulator), "name": f"docker-a-{n}", "http_port": 18010 + n}
+        made.append((repositories, *create(repositories, repository)))
+        made.append((roles, *create(roles, {**_role(nexus_emulator), "role_id": f"pull-{n}"})))
+    nexus_emulator.clear_log()
+    first, *rest = made
+    assert refresh(*first).id == first[1]  # a new process: nothing kept
+    assert [provider.read(object_id, outs).id for provider, object_id, outs in rest] == [
+        object_id for _, object_id, _ in rest
+    ]
+    listings = ["/service/rest/v1/repositorySettings", "/service/rest/v1/security/roles"]
+    assert sorted(r.path for r in nexus_emulator.requests()) == listings
+
+    # A write of the process drops what it kept: its next read sees the write.
+    provider, object_id, outs = made[1]
+    changed = {**_role(nexus_emulator), "role_id": object_id, "description": "new"}
+    assert apply(provider, object_id, outs, changed)[0] == "update"
+    nexus_emulator.clear_log()
+    read = provider.read(object_id, outs)
+    assert read.outs is not None and read.outs["description"] == "new"
+    assert [r.path for r in nexus_emulator.requests()] == ["/service/rest/v1/security/roles"]
