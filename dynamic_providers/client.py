@@ -432,11 +432,22 @@ class NexusClient:
         return response.json() if response.content else None
 
     def get_listing(self, path: str, id_key: str) -> Mapping[str, Any]:
-        """GET of a whole collection, by each item's ``id_key``, kept by this process until it
-        writes to this server (``KeptListings``): for reads only, never to decide a write on."""
+        """GET of a whole collection (a list, or Nexus's pages of ``items`` with a
+        ``continuationToken``, every page), by each item's ``id_key``, kept by this process until
+        it writes to this server (``KeptListings``): for reads only, never to decide a write on."""
 
         def fetch() -> Mapping[str, Any]:
-            return {str(item.get(id_key)): item for item in self.get_json(path) or []}
+            by_id: dict[str, Any] = {}
+            answer = self.get_json(path)
+            while True:
+                paged = isinstance(answer, Mapping)
+                by_id.update(
+                    (str(item.get(id_key)), item) for item in (answer.get("items") if paged else answer) or []
+                )
+                token = answer.get("continuationToken") if paged else None
+                if not token:
+                    return by_id
+                answer = self.get_json(path, params={"continuationToken": str(token)})
 
         return cast(Mapping[str, Any], KEPT_LISTINGS.get((self.base, self.connection.username, path), fetch))
 

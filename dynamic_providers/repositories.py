@@ -464,7 +464,7 @@ class RepositoryProvider(NexusProvider[RepositorySpec], mappers=(to_api, from_ap
             return PROVIDED_BY["format:docker"]
         return f"the {spec.format} format is not installed on this server"
 
-    @calls(f"GET {EVERY_REPOSITORY} (once per provider process until it writes)")
+    @calls(f"GET {EVERY_REPOSITORY} (every repository, once per provider process until it writes)")
     def read_body(
         self, client: NexusClient, object_id: str, props: Mapping[str, Any]
     ) -> tuple[Any | None, str | None]:

@@ -104,7 +104,7 @@ class RoleProvider(NexusProvider[RoleSpec], mappers=(to_api, from_api)):
     replace_fields = ("role_id",)
     delete_refusals = (("internal", "{label} is built into Nexus and cannot be deleted ({detail})"),)
 
-    @calls(f"GET {EVERY_ROLE} (once per provider process until it writes)")
+    @calls(f"GET {EVERY_ROLE} (every role, once per provider process until it writes)")
     def read_body(
         self, client: NexusClient, object_id: str, props: Mapping[str, Any]
     ) -> tuple[Any | None, str | None]:

@@ -181,6 +181,20 @@ class TaskProvider(NexusProvider[TaskSpec], mappers=(to_api, from_api)):
     api = Api("/v1/tasks", assigned_id="id", answer_id="id", create_ok=(200, 201))
     replace_fields = ("type",)  # a task's type cannot change; its name can
 
+    @calls(
+        "GET {collection} (every task, once per provider process until it writes)",
+        "fetch (when the list does not carry the task's schedule)",
+    )
+    def read_body(
+        self, client: NexusClient, object_id: str, props: Mapping[str, Any]
+    ) -> tuple[Any | None, str | None]:
+        body, twin = self.listed(client, self.api.collection, object_id, props)
+        if body is not None and "schedule" not in body:
+            # The 3.93 document gives list items and the item GET one schema, with the schedule;
+            # where a list item lacks it (3.71 has it in neither), the item GET is the one to trust.
+            return self.lookup(client, object_id, props)
+        return body, twin
+
     @calls("GET {collection}?type={type}")
     def find(self, client: NexusClient, spec: TaskSpec) -> tuple[str, Any] | None:
         page = client.get_json(self.api.collection, params={"type": spec.type}) or {}

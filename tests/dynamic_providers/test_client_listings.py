@@ -3,12 +3,15 @@ dropped for a server by any write to it, never kept when a write went out meanwh
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from dynamic_providers.client import KEPT_LISTINGS, Connection, KeptListings, NexusClient
 from tests.dynamic_providers.drive import connection
+from tests.dynamic_providers.loopback import JsonStatus
 from tests.nexus_emulator import NexusEmulator
 
 ROLES = "/v1/security/roles?source=default"
@@ -80,3 +83,34 @@ def test_a_client_write_drops_the_process_listings(nexus_emulator: NexusEmulator
         assert "kept-r" in client.get_listing(ROLES, "id")
         KEPT_LISTINGS.clear()  # a new process
         assert "kept-r" not in client.get_listing(ROLES, "id")
+
+
+def test_a_paged_listing_is_read_to_its_last_page() -> None:
+    pages = {
+        "/service/rest/v1/tasks": {"items": [{"id": "a"}, {"id": "b"}], "continuationToken": "p2"},
+        "/service/rest/v1/tasks?continuationToken=p2": {"items": [{"id": "c"}], "continuationToken": None},
+    }
+    asked: list[str] = []
+
+    class Pages(JsonStatus):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            asked.append(self.path)
+            body = json.dumps(pages[self.path]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with NexusClient(Connection(url=url, username="admin", password="x", max_retry_seconds=1)) as client:
+            assert sorted(client.get_listing("/v1/tasks", "id")) == ["a", "b", "c"]
+        assert asked == list(pages)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

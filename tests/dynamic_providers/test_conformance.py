@@ -535,10 +535,19 @@ def test_role_lifecycle(nexus: Backend, unique: str) -> None:
     provider.delete(object_id, outs)
 
 
+#: What a task's GET says of its runs: it changes between two GETs when the task starts.
+TASK_RUN_STATE = ("currentState", "lastRun", "lastRunResult", "nextRun", "message")
+
+
+def without(body: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key not in keys}
+
+
 def test_the_listings_a_refresh_reads_answer_as_the_item_gets(nexus: Backend, unique: str) -> None:
-    """A refresh reads roles and repositories from one list GET per kind (``read_body``): each
-    object there is exactly what its item GET answers, for every repository this server holds
-    (its own, and one of each type made here) and every role of Nexus's own source."""
+    """A refresh reads roles, repositories and tasks from one list GET per kind (``read_body``):
+    each object there is exactly what its item GET answers, for every repository this server holds
+    (its own, and one of each type made here), every role of Nexus's own source and every task
+    (but for its run state, which moves on its own)."""
     repositories = RepositoryProvider()
     made: dict[str, dict[str, Any]] = {
         "hosted": {"name": f"ls-hosted-{unique}", "format": "maven2", "type": "hosted"},
@@ -563,6 +572,8 @@ def test_the_listings_a_refresh_reads_answer_as_the_item_gets(nexus: Backend, un
         "roles": ["nx-anonymous"],
     }
     create(RoleProvider(), props(nexus, **role, privileges=["nx-search-read"]))
+    if nexus.has("task-create"):  # the core has its own two tasks
+        create(TaskProvider(), compaction(nexus, unique))
 
     listed = nexus.get(EVERY_REPOSITORY)
     assert {spec["name"] for spec in made.values()} <= {body["name"] for body in listed}
@@ -573,11 +584,20 @@ def test_the_listings_a_refresh_reads_answer_as_the_item_gets(nexus: Backend, un
     assert role["role_id"] in {body["id"] for body in roles}
     for body in roles:
         assert nexus.get(f"/v1/security/roles/{body['id']}") == body, body["id"]
+    page = nexus.get(TaskProvider.api.collection)
+    assert page["items"] and page["continuationToken"] is None
+    for body in page["items"]:
+        item = nexus.get(f"/v1/tasks/{body['id']}")
+        assert without(item, TASK_RUN_STATE) == without(body, TASK_RUN_STATE), body["name"]
 
     # and through the providers: a read from the listing is the read from the item GET
     kinds: list[tuple[Any, str, dict[str, Any]]] = [
         *((repositories, spec["name"], spec) for spec in made.values()),
         (RoleProvider(), role["role_id"], role),
+        *(
+            (TaskProvider(), body["id"], {"name": body["name"], "type": body["type"]})
+            for body in page["items"]
+        ),
     ]
     with NexusClient(Connection.from_props(props(nexus))) as client:
         for provider, object_id, fields in kinds:

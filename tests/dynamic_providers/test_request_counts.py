@@ -19,9 +19,10 @@ from pulumi.dynamic import ResourceProvider
 from dynamic_providers.blob_stores import FileBlobStoreProvider
 from dynamic_providers.repositories import RepositoryProvider
 from dynamic_providers.roles import RoleProvider, repository_view_privileges
+from dynamic_providers.tasks import TaskProvider
 from dynamic_providers.users import UserProvider
 from tests.dynamic_providers.drive import apply, connection, create, refresh
-from tests.nexus_emulator import NexusEmulator
+from tests.nexus_emulator import TEST_ADMIN_PASSWORD, NexusEmulator
 
 PULL = repository_view_privileges("docker", "docker-a-release", ("browse", "read"))
 
@@ -158,3 +159,21 @@ def test_a_refresh_reads_each_listed_kind_once(nexus_emulator: NexusEmulator) ->
     read = provider.read(object_id, outs)
     assert read.outs is not None and read.outs["description"] == "new"
     assert [r.path for r in nexus_emulator.requests()] == ["/service/rest/v1/security/roles"]
+
+
+@pytest.mark.parametrize(("version", "item_gets"), [("3.93.2-01", 0), ("3.91.0-01", 3)])
+def test_tasks_are_read_from_the_list_where_it_carries_the_schedule(version: str, item_gets: int) -> None:
+    """From 3.92 a task's GET and its list item carry the schedule: a refresh reads the list once.
+    Before (3.71 is observed), neither does; the item GET is read too, as the one to trust."""
+    with NexusEmulator(admin_password=TEST_ADMIN_PASSWORD, edition="PRO", version=version) as emulator:
+        create(FileBlobStoreProvider(), _blob_store(emulator))
+        tasks = TaskProvider()
+        task = {"type": "blobstore.compact", "schedule": "daily", "properties": {"blobstoreName": "docker-a"}}
+        made = [create(tasks, _props(emulator, name=f"compact {n}", **task)) for n in range(3)]
+        emulator.clear_log()
+        refresh(tasks, *made[0])
+        assert [tasks.read(object_id, outs).id for object_id, outs in made[1:]] == [
+            object_id for object_id, _ in made[1:]
+        ]
+        paths = [r.path.removeprefix("/service/rest") for r in emulator.requests()]
+        assert paths.count("/v1/tasks") == 1 and len(paths) == 1 + item_gets
